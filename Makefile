@@ -1,0 +1,115 @@
+# egressc - a plain Makefile in the spirit of cproc and dtc.
+#
+#   make                  build $(BUILD)/egressc
+#   make check            install what the tests need, then run every test
+#   make check SANITIZE=1 the same, built with ASan+UBSan into build-san/
+#   make golden-update    rewrite golden/ expectations (review the diff!)
+#   make install PREFIX=/usr/local DESTDIR=
+#   make example          compile examples/policy.eg into out/
+#
+# Generated parser and scanner sources are written only under $(BUILD).
+
+VERSION   = 0.1.0
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+DATADIR  ?= $(PREFIX)/share/egressc
+
+CC       ?= cc
+BISON    ?= bison
+FLEX     ?= flex
+PKG_CONFIG ?= pkg-config
+
+ifeq ($(SANITIZE),1)
+BUILD    ?= build-san
+SANFLAGS  = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else
+BUILD    ?= build
+SANFLAGS  =
+endif
+
+OPT      ?= -O2
+WARN      = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	    -Wno-unused-parameter
+CPPFLAGS += -D_GNU_SOURCE -DEGRESSC_VERSION='"$(VERSION)"' \
+	    -I. -Icompiler -Iemit -Igrammar -I$(BUILD)/grammar
+CFLAGS   ?= -g
+CFLAGS   += -std=c11 $(OPT) $(WARN) $(SANFLAGS) -MMD -MP
+LDFLAGS  += $(SANFLAGS)
+NFT_LIBS := $(shell $(PKG_CONFIG) --libs libnftables 2>/dev/null || echo -lnftables)
+
+LIB_SRC = $(wildcard compiler/*.c emit/*.c)
+LIB_SRC := $(filter-out compiler/main.c,$(LIB_SRC))
+GEN_SRC = $(BUILD)/grammar/parser.c $(BUILD)/grammar/scanner.c
+LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN_SRC:.c=.o)
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+all: $(BUILD)/egressc
+
+$(BUILD)/egressc: $(BUILD)/compiler/main.o $(BUILD)/libegressc.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(NFT_LIBS)
+
+$(BUILD)/libegressc.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+# The scanner includes the parser's header, so every object waits for both.
+$(BUILD)/grammar/parser.c $(BUILD)/grammar/parser.h: grammar/parser.y
+	@mkdir -p $(@D)
+	$(BISON) -Wall -Werror --defines=$(BUILD)/grammar/parser.h -o $(BUILD)/grammar/parser.c $<
+
+$(BUILD)/grammar/scanner.c $(BUILD)/grammar/scanner.h: grammar/scanner.l
+	@mkdir -p $(@D)
+	$(FLEX) --header-file=$(BUILD)/grammar/scanner.h -o $(BUILD)/grammar/scanner.c $<
+
+# Generated code is not ours to keep warning-free beyond what the tools allow.
+$(BUILD)/grammar/%.o: $(BUILD)/grammar/%.c $(BUILD)/grammar/parser.h $(BUILD)/grammar/scanner.h
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-unused-function -Wno-missing-prototypes -c -o $@ $<
+
+$(BUILD)/%.o: %.c $(BUILD)/grammar/parser.h $(BUILD)/grammar/scanner.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libegressc.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(NFT_LIBS)
+
+$(BUILD)/tests/probe: tests/probe.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -o $@ $<
+
+# --- tests -----------------------------------------------------------------
+
+deps:
+	scripts/deps.sh
+
+test-deps:
+	scripts/deps.sh --test
+
+check: test-deps all $(UNIT_BIN) $(BUILD)/tests/probe
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+	tests/golden.sh $(BUILD)/egressc
+	tests/docs.sh $(BUILD)/egressc
+	tests/kernel-load.sh $(BUILD)/egressc
+	PROBE=$(BUILD)/tests/probe tests/traffic.sh $(BUILD)/egressc tests/traffic/*.eg
+
+golden-update: all
+	tests/golden.sh --update $(BUILD)/egressc
+
+# --- example and install -----------------------------------------------------
+
+example: all
+	$(BUILD)/egressc --hosts-file examples/hosts -O out examples/policy.eg
+	@echo "wrote out/ruleset.nft out/rules.v4 out/rules.v6 out/hosts"
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/stdlib
+	install -m 0755 $(BUILD)/egressc $(DESTDIR)$(BINDIR)/egressc
+	install -m 0644 stdlib/README.md $(DESTDIR)$(DATADIR)/stdlib/README.md
+
+clean:
+	rm -rf build build-san out
+
+.PHONY: all deps test-deps check golden-update example install clean
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,105 @@
+#include "addr.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+bool addr_parse(const char *text, enum family *f, addr_t *a)
+{
+	unsigned char buf[16];
+
+	if (inet_pton(AF_INET, text, buf) == 1) {
+		*f = FAMILY_V4;
+		*a = (addr_t)buf[0] << 24 | (addr_t)buf[1] << 16 | (addr_t)buf[2] << 8 | buf[3];
+		return true;
+	}
+	if (strchr(text, ':') && inet_pton(AF_INET6, text, buf) == 1) {
+		*f = FAMILY_V6;
+		*a = 0;
+		for (int i = 0; i < 16; i++)
+			*a = *a << 8 | buf[i];
+		return true;
+	}
+	return false;
+}
+
+enum prefix_status prefix_parse(const char *text, struct prefix *out)
+{
+	char addr[INET6_ADDRSTRLEN + 1];
+	const char *slash = strchr(text, '/');
+	size_t alen = slash ? (size_t)(slash - text) : strlen(text);
+	enum family f;
+	addr_t a;
+
+	if (alen == 0 || alen >= sizeof(addr))
+		return PREFIX_BAD_ADDRESS;
+	memcpy(addr, text, alen);
+	addr[alen] = '\0';
+	if (!addr_parse(addr, &f, &a))
+		return PREFIX_BAD_ADDRESS;
+
+	unsigned len = family_bits(f);
+	if (slash) {
+		const char *p = slash + 1;
+		/* Digits only, no sign, no leading zeros: "/08" is a typo, not 8. */
+		if (!*p || strlen(p) > 3 || (p[0] == '0' && p[1]))
+			return PREFIX_BAD_LENGTH;
+		len = 0;
+		for (; *p; p++) {
+			if (*p < '0' || *p > '9')
+				return PREFIX_BAD_LENGTH;
+			len = len * 10 + (unsigned)(*p - '0');
+		}
+		if (len > family_bits(f))
+			return PREFIX_BAD_LENGTH;
+	}
+	out->family = (unsigned char)f;
+	out->len = (unsigned char)len;
+	out->addr = a & ~prefix_hostmask(f, len);
+	return out->addr == a ? PREFIX_OK : PREFIX_HOST_BITS;
+}
+
+char *addr_format(enum family f, addr_t a, char buf[PREFIX_STRLEN])
+{
+	unsigned char bytes[16];
+
+	if (f == FAMILY_V4) {
+		for (int i = 0; i < 4; i++)
+			bytes[i] = (unsigned char)(a >> (24 - 8 * i));
+		inet_ntop(AF_INET, bytes, buf, PREFIX_STRLEN);
+	} else {
+		for (int i = 0; i < 16; i++)
+			bytes[i] = (unsigned char)(a >> (120 - 8 * i));
+		inet_ntop(AF_INET6, bytes, buf, PREFIX_STRLEN);
+	}
+	return buf;
+}
+
+char *prefix_format(const struct prefix *p, char buf[PREFIX_STRLEN])
+{
+	addr_format(p->family, p->addr, buf);
+	if (p->len != family_bits(p->family))
+		sprintf(buf + strlen(buf), "/%u", p->len);
+	return buf;
+}
+
+void range_to_prefixes(enum family f, addr_t lo, addr_t hi,
+		       void (*fn)(const struct prefix *p, void *arg), void *arg)
+{
+	for (;;) {
+		/* The widest block that starts at LO and stays within HI. */
+		unsigned len = 0;
+		addr_t mask;
+		for (;; len++) {
+			mask = prefix_hostmask(f, len);
+			if ((lo & mask) == 0 && (lo | mask) <= hi)
+				break;
+		}
+		struct prefix p = { .addr = lo, .len = (unsigned char)len, .family = (unsigned char)f };
+		fn(&p, arg);
+		/* Stop before LO | MASK + 1 could wrap past the top of the space. */
+		if ((lo | mask) == hi)
+			return;
+		lo = (lo | mask) + 1;
+	}
+}

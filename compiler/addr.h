@@ -1,0 +1,74 @@
+/* IPv4 and IPv6 addresses as unsigned 128-bit integers, so one interval
+ * algorithm serves both families. An IPv4 address uses the low 32 bits; the
+ * family is always carried beside the value, never inferred from it. */
+#ifndef EGRESSC_ADDR_H
+#define EGRESSC_ADDR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef unsigned __int128 addr_t;
+
+enum family {
+	FAMILY_V4,
+	FAMILY_V6,
+	FAMILY_COUNT,
+};
+
+struct prefix {
+	addr_t addr;
+	unsigned char len;
+	unsigned char family;
+};
+
+enum prefix_status {
+	PREFIX_OK,
+	PREFIX_BAD_ADDRESS,	/* not an IPv4 or IPv6 address */
+	PREFIX_BAD_LENGTH,	/* after '/': not a number in range */
+	PREFIX_HOST_BITS,	/* valid, but bits past the length are set */
+};
+
+/* Longest text prefix_format() writes, with its NUL. */
+#define PREFIX_STRLEN 44
+
+static inline unsigned family_bits(enum family f)
+{
+	return f == FAMILY_V4 ? 32 : 128;
+}
+
+static inline addr_t family_max(enum family f)
+{
+	return f == FAMILY_V4 ? (addr_t)0xffffffffu : ~(addr_t)0;
+}
+
+/* Mask of the host bits of a LEN-bit prefix in family F. */
+static inline addr_t prefix_hostmask(enum family f, unsigned len)
+{
+	unsigned host = family_bits(f) - len;
+	if (host == 0)
+		return 0;
+	if (host == 128)
+		return ~(addr_t)0;
+	return ((addr_t)1 << host) - 1;
+}
+
+static inline addr_t prefix_last(const struct prefix *p)
+{
+	return p->addr | prefix_hostmask(p->family, p->len);
+}
+
+/* Parses "ADDR" or "ADDR/LEN" (TEXT is NUL-terminated). On PREFIX_HOST_BITS,
+ * OUT holds the network address, to suggest in the diagnostic. */
+enum prefix_status prefix_parse(const char *text, struct prefix *out);
+/* Parses a bare address of either family. */
+bool addr_parse(const char *text, enum family *f, addr_t *a);
+
+/* Canonical text (RFC 5952 for IPv6); "/LEN" only when shorter than a host. */
+char *prefix_format(const struct prefix *p, char buf[PREFIX_STRLEN]);
+char *addr_format(enum family f, addr_t a, char buf[PREFIX_STRLEN]);
+
+/* Calls FN for each prefix of the minimal prefix cover of [LO, HI], in order. */
+void range_to_prefixes(enum family f, addr_t lo, addr_t hi,
+		       void (*fn)(const struct prefix *p, void *arg), void *arg);
+
+#endif

@@ -1,0 +1,114 @@
+/* The policy as written: statements with a location on every node. The
+ * parser builds it, load.c splices includes in, check.c validates it and
+ * fills the resolved fields, resolve.c attaches addresses to hostnames.
+ * Every node lives in the compilation's arena. */
+#ifndef EGRESSC_AST_H
+#define EGRESSC_AST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "source.h"
+
+struct host;
+
+enum verdict {
+	VERDICT_DENY,
+	VERDICT_ALLOW,
+};
+
+enum deny_action {
+	DENY_REJECT,
+	DENY_DROP,
+};
+
+enum proto_bit {
+	PROTO_TCP = 1 << 0,
+	PROTO_UDP = 1 << 1,
+};
+
+enum target_kind {
+	TARGET_ADDRESS,		/* 192.0.2.1, 10.0.0.0/8, 2001:db8::/32 */
+	TARGET_HOST,		/* registry.npmjs.org */
+	TARGET_VARIABLE,	/* $registries */
+	TARGET_WILDCARD,	/* *.example.com: parsed, not compiled yet */
+};
+
+struct stmt;
+
+struct target {
+	enum target_kind kind;
+	struct loc loc;
+	const char *text;	/* as written; hostnames lower-cased, final dot dropped */
+	struct target *next;
+	/* Filled by check.c and resolve.c: */
+	struct prefix prefix;		/* TARGET_ADDRESS */
+	struct stmt *define;		/* TARGET_VARIABLE */
+	struct host *host;		/* TARGET_HOST */
+};
+
+/* Numbers are kept as written (saturated) so check.c can say what is wrong. */
+struct port_item {
+	uint32_t lo, hi;
+	struct loc loc;
+	struct port_item *next;
+};
+
+struct proto_item {
+	const char *name;
+	struct loc loc;
+	unsigned bit;		/* filled by check.c */
+	struct proto_item *next;
+};
+
+enum stmt_kind {
+	STMT_DEFAULT,		/* default allow|deny */
+	STMT_ON_DENY,		/* on-deny reject|drop */
+	STMT_INCLUDE,		/* include "file" */
+	STMT_DEFINE,		/* define NAME = { targets } */
+	STMT_RULE,		/* allow|deny targets [port ...] [proto ...] */
+};
+
+struct stmt {
+	enum stmt_kind kind;
+	struct loc loc;		/* the keyword that starts it */
+	struct stmt *next;
+	union {
+		struct {
+			const char *word;	/* as written: allow, reject, ... */
+			struct loc word_loc;
+			int value;		/* enum verdict or enum deny_action */
+		} setting;
+		struct {
+			const char *path;
+			struct loc path_loc;
+		} include;
+		struct {
+			const char *name;
+			struct loc name_loc;
+			struct target *targets;
+			int visit;		/* check.c: cycle detection state */
+			int height;		/* check.c: nesting levels, from 1 */
+		} define;
+		struct {
+			enum verdict verdict;
+			struct target *targets;
+			struct port_item *ports;	/* NULL: no port clause */
+			struct proto_item *protos;	/* NULL: no proto clause */
+			struct loc port_loc, proto_loc;
+			unsigned index;			/* position in the policy, from 0 */
+		} rule;
+	};
+};
+
+struct policy {
+	const struct source *root;
+	struct stmt *stmts;
+	/* Settings as checked, with defaults applied. */
+	enum verdict default_verdict;
+	enum deny_action on_deny;
+	unsigned nrules;
+};
+
+#endif

@@ -1,0 +1,26 @@
+/* Semantic checks on the loaded policy: settings, defines and their cycles,
+ * addresses and prefixes, hostnames' syntax, ports and protocols. Fills the
+ * checked fields of the AST (target->prefix, target->define, proto bits,
+ * rule indexes, policy settings). */
+#ifndef EGRESSC_CHECK_H
+#define EGRESSC_CHECK_H
+
+#include "ast.h"
+
+struct arena;
+struct diags;
+
+/* DNS limits (RFC 1035): 63 bytes a label, 253 a name without its final dot. */
+#define HOSTNAME_MAX_LEN 253
+#define LABEL_MAX_LEN 63
+
+/* A define may name another define, this many levels deep. */
+#define DEFINE_MAX_DEPTH 32
+
+/* Returns 0, or -1 with errors queued. */
+int check_policy(struct arena *a, struct diags *d, struct policy *p);
+
+/* Validates NAME as a hostname; on failure returns a message (static). */
+const char *hostname_problem(const char *name);
+
+#endif

@@ -1,0 +1,200 @@
+#include "diag.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#include "arena.h"
+
+/* Source lines longer than this are shown as a window around the marker. */
+#define DIAG_LINE_WINDOW 120
+
+void diags_init(struct diags *d, struct arena *a)
+{
+	memset(d, 0, sizeof(*d));
+	d->arena = a;
+	d->tail = &d->head;
+}
+
+static struct diag *diag_vadd(struct diags *d, enum diag_kind kind, const struct loc *loc,
+			      const char *fmt, va_list ap)
+{
+	if (kind == DIAG_ERROR && d->errors >= DIAG_MAX_ERRORS) {
+		d->errors++;
+		d->dropped++;
+		return NULL;
+	}
+	struct diag *dg = arena_alloc(d->arena, sizeof(*dg));
+	va_list aq;
+	va_copy(aq, ap);
+	int n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	char *msg = arena_alloc(d->arena, (size_t)n + 1);
+	vsnprintf(msg, (size_t)n + 1, fmt, ap);
+
+	dg->kind = kind;
+	dg->msg = msg;
+	if (loc && loc->src) {
+		dg->has_loc = true;
+		dg->loc = *loc;
+	}
+	*d->tail = dg;
+	d->tail = &dg->next;
+	if (kind == DIAG_ERROR)
+		d->errors++;
+	else
+		d->warnings++;
+	return dg;
+}
+
+struct diag *diag_error(struct diags *d, const struct loc *loc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	struct diag *dg = diag_vadd(d, DIAG_ERROR, loc, fmt, ap);
+	va_end(ap);
+	return dg;
+}
+
+struct diag *diag_warning(struct diags *d, const struct loc *loc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	struct diag *dg = diag_vadd(d, DIAG_WARNING, loc, fmt, ap);
+	va_end(ap);
+	return dg;
+}
+
+void diag_related(struct diag *dg, const struct loc *loc, const char *note)
+{
+	if (!dg || !loc || !loc->src || dg->nrelated == DIAG_MAX_RELATED)
+		return;
+	dg->related[dg->nrelated].loc = *loc;
+	dg->related[dg->nrelated].note = note;
+	dg->nrelated++;
+}
+
+const char *diag_quote(struct diags *d, const char *s, size_t len)
+{
+	const size_t max = 64;
+	size_t n = len > max ? max : len;
+	char *out = arena_alloc(d->arena, n * 4 + 4), *o = out;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c < 0x7f && c != '\\' && c != '\'')
+			*o++ = (char)c;
+		else
+			o += sprintf(o, "\\x%02x", c);
+	}
+	if (n < len)
+		o = stpcpy(o, "...");
+	*o = '\0';
+	return out;
+}
+
+/* Column range [from, to] (1-based, inclusive) that LOC covers on LINE. */
+static bool loc_on_line(const struct loc *l, int line, int *from, int *to)
+{
+	if (line < l->first_line || line > l->last_line)
+		return false;
+	*from = line == l->first_line ? l->first_column : 1;
+	*to = line == l->last_line ? l->last_column : 1 << 30;
+	if (*to < *from)
+		*to = *from;
+	return true;
+}
+
+static char marker_at(const struct diag *dg, const struct source *src, const struct loc *main,
+		      int line, int col)
+{
+	int from, to;
+
+	if (main && loc_on_line(main, line, &from, &to) && col >= from && col <= to)
+		return '^';
+	for (int i = 0; i < dg->nrelated; i++) {
+		const struct loc *r = &dg->related[i].loc;
+		if (r->src == src && loc_on_line(r, line, &from, &to) && col >= from &&
+		    col <= to)
+			return '~';
+	}
+	return ' ';
+}
+
+/* Prints the source line of LOC and a marker line under it. Columns count
+ * bytes; the marker advances once per UTF-8 character so it stays aligned. */
+static void print_excerpt(FILE *fp, const struct diag *dg, const struct loc *loc,
+			  const struct loc *main)
+{
+	size_t len;
+	const char *text = source_line(loc->src, loc->first_line, &len);
+	size_t start = 0, end = len;
+	int line = loc->first_line;
+
+	if (len > DIAG_LINE_WINDOW) {
+		size_t col = (size_t)loc->first_column;
+		start = col > DIAG_LINE_WINDOW / 2 ? col - DIAG_LINE_WINDOW / 2 : 0;
+		end = start + DIAG_LINE_WINDOW < len ? start + DIAG_LINE_WINDOW : len;
+	}
+	if (start)
+		fputs("...", fp);
+	for (size_t i = start; i < end; i++) {
+		unsigned char c = (unsigned char)text[i];
+		fputc(c == '\t' || c >= 0x20 ? (c == 0x7f ? '?' : c) : '?', fp);
+	}
+	if (end < len)
+		fputs("...", fp);
+	fputc('\n', fp);
+
+	char buf[DIAG_LINE_WINDOW + 8];
+	size_t n = 0;
+	if (start)
+		n += (size_t)sprintf(buf, "   ");
+	for (size_t i = start; i < end || i < start + 1; i++) {
+		unsigned char c = i < len ? (unsigned char)text[i] : ' ';
+		if ((c & 0xc0) == 0x80)
+			continue;
+		char m = marker_at(dg, loc->src, main, line, (int)i + 1);
+		buf[n++] = m == ' ' && c == '\t' ? '\t' : m;
+	}
+	while (n && buf[n - 1] == ' ')
+		n--;
+	if (n == 0 && loc->first_column > (int)len)
+		buf[n++] = main ? '^' : '~';
+	buf[n] = '\0';
+	fprintf(fp, "%s\n", buf);
+}
+
+static void print_loc_prefix(FILE *fp, const struct loc *l)
+{
+	fprintf(fp, "%s:%d:%d: ", l->src->path, l->first_line, l->first_column);
+}
+
+void diags_print(const struct diags *d, FILE *fp)
+{
+	for (const struct diag *dg = d->head; dg; dg = dg->next) {
+		const char *kind = dg->kind == DIAG_ERROR ? "error" : "warning";
+
+		if (!dg->has_loc) {
+			fprintf(fp, "egressc: %s: %s\n", kind, dg->msg);
+			continue;
+		}
+		for (const struct loc *inc = dg->loc.src->included_from; inc;
+		     inc = inc->src->included_from)
+			fprintf(fp, "In file included from %s:%d:%d:\n", inc->src->path,
+				inc->first_line, inc->first_column);
+		print_loc_prefix(fp, &dg->loc);
+		fprintf(fp, "%s: %s\n", kind, dg->msg);
+		print_excerpt(fp, dg, &dg->loc, &dg->loc);
+		/* Related locations elsewhere get a note of their own. */
+		for (int i = 0; i < dg->nrelated; i++) {
+			const struct diag_related *r = &dg->related[i];
+			if (r->loc.src == dg->loc.src && r->loc.first_line == dg->loc.first_line)
+				continue;
+			print_loc_prefix(fp, &r->loc);
+			fprintf(fp, "note: %s\n", r->note);
+			print_excerpt(fp, dg, &r->loc, NULL);
+		}
+	}
+	if (d->dropped)
+		fprintf(fp, "egressc: %u more errors not shown\n", d->dropped);
+}

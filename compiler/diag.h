@@ -1,0 +1,65 @@
+/* Diagnostics as records, after nftables' erec: stages queue them and return
+ * -1; only the driver prints. A record has a main location (marked '^') and
+ * up to DIAG_MAX_RELATED related ones (marked '~'), each with a short note. */
+#ifndef EGRESSC_DIAG_H
+#define EGRESSC_DIAG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "source.h"
+
+#define DIAG_MAX_RELATED 2
+/* After this many errors the rest are counted, not stored. */
+#define DIAG_MAX_ERRORS 20
+
+enum diag_kind {
+	DIAG_ERROR,
+	DIAG_WARNING,
+};
+
+struct diag_related {
+	struct loc loc;
+	const char *note;
+};
+
+struct diag {
+	enum diag_kind kind;
+	bool has_loc;
+	struct loc loc;
+	const char *msg;
+	int nrelated;
+	struct diag_related related[DIAG_MAX_RELATED];
+	struct diag *next;
+};
+
+struct diags {
+	struct arena *arena;
+	struct diag *head, **tail;
+	unsigned errors, warnings;
+	unsigned dropped; /* errors beyond DIAG_MAX_ERRORS */
+};
+
+void diags_init(struct diags *d, struct arena *a);
+
+/* LOC may be NULL for errors that belong to no source (a bad option). The
+ * returned record may be NULL when the error cap was reached. */
+struct diag *diag_error(struct diags *d, const struct loc *loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+struct diag *diag_warning(struct diags *d, const struct loc *loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Adds a related location to DG (ignored when DG is NULL or full). */
+void diag_related(struct diag *dg, const struct loc *loc, const char *note);
+
+/* Prints every record, in the order queued, as
+ *   file:line:col: error: message
+ *   <source line>
+ *   <marker line>
+ */
+void diags_print(const struct diags *d, FILE *fp);
+
+/* Quotes S for a message: printable ASCII as is, the rest as \xNN, cut at
+ * MAX bytes with "..." so a 10 MB token cannot flood the terminal. */
+const char *diag_quote(struct diags *d, const char *s, size_t len);
+
+#endif

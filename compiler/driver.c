@@ -1,0 +1,54 @@
+#include "driver.h"
+
+#include <string.h>
+
+#include "check.h"
+#include "load.h"
+
+void compilation_init(struct compilation *c)
+{
+	memset(c, 0, sizeof(*c));
+	arena_init(&c->arena);
+	diags_init(&c->diags, &c->arena);
+	hosttab_init(&c->hosts);
+}
+
+/* The stages after loading; a stage runs only if the ones before it
+ * succeeded, so none sees a half-checked tree. */
+static int compile_loaded(struct compilation *c, const struct compile_opts *o)
+{
+	struct resolve_opts ropts = { .hosts_file = o->hosts_file };
+
+	if (check_policy(&c->arena, &c->diags, &c->policy) < 0)
+		return -1;
+	if (resolve_policy(&c->arena, &c->diags, &c->policy, &ropts, &c->hosts) < 0)
+		return -1;
+	if (model_build(&c->model, &c->policy, &c->diags) < 0)
+		return -1;
+	c->have_model = true;
+	return 0;
+}
+
+int compilation_run(struct compilation *c, const char *path, const struct compile_opts *o)
+{
+	if (load_policy(&c->arena, &c->diags, path, &c->policy) < 0)
+		return -1;
+	return compile_loaded(c, o);
+}
+
+int compilation_run_buffer(struct compilation *c, const char *name, const char *text,
+			   size_t len, const struct compile_opts *o)
+{
+	if (load_policy_buffer(&c->arena, &c->diags, name, text, len, &c->policy) < 0)
+		return -1;
+	return compile_loaded(c, o);
+}
+
+void compilation_release(struct compilation *c)
+{
+	if (c->have_model)
+		model_release(&c->model);
+	hosttab_release(&c->hosts);
+	arena_release(&c->arena);
+	memset(c, 0, sizeof(*c));
+}

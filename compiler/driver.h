@@ -1,0 +1,37 @@
+/* One compilation: load, check, resolve, build the model, in that order,
+ * each stage queuing diagnostics and the next running only if it succeeded.
+ * The compilation owns everything it made; compilation_release() frees it
+ * all. Printing and writing outputs are the caller's. */
+#ifndef EGRESSC_DRIVER_H
+#define EGRESSC_DRIVER_H
+
+#include <stdbool.h>
+
+#include "arena.h"
+#include "ast.h"
+#include "diag.h"
+#include "model.h"
+#include "resolve.h"
+
+struct compile_opts {
+	const char *hosts_file;
+};
+
+struct compilation {
+	struct arena arena;
+	struct diags diags;
+	struct policy policy;
+	struct hosttab hosts;
+	struct model model;
+	bool have_model;
+};
+
+void compilation_init(struct compilation *c);
+/* Returns 0 with c->model built, or -1 with errors in c->diags. */
+int compilation_run(struct compilation *c, const char *path, const struct compile_opts *o);
+/* The same on a policy held in memory, named NAME in diagnostics. */
+int compilation_run_buffer(struct compilation *c, const char *name, const char *text,
+			   size_t len, const struct compile_opts *o);
+void compilation_release(struct compilation *c);
+
+#endif

@@ -1,0 +1,120 @@
+#include "hostsfile.h"
+
+#include <string.h>
+
+#include "arena.h"
+#include "check.h"
+#include "diag.h"
+
+static void entry_add(struct arena *a, struct hostsfile_entry *e, const struct prefix *p)
+{
+	for (size_t i = 0; i < e->n; i++)
+		if (e->addrs[i].family == p->family && e->addrs[i].addr == p->addr)
+			return;
+	if (e->n == e->cap) {
+		size_t cap = e->cap ? e->cap * 2 : 4;
+		struct prefix *grown = arena_alloc(a, cap * sizeof(*grown));
+		if (e->n)
+			memcpy(grown, e->addrs, e->n * sizeof(*grown));
+		e->addrs = grown;
+		e->cap = cap;
+	}
+	e->addrs[e->n++] = *p;
+}
+
+static struct loc field_loc(const struct source *src, int line, size_t col, size_t len)
+{
+	struct loc l = {
+		.src = src,
+		.first_line = line,
+		.first_column = (int)col + 1,
+		.last_line = line,
+		.last_column = (int)(col + (len ? len : 1)),
+	};
+	return l;
+}
+
+/* One line: ADDRESS NAME [ALIAS...], '#' to end of line is a comment. */
+static void parse_line(struct arena *a, struct diags *d, struct hostsfile *hf,
+		       const struct source *src, int lineno, const char *text, size_t len)
+{
+	const char *hash = memchr(text, '#', len);
+	struct prefix addr;
+	size_t i = 0, field = 0;
+
+	if (hash)
+		len = (size_t)(hash - text);
+	while (i < len) {
+		while (i < len && (text[i] == ' ' || text[i] == '\t'))
+			i++;
+		if (i == len)
+			break;
+		size_t start = i;
+		while (i < len && text[i] != ' ' && text[i] != '\t')
+			i++;
+		char *word = arena_strndup(a, text + start, i - start);
+		struct loc loc = field_loc(src, lineno, start, i - start);
+
+		if (field++ == 0) {
+			if (!strchr(word, '/') && prefix_parse(word, &addr) == PREFIX_OK)
+				continue;
+			diag_error(d, &loc, "invalid address '%s' in hosts file",
+				   diag_quote(d, word, strlen(word)));
+			return;
+		}
+		for (char *p = word; *p; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p - 'A' + 'a');
+		size_t wl = strlen(word);
+		if (wl > 1 && word[wl - 1] == '.')
+			word[wl - 1] = '\0';
+		const char *problem = hostname_problem(word);
+		if (problem) {
+			diag_error(d, &loc, "%s in hosts file: '%s'", problem,
+				   diag_quote(d, word, strlen(word)));
+			continue;
+		}
+		struct hostsfile_entry *e = strmap_get(&hf->names, word);
+		if (!e) {
+			e = arena_alloc(a, sizeof(*e));
+			strmap_put(&hf->names, word, e);
+		}
+		entry_add(a, e, &addr);
+	}
+	if (field == 1) {
+		struct loc loc = field_loc(src, lineno, 0, len);
+		diag_error(d, &loc, "hosts file line has an address but no name");
+	}
+}
+
+int hostsfile_load(struct arena *a, struct diags *d, const char *path, struct hostsfile *hf)
+{
+	unsigned errors = d->errors;
+	const struct source *src = source_load(a, d, path, NULL);
+
+	hf->path = path;
+	strmap_init(&hf->names);
+	if (!src)
+		return -1;
+	const char *p = src->text, *end = src->text + src->len;
+	for (int line = 1; p < end; line++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl ? nl : end;
+		size_t len = (size_t)(eol - p);
+		if (len && p[len - 1] == '\r')
+			len--;
+		parse_line(a, d, hf, src, line, p, len);
+		p = nl ? nl + 1 : end;
+	}
+	return d->errors > errors ? -1 : 0;
+}
+
+const struct hostsfile_entry *hostsfile_lookup(const struct hostsfile *hf, const char *name)
+{
+	return strmap_get(&hf->names, name);
+}
+
+void hostsfile_release(struct hostsfile *hf)
+{
+	strmap_release(&hf->names);
+}

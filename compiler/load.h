@@ -1,0 +1,23 @@
+/* Loading: parse a policy file and splice every included file's statements
+ * in place of its include statement, depth-first. */
+#ifndef EGRESSC_LOAD_H
+#define EGRESSC_LOAD_H
+
+#include "ast.h"
+
+struct arena;
+struct diags;
+
+/* Includes nest at most this deep; deeper is an error, not a crash. */
+#define INCLUDE_MAX_DEPTH 16
+
+/* Fills POLICY->root and POLICY->stmts. Returns 0, or -1 with errors queued
+ * (the statement list may then be partial). */
+int load_policy(struct arena *a, struct diags *d, const char *path, struct policy *policy);
+
+/* For fuzzers and tests: parse TEXT as if it were the file NAME; includes
+ * are resolved relative to the working directory. */
+int load_policy_buffer(struct arena *a, struct diags *d, const char *name, const char *text,
+		       size_t len, struct policy *policy);
+
+#endif

@@ -1,0 +1,237 @@
+/* egressc: the command line. Parses options, runs one compilation, prints
+ * its diagnostics on every path, and writes outputs only when everything
+ * succeeded - all of them or none. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "driver.h"
+#include "emit.h"
+#include "nftcheck.h"
+#include "output.h"
+
+enum exit_status {
+	EXIT_OK = 0,
+	EXIT_POLICY = 1,	/* the policy has errors, or an output failed */
+	EXIT_USAGE = 2,
+};
+
+static const char usage_text[] =
+	"usage: egressc [OPTIONS] POLICY\n"
+	"\n"
+	"Compiles an egress policy into firewall rulesets.\n"
+	"\n"
+	"  -o FILE            write to FILE ('-': standard output); the extension\n"
+	"                     picks the format: .nft .v4 .v6 .hosts\n"
+	"  -f FORMAT          nft, iptables, ip6tables or hosts (overrides the extension)\n"
+	"  -O DIR             write ruleset.nft, rules.v4, rules.v6 and hosts into DIR\n"
+	"      --hosts-file FILE\n"
+	"                     resolve hostnames from a hosts(5)-format file\n"
+	"      --check        also have nft validate the ruleset (dry run, in a private\n"
+	"                     network namespace when root); alone, writes nothing\n"
+	"  -h, --help         show this help\n"
+	"  -V, --version      show the version\n"
+	"\n"
+	"Without -o or -O, the nft ruleset goes to standard output.\n"
+	"Exit status: 0 success, 1 errors in the policy or its outputs, 2 usage errors.\n";
+
+struct options {
+	const char *policy;
+	const char *out_file;
+	const char *out_dir;
+	const char *format;
+	bool check;
+	struct compile_opts compile;
+};
+
+enum {
+	OPT_HOSTS_FILE = 256,
+	OPT_CHECK,
+};
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fputs("egressc: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs("\nTry 'egressc --help'.\n", stderr);
+	return EXIT_USAGE;
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "hosts-file", required_argument, NULL, OPT_HOSTS_FILE },
+		{ "check", no_argument, NULL, OPT_CHECK },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:f:O:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			o->out_file = optarg;
+			break;
+		case 'f':
+			o->format = optarg;
+			break;
+		case 'O':
+			o->out_dir = optarg;
+			break;
+		case OPT_HOSTS_FILE:
+			o->compile.hosts_file = optarg;
+			break;
+		case OPT_CHECK:
+			o->check = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(EXIT_OK);
+		case 'V':
+			printf("egressc %s\n", EGRESSC_VERSION);
+			exit(EXIT_OK);
+		case ':':
+			return usage_error("option '%s' needs an argument", argv[optind - 1]);
+		default:
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind == argc)
+		return usage_error("%s", "no policy file given");
+	if (optind + 1 < argc)
+		return usage_error("unexpected argument '%s' (one policy at a time)", argv[optind + 1]);
+	o->policy = argv[optind];
+	if (o->format && !emitter_by_name(o->format))
+		return usage_error("unknown format '%s' (nft, iptables, ip6tables, hosts)", o->format);
+	if (o->out_file && !o->format && strcmp(o->out_file, "-") != 0 &&
+	    !emitter_by_path(o->out_file))
+		return usage_error("cannot tell the format of '%s' from its extension; use -f",
+				   o->out_file);
+	return EXIT_OK;
+}
+
+/* Up to one output per format under -O, plus one for -o. */
+#define MAX_OUTPUTS 8
+
+struct pending {
+	struct output out[MAX_OUTPUTS];
+	int n;
+};
+
+static int write_one(struct pending *p, struct diags *d, const struct model *m,
+		     const struct emitter *e, const char *path)
+{
+	struct output *o = &p->out[p->n];
+
+	if (output_open(o, path) < 0) {
+		diag_error(d, NULL, "cannot create '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	p->n++;
+	if (e->emit(m, o->fp) < 0 || ferror(o->fp)) {
+		diag_error(d, NULL, "cannot write '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int ensure_dir(struct diags *d, const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return 0;
+		diag_error(d, NULL, "'%s' is not a directory", dir);
+		return -1;
+	}
+	if (mkdir(dir, 0777) == 0)
+		return 0;
+	diag_error(d, NULL, "cannot create directory '%s': %s", dir, strerror(errno));
+	return -1;
+}
+
+/* Writes every requested output to temporaries, then renames them all: if
+ * anything failed, nothing is replaced. */
+static int write_outputs(const struct options *o, struct compilation *c)
+{
+	struct pending p = { .n = 0 };
+	int rc = 0;
+
+	if (o->out_dir) {
+		rc = ensure_dir(&c->diags, o->out_dir);
+		for (const struct emitter *e = emitters; rc == 0 && e->name; e++) {
+			char path[4096];
+			snprintf(path, sizeof(path), "%s/%s", o->out_dir, e->dir_file);
+			rc = write_one(&p, &c->diags, &c->model, e, path);
+		}
+	}
+	if (rc == 0 && (o->out_file || !o->out_dir)) {
+		const char *path = o->out_file ? o->out_file : "-";
+		const struct emitter *e = o->format ? emitter_by_name(o->format)
+				    : strcmp(path, "-") ? emitter_by_path(path)
+							: emitter_by_name("nft");
+		rc = write_one(&p, &c->diags, &c->model, e, path);
+	}
+	for (int i = 0; i < p.n; i++) {
+		if (rc < 0) {
+			output_abort(&p.out[i]);
+			continue;
+		}
+		const char *path = p.out[i].path ? p.out[i].path : "standard output";
+		char *name = xstrdup(path);
+		if (output_commit(&p.out[i]) < 0) {
+			diag_error(&c->diags, NULL, "cannot write '%s': %s", name, strerror(errno));
+			rc = -1;
+		}
+		free(name);
+	}
+	return rc;
+}
+
+static int check_with_nft(struct compilation *c)
+{
+	char *script = NULL, *message = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&script, &len);
+
+	if (!fp || emit_nft(&c->model, fp) < 0 || fclose(fp) != 0) {
+		diag_error(&c->diags, NULL, "cannot render the nft ruleset: %s", strerror(errno));
+		free(script);
+		return -1;
+	}
+	int rc = nft_check_script(script, len, &message);
+	if (rc < 0) {
+		size_t ml = strlen(message);
+		while (ml && message[ml - 1] == '\n')
+			message[--ml] = '\0';
+		diag_error(&c->diags, NULL, "nft rejected the generated ruleset:\n%s", message);
+	}
+	free(message);
+	free(script);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	struct compilation c;
+	int status = parse_args(argc, argv, &o);
+
+	if (status != EXIT_OK)
+		return status;
+	compilation_init(&c);
+	int rc = compilation_run(&c, o.policy, &o.compile);
+	if (rc == 0 && o.check)
+		rc = check_with_nft(&c);
+	if (rc == 0 && (!o.check || o.out_file || o.out_dir))
+		rc = write_outputs(&o, &c);
+	diags_print(&c.diags, stderr);
+	compilation_release(&c);
+	return rc == 0 ? EXIT_OK : EXIT_POLICY;
+}

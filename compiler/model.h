@@ -1,0 +1,99 @@
+/* The compiled policy: the one model every emitter, and later query and
+ * diff, reads. Rules are grouped into classes by verdict and service (the
+ * protocols and ports they match); each class holds, per address family, a
+ * rangeset of the addresses its rules name, merged. Semantics, fixed here
+ * and nowhere else:
+ *   1. loopback traffic is accepted;
+ *   2. packets of established and related connections are accepted;
+ *   3. a packet matching any deny class is blocked (on_deny);
+ *   4. a packet matching any allow class is accepted;
+ *   5. everything else gets default_verdict.
+ * Classes are ordered deny first, then by service, so output order depends
+ * only on what the policy says, not how it is laid out. */
+#ifndef EGRESSC_MODEL_H
+#define EGRESSC_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ast.h"
+#include "rangeset.h"
+
+struct diags;
+struct hosttab;
+struct host;
+
+struct port_range {
+	uint16_t lo, hi;
+};
+
+struct service {
+	unsigned protos;		/* PROTO_* bits; 0: every protocol and port */
+	struct port_range *ports;	/* sorted, merged; nports 0: every port */
+	size_t nports;
+};
+
+/* Where one range of a class came from: the rule, and the leaf target
+ * (an address, or a hostname whose ->host gives the name) that named it,
+ * possibly inside a define. */
+struct origin {
+	const struct stmt *rule;
+	const struct target *target;
+};
+
+/* Longest class name; longer ones end in a hash of the full name. */
+#define CLASS_NAME_MAX 48
+
+struct rule_class {
+	enum verdict verdict;
+	struct service svc;
+	char name[CLASS_NAME_MAX + 1];	/* stable: derived from verdict and service */
+	struct rangeset sets[FAMILY_COUNT];
+	const struct stmt **rules;	/* in policy order */
+	size_t nrules;
+};
+
+struct model {
+	const struct policy *policy;
+	enum verdict default_verdict;
+	enum deny_action on_deny;
+	struct rule_class *classes;
+	size_t nclasses;
+	struct origin *origins;
+	size_t norigins;
+	/* Hosts named by allow rules, sorted by name: the hosts output pins them. */
+	const struct host **pinned;
+	size_t npinned;
+};
+
+/* The protocol of a packet for model_decide(): PROTO_TCP, PROTO_UDP, or 0
+ * for any other protocol (which has no ports). */
+struct packet {
+	enum family family;
+	addr_t addr;
+	unsigned proto;
+	uint16_t port;
+};
+
+enum decision_reason {
+	DECIDED_BY_RULE,	/* class and span say which */
+	DECIDED_BY_DEFAULT,
+};
+
+struct decision {
+	enum verdict verdict;
+	enum decision_reason reason;
+	const struct rule_class *cls;
+	const struct span *span;
+};
+
+/* Builds the model from a checked and resolved policy. Returns 0. */
+int model_build(struct model *m, const struct policy *p, struct diags *d);
+void model_release(struct model *m);
+
+bool service_matches(const struct service *svc, unsigned proto, uint16_t port);
+/* Rules 3-5 above for a packet to a non-loopback destination. */
+struct decision model_decide(const struct model *m, const struct packet *pkt);
+
+#endif

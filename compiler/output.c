@@ -1,0 +1,92 @@
+#include "output.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "arena.h"
+
+int output_open(struct output *o, const char *path)
+{
+	memset(o, 0, sizeof(*o));
+	if (strcmp(path, "-") == 0) {
+		o->fp = stdout;
+		return 0;
+	}
+	/* The temporary is hidden and in the same directory, so rename() is
+	 * atomic (same file system) and a reader never sees it as the target. */
+	const char *slash = strrchr(path, '/');
+	int dirlen = slash ? (int)(slash - path + 1) : 0;
+	size_t size = strlen(path) + 16;
+	o->tmp = xmalloc(size);
+	snprintf(o->tmp, size, "%.*s.%s.XXXXXX", dirlen, path, path + dirlen);
+
+	int fd = mkstemp(o->tmp);
+	if (fd < 0) {
+		int err = errno;
+		free(o->tmp);
+		o->tmp = NULL;
+		errno = err;
+		return -1;
+	}
+	/* mkstemp makes 0600; outputs are ordinary files, honour the umask. */
+	mode_t mask = umask(0);
+	umask(mask);
+	fchmod(fd, 0666 & ~mask);
+	o->fp = fdopen(fd, "w");
+	if (!o->fp) {
+		int err = errno;
+		close(fd);
+		unlink(o->tmp);
+		free(o->tmp);
+		o->tmp = NULL;
+		errno = err;
+		return -1;
+	}
+	o->path = xstrdup(path);
+	return 0;
+}
+
+static void output_free(struct output *o)
+{
+	free(o->path);
+	free(o->tmp);
+	memset(o, 0, sizeof(*o));
+}
+
+int output_commit(struct output *o)
+{
+	int err = 0;
+
+	if (!o->path) {
+		if (fflush(o->fp) != 0 || ferror(o->fp))
+			err = errno ? errno : EIO;
+		output_free(o);
+		errno = err;
+		return err ? -1 : 0;
+	}
+	if (fflush(o->fp) != 0 || ferror(o->fp) || fsync(fileno(o->fp)) != 0)
+		err = errno ? errno : EIO;
+	if (fclose(o->fp) != 0 && !err)
+		err = errno;
+	o->fp = NULL;
+	if (!err && rename(o->tmp, o->path) != 0)
+		err = errno;
+	if (err)
+		unlink(o->tmp);
+	output_free(o);
+	errno = err;
+	return err ? -1 : 0;
+}
+
+void output_abort(struct output *o)
+{
+	if (o->path) {
+		if (o->fp)
+			fclose(o->fp);
+		unlink(o->tmp);
+	}
+	output_free(o);
+}

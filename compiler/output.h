@@ -1,0 +1,25 @@
+/* Output files that appear whole or not at all: written to a temporary
+ * file in the target's directory, flushed and synced, then renamed over the
+ * target. Until output_commit() the previous file is untouched; a failed or
+ * killed run leaves at most a stray temporary, never a truncated target. */
+#ifndef EGRESSC_OUTPUT_H
+#define EGRESSC_OUTPUT_H
+
+#include <stdio.h>
+
+struct output {
+	char *path;	/* the target; NULL for standard output */
+	char *tmp;	/* the temporary beside it */
+	FILE *fp;
+};
+
+/* "-" is standard output, written directly (there is nothing to clobber).
+ * Returns 0, or -1 with errno set. */
+int output_open(struct output *o, const char *path);
+/* Flushes, syncs and renames into place. Returns 0, or -1 with errno set
+ * (the temporary is then removed). */
+int output_commit(struct output *o);
+/* Removes the temporary; the target stays as it was. */
+void output_abort(struct output *o);
+
+#endif

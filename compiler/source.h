@@ -1,0 +1,42 @@
+/* Source files of one compilation (policies, includes, hosts files). Each is
+ * read whole into its compilation's arena, so diagnostics can quote any line
+ * and the scanner can run over one buffer. */
+#ifndef EGRESSC_SOURCE_H
+#define EGRESSC_SOURCE_H
+
+#include <stddef.h>
+
+struct arena;
+struct diags;
+
+/* Inputs larger than this are refused: a policy is written by people. */
+#define SOURCE_MAX_BYTES (64u * 1024 * 1024)
+
+struct loc;
+
+struct source {
+	const char *path;	/* as given, or joined to the including file's directory */
+	const char *text;	/* NUL-terminated copy of the file */
+	size_t len;
+	const struct loc *included_from; /* NULL for the root policy */
+};
+
+/* A span in a source: lines and columns from 1, last_column inclusive.
+ * The layout matches what bison's YYLLOC_DEFAULT expects. */
+struct loc {
+	const struct source *src;
+	int first_line, first_column;
+	int last_line, last_column;
+};
+
+/* Reads PATH. On failure queues an error at AT (or without a location when AT
+ * is NULL) and returns NULL. */
+struct source *source_load(struct arena *a, struct diags *d, const char *path,
+			   const struct loc *at);
+/* A source made from memory (fuzzers, unit tests). */
+struct source *source_from_buffer(struct arena *a, const char *name, const char *text,
+				  size_t len);
+/* Start and length of line LINE (from 1), without its newline or CR. */
+const char *source_line(const struct source *s, int line, size_t *len);
+
+#endif

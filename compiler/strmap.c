@@ -1,0 +1,69 @@
+#include "strmap.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+
+/* FNV-1a: short keys, no adversary that profits from collisions here. */
+static size_t hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return (size_t)h;
+}
+
+void strmap_init(struct strmap *m)
+{
+	memset(m, 0, sizeof(*m));
+}
+
+static struct strmap_slot *find(const struct strmap *m, const char *key)
+{
+	size_t i = hash(key) & (m->cap - 1);
+
+	while (m->slots[i].key && strcmp(m->slots[i].key, key) != 0)
+		i = (i + 1) & (m->cap - 1);
+	return &m->slots[i];
+}
+
+void *strmap_get(const struct strmap *m, const char *key)
+{
+	return m->cap ? find(m, key)->value : NULL;
+}
+
+static void grow(struct strmap *m)
+{
+	struct strmap old = *m;
+
+	m->cap = old.cap ? old.cap * 2 : 16;
+	m->slots = xcalloc(m->cap, sizeof(*m->slots));
+	for (size_t i = 0; i < old.cap; i++)
+		if (old.slots[i].key)
+			*find(m, old.slots[i].key) = old.slots[i];
+	free(old.slots);
+}
+
+void *strmap_put(struct strmap *m, const char *key, void *value)
+{
+	/* Keep the load factor under 1/2 so probes stay short. */
+	if ((m->count + 1) * 2 > m->cap)
+		grow(m);
+	struct strmap_slot *s = find(m, key);
+	void *old = s->value;
+	if (!s->key) {
+		s->key = key;
+		m->count++;
+	}
+	s->value = value;
+	return old;
+}
+
+void strmap_release(struct strmap *m)
+{
+	free(m->slots);
+	strmap_init(m);
+}

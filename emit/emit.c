@@ -1,0 +1,68 @@
+#include "emit.h"
+
+#include <string.h>
+
+#include "model.h"
+
+/* A comment names at most this many rules; the rest are counted. */
+#define EMIT_MAX_RULES_NAMED 8
+
+const struct emitter emitters[] = {
+	{ "nft", ".nft", "ruleset.nft", emit_nft },
+	{ "iptables", ".v4", "rules.v4", emit_iptables },
+	{ "ip6tables", ".v6", "rules.v6", emit_ip6tables },
+	{ "hosts", ".hosts", "hosts", emit_hosts },
+	{ NULL, NULL, NULL, NULL },
+};
+
+const struct emitter *emitter_by_name(const char *name)
+{
+	for (const struct emitter *e = emitters; e->name; e++)
+		if (strcmp(e->name, name) == 0)
+			return e;
+	return NULL;
+}
+
+const struct emitter *emitter_by_path(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	const char *dot = strrchr(base ? base : path, '.');
+
+	if (!dot)
+		return NULL;
+	for (const struct emitter *e = emitters; e->name; e++)
+		if (strcmp(e->extension, dot) == 0)
+			return e;
+	return NULL;
+}
+
+void emit_comment_text(FILE *fp, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			fputc(c, fp);
+		else
+			fprintf(fp, "\\x%02x", c);
+	}
+}
+
+void emit_header(FILE *fp, const struct model *m)
+{
+	fputs("# Compiled by egressc from '", fp);
+	emit_comment_text(fp, m->policy->root->path);
+	fputs("'; do not edit, recompile.\n", fp);
+}
+
+void emit_class_comment(FILE *fp, const char *indent, const struct rule_class *c)
+{
+	fprintf(fp, "%s# %s:", indent, c->name);
+	for (size_t i = 0; i < c->nrules && i < EMIT_MAX_RULES_NAMED; i++) {
+		fputs(i ? ", " : " ", fp);
+		emit_comment_text(fp, c->rules[i]->loc.src->path);
+		fprintf(fp, ":%d", c->rules[i]->loc.first_line);
+	}
+	if (c->nrules > EMIT_MAX_RULES_NAMED)
+		fprintf(fp, " and %zu more", c->nrules - EMIT_MAX_RULES_NAMED);
+	fputc('\n', fp);
+}

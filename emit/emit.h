@@ -1,0 +1,39 @@
+/* Emitters: one file per output format, each a pure function of the model.
+ * They never resolve, parse or re-sort: the model's order is the output's
+ * order, so every format says the same thing in the same sequence. */
+#ifndef EGRESSC_EMIT_H
+#define EGRESSC_EMIT_H
+
+#include <stdio.h>
+
+struct model;
+struct rule_class;
+
+struct emitter {
+	const char *name;	/* for -f */
+	const char *extension;	/* picks the format from -o FILE */
+	const char *dir_file;	/* the file's name under -O DIR */
+	int (*emit)(const struct model *m, FILE *fp);
+};
+
+/* All formats, in the order -O DIR writes them; ends with a NULL name. */
+extern const struct emitter emitters[];
+
+const struct emitter *emitter_by_name(const char *name);
+/* By the extension of PATH, or NULL. */
+const struct emitter *emitter_by_path(const char *path);
+
+int emit_nft(const struct model *m, FILE *fp);
+int emit_iptables(const struct model *m, FILE *fp);
+int emit_ip6tables(const struct model *m, FILE *fp);
+int emit_hosts(const struct model *m, FILE *fp);
+
+/* Shared by the emitters: text from the policy (file names) made safe for
+ * a '#' comment line - printable ASCII kept, everything else as \xNN. */
+void emit_comment_text(FILE *fp, const char *s);
+/* "# Compiled by egressc from 'POLICY'; do not edit, recompile." */
+void emit_header(FILE *fp, const struct model *m);
+/* "# deny_all: policy.eg:3, policy.eg:9" - the rules behind a class. */
+void emit_class_comment(FILE *fp, const char *indent, const struct rule_class *c);
+
+#endif

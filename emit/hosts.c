@@ -1,0 +1,24 @@
+/* hosts(5) fragment: every address of every hostname an allow rule names,
+ * one line each, between markers so it can be spliced into /etc/hosts.
+ * glibc returns all lines of a name only with 'multi on' (Debian's default);
+ * clients try them in order, so the order is the model's: IPv4 first. */
+#include "emit.h"
+
+#include "model.h"
+#include "resolve.h"
+
+int emit_hosts(const struct model *m, FILE *fp)
+{
+	char buf[PREFIX_STRLEN];
+
+	fputs("# BEGIN egressc\n", fp);
+	emit_header(fp, m);
+	for (size_t i = 0; i < m->npinned; i++) {
+		const struct host *h = m->pinned[i];
+		for (size_t j = 0; j < h->naddrs; j++)
+			fprintf(fp, "%s\t%s\n", addr_format(h->addrs[j].family, h->addrs[j].addr, buf),
+				h->name);
+	}
+	fputs("# END egressc\n", fp);
+	return ferror(fp) ? -1 : 0;
+}

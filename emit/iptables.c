@@ -1,0 +1,146 @@
+/* iptables-restore and ip6tables-restore output: the filter table, with an
+ * EGRESSC chain jumped to from OUTPUT, deny rules before allow rules, and
+ * EGRESSC-BLOCK doing what on-deny says. iptables-restore replaces the whole
+ * filter table of the family, so the built-in chains are always written
+ * (iptables-nft resets the policy of one left out). iptables has no
+ * interval sets: each prefix of each class becomes one rule per protocol. */
+#include "emit.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "model.h"
+
+/* multiport takes 15 ports, a range counting as two. */
+#define MULTIPORT_MAX_SLOTS 15
+
+struct family_words {
+	const char *reject_icmp;
+	const char *nd_rules;
+};
+
+static const struct family_words words[FAMILY_COUNT] = {
+	[FAMILY_V4] = {
+		.reject_icmp = "icmp-admin-prohibited",
+		.nd_rules = "",
+	},
+	[FAMILY_V6] = {
+		.reject_icmp = "icmp6-adm-prohibited",
+		.nd_rules =
+			"-A EGRESSC -p ipv6-icmp -m icmp6 --icmpv6-type router-solicitation -m hl --hl-eq 255 -j ACCEPT\n"
+			"-A EGRESSC -p ipv6-icmp -m icmp6 --icmpv6-type neighbour-solicitation -m hl --hl-eq 255 -j ACCEPT\n"
+			"-A EGRESSC -p ipv6-icmp -m icmp6 --icmpv6-type neighbour-advertisement -m hl --hl-eq 255 -j ACCEPT\n",
+	},
+};
+
+struct rule_writer {
+	FILE *fp;
+	const struct rule_class *cls;
+};
+
+static void write_port(FILE *fp, const struct port_range *p)
+{
+	fprintf(fp, "%u", p->lo);
+	if (p->hi != p->lo)
+		fprintf(fp, ":%u", p->hi);
+}
+
+/* One prefix, one protocol: one or more rules, the ports in chunks. */
+static void write_proto_rules(FILE *fp, const char *dst, const char *proto,
+			      const struct service *svc, const char *target)
+{
+	if (!svc->nports) {
+		fprintf(fp, "-A EGRESSC -d %s -p %s -j %s\n", dst, proto, target);
+		return;
+	}
+	if (svc->nports == 1) {
+		fprintf(fp, "-A EGRESSC -d %s -p %s -m %s --dport ", dst, proto, proto);
+		write_port(fp, &svc->ports[0]);
+		fprintf(fp, " -j %s\n", target);
+		return;
+	}
+	for (size_t i = 0; i < svc->nports;) {
+		int slots = 0;
+		fprintf(fp, "-A EGRESSC -d %s -p %s -m multiport --dports ", dst, proto);
+		for (bool first = true; i < svc->nports; first = false, i++) {
+			int need = svc->ports[i].lo == svc->ports[i].hi ? 1 : 2;
+			if (slots + need > MULTIPORT_MAX_SLOTS)
+				break;
+			slots += need;
+			if (!first)
+				fputc(',', fp);
+			write_port(fp, &svc->ports[i]);
+		}
+		fprintf(fp, " -j %s\n", target);
+	}
+}
+
+static void write_prefix_rules(const struct prefix *p, void *arg)
+{
+	const struct rule_writer *w = arg;
+	const struct service *svc = &w->cls->svc;
+	const char *target = w->cls->verdict == VERDICT_DENY ? "EGRESSC-BLOCK" : "ACCEPT";
+	char dst[PREFIX_STRLEN];
+
+	/* iptables wants the length even for a host. */
+	addr_format(p->family, p->addr, dst);
+	snprintf(dst + strlen(dst), sizeof(dst) - strlen(dst), "/%u", p->len);
+	if (!svc->protos)
+		fprintf(w->fp, "-A EGRESSC -d %s -j %s\n", dst, target);
+	if (svc->protos & PROTO_TCP)
+		write_proto_rules(w->fp, dst, "tcp", svc, target);
+	if (svc->protos & PROTO_UDP)
+		write_proto_rules(w->fp, dst, "udp", svc, target);
+}
+
+static int emit_family(const struct model *m, FILE *fp, enum family f)
+{
+	const bool deny = m->default_verdict == VERDICT_DENY;
+	const char *tool = f == FAMILY_V4 ? "iptables-restore" : "ip6tables-restore";
+
+	emit_header(fp, m);
+	fprintf(fp, "# Load with '%s FILE': replaces this family's filter table.\n", tool);
+	fputs("*filter\n"
+	      ":INPUT ACCEPT [0:0]\n"
+	      ":FORWARD ACCEPT [0:0]\n",
+	      fp);
+	fprintf(fp, ":OUTPUT %s [0:0]\n", deny ? "DROP" : "ACCEPT");
+	fputs(":EGRESSC - [0:0]\n"
+	      ":EGRESSC-BLOCK - [0:0]\n"
+	      "-A OUTPUT -j EGRESSC\n"
+	      "-A EGRESSC -o lo -j ACCEPT\n"
+	      "-A EGRESSC -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n",
+	      fp);
+	fputs(words[f].nd_rules, fp);
+	for (size_t i = 0; i < m->nclasses; i++) {
+		const struct rule_class *c = &m->classes[i];
+		const struct rangeset *s = &c->sets[f];
+		struct rule_writer w = { .fp = fp, .cls = c };
+		if (!s->nspans)
+			continue;
+		emit_class_comment(fp, "", c);
+		for (size_t j = 0; j < s->nspans; j++)
+			range_to_prefixes(f, s->spans[j].lo, s->spans[j].hi, write_prefix_rules, &w);
+	}
+	if (deny)
+		fputs("-A EGRESSC -j EGRESSC-BLOCK\n", fp);
+	if (m->on_deny == DENY_REJECT)
+		fprintf(fp,
+			"-A EGRESSC-BLOCK -p tcp -j REJECT --reject-with tcp-reset\n"
+			"-A EGRESSC-BLOCK -j REJECT --reject-with %s\n",
+			words[f].reject_icmp);
+	else
+		fputs("-A EGRESSC-BLOCK -j DROP\n", fp);
+	fputs("COMMIT\n", fp);
+	return ferror(fp) ? -1 : 0;
+}
+
+int emit_iptables(const struct model *m, FILE *fp)
+{
+	return emit_family(m, fp, FAMILY_V4);
+}
+
+int emit_ip6tables(const struct model *m, FILE *fp)
+{
+	return emit_family(m, fp, FAMILY_V6);
+}

@@ -1,0 +1,300 @@
+/* The policy grammar. Each statement becomes one struct stmt appended to
+ * the parse state's list; nothing is checked or resolved here.
+ *
+ * api.pure full, locations: reentrant, with a struct loc on every symbol;
+ * api.location.type: our own struct loc, which also names the source;
+ * parse.error detailed: "unexpected X, expecting Y" from the tables;
+ * parse.lac full: expected-token lists exact even after default reductions.
+ * Every semantic value is allocated from the compilation's arena and freed
+ * with it, so no %destructor is needed when error recovery discards one. */
+%define api.pure full
+%define api.location.type {struct loc}
+%define parse.error detailed
+%define parse.lac full
+%locations
+%param {void *scanner}
+%parse-param {struct parse_state *ps}
+
+%code requires {
+#include <stdint.h>
+
+#include "ast.h"
+
+struct parse_state;
+
+struct target_list {
+	struct target *head, *tail;
+};
+struct port_list {
+	struct port_item *head, *tail;
+};
+struct proto_list {
+	struct proto_item *head, *tail;
+};
+struct rule_opts {
+	struct port_item *ports;
+	struct proto_item *protos;
+	struct loc port_loc, proto_loc;
+};
+
+#define YYLLOC_DEFAULT(cur, rhs, n)						\
+	do {									\
+		if (n) {							\
+			(cur).src = YYRHSLOC(rhs, 1).src;			\
+			(cur).first_line = YYRHSLOC(rhs, 1).first_line;		\
+			(cur).first_column = YYRHSLOC(rhs, 1).first_column;	\
+			(cur).last_line = YYRHSLOC(rhs, n).last_line;		\
+			(cur).last_column = YYRHSLOC(rhs, n).last_column;	\
+		} else {							\
+			(cur) = YYRHSLOC(rhs, 0);				\
+			(cur).first_line = (cur).last_line;			\
+			(cur).first_column = (cur).last_column;			\
+		}								\
+	} while (0)
+}
+
+%code {
+#include <string.h>
+
+#include "arena.h"
+#include "grammar.h"
+#include "scanner.h"
+
+static void yyerror(struct loc *loc, void *scanner, struct parse_state *ps, const char *msg)
+{
+	(void)scanner;
+	/* The scanner has already explained a bad token. */
+	if (ps->last_was_junk)
+		return;
+	struct diag *dg = diag_error(ps->diags, loc, "%s", msg);
+	if (ps->brace_depth > 0)
+		diag_related(dg, &ps->brace_loc, "unterminated '{' opened here");
+}
+
+static void *node(struct parse_state *ps, size_t size)
+{
+	return arena_alloc(ps->arena, size);
+}
+
+static struct stmt *stmt_new(struct parse_state *ps, enum stmt_kind kind, const struct loc *loc)
+{
+	struct stmt *s = node(ps, sizeof(*s));
+
+	s->kind = kind;
+	s->loc = *loc;
+	*ps->tail = s;
+	ps->tail = &s->next;
+	return s;
+}
+
+static struct target *target_new(struct parse_state *ps, enum target_kind kind,
+				 const char *text, const struct loc *loc)
+{
+	struct target *t = node(ps, sizeof(*t));
+
+	t->kind = kind;
+	t->text = text;
+	t->loc = *loc;
+	return t;
+}
+
+static void setting(struct parse_state *ps, enum stmt_kind kind, const struct loc *loc,
+		    const char *word, const struct loc *word_loc)
+{
+	struct stmt *s = stmt_new(ps, kind, loc);
+
+	s->setting.word = word;
+	s->setting.word_loc = *word_loc;
+}
+
+/* A clause given twice is an error, not "the last one wins". */
+static void once(struct parse_state *ps, const void *seen, const char *what,
+		 const struct loc *loc, const struct loc *first)
+{
+	if (!seen)
+		return;
+	struct diag *dg = diag_error(ps->diags, loc, "duplicate '%s' clause", what);
+	diag_related(dg, first, "first given here");
+}
+}
+
+%union {
+	const char *str;
+	uint32_t num;
+	int verdict;
+	struct target *target;
+	struct target_list targets;
+	struct port_item *port;
+	struct port_list ports;
+	struct proto_list protos;
+	struct rule_opts opts;
+}
+
+%token NEWLINE "end of line"
+%token ALLOW "allow" DENY "deny" DEFAULT "default" ON_DENY "on-deny"
+%token INCLUDE "include" DEFINE "define" PORT "port" PROTO "proto"
+%token <str> WORD "name" ADDRESS "address" VARIABLE "variable" WILDCARD "wildcard"
+%token <str> STRING "string" JUNK "invalid token"
+%token <num> NUMBER "number"
+
+%type <str> setting_word
+%type <verdict> verdict
+%type <target> target
+%type <targets> targets target_block
+%type <port> port
+%type <ports> ports
+%type <protos> protos
+%type <opts> rule_opts
+
+%%
+
+/* policy -> { line } */
+policy		: %empty
+		| policy line
+		;
+
+/* line -> [stmt] end | error end */
+line		: end
+		| stmt end
+		| error end		{ yyerrok; }
+		;
+
+end		: NEWLINE
+		| ';'
+		;
+
+/* stmt -> 'default' word | 'on-deny' word | 'include' string
+ *       | 'define' name '=' targets | verdict targets rule_opts */
+stmt		: DEFAULT setting_word	{ setting(ps, STMT_DEFAULT, &@1, $2, &@2); }
+		| ON_DENY setting_word	{ setting(ps, STMT_ON_DENY, &@1, $2, &@2); }
+		| INCLUDE STRING
+		{
+			struct stmt *s = stmt_new(ps, STMT_INCLUDE, &@1);
+			s->include.path = $2;
+			s->include.path_loc = @2;
+		}
+		| DEFINE WORD '=' target_block
+		{
+			struct stmt *s = stmt_new(ps, STMT_DEFINE, &@1);
+			s->define.name = $2;
+			s->define.name_loc = @2;
+			s->define.targets = $4.head;
+		}
+		| verdict targets rule_opts
+		{
+			struct stmt *s = stmt_new(ps, STMT_RULE, &@1);
+			s->rule.verdict = (enum verdict)$1;
+			s->rule.targets = $2.head;
+			s->rule.ports = $3.ports;
+			s->rule.protos = $3.protos;
+			s->rule.port_loc = $3.port_loc;
+			s->rule.proto_loc = $3.proto_loc;
+		}
+		;
+
+/* The words after 'default' and 'on-deny' are checked in check.c, so a
+ * typo gets "unknown policy 'alow'" rather than a bare syntax error. */
+setting_word	: WORD			{ $$ = $1; }
+		| ALLOW			{ $$ = "allow"; }
+		| DENY			{ $$ = "deny"; }
+		;
+
+verdict		: ALLOW			{ $$ = VERDICT_ALLOW; }
+		| DENY			{ $$ = VERDICT_DENY; }
+		;
+
+/* target_block -> '{' targets [','] '}' | targets */
+target_block	: '{' targets '}'	{ $$ = $2; }
+		| '{' targets ',' '}'	{ $$ = $2; }
+		| targets		{ $$ = $1; }
+		;
+
+targets		: target		{ $$.head = $$.tail = $1; }
+		| targets ',' target	{ $$ = $1; $$.tail->next = $3; $$.tail = $3; }
+		;
+
+target		: ADDRESS		{ $$ = target_new(ps, TARGET_ADDRESS, $1, &@1); }
+		| WORD			{ $$ = target_new(ps, TARGET_HOST, $1, &@1); }
+		| VARIABLE		{ $$ = target_new(ps, TARGET_VARIABLE, $1, &@1); }
+		| WILDCARD		{ $$ = target_new(ps, TARGET_WILDCARD, $1, &@1); }
+		;
+
+/* rule_opts -> { 'port' ports | 'proto' protos }, each at most once */
+rule_opts	: %empty		{ memset(&$$, 0, sizeof($$)); }
+		| rule_opts PORT ports
+		{
+			$$ = $1;
+			once(ps, $1.ports, "port", &@2, &$1.port_loc);
+			$$.ports = $3.head;
+			$$.port_loc = @2;
+		}
+		| rule_opts PROTO protos
+		{
+			$$ = $1;
+			once(ps, $1.protos, "proto", &@2, &$1.proto_loc);
+			$$.protos = $3.head;
+			$$.proto_loc = @2;
+		}
+		;
+
+ports		: port			{ $$.head = $$.tail = $1; }
+		| ports ',' port	{ $$ = $1; $$.tail->next = $3; $$.tail = $3; }
+		;
+
+/* port -> number ['-' number] */
+port		: NUMBER
+		{
+			$$ = node(ps, sizeof(*$$));
+			$$->lo = $$->hi = $1;
+			$$->loc = @1;
+		}
+		| NUMBER '-' NUMBER
+		{
+			$$ = node(ps, sizeof(*$$));
+			$$->lo = $1;
+			$$->hi = $3;
+			$$->loc = @$;
+		}
+		;
+
+protos		: WORD
+		{
+			$$.head = $$.tail = node(ps, sizeof(struct proto_item));
+			$$.head->name = $1;
+			$$.head->loc = @1;
+		}
+		| protos ',' WORD
+		{
+			struct proto_item *p = node(ps, sizeof(*p));
+			p->name = $3;
+			p->loc = @3;
+			$$ = $1;
+			$$.tail->next = p;
+			$$.tail = p;
+		}
+		;
+
+%%
+
+struct stmt *parse_source(struct arena *a, struct diags *d, const struct source *src)
+{
+	struct parse_state ps = {
+		.arena = a,
+		.diags = d,
+		.src = src,
+		.line = 1,
+		.column = 1,
+	};
+	yyscan_t scanner;
+
+	ps.tail = &ps.head;
+	if (yylex_init_extra(&ps, &scanner) != 0) {
+		diag_error(d, NULL, "cannot start the scanner");
+		return NULL;
+	}
+	YY_BUFFER_STATE buf = yy_scan_bytes(src->text, (int)src->len, scanner);
+	yyparse(scanner, &ps);
+	yy_delete_buffer(buf, scanner);
+	yylex_destroy(scanner);
+	return ps.head;
+}
