@@ -69,26 +69,26 @@ const char *hostname_problem(const char *name)
 	size_t len = strlen(name), label = 0;
 
 	if (len == 0)
-		return "empty hostname";
+		return "it is empty";
 	if (len > HOSTNAME_MAX_LEN)
-		return "hostname longer than 253 characters";
+		return "longer than 253 characters";
 	for (size_t i = 0; i <= len; i++) {
 		char ch = name[i];
 		if (ch == '.' || ch == '\0') {
 			if (label == 0)
-				return "hostname has an empty label";
+				return "empty label";
 			if (name[i - 1] == '-')
-				return "hostname label ends with '-'";
+				return "a label ends with '-'";
 			label = 0;
 			continue;
 		}
 		if (label == 0 && ch == '-')
-			return "hostname label starts with '-'";
+			return "a label starts with '-'";
 		if (++label > LABEL_MAX_LEN)
-			return "hostname label longer than 63 characters";
+			return "a label is longer than 63 characters";
 		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' ||
 		      ch == '_'))
-			return "hostname has a character other than letters, digits, '-' and '_'";
+			return "only letters, digits, '-' and '_' may form a label";
 	}
 	return NULL;
 }
@@ -137,8 +137,8 @@ static void check_host(struct checker *c, struct target *t)
 		name[len - 1] = '\0';
 	const char *problem = hostname_problem(name);
 	if (problem)
-		diag_error(c->diags, &t->loc, "%s: '%s'", problem,
-			   diag_quote(c->diags, t->text, len));
+		diag_error(c->diags, &t->loc, "invalid hostname '%s': %s",
+			   diag_quote(c->diags, t->text, len), problem);
 	t->text = name;
 }
 
@@ -232,26 +232,31 @@ static void check_setting(struct checker *c, struct stmt *s)
 		c->policy->on_deny = (enum deny_action)w->value;
 }
 
+/* First pass: make every define known, so uses may come before it. */
 static void declare_define(struct checker *c, struct stmt *s)
 {
-	const char *name = s->define.name;
+	if (strmap_get(&c->defines, s->define.name))
+		return; /* a duplicate: reported in policy order by check_define() */
+	strmap_put(&c->defines, s->define.name, s);
+	c->define_names = xrealloc(c->define_names, (c->ndefines + 1) * sizeof(*c->define_names));
+	c->define_names[c->ndefines++] = s->define.name;
+}
 
-	if (strchr(name, '.')) {
+static void check_define(struct checker *c, struct stmt *s)
+{
+	const char *name = s->define.name;
+	const struct stmt *first = strmap_get(&c->defines, name);
+
+	if (strchr(name, '.'))
 		diag_error(c->diags, &s->define.name_loc,
 			   "invalid define name '%s' (letters, digits, '_' and '-')",
 			   diag_quote(c->diags, name, strlen(name)));
-		return;
-	}
-	const struct stmt *prev = strmap_put(&c->defines, name, s);
-	if (prev) {
-		strmap_put(&c->defines, name, (void *)prev);
+	if (first != s) {
 		struct diag *dg = diag_error(c->diags, &s->define.name_loc, "duplicate define '%s'",
-					     name);
-		diag_related(dg, &prev->define.name_loc, "first defined here");
-		return;
+					     diag_quote(c->diags, name, strlen(name)));
+		diag_related(dg, &first->define.name_loc, "first defined here");
 	}
-	c->define_names = xrealloc(c->define_names, (c->ndefines + 1) * sizeof(*c->define_names));
-	c->define_names[c->ndefines++] = name;
+	check_targets(c, s->define.targets);
 }
 
 enum { UNVISITED, VISITING, VISITED };
@@ -318,7 +323,7 @@ int check_policy(struct arena *a, struct diags *d, struct policy *p)
 		case STMT_INCLUDE:
 			break;
 		case STMT_DEFINE:
-			check_targets(&c, s->define.targets);
+			check_define(&c, s);
 			break;
 		case STMT_RULE:
 			s->rule.index = p->nrules++;

@@ -149,7 +149,8 @@ static void print_excerpt(FILE *fp, const struct diag *dg, const struct loc *loc
 	size_t n = 0;
 	if (start)
 		n += (size_t)sprintf(buf, "   ");
-	for (size_t i = start; i < end || i < start + 1; i++) {
+	/* One column past the end, where "unexpected end of line" points. */
+	for (size_t i = start; i <= end; i++) {
 		unsigned char c = i < len ? (unsigned char)text[i] : ' ';
 		if ((c & 0xc0) == 0x80)
 			continue;
@@ -158,8 +159,6 @@ static void print_excerpt(FILE *fp, const struct diag *dg, const struct loc *loc
 	}
 	while (n && buf[n - 1] == ' ')
 		n--;
-	if (n == 0 && loc->first_column > (int)len)
-		buf[n++] = main ? '^' : '~';
 	buf[n] = '\0';
 	fprintf(fp, "%s\n", buf);
 }

@@ -70,8 +70,8 @@ static void parse_line(struct arena *a, struct diags *d, struct hostsfile *hf,
 			word[wl - 1] = '\0';
 		const char *problem = hostname_problem(word);
 		if (problem) {
-			diag_error(d, &loc, "%s in hosts file: '%s'", problem,
-				   diag_quote(d, word, strlen(word)));
+			diag_error(d, &loc, "invalid hostname '%s' in hosts file: %s",
+				   diag_quote(d, word, strlen(word)), problem);
 			continue;
 		}
 		struct hostsfile_entry *e = strmap_get(&hf->names, word);

@@ -190,6 +190,33 @@ static void pinned_finish(struct model *m)
 	m->npinned = n;
 }
 
+/* Which rules of each class contributed to each family's set, so outputs
+ * name only those: a rule whose hostname has no IPv6 address is not behind
+ * the class's IPv6 set. */
+static void family_rules_finish(struct model *m)
+{
+	bool *used = xcalloc(m->policy->nrules ? m->policy->nrules : 1, sizeof(*used));
+
+	for (size_t i = 0; i < m->nclasses; i++) {
+		struct rule_class *c = &m->classes[i];
+		for (int f = 0; f < FAMILY_COUNT; f++) {
+			const struct rangeset *s = &c->sets[f];
+			size_t n = 0;
+			for (size_t j = 0; j < s->nranges; j++)
+				used[m->origins[s->ranges[j].origin].rule->rule.index] = true;
+			c->family_rules[f] = xmalloc((c->nrules ? c->nrules : 1) * sizeof(**c->family_rules));
+			for (size_t j = 0; j < c->nrules; j++) {
+				unsigned idx = c->rules[j]->rule.index;
+				if (used[idx])
+					c->family_rules[f][n++] = c->rules[j];
+				used[idx] = false;
+			}
+			c->nfamily_rules[f] = n;
+		}
+	}
+	free(used);
+}
+
 int model_build(struct model *m, const struct policy *p, struct diags *d)
 {
 	struct builder b = { .m = m };
@@ -228,6 +255,7 @@ int model_build(struct model *m, const struct policy *p, struct diags *d)
 	for (size_t i = 0; i < m->nclasses; i++)
 		for (int f = 0; f < FAMILY_COUNT; f++)
 			rangeset_finish(&m->classes[i].sets[f]);
+	family_rules_finish(m);
 	pinned_finish(m);
 	return 0;
 }
@@ -236,8 +264,10 @@ void model_release(struct model *m)
 {
 	for (size_t i = 0; i < m->nclasses; i++) {
 		struct rule_class *c = &m->classes[i];
-		for (int f = 0; f < FAMILY_COUNT; f++)
+		for (int f = 0; f < FAMILY_COUNT; f++) {
 			rangeset_release(&c->sets[f]);
+			free(c->family_rules[f]);
+		}
 		free(c->svc.ports);
 		free(c->rules);
 	}

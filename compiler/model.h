@@ -50,8 +50,11 @@ struct rule_class {
 	struct service svc;
 	char name[CLASS_NAME_MAX + 1];	/* stable: derived from verdict and service */
 	struct rangeset sets[FAMILY_COUNT];
-	const struct stmt **rules;	/* in policy order */
+	const struct stmt **rules;	/* every rule of the class, in policy order */
 	size_t nrules;
+	/* The rules that put addresses into sets[f], in policy order. */
+	const struct stmt **family_rules[FAMILY_COUNT];
+	size_t nfamily_rules[FAMILY_COUNT];
 };
 
 struct model {

@@ -54,15 +54,19 @@ void emit_header(FILE *fp, const struct model *m)
 	fputs("'; do not edit, recompile.\n", fp);
 }
 
-void emit_class_comment(FILE *fp, const char *indent, const struct rule_class *c)
+void emit_class_comment(FILE *fp, const char *indent, const struct rule_class *c,
+			enum family f)
 {
+	const size_t n = c->nfamily_rules[f];
+
 	fprintf(fp, "%s# %s:", indent, c->name);
-	for (size_t i = 0; i < c->nrules && i < EMIT_MAX_RULES_NAMED; i++) {
+	for (size_t i = 0; i < n && i < EMIT_MAX_RULES_NAMED; i++) {
+		const struct stmt *r = c->family_rules[f][i];
 		fputs(i ? ", " : " ", fp);
-		emit_comment_text(fp, c->rules[i]->loc.src->path);
-		fprintf(fp, ":%d", c->rules[i]->loc.first_line);
+		emit_comment_text(fp, r->loc.src->path);
+		fprintf(fp, ":%d", r->loc.first_line);
 	}
-	if (c->nrules > EMIT_MAX_RULES_NAMED)
-		fprintf(fp, " and %zu more", c->nrules - EMIT_MAX_RULES_NAMED);
+	if (n > EMIT_MAX_RULES_NAMED)
+		fprintf(fp, " and %zu more", n - EMIT_MAX_RULES_NAMED);
 	fputc('\n', fp);
 }

@@ -6,6 +6,8 @@
 
 #include <stdio.h>
 
+#include "addr.h"
+
 struct model;
 struct rule_class;
 
@@ -33,7 +35,9 @@ int emit_hosts(const struct model *m, FILE *fp);
 void emit_comment_text(FILE *fp, const char *s);
 /* "# Compiled by egressc from 'POLICY'; do not edit, recompile." */
 void emit_header(FILE *fp, const struct model *m);
-/* "# deny_all: policy.eg:3, policy.eg:9" - the rules behind a class. */
-void emit_class_comment(FILE *fp, const char *indent, const struct rule_class *c);
+/* "# deny_all: policy.eg:3, policy.eg:9" - the rules behind a class's set
+ * of family F. */
+void emit_class_comment(FILE *fp, const char *indent, const struct rule_class *c,
+			enum family f);
 
 #endif

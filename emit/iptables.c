@@ -118,7 +118,7 @@ static int emit_family(const struct model *m, FILE *fp, enum family f)
 		struct rule_writer w = { .fp = fp, .cls = c };
 		if (!s->nspans)
 			continue;
-		emit_class_comment(fp, "", c);
+		emit_class_comment(fp, "", c, f);
 		for (size_t j = 0; j < s->nspans; j++)
 			range_to_prefixes(f, s->spans[j].lo, s->spans[j].hi, write_prefix_rules, &w);
 	}

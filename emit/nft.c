@@ -33,7 +33,7 @@ static void emit_set(FILE *fp, const struct rule_class *c, enum family f)
 	const struct rangeset *s = &c->sets[f];
 	struct element_writer w = { .fp = fp, .first = true };
 
-	emit_class_comment(fp, "\t", c);
+	emit_class_comment(fp, "\t", c, f);
 	fprintf(fp, "\tset %s_%s {\n", c->name, family_suffix[f]);
 	fprintf(fp, "\t\ttype %s\n", family_type[f]);
 	fputs("\t\tflags interval\n", fp);

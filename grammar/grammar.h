@@ -24,6 +24,11 @@ struct parse_state {
 	bool join_next_line;	/* after ',', '{' or '=' a newline does not end the statement */
 	bool sent_final_newline;
 	bool last_was_junk;	/* the scanner already reported this token */
+	/* The last token, so a syntax error can say more than bison knows. */
+	int last_token;
+	const char *last_text;
+	bool last_starts_stmt;
+	bool at_stmt_start;
 };
 
 /* Parses SRC. Returns its statements (possibly partial); errors are queued

@@ -66,6 +66,14 @@ static void yyerror(struct loc *loc, void *scanner, struct parse_state *ps, cons
 	/* The scanner has already explained a bad token. */
 	if (ps->last_was_junk)
 		return;
+	/* A name where a statement should start is a misspelt keyword, more
+	 * likely than a hostname without a verb. */
+	if (ps->last_token == WORD && ps->last_starts_stmt) {
+		diag_error(ps->diags, loc,
+			   "unknown statement '%s' (expected allow, deny, define, include, default or on-deny)",
+			   diag_quote(ps->diags, ps->last_text, strlen(ps->last_text)));
+		return;
+	}
 	struct diag *dg = diag_error(ps->diags, loc, "%s", msg);
 	if (ps->brace_depth > 0)
 		diag_related(dg, &ps->brace_loc, "unterminated '{' opened here");
@@ -131,9 +139,9 @@ static void once(struct parse_state *ps, const void *seen, const char *what,
 }
 
 %token NEWLINE "end of line"
-%token ALLOW "allow" DENY "deny" DEFAULT "default" ON_DENY "on-deny"
-%token INCLUDE "include" DEFINE "define" PORT "port" PROTO "proto"
-%token <str> WORD "name" ADDRESS "address" VARIABLE "variable" WILDCARD "wildcard"
+%token ALLOW "'allow'" DENY "'deny'" DEFAULT "'default'" ON_DENY "'on-deny'"
+%token INCLUDE "'include'" DEFINE "'define'" PORT "'port'" PROTO "'proto'"
+%token <str> WORD "name" ADDRESS "address" VARIABLE "$name" WILDCARD "wildcard"
 %token <str> STRING "string" JUNK "invalid token"
 %token <num> NUMBER "number"
 
@@ -284,6 +292,7 @@ struct stmt *parse_source(struct arena *a, struct diags *d, const struct source 
 		.src = src,
 		.line = 1,
 		.column = 1,
+		.at_stmt_start = true,
 	};
 	yyscan_t scanner;
 

@@ -1,0 +1,31 @@
+#!/bin/sh
+# Installs the Debian 12 packages egressc needs, and only those missing.
+#   scripts/deps.sh          to build egressc
+#   scripts/deps.sh --test   to build it and run its tests
+# Nothing is fetched when everything is already installed, so a prepared
+# machine works offline.
+set -eu
+
+build="make gcc libc6-dev pkg-config flex bison libnftables-dev"
+test="libcmocka-dev nftables iptables iproute2 diffutils"
+
+want=$build
+[ "${1:-}" = --test ] && want="$build $test"
+
+missing=""
+for pkg in $want; do
+	if ! dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -q '^install ok installed$'; then
+		missing="$missing $pkg"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing packages:$missing; run as root to install them" >&2
+	exit 1
+fi
+echo "deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,112 @@
+#!/bin/bash
+# Golden tests: golden/NAME.eg compiled and compared with the expectation
+# files beside it; the extension selects the check:
+#   NAME.nft NAME.v4 NAME.v6 NAME.hosts   expected output of that format
+#   NAME.err                              expected diagnostics: the compile
+#                                         must fail and write no output file
+# Hostnames resolve from NAME.hostsdb if present, else golden/hostsdb.
+#
+#   tests/golden.sh [--update] EGRESSC [NAME...]
+# --update rewrites the expectations from what the compiler does now; review
+# the diff before committing it.
+set -u
+update=0
+if [ "${1:-}" = --update ]; then
+	update=1
+	shift
+fi
+egressc=${1:?usage: tests/golden.sh [--update] EGRESSC [NAME...]}
+shift
+cd "$(dirname "$0")/.." || exit 2
+egressc=$(cd "$(dirname "$egressc")" && pwd)/$(basename "$egressc")
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+formats="nft:nft v4:iptables v6:ip6tables hosts:hosts"
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() {
+	fail=$((fail + 1))
+	echo "FAIL $1"
+}
+
+# Prints the --hosts-file argument for case $1, if any.
+hosts_arg() {
+	if [ -f "golden/$1.hostsdb" ]; then
+		echo "--hosts-file=golden/$1.hostsdb"
+	elif [ -f golden/hostsdb ]; then
+		echo "--hosts-file=golden/hostsdb"
+	fi
+}
+
+run_error_case() {
+	local name=$1 hosts=$2 rc
+	"$egressc" $hosts -o "$tmp/out.nft" "golden/$name.eg" >"$tmp/stdout" 2>"$tmp/stderr"
+	rc=$?
+	if [ $update = 1 ]; then
+		cp "$tmp/stderr" "golden/$name.err"
+	fi
+	if [ $rc -ne 1 ]; then
+		bad "$name: exit status $rc, expected 1"
+	elif [ -e "$tmp/out.nft" ] || [ -s "$tmp/stdout" ]; then
+		bad "$name: an output was written despite errors"
+	elif ! diff -u "golden/$name.err" "$tmp/stderr"; then
+		bad "$name: diagnostics differ"
+	else
+		ok
+	fi
+	rm -f "$tmp/out.nft"
+}
+
+run_output_case() {
+	local name=$1 hosts=$2 any=0 ext fmt pair rc
+	for pair in $formats; do
+		ext=${pair%%:*}
+		fmt=${pair#*:}
+		[ -f "golden/$name.$ext" ] || [ $update = 1 ] || continue
+		any=1
+		"$egressc" $hosts -f "$fmt" -o - "golden/$name.eg" >"$tmp/out" 2>"$tmp/stderr"
+		rc=$?
+		if [ $update = 1 ]; then
+			if [ $rc -ne 0 ]; then
+				cp "$tmp/stderr" "golden/$name.err"
+				echo "golden: $name fails to compile; wrote golden/$name.err"
+				run_error_case "$name" "$hosts"
+				return
+			fi
+			cp "$tmp/out" "golden/$name.$ext"
+		fi
+		if [ $rc -ne 0 ]; then
+			bad "$name.$ext: exit status $rc"
+			cat "$tmp/stderr"
+		elif [ -s "$tmp/stderr" ]; then
+			bad "$name.$ext: unexpected diagnostics"
+			cat "$tmp/stderr"
+		elif ! diff -u "golden/$name.$ext" "$tmp/out"; then
+			bad "$name.$ext: output differs"
+		else
+			ok
+		fi
+	done
+	[ $any = 1 ] || bad "$name: no expectation file (.nft .v4 .v6 .hosts .err)"
+}
+
+if [ $# -gt 0 ]; then
+	names="$*"
+else
+	names=$(for f in golden/*.eg; do basename "$f" .eg; done)
+fi
+for name in $names; do
+	hosts=$(hosts_arg "$name")
+	if [ -f "golden/$name.err" ]; then
+		run_error_case "$name" "$hosts"
+	else
+		run_output_case "$name" "$hosts"
+	fi
+done
+
+echo "golden: $pass passed, $fail failed"
+[ $fail -eq 0 ]

@@ -1,0 +1,55 @@
+#!/bin/bash
+# Kernel load test: every golden .nft loads with 'nft -f' (twice: a reload
+# replaces the table), every .v4 with iptables-restore and every .v6 with
+# ip6tables-restore, each inside a network namespace of its own making.
+#
+#   tests/kernel-load.sh EGRESSC
+# (EGRESSC is unused today; the argument keeps every runner's call alike.)
+set -u
+cd "$(dirname "$0")/.." || exit 2
+ns=egressc-load-$$
+pass=0
+fail=0
+
+cleanup() { ip netns del "$ns" 2>/dev/null; }
+trap cleanup EXIT
+ip netns add "$ns" || { echo "kernel-load: cannot create a network namespace"; exit 1; }
+
+check() {
+	local what=$1
+	shift
+	if out=$(ip netns exec "$ns" "$@" 2>&1); then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "FAIL $what"
+		echo "$out" | head -20
+	fi
+}
+
+expected_tables='table ip bystander
+table inet egressc'
+for f in golden/*.nft; do
+	# Someone else's table must survive our loads and reloads.
+	ip netns exec "$ns" nft add table ip bystander
+	check "nft -f $f" nft -f "$f"
+	check "nft -f $f (reload)" nft -f "$f"
+	tables=$(ip netns exec "$ns" nft list tables)
+	if [ "$tables" = "$expected_tables" ]; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "FAIL $f: tables after load: $tables"
+	fi
+	ip netns exec "$ns" nft flush ruleset
+done
+for f in golden/*.v4; do
+	check "iptables-restore $f" iptables-restore "$f"
+done
+for f in golden/*.v6; do
+	check "ip6tables-restore $f" ip6tables-restore "$f"
+done
+ip netns exec "$ns" nft flush ruleset
+
+echo "kernel-load: $pass passed, $fail failed"
+[ $fail -eq 0 ]
