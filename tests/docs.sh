@@ -1,0 +1,77 @@
+#!/bin/bash
+# The documentation's examples are tests: in docs/*.md and README.md, every
+# ```eg block must compile (hostnames from tests/docs.hosts) and its nft
+# output must load into a kernel; every ```eg-error block must be refused
+# with exit status 1 and a located diagnostic.
+#
+#   tests/docs.sh EGRESSC
+set -u
+egressc=${1:?usage: tests/docs.sh EGRESSC}
+cd "$(dirname "$0")/.." || exit 2
+tmp=$(mktemp -d)
+ns=egressc-docs-$$
+cleanup() {
+	ip netns del "$ns" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+ip netns add "$ns" || { echo "docs: cannot create a network namespace"; exit 1; }
+pass=0
+fail=0
+
+# Splits FILE's example blocks into $tmp/N.eg and $tmp/N.eg-error, each
+# named after its file and line in $tmp/N.where.
+extract() {
+	awk -v dir="$tmp" -v file="$1" -v start="$2" '
+		/^```eg(-error)?$/ && !inblock {
+			n++; inblock = 1
+			kind = substr($0, 4)
+			out = dir "/" (start + n) "." kind
+			print file ":" NR > (dir "/" (start + n) ".where")
+			next
+		}
+		/^```$/ && inblock { inblock = 0; close(out); next }
+		inblock { print > out }
+		END { print n + 0 > (dir "/count") }
+	' "$1"
+}
+
+total=0
+for doc in README.md docs/*.md; do
+	[ -f "$doc" ] || continue
+	extract "$doc" "$total"
+	total=$((total + $(cat "$tmp/count")))
+done
+
+for f in "$tmp"/*.eg "$tmp"/*.eg-error; do
+	[ -f "$f" ] || continue
+	where=$(cat "${f%.*}.where")
+	if [ "${f##*.}" = eg ]; then
+		if ! "$egressc" --hosts-file tests/docs.hosts -O "$tmp/out" "$f" 2>"$tmp/err"; then
+			fail=$((fail + 1))
+			echo "FAIL $where: example does not compile"
+			cat "$tmp/err"
+		elif ! ip netns exec "$ns" nft -f "$tmp/out/ruleset.nft" 2>"$tmp/err"; then
+			fail=$((fail + 1))
+			echo "FAIL $where: nft refuses the example's ruleset"
+			cat "$tmp/err"
+		else
+			pass=$((pass + 1))
+		fi
+	else
+		"$egressc" --hosts-file tests/docs.hosts -o "$tmp/never.nft" "$f" 2>"$tmp/err"
+		rc=$?
+		if [ $rc -ne 1 ] || [ -e "$tmp/never.nft" ] ||
+		   ! grep -Eq '^[^:]+:[0-9]+:[0-9]+: error: ' "$tmp/err"; then
+			fail=$((fail + 1))
+			echo "FAIL $where: error example not refused as documented (exit $rc)"
+			cat "$tmp/err"
+		else
+			pass=$((pass + 1))
+		fi
+		rm -f "$tmp/never.nft"
+	fi
+done
+
+echo "docs: $pass passed, $fail failed"
+[ $fail -eq 0 ] && [ $pass -gt 0 ]
