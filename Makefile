@@ -89,6 +89,7 @@ test-deps:
 check: test-deps all $(UNIT_BIN) $(BUILD)/tests/probe
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 	tests/golden.sh $(BUILD)/egressc
+	tests/cli.sh $(BUILD)/egressc
 	tests/docs.sh $(BUILD)/egressc
 	tests/kernel-load.sh $(BUILD)/egressc
 	PROBE=$(BUILD)/tests/probe tests/traffic.sh $(BUILD)/egressc tests/traffic/*.eg

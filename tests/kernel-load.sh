@@ -4,8 +4,10 @@
 # ip6tables-restore, each inside a network namespace of its own making.
 #
 #   tests/kernel-load.sh EGRESSC
-# (EGRESSC is unused today; the argument keeps every runner's call alike.)
+# Also: 'egressc --check' (libnftables' dry run) accepts every golden policy
+# that compiles.
 set -u
+egressc=${1:?usage: tests/kernel-load.sh EGRESSC}
 cd "$(dirname "$0")/.." || exit 2
 ns=egressc-load-$$
 pass=0
@@ -50,6 +52,19 @@ for f in golden/*.v6; do
 	check "ip6tables-restore $f" ip6tables-restore "$f"
 done
 ip netns exec "$ns" nft flush ruleset
+
+for f in golden/*.eg; do
+	[ -f "${f%.eg}.err" ] && continue
+	hosts=golden/hostsdb
+	[ -f "${f%.eg}.hostsdb" ] && hosts=${f%.eg}.hostsdb
+	if out=$("$egressc" --check --hosts-file "$hosts" "$f" 2>&1); then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "FAIL egressc --check $f"
+		echo "$out" | head -20
+	fi
+done
 
 echo "kernel-load: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -1,0 +1,114 @@
+#!/bin/bash
+# The command line's contract: formats from extensions and -f, -o -, -O DIR,
+# exit statuses, determinism, and that a failed run writes nothing and
+# clobbers nothing.
+#
+#   tests/cli.sh EGRESSC
+set -u
+egressc=${1:?usage: tests/cli.sh EGRESSC}
+cd "$(dirname "$0")/.." || exit 2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+
+expect() {
+	local what=$1
+	shift
+	if "$@"; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "FAIL $what"
+	fi
+}
+
+# Runs egressc, recording its exit status in $rc, stdout and stderr in files.
+run() {
+	"$egressc" "$@" >"$tmp/stdout" 2>"$tmp/stderr"
+	rc=$?
+}
+
+hosts=--hosts-file=golden/hostsdb
+good=golden/spec-example.eg
+bad=golden/err-many.eg
+
+# Formats by extension, and -f overriding it.
+for pair in nft:nft v4:iptables v6:ip6tables hosts:hosts; do
+	ext=${pair%%:*}
+	run $hosts -o "$tmp/out.$ext" $good
+	expect "-o .$ext exits 0" [ $rc -eq 0 ]
+	expect "-o .$ext matches golden" cmp -s "$tmp/out.$ext" golden/spec-example.$ext
+	run $hosts -f "${pair#*:}" -o "$tmp/out.txt" $good
+	expect "-f ${pair#*:} matches golden" cmp -s "$tmp/out.txt" golden/spec-example.$ext
+done
+
+# Standard output: nft by default, or what -f says.
+run $hosts $good
+expect "no -o writes nft to stdout" cmp -s "$tmp/stdout" golden/spec-example.nft
+run $hosts -o - -f hosts $good
+expect "-o - -f hosts" cmp -s "$tmp/stdout" golden/spec-example.hosts
+
+# -O DIR writes all four, creating DIR.
+run $hosts -O "$tmp/dir" $good
+expect "-O exits 0" [ $rc -eq 0 ]
+for f in ruleset.nft:nft rules.v4:v4 rules.v6:v6 hosts:hosts; do
+	expect "-O wrote ${f%%:*}" cmp -s "$tmp/dir/${f%%:*}" "golden/spec-example.${f#*:}"
+done
+expect "-O leaves no temporaries" [ "$(ls -A "$tmp/dir" | wc -l)" -eq 4 ]
+
+# Deterministic: the same input twice gives the same bytes.
+run $hosts -O "$tmp/again" $good
+expect "two runs are byte-identical" diff -r "$tmp/dir" "$tmp/again"
+
+# A failed compile exits 1, writes nothing, and leaves old files intact.
+echo "previous contents" >"$tmp/keep.nft"
+mkdir -p "$tmp/keepdir"
+echo "previous" >"$tmp/keepdir/ruleset.nft"
+run $hosts -o "$tmp/keep.nft" -O "$tmp/keepdir" $bad
+expect "errors exit 1" [ $rc -eq 1 ]
+expect "errors leave -o file intact" [ "$(cat "$tmp/keep.nft")" = "previous contents" ]
+expect "errors leave -O files intact" [ "$(cat "$tmp/keepdir/ruleset.nft")" = previous ]
+expect "errors create no other file" [ "$(ls -A "$tmp/keepdir")" = ruleset.nft ]
+expect "errors write nothing to stdout" [ ! -s "$tmp/stdout" ]
+expect "errors are located" grep -q '^golden/err-many.eg:2:7: error: ' "$tmp/stderr"
+run $hosts -o "$tmp/new.nft" $bad
+expect "errors create no -o file" [ ! -e "$tmp/new.nft" ]
+run -o "$tmp/new.nft" golden/hostnames.eg
+expect "hostnames without --hosts-file fail" [ $rc -eq 1 -a ! -e "$tmp/new.nft" ]
+run --hosts-file "$tmp/no-such-file" $good
+expect "a missing hosts file fails" [ $rc -eq 1 ]
+
+# An output that cannot be created fails the run and replaces nothing.
+run $hosts -o "$tmp/keep.nft" -O "$tmp/no/such/dir" $good
+expect "uncreatable output exits 1" [ $rc -eq 1 ]
+expect "uncreatable output replaces nothing" [ "$(cat "$tmp/keep.nft")" = "previous contents" ]
+
+# Usage errors exit 2.
+run $hosts
+expect "no policy: exit 2" [ $rc -eq 2 ]
+run $hosts -f pf $good
+expect "unknown format: exit 2" [ $rc -eq 2 ]
+run $hosts -o "$tmp/out.conf" $good
+expect "unknown extension: exit 2" [ $rc -eq 2 -a ! -e "$tmp/out.conf" ]
+run --frobnicate $good
+expect "unknown option: exit 2" [ $rc -eq 2 ]
+run $good $good
+expect "two policies: exit 2" [ $rc -eq 2 ]
+run -o
+expect "missing option argument: exit 2" [ $rc -eq 2 ]
+
+run --help
+expect "--help exits 0" [ $rc -eq 0 ]
+expect "--help shows usage" grep -q '^usage: egressc' "$tmp/stdout"
+run --version
+expect "--version" grep -Eq '^egressc [0-9]+\.[0-9]+\.[0-9]+$' "$tmp/stdout"
+
+# --check: nft's own validation (root: in a private network namespace).
+run $hosts --check $good
+expect "--check accepts a good policy" [ $rc -eq 0 -a ! -s "$tmp/stdout" ]
+run $hosts --check -o "$tmp/checked.nft" $good
+expect "--check with -o writes" cmp -s "$tmp/checked.nft" golden/spec-example.nft
+
+echo "cli: $pass passed, $fail failed"
+[ $fail -eq 0 ]
