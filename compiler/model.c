@@ -183,7 +183,8 @@ static void pinned_finish(struct model *m)
 {
 	size_t n = 0;
 
-	qsort(m->pinned, m->npinned, sizeof(*m->pinned), host_name_cmp);
+	if (m->npinned > 1)
+		qsort(m->pinned, m->npinned, sizeof(*m->pinned), host_name_cmp);
 	for (size_t i = 0; i < m->npinned; i++)
 		if (n == 0 || m->pinned[n - 1] != m->pinned[i])
 			m->pinned[n++] = m->pinned[i];
