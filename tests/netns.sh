@@ -1,0 +1,179 @@
+# shellcheck shell=bash
+#
+# netns.sh - a client and a server network namespace for traffic tests.
+# Source it from bash; needs root, iproute2 and nft.
+#
+#	netns_setup			create $NS_CLIENT and $NS_SERVER
+#	netns_add_server_addr ADDR	make the server own ADDR
+#	netns_serve PORT[,PORT...]	run "$PROBE serve" in the server
+#	netns_fresh_client		new client namespace: no firewall,
+#					no conntrack state, nothing left over
+#	netns_cleanup			kill the servers, delete namespaces
+#
+# Topology, with nothing else routed (no default route anywhere):
+#
+#	client eth0 192.0.2.1/24 2001:db8::1/64  ---  server eth0 192.0.2.2/24
+#	  198.51.100.0/24, 203.0.113.0/24 via 192.0.2.2       2001:db8::2/64
+#	  2001:db8::/32 via 2001:db8::2
+#
+# Cleanup: the first netns_setup makes netns_cleanup run on EXIT, ahead of
+# whatever EXIT trap the caller had set before (which still runs after it),
+# and makes HUP, INT, PIPE and TERM exit the shell (so that the EXIT trap
+# runs) unless the caller traps them already.  A caller that sets an EXIT
+# trap after netns_setup replaces ours and must call netns_cleanup itself:
+#	trap 'netns_cleanup; my_cleanup' EXIT
+# Calling netns_cleanup more than once is safe.
+
+PROBE=${PROBE:-build/tests/probe}
+NS_CLIENT=
+NS_SERVER=
+NETNS_PIDS=()
+NETNS_ADDRS=()
+NETNS_LOGS=()
+NETNS_TRAP_SET=
+
+_netns_fail()
+{
+	echo "netns: $*" >&2
+	return 1
+}
+
+# The veth pair is created straight inside the two namespaces, so that its
+# names never clash with the host or with a parallel run.
+_netns_link()
+{
+	local addr
+
+	ip link add eth0 netns "$NS_CLIENT" type veth \
+		peer name eth0 netns "$NS_SERVER" || return
+	ip -n "$NS_CLIENT" addr add 192.0.2.1/24 dev eth0 &&
+	ip -n "$NS_CLIENT" addr add 2001:db8::1/64 dev eth0 nodad &&
+	ip -n "$NS_SERVER" addr add 192.0.2.2/24 dev eth0 &&
+	ip -n "$NS_SERVER" addr add 2001:db8::2/64 dev eth0 nodad &&
+	ip -n "$NS_CLIENT" link set eth0 up &&
+	ip -n "$NS_SERVER" link set eth0 up &&
+	ip -n "$NS_CLIENT" route add 198.51.100.0/24 via 192.0.2.2 &&
+	ip -n "$NS_CLIENT" route add 203.0.113.0/24 via 192.0.2.2 &&
+	ip -n "$NS_CLIENT" route add 2001:db8::/32 via 2001:db8::2 || return
+	for addr in "${NETNS_ADDRS[@]}"; do
+		_netns_server_addr "$addr" || return
+	done
+}
+
+_netns_server_addr()
+{
+	case $1 in
+	*:*)	ip -n "$NS_SERVER" addr add "$1/128" dev eth0 nodad ;;
+	*)	ip -n "$NS_SERVER" addr add "$1/32" dev eth0 ;;
+	esac
+}
+
+_netns_third()
+{
+	printf '%s' "${3:-}"
+}
+
+_netns_sigexit()
+{
+	# shellcheck disable=SC2064 # the status is meant to expand now
+	[ -n "$(trap -p "$1")" ] || trap "exit $2" "$1"
+}
+
+_netns_new()
+{
+	ip netns add "$1" && ip -n "$1" link set lo up
+}
+
+netns_setup()
+{
+	local old
+
+	[ -x "$PROBE" ] || _netns_fail "PROBE=$PROBE is not executable" ||
+		return
+	netns_cleanup
+	if [ -z "$NETNS_TRAP_SET" ]; then
+		# trap -p prints "trap -- 'CMD' EXIT"; pick CMD out of it.
+		old=$(eval "_netns_third $(trap -p EXIT)")
+		old=${old:+; $old}
+		trap -- "netns_cleanup$old" EXIT
+		# A shell killed by a signal runs no EXIT trap: turn the
+		# usual ones into an exit, unless the caller traps them.
+		_netns_sigexit HUP 129
+		_netns_sigexit INT 130
+		_netns_sigexit PIPE 141
+		_netns_sigexit TERM 143
+		NETNS_TRAP_SET=1
+	fi
+	NS_CLIENT=egc-client-$$
+	NS_SERVER=egc-server-$$
+	if ! { _netns_new "$NS_CLIENT" && _netns_new "$NS_SERVER" &&
+	       _netns_link; }; then
+		_netns_fail "setup failed"
+	fi
+}
+
+netns_add_server_addr()
+{
+	case " 192.0.2.2 2001:db8::2 ${NETNS_ADDRS[*]} " in
+	*" $1 "*) return 0 ;;
+	esac
+	_netns_server_addr "$1" || _netns_fail "cannot add $1" || return
+	NETNS_ADDRS+=("$1")
+}
+
+netns_serve()
+{
+	local log pid i
+
+	# The server's output goes to a log that netns_cleanup deletes; the
+	# log is shown if the server does not get ready.
+	log=$(mktemp) || return
+	NETNS_LOGS+=("$log")
+	ip netns exec "$NS_SERVER" "$PROBE" serve "$1" >"$log" 2>&1 &
+	pid=$!
+	NETNS_PIDS+=("$pid")
+	# Bounded wait (5 s) for the "ready" line; give up early if the
+	# server died.
+	for ((i = 0; i < 100; i++)); do
+		grep -qx ready "$log" && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	cat "$log" >&2
+	_netns_fail "probe serve $1 did not get ready"
+}
+
+# A whole new client namespace rather than "nft flush ruleset": a flush
+# would leave conntrack entries behind, and an established entry from one
+# backend's run can let the next backend's probe through.  Deleting the
+# client's end of the veth deletes both ends at once, so the server's new
+# eth0 cannot clash with an old one; its extra addresses are added again.
+# The servers listen on :: and are not disturbed.
+netns_fresh_client()
+{
+	if ! { ip -n "$NS_CLIENT" link del eth0 &&
+	       ip netns del "$NS_CLIENT" &&
+	       _netns_new "$NS_CLIENT" && _netns_link; }; then
+		_netns_fail "cannot renew $NS_CLIENT"
+	fi
+}
+
+netns_cleanup()
+{
+	local pid ns
+
+	for pid in "${NETNS_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	[ ${#NETNS_LOGS[@]} -eq 0 ] || rm -f "${NETNS_LOGS[@]}"
+	NETNS_PIDS=()
+	NETNS_ADDRS=()
+	NETNS_LOGS=()
+	for ns in "$NS_CLIENT" "$NS_SERVER"; do
+		[ -n "$ns" ] && ip netns del "$ns" 2>/dev/null
+	done
+	NS_CLIENT=
+	NS_SERVER=
+	return 0
+}
