@@ -137,9 +137,16 @@ static void print_excerpt(FILE *fp, const struct diag *dg, const struct loc *loc
 	}
 	if (start)
 		fputs("...", fp);
-	for (size_t i = start; i < end; i++) {
+	/* Control characters and broken UTF-8 would garble a terminal. */
+	for (size_t i = start, n; i < end; i += n) {
 		unsigned char c = (unsigned char)text[i];
-		fputc(c == '\t' || c >= 0x20 ? (c == 0x7f ? '?' : c) : '?', fp);
+		n = utf8_sequence((const unsigned char *)text + i, end - i);
+		if (n > 1 || (n == 1 && (c == '\t' || (c >= 0x20 && c != 0x7f)))) {
+			fwrite(text + i, 1, n, fp);
+		} else {
+			fputc('?', fp);
+			n = 1;
+		}
 	}
 	if (end < len)
 		fputs("...", fp);

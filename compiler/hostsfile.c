@@ -94,7 +94,7 @@ int hostsfile_load(struct arena *a, struct diags *d, const char *path, struct ho
 
 	hf->path = path;
 	strmap_init(&hf->names);
-	if (!src)
+	if (!src || source_validate(d, src) < 0)
 		return -1;
 	const char *p = src->text, *end = src->text + src->len;
 	for (int line = 1; p < end; line++) {

@@ -74,6 +74,8 @@ static struct stmt *load_source(struct loader *ld, struct source *src,
 		self.dev = st.st_dev;
 		self.ino = st.st_ino;
 	}
+	if (source_validate(ld->diags, src) < 0)
+		return NULL;
 	struct stmt *head = parse_source(ld->arena, ld->diags, src);
 	for (struct stmt *s = head, *next; s; s = next) {
 		next = s->next;

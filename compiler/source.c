@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -75,6 +76,73 @@ struct source *source_load(struct arena *a, struct diags *d, const char *path,
 fail:
 	close(fd);
 	return NULL;
+}
+
+size_t utf8_sequence(const unsigned char *p, size_t n)
+{
+	size_t len;
+	unsigned cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+int source_validate(struct diags *d, const struct source *s)
+{
+	const unsigned char *text = (const unsigned char *)s->text;
+	struct loc at = { .src = s, .first_line = 1, .last_line = 1 };
+	bool reported = false;	/* one error a line is enough */
+	size_t line_start = 0, n;
+	int bad = 0;
+
+	for (size_t i = 0; i < s->len; i += n) {
+		size_t col = i - line_start;
+
+		n = 1;
+		at.first_column = at.last_column = (int)col + 1;
+		if (text[i] == '\n') {
+			at.first_line = ++at.last_line;
+			line_start = i + 1;
+			reported = false;
+			continue;
+		}
+		if (text[i] == '\0') {
+			if (!reported)
+				diag_error(d, &at, "NUL byte in text");
+		} else if ((n = utf8_sequence(text + i, s->len - i)) == 0) {
+			n = 1;
+			if (!reported)
+				diag_error(d, &at, "invalid UTF-8 (byte 0x%02x)", text[i]);
+		} else if (col >= SOURCE_MAX_LINE) {
+			if (!reported)
+				diag_error(d, &at, "line is longer than the limit of %d bytes",
+					   SOURCE_MAX_LINE);
+		} else {
+			continue;
+		}
+		reported = true;
+		bad = 1;
+	}
+	return bad ? -1 : 0;
 }
 
 const char *source_line(const struct source *s, int line, size_t *len)

@@ -11,6 +11,8 @@ struct diags;
 
 /* Inputs larger than this are refused: a policy is written by people. */
 #define SOURCE_MAX_BYTES (64u * 1024 * 1024)
+/* So are lines longer than this; the longest real ones are address lists. */
+#define SOURCE_MAX_LINE 65536
 
 struct loc;
 
@@ -36,6 +38,14 @@ struct source *source_load(struct arena *a, struct diags *d, const char *path,
 /* A source made from memory (fuzzers, unit tests). */
 struct source *source_from_buffer(struct arena *a, const char *name, const char *text,
 				  size_t len);
+/* Checks that S is text a person could have written: valid UTF-8, no NUL
+ * bytes, no line longer than SOURCE_MAX_LINE. Queues an error (one a line)
+ * for each problem and returns -1 if there was any. */
+int source_validate(struct diags *d, const struct source *s);
+/* Length of the valid UTF-8 sequence at P (at most N bytes), or 0 when it
+ * is not one: overlong forms, surrogates and code points past U+10FFFF are
+ * not. */
+size_t utf8_sequence(const unsigned char *p, size_t n);
 /* Start and length of line LINE (from 1), without its newline or CR. */
 const char *source_line(const struct source *s, int line, size_t *len);
 
