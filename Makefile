@@ -31,7 +31,7 @@ OPT      ?= -O2
 WARN      = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	    -Wno-unused-parameter
 CPPFLAGS += -D_GNU_SOURCE -DEGRESSC_VERSION='"$(VERSION)"' \
-	    -I. -Icompiler -Iemit -Igrammar -I$(BUILD)/grammar
+	    -I. -Icompiler -Iemit -Igrammar -Ifuzz -I$(BUILD)/grammar
 CFLAGS   ?= -g
 CFLAGS   += -std=c11 $(OPT) $(WARN) $(SANFLAGS) -MMD -MP
 LDFLAGS  += $(SANFLAGS)
@@ -74,6 +74,14 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libegressc.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(NFT_LIBS)
 
+# Fuzz harnesses: replay_* run a corpus without libFuzzer (in make check);
+# make fuzz builds the real fuzzers with clang into build-fuzz/.
+$(BUILD)/fuzz/replay_%: $(BUILD)/fuzz/fuzz_%.o $(BUILD)/fuzz/replay.o $(BUILD)/libegressc.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(NFT_LIBS)
+
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/fuzz_%.o $(BUILD)/libegressc.a
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(NFT_LIBS)
+
 $(BUILD)/tests/probe: tests/probe.c
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -o $@ $<
@@ -86,13 +94,44 @@ deps:
 test-deps:
 	scripts/deps.sh --test
 
-check: test-deps all $(UNIT_BIN) $(BUILD)/tests/probe
+FUZZ_HARNESSES = parse compile
+REPLAY_BIN = $(FUZZ_HARNESSES:%=$(BUILD)/fuzz/replay_%)
+# The corpus make check replays: regressions and seeds, and every policy
+# the tests hold.
+REPLAY_INPUTS = fuzz/corpus golden golden/include tests/traffic
+
+check: test-deps all $(UNIT_BIN) $(REPLAY_BIN) $(BUILD)/tests/probe
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+	@set -e; for r in $(REPLAY_BIN); do echo "== $$r"; $$r $(REPLAY_INPUTS); done
 	tests/golden.sh $(BUILD)/egressc
 	tests/cli.sh $(BUILD)/egressc
 	tests/docs.sh $(BUILD)/egressc
 	tests/kernel-load.sh $(BUILD)/egressc
 	PROBE=$(BUILD)/tests/probe tests/traffic.sh $(BUILD)/egressc tests/traffic/*.eg
+
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD = build-fuzz
+FUZZ_FLAGS = -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+
+# Each harness runs FUZZ_SECONDS, seeded from the corpus and every test
+# policy; new inputs go to $(FUZZ_BUILD)/corpus-NAME, crashes beside it.
+fuzz: test-deps
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang-14 SANFLAGS='$(FUZZ_FLAGS)' \
+		$(FUZZ_HARNESSES:%=$(FUZZ_BUILD)/fuzz/fuzz_%)
+	@set -e; for h in $(FUZZ_HARNESSES); do \
+		mkdir -p $(FUZZ_BUILD)/corpus-$$h; \
+		echo "== fuzz_$$h for $(FUZZ_SECONDS) s"; \
+		$(FUZZ_BUILD)/fuzz/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) \
+			-dict=fuzz/policy.dict -max_len=4096 -print_final_stats=1 \
+			-artifact_prefix=$(FUZZ_BUILD)/crash-$$h- \
+			$(FUZZ_BUILD)/corpus-$$h $(REPLAY_INPUTS); \
+	done
+
+# The golden cases under valgrind: any error or leak makes a case fail.
+VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=all \
+	   --errors-for-leak-kinds=all
+checkm: test-deps all
+	EGRESSC_WRAPPER='$(VALGRIND)' tests/golden.sh $(BUILD)/egressc
 
 golden-update: all
 	tests/golden.sh --update $(BUILD)/egressc
@@ -109,8 +148,8 @@ install: all
 	install -m 0644 stdlib/README.md $(DESTDIR)$(DATADIR)/stdlib/README.md
 
 clean:
-	rm -rf build build-san out
+	rm -rf build build-san build-fuzz out
 
-.PHONY: all deps test-deps check golden-update example install clean
+.PHONY: all deps test-deps check checkm fuzz golden-update example install clean
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

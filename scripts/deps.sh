@@ -7,7 +7,7 @@
 set -eu
 
 build="make gcc libc6-dev pkg-config flex bison libnftables-dev"
-test="libcmocka-dev nftables iptables iproute2 diffutils"
+test="libcmocka-dev nftables iptables iproute2 diffutils clang-14 libclang-rt-14-dev valgrind"
 
 want=$build
 [ "${1:-}" = --test ] && want="$build $test"
