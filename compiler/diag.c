@@ -164,10 +164,31 @@ static void print_excerpt(FILE *fp, const struct diag *dg, const struct loc *loc
 		char m = marker_at(dg, loc->src, main, line, (int)i + 1);
 		buf[n++] = m == ' ' && c == '\t' ? '\t' : m;
 	}
-	while (n && buf[n - 1] == ' ')
+	while (n && (buf[n - 1] == ' ' || buf[n - 1] == '\t'))
 		n--;
 	buf[n] = '\0';
 	fprintf(fp, "%s\n", buf);
+}
+
+/* "In file included from" for the innermost few includes: enough to find
+ * the way in, without a screenful when the depth limit is what went wrong. */
+#define DIAG_MAX_INCLUDES_SHOWN 4
+
+static void print_include_chain(FILE *fp, const struct source *src)
+{
+	int shown = 0, more = 0;
+
+	for (const struct loc *inc = src->included_from; inc; inc = inc->src->included_from) {
+		if (shown == DIAG_MAX_INCLUDES_SHOWN) {
+			more++;
+			continue;
+		}
+		fprintf(fp, "In file included from %s:%d:%d:\n", inc->src->path, inc->first_line,
+			inc->first_column);
+		shown++;
+	}
+	if (more)
+		fprintf(fp, "(and %d more includes)\n", more);
 }
 
 static void print_loc_prefix(FILE *fp, const struct loc *l)
@@ -184,10 +205,7 @@ void diags_print(const struct diags *d, FILE *fp)
 			fprintf(fp, "egressc: %s: %s\n", kind, dg->msg);
 			continue;
 		}
-		for (const struct loc *inc = dg->loc.src->included_from; inc;
-		     inc = inc->src->included_from)
-			fprintf(fp, "In file included from %s:%d:%d:\n", inc->src->path,
-				inc->first_line, inc->first_column);
+		print_include_chain(fp, dg->loc.src);
 		print_loc_prefix(fp, &dg->loc);
 		fprintf(fp, "%s: %s\n", kind, dg->msg);
 		print_excerpt(fp, dg, &dg->loc, &dg->loc);

@@ -74,6 +74,14 @@ static void yyerror(struct loc *loc, void *scanner, struct parse_state *ps, cons
 			   diag_quote(ps->diags, ps->last_text, strlen(ps->last_text)));
 		return;
 	}
+	/* "host:443" scans as a name and an address starting with ':'. */
+	if (ps->last_token == ADDRESS && ps->last_text[0] == ':') {
+		diag_error(ps->diags, loc,
+			   "unexpected '%s' (ports go in a 'port' clause, as in 'port %s')",
+			   diag_quote(ps->diags, ps->last_text, strlen(ps->last_text)),
+			   diag_quote(ps->diags, ps->last_text + 1, strlen(ps->last_text + 1)));
+		return;
+	}
 	struct diag *dg = diag_error(ps->diags, loc, "%s", msg);
 	if (ps->brace_depth > 0)
 		diag_related(dg, &ps->brace_loc, "unterminated '{' opened here");
