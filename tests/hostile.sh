@@ -1,0 +1,136 @@
+#!/bin/bash
+# Hostile and oversized input, beyond the golden .err cases: inputs too big
+# to keep in the tree, files only some users can read, names built to break
+# out of comments, and a compiler killed while it writes.
+#
+#   tests/hostile.sh EGRESSC
+set -u
+egressc=${1:?usage: tests/hostile.sh EGRESSC}
+egressc=$(cd "$(dirname "$egressc")" && pwd)/$(basename "$egressc")
+cd "$(dirname "$0")/.." || exit 2
+tmp=$(mktemp -d)
+ns=egressc-hostile-$$
+chmod 755 "$tmp"
+cleanup() {
+	ip netns del "$ns" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+ip netns add "$ns" || { echo "hostile: cannot create a network namespace"; exit 1; }
+pass=0
+fail=0
+
+expect() {
+	local what=$1
+	shift
+	if "$@"; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "FAIL $what"
+	fi
+}
+
+run() {
+	"$egressc" "$@" >"$tmp/stdout" 2>"$tmp/stderr"
+	rc=$?
+}
+
+# A 10 MB line: refused at the limit, with a located diagnostic.
+{ printf 'allow '; head -c 10000000 /dev/zero | tr '\0' a; echo; } >"$tmp/long.eg"
+run -o "$tmp/long.nft" "$tmp/long.eg"
+expect "10 MB line: exit 1" [ $rc -eq 1 ]
+expect "10 MB line: located" grep -q "long.eg:1:65537: error: line is longer than" "$tmp/stderr"
+expect "10 MB line: caret" grep -q '^ *\^$' "$tmp/stderr"
+expect "10 MB line: short diagnostics" [ "$(wc -c <"$tmp/stderr")" -lt 2000 ]
+expect "10 MB line: no output" [ ! -e "$tmp/long.nft" ]
+
+# Input over the size limit (64 MiB) is refused before it is read.
+truncate -s 65M "$tmp/huge.eg"
+run "$tmp/huge.eg"
+expect "65 MiB file: refused" grep -q "is larger than the limit" "$tmp/stderr"
+
+# 100,000 rules compile, and the kernel takes the result.
+awk 'BEGIN { for (i = 0; i < 100000; i++)
+	printf "allow 198.51.%d.%d port %d\n", (i / 256) % 256, i % 256, 1 + i % 7 * 1000 }' \
+	>"$tmp/many.eg"
+run -O "$tmp/many" "$tmp/many.eg"
+expect "100,000 rules compile" [ $rc -eq 0 ]
+expect "100,000 rules load into nft" ip netns exec "$ns" nft -f "$tmp/many/ruleset.nft"
+expect "100,000 rules load into iptables" ip netns exec "$ns" iptables-restore "$tmp/many/rules.v4"
+ip netns exec "$ns" nft flush ruleset
+
+# Unreadable files: as root everything is readable, so read as nobody.
+if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
+	echo 'allow 192.0.2.1' >"$tmp/secret.eg"
+	echo 'include "secret.eg"' >"$tmp/includer.eg"
+	chmod 000 "$tmp/secret.eg"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		"$egressc" "$tmp/includer.eg" >"$tmp/stdout" 2>"$tmp/stderr"
+	rc=$?
+	expect "unreadable include: exit 1" [ $rc -eq 1 ]
+	expect "unreadable include: located" \
+		grep -q "includer.eg:1:9: error: cannot open '.*secret.eg': Permission denied" "$tmp/stderr"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		"$egressc" "$tmp/secret.eg" >"$tmp/stdout" 2>"$tmp/stderr"
+	expect "unreadable policy: exit 1" [ $? -eq 1 ]
+fi
+
+# Names built to inject syntax: quotes, newlines, ';', braces and shell
+# metacharacters in file and directory names end up in output comments.
+# They must stay comments: the outputs load, and load nothing else.
+evil_dir="$tmp/d\"ir;{x} \$(touch pwned)"
+mkdir -p "$evil_dir"
+evil_policy="$evil_dir/p\"o'l;i}c{y\$(id)
+table ip evil { }
+#.eg"
+cat >"$evil_dir/inc;ude} {.eg" <<'INC'
+deny 203.0.113.0/24
+INC
+printf 'include "inc;ude} {.eg"\nallow 192.0.2.1 port 443\n' >"$evil_policy"
+run -O "$tmp/evil-out" "$evil_policy"
+expect "evil names compile" [ $rc -eq 0 ]
+expect "evil names: nft loads" ip netns exec "$ns" nft -f "$tmp/evil-out/ruleset.nft"
+expect "evil names: nothing but our table" \
+	[ "$(ip netns exec "$ns" nft list tables)" = "table inet egressc" ]
+ip netns exec "$ns" nft flush ruleset
+expect "evil names: iptables-restore loads" \
+	ip netns exec "$ns" iptables-restore "$tmp/evil-out/rules.v4"
+expect "evil names: ip6tables-restore loads" \
+	ip netns exec "$ns" ip6tables-restore "$tmp/evil-out/rules.v6"
+expect "evil names: only our chains" \
+	[ "$(ip netns exec "$ns" iptables-save | grep -c '^:')" -eq 5 ]
+ip netns exec "$ns" nft flush ruleset
+for f in ruleset.nft rules.v4 rules.v6 hosts; do
+	# Every line of a comment starts with '#'; a newline from a name
+	# would have started a line of its own with "table ip evil".
+	expect "evil names: $f has no injected line" \
+		sh -c "! grep -q '^table ip evil' '$tmp/evil-out/$f'"
+done
+expect "evil names: nothing ran" [ ! -e pwned -a ! -e "$evil_dir/pwned" ]
+
+# Killed while writing: the target is the old file or the whole new one.
+# Kills land at twenty points spread over one run's duration, so most hit
+# it while it writes.
+awk 'BEGIN { for (i = 0; i < 200000; i++) printf "allow 203.%d.%d.%d port %d\n",
+	i / 65536, (i / 256) % 256, i % 256, 1 + i % 13 }' >"$tmp/big.eg"
+t0=$(date +%s%N)
+"$egressc" -o "$tmp/big.expected" -f iptables "$tmp/big.eg"
+run_ms=$((($(date +%s%N) - t0) / 1000000))
+echo "the previous ruleset" >"$tmp/big.v4"
+torn=0
+for i in $(seq 1 20); do
+	cp "$tmp/big.v4" "$tmp/before"
+	"$egressc" -o "$tmp/big.v4" "$tmp/big.eg" &
+	pid=$!
+	sleep "$(awk -v ms="$run_ms" -v i="$i" 'BEGIN { printf "%.3f", ms * i / 20 / 1000 }')"
+	kill -9 $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	if ! cmp -s "$tmp/big.v4" "$tmp/before" && ! cmp -s "$tmp/big.v4" "$tmp/big.expected"; then
+		torn=$((torn + 1))
+	fi
+done
+expect "killed mid-write: never a torn file (of 20 kills)" [ $torn -eq 0 ]
+
+echo "hostile: $pass passed, $fail failed"
+[ $fail -eq 0 ]
