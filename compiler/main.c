@@ -12,6 +12,7 @@
 #include "emit.h"
 #include "nftcheck.h"
 #include "output.h"
+#include "verify.h"
 
 enum exit_status {
 	EXIT_OK = 0,
@@ -32,10 +33,13 @@ static const char usage_text[] =
 	"                     resolve hostnames from a hosts(5)-format file\n"
 	"      --check        also have nft validate the ruleset (dry run, in a private\n"
 	"                     network namespace when root); alone, writes nothing\n"
+	"      --verify       read the nft and iptables outputs back and prove they\n"
+	"                     accept exactly what the policy allows before writing\n"
 	"  -h, --help         show this help\n"
 	"  -V, --version      show the version\n"
 	"\n"
-	"Without -o or -O, the nft ruleset goes to standard output.\n"
+	"Without -o or -O (and without --check or --verify alone), the nft ruleset\n"
+	"goes to standard output.\n"
 	"Exit status: 0 success, 1 errors in the policy or its outputs, 2 usage errors.\n";
 
 struct options {
@@ -44,12 +48,14 @@ struct options {
 	const char *out_dir;
 	const char *format;
 	bool check;
+	bool verify;
 	struct compile_opts compile;
 };
 
 enum {
 	OPT_HOSTS_FILE = 256,
 	OPT_CHECK,
+	OPT_VERIFY,
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -65,6 +71,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	static const struct option longopts[] = {
 		{ "hosts-file", required_argument, NULL, OPT_HOSTS_FILE },
 		{ "check", no_argument, NULL, OPT_CHECK },
+		{ "verify", no_argument, NULL, OPT_VERIFY },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -88,6 +95,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_CHECK:
 			o->check = true;
+			break;
+		case OPT_VERIFY:
+			o->verify = true;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -198,11 +208,9 @@ static int check_with_nft(struct compilation *c)
 {
 	char *script = NULL, *message = NULL;
 	size_t len = 0;
-	FILE *fp = open_memstream(&script, &len);
 
-	if (!fp || emit_nft(&c->model, fp) < 0 || fclose(fp) != 0) {
+	if (emit_to_memory(&c->model, emit_nft, &script, &len) < 0) {
 		diag_error(&c->diags, NULL, "cannot render the nft ruleset: %s", strerror(errno));
-		free(script);
 		return -1;
 	}
 	int rc = nft_check_script(script, len, &message);
@@ -227,9 +235,11 @@ int main(int argc, char **argv)
 		return status;
 	compilation_init(&c);
 	int rc = compilation_run(&c, o.policy, &o.compile);
+	if (rc == 0 && o.verify)
+		rc = verify_outputs(&c.diags, &c.policy, &c.model);
 	if (rc == 0 && o.check)
 		rc = check_with_nft(&c);
-	if (rc == 0 && (!o.check || o.out_file || o.out_dir))
+	if (rc == 0 && (!(o.check || o.verify) || o.out_file || o.out_dir))
 		rc = write_outputs(&o, &c);
 	diags_print(&c.diags, stderr);
 	compilation_release(&c);

@@ -1,5 +1,6 @@
 #include "emit.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "model.h"
@@ -34,6 +35,25 @@ const struct emitter *emitter_by_path(const char *path)
 		if (strcmp(e->extension, dot) == 0)
 			return e;
 	return NULL;
+}
+
+int emit_to_memory(const struct model *m, int (*emit)(const struct model *, FILE *),
+		   char **text, size_t *len)
+{
+	FILE *fp;
+
+	*text = NULL;
+	*len = 0;
+	fp = open_memstream(text, len);
+	if (!fp)
+		return -1;
+	int rc = emit(m, fp);
+	if (fclose(fp) != 0 || rc < 0) {
+		free(*text);
+		*text = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 void emit_comment_text(FILE *fp, const char *s)

@@ -30,6 +30,11 @@ int emit_iptables(const struct model *m, FILE *fp);
 int emit_ip6tables(const struct model *m, FILE *fp);
 int emit_hosts(const struct model *m, FILE *fp);
 
+/* Runs EMIT into memory: *TEXT (malloc'd, the caller frees) and *LEN.
+ * Returns 0, or -1 with errno set. */
+int emit_to_memory(const struct model *m, int (*emit)(const struct model *, FILE *),
+		   char **text, size_t *len);
+
 /* Shared by the emitters: text from the policy (file names) made safe for
  * a '#' comment line - printable ASCII kept, everything else as \xNN. */
 void emit_comment_text(FILE *fp, const char *s);

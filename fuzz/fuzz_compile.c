@@ -1,5 +1,7 @@
 /* The whole pipeline on arbitrary bytes, with a fixed hosts file so that
- * hostnames resolve, and every emitter run on what compiles. */
+ * hostnames resolve; every emitter runs on what compiles, and the nft and
+ * iptables outputs are read back and verified against the policy: a
+ * policy whose ruleset accepts more (or less) than it says is a crash. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -7,6 +9,7 @@
 #include "driver.h"
 #include "emit.h"
 #include "fuzz.h"
+#include "verify.h"
 
 /* Names the dictionary knows; a pool, both families, one IPv6-only. */
 static const char hosts_text[] =
@@ -44,9 +47,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct compilation c;
 
 	compilation_init(&c);
-	if (compilation_run_buffer(&c, "fuzz.eg", (const char *)data, size, &opts) == 0)
+	if (compilation_run_buffer(&c, "fuzz.eg", (const char *)data, size, &opts) == 0) {
 		for (const struct emitter *e = emitters; e->name; e++)
 			e->emit(&c.model, sink);
+		if (verify_outputs(&c.diags, &c.policy, &c.model) < 0) {
+			diags_print(&c.diags, stderr);
+			abort();
+		}
+	}
 	diags_print(&c.diags, sink);
 	compilation_release(&c);
 	return 0;

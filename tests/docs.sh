@@ -47,7 +47,7 @@ for f in "$tmp"/*.eg "$tmp"/*.eg-error; do
 	[ -f "$f" ] || continue
 	where=$(cat "${f%.*}.where")
 	if [ "${f##*.}" = eg ]; then
-		if ! "$egressc" --hosts-file tests/docs.hosts -O "$tmp/out" "$f" 2>"$tmp/err"; then
+		if ! "$egressc" --verify --hosts-file tests/docs.hosts -O "$tmp/out" "$f" 2>"$tmp/err"; then
 			fail=$((fail + 1))
 			echo "FAIL $where: example does not compile"
 			cat "$tmp/err"

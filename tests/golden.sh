@@ -70,7 +70,8 @@ run_output_case() {
 		fmt=${pair#*:}
 		[ -f "golden/$name.$ext" ] || [ $update = 1 ] || continue
 		any=1
-		$wrap "$egressc" $hosts -f "$fmt" -o - "golden/$name.eg" >"$tmp/out" 2>"$tmp/stderr"
+		# --verify: every case also proves its outputs match its policy.
+		$wrap "$egressc" $hosts --verify -f "$fmt" -o - "golden/$name.eg" >"$tmp/out" 2>"$tmp/stderr"
 		rc=$?
 		if [ $update = 1 ]; then
 			if [ $rc -ne 0 ]; then

@@ -1,0 +1,781 @@
+#include "verify.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "ast.h"
+#include "diag.h"
+#include "emit.h"
+#include "model.h"
+#include "resolve.h"
+
+/* Protocol classes of a packet: ports exist only for TCP and UDP. */
+enum {
+	VP_TCP = PROTO_TCP,
+	VP_UDP = PROTO_UDP,
+	VP_OTHER = 1 << 2,
+	VP_ALL = VP_TCP | VP_UDP | VP_OTHER,
+};
+
+/* --- interval lists: sorted, disjoint, non-adjacent after ivl_normalize() */
+
+struct ivl {
+	addr_t lo, hi;
+};
+
+struct ivlist {
+	struct ivl *v;
+	size_t n, cap;
+};
+
+static void ivl_add(struct ivlist *l, addr_t lo, addr_t hi)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 8;
+		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
+	}
+	l->v[l->n++] = (struct ivl){ lo, hi };
+}
+
+static int ivl_cmp(const void *pa, const void *pb)
+{
+	const struct ivl *a = pa, *b = pb;
+
+	if (a->lo != b->lo)
+		return a->lo < b->lo ? -1 : 1;
+	return a->hi < b->hi ? -1 : a->hi > b->hi;
+}
+
+static void ivl_normalize(struct ivlist *l)
+{
+	size_t n = 0;
+
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof(*l->v), ivl_cmp);
+	for (size_t i = 0; i < l->n; i++) {
+		if (n && (l->v[i].lo <= l->v[n - 1].hi || l->v[i].lo - 1 == l->v[n - 1].hi)) {
+			if (l->v[i].hi > l->v[n - 1].hi)
+				l->v[n - 1].hi = l->v[i].hi;
+			continue;
+		}
+		l->v[n++] = l->v[i];
+	}
+	l->n = n;
+}
+
+static void ivl_append(struct ivlist *dst, const struct ivlist *src)
+{
+	for (size_t i = 0; i < src->n; i++)
+		ivl_add(dst, src->v[i].lo, src->v[i].hi);
+}
+
+/* OUT = A minus B, both normalized. */
+static void ivl_subtract(struct ivlist *out, const struct ivlist *a, const struct ivlist *b)
+{
+	size_t j = 0;
+
+	out->n = 0;
+	for (size_t i = 0; i < a->n; i++) {
+		addr_t lo = a->v[i].lo, hi = a->v[i].hi;
+		bool empty = false;
+		while (j < b->n && b->v[j].hi < lo)
+			j++;
+		for (size_t k = j; k < b->n && b->v[k].lo <= hi; k++) {
+			if (b->v[k].lo > lo)
+				ivl_add(out, lo, b->v[k].lo - 1);
+			if (b->v[k].hi >= hi) {
+				empty = true;
+				break;
+			}
+			lo = b->v[k].hi + 1;
+		}
+		if (!empty)
+			ivl_add(out, lo, hi);
+	}
+}
+
+static void ivl_free(struct ivlist *l)
+{
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+/* --- rules as a reader or the policy sees them ----------------------------- */
+
+struct vrule {
+	bool accept;
+	unsigned protos;		/* VP_* bits */
+	struct port_range *ports;	/* nports 0: every port */
+	size_t nports;
+	enum family family;
+	struct ivlist addrs;		/* normalized */
+};
+
+struct vchain {
+	struct vrule *rules;
+	size_t n, cap;
+	bool final_accept;		/* what happens after the last rule */
+	bool policy_drop;		/* the base chain's own policy */
+};
+
+static struct vrule *chain_add(struct vchain *c)
+{
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 16;
+		c->rules = xrealloc(c->rules, c->cap * sizeof(*c->rules));
+	}
+	struct vrule *r = &c->rules[c->n++];
+	memset(r, 0, sizeof(*r));
+	return r;
+}
+
+static void chain_free(struct vchain *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		ivl_free(&c->rules[i].addrs);
+		free(c->rules[i].ports);
+	}
+	free(c->rules);
+	memset(c, 0, sizeof(*c));
+}
+
+static void rule_add_port(struct vrule *r, unsigned lo, unsigned hi)
+{
+	r->ports = xrealloc(r->ports, (r->nports + 1) * sizeof(*r->ports));
+	r->ports[r->nports++] = (struct port_range){ (uint16_t)lo, (uint16_t)hi };
+}
+
+/* Does R match packets of protocol class PROTO to ports [LO, HI]? The
+ * interval is elementary: no rule's port range starts or ends inside it. */
+static bool rule_matches(const struct vrule *r, unsigned proto, unsigned lo)
+{
+	if (!(r->protos & proto))
+		return false;
+	if (proto == VP_OTHER || !r->nports)
+		return true;
+	for (size_t i = 0; i < r->nports; i++)
+		if (lo >= r->ports[i].lo && lo <= r->ports[i].hi)
+			return true;
+	return false;
+}
+
+/* The destinations of family F that chain C accepts for PROTO, port LO. */
+static void chain_accepted(const struct vchain *c, enum family f, unsigned proto, unsigned lo,
+			   struct ivlist *acc)
+{
+	struct ivlist covered = { 0 }, fresh = { 0 };
+
+	acc->n = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		const struct vrule *r = &c->rules[i];
+		if (r->family != f || !rule_matches(r, proto, lo))
+			continue;
+		if (r->accept) {
+			ivl_normalize(&covered);
+			ivl_subtract(&fresh, &r->addrs, &covered);
+			ivl_append(acc, &fresh);
+		}
+		ivl_append(&covered, &r->addrs);
+	}
+	if (c->final_accept) {
+		struct ivlist all = { 0 };
+		ivl_add(&all, 0, family_max(f));
+		ivl_normalize(&covered);
+		ivl_subtract(&fresh, &all, &covered);
+		ivl_append(acc, &fresh);
+		ivl_free(&all);
+	}
+	ivl_normalize(acc);
+	ivl_free(&covered);
+	ivl_free(&fresh);
+}
+
+/* --- the policy's own view, from the AST ----------------------------------- */
+
+static void expand_targets(struct vrule *r[FAMILY_COUNT], const struct target *t)
+{
+	for (; t; t = t->next) {
+		if (t->kind == TARGET_ADDRESS) {
+			ivl_add(&r[t->prefix.family]->addrs, t->prefix.addr, prefix_last(&t->prefix));
+		} else if (t->kind == TARGET_HOST && t->host) {
+			for (size_t i = 0; i < t->host->naddrs; i++) {
+				const struct prefix *p = &t->host->addrs[i];
+				ivl_add(&r[p->family]->addrs, p->addr, prefix_last(p));
+			}
+		} else if (t->kind == TARGET_VARIABLE && t->define) {
+			expand_targets(r, t->define->define.targets);
+		}
+	}
+}
+
+/* Deny rules, then allow rules, then the default: the semantics in
+ * docs/language.md, read straight off the rules as written. */
+static void policy_chain(const struct policy *p, struct vchain *c)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		enum verdict want = pass == 0 ? VERDICT_DENY : VERDICT_ALLOW;
+		for (const struct stmt *s = p->stmts; s; s = s->next) {
+			if (s->kind != STMT_RULE || s->rule.verdict != want)
+				continue;
+			struct vrule *r[FAMILY_COUNT];
+			for (int f = 0; f < FAMILY_COUNT; f++)
+				chain_add(c);
+			/* chain_add may move the array: point into it afterwards. */
+			for (int f = 0; f < FAMILY_COUNT; f++)
+				r[f] = &c->rules[c->n - FAMILY_COUNT + (size_t)f];
+			unsigned protos = 0;
+			for (const struct proto_item *pi = s->rule.protos; pi; pi = pi->next)
+				protos |= pi->bit;
+			if (!protos)
+				protos = s->rule.ports ? VP_TCP : VP_ALL;
+			for (int f = 0; f < FAMILY_COUNT; f++) {
+				r[f]->accept = want == VERDICT_ALLOW;
+				r[f]->family = (enum family)f;
+				r[f]->protos = protos;
+				for (const struct port_item *pt = s->rule.ports; pt; pt = pt->next)
+					rule_add_port(r[f], pt->lo, pt->hi);
+			}
+			expand_targets(r, s->rule.targets);
+			for (int f = 0; f < FAMILY_COUNT; f++)
+				ivl_normalize(&r[f]->addrs);
+		}
+	}
+	c->final_accept = p->default_verdict == VERDICT_ALLOW;
+	c->policy_drop = p->default_verdict == VERDICT_DENY;
+}
+
+/* --- comparing ------------------------------------------------------------- */
+
+static int uint_cmp(const void *pa, const void *pb)
+{
+	unsigned a = *(const unsigned *)pa, b = *(const unsigned *)pb;
+
+	return a < b ? -1 : a > b;
+}
+
+/* The starts of the elementary port intervals: 0, and every rule's range
+ * start and end + 1. */
+static unsigned *port_cuts(const struct vchain *a, const struct vchain *b, size_t *n)
+{
+	size_t cap = 1, k = 0;
+	const struct vchain *chains[2] = { a, b };
+
+	for (int c = 0; c < 2; c++)
+		for (size_t i = 0; i < chains[c]->n; i++)
+			cap += 2 * chains[c]->rules[i].nports;
+	unsigned *cuts = xmalloc(cap * sizeof(*cuts));
+	cuts[k++] = 0;
+	for (int c = 0; c < 2; c++) {
+		for (size_t i = 0; i < chains[c]->n; i++) {
+			const struct vrule *r = &chains[c]->rules[i];
+			for (size_t j = 0; j < r->nports; j++) {
+				cuts[k++] = r->ports[j].lo;
+				if (r->ports[j].hi < 65535)
+					cuts[k++] = r->ports[j].hi + 1u;
+			}
+		}
+	}
+	qsort(cuts, k, sizeof(*cuts), uint_cmp);
+	size_t m = 0;
+	for (size_t i = 0; i < k; i++)
+		if (m == 0 || cuts[m - 1] != cuts[i])
+			cuts[m++] = cuts[i];
+	*n = m;
+	return cuts;
+}
+
+static bool ivl_equal(const struct ivlist *a, const struct ivlist *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (a->v[i].lo != b->v[i].lo || a->v[i].hi != b->v[i].hi)
+			return false;
+	return true;
+}
+
+/* An address in exactly one of A and B, for the error message. */
+static addr_t ivl_witness(const struct ivlist *a, const struct ivlist *b, bool *in_a)
+{
+	struct ivlist d = { 0 };
+	addr_t w = 0;
+
+	ivl_subtract(&d, a, b);
+	*in_a = d.n > 0;
+	if (!d.n)
+		ivl_subtract(&d, b, a);
+	if (d.n)
+		w = d.v[0].lo;
+	ivl_free(&d);
+	return w;
+}
+
+static const char *proto_name(unsigned proto)
+{
+	return proto == VP_TCP ? "tcp" : proto == VP_UDP ? "udp" : "other protocols";
+}
+
+static int compare_chains(struct diags *d, const char *what, const struct vchain *out,
+			  const struct vchain *ref, enum family only)
+{
+	static const unsigned protos[] = { VP_TCP, VP_UDP, VP_OTHER };
+	size_t ncuts;
+	unsigned *cuts = port_cuts(out, ref, &ncuts);
+	struct ivlist acc_out = { 0 }, acc_ref = { 0 };
+	int rc = 0;
+
+	if (ref->policy_drop && !out->policy_drop) {
+		diag_error(d, NULL, "%s: default deny, but the base chain's policy is not drop",
+			   what);
+		rc = -1;
+	}
+	for (int f = 0; f < FAMILY_COUNT && rc == 0; f++) {
+		if (only != FAMILY_COUNT && f != (int)only)
+			continue;
+		for (size_t pi = 0; pi < 3 && rc == 0; pi++) {
+			size_t n = protos[pi] == VP_OTHER ? 1 : ncuts;
+			for (size_t i = 0; i < n && rc == 0; i++) {
+				chain_accepted(out, (enum family)f, protos[pi], cuts[i], &acc_out);
+				chain_accepted(ref, (enum family)f, protos[pi], cuts[i], &acc_ref);
+				if (ivl_equal(&acc_out, &acc_ref))
+					continue;
+				bool wider;
+				char buf[PREFIX_STRLEN];
+				addr_t w = ivl_witness(&acc_out, &acc_ref, &wider);
+				unsigned hi = i + 1 < ncuts ? cuts[i + 1] - 1 : 65535;
+				diag_error(d, NULL,
+					   "%s: %s the policy %s: %s to %s, port %u-%u", what,
+					   wider ? "accepts what" : "blocks what",
+					   wider ? "denies" : "allows",
+					   proto_name(protos[pi]),
+					   addr_format((enum family)f, w, buf), cuts[i], hi);
+				rc = -1;
+			}
+		}
+	}
+	ivl_free(&acc_out);
+	ivl_free(&acc_ref);
+	free(cuts);
+	return rc;
+}
+
+/* --- reading text back ----------------------------------------------------- */
+
+struct line_reader {
+	const char *p, *end;
+	int lineno;
+	char buf[1024];
+};
+
+/* The next line with surrounding blanks trimmed; NULL at the end. */
+static const char *next_line(struct line_reader *lr)
+{
+	while (lr->p < lr->end) {
+		const char *nl = memchr(lr->p, '\n', (size_t)(lr->end - lr->p));
+		const char *e = nl ? nl : lr->end, *s = lr->p;
+		lr->p = nl ? nl + 1 : lr->end;
+		lr->lineno++;
+		while (s < e && (*s == ' ' || *s == '\t'))
+			s++;
+		while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+			e--;
+		if (s == e || *s == '#')
+			continue;
+		size_t n = (size_t)(e - s) < sizeof(lr->buf) - 1 ? (size_t)(e - s)
+								  : sizeof(lr->buf) - 1;
+		memcpy(lr->buf, s, n);
+		lr->buf[n] = '\0';
+		return lr->buf;
+	}
+	return NULL;
+}
+
+static bool eat(const char **s, const char *word)
+{
+	size_t n = strlen(word);
+
+	if (strncmp(*s, word, n) != 0)
+		return false;
+	*s += n;
+	return true;
+}
+
+static bool read_port(const char **s, unsigned *v)
+{
+	char *end;
+	unsigned long n = strtoul(*s, &end, 10);
+
+	if (end == *s || n > 65535)
+		return false;
+	*v = (unsigned)n;
+	*s = end;
+	return true;
+}
+
+/* "443", "8000-8100", "{ 80, 443, 8000-8100 }" (SEP '-'), or with ':'
+ * and ',' between items for iptables. */
+static bool read_ports(const char **s, struct vrule *r, char range_sep, bool braces)
+{
+	bool open = braces && eat(s, "{ ");
+
+	for (;;) {
+		unsigned lo, hi;
+		if (!read_port(s, &lo))
+			return false;
+		hi = lo;
+		if (**s == range_sep) {
+			(*s)++;
+			if (!read_port(s, &hi) || hi < lo)
+				return false;
+		}
+		rule_add_port(r, lo, hi);
+		if (open ? !eat(s, ", ") : !(range_sep == ':' && eat(s, ",")))
+			break;
+	}
+	return !open || eat(s, " }");
+}
+
+struct nft_set {
+	char name[128];
+	enum family family;
+	struct ivlist addrs;
+};
+
+struct nft_reader {
+	struct diags *d;
+	struct line_reader lr;
+	struct nft_set *sets;
+	size_t nsets;
+	struct vchain chain;
+	bool ok;
+};
+
+static void nft_fail(struct nft_reader *nr, const char *why)
+{
+	if (nr->ok)
+		diag_error(nr->d, NULL, "nft ruleset, line %d: %s: '%s'", nr->lr.lineno, why,
+			   diag_quote(nr->d, nr->lr.buf, strlen(nr->lr.buf)));
+	nr->ok = false;
+}
+
+/* set NAME { type ipv4_addr; flags interval; elements = { P, P, ... } } */
+static void nft_read_set(struct nft_reader *nr, const char *line)
+{
+	struct nft_set set = { .family = FAMILY_COUNT };
+	const char *name = line + strlen("set ");
+	size_t len = strcspn(name, " ");
+
+	if (len >= sizeof(set.name) || strcmp(name + len, " {") != 0)
+		return nft_fail(nr, "bad set header");
+	memcpy(set.name, name, len);
+	while (nr->ok && (line = next_line(&nr->lr)) && strcmp(line, "}") != 0) {
+		if (strcmp(line, "type ipv4_addr") == 0) {
+			set.family = FAMILY_V4;
+		} else if (strcmp(line, "type ipv6_addr") == 0) {
+			set.family = FAMILY_V6;
+		} else if (strcmp(line, "flags interval") == 0) {
+			continue;
+		} else if (strcmp(line, "elements = {") == 0) {
+			while ((line = next_line(&nr->lr)) && strcmp(line, "}") != 0) {
+				char text[PREFIX_STRLEN + 2];
+				struct prefix pf;
+				size_t n = strcspn(line, ",");
+				if (n >= sizeof(text) || (line[n] && line[n + 1])) {
+					nft_fail(nr, "bad set element");
+					break;
+				}
+				memcpy(text, line, n);
+				text[n] = '\0';
+				if (prefix_parse(text, &pf) != PREFIX_OK || pf.family != set.family) {
+					nft_fail(nr, "bad set element");
+					break;
+				}
+				ivl_add(&set.addrs, pf.addr, prefix_last(&pf));
+			}
+		} else {
+			nft_fail(nr, "unrecognized line in a set");
+		}
+	}
+	if (set.family == FAMILY_COUNT)
+		nft_fail(nr, "set without an address type");
+	ivl_normalize(&set.addrs);
+	nr->sets = xrealloc(nr->sets, (nr->nsets + 1) * sizeof(*nr->sets));
+	nr->sets[nr->nsets++] = set;
+}
+
+static const struct nft_set *nft_find_set(const struct nft_reader *nr, const char *name,
+					  size_t len)
+{
+	for (size_t i = 0; i < nr->nsets; i++)
+		if (strlen(nr->sets[i].name) == len && memcmp(nr->sets[i].name, name, len) == 0)
+			return &nr->sets[i];
+	return NULL;
+}
+
+/* The fixed lines before the policy's own rules: what they accept is not
+ * addressed by destination (loopback, replies, neighbour discovery). */
+static const char *const nft_prelude[] = {
+	"oif \"lo\" accept",
+	"ct state established,related accept",
+	"icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } ip6 hoplimit 255 accept",
+};
+
+static void nft_read_rule(struct nft_reader *nr, const char *s)
+{
+	enum family f;
+
+	for (size_t i = 0; i < sizeof(nft_prelude) / sizeof(*nft_prelude); i++)
+		if (strcmp(s, nft_prelude[i]) == 0)
+			return;
+	if (strcmp(s, "goto blocked") == 0) {
+		nr->chain.final_accept = false;
+		return;
+	}
+	if (eat(&s, "ip daddr @"))
+		f = FAMILY_V4;
+	else if (eat(&s, "ip6 daddr @"))
+		f = FAMILY_V6;
+	else
+		return nft_fail(nr, "unrecognized rule in the output chain");
+	size_t len = strcspn(s, " ");
+	const struct nft_set *set = nft_find_set(nr, s, len);
+	if (!set || set->family != f)
+		return nft_fail(nr, "rule names an unknown set or one of the other family");
+	s += len;
+
+	struct vrule *r = chain_add(&nr->chain);
+	r->family = f;
+	r->protos = VP_ALL;
+	ivl_append(&r->addrs, &set->addrs);
+	ivl_normalize(&r->addrs);
+	if (eat(&s, " meta l4proto { tcp, udp }")) {
+		r->protos = VP_TCP | VP_UDP;
+		if (eat(&s, " th dport ") && !read_ports(&s, r, '-', true))
+			return nft_fail(nr, "bad ports");
+	} else if (eat(&s, " meta l4proto tcp")) {
+		r->protos = VP_TCP;
+	} else if (eat(&s, " meta l4proto udp")) {
+		r->protos = VP_UDP;
+	} else if (eat(&s, " tcp dport ")) {
+		r->protos = VP_TCP;
+		if (!read_ports(&s, r, '-', true))
+			return nft_fail(nr, "bad ports");
+	} else if (eat(&s, " udp dport ")) {
+		r->protos = VP_UDP;
+		if (!read_ports(&s, r, '-', true))
+			return nft_fail(nr, "bad ports");
+	}
+	if (strcmp(s, " accept") == 0)
+		r->accept = true;
+	else if (strcmp(s, " goto blocked") != 0)
+		nft_fail(nr, "unrecognized verdict");
+}
+
+static void nft_read_chain(struct nft_reader *nr, const char *name)
+{
+	bool output = strcmp(name, "output") == 0;
+	const char *line;
+
+	while ((line = next_line(&nr->lr)) && strcmp(line, "}") != 0) {
+		if (!output) {
+			/* The blocked chain may only block. */
+			if (strcmp(line, "meta l4proto tcp reject with tcp reset") != 0 &&
+			    strcmp(line, "reject with icmpx admin-prohibited") != 0 &&
+			    strcmp(line, "drop") != 0)
+				nft_fail(nr, "the blocked chain does something besides blocking");
+		} else if (strcmp(line, "type filter hook output priority filter; policy drop;") == 0) {
+			nr->chain.policy_drop = true;
+		} else if (strcmp(line, "type filter hook output priority filter; policy accept;") == 0) {
+			nr->chain.policy_drop = false;
+		} else {
+			nft_read_rule(nr, line);
+		}
+	}
+	if (output)
+		nr->chain.final_accept = nr->chain.final_accept && !nr->chain.policy_drop;
+}
+
+int verify_nft(struct diags *d, const struct policy *p, const char *text, size_t len)
+{
+	struct nft_reader nr = { .d = d, .ok = true };
+	struct vchain ref = { 0 };
+	const char *line;
+	bool seen_output = false;
+
+	nr.lr.p = text;
+	nr.lr.end = text + len;
+	/* Until the chain says otherwise, falling off the end accepts. */
+	nr.chain.final_accept = true;
+	while (nr.ok && (line = next_line(&nr.lr))) {
+		if (strcmp(line, "table inet egressc") == 0 ||
+		    strcmp(line, "delete table inet egressc") == 0 ||
+		    strcmp(line, "table inet egressc {") == 0 || strcmp(line, "}") == 0)
+			continue;
+		if (strncmp(line, "set ", 4) == 0) {
+			nft_read_set(&nr, line);
+		} else if (strcmp(line, "chain blocked {") == 0) {
+			nft_read_chain(&nr, "blocked");
+		} else if (strcmp(line, "chain output {") == 0) {
+			seen_output = true;
+			nft_read_chain(&nr, "output");
+		} else {
+			nft_fail(&nr, "unrecognized line");
+		}
+	}
+	if (nr.ok && !seen_output)
+		nft_fail(&nr, "no output chain");
+	int rc = nr.ok ? 0 : -1;
+	if (rc == 0) {
+		policy_chain(p, &ref);
+		rc = compare_chains(d, "nft ruleset", &nr.chain, &ref, FAMILY_COUNT);
+	}
+	for (size_t i = 0; i < nr.nsets; i++)
+		ivl_free(&nr.sets[i].addrs);
+	free(nr.sets);
+	chain_free(&nr.chain);
+	chain_free(&ref);
+	return rc;
+}
+
+/* --- iptables-restore ------------------------------------------------------ */
+
+static const char *const ipt_fixed[] = {
+	"*filter",
+	":INPUT ACCEPT [0:0]",
+	":FORWARD ACCEPT [0:0]",
+	":EGRESSC - [0:0]",
+	":EGRESSC-BLOCK - [0:0]",
+	"-A OUTPUT -j EGRESSC",
+	"-A EGRESSC -o lo -j ACCEPT",
+	"-A EGRESSC -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+	"-A EGRESSC-BLOCK -p tcp -j REJECT --reject-with tcp-reset",
+	"-A EGRESSC-BLOCK -j DROP",
+	"COMMIT",
+};
+
+static const char *const ipt_fixed_v4[] = {
+	"-A EGRESSC-BLOCK -j REJECT --reject-with icmp-admin-prohibited",
+};
+
+static const char *const ipt_fixed_v6[] = {
+	"-A EGRESSC -p ipv6-icmp -m icmp6 --icmpv6-type router-solicitation -m hl --hl-eq 255 -j ACCEPT",
+	"-A EGRESSC -p ipv6-icmp -m icmp6 --icmpv6-type neighbour-solicitation -m hl --hl-eq 255 -j ACCEPT",
+	"-A EGRESSC -p ipv6-icmp -m icmp6 --icmpv6-type neighbour-advertisement -m hl --hl-eq 255 -j ACCEPT",
+	"-A EGRESSC-BLOCK -j REJECT --reject-with icmp6-adm-prohibited",
+};
+
+static bool in_table(const char *line, const char *const *table, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(line, table[i]) == 0)
+			return true;
+	return false;
+}
+
+#define IN_TABLE(line, t) in_table(line, t, sizeof(t) / sizeof(*(t)))
+
+/* "-A EGRESSC -d P [-p X [-m X --dport N[:M] | -m multiport --dports L]] -j T" */
+static bool ipt_read_rule(struct vchain *c, enum family f, const char *s)
+{
+	char text[PREFIX_STRLEN + 2];
+	struct prefix p;
+
+	if (!eat(&s, "-A EGRESSC -d "))
+		return false;
+	size_t n = strcspn(s, " ");
+	if (n >= sizeof(text))
+		return false;
+	memcpy(text, s, n);
+	text[n] = '\0';
+	s += n;
+	if (prefix_parse(text, &p) != PREFIX_OK || p.family != f)
+		return false;
+
+	struct vrule *r = chain_add(c);
+	r->family = f;
+	r->protos = VP_ALL;
+	ivl_add(&r->addrs, p.addr, prefix_last(&p));
+	if (eat(&s, " -p tcp"))
+		r->protos = VP_TCP;
+	else if (eat(&s, " -p udp"))
+		r->protos = VP_UDP;
+	if (r->protos != VP_ALL) {
+		const char *proto = r->protos == VP_TCP ? "tcp" : "udp";
+		char single[32];
+		snprintf(single, sizeof(single), " -m %s --dport ", proto);
+		if (eat(&s, single)) {
+			if (!read_ports(&s, r, ':', false) || r->nports != 1)
+				return false;
+		} else if (eat(&s, " -m multiport --dports ")) {
+			if (!read_ports(&s, r, ':', false))
+				return false;
+		}
+	}
+	if (strcmp(s, " -j ACCEPT") == 0)
+		r->accept = true;
+	else if (strcmp(s, " -j EGRESSC-BLOCK") != 0)
+		return false;
+	return true;
+}
+
+int verify_iptables(struct diags *d, const struct policy *p, enum family f, const char *text,
+		    size_t len)
+{
+	struct line_reader lr = { .p = text, .end = text + len };
+	struct vchain out = { .final_accept = true }, ref = { 0 };
+	const char *line, *what = f == FAMILY_V4 ? "iptables rules" : "ip6tables rules";
+	int rc = 0;
+
+	while (rc == 0 && (line = next_line(&lr))) {
+		if (IN_TABLE(line, ipt_fixed) ||
+		    (f == FAMILY_V4 ? IN_TABLE(line, ipt_fixed_v4) : IN_TABLE(line, ipt_fixed_v6)))
+			continue;
+		if (strcmp(line, ":OUTPUT DROP [0:0]") == 0) {
+			out.policy_drop = true;
+			out.final_accept = false;
+		} else if (strcmp(line, ":OUTPUT ACCEPT [0:0]") == 0) {
+			out.policy_drop = false;
+		} else if (strcmp(line, "-A EGRESSC -j EGRESSC-BLOCK") == 0) {
+			out.final_accept = false;
+		} else if (!ipt_read_rule(&out, f, line)) {
+			diag_error(d, NULL, "%s, line %d: unrecognized: '%s'", what, lr.lineno,
+				   diag_quote(d, line, strlen(line)));
+			rc = -1;
+		}
+	}
+	if (rc == 0) {
+		policy_chain(p, &ref);
+		rc = compare_chains(d, what, &out, &ref, f);
+	}
+	chain_free(&out);
+	chain_free(&ref);
+	return rc;
+}
+
+/* --- all outputs at once --------------------------------------------------- */
+
+int verify_outputs(struct diags *d, const struct policy *p, const struct model *m)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc = 0;
+
+	if (emit_to_memory(m, emit_nft, &text, &len) < 0)
+		goto fail;
+	rc |= verify_nft(d, p, text, len);
+	free(text);
+	for (int f = 0; f < FAMILY_COUNT; f++) {
+		if (emit_to_memory(m, f == FAMILY_V4 ? emit_iptables : emit_ip6tables, &text,
+				   &len) < 0)
+			goto fail;
+		rc |= verify_iptables(d, p, (enum family)f, text, len);
+		free(text);
+	}
+	return rc ? -1 : 0;
+fail:
+	diag_error(d, NULL, "cannot render an output to verify it: %s", strerror(errno));
+	return -1;
+}

@@ -1,0 +1,35 @@
+/* Verification of emitted rulesets against the policy they came from.
+ *
+ * A reader for each ruleset format turns the text back into an ordered list
+ * of (destinations, protocols, ports, verdict) rules, refusing anything it
+ * does not recognise; an evaluator computes, for every protocol and port
+ * interval, exactly which destinations the ruleset accepts, and compares
+ * them with what the policy's own rules (read from the AST, not the model)
+ * accept. Any difference is an error naming a destination that proves it.
+ * With default deny it also checks that the base chain's policy is drop.
+ *
+ * This is how the fail-closed invariants are tested: no emitted rule is
+ * wider than its source, and nothing the policy denies is accepted. */
+#ifndef EGRESSC_VERIFY_H
+#define EGRESSC_VERIFY_H
+
+#include <stddef.h>
+
+#include "addr.h"
+
+struct diags;
+struct model;
+struct policy;
+
+/* Renders the nft, iptables and ip6tables outputs of M and verifies each
+ * against P. Returns 0, or -1 with errors queued. */
+int verify_outputs(struct diags *d, const struct policy *p, const struct model *m);
+
+/* Checks an nft script as emit_nft() writes it. Returns 0, or -1 with
+ * errors queued. */
+int verify_nft(struct diags *d, const struct policy *p, const char *text, size_t len);
+/* Checks an iptables-restore (F = FAMILY_V4) or ip6tables-restore file. */
+int verify_iptables(struct diags *d, const struct policy *p, enum family f, const char *text,
+		    size_t len);
+
+#endif
