@@ -23,10 +23,10 @@ static int compile_loaded(struct compilation *c, const struct compile_opts *o)
 		return -1;
 	if (resolve_policy(&c->arena, &c->diags, &c->policy, &ropts, &c->hosts) < 0)
 		return -1;
-	if (model_build(&c->model, &c->policy, &c->diags) < 0)
-		return -1;
+	/* The model is built whole even on error, so it is released either way. */
+	int rc = model_build(&c->model, &c->policy, &c->diags);
 	c->have_model = true;
-	return 0;
+	return rc;
 }
 
 int compilation_run(struct compilation *c, const char *path, const struct compile_opts *o)

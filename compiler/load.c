@@ -18,6 +18,7 @@ struct open_file {
 struct loader {
 	struct arena *arena;
 	struct diags *diags;
+	size_t total;	/* bytes read so far, for POLICY_MAX_BYTES */
 };
 
 /* PATH relative to the directory of FROM (unless PATH is absolute). */
@@ -61,6 +62,11 @@ static struct stmt *load_include(struct loader *ld, const struct stmt *inc,
 	if (!src)
 		return NULL;
 	src->included_from = at;
+	if ((ld->total += src->len) > POLICY_MAX_BYTES) {
+		diag_error(ld->diags, at, "the policy's files exceed the limit of %u bytes in all",
+			   POLICY_MAX_BYTES);
+		return NULL;
+	}
 	return load_source(ld, src, outer, depth);
 }
 

@@ -10,6 +10,8 @@ struct diags;
 
 /* Includes nest at most this deep; deeper is an error, not a crash. */
 #define INCLUDE_MAX_DEPTH 16
+/* All the files of one policy together may hold at most this many bytes. */
+#define POLICY_MAX_BYTES (256u * 1024 * 1024)
 
 /* Fills POLICY->root and POLICY->stmts. Returns 0, or -1 with errors queued
  * (the statement list may then be partial). */

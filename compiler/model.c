@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "diag.h"
 #include "resolve.h"
 
 /* The service of one rule, before grouping. */
@@ -114,6 +115,8 @@ static void class_name(struct rule_class *c)
 
 struct builder {
 	struct model *m;
+	struct diags *diags;
+	bool overflow;
 	size_t origins_cap;
 	size_t pinned_cap;
 };
@@ -130,9 +133,20 @@ static uint32_t add_origin(struct builder *b, const struct stmt *rule, const str
 	return (uint32_t)m->norigins++;
 }
 
-static void add_prefix(struct rule_class *c, const struct prefix *p, uint32_t origin)
+static void add_prefix(struct builder *b, struct rule_class *c, const struct prefix *p,
+		       uint32_t origin)
 {
-	rangeset_add(&c->sets[p->family], p->addr, prefix_last(p), origin);
+	struct rangeset *s = &c->sets[p->family];
+
+	if (s->nranges >= SET_MAX_RANGES) {
+		if (!b->overflow)
+			diag_error(b->diags, &b->m->origins[origin].rule->loc,
+				   "set '%s' would exceed the limit of %u addresses and prefixes",
+				   c->name, SET_MAX_RANGES);
+		b->overflow = true;
+		return;
+	}
+	rangeset_add(s, p->addr, prefix_last(p), origin);
 }
 
 static void add_pinned(struct builder *b, const struct host *h)
@@ -153,12 +167,12 @@ static void expand(struct builder *b, struct rule_class *c, const struct stmt *r
 	for (; t; t = t->next) {
 		switch (t->kind) {
 		case TARGET_ADDRESS:
-			add_prefix(c, &t->prefix, add_origin(b, rule, t));
+			add_prefix(b, c, &t->prefix, add_origin(b, rule, t));
 			break;
 		case TARGET_HOST: {
 			uint32_t o = add_origin(b, rule, t);
 			for (size_t i = 0; i < t->host->naddrs; i++)
-				add_prefix(c, &t->host->addrs[i], o);
+				add_prefix(b, c, &t->host->addrs[i], o);
 			if (rule->rule.verdict == VERDICT_ALLOW)
 				add_pinned(b, t->host);
 			break;
@@ -220,11 +234,10 @@ static void family_rules_finish(struct model *m)
 
 int model_build(struct model *m, const struct policy *p, struct diags *d)
 {
-	struct builder b = { .m = m };
+	struct builder b = { .m = m, .diags = d };
 	struct rule_service *rs = xmalloc((p->nrules ? p->nrules : 1) * sizeof(*rs));
 	size_t n = 0;
 
-	(void)d;
 	memset(m, 0, sizeof(*m));
 	m->policy = p;
 	m->default_verdict = p->default_verdict;
@@ -258,7 +271,7 @@ int model_build(struct model *m, const struct policy *p, struct diags *d)
 			rangeset_finish(&m->classes[i].sets[f]);
 	family_rules_finish(m);
 	pinned_finish(m);
-	return 0;
+	return b.overflow ? -1 : 0;
 }
 
 void model_release(struct model *m)

@@ -42,6 +42,10 @@ struct origin {
 	const struct target *target;
 };
 
+/* A class's set of one family holds at most this many ranges as written
+ * (before merging): beyond it the rule that overflows it is an error. */
+#define SET_MAX_RANGES (1u << 23)
+
 /* Longest class name; longer ones end in a hash of the full name. */
 #define CLASS_NAME_MAX 48
 
@@ -91,7 +95,8 @@ struct decision {
 	const struct span *span;
 };
 
-/* Builds the model from a checked and resolved policy. Returns 0. */
+/* Builds the model from a checked and resolved policy. Returns 0, or -1
+ * with errors queued when a limit is exceeded. */
 int model_build(struct model *m, const struct policy *p, struct diags *d);
 void model_release(struct model *m);
 
