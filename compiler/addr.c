@@ -59,19 +59,53 @@ enum prefix_status prefix_parse(const char *text, struct prefix *out)
 	return out->addr == a ? PREFIX_OK : PREFIX_HOST_BITS;
 }
 
+/* RFC 5952: lower-case hex without leading zeros, the longest run of two or
+ * more zero groups (the first, on a tie) as "::", and dotted quads only for
+ * IPv4-mapped addresses. glibc's inet_ntop also writes the deprecated
+ * IPv4-compatible form (::192.0.2.1), which this avoids. */
+static char *format_v6(addr_t a, char *buf)
+{
+	unsigned g[8];
+	int best = -1, best_len = 1;
+	char *o = buf;
+
+	for (int i = 0; i < 8; i++)
+		g[i] = (unsigned)(a >> (112 - 16 * i)) & 0xffff;
+	if (a >> 32 == 0xffff) {
+		sprintf(buf, "::ffff:%u.%u.%u.%u", g[6] >> 8, g[6] & 0xff, g[7] >> 8,
+			g[7] & 0xff);
+		return buf;
+	}
+	for (int i = 0; i < 8;) {
+		int j = i;
+		while (j < 8 && g[j] == 0)
+			j++;
+		if (j - i > best_len) {
+			best = i;
+			best_len = j - i;
+		}
+		i = j > i ? j : i + 1;
+	}
+	for (int i = 0; i < 8; i++) {
+		if (i == best) {
+			o = stpcpy(o, "::");
+			i += best_len - 1;
+			continue;
+		}
+		if (o > buf && o[-1] != ':')
+			*o++ = ':';
+		o += sprintf(o, "%x", g[i]);
+	}
+	*o = '\0';
+	return buf;
+}
+
 char *addr_format(enum family f, addr_t a, char buf[PREFIX_STRLEN])
 {
-	unsigned char bytes[16];
-
-	if (f == FAMILY_V4) {
-		for (int i = 0; i < 4; i++)
-			bytes[i] = (unsigned char)(a >> (24 - 8 * i));
-		inet_ntop(AF_INET, bytes, buf, PREFIX_STRLEN);
-	} else {
-		for (int i = 0; i < 16; i++)
-			bytes[i] = (unsigned char)(a >> (120 - 8 * i));
-		inet_ntop(AF_INET6, bytes, buf, PREFIX_STRLEN);
-	}
+	if (f == FAMILY_V6)
+		return format_v6(a, buf);
+	sprintf(buf, "%u.%u.%u.%u", (unsigned)(a >> 24) & 0xff, (unsigned)(a >> 16) & 0xff,
+		(unsigned)(a >> 8) & 0xff, (unsigned)a & 0xff);
 	return buf;
 }
 

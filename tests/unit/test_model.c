@@ -1,0 +1,776 @@
+/* Unit tests for compiler/model.c: the semantics of a compiled policy, as
+ * model_decide() answers them, and the shape of the model the emitters
+ * read (classes, their names and order, pinned hosts). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "driver.h"
+#include "model.h"
+#include "resolve.h"
+
+/* ---- helpers ---------------------------------------------------------- */
+
+/* Compiles TEXT, which must compile cleanly, with HOSTS_FILE (or none). */
+static const struct model *compile_hosts(struct compilation *c, const char *text,
+					 const char *hosts_file)
+{
+	const struct compile_opts o = { .hosts_file = hosts_file };
+
+	compilation_init(c);
+	int rc = compilation_run_buffer(c, "t.eg", text, strlen(text), &o);
+	if (rc != 0) {
+		diags_print(&c->diags, stderr);
+		fail_msg("policy did not compile:\n%s", text);
+	}
+	assert_true(c->have_model);
+	return &c->model;
+}
+
+static const struct model *compile(struct compilation *c, const char *text)
+{
+	return compile_hosts(c, text, NULL);
+}
+
+/* The address TEXT, of either family. */
+static struct packet pkt(const char *text, unsigned proto, uint16_t port)
+{
+	struct packet p = { .proto = proto, .port = port };
+
+	if (!addr_parse(text, &p.family, &p.addr))
+		fail_msg("bad address '%s' in test", text);
+	return p;
+}
+
+/* Checks a decision is self-consistent: a rule decision names a class of
+ * that verdict whose service matches and whose span holds the address; a
+ * default decision names nothing. */
+static void check_decision(const struct model *m, const struct packet *p,
+			   const struct decision *d)
+{
+	if (d->reason == DECIDED_BY_DEFAULT) {
+		assert_int_equal(d->verdict, m->default_verdict);
+		assert_null(d->cls);
+		assert_null(d->span);
+		return;
+	}
+	assert_int_equal(d->reason, DECIDED_BY_RULE);
+	assert_non_null(d->cls);
+	assert_true(d->cls >= m->classes && d->cls < m->classes + m->nclasses);
+	assert_int_equal(d->cls->verdict, d->verdict);
+	assert_true(service_matches(&d->cls->svc, p->proto, p->port));
+	assert_non_null(d->span);
+	const struct rangeset *s = &d->cls->sets[p->family];
+	assert_true(d->span >= s->spans && d->span < s->spans + s->nspans);
+	assert_true(d->span->lo <= p->addr && p->addr <= d->span->hi);
+}
+
+static enum verdict verdict_of(const struct model *m, const char *addr, unsigned proto,
+			       uint16_t port)
+{
+	struct packet p = pkt(addr, proto, port);
+	struct decision d = model_decide(m, &p);
+
+	check_decision(m, &p, &d);
+	return d.verdict;
+}
+
+static struct decision decide(const struct model *m, const char *addr, unsigned proto,
+			      uint16_t port)
+{
+	struct packet p = pkt(addr, proto, port);
+	struct decision d = model_decide(m, &p);
+
+	check_decision(m, &p, &d);
+	return d;
+}
+
+#define ALLOWED(m, a, proto, port) assert_int_equal(verdict_of(m, a, proto, port), VERDICT_ALLOW)
+#define DENIED(m, a, proto, port) assert_int_equal(verdict_of(m, a, proto, port), VERDICT_DENY)
+
+static void expect_class_names(const struct model *m, const char *const *names, size_t n)
+{
+	if (m->nclasses != n)
+		fail_msg("%zu classes, want %zu (first '%s')", m->nclasses, n,
+			 m->nclasses ? m->classes[0].name : "");
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(m->classes[i].name, names[i]);
+}
+
+/* Writes TEXT to a new temporary file; returns its path (malloc'd). */
+static char *temp_file(const char *text)
+{
+	char *path = strdup("/tmp/egressc-test-model-XXXXXX");
+	assert_non_null(path);
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	size_t len = strlen(text);
+	assert_int_equal(write(fd, text, len), (ssize_t)len);
+	close(fd);
+	return path;
+}
+
+/* ---- verdicts ----------------------------------------------------------- */
+
+/* A packet matching any deny rule is denied, whether the deny comes before
+ * or after the allow, and whatever the default. */
+static void test_deny_beats_allow(void **state)
+{
+	static const char *const policies[] = {
+		"allow 192.0.2.0/24\ndeny 192.0.2.5\n",
+		"deny 192.0.2.5\nallow 192.0.2.0/24\n",
+		"default allow\nallow 192.0.2.0/24\ndeny 192.0.2.5\n",
+		"deny 192.0.2.5\nallow 192.0.2.0/24\ndefault allow\n",
+		"allow 192.0.2.5\ndeny 192.0.2.0/24\nallow 192.0.2.5 port 80\n",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(policies) / sizeof(policies[0]); i++) {
+		struct compilation c;
+		const struct model *m = compile(&c, policies[i]);
+		struct decision d = decide(m, "192.0.2.5", PROTO_TCP, 80);
+		assert_int_equal(d.verdict, VERDICT_DENY);
+		assert_int_equal(d.reason, DECIDED_BY_RULE);
+		DENIED(m, "192.0.2.5", PROTO_UDP, 53);
+		DENIED(m, "192.0.2.5", 0, 0);
+		compilation_release(&c);
+	}
+
+	/* A narrow deny only takes what it names. */
+	struct compilation c;
+	const struct model *m = compile(&c, "allow 192.0.2.0/24\ndeny 192.0.2.5 port 22\n");
+	DENIED(m, "192.0.2.5", PROTO_TCP, 22);
+	ALLOWED(m, "192.0.2.5", PROTO_TCP, 23);
+	ALLOWED(m, "192.0.2.5", PROTO_UDP, 22);
+	ALLOWED(m, "192.0.2.6", PROTO_TCP, 22);
+	compilation_release(&c);
+}
+
+/* Packets no rule matches get the default: deny unless "default allow";
+ * the settings reach the model. */
+static void test_default(void **state)
+{
+	struct compilation c;
+	const struct model *m;
+	struct decision d;
+
+	(void)state;
+	m = compile(&c, "");
+	assert_int_equal(m->default_verdict, VERDICT_DENY);
+	assert_int_equal(m->on_deny, DENY_REJECT);
+	assert_int_equal(m->nclasses, 0);
+	d = decide(m, "192.0.2.1", PROTO_TCP, 80);
+	assert_int_equal(d.verdict, VERDICT_DENY);
+	assert_int_equal(d.reason, DECIDED_BY_DEFAULT);
+	DENIED(m, "2001:db8::1", 0, 0);
+	compilation_release(&c);
+
+	m = compile(&c, "default allow\non-deny drop\ndeny 192.0.2.1\n");
+	assert_int_equal(m->default_verdict, VERDICT_ALLOW);
+	assert_int_equal(m->on_deny, DENY_DROP);
+	d = decide(m, "192.0.2.2", PROTO_UDP, 53);
+	assert_int_equal(d.verdict, VERDICT_ALLOW);
+	assert_int_equal(d.reason, DECIDED_BY_DEFAULT);
+	DENIED(m, "192.0.2.1", PROTO_UDP, 53);
+	ALLOWED(m, "2001:db8::1", PROTO_TCP, 1);
+	compilation_release(&c);
+
+	m = compile(&c, "default deny\nallow 192.0.2.1\n");
+	DENIED(m, "192.0.2.2", PROTO_TCP, 80);
+	ALLOWED(m, "192.0.2.1", PROTO_TCP, 80);
+	compilation_release(&c);
+}
+
+/* A port clause without proto means TCP only. */
+static void test_port_means_tcp(void **state)
+{
+	struct compilation c;
+	const struct model *m;
+
+	(void)state;
+	m = compile(&c, "allow 192.0.2.1 port 53, 8000-8100\n");
+	assert_int_equal(m->nclasses, 1);
+	assert_int_equal(m->classes[0].svc.protos, PROTO_TCP);
+	ALLOWED(m, "192.0.2.1", PROTO_TCP, 53);
+	ALLOWED(m, "192.0.2.1", PROTO_TCP, 8000);
+	ALLOWED(m, "192.0.2.1", PROTO_TCP, 8100);
+	DENIED(m, "192.0.2.1", PROTO_TCP, 7999);
+	DENIED(m, "192.0.2.1", PROTO_TCP, 8101);
+	DENIED(m, "192.0.2.1", PROTO_TCP, 52);
+	DENIED(m, "192.0.2.1", PROTO_UDP, 53);
+	DENIED(m, "192.0.2.1", 0, 0);
+	compilation_release(&c);
+}
+
+/* A proto clause without port means every port of those protocols. */
+static void test_proto_means_all_ports(void **state)
+{
+	struct compilation c;
+	const struct model *m;
+
+	(void)state;
+	m = compile(&c, "allow 192.0.2.1 proto udp\nallow 192.0.2.2 proto tcp, udp\n");
+	ALLOWED(m, "192.0.2.1", PROTO_UDP, 1);
+	ALLOWED(m, "192.0.2.1", PROTO_UDP, 65535);
+	ALLOWED(m, "192.0.2.1", PROTO_UDP, 0);
+	DENIED(m, "192.0.2.1", PROTO_TCP, 53);
+	DENIED(m, "192.0.2.1", 0, 0);
+	ALLOWED(m, "192.0.2.2", PROTO_TCP, 1);
+	ALLOWED(m, "192.0.2.2", PROTO_UDP, 65535);
+	DENIED(m, "192.0.2.2", 0, 0);
+	for (size_t i = 0; i < m->nclasses; i++)
+		assert_int_equal(m->classes[i].svc.nports, 0);
+	compilation_release(&c);
+
+	/* With both clauses, both apply. */
+	m = compile(&c, "allow 192.0.2.1 proto udp port 53\n");
+	ALLOWED(m, "192.0.2.1", PROTO_UDP, 53);
+	DENIED(m, "192.0.2.1", PROTO_TCP, 53);
+	DENIED(m, "192.0.2.1", PROTO_UDP, 54);
+	compilation_release(&c);
+}
+
+/* Neither clause means every protocol, those without ports (0) too. */
+static void test_no_clause_means_everything(void **state)
+{
+	struct compilation c;
+	const struct model *m;
+
+	(void)state;
+	m = compile(&c, "allow 192.0.2.1, 2001:db8::/64\n");
+	assert_int_equal(m->classes[0].svc.protos, 0);
+	assert_int_equal(m->classes[0].svc.nports, 0);
+	ALLOWED(m, "192.0.2.1", PROTO_TCP, 1);
+	ALLOWED(m, "192.0.2.1", PROTO_UDP, 65535);
+	ALLOWED(m, "192.0.2.1", 0, 0);
+	ALLOWED(m, "2001:db8::ffff", 0, 0);
+	DENIED(m, "2001:db8:0:1::", PROTO_TCP, 80);
+	DENIED(m, "192.0.2.2", 0, 0);
+	compilation_release(&c);
+
+	m = compile(&c, "default allow\ndeny 192.0.2.1\n");
+	DENIED(m, "192.0.2.1", 0, 0);
+	DENIED(m, "192.0.2.1", PROTO_TCP, 443);
+	compilation_release(&c);
+}
+
+/* Addresses are per family: an IPv4 rule says nothing about IPv6, even for
+ * the same low bits (and ::ffff:0:0/96 is IPv6). */
+static void test_families(void **state)
+{
+	struct compilation c;
+	const struct model *m;
+
+	(void)state;
+	m = compile(&c, "allow 0.0.0.0/0\ndeny ::ffff:192.0.2.0/120\n");
+	ALLOWED(m, "192.0.2.1", PROTO_TCP, 80);
+	DENIED(m, "::c000:201", PROTO_TCP, 80);
+	DENIED(m, "::ffff:192.0.2.1", PROTO_TCP, 80);
+	DENIED(m, "2001:db8::1", PROTO_TCP, 80);
+	assert_int_equal(m->classes[0].verdict, VERDICT_DENY);
+	assert_int_equal(m->classes[0].sets[FAMILY_V4].nranges, 0);
+	assert_int_equal(m->classes[0].sets[FAMILY_V6].nspans, 1);
+	assert_int_equal(m->classes[1].sets[FAMILY_V6].nranges, 0);
+	compilation_release(&c);
+}
+
+/* ---- classes ------------------------------------------------------------ */
+
+/* Rules with the same verdict and service are one class, whatever order
+ * their ports and protocols are written in; their addresses merge. */
+static void test_ports_merged(void **state)
+{
+	struct compilation c;
+	const struct model *m;
+	const struct rule_class *k;
+
+	(void)state;
+	m = compile(&c, "allow 192.0.2.1 port 80, 443\n"
+			"allow 192.0.2.2 port 443, 80\n"
+			"allow 192.0.2.3 port 443, 80, 443 proto tcp\n");
+	assert_int_equal(m->nclasses, 1);
+	k = &m->classes[0];
+	assert_string_equal(k->name, "allow_tcp_80_443");
+	assert_int_equal(k->nrules, 3);
+	assert_int_equal(k->svc.nports, 2);
+	assert_int_equal(k->svc.ports[0].lo, 80);
+	assert_int_equal(k->svc.ports[1].lo, 443);
+	/* Three adjacent hosts: one span, three contributors. */
+	assert_int_equal(k->sets[FAMILY_V4].nspans, 1);
+	assert_int_equal(k->sets[FAMILY_V4].spans[0].count, 3);
+	/* Rules in policy order. */
+	assert_int_equal(k->rules[0]->rule.index, 0);
+	assert_int_equal(k->rules[2]->rule.index, 2);
+	assert_int_equal(k->nfamily_rules[FAMILY_V4], 3);
+	assert_int_equal(k->nfamily_rules[FAMILY_V6], 0);
+	compilation_release(&c);
+
+	/* Overlapping and adjacent port ranges merge into one. */
+	m = compile(&c, "allow 192.0.2.1 port 85, 80-90, 91, 100-200, 150\n"
+			"allow 192.0.2.9 port 80-91, 100-200\n");
+	assert_int_equal(m->nclasses, 1);
+	assert_string_equal(m->classes[0].name, "allow_tcp_80-91_100-200");
+	assert_int_equal(m->classes[0].svc.nports, 2);
+	compilation_release(&c);
+
+	/* Different ports are different classes. */
+	m = compile(&c, "allow 192.0.2.1 port 80\nallow 192.0.2.2 port 81\n"
+			"allow 192.0.2.3 port 80 proto udp\nallow 192.0.2.4 port 80 proto udp, tcp\n");
+	assert_int_equal(m->nclasses, 4);
+	ALLOWED(m, "192.0.2.1", PROTO_TCP, 80);
+	DENIED(m, "192.0.2.1", PROTO_TCP, 81);
+	DENIED(m, "192.0.2.2", PROTO_TCP, 80);
+	ALLOWED(m, "192.0.2.4", PROTO_UDP, 80);
+	compilation_release(&c);
+}
+
+/* Classes come deny first, then by service, and their order depends only
+ * on what the policy says, not on the order it says it in. */
+static void test_class_order(void **state)
+{
+	static const char *const want[] = {
+		"deny_all", "deny_tcp_22", "allow_all", "allow_tcp_80", "allow_tcp_443",
+		"allow_udp_53", "allow_tcp_udp_123",
+	};
+	static const char *const lines[] = {
+		"allow 192.0.2.1 port 80\n",
+		"allow 192.0.2.2\n",
+		"deny 192.0.2.3 port 22\n",
+		"deny 192.0.2.4\n",
+		"allow 192.0.2.5 proto udp port 53\n",
+		"allow 192.0.2.6 port 443\n",
+		"allow 192.0.2.7 proto tcp, udp port 123\n",
+	};
+	const size_t n = sizeof(lines) / sizeof(lines[0]);
+
+	(void)state;
+	/* Forwards, backwards and interleaved. */
+	for (int order = 0; order < 3; order++) {
+		char text[1024] = "";
+		for (size_t i = 0; i < n; i++) {
+			size_t j = order == 0 ? i : order == 1 ? n - 1 - i : (i * 3) % n;
+			strcat(text, lines[j]);
+		}
+		struct compilation c;
+		const struct model *m = compile(&c, text);
+		expect_class_names(m, want, n);
+		for (size_t i = 0; i < m->nclasses; i++)
+			assert_int_equal(m->classes[i].verdict, i < 2 ? VERDICT_DENY : VERDICT_ALLOW);
+		compilation_release(&c);
+	}
+}
+
+/* Class names say verdict, protocols and ports; too long ones are cut and
+ * end in a hash, so they stay within CLASS_NAME_MAX and distinct. */
+static void test_class_names(void **state)
+{
+	static const struct {
+		const char *policy, *name;
+	} cases[] = {
+		{ "allow 192.0.2.1 port 80, 443", "allow_tcp_80_443" },
+		{ "deny 192.0.2.1", "deny_all" },
+		{ "allow 192.0.2.1 port 53 proto tcp, udp", "allow_tcp_udp_53" },
+		{ "allow 192.0.2.1 port 53 proto udp, tcp", "allow_tcp_udp_53" },
+		{ "allow 192.0.2.1 port 8000-8100 proto udp", "allow_udp_8000-8100" },
+		{ "allow 192.0.2.1 proto tcp", "allow_tcp" },
+		{ "deny 192.0.2.1 proto udp", "deny_udp" },
+		{ "allow 192.0.2.1", "allow_all" },
+		{ "deny 192.0.2.1 port 1-65535", "deny_tcp_1-65535" },
+	};
+	struct compilation c, c2;
+	const struct model *m, *m2;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		m = compile(&c, cases[i].policy);
+		assert_int_equal(m->nclasses, 1);
+		assert_string_equal(m->classes[0].name, cases[i].name);
+		compilation_release(&c);
+	}
+
+	m = compile(&c, "allow 192.0.2.1 port 10001, 10003, 10005, 10007, 10009, 10011, 10013, 10015\n");
+	m2 = compile(&c2, "allow 192.0.2.1 port 10001, 10003, 10005, 10007, 10009, 10011, 10013, 10017\n");
+	const char *a = m->classes[0].name, *b = m2->classes[0].name;
+	assert_int_equal(strlen(a), CLASS_NAME_MAX);
+	assert_int_equal(strlen(b), CLASS_NAME_MAX);
+	assert_true(strncmp(a, "allow_tcp_10001_10003_", 22) == 0);
+	assert_non_null(strstr(a, "_h"));
+	assert_string_not_equal(a, b);
+	compilation_release(&c);
+	compilation_release(&c2);
+}
+
+/* Each range of a class names the rule and target it came from, through
+ * defines too. */
+static void test_origins(void **state)
+{
+	struct compilation c;
+	const struct model *m;
+	struct decision d;
+
+	(void)state;
+	m = compile(&c, "define inner = 198.51.100.0/24\n"
+			"define outer = { 192.0.2.0/25, $inner }\n"
+			"allow 192.0.2.200\n"
+			"allow $outer\n");
+	assert_int_equal(m->nclasses, 1);
+	d = decide(m, "198.51.100.9", PROTO_TCP, 1);
+	assert_int_equal(d.reason, DECIDED_BY_RULE);
+	assert_int_equal(d.span->count, 1);
+	const struct range *r = &d.cls->sets[FAMILY_V4].ranges[d.span->first];
+	const struct origin *o = &m->origins[r->origin];
+	assert_string_equal(o->target->text, "198.51.100.0/24");
+	assert_int_equal(o->rule->rule.index, 1);
+	d = decide(m, "192.0.2.200", PROTO_TCP, 1);
+	r = &d.cls->sets[FAMILY_V4].ranges[d.span->first];
+	assert_int_equal(m->origins[r->origin].rule->rule.index, 0);
+	DENIED(m, "192.0.2.128", PROTO_TCP, 1);
+	compilation_release(&c);
+}
+
+/* ---- hostnames ---------------------------------------------------------- */
+
+/* Every address a hosts file lists for a name counts, across lines and
+ * families; the hosts named by allow rules (directly or through defines)
+ * are pinned, sorted by name, once each; deny-only hosts are not. */
+static void test_hostnames(void **state)
+{
+	char *hosts = temp_file("# test hosts\n"
+				"192.0.2.10   a.example\n"
+				"192.0.2.11\ta.example  alias.example\n"
+				"2001:db8::10 A.Example.\n"
+				"198.51.100.1 b.example c.example\n"
+				"198.51.100.2 z.example\n"
+				"198.51.100.3 y.example\n"
+				"198.51.100.4 unused.example\n");
+	struct compilation c;
+	const struct model *m;
+
+	(void)state;
+	m = compile_hosts(&c, "allow z.example, a.example port 443\n"
+			      "allow a.example port 80\n"
+			      "deny b.example\n"
+			      "define d = { c.example, z.example }\n"
+			      "allow $d\n"
+			      "deny y.example port 22\n"
+			      "allow y.example\n",
+			  hosts);
+	ALLOWED(m, "192.0.2.10", PROTO_TCP, 443);
+	ALLOWED(m, "192.0.2.11", PROTO_TCP, 443);
+	ALLOWED(m, "2001:db8::10", PROTO_TCP, 80);
+	DENIED(m, "2001:db8::10", PROTO_UDP, 80);
+	DENIED(m, "192.0.2.12", PROTO_TCP, 443);
+	/* b and c share an address: the deny wins. */
+	DENIED(m, "198.51.100.1", PROTO_TCP, 443);
+	ALLOWED(m, "198.51.100.2", 0, 0);
+	ALLOWED(m, "198.51.100.3", PROTO_TCP, 23);
+	DENIED(m, "198.51.100.3", PROTO_TCP, 22);
+	DENIED(m, "198.51.100.4", PROTO_TCP, 22);
+
+	static const char *const pinned[] = { "a.example", "c.example", "y.example", "z.example" };
+	assert_int_equal(m->npinned, 4);
+	for (size_t i = 0; i < 4; i++) {
+		assert_string_equal(m->pinned[i]->name, pinned[i]);
+		if (i)
+			assert_ptr_not_equal(m->pinned[i], m->pinned[i - 1]);
+	}
+	assert_int_equal(m->pinned[0]->naddrs, 3);
+
+	/* The origin of a host's addresses is the hostname target. */
+	struct decision d = decide(m, "192.0.2.11", PROTO_TCP, 443);
+	const struct range *r = &d.cls->sets[FAMILY_V4].ranges[d.span->first];
+	assert_non_null(m->origins[r->origin].target->host);
+	assert_string_equal(m->origins[r->origin].target->host->name, "a.example");
+	compilation_release(&c);
+
+	/* Only deny rules: nothing pinned. */
+	m = compile_hosts(&c, "deny a.example\ndeny b.example\n", hosts);
+	assert_int_equal(m->npinned, 0);
+	DENIED(m, "192.0.2.10", 0, 0);
+	compilation_release(&c);
+
+	/* A name missing from the file does not compile. */
+	const struct compile_opts o = { .hosts_file = hosts };
+	const char *bad = "allow missing.example\n";
+	compilation_init(&c);
+	assert_int_equal(compilation_run_buffer(&c, "t.eg", bad, strlen(bad), &o), -1);
+	assert_false(c.have_model);
+	assert_non_null(c.diags.head);
+	assert_non_null(strstr(c.diags.head->msg, "is not in hosts file"));
+	compilation_release(&c);
+
+	unlink(hosts);
+	free(hosts);
+}
+
+/* ---- randomized differential test -------------------------------------- */
+
+/* A random policy, kept as data for the reference evaluator and written as
+ * text for the compiler. */
+struct rcidr {
+	enum family family;
+	addr_t addr;
+	unsigned len;
+};
+
+struct rrule {
+	enum verdict verdict;
+	struct rcidr cidrs[4];
+	int ncidrs;
+	bool in_define;
+	struct port_range ports[3];
+	int nports;
+	unsigned protos;	/* as written; 0: no proto clause */
+};
+
+struct rpolicy {
+	enum verdict def;
+	struct rrule rules[12];
+	int nrules;
+};
+
+static uint64_t rng_state = 0x0123456789abcdefull;
+
+static uint32_t rng(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return (uint32_t)((rng_state * 0x2545f4914f6cdd1dull) >> 32);
+}
+
+static const addr_t v4_nets[] = { 0xc0000200u, 0xc6336400u };	/* 192.0.2.0, 198.51.100.0 */
+static const addr_t v6_net = (addr_t)0x20010db8u << 96;		/* 2001:db8:: */
+
+/* A random address in one of the test networks (rarely, outside them). */
+static void random_addr(enum family *f, addr_t *a)
+{
+	unsigned r = rng() % 16;
+
+	if (r == 0) {
+		*f = FAMILY_V4;
+		*a = 0xcb007100u | (rng() % 256);	/* 203.0.113.0/24 */
+	} else if (r < 3) {
+		*f = FAMILY_V6;
+		*a = v6_net | (rng() % 256);
+	} else {
+		*f = FAMILY_V4;
+		*a = v4_nets[rng() % 2] | (rng() % 256);
+	}
+}
+
+static void random_cidr(struct rcidr *c)
+{
+	random_addr(&c->family, &c->addr);
+	c->len = family_bits(c->family) - rng() % 9;	/* /24../32, /120../128 */
+	c->addr &= ~prefix_hostmask(c->family, c->len);
+}
+
+static uint16_t random_port(void)
+{
+	return (uint16_t)(rng() % 8 ? 1 + rng() % 12 : 65535 - rng() % 2);
+}
+
+static void random_policy(struct rpolicy *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->def = rng() % 3 ? VERDICT_DENY : VERDICT_ALLOW;
+	p->nrules = (int)(rng() % 12);
+	for (int i = 0; i < p->nrules; i++) {
+		struct rrule *r = &p->rules[i];
+		r->verdict = rng() % 3 ? VERDICT_ALLOW : VERDICT_DENY;
+		r->ncidrs = 1 + (int)(rng() % 4);
+		for (int j = 0; j < r->ncidrs; j++)
+			random_cidr(&r->cidrs[j]);
+		r->in_define = rng() % 4 == 0;
+		r->nports = rng() % 2 ? 0 : 1 + (int)(rng() % 3);
+		for (int j = 0; j < r->nports; j++) {
+			uint16_t a = random_port(), b = rng() % 3 ? a : random_port();
+			r->ports[j].lo = a < b ? a : b;
+			r->ports[j].hi = a < b ? b : a;
+		}
+		r->protos = rng() % 4;	/* 0, tcp, udp, both */
+	}
+}
+
+static void append(char **buf, size_t *len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void append(char **buf, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	int n = vsnprintf(*buf + *len, 8192 - *len, fmt, ap);
+	va_end(ap);
+	assert_true(n >= 0 && *len + (size_t)n < 8192);
+	*len += (size_t)n;
+}
+
+/* The policy as text, in varying layout: settings anywhere, defines, ';'
+ * or newlines, ports and protos in either order. */
+static char *policy_text(const struct rpolicy *p)
+{
+	char *buf = calloc(1, 8192);
+	size_t len = 0;
+	int def_at = p->nrules ? (int)(rng() % (unsigned)(p->nrules + 1)) : 0;
+	char a[PREFIX_STRLEN];
+
+	assert_non_null(buf);
+	for (int i = 0; i <= p->nrules; i++) {
+		if (i == def_at && (p->def == VERDICT_ALLOW || rng() % 2))
+			append(&buf, &len, "default %s\n", p->def == VERDICT_ALLOW ? "allow" : "deny");
+		if (i == p->nrules)
+			break;
+		const struct rrule *r = &p->rules[i];
+		if (r->in_define) {
+			append(&buf, &len, "define d%d = {\n", i);
+			for (int j = 0; j < r->ncidrs; j++) {
+				struct prefix pf = { r->cidrs[j].addr, (unsigned char)r->cidrs[j].len,
+						     (unsigned char)r->cidrs[j].family };
+				append(&buf, &len, "  %s,\n", prefix_format(&pf, a));
+			}
+			append(&buf, &len, "}\n");
+		}
+		append(&buf, &len, "%s ", r->verdict == VERDICT_ALLOW ? "allow" : "deny");
+		if (r->in_define) {
+			append(&buf, &len, "$d%d", i);
+		} else {
+			for (int j = 0; j < r->ncidrs; j++) {
+				struct prefix pf = { r->cidrs[j].addr, (unsigned char)r->cidrs[j].len,
+						     (unsigned char)r->cidrs[j].family };
+				append(&buf, &len, "%s%s", j ? ", " : "", prefix_format(&pf, a));
+			}
+		}
+		bool proto_first = rng() % 2;
+		for (int k = 0; k < 2; k++) {
+			if ((k == 0) == proto_first) {
+				if (r->protos)
+					append(&buf, &len, " proto %s",
+					       r->protos == PROTO_TCP ? "tcp" :
+					       r->protos == PROTO_UDP ? "udp" :
+					       rng() % 2 ? "tcp, udp" : "udp,\n tcp");
+			} else {
+				for (int j = 0; j < r->nports; j++) {
+					append(&buf, &len, j ? ", " : " port ");
+					if (r->ports[j].lo == r->ports[j].hi)
+						append(&buf, &len, "%u", r->ports[j].lo);
+					else
+						append(&buf, &len, "%u-%u", r->ports[j].lo, r->ports[j].hi);
+				}
+			}
+		}
+		append(&buf, &len, "%s", rng() % 4 ? "\n" : "; ");
+	}
+	return buf;
+}
+
+/* The semantics, straight from model.h and the language: a rule matches if
+ * an address is in one of its prefixes and its service matches; deny rules
+ * first, then allow rules, then the default. */
+static bool ref_matches(const struct rrule *r, const struct packet *pk)
+{
+	bool addr = false, port = false;
+
+	for (int j = 0; j < r->ncidrs; j++) {
+		const struct rcidr *c = &r->cidrs[j];
+		addr |= c->family == pk->family &&
+			(pk->addr & ~prefix_hostmask(c->family, c->len)) == c->addr;
+	}
+	if (!addr)
+		return false;
+	if (!r->nports && !r->protos)
+		return true;
+	unsigned protos = r->protos ? r->protos : PROTO_TCP;
+	if (!(protos & pk->proto))
+		return false;
+	if (!r->nports)
+		return true;
+	for (int j = 0; j < r->nports; j++)
+		port |= pk->port >= r->ports[j].lo && pk->port <= r->ports[j].hi;
+	return port;
+}
+
+static enum verdict ref_decide(const struct rpolicy *p, const struct packet *pk)
+{
+	for (int i = 0; i < p->nrules; i++)
+		if (p->rules[i].verdict == VERDICT_DENY && ref_matches(&p->rules[i], pk))
+			return VERDICT_DENY;
+	for (int i = 0; i < p->nrules; i++)
+		if (p->rules[i].verdict == VERDICT_ALLOW && ref_matches(&p->rules[i], pk))
+			return VERDICT_ALLOW;
+	return p->def;
+}
+
+/* Random policies, compiled from text, agree with the reference evaluator
+ * on random packets; no two classes share verdict and service. */
+static void test_random_differential(void **state)
+{
+	static const unsigned protos[] = { PROTO_TCP, PROTO_UDP, 0 };
+
+	(void)state;
+	for (int round = 0; round < 400; round++) {
+		struct rpolicy p;
+		struct compilation c;
+
+		random_policy(&p);
+		char *text = policy_text(&p);
+		const struct model *m = compile(&c, text);
+		for (size_t i = 0; i + 1 < m->nclasses; i++)
+			assert_string_not_equal(m->classes[i].name, m->classes[i + 1].name);
+		for (int k = 0; k < 300; k++) {
+			struct packet pk = { 0 };
+			/* Mostly addresses the rules name, to hit them often. */
+			if (p.nrules && rng() % 2) {
+				const struct rrule *r = &p.rules[rng() % (unsigned)p.nrules];
+				const struct rcidr *cd = &r->cidrs[rng() % (unsigned)r->ncidrs];
+				pk.family = cd->family;
+				pk.addr = cd->addr | (rng() & prefix_hostmask(cd->family, cd->len));
+			} else {
+				random_addr(&pk.family, &pk.addr);
+			}
+			pk.proto = protos[rng() % 3];
+			pk.port = pk.proto ? random_port() : 0;
+			struct decision d = model_decide(m, &pk);
+			check_decision(m, &pk, &d);
+			enum verdict want = ref_decide(&p, &pk);
+			if (d.verdict != want) {
+				char a[PREFIX_STRLEN];
+				fail_msg("round %d: %s proto %u port %u: model says %s, reference %s\n%s",
+					 round, addr_format(pk.family, pk.addr, a), pk.proto, pk.port,
+					 d.verdict == VERDICT_ALLOW ? "allow" : "deny",
+					 want == VERDICT_ALLOW ? "allow" : "deny", text);
+			}
+		}
+		compilation_release(&c);
+		free(text);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_deny_beats_allow),
+		cmocka_unit_test(test_default),
+		cmocka_unit_test(test_port_means_tcp),
+		cmocka_unit_test(test_proto_means_all_ports),
+		cmocka_unit_test(test_no_clause_means_everything),
+		cmocka_unit_test(test_families),
+		cmocka_unit_test(test_ports_merged),
+		cmocka_unit_test(test_class_order),
+		cmocka_unit_test(test_class_names),
+		cmocka_unit_test(test_origins),
+		cmocka_unit_test(test_hostnames),
+		cmocka_unit_test(test_random_differential),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
