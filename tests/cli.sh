@@ -7,27 +7,8 @@
 set -u
 egressc=${1:?usage: tests/cli.sh EGRESSC}
 cd "$(dirname "$0")/.." || exit 2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-
-expect() {
-	local what=$1
-	shift
-	if "$@"; then
-		pass=$((pass + 1))
-	else
-		fail=$((fail + 1))
-		echo "FAIL $what"
-	fi
-}
-
-# Runs egressc, recording its exit status in $rc, stdout and stderr in files.
-run() {
-	"$egressc" "$@" >"$tmp/stdout" 2>"$tmp/stderr"
-	rc=$?
-}
+. tests/lib.sh
+testlib_init cli
 
 hosts=--hosts-file=golden/hostsdb
 good=golden/spec-example.eg
@@ -110,5 +91,4 @@ expect "--check accepts a good policy" [ $rc -eq 0 -a ! -s "$tmp/stdout" ]
 run $hosts --check -o "$tmp/checked.nft" $good
 expect "--check with -o writes" cmp -s "$tmp/checked.nft" golden/spec-example.nft
 
-echo "cli: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+testlib_finish

@@ -8,16 +8,8 @@
 set -u
 egressc=${1:?usage: tests/docs.sh EGRESSC}
 cd "$(dirname "$0")/.." || exit 2
-tmp=$(mktemp -d)
-ns=egressc-docs-$$
-cleanup() {
-	ip netns del "$ns" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-ip netns add "$ns" || { echo "docs: cannot create a network namespace"; exit 1; }
-pass=0
-fail=0
+. tests/lib.sh
+testlib_init docs netns
 
 # Splits FILE's example blocks into $tmp/N.eg and $tmp/N.eg-error, each
 # named after its file and line in $tmp/N.where.
@@ -48,30 +40,27 @@ for f in "$tmp"/*.eg "$tmp"/*.eg-error; do
 	where=$(cat "${f%.*}.where")
 	if [ "${f##*.}" = eg ]; then
 		if ! "$egressc" --verify --hosts-file tests/docs.hosts -O "$tmp/out" "$f" 2>"$tmp/err"; then
-			fail=$((fail + 1))
-			echo "FAIL $where: example does not compile"
+			bad "$where: example does not compile"
 			cat "$tmp/err"
 		elif ! ip netns exec "$ns" nft -f "$tmp/out/ruleset.nft" 2>"$tmp/err"; then
-			fail=$((fail + 1))
-			echo "FAIL $where: nft refuses the example's ruleset"
+			bad "$where: nft refuses the example's ruleset"
 			cat "$tmp/err"
 		else
-			pass=$((pass + 1))
+			ok
 		fi
 	else
 		"$egressc" --hosts-file tests/docs.hosts -o "$tmp/never.nft" "$f" 2>"$tmp/err"
 		rc=$?
 		if [ $rc -ne 1 ] || [ -e "$tmp/never.nft" ] ||
 		   ! grep -Eq '^[^:]+:[0-9]+:[0-9]+: error: ' "$tmp/err"; then
-			fail=$((fail + 1))
-			echo "FAIL $where: error example not refused as documented (exit $rc)"
+			bad "$where: error example not refused as documented (exit $rc)"
 			cat "$tmp/err"
 		else
-			pass=$((pass + 1))
+			ok
 		fi
 		rm -f "$tmp/never.nft"
 	fi
 done
 
-echo "docs: $pass passed, $fail failed"
-[ $fail -eq 0 ] && [ $pass -gt 0 ]
+[ $pass -gt 0 ] || bad "no examples found"
+testlib_finish

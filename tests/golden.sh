@@ -22,18 +22,10 @@ shift
 cd "$(dirname "$0")/.." || exit 2
 egressc=$(cd "$(dirname "$egressc")" && pwd)/$(basename "$egressc")
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. tests/lib.sh
+testlib_init golden
 
 formats="nft:nft v4:iptables v6:ip6tables hosts:hosts"
-pass=0
-fail=0
-
-ok() { pass=$((pass + 1)); }
-bad() {
-	fail=$((fail + 1))
-	echo "FAIL $1"
-}
 
 # Prints the --hosts-file argument for case $1, if any.
 hosts_arg() {
@@ -111,5 +103,4 @@ for name in $names; do
 	fi
 done
 
-echo "golden: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+testlib_finish

@@ -8,33 +8,9 @@ set -u
 egressc=${1:?usage: tests/hostile.sh EGRESSC}
 egressc=$(cd "$(dirname "$egressc")" && pwd)/$(basename "$egressc")
 cd "$(dirname "$0")/.." || exit 2
-tmp=$(mktemp -d)
-ns=egressc-hostile-$$
+. tests/lib.sh
+testlib_init hostile netns
 chmod 755 "$tmp"
-cleanup() {
-	ip netns del "$ns" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-ip netns add "$ns" || { echo "hostile: cannot create a network namespace"; exit 1; }
-pass=0
-fail=0
-
-expect() {
-	local what=$1
-	shift
-	if "$@"; then
-		pass=$((pass + 1))
-	else
-		fail=$((fail + 1))
-		echo "FAIL $what"
-	fi
-}
-
-run() {
-	"$egressc" "$@" >"$tmp/stdout" 2>"$tmp/stderr"
-	rc=$?
-}
 
 # A 10 MB line: refused at the limit, with a located diagnostic.
 { printf 'allow '; head -c 10000000 /dev/zero | tr '\0' a; echo; } >"$tmp/long.eg"
@@ -132,5 +108,4 @@ for i in $(seq 1 20); do
 done
 expect "killed mid-write: never a torn file (of 20 kills)" [ $torn -eq 0 ]
 
-echo "hostile: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+testlib_finish

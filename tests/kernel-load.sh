@@ -9,22 +9,16 @@
 set -u
 egressc=${1:?usage: tests/kernel-load.sh EGRESSC}
 cd "$(dirname "$0")/.." || exit 2
-ns=egressc-load-$$
-pass=0
-fail=0
-
-cleanup() { ip netns del "$ns" 2>/dev/null; }
-trap cleanup EXIT
-ip netns add "$ns" || { echo "kernel-load: cannot create a network namespace"; exit 1; }
+. tests/lib.sh
+testlib_init kernel-load netns
 
 check() {
 	local what=$1
 	shift
 	if out=$(ip netns exec "$ns" "$@" 2>&1); then
-		pass=$((pass + 1))
+		ok
 	else
-		fail=$((fail + 1))
-		echo "FAIL $what"
+		bad "$what"
 		echo "$out" | head -20
 	fi
 }
@@ -37,12 +31,7 @@ for f in golden/*.nft; do
 	check "nft -f $f" nft -f "$f"
 	check "nft -f $f (reload)" nft -f "$f"
 	tables=$(ip netns exec "$ns" nft list tables)
-	if [ "$tables" = "$expected_tables" ]; then
-		pass=$((pass + 1))
-	else
-		fail=$((fail + 1))
-		echo "FAIL $f: tables after load: $tables"
-	fi
+	expect "$f: tables after load: $tables" [ "$tables" = "$expected_tables" ]
 	ip netns exec "$ns" nft flush ruleset
 done
 for f in golden/*.v4; do
@@ -58,13 +47,11 @@ for f in golden/*.eg; do
 	hosts=golden/hostsdb
 	[ -f "${f%.eg}.hostsdb" ] && hosts=${f%.eg}.hostsdb
 	if out=$("$egressc" --check --hosts-file "$hosts" "$f" 2>&1); then
-		pass=$((pass + 1))
+		ok
 	else
-		fail=$((fail + 1))
-		echo "FAIL egressc --check $f"
+		bad "egressc --check $f"
 		echo "$out" | head -20
 	fi
 done
 
-echo "kernel-load: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+testlib_finish

@@ -1,0 +1,54 @@
+# Sourced by the test scripts: a scratch directory, optionally a network
+# namespace of the script's own, and pass/fail counting that ends in the
+# "N passed, M failed" line.
+#
+#   . tests/lib.sh; testlib_init NAME [netns]; ...; testlib_finish
+
+# Sets $tmp (and $ns with 'netns'); both go away when the script exits.
+testlib_init() {
+	t_name=$1
+	pass=0
+	fail=0
+	ns=
+	tmp=$(mktemp -d) || exit 2
+	trap testlib_cleanup EXIT
+	if [ "${2:-}" = netns ]; then
+		ns=egressc-$t_name-$$
+		ip netns add "$ns" || { echo "$t_name: cannot create a network namespace"; exit 1; }
+	fi
+}
+
+testlib_cleanup() {
+	[ -n "$ns" ] && ip netns del "$ns" 2>/dev/null
+	rm -rf "$tmp"
+}
+
+ok() { pass=$((pass + 1)); }
+
+bad() {
+	fail=$((fail + 1))
+	echo "FAIL $*"
+}
+
+# expect WHAT COMMAND...: COMMAND must succeed.
+expect() {
+	local what=$1
+	shift
+	if "$@"; then
+		ok
+	else
+		bad "$what"
+	fi
+}
+
+# Runs $egressc, recording its exit status in $rc, its output in
+# $tmp/stdout and $tmp/stderr.
+run() {
+	"$egressc" "$@" >"$tmp/stdout" 2>"$tmp/stderr"
+	rc=$?
+}
+
+testlib_finish() {
+	echo "$t_name: $pass passed, $fail failed"
+	[ "$fail" -eq 0 ]
+}
