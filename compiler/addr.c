@@ -1,6 +1,7 @@
 #include "addr.h"
 
 #include <arpa/inet.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -117,20 +118,44 @@ char *prefix_format(const struct prefix *p, char buf[PREFIX_STRLEN])
 	return buf;
 }
 
+static unsigned ctz128(addr_t a)
+{
+	uint64_t lo = (uint64_t)a, hi = (uint64_t)(a >> 64);
+
+	if (lo)
+		return (unsigned)__builtin_ctzll(lo);
+	return hi ? 64 + (unsigned)__builtin_ctzll(hi) : 128;
+}
+
+/* floor(log2(A)) for A > 0. */
+static unsigned log2_128(addr_t a)
+{
+	uint64_t hi = (uint64_t)(a >> 64);
+
+	if (hi)
+		return 127 - (unsigned)__builtin_clzll(hi);
+	return 63 - (unsigned)__builtin_clzll((uint64_t)a);
+}
+
 void range_to_prefixes(enum family f, addr_t lo, addr_t hi,
 		       void (*fn)(const struct prefix *p, void *arg), void *arg)
 {
+	const unsigned bits = family_bits(f);
+
 	for (;;) {
-		/* The widest block that starts at LO and stays within HI. */
-		unsigned len = 0;
-		addr_t mask;
-		for (;; len++) {
-			mask = prefix_hostmask(f, len);
-			if ((lo & mask) == 0 && (lo | mask) <= hi)
-				break;
-		}
-		struct prefix p = { .addr = lo, .len = (unsigned char)len, .family = (unsigned char)f };
+		/* The widest block that starts at LO (its alignment) and
+		 * stays within HI (the size of what is left). */
+		unsigned k = ctz128(lo);
+		addr_t left = hi - lo;
+		unsigned fits = left == ~(addr_t)0 ? 128 : log2_128(left + 1);
+		if (fits < k)
+			k = fits;
+		if (k > bits)
+			k = bits;
+		struct prefix p = { .addr = lo, .len = (unsigned char)(bits - k),
+				    .family = (unsigned char)f };
 		fn(&p, arg);
+		addr_t mask = prefix_hostmask(f, bits - k);
 		/* Stop before LO | MASK + 1 could wrap past the top of the space. */
 		if ((lo | mask) == hi)
 			return;

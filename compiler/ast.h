@@ -12,6 +12,7 @@
 #include "source.h"
 
 struct host;
+struct addrlist;
 
 enum verdict {
 	VERDICT_DENY,
@@ -33,6 +34,7 @@ enum target_kind {
 	TARGET_HOST,		/* registry.npmjs.org */
 	TARGET_VARIABLE,	/* $registries */
 	TARGET_WILDCARD,	/* *.example.com: parsed, not compiled yet */
+	TARGET_FILE,		/* file "github-actions.txt": an address list */
 };
 
 struct stmt;
@@ -40,12 +42,14 @@ struct stmt;
 struct target {
 	enum target_kind kind;
 	struct loc loc;
-	const char *text;	/* as written; hostnames lower-cased, final dot dropped */
+	const char *text;	/* as written; hostnames lower-cased, final dot dropped;
+				 * for a file, its path */
 	struct target *next;
 	/* Filled by check.c and resolve.c: */
 	struct prefix prefix;		/* TARGET_ADDRESS */
 	struct stmt *define;		/* TARGET_VARIABLE */
 	struct host *host;		/* TARGET_HOST */
+	struct addrlist *list;		/* TARGET_FILE */
 };
 
 /* Numbers are kept as written (saturated) so check.c can say what is wrong. */

@@ -168,6 +168,10 @@ static void check_targets(struct checker *c, struct target *t)
 		case TARGET_VARIABLE:
 			check_variable(c, t);
 			break;
+		case TARGET_FILE:
+			if (t->text[0] == '\0')
+				diag_error(c->diags, &t->loc, "empty list file name");
+			break;
 		case TARGET_WILDCARD:
 			if (strcmp(t->text, "*") == 0 || strcmp(t->text, "*.") == 0)
 				diag_error(c->diags, &t->loc,

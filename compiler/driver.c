@@ -10,7 +10,7 @@ void compilation_init(struct compilation *c)
 	memset(c, 0, sizeof(*c));
 	arena_init(&c->arena);
 	diags_init(&c->diags, &c->arena);
-	hosttab_init(&c->hosts);
+	resolution_init(&c->resolved);
 }
 
 /* The stages after loading; a stage runs only if the ones before it
@@ -21,7 +21,7 @@ static int compile_loaded(struct compilation *c, const struct compile_opts *o)
 
 	if (check_policy(&c->arena, &c->diags, &c->policy) < 0)
 		return -1;
-	if (resolve_policy(&c->arena, &c->diags, &c->policy, &ropts, &c->hosts) < 0)
+	if (resolve_policy(&c->arena, &c->diags, &c->policy, &ropts, &c->resolved) < 0)
 		return -1;
 	/* The model is built whole even on error, so it is released either way. */
 	int rc = model_build(&c->model, &c->policy, &c->diags);
@@ -48,7 +48,7 @@ void compilation_release(struct compilation *c)
 {
 	if (c->have_model)
 		model_release(&c->model);
-	hosttab_release(&c->hosts);
+	resolution_release(&c->resolved);
 	arena_release(&c->arena);
 	memset(c, 0, sizeof(*c));
 }

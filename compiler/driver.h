@@ -21,7 +21,7 @@ struct compilation {
 	struct arena arena;
 	struct diags diags;
 	struct policy policy;
-	struct hosttab hosts;
+	struct resolution resolved;
 	struct model model;
 	bool have_model;
 };

@@ -21,23 +21,13 @@ struct loader {
 	size_t total;	/* bytes read so far, for POLICY_MAX_BYTES */
 };
 
-/* PATH relative to the directory of FROM (unless PATH is absolute). */
-static const char *include_path(struct arena *a, const struct source *from, const char *path)
-{
-	const char *slash = strrchr(from->path, '/');
-
-	if (path[0] == '/' || !slash)
-		return path;
-	return arena_printf(a, "%.*s/%s", (int)(slash - from->path), from->path, path);
-}
-
 static struct stmt *load_source(struct loader *ld, struct source *src,
 				const struct open_file *outer, int depth);
 
 static struct stmt *load_include(struct loader *ld, const struct stmt *inc,
 				 const struct open_file *outer, int depth)
 {
-	const char *path = include_path(ld->arena, outer->src, inc->include.path);
+	const char *path = source_relative_path(ld->arena, outer->src, inc->include.path);
 	const struct loc *at = &inc->include.path_loc;
 	struct stat st;
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addrlist.h"
 #include "arena.h"
 #include "diag.h"
 #include "resolve.h"
@@ -121,10 +122,21 @@ struct builder {
 	size_t pinned_cap;
 };
 
+#define NO_ORIGIN UINT32_MAX
+
 static uint32_t add_origin(struct builder *b, const struct stmt *rule, const struct target *t)
 {
 	struct model *m = b->m;
 
+	/* Defines used by many rules multiply their targets; the count is
+	 * bounded so that an origin always fits a packed set entry. */
+	if (m->norigins == RANGESET_MAX_ORIGINS) {
+		if (!b->overflow)
+			diag_error(b->diags, &rule->loc,
+				   "the policy expands to more than %u targets", RANGESET_MAX_ORIGINS);
+		b->overflow = true;
+		return NO_ORIGIN;
+	}
 	if (m->norigins == b->origins_cap) {
 		b->origins_cap = b->origins_cap ? b->origins_cap * 2 : 64;
 		m->origins = xrealloc(m->origins, b->origins_cap * sizeof(*m->origins));
@@ -138,6 +150,8 @@ static void add_prefix(struct builder *b, struct rule_class *c, const struct pre
 {
 	struct rangeset *s = &c->sets[p->family];
 
+	if (origin == NO_ORIGIN)
+		return;
 	if (s->nranges >= SET_MAX_RANGES) {
 		if (!b->overflow)
 			diag_error(b->diags, &b->m->origins[origin].rule->loc,
@@ -146,7 +160,7 @@ static void add_prefix(struct builder *b, struct rule_class *c, const struct pre
 		b->overflow = true;
 		return;
 	}
-	rangeset_add(s, p->addr, prefix_last(p), origin);
+	rangeset_add(s, p, origin);
 }
 
 static void add_pinned(struct builder *b, const struct host *h)
@@ -180,6 +194,16 @@ static void expand(struct builder *b, struct rule_class *c, const struct stmt *r
 		case TARGET_VARIABLE:
 			expand(b, c, rule, t->define->define.targets);
 			break;
+		case TARGET_FILE: {
+			uint32_t o = add_origin(b, rule, t);
+			for (size_t i = 0; i < t->list->n4; i++) {
+				struct prefix p = addrlist_v4(t->list, i);
+				add_prefix(b, c, &p, o);
+			}
+			for (size_t i = 0; i < t->list->n6; i++)
+				add_prefix(b, c, &t->list->v6[i], o);
+			break;
+		}
 		case TARGET_WILDCARD:
 			break; /* refused by check.c */
 		}
@@ -218,7 +242,7 @@ static void family_rules_finish(struct model *m)
 			const struct rangeset *s = &c->sets[f];
 			size_t n = 0;
 			for (size_t j = 0; j < s->nranges; j++)
-				used[m->origins[s->ranges[j].origin].rule->rule.index] = true;
+				used[m->origins[rangeset_range(s, j).origin].rule->rule.index] = true;
 			c->family_rules[f] = xmalloc((c->nrules ? c->nrules : 1) * sizeof(**c->family_rules));
 			for (size_t j = 0; j < c->nrules; j++) {
 				unsigned idx = c->rules[j]->rule.index;
@@ -314,11 +338,12 @@ struct decision model_decide(const struct model *m, const struct packet *pkt)
 		const struct rule_class *c = &m->classes[i];
 		if (!service_matches(&c->svc, pkt->proto, pkt->port))
 			continue;
-		const struct span *sp = rangeset_find(&c->sets[pkt->family], pkt->addr);
-		if (!sp)
+		long sp = rangeset_find(&c->sets[pkt->family], pkt->addr);
+		if (sp < 0)
 			continue;
 		best = (struct decision){ .verdict = c->verdict, .reason = DECIDED_BY_RULE,
-					  .cls = c, .span = sp };
+					  .cls = c,
+					  .span = rangeset_span(&c->sets[pkt->family], (size_t)sp) };
 		break;
 	}
 	return best;

@@ -21,7 +21,6 @@
 #include "rangeset.h"
 
 struct diags;
-struct hosttab;
 struct host;
 
 struct port_range {
@@ -91,8 +90,8 @@ enum decision_reason {
 struct decision {
 	enum verdict verdict;
 	enum decision_reason reason;
-	const struct rule_class *cls;
-	const struct span *span;
+	const struct rule_class *cls;	/* DECIDED_BY_RULE: the class and ... */
+	struct span span;		/* ... the span of its set that matched */
 };
 
 /* Builds the model from a checked and resolved policy. Returns 0, or -1

@@ -5,77 +5,231 @@
 
 #include "arena.h"
 
+struct rangeset6_entry {
+	addr_t addr;
+	uint32_t origin;
+	unsigned char len;
+};
+
+struct rangeset4_span {
+	uint32_t lo, hi;
+	uint32_t first, count;
+};
+
+struct rangeset6_span {
+	addr_t lo, hi;
+	uint32_t first, count;
+};
+
+#define V4_ADDR(k) ((uint32_t)((k) >> 32))
+#define V4_LEN(k) ((unsigned)((k) >> 26) & 0x3f)
+#define V4_ORIGIN(k) ((uint32_t)(k) & (RANGESET_MAX_ORIGINS - 1))
+
 void rangeset_init(struct rangeset *s, enum family f)
 {
 	memset(s, 0, sizeof(*s));
 	s->family = f;
 }
 
-void rangeset_add(struct rangeset *s, addr_t lo, addr_t hi, uint32_t origin)
+void rangeset_add(struct rangeset *s, const struct prefix *p, uint32_t origin)
 {
 	if (s->nranges == s->cap) {
 		s->cap = s->cap ? s->cap * 2 : 16;
-		s->ranges = xrealloc(s->ranges, s->cap * sizeof(*s->ranges));
+		if (s->family == FAMILY_V4)
+			s->v4 = xrealloc(s->v4, s->cap * sizeof(*s->v4));
+		else
+			s->v6 = xrealloc(s->v6, s->cap * sizeof(*s->v6));
 	}
-	s->ranges[s->nranges++] = (struct range){ .lo = lo, .hi = hi, .origin = origin };
+	if (s->family == FAMILY_V4)
+		s->v4[s->nranges++] = (uint64_t)p->addr << 32 | (uint64_t)p->len << 26 | origin;
+	else
+		s->v6[s->nranges++] = (struct rangeset6_entry){ p->addr, origin, p->len };
 }
 
-static int range_cmp(const void *pa, const void *pb)
+struct range rangeset_range(const struct rangeset *s, size_t i)
 {
-	const struct range *a = pa, *b = pb;
+	struct prefix p = { .family = (unsigned char)s->family };
+	uint32_t origin;
 
-	if (a->lo != b->lo)
-		return a->lo < b->lo ? -1 : 1;
-	if (a->hi != b->hi)
-		return a->hi < b->hi ? -1 : 1;
+	if (s->family == FAMILY_V4) {
+		p.addr = V4_ADDR(s->v4[i]);
+		p.len = (unsigned char)V4_LEN(s->v4[i]);
+		origin = V4_ORIGIN(s->v4[i]);
+	} else {
+		p.addr = s->v6[i].addr;
+		p.len = s->v6[i].len;
+		origin = s->v6[i].origin;
+	}
+	return (struct range){ .lo = p.addr, .hi = prefix_last(&p), .origin = origin };
+}
+
+struct span rangeset_span(const struct rangeset *s, size_t i)
+{
+	if (s->family == FAMILY_V4) {
+		const struct rangeset4_span *sp = &s->spans4[i];
+		return (struct span){ sp->lo, sp->hi, sp->first, sp->count };
+	}
+	const struct rangeset6_span *sp = &s->spans6[i];
+	return (struct span){ sp->lo, sp->hi, sp->first, sp->count };
+}
+
+/* LSD radix sort of the packed IPv4 entries, 16 bits a pass; a pass in
+ * which every key has the same digit is skipped (the origin bits often
+ * are). Linear, which is what keeps million-entry lists fast. */
+static void sort_v4(uint64_t *keys, size_t n)
+{
+	uint64_t *tmp = xmalloc(n * sizeof(*tmp));
+	size_t *count = xmalloc(65536 * sizeof(*count));
+
+	for (unsigned shift = 0; shift < 64; shift += 16) {
+		memset(count, 0, 65536 * sizeof(*count));
+		for (size_t i = 0; i < n; i++)
+			count[(keys[i] >> shift) & 0xffff]++;
+		if (count[(keys[0] >> shift) & 0xffff] == n)
+			continue;
+		size_t sum = 0;
+		for (size_t d = 0; d < 65536; d++) {
+			size_t c = count[d];
+			count[d] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			tmp[count[(keys[i] >> shift) & 0xffff]++] = keys[i];
+		memcpy(keys, tmp, n * sizeof(*keys));
+	}
+	free(count);
+	free(tmp);
+}
+
+static int entry6_cmp(const void *pa, const void *pb)
+{
+	const struct rangeset6_entry *a = pa, *b = pb;
+
+	if (a->addr != b->addr)
+		return a->addr < b->addr ? -1 : 1;
+	if (a->len != b->len)
+		return a->len < b->len ? -1 : 1;
 	return a->origin < b->origin ? -1 : a->origin > b->origin;
+}
+
+/* Does a range starting at LO join a span ending at HI? It does if it
+ * overlaps or starts right after; LO > HI there, so LO - 1 cannot wrap. */
+static inline bool joins(addr_t lo, addr_t hi)
+{
+	return lo <= hi || lo - 1 == hi;
+}
+
+static void finish_v4(struct rangeset *s)
+{
+	struct rangeset4_span *sp = xmalloc(s->nranges * sizeof(*sp));
+	size_t n = 0;
+
+	sort_v4(s->v4, s->nranges);
+	for (size_t i = 0; i < s->nranges; i++) {
+		uint32_t lo = V4_ADDR(s->v4[i]);
+		uint32_t hi = lo | (uint32_t)prefix_hostmask(FAMILY_V4, V4_LEN(s->v4[i]));
+		if (n && joins(lo, sp[n - 1].hi)) {
+			if (hi > sp[n - 1].hi)
+				sp[n - 1].hi = hi;
+			sp[n - 1].count++;
+			continue;
+		}
+		sp[n++] = (struct rangeset4_span){ lo, hi, (uint32_t)i, 1 };
+	}
+	s->spans4 = xrealloc(sp, (n ? n : 1) * sizeof(*sp));
+	s->nspans = n;
+}
+
+static void finish_v6(struct rangeset *s)
+{
+	struct rangeset6_span *sp = xmalloc(s->nranges * sizeof(*sp));
+	size_t n = 0;
+
+	qsort(s->v6, s->nranges, sizeof(*s->v6), entry6_cmp);
+	for (size_t i = 0; i < s->nranges; i++) {
+		addr_t lo = s->v6[i].addr, hi = lo | prefix_hostmask(FAMILY_V6, s->v6[i].len);
+		if (n && joins(lo, sp[n - 1].hi)) {
+			if (hi > sp[n - 1].hi)
+				sp[n - 1].hi = hi;
+			sp[n - 1].count++;
+			continue;
+		}
+		sp[n++] = (struct rangeset6_span){ lo, hi, (uint32_t)i, 1 };
+	}
+	s->spans6 = xrealloc(sp, (n ? n : 1) * sizeof(*sp));
+	s->nspans = n;
 }
 
 void rangeset_finish(struct rangeset *s)
 {
-	free(s->spans);
-	s->spans = NULL;
+	free(s->spans4);
+	free(s->spans6);
+	s->spans4 = NULL;
+	s->spans6 = NULL;
 	s->nspans = 0;
 	if (s->nranges == 0)
 		return;
-	qsort(s->ranges, s->nranges, sizeof(*s->ranges), range_cmp);
-
-	/* One pass: a range joins the open span if it overlaps it or starts
-	 * right after it. lo > 0 there, so lo - 1 cannot wrap. */
-	size_t n = 0;
-	s->spans = xmalloc(s->nranges * sizeof(*s->spans));
-	for (size_t i = 0; i < s->nranges; i++) {
-		const struct range *r = &s->ranges[i];
-		struct span *open = n ? &s->spans[n - 1] : NULL;
-		if (open && (r->lo <= open->hi || r->lo - 1 == open->hi)) {
-			if (r->hi > open->hi)
-				open->hi = r->hi;
-			open->count++;
-			continue;
-		}
-		s->spans[n++] = (struct span){ .lo = r->lo, .hi = r->hi, .first = i, .count = 1 };
-	}
-	s->nspans = n;
-	s->spans = xrealloc(s->spans, n * sizeof(*s->spans));
+	if (s->family == FAMILY_V4)
+		finish_v4(s);
+	else
+		finish_v6(s);
 }
 
-const struct span *rangeset_find(const struct rangeset *s, addr_t a)
+long rangeset_find(const struct rangeset *s, addr_t a)
 {
 	size_t lo = 0, hi = s->nspans;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (s->spans[mid].hi < a)
+		if (rangeset_span(s, mid).hi < a)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < s->nspans && s->spans[lo].lo <= a ? &s->spans[lo] : NULL;
+	return lo < s->nspans && rangeset_span(s, lo).lo <= a ? (long)lo : -1;
+}
+
+void rangeset_set_spans(struct rangeset *s, const struct span *spans, size_t n)
+{
+	if (s->family == FAMILY_V4) {
+		s->spans4 = xrealloc(s->spans4, (n ? n : 1) * sizeof(*s->spans4));
+		for (size_t i = 0; i < n; i++)
+			s->spans4[i] = (struct rangeset4_span){ (uint32_t)spans[i].lo,
+								(uint32_t)spans[i].hi,
+								(uint32_t)spans[i].first,
+								(uint32_t)spans[i].count };
+	} else {
+		s->spans6 = xrealloc(s->spans6, (n ? n : 1) * sizeof(*s->spans6));
+		for (size_t i = 0; i < n; i++)
+			s->spans6[i] = (struct rangeset6_span){ spans[i].lo, spans[i].hi,
+								(uint32_t)spans[i].first,
+								(uint32_t)spans[i].count };
+	}
+	s->nspans = n;
+}
+
+static void count_prefix(const struct prefix *p, void *arg)
+{
+	(void)p;
+	(*(size_t *)arg)++;
+}
+
+size_t rangeset_prefix_count(const struct rangeset *s)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->nspans; i++) {
+		struct span sp = rangeset_span(s, i);
+		range_to_prefixes(s->family, sp.lo, sp.hi, count_prefix, &n);
+	}
+	return n;
 }
 
 void rangeset_release(struct rangeset *s)
 {
-	free(s->ranges);
-	free(s->spans);
+	free(s->v4);
+	free(s->v6);
+	free(s->spans4);
+	free(s->spans6);
 	rangeset_init(s, s->family);
 }

@@ -1,7 +1,8 @@
-/* Resolution: every hostname a rule reaches (directly or through defines)
- * gets one struct host, shared by all its uses, holding every address the
- * name has. Today the addresses come from a hosts(5)-format file; a DNS
- * backend fills the same table. */
+/* Resolution: every hostname and every address list a rule reaches
+ * (directly or through defines) is looked up once, and all its uses share
+ * the result. A hostname gets one struct host holding every address the
+ * name has - today from a hosts(5)-format file; a DNS backend fills the
+ * same table. A list file gets one struct addrlist. */
 #ifndef EGRESSC_RESOLVE_H
 #define EGRESSC_RESOLVE_H
 
@@ -11,6 +12,7 @@
 #include "ast.h"
 #include "strmap.h"
 
+struct addrlist;
 struct arena;
 struct diags;
 
@@ -21,24 +23,29 @@ struct host {
 	size_t naddrs;
 };
 
-/* Owns its index; the hosts and their addresses live in the arena. */
-struct hosttab {
-	struct strmap by_name;
+/* Owns its indexes and the lists' arrays; hosts and their addresses live
+ * in the arena. */
+struct resolution {
+	struct strmap hosts_by_name;
 	struct host **hosts;	/* in order of first use */
-	size_t n;
+	size_t nhosts;
+	struct strmap lists_by_path;
+	struct addrlist **lists;
+	size_t nlists;
 };
 
 struct resolve_opts {
 	const char *hosts_file;	/* NULL: no source of addresses yet */
 };
 
-void hosttab_init(struct hosttab *t);
-void hosttab_release(struct hosttab *t);
+void resolution_init(struct resolution *r);
+void resolution_release(struct resolution *r);
 
-/* Attaches a struct host to every TARGET_HOST reachable from a rule and
- * fills its addresses. A name without addresses is an error at its first
- * use. Returns 0, or -1 with errors queued. */
+/* Attaches a struct host to every TARGET_HOST and a struct addrlist to
+ * every TARGET_FILE reachable from a rule, and fills them. A name without
+ * addresses is an error at its first use. Returns 0, or -1 with errors
+ * queued. */
 int resolve_policy(struct arena *a, struct diags *d, struct policy *p,
-		   const struct resolve_opts *opts, struct hosttab *tab);
+		   const struct resolve_opts *opts, struct resolution *r);
 
 #endif

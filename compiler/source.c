@@ -145,11 +145,20 @@ int source_validate(struct diags *d, const struct source *s)
 	return bad ? -1 : 0;
 }
 
+const char *source_relative_path(struct arena *a, const struct source *from, const char *path)
+{
+	const char *slash = strrchr(from->path, '/');
+
+	if (path[0] == '/' || !slash)
+		return path;
+	return arena_printf(a, "%.*s/%s", (int)(slash - from->path), from->path, path);
+}
+
 const char *source_line(const struct source *s, int line, size_t *len)
 {
 	const char *p = s->text, *end = s->text + s->len;
 
-	for (int l = 1; l < line && p < end; l++) {
+	for (int l = s->first_line ? s->first_line : 1; l < line && p < end; l++) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		if (!nl) {
 			p = end;

@@ -21,6 +21,7 @@ struct source {
 	const char *text;	/* NUL-terminated copy of the file */
 	size_t len;
 	const struct loc *included_from; /* NULL for the root policy */
+	int first_line;		/* the line number of text's first line; 0 means 1 */
 };
 
 /* A span in a source: lines and columns from 1, last_column inclusive.
@@ -38,6 +39,9 @@ struct source *source_load(struct arena *a, struct diags *d, const char *path,
 /* A source made from memory (fuzzers, unit tests). */
 struct source *source_from_buffer(struct arena *a, const char *name, const char *text,
 				  size_t len);
+/* PATH as seen from the file FROM: relative paths are relative to FROM's
+ * directory. */
+const char *source_relative_path(struct arena *a, const struct source *from, const char *path);
 /* Checks that S is text a person could have written: valid UTF-8, no NUL
  * bytes, no line longer than SOURCE_MAX_LINE. Queues an error (one a line)
  * for each problem and returns -1 if there was any. */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addrlist.h"
 #include "arena.h"
 #include "ast.h"
 #include "diag.h"
@@ -205,6 +206,14 @@ static void expand_targets(struct vrule *r[FAMILY_COUNT], const struct target *t
 				const struct prefix *p = &t->host->addrs[i];
 				ivl_add(&r[p->family]->addrs, p->addr, prefix_last(p));
 			}
+		} else if (t->kind == TARGET_FILE && t->list) {
+			for (size_t i = 0; i < t->list->n4; i++) {
+				struct prefix p = addrlist_v4(t->list, i);
+				ivl_add(&r[FAMILY_V4]->addrs, p.addr, prefix_last(&p));
+			}
+			for (size_t i = 0; i < t->list->n6; i++)
+				ivl_add(&r[FAMILY_V6]->addrs, t->list->v6[i].addr,
+					prefix_last(&t->list->v6[i]));
 		} else if (t->kind == TARGET_VARIABLE && t->define) {
 			expand_targets(r, t->define->define.targets);
 		}

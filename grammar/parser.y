@@ -3,13 +3,13 @@
  *
  * api.pure full, locations: reentrant, with a struct loc on every symbol;
  * api.location.type: our own struct loc, which also names the source;
- * parse.error detailed: "unexpected X, expecting Y" from the tables;
+ * parse.error custom: "unexpected X, expecting Y" from the tables, with hints;
  * parse.lac full: expected-token lists exact even after default reductions.
  * Every semantic value is allocated from the compilation's arena and freed
  * with it, so no %destructor is needed when error recovery discards one. */
 %define api.pure full
 %define api.location.type {struct loc}
-%define parse.error detailed
+%define parse.error custom
 %define parse.lac full
 %locations
 %param {void *scanner}
@@ -63,28 +63,7 @@ struct rule_opts {
 static void yyerror(struct loc *loc, void *scanner, struct parse_state *ps, const char *msg)
 {
 	(void)scanner;
-	/* The scanner has already explained a bad token. */
-	if (ps->last_was_junk)
-		return;
-	/* A name where a statement should start is a misspelt keyword, more
-	 * likely than a hostname without a verb. */
-	if (ps->last_token == WORD && ps->last_starts_stmt) {
-		diag_error(ps->diags, loc,
-			   "unknown statement '%s' (expected allow, deny, define, include, default or on-deny)",
-			   diag_quote(ps->diags, ps->last_text, strlen(ps->last_text)));
-		return;
-	}
-	/* "host:443" scans as a name and an address starting with ':'. */
-	if (ps->last_token == ADDRESS && ps->last_text[0] == ':') {
-		diag_error(ps->diags, loc,
-			   "unexpected '%s' (ports go in a 'port' clause, as in 'port %s')",
-			   diag_quote(ps->diags, ps->last_text, strlen(ps->last_text)),
-			   diag_quote(ps->diags, ps->last_text + 1, strlen(ps->last_text + 1)));
-		return;
-	}
-	struct diag *dg = diag_error(ps->diags, loc, "%s", msg);
-	if (ps->brace_depth > 0)
-		diag_related(dg, &ps->brace_loc, "unterminated '{' opened here");
+	diag_error(ps->diags, loc, "%s", msg);
 }
 
 static void *node(struct parse_state *ps, size_t size)
@@ -149,6 +128,7 @@ static void once(struct parse_state *ps, const void *seen, const char *what,
 %token NEWLINE "end of line"
 %token ALLOW "'allow'" DENY "'deny'" DEFAULT "'default'" ON_DENY "'on-deny'"
 %token INCLUDE "'include'" DEFINE "'define'" PORT "'port'" PROTO "'proto'"
+%token FILE_ "'file'"
 %token <str> WORD "name" ADDRESS "address" VARIABLE "$name" WILDCARD "wildcard"
 %token <str> STRING "string" JUNK "invalid token"
 %token <num> NUMBER "number"
@@ -219,7 +199,8 @@ verdict		: ALLOW			{ $$ = VERDICT_ALLOW; }
 		| DENY			{ $$ = VERDICT_DENY; }
 		;
 
-/* target_block -> '{' targets [','] '}' | targets */
+/* target_block -> '{' targets [','] '}' | targets
+ * target -> address | name | $name | wildcard | 'file' string */
 target_block	: '{' targets '}'	{ $$ = $2; }
 		| '{' targets ',' '}'	{ $$ = $2; }
 		| targets		{ $$ = $1; }
@@ -233,6 +214,7 @@ target		: ADDRESS		{ $$ = target_new(ps, TARGET_ADDRESS, $1, &@1); }
 		| WORD			{ $$ = target_new(ps, TARGET_HOST, $1, &@1); }
 		| VARIABLE		{ $$ = target_new(ps, TARGET_VARIABLE, $1, &@1); }
 		| WILDCARD		{ $$ = target_new(ps, TARGET_WILDCARD, $1, &@1); }
+		| FILE_ STRING		{ $$ = target_new(ps, TARGET_FILE, $2, &@$); }
 		;
 
 /* rule_opts -> { 'port' ports | 'proto' protos }, each at most once */
@@ -291,6 +273,66 @@ protos		: WORD
 		;
 
 %%
+
+/* "expecting a target" says more than the five tokens a target can be. */
+static bool expects_target(const yysymbol_kind_t *expected, int n)
+{
+	int hits = 0;
+
+	for (int i = 0; i < n; i++)
+		hits += expected[i] == YYSYMBOL_ADDRESS || expected[i] == YYSYMBOL_WORD ||
+			expected[i] == YYSYMBOL_VARIABLE;
+	return hits == 3;
+}
+
+/* Syntax errors, with hints where a plain "unexpected X" would puzzle. */
+static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner, struct parse_state *ps)
+{
+	const struct loc *loc = yypcontext_location(ctx);
+	yysymbol_kind_t got = yypcontext_token(ctx);
+	yysymbol_kind_t expected[8];
+	int n = yypcontext_expected_tokens(ctx, expected, 8);
+	char buf[256];
+	size_t len;
+
+	(void)scanner;
+	/* The scanner has already explained a bad token. */
+	if (ps->last_was_junk)
+		return 0;
+	/* A name where a statement should start is a misspelt keyword, more
+	 * likely than a hostname without a verb. */
+	if (ps->last_token == WORD && ps->last_starts_stmt) {
+		diag_error(ps->diags, loc,
+			   "unknown statement '%s' (expected allow, deny, define, include, default or on-deny)",
+			   diag_quote(ps->diags, ps->last_text, strlen(ps->last_text)));
+		return 0;
+	}
+	/* "host:443" scans as a name and an address starting with ':'. */
+	if (ps->last_token == ADDRESS && ps->last_text[0] == ':') {
+		diag_error(ps->diags, loc,
+			   "unexpected '%s' (ports go in a 'port' clause, as in 'port %s')",
+			   diag_quote(ps->diags, ps->last_text, strlen(ps->last_text)),
+			   diag_quote(ps->diags, ps->last_text + 1, strlen(ps->last_text + 1)));
+		return 0;
+	}
+	len = (size_t)snprintf(buf, sizeof(buf), "syntax error, unexpected %s", yysymbol_name(got));
+	if (n > 0 && expects_target(expected, n)) {
+		bool brace = false;
+		for (int i = 0; i < n; i++)
+			brace |= strcmp(yysymbol_name(expected[i]), "'}'") == 0;
+		snprintf(buf + len, sizeof(buf) - len,
+			 ", expecting a target (address, hostname, $name or file \"...\")%s",
+			 brace ? " or '}'" : "");
+	} else {
+		for (int i = 0; i < n && len < sizeof(buf); i++)
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s %s",
+						i ? " or" : ", expecting", yysymbol_name(expected[i]));
+	}
+	struct diag *dg = diag_error(ps->diags, loc, "%s", buf);
+	if (ps->brace_depth > 0)
+		diag_related(dg, &ps->brace_loc, "unterminated '{' opened here");
+	return 0;
+}
 
 struct stmt *parse_source(struct arena *a, struct diags *d, const struct source *src)
 {

@@ -774,7 +774,7 @@ static void test_print_format(void **state)
 	t = "define x = {\n  192.0.2.1,\n";
 	out = printed(t, strlen(t));
 	assert_string_equal(out,
-		"t.eg:2:13: error: syntax error, unexpected end of file\n"
+		"t.eg:2:13: error: syntax error, unexpected end of file, expecting a target (address, hostname, $name or file \"...\") or '}'\n"
 		"  192.0.2.1,\n"
 		"            ^\n"
 		"t.eg:1:12: note: unterminated '{' opened here\n"

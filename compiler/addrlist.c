@@ -1,0 +1,231 @@
+#include "addrlist.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "diag.h"
+#include "source.h"
+
+struct list_reader {
+	struct arena *arena;
+	struct diags *diags;
+	struct addrlist *list;
+	size_t cap4, cap6;
+	bool failed;
+};
+
+/* A bad entry's diagnostic needs its line: a one-line source carries it,
+ * numbered as in the file, so nothing else of the file is kept. MSG is
+ * already formatted. */
+static void entry_error(struct list_reader *r, int lineno, const char *line, size_t len,
+			size_t col, size_t width, const char *msg)
+{
+	struct source *src = source_from_buffer(r->arena, r->list->path, line, len);
+	struct loc loc = {
+		.src = src,
+		.first_line = lineno,
+		.first_column = (int)col + 1,
+		.last_line = lineno,
+		.last_column = (int)(col + (width ? width : 1)),
+	};
+
+	src->first_line = lineno;
+	diag_error(r->diags, &loc, "%s", msg);
+	r->failed = true;
+}
+
+/* Dotted quad with an optional /LEN, as strict as inet_pton (no leading
+ * zeros) but without its cost per call: lists have millions of lines. */
+static bool parse_v4(const char *s, size_t n, uint32_t *addr, unsigned *len)
+{
+	uint32_t a = 0;
+	size_t i = 0;
+
+	for (int octet = 0; octet < 4; octet++) {
+		unsigned v = 0, digits = 0;
+		if (octet && (i >= n || s[i++] != '.'))
+			return false;
+		while (i < n && s[i] >= '0' && s[i] <= '9' && digits < 4) {
+			v = v * 10 + (unsigned)(s[i++] - '0');
+			digits++;
+		}
+		if (digits == 0 || digits > 3 || v > 255 || (digits > 1 && s[i - digits] == '0'))
+			return false;
+		a = a << 8 | v;
+	}
+	*len = 32;
+	if (i < n) {
+		unsigned v = 0, digits = 0;
+		if (s[i++] != '/')
+			return false;
+		while (i < n && s[i] >= '0' && s[i] <= '9' && digits < 3) {
+			v = v * 10 + (unsigned)(s[i++] - '0');
+			digits++;
+		}
+		if (i != n || digits == 0 || v > 32 || (digits > 1 && s[i - digits] == '0'))
+			return false;
+		*len = v;
+	}
+	*addr = a;
+	return true;
+}
+
+static void add_v4(struct list_reader *r, uint32_t addr, unsigned len)
+{
+	struct addrlist *l = r->list;
+
+	if (l->n4 == r->cap4) {
+		r->cap4 = r->cap4 ? r->cap4 * 2 : 1024;
+		l->v4 = xrealloc(l->v4, r->cap4 * sizeof(*l->v4));
+	}
+	l->v4[l->n4++] = (uint64_t)addr << 8 | len;
+}
+
+static void add_v6(struct list_reader *r, const struct prefix *p)
+{
+	struct addrlist *l = r->list;
+
+	if (l->n6 == r->cap6) {
+		r->cap6 = r->cap6 ? r->cap6 * 2 : 256;
+		l->v6 = xrealloc(l->v6, r->cap6 * sizeof(*l->v6));
+	}
+	l->v6[l->n6++] = *p;
+}
+
+/* One line, without its newline: blanks, '#' comments, or one entry. */
+static void parse_line(struct list_reader *r, int lineno, const char *line, size_t len)
+{
+	size_t start = 0, end;
+
+	if (len && line[len - 1] == '\r')
+		len--;
+	while (start < len && (line[start] == ' ' || line[start] == '\t'))
+		start++;
+	end = start;
+	while (end < len && line[end] != ' ' && line[end] != '\t' && line[end] != '#')
+		end++;
+	if (end == start)
+		return;
+	for (size_t i = end; i < len && line[i] != '#'; i++) {
+		if (line[i] != ' ' && line[i] != '\t') {
+			entry_error(r, lineno, line, len, i, len - i,
+				    arena_printf(r->arena, "one address or prefix a line; unexpected '%s'",
+						 diag_quote(r->diags, line + i, len - i)));
+			return;
+		}
+	}
+	if (r->list->n4 + r->list->n6 >= ADDRLIST_MAX_ENTRIES) {
+		if (!r->failed)
+			entry_error(r, lineno, line, len, start, end - start,
+				    arena_printf(r->arena, "the list has more entries than the limit of %u",
+						 ADDRLIST_MAX_ENTRIES));
+		return;
+	}
+
+	const char *tok = line + start;
+	size_t n = end - start;
+	uint32_t a4;
+	unsigned l4;
+	if (parse_v4(tok, n, &a4, &l4) && !(a4 & (uint32_t)prefix_hostmask(FAMILY_V4, l4))) {
+		add_v4(r, a4, l4);
+		return;
+	}
+
+	/* Not a clean IPv4 prefix: let the general parser say what it is. */
+	const char *text = diag_quote(r->diags, tok, n);
+	char net[PREFIX_STRLEN];
+	struct prefix p;
+	switch (n < PREFIX_STRLEN + 4 ? prefix_parse(arena_strndup(r->arena, tok, n), &p)
+				      : PREFIX_BAD_ADDRESS) {
+	case PREFIX_OK:
+		if (p.family == FAMILY_V4)
+			add_v4(r, (uint32_t)p.addr, p.len);
+		else
+			add_v6(r, &p);
+		return;
+	case PREFIX_HOST_BITS:
+		entry_error(r, lineno, line, len, start, n,
+			    arena_printf(r->arena, "'%s' has host bits set; did you mean %s?", text,
+					 prefix_format(&p, net)));
+		return;
+	default:
+		entry_error(r, lineno, line, len, start, n,
+			    arena_printf(r->arena, "invalid address or prefix '%s'", text));
+		return;
+	}
+}
+
+int addrlist_load(struct arena *a, struct diags *d, const char *path, const struct loc *at,
+		  struct addrlist *l)
+{
+	struct list_reader r = { .arena = a, .diags = d, .list = l };
+	const char *q = diag_quote(d, path, strlen(path));
+	struct stat st;
+	char *buf = NULL;
+	size_t cap = SOURCE_MAX_LINE + 1, have = 0;
+	int lineno = 1;
+
+	memset(l, 0, sizeof(*l));
+	l->path = arena_strdup(a, path);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		diag_error(d, at, "cannot open list '%s': %s", q, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+		diag_error(d, at, "list '%s' is not a regular file", q);
+		close(fd);
+		return -1;
+	}
+	/* A buffer that always holds whole lines, up to the line limit. */
+	buf = xmalloc(cap);
+	for (;;) {
+		ssize_t got = read(fd, buf + have, cap - have);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			diag_error(d, at, "cannot read list '%s': %s", q, strerror(errno));
+			r.failed = true;
+			break;
+		}
+		size_t end = have + (size_t)got, pos = 0;
+		for (;;) {
+			char *nl = memchr(buf + pos, '\n', end - pos);
+			if (!nl)
+				break;
+			parse_line(&r, lineno++, buf + pos, (size_t)(nl - (buf + pos)));
+			pos = (size_t)(nl - buf) + 1;
+		}
+		if (got == 0) {
+			if (pos < end)
+				parse_line(&r, lineno, buf + pos, end - pos);
+			break;
+		}
+		memmove(buf, buf + pos, end - pos);
+		have = end - pos;
+		if (have == cap) {
+			entry_error(&r, lineno, buf, 0, 0, 1,
+				    arena_printf(a, "line is longer than the limit of %d bytes",
+						 SOURCE_MAX_LINE));
+			break;
+		}
+	}
+	free(buf);
+	close(fd);
+	return r.failed ? -1 : 0;
+}
+
+void addrlist_release(struct addrlist *l)
+{
+	free(l->v4);
+	free(l->v6);
+	l->v4 = NULL;
+	l->v6 = NULL;
+	l->n4 = l->n6 = 0;
+}

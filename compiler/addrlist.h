@@ -1,0 +1,41 @@
+/* Address lists: files of addresses and prefixes, one a line, '#' comments
+ * - the format FireHOL and iprange users already have. A list is streamed,
+ * never held whole: a million entries cost 8 bytes each (IPv4). Errors
+ * point into the list file. */
+#ifndef EGRESSC_ADDRLIST_H
+#define EGRESSC_ADDRLIST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+struct arena;
+struct diags;
+struct loc;
+
+/* A list holds at most this many entries. */
+#define ADDRLIST_MAX_ENTRIES (1u << 23)
+
+struct addrlist {
+	const char *path;	/* as opened */
+	uint64_t *v4;		/* address << 8 | length, in file order */
+	size_t n4;
+	struct prefix *v6;
+	size_t n6;
+};
+
+/* Reads PATH into L (arrays malloc'd; addrlist_release() frees them).
+ * Errors are queued: reading ones at AT, bad entries at their line. Returns
+ * 0, or -1 if there was any error. */
+int addrlist_load(struct arena *a, struct diags *d, const char *path, const struct loc *at,
+		  struct addrlist *l);
+static inline struct prefix addrlist_v4(const struct addrlist *l, size_t i)
+{
+	struct prefix p = { .addr = (addr_t)(l->v4[i] >> 8), .len = (unsigned char)l->v4[i],
+			    .family = FAMILY_V4 };
+	return p;
+}
+void addrlist_release(struct addrlist *l);
+
+#endif
