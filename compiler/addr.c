@@ -95,26 +95,51 @@ static char *format_v6(addr_t a, char *buf)
 		}
 		if (o > buf && o[-1] != ':')
 			*o++ = ':';
-		o += sprintf(o, "%x", g[i]);
+		/* Hex without leading zeros, by hand (see put_decimal). */
+		for (int shift = 12; shift >= 0; shift -= 4)
+			if (g[i] >> shift || shift == 0)
+				*o++ = "0123456789abcdef"[(g[i] >> shift) & 0xf];
 	}
 	*o = '\0';
 	return buf;
 }
 
+/* Writes V (< 1000) in decimal at O; returns the end. By hand, because
+ * printf costs more than everything else when a list has a million lines. */
+static char *put_decimal(char *o, unsigned v)
+{
+	if (v >= 100)
+		*o++ = (char)('0' + v / 100);
+	if (v >= 10)
+		*o++ = (char)('0' + v / 10 % 10);
+	*o++ = (char)('0' + v % 10);
+	return o;
+}
+
+static char *format_v4(addr_t a, char *buf)
+{
+	char *o = buf;
+
+	for (int shift = 24; shift >= 0; shift -= 8) {
+		o = put_decimal(o, (unsigned)(a >> shift) & 0xff);
+		*o++ = shift ? '.' : '\0';
+	}
+	return buf;
+}
+
 char *addr_format(enum family f, addr_t a, char buf[PREFIX_STRLEN])
 {
-	if (f == FAMILY_V6)
-		return format_v6(a, buf);
-	sprintf(buf, "%u.%u.%u.%u", (unsigned)(a >> 24) & 0xff, (unsigned)(a >> 16) & 0xff,
-		(unsigned)(a >> 8) & 0xff, (unsigned)a & 0xff);
-	return buf;
+	return f == FAMILY_V6 ? format_v6(a, buf) : format_v4(a, buf);
 }
 
 char *prefix_format(const struct prefix *p, char buf[PREFIX_STRLEN])
 {
 	addr_format(p->family, p->addr, buf);
-	if (p->len != family_bits(p->family))
-		sprintf(buf + strlen(buf), "/%u", p->len);
+	if (p->len != family_bits(p->family)) {
+		char *o = buf + strlen(buf);
+		*o++ = '/';
+		*put_decimal(o, p->len) = '\0';
+	}
 	return buf;
 }
 

@@ -138,11 +138,15 @@ static void parse_line(struct list_reader *r, int lineno, const char *line, size
 	}
 
 	/* Not a clean IPv4 prefix: let the general parser say what it is. */
-	const char *text = diag_quote(r->diags, tok, n);
-	char net[PREFIX_STRLEN];
+	char text[PREFIX_STRLEN + 8], net[PREFIX_STRLEN];
 	struct prefix p;
-	switch (n < PREFIX_STRLEN + 4 ? prefix_parse(arena_strndup(r->arena, tok, n), &p)
-				      : PREFIX_BAD_ADDRESS) {
+	enum prefix_status st = PREFIX_BAD_ADDRESS;
+	if (n < sizeof(text)) {
+		memcpy(text, tok, n);
+		text[n] = '\0';
+		st = prefix_parse(text, &p);
+	}
+	switch (st) {
 	case PREFIX_OK:
 		if (p.family == FAMILY_V4)
 			add_v4(r, (uint32_t)p.addr, p.len);
@@ -151,12 +155,13 @@ static void parse_line(struct list_reader *r, int lineno, const char *line, size
 		return;
 	case PREFIX_HOST_BITS:
 		entry_error(r, lineno, line, len, start, n,
-			    arena_printf(r->arena, "'%s' has host bits set; did you mean %s?", text,
-					 prefix_format(&p, net)));
+			    arena_printf(r->arena, "'%s' has host bits set; did you mean %s?",
+					 diag_quote(r->diags, tok, n), prefix_format(&p, net)));
 		return;
 	default:
 		entry_error(r, lineno, line, len, start, n,
-			    arena_printf(r->arena, "invalid address or prefix '%s'", text));
+			    arena_printf(r->arena, "invalid address or prefix '%s'",
+					 diag_quote(r->diags, tok, n)));
 		return;
 	}
 }

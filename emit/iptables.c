@@ -119,8 +119,10 @@ static int emit_family(const struct model *m, FILE *fp, enum family f)
 		if (!s->nspans)
 			continue;
 		emit_class_comment(fp, "", c, f);
-		for (size_t j = 0; j < s->nspans; j++)
-			range_to_prefixes(f, s->spans[j].lo, s->spans[j].hi, write_prefix_rules, &w);
+		for (size_t j = 0; j < s->nspans; j++) {
+			struct span sp = rangeset_span(s, j);
+			range_to_prefixes(f, sp.lo, sp.hi, write_prefix_rules, &w);
+		}
 	}
 	if (deny)
 		fputs("-A EGRESSC -j EGRESSC-BLOCK\n", fp);

@@ -24,7 +24,8 @@ static void write_element(const struct prefix *p, void *arg)
 	struct element_writer *w = arg;
 	char buf[PREFIX_STRLEN];
 
-	fprintf(w->fp, "%s\t\t\t%s", w->first ? "" : ",\n", prefix_format(p, buf));
+	fputs(w->first ? "\t\t\t" : ",\n\t\t\t", w->fp);
+	fputs(prefix_format(p, buf), w->fp);
 	w->first = false;
 }
 
@@ -38,8 +39,10 @@ static void emit_set(FILE *fp, const struct rule_class *c, enum family f)
 	fprintf(fp, "\t\ttype %s\n", family_type[f]);
 	fputs("\t\tflags interval\n", fp);
 	fputs("\t\telements = {\n", fp);
-	for (size_t i = 0; i < s->nspans; i++)
-		range_to_prefixes(f, s->spans[i].lo, s->spans[i].hi, write_element, &w);
+	for (size_t i = 0; i < s->nspans; i++) {
+		struct span sp = rangeset_span(s, i);
+		range_to_prefixes(f, sp.lo, sp.hi, write_element, &w);
+	}
 	fputs("\n\t\t}\n\t}\n\n", fp);
 }
 
