@@ -1,5 +1,6 @@
 #include "rangeset.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,11 @@ void rangeset_init(struct rangeset *s, enum family f)
 
 void rangeset_add(struct rangeset *s, const struct prefix *p, uint32_t origin)
 {
+	/* model.c refuses policies with more origins: reaching this is a bug. */
+	if (origin >= RANGESET_MAX_ORIGINS || p->family != s->family) {
+		fputs("egressc: BUG: rangeset_add: origin or family out of range\n", stderr);
+		abort();
+	}
 	if (s->nranges == s->cap) {
 		s->cap = s->cap ? s->cap * 2 : 16;
 		if (s->family == FAMILY_V4)

@@ -59,7 +59,10 @@ static void check_decision(const struct model *m, const struct packet *p,
 	if (d->reason == DECIDED_BY_DEFAULT) {
 		assert_int_equal(d->verdict, m->default_verdict);
 		assert_null(d->cls);
-		assert_null(d->span);
+		/* No span: an empty one, naming no contributors. */
+		assert_true(d->span.lo == 0 && d->span.hi == 0);
+		assert_int_equal(d->span.first, 0);
+		assert_int_equal(d->span.count, 0);
 		return;
 	}
 	assert_int_equal(d->reason, DECIDED_BY_RULE);
@@ -67,10 +70,56 @@ static void check_decision(const struct model *m, const struct packet *p,
 	assert_true(d->cls >= m->classes && d->cls < m->classes + m->nclasses);
 	assert_int_equal(d->cls->verdict, d->verdict);
 	assert_true(service_matches(&d->cls->svc, p->proto, p->port));
-	assert_non_null(d->span);
+	/* The span is a copy of the one of the class's set holding the address. */
 	const struct rangeset *s = &d->cls->sets[p->family];
-	assert_true(d->span >= s->spans && d->span < s->spans + s->nspans);
-	assert_true(d->span->lo <= p->addr && p->addr <= d->span->hi);
+	long i = rangeset_find(s, p->addr);
+	assert_true(i >= 0);
+	struct span sp = rangeset_span(s, (size_t)i);
+	assert_true(sp.lo == d->span.lo && sp.hi == d->span.hi);
+	assert_int_equal(sp.first, d->span.first);
+	assert_int_equal(sp.count, d->span.count);
+	assert_true(d->span.lo <= p->addr && p->addr <= d->span.hi);
+	/* One of its contributors holds the address, from a rule of the verdict. */
+	assert_true(d->span.count > 0 && d->span.first + d->span.count <= s->nranges);
+	bool held = false;
+	for (size_t j = d->span.first; j < d->span.first + d->span.count; j++) {
+		struct range r = rangeset_range(s, j);
+		if (r.lo > p->addr || p->addr > r.hi)
+			continue;
+		held = true;
+		assert_true(r.origin < m->norigins);
+		assert_int_equal(m->origins[r.origin].rule->rule.verdict, d->verdict);
+	}
+	assert_true(held);
+}
+
+/* Every range of every class names an origin in the table: a rule of the
+ * class, and for an address target exactly that prefix. */
+static void check_origins(const struct model *m)
+{
+	for (size_t i = 0; i < m->nclasses; i++) {
+		const struct rule_class *k = &m->classes[i];
+		for (int f = 0; f < FAMILY_COUNT; f++) {
+			const struct rangeset *s = &k->sets[f];
+			assert_int_equal(s->family, f);
+			for (size_t j = 0; j < s->nranges; j++) {
+				struct range r = rangeset_range(s, j);
+				assert_true(r.origin < m->norigins);
+				const struct origin *o = &m->origins[r.origin];
+				assert_int_equal(o->rule->kind, STMT_RULE);
+				assert_int_equal(o->rule->rule.verdict, k->verdict);
+				bool in_class = false;
+				for (size_t n = 0; n < k->nrules; n++)
+					in_class |= k->rules[n] == o->rule;
+				assert_true(in_class);
+				if (o->target->kind == TARGET_ADDRESS) {
+					const struct prefix *p = &o->target->prefix;
+					assert_int_equal(p->family, f);
+					assert_true(p->addr == r.lo && prefix_last(p) == r.hi);
+				}
+			}
+		}
+	}
 }
 
 static enum verdict verdict_of(const struct model *m, const char *addr, unsigned proto,
@@ -305,7 +354,9 @@ static void test_ports_merged(void **state)
 	assert_int_equal(k->svc.ports[1].lo, 443);
 	/* Three adjacent hosts: one span, three contributors. */
 	assert_int_equal(k->sets[FAMILY_V4].nspans, 1);
-	assert_int_equal(k->sets[FAMILY_V4].spans[0].count, 3);
+	assert_int_equal(rangeset_span(&k->sets[FAMILY_V4], 0).count, 3);
+	assert_int_equal(k->sets[FAMILY_V4].nranges, 3);
+	check_origins(m);
 	/* Rules in policy order. */
 	assert_int_equal(k->rules[0]->rule.index, 0);
 	assert_int_equal(k->rules[2]->rule.index, 2);
@@ -424,15 +475,34 @@ static void test_origins(void **state)
 	assert_int_equal(m->nclasses, 1);
 	d = decide(m, "198.51.100.9", PROTO_TCP, 1);
 	assert_int_equal(d.reason, DECIDED_BY_RULE);
-	assert_int_equal(d.span->count, 1);
-	const struct range *r = &d.cls->sets[FAMILY_V4].ranges[d.span->first];
-	const struct origin *o = &m->origins[r->origin];
+	assert_int_equal(d.span.count, 1);
+	struct range r = rangeset_range(&d.cls->sets[FAMILY_V4], d.span.first);
+	const struct origin *o = &m->origins[r.origin];
 	assert_string_equal(o->target->text, "198.51.100.0/24");
 	assert_int_equal(o->rule->rule.index, 1);
 	d = decide(m, "192.0.2.200", PROTO_TCP, 1);
-	r = &d.cls->sets[FAMILY_V4].ranges[d.span->first];
-	assert_int_equal(m->origins[r->origin].rule->rule.index, 0);
+	r = rangeset_range(&d.cls->sets[FAMILY_V4], d.span.first);
+	assert_int_equal(m->origins[r.origin].rule->rule.index, 0);
 	DENIED(m, "192.0.2.128", PROTO_TCP, 1);
+	check_origins(m);
+	compilation_release(&c);
+
+	/* One span, several contributors: the decision's span names them
+	 * all, and they keep their origins. */
+	m = compile(&c, "allow 192.0.2.0/25\nallow 192.0.2.128/25, 192.0.2.7\n");
+	d = decide(m, "192.0.2.7", PROTO_TCP, 1);
+	assert_int_equal(d.span.count, 3);
+	assert_true(d.span.hi - d.span.lo == 255);
+	const struct rangeset *s = &d.cls->sets[FAMILY_V4];
+	r = rangeset_range(s, d.span.first);
+	assert_string_equal(m->origins[r.origin].target->text, "192.0.2.0/25");
+	r = rangeset_range(s, d.span.first + 1);
+	assert_string_equal(m->origins[r.origin].target->text, "192.0.2.7");
+	assert_int_equal(m->origins[r.origin].rule->rule.index, 1);
+	r = rangeset_range(s, d.span.first + 2);
+	assert_string_equal(m->origins[r.origin].target->text, "192.0.2.128/25");
+	assert_int_equal(rangeset_prefix_count(s), 1);
+	check_origins(m);
 	compilation_release(&c);
 }
 
@@ -486,9 +556,10 @@ static void test_hostnames(void **state)
 
 	/* The origin of a host's addresses is the hostname target. */
 	struct decision d = decide(m, "192.0.2.11", PROTO_TCP, 443);
-	const struct range *r = &d.cls->sets[FAMILY_V4].ranges[d.span->first];
-	assert_non_null(m->origins[r->origin].target->host);
-	assert_string_equal(m->origins[r->origin].target->host->name, "a.example");
+	struct range r = rangeset_range(&d.cls->sets[FAMILY_V4], d.span.first);
+	assert_non_null(m->origins[r.origin].target->host);
+	assert_string_equal(m->origins[r.origin].target->host->name, "a.example");
+	check_origins(m);
 	compilation_release(&c);
 
 	/* Only deny rules: nothing pinned. */
@@ -726,6 +797,7 @@ static void test_random_differential(void **state)
 		const struct model *m = compile(&c, text);
 		for (size_t i = 0; i + 1 < m->nclasses; i++)
 			assert_string_not_equal(m->classes[i].name, m->classes[i + 1].name);
+		check_origins(m);
 		for (int k = 0; k < 300; k++) {
 			struct packet pk = { 0 };
 			/* Mostly addresses the rules name, to hit them often. */
