@@ -10,6 +10,7 @@
 #include "ast.h"
 #include "diag.h"
 #include "emit.h"
+#include "ivlist.h"
 #include "model.h"
 #include "resolve.h"
 
@@ -20,89 +21,6 @@ enum {
 	VP_OTHER = 1 << 2,
 	VP_ALL = VP_TCP | VP_UDP | VP_OTHER,
 };
-
-/* --- interval lists: sorted, disjoint, non-adjacent after ivl_normalize() */
-
-struct ivl {
-	addr_t lo, hi;
-};
-
-struct ivlist {
-	struct ivl *v;
-	size_t n, cap;
-};
-
-static void ivl_add(struct ivlist *l, addr_t lo, addr_t hi)
-{
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 8;
-		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
-	}
-	l->v[l->n++] = (struct ivl){ lo, hi };
-}
-
-static int ivl_cmp(const void *pa, const void *pb)
-{
-	const struct ivl *a = pa, *b = pb;
-
-	if (a->lo != b->lo)
-		return a->lo < b->lo ? -1 : 1;
-	return a->hi < b->hi ? -1 : a->hi > b->hi;
-}
-
-static void ivl_normalize(struct ivlist *l)
-{
-	size_t n = 0;
-
-	if (l->n > 1)
-		qsort(l->v, l->n, sizeof(*l->v), ivl_cmp);
-	for (size_t i = 0; i < l->n; i++) {
-		if (n && (l->v[i].lo <= l->v[n - 1].hi || l->v[i].lo - 1 == l->v[n - 1].hi)) {
-			if (l->v[i].hi > l->v[n - 1].hi)
-				l->v[n - 1].hi = l->v[i].hi;
-			continue;
-		}
-		l->v[n++] = l->v[i];
-	}
-	l->n = n;
-}
-
-static void ivl_append(struct ivlist *dst, const struct ivlist *src)
-{
-	for (size_t i = 0; i < src->n; i++)
-		ivl_add(dst, src->v[i].lo, src->v[i].hi);
-}
-
-/* OUT = A minus B, both normalized. */
-static void ivl_subtract(struct ivlist *out, const struct ivlist *a, const struct ivlist *b)
-{
-	size_t j = 0;
-
-	out->n = 0;
-	for (size_t i = 0; i < a->n; i++) {
-		addr_t lo = a->v[i].lo, hi = a->v[i].hi;
-		bool empty = false;
-		while (j < b->n && b->v[j].hi < lo)
-			j++;
-		for (size_t k = j; k < b->n && b->v[k].lo <= hi; k++) {
-			if (b->v[k].lo > lo)
-				ivl_add(out, lo, b->v[k].lo - 1);
-			if (b->v[k].hi >= hi) {
-				empty = true;
-				break;
-			}
-			lo = b->v[k].hi + 1;
-		}
-		if (!empty)
-			ivl_add(out, lo, hi);
-	}
-}
-
-static void ivl_free(struct ivlist *l)
-{
-	free(l->v);
-	memset(l, 0, sizeof(*l));
-}
 
 /* --- rules as a reader or the policy sees them ----------------------------- */
 
@@ -294,16 +212,6 @@ static unsigned *port_cuts(const struct vchain *a, const struct vchain *b, size_
 			cuts[m++] = cuts[i];
 	*n = m;
 	return cuts;
-}
-
-static bool ivl_equal(const struct ivlist *a, const struct ivlist *b)
-{
-	if (a->n != b->n)
-		return false;
-	for (size_t i = 0; i < a->n; i++)
-		if (a->v[i].lo != b->v[i].lo || a->v[i].hi != b->v[i].hi)
-			return false;
-	return true;
 }
 
 /* An address in exactly one of A and B, for the error message. */
