@@ -107,6 +107,7 @@ check: test-deps all $(UNIT_BIN) $(REPLAY_BIN) $(BUILD)/tests/probe
 	tests/cli.sh $(BUILD)/egressc
 	tests/docs.sh $(BUILD)/egressc
 	tests/hostile.sh $(BUILD)/egressc
+	tests/optimize.sh $(BUILD)/egressc 100
 	tests/kernel-load.sh $(BUILD)/egressc
 	PROBE=$(BUILD)/tests/probe tests/traffic.sh $(BUILD)/egressc tests/traffic/*.eg
 

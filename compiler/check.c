@@ -155,7 +155,57 @@ static void check_variable(struct checker *c, struct target *t)
 		diag_error(c->diags, &t->loc, "unknown define '$%s'", q);
 }
 
-static void check_targets(struct checker *c, struct target *t)
+static void check_each_target(struct checker *c, struct target *t);
+
+/* A target written twice in one list is harmless but a sign of a mistake
+ * (a copy meant to be edited, say). Compared by meaning: 192.0.2.1 and
+ * 192.0.2.1/32 are one, so are Example.com and example.com. */
+static void warn_duplicates(struct checker *c, struct target *list)
+{
+	struct strmap seen;
+	char buf[PREFIX_STRLEN];
+
+	strmap_init(&seen);
+	for (struct target *t = list; t; t = t->next) {
+		const char *key;
+		switch (t->kind) {
+		case TARGET_ADDRESS:
+			key = arena_printf(c->arena, "a %s", prefix_format(&t->prefix, buf));
+			break;
+		case TARGET_HOST:
+			key = arena_printf(c->arena, "h %s", t->text);
+			break;
+		case TARGET_VARIABLE:
+			key = arena_printf(c->arena, "$ %s", t->text);
+			break;
+		case TARGET_FILE:
+			key = arena_printf(c->arena, "f %s", t->text);
+			break;
+		default:
+			continue;
+		}
+		const struct target *first = strmap_put(&seen, key, t);
+		if (!first)
+			continue;
+		strmap_put(&seen, key, (void *)first);
+		struct diag *dg = diag_warning(c->diags, &t->loc, "'%s%s' is listed twice",
+					       t->kind == TARGET_VARIABLE ? "$" : "",
+					       diag_quote(c->diags, t->text, strlen(t->text)));
+		diag_related(dg, &first->loc, "first listed here");
+	}
+	strmap_release(&seen);
+}
+
+static void check_targets(struct checker *c, struct target *list)
+{
+	unsigned errors = c->diags->errors;
+
+	check_each_target(c, list);
+	if (c->diags->errors == errors)
+		warn_duplicates(c, list);
+}
+
+static void check_each_target(struct checker *c, struct target *t)
 {
 	for (; t; t = t->next) {
 		switch (t->kind) {

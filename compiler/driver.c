@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "check.h"
+#include "lint.h"
+#include "optimize.h"
 #include "load.h"
 
 void compilation_init(struct compilation *c)
@@ -26,6 +28,10 @@ static int compile_loaded(struct compilation *c, const struct compile_opts *o)
 	/* The model is built whole even on error, so it is released either way. */
 	int rc = model_build(&c->model, &c->policy, &c->diags);
 	c->have_model = true;
+	if (rc == 0) {
+		lint_rules(&c->diags, &c->policy, &c->model);
+		optimize_model(&c->model, o->optimize);
+	}
 	return rc;
 }
 

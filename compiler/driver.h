@@ -15,6 +15,7 @@
 
 struct compile_opts {
 	const char *hosts_file;
+	int optimize;		/* optimize.h's level; 0 leaves the model as built */
 };
 
 struct compilation {

@@ -11,6 +11,7 @@
 #include "driver.h"
 #include "emit.h"
 #include "nftcheck.h"
+#include "optimize.h"
 #include "output.h"
 #include "verify.h"
 
@@ -35,6 +36,9 @@ static const char usage_text[] =
 	"                     network namespace when root); alone, writes nothing\n"
 	"      --verify       read the nft and iptables outputs back and prove they\n"
 	"                     accept exactly what the policy allows before writing\n"
+	"  -Werror            treat warnings (dead, redundant, duplicate) as errors\n"
+	"  -O0, -O1           optimization level (default 1): -O0 leaves allow sets\n"
+	"                     as written, -O1 drops what deny or wider rules cover\n"
 	"  -h, --help         show this help\n"
 	"  -V, --version      show the version\n"
 	"\n"
@@ -49,6 +53,7 @@ struct options {
 	const char *format;
 	bool check;
 	bool verify;
+	bool werror;
 	struct compile_opts compile;
 };
 
@@ -76,8 +81,27 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
+	bool literal = false;
+	int c, n = 1;
 
+	/* -Werror is spelt as compilers spell it, with one dash, which
+	 * getopt_long cannot take beside bundled short options. */
+	for (int i = 1; i < argc; i++) {
+		if (!literal && strcmp(argv[i], "-Werror") == 0) {
+			o->werror = true;
+			continue;
+		}
+		/* -O0 and -O1 written as one word are levels; -O DIR is a
+		 * directory (write -O ./0 for one named 0). */
+		if (!literal && (strcmp(argv[i], "-O0") == 0 || strcmp(argv[i], "-O1") == 0)) {
+			o->compile.optimize = argv[i][2] - '0';
+			continue;
+		}
+		literal |= strcmp(argv[i], "--") == 0;
+		argv[n++] = argv[i];
+	}
+	argc = n;
+	argv[n] = NULL;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":o:f:O:hV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -227,7 +251,7 @@ static int check_with_nft(struct compilation *c)
 
 int main(int argc, char **argv)
 {
-	struct options o = { 0 };
+	struct options o = { .compile = { .optimize = OPTIMIZE_DEFAULT } };
 	struct compilation c;
 	int status = parse_args(argc, argv, &o);
 
@@ -235,6 +259,10 @@ int main(int argc, char **argv)
 		return status;
 	compilation_init(&c);
 	int rc = compilation_run(&c, o.policy, &o.compile);
+	if (rc == 0 && o.werror && c.diags.warnings) {
+		diag_error(&c.diags, NULL, "warnings are errors (-Werror)");
+		rc = -1;
+	}
 	if (rc == 0 && o.verify)
 		rc = verify_outputs(&c.diags, &c.policy, &c.model);
 	if (rc == 0 && o.check)

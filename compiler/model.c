@@ -329,6 +329,28 @@ bool service_matches(const struct service *svc, unsigned proto, uint16_t port)
 	return false;
 }
 
+bool service_covers(const struct service *wide, const struct service *narrow)
+{
+	if (!wide->protos)
+		return true;
+	if (!narrow->protos || (narrow->protos & ~wide->protos))
+		return false;
+	if (!wide->nports)
+		return true;
+	if (!narrow->nports)
+		return false;
+	/* Both sorted and merged: each narrow range inside one wide range. */
+	size_t j = 0;
+	for (size_t i = 0; i < narrow->nports; i++) {
+		while (j < wide->nports && wide->ports[j].hi < narrow->ports[i].lo)
+			j++;
+		if (j == wide->nports || wide->ports[j].lo > narrow->ports[i].lo ||
+		    wide->ports[j].hi < narrow->ports[i].hi)
+			return false;
+	}
+	return true;
+}
+
 struct decision model_decide(const struct model *m, const struct packet *pkt)
 {
 	struct decision best = { .verdict = m->default_verdict, .reason = DECIDED_BY_DEFAULT };

@@ -100,6 +100,8 @@ int model_build(struct model *m, const struct policy *p, struct diags *d);
 void model_release(struct model *m);
 
 bool service_matches(const struct service *svc, unsigned proto, uint16_t port);
+/* Whether every packet NARROW matches, WIDE matches too. */
+bool service_covers(const struct service *wide, const struct service *narrow);
 /* Rules 3-5 above for a packet to a non-loopback destination. */
 struct decision model_decide(const struct model *m, const struct packet *pkt);
 

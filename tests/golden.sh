@@ -4,6 +4,10 @@
 #   NAME.nft NAME.v4 NAME.v6 NAME.hosts   expected output of that format
 #   NAME.err                              expected diagnostics: the compile
 #                                         must fail and write no output file
+#   NAME.warn                             expected warnings of a compile that
+#                                         succeeds (without it: none)
+#   NAME.O0.nft NAME.O0.v4 NAME.O0.v6     the same, unoptimized (-O0); written
+#                                         by --update only once they exist
 # Hostnames resolve from NAME.hostsdb if present, else golden/hostsdb.
 #
 #   tests/golden.sh [--update] EGRESSC [NAME...]
@@ -25,7 +29,7 @@ egressc=$(cd "$(dirname "$egressc")" && pwd)/$(basename "$egressc")
 . tests/lib.sh
 testlib_init golden
 
-formats="nft:nft v4:iptables v6:ip6tables hosts:hosts"
+formats="nft:nft v4:iptables v6:ip6tables hosts:hosts O0.nft:nft O0.v4:iptables O0.v6:ip6tables"
 
 # Prints the --hosts-file argument for case $1, if any.
 hosts_arg() {
@@ -60,10 +64,18 @@ run_output_case() {
 	for pair in $formats; do
 		ext=${pair%%:*}
 		fmt=${pair#*:}
-		[ -f "golden/$name.$ext" ] || [ $update = 1 ] || continue
+		level=
+		case $ext in
+		O0.*)
+			[ -f "golden/$name.$ext" ] || continue
+			level=-O0 ;;
+		*)
+			[ -f "golden/$name.$ext" ] || [ $update = 1 ] || continue ;;
+		esac
 		any=1
 		# --verify: every case also proves its outputs match its policy.
-		$wrap "$egressc" $hosts --verify -f "$fmt" -o - "golden/$name.eg" >"$tmp/out" 2>"$tmp/stderr"
+		$wrap "$egressc" $hosts $level --verify -f "$fmt" -o - "golden/$name.eg" \
+			>"$tmp/out" 2>"$tmp/stderr"
 		rc=$?
 		if [ $update = 1 ]; then
 			if [ $rc -ne 0 ]; then
@@ -73,13 +85,19 @@ run_output_case() {
 				return
 			fi
 			cp "$tmp/out" "golden/$name.$ext"
+			if [ -s "$tmp/stderr" ]; then
+				cp "$tmp/stderr" "golden/$name.warn"
+			else
+				rm -f "golden/$name.warn"
+			fi
 		fi
+		warn=/dev/null
+		[ -f "golden/$name.warn" ] && warn=golden/$name.warn
 		if [ $rc -ne 0 ]; then
 			bad "$name.$ext: exit status $rc"
 			cat "$tmp/stderr"
-		elif [ -s "$tmp/stderr" ]; then
-			bad "$name.$ext: unexpected diagnostics"
-			cat "$tmp/stderr"
+		elif ! diff -u "$warn" "$tmp/stderr"; then
+			bad "$name.$ext: warnings differ from ${warn#golden/}"
 		elif ! diff -u "golden/$name.$ext" "$tmp/out"; then
 			bad "$name.$ext: output differs"
 		else

@@ -1,0 +1,362 @@
+#include "lint.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "diag.h"
+#include "ivlist.h"
+#include "model.h"
+
+/* Beyond this many (atom, range) visits the dead and redundant rule checks
+ * are skipped: they are advice, and must not make a huge policy slow. */
+#define LINT_MAX_WORK 50000000ull
+/* How many times the redundancy sweep is rerun to settle mutual cover. */
+#define LINT_MAX_RESWEEPS 64
+
+/* A packet class the checks walk: a protocol and, for TCP and UDP, the
+ * first port of an interval on which no class's port set changes. */
+struct atom {
+	unsigned proto;	/* PROTO_TCP, PROTO_UDP, or 0 for any other protocol */
+	uint16_t port;
+};
+
+struct linter {
+	struct diags *diags;
+	const struct policy *policy;
+	const struct model *model;
+	struct atom *atoms;
+	size_t natoms;
+	bool *alive;	/* by rule index: some packet it allows is not denied */
+	bool *needed;	/* by rule index: some packet only it allows */
+	bool *excluded;	/* by rule index: left out of the redundancy sweep */
+};
+
+static int u16_cmp(const void *pa, const void *pb)
+{
+	return (int)*(const uint16_t *)pa - (int)*(const uint16_t *)pb;
+}
+
+static void make_atoms(struct linter *l)
+{
+	const struct model *m = l->model;
+	size_t cap = 2, n = 0;
+
+	for (size_t i = 0; i < m->nclasses; i++)
+		cap += 2 * m->classes[i].svc.nports;
+	uint16_t *cuts = xmalloc(cap * sizeof(*cuts));
+	cuts[n++] = 0;
+	for (size_t i = 0; i < m->nclasses; i++) {
+		const struct service *svc = &m->classes[i].svc;
+		for (size_t j = 0; j < svc->nports; j++) {
+			cuts[n++] = svc->ports[j].lo;
+			if (svc->ports[j].hi < 65535)
+				cuts[n++] = (uint16_t)(svc->ports[j].hi + 1);
+		}
+	}
+	qsort(cuts, n, sizeof(*cuts), u16_cmp);
+	l->atoms = xmalloc((2 * n + 1) * sizeof(*l->atoms));
+	for (int p = 0; p < 2; p++)
+		for (size_t i = 0; i < n; i++)
+			if (i == 0 || cuts[i] != cuts[i - 1])
+				l->atoms[l->natoms++] = (struct atom){ p ? PROTO_UDP : PROTO_TCP,
+								       cuts[i] };
+	l->atoms[l->natoms++] = (struct atom){ 0, 0 };
+	free(cuts);
+}
+
+static bool class_matches(const struct rule_class *c, const struct atom *a)
+{
+	if (!a->proto)
+		return c->svc.protos == 0;
+	return service_matches(&c->svc, a->proto, a->port);
+}
+
+static unsigned rule_of(const struct linter *l, uint32_t origin)
+{
+	return l->model->origins[origin].rule->rule.index;
+}
+
+/* Dead rules: every range an allow rule has in this atom is denied. */
+static void mark_alive(struct linter *l, const struct atom *a, enum family f)
+{
+	const struct model *m = l->model;
+	struct ivlist denied = { 0 };
+
+	for (size_t i = 0; i < m->nclasses; i++) {
+		const struct rule_class *c = &m->classes[i];
+		if (c->verdict != VERDICT_DENY || !class_matches(c, a))
+			continue;
+		for (size_t j = 0; j < c->sets[f].nspans; j++) {
+			struct span sp = rangeset_span(&c->sets[f], j);
+			ivl_add(&denied, sp.lo, sp.hi);
+		}
+	}
+	ivl_normalize(&denied);
+	for (size_t i = 0; i < m->nclasses; i++) {
+		const struct rule_class *c = &m->classes[i];
+		if (c->verdict != VERDICT_ALLOW || !class_matches(c, a))
+			continue;
+		const struct rangeset *s = &c->sets[f];
+		for (size_t j = 0; j < s->nranges; j++) {
+			struct range r = rangeset_range(s, j);
+			if (!ivl_covers(&denied, r.lo, r.hi))
+				l->alive[rule_of(l, r.origin)] = true;
+		}
+	}
+	ivl_free(&denied);
+}
+
+struct event {
+	addr_t pos;
+	unsigned rule;
+	int delta;	/* +1: a range starts here; -1: one ended just before */
+};
+
+static int event_cmp(const void *pa, const void *pb)
+{
+	const struct event *a = pa, *b = pb;
+
+	return a->pos < b->pos ? -1 : a->pos > b->pos;
+}
+
+/* Redundant rules: a sweep over every allow range of the atom, counting
+ * for each stretch of addresses the distinct rules that cover it. Where
+ * just one does, that rule is needed. */
+static void mark_needed(struct linter *l, const struct atom *a, enum family f)
+{
+	const struct model *m = l->model;
+	size_t n = 0, cap = 0;
+	struct event *ev = NULL;
+
+	for (size_t i = 0; i < m->nclasses; i++) {
+		const struct rule_class *c = &m->classes[i];
+		if (c->verdict != VERDICT_ALLOW || !class_matches(c, a))
+			continue;
+		const struct rangeset *s = &c->sets[f];
+		if (n + 2 * s->nranges > cap) {
+			cap = (n + 2 * s->nranges) * 2;
+			ev = xrealloc(ev, cap * sizeof(*ev));
+		}
+		for (size_t j = 0; j < s->nranges; j++) {
+			struct range r = rangeset_range(s, j);
+			unsigned rule = rule_of(l, r.origin);
+			if (l->excluded[rule])
+				continue;
+			ev[n++] = (struct event){ r.lo, rule, +1 };
+			if (r.hi != family_max(f))
+				ev[n++] = (struct event){ r.hi + 1, rule, -1 };
+		}
+	}
+	if (n == 0) {
+		free(ev);
+		return;
+	}
+	qsort(ev, n, sizeof(*ev), event_cmp);
+
+	unsigned *active = xcalloc(l->policy->nrules, sizeof(*active));
+	size_t distinct = 0, sum = 0;
+	for (size_t i = 0; i < n;) {
+		addr_t pos = ev[i].pos;
+		for (; i < n && ev[i].pos == pos; i++) {
+			unsigned r = ev[i].rule;
+			if (ev[i].delta > 0 && active[r]++ == 0) {
+				distinct++;
+				sum += r;
+			} else if (ev[i].delta < 0 && --active[r] == 0) {
+				distinct--;
+				sum -= r;
+			}
+		}
+		/* The stretch from POS to the next event has these rules. */
+		if (distinct == 1)
+			l->needed[sum] = true;
+	}
+	free(active);
+	free(ev);
+}
+
+static void sweep(struct linter *l, void (*mark)(struct linter *, const struct atom *, enum family))
+{
+	for (size_t i = 0; i < l->natoms; i++)
+		for (int f = 0; f < FAMILY_COUNT; f++)
+			mark(l, &l->atoms[i], (enum family)f);
+}
+
+/* A rule of VERDICT, other than SKIP, whose range in a class covering
+ * RULE's service contains ADDR: the one to point at in a warning. */
+static const struct stmt *covering_rule(const struct linter *l, const struct stmt *rule,
+					enum verdict verdict, enum family f, addr_t addr,
+					const struct service *svc)
+{
+	const struct model *m = l->model;
+
+	for (size_t i = 0; i < m->nclasses; i++) {
+		const struct rule_class *c = &m->classes[i];
+		if (c->verdict != verdict || !service_covers(&c->svc, svc))
+			continue;
+		const struct rangeset *s = &c->sets[f];
+		for (size_t j = 0; j < s->nranges; j++) {
+			struct range r = rangeset_range(s, j);
+			const struct stmt *other = m->origins[r.origin].rule;
+			if (other != rule && r.lo <= addr && addr <= r.hi &&
+			    !l->excluded[other->rule.index])
+				return other;
+		}
+	}
+	return NULL;
+}
+
+/* Some address RULE contributes, and its family. */
+static bool first_address(const struct model *m, const struct rule_class *c,
+			  const struct stmt *rule, enum family *f, addr_t *addr)
+{
+	for (int fam = 0; fam < FAMILY_COUNT; fam++) {
+		const struct rangeset *s = &c->sets[fam];
+		for (size_t j = 0; j < s->nranges; j++) {
+			struct range r = rangeset_range(s, j);
+			if (m->origins[r.origin].rule == rule) {
+				*f = (enum family)fam;
+				*addr = r.lo;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+/* What to say about a rule, found in whatever order the sweeps find it and
+ * reported in policy order. */
+struct finding {
+	enum { FINE, DEAD, REDUNDANT } kind;
+	const struct stmt *by;	/* the rule to point at, if one alone does it */
+};
+
+static void find_cover(struct linter *l, const struct rule_class *c, const struct stmt *rule,
+		       bool dead, struct finding *out)
+{
+	enum family f;
+	addr_t addr;
+
+	out->kind = dead ? DEAD : REDUNDANT;
+	out->by = NULL;
+	if (!first_address(l->model, c, rule, &f, &addr))
+		return;
+	if (dead) {
+		const struct stmt *by = NULL;
+		/* A deny rule that blocks the packets of this rule, however
+		 * wide its own service is. */
+		for (size_t i = 0; !by && i < l->model->nclasses; i++) {
+			const struct rule_class *d = &l->model->classes[i];
+			if (d->verdict != VERDICT_DENY || !service_covers(&d->svc, &c->svc))
+				continue;
+			long sp = rangeset_find(&d->sets[f], addr);
+			if (sp >= 0) {
+				struct span span = rangeset_span(&d->sets[f], (size_t)sp);
+				uint32_t o = rangeset_range(&d->sets[f], span.first).origin;
+				by = l->model->origins[o].rule;
+			}
+		}
+		out->by = by;
+		return;
+	}
+	out->by = covering_rule(l, rule, VERDICT_ALLOW, f, addr, &c->svc);
+}
+
+static void report(struct diags *d, const struct policy *p, const struct finding *found)
+{
+	for (const struct stmt *s = p->stmts; s; s = s->next) {
+		if (s->kind != STMT_RULE || found[s->rule.index].kind == FINE)
+			continue;
+		const struct finding *f = &found[s->rule.index];
+		struct diag *dg;
+		if (f->kind == DEAD) {
+			dg = diag_warning(d, &s->loc,
+					  "this allow rule never matches: deny rules block all it allows");
+			if (f->by)
+				diag_related(dg, &f->by->loc, "denied by this rule");
+		} else {
+			dg = diag_warning(d, &s->loc,
+					  "this allow rule is redundant: other allow rules allow all of it");
+			if (f->by)
+				diag_related(dg, &f->by->loc, "already allowed by this rule");
+		}
+	}
+}
+
+static unsigned long long lint_work(const struct linter *l)
+{
+	unsigned long long ranges = 0;
+
+	for (size_t i = 0; i < l->model->nclasses; i++)
+		for (int f = 0; f < FAMILY_COUNT; f++)
+			ranges += l->model->classes[i].sets[f].nranges;
+	return ranges * l->natoms;
+}
+
+void lint_rules(struct diags *d, const struct policy *p, const struct model *m)
+{
+	struct linter l = { .diags = d, .policy = p, .model = m };
+	size_t nrules = p->nrules ? p->nrules : 1;
+
+	make_atoms(&l);
+	if (lint_work(&l) > LINT_MAX_WORK) {
+		free(l.atoms);
+		return;
+	}
+	struct finding *found = xcalloc(nrules, sizeof(*found));
+	l.alive = xcalloc(nrules, sizeof(*l.alive));
+	l.needed = xcalloc(nrules, sizeof(*l.needed));
+	l.excluded = xcalloc(nrules, sizeof(*l.excluded));
+	sweep(&l, mark_alive);
+
+	/* Dead rules first, and out of the redundancy sweep: what they cover
+	 * is denied, not allowed by them. */
+	for (size_t i = 0; i < m->nclasses; i++) {
+		const struct rule_class *c = &m->classes[i];
+		if (c->verdict != VERDICT_ALLOW)
+			continue;
+		for (size_t j = 0; j < c->nrules; j++) {
+			unsigned r = c->rules[j]->rule.index;
+			if (!l.alive[r]) {
+				find_cover(&l, c, c->rules[j], true, &found[r]);
+				l.excluded[r] = true;
+			}
+		}
+	}
+	/* Then redundant ones, latest first, each sweep run without the rules
+	 * already reported, so that of two rules covering each other only the
+	 * later is named. */
+	for (int resweeps = 0; resweeps < LINT_MAX_RESWEEPS; resweeps++) {
+		const struct rule_class *cls = NULL;
+		const struct stmt *pick = NULL;
+
+		memset(l.needed, 0, nrules * sizeof(*l.needed));
+		sweep(&l, mark_needed);
+		for (size_t i = 0; i < m->nclasses; i++) {
+			const struct rule_class *c = &m->classes[i];
+			if (c->verdict != VERDICT_ALLOW)
+				continue;
+			for (size_t j = 0; j < c->nrules; j++) {
+				const struct stmt *r = c->rules[j];
+				if (l.excluded[r->rule.index] || l.needed[r->rule.index])
+					continue;
+				if (!pick || r->rule.index > pick->rule.index) {
+					pick = r;
+					cls = c;
+				}
+			}
+		}
+		if (!pick)
+			break;
+		find_cover(&l, cls, pick, false, &found[pick->rule.index]);
+		l.excluded[pick->rule.index] = true;
+	}
+	report(d, p, found);
+	free(found);
+	free(l.alive);
+	free(l.needed);
+	free(l.excluded);
+	free(l.atoms);
+}
