@@ -3,6 +3,9 @@
 #   make                  build $(BUILD)/egressc
 #   make check            install what the tests need, then run every test
 #   make check SANITIZE=1 the same, built with ASan+UBSan into build-san/
+#   make checkm           the golden cases under valgrind
+#   make fuzz             libFuzzer for FUZZ_SECONDS (60) a harness
+#   make bench            the address-list benchmark
 #   make golden-update    rewrite golden/ expectations (review the diff!)
 #   make install PREFIX=/usr/local DESTDIR=
 #   make example          compile examples/policy.eg into out/
@@ -108,6 +111,7 @@ check: test-deps all $(UNIT_BIN) $(REPLAY_BIN) $(BUILD)/tests/probe
 	tests/docs.sh $(BUILD)/egressc
 	tests/hostile.sh $(BUILD)/egressc
 	tests/optimize.sh $(BUILD)/egressc 100
+	tests/lists.sh $(BUILD)/egressc
 	tests/kernel-load.sh $(BUILD)/egressc
 	PROBE=$(BUILD)/tests/probe tests/traffic.sh $(BUILD)/egressc tests/traffic/*.eg
 
@@ -128,6 +132,11 @@ fuzz: test-deps
 			-artifact_prefix=$(FUZZ_BUILD)/crash-$$h- \
 			$(FUZZ_BUILD)/corpus-$$h $(REPLAY_INPUTS); \
 	done
+
+# Address-list optimizer against iprange and Python, side by side; prints
+# a table (not a test: no timings are asserted anywhere).
+bench: all
+	bench/run.sh $(BUILD)
 
 # The golden cases under valgrind: any error or leak makes a case fail.
 VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=all \
@@ -152,6 +161,6 @@ install: all
 clean:
 	rm -rf build build-san build-fuzz out
 
-.PHONY: all deps test-deps check checkm fuzz golden-update example install clean
+.PHONY: all bench deps test-deps check checkm fuzz golden-update example install clean
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -78,6 +78,15 @@ static unsigned rule_of(const struct linter *l, uint32_t origin)
 	return l->model->origins[origin].rule->rule.index;
 }
 
+/* Whether RULE put any address into S. */
+static bool rule_in_set(const struct linter *l, const struct rangeset *s, const struct stmt *rule)
+{
+	for (size_t j = 0; j < s->nranges; j++)
+		if (l->model->origins[rangeset_range(s, j).origin].rule == rule)
+			return true;
+	return false;
+}
+
 /* Dead rules: every range an allow rule has in this atom is denied. */
 static void mark_alive(struct linter *l, const struct atom *a, enum family f)
 {
@@ -99,6 +108,12 @@ static void mark_alive(struct linter *l, const struct atom *a, enum family f)
 		if (c->verdict != VERDICT_ALLOW || !class_matches(c, a))
 			continue;
 		const struct rangeset *s = &c->sets[f];
+		if (!denied.n) {
+			/* Nothing denied here: whoever has addresses lives. */
+			for (size_t j = 0; s->nranges && j < c->nrules; j++)
+				l->alive[c->rules[j]->rule.index] |= rule_in_set(l, s, c->rules[j]);
+			continue;
+		}
 		for (size_t j = 0; j < s->nranges; j++) {
 			struct range r = rangeset_range(s, j);
 			if (!ivl_covers(&denied, r.lo, r.hi))
@@ -129,6 +144,25 @@ static void mark_needed(struct linter *l, const struct atom *a, enum family f)
 	const struct model *m = l->model;
 	size_t n = 0, cap = 0;
 	struct event *ev = NULL;
+	const struct rule_class *only = NULL;
+	size_t classes = 0;
+
+	/* One class of one rule here - the million-entry list, typically -
+	 * needs no sweep: that rule alone allows what it allows. */
+	for (size_t i = 0; i < m->nclasses; i++) {
+		const struct rule_class *c = &m->classes[i];
+		if (c->verdict == VERDICT_ALLOW && class_matches(c, a) && c->sets[f].nranges) {
+			only = c;
+			classes++;
+		}
+	}
+	if (classes == 0)
+		return;
+	if (classes == 1 && only->nrules == 1) {
+		if (!l->excluded[only->rules[0]->rule.index])
+			l->needed[only->rules[0]->rule.index] = true;
+		return;
+	}
 
 	for (size_t i = 0; i < m->nclasses; i++) {
 		const struct rule_class *c = &m->classes[i];

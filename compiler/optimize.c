@@ -1,5 +1,6 @@
 #include "optimize.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "arena.h"
@@ -47,6 +48,13 @@ static void trim_spans(struct rangeset *s, const struct ivlist *keep)
 	free(out);
 }
 
+/* Whether class I can cover allow class CI: a deny class or an allow class
+ * whose service takes in CI's. */
+static bool covers_class(const struct model *m, size_t i, size_t ci)
+{
+	return i != ci && service_covers(&m->classes[i].svc, &m->classes[ci].svc);
+}
+
 /* What allow class C need not hold in family F: addresses that a deny
  * class blocks for all of C's packets, and, when WITH_ALLOWS, addresses
  * that an allow class accepts for all of them (a strictly wider service,
@@ -56,11 +64,9 @@ static void trim_spans(struct rangeset *s, const struct ivlist *keep)
 static void covered_for(const struct model *m, const struct ivlist *orig, size_t ci,
 			enum family f, bool with_allows, struct ivlist *out)
 {
-	const struct rule_class *c = &m->classes[ci];
-
 	for (size_t i = 0; i < m->nclasses; i++) {
 		const struct rule_class *o = &m->classes[i];
-		if (i == ci || !service_covers(&o->svc, &c->svc))
+		if (!covers_class(m, i, ci))
 			continue;
 		if (o->verdict == VERDICT_ALLOW && !with_allows)
 			continue;
@@ -74,7 +80,12 @@ static void trim_class(struct model *m, const struct ivlist *orig, size_t ci, en
 {
 	struct rangeset *s = &m->classes[ci].sets[f];
 	struct ivlist have = { 0 }, cover = { 0 }, keep = { 0 };
+	bool any = false;
 
+	for (size_t i = 0; i < m->nclasses && !any; i++)
+		any = covers_class(m, i, ci) && orig[i * FAMILY_COUNT + f].n;
+	if (!any)
+		return;
 	spans_to_list(s, &have);
 	size_t before = list_prefix_count(f, &have);
 	/* Everything covered; failing that, only what deny classes block. */
@@ -84,11 +95,9 @@ static void trim_class(struct model *m, const struct ivlist *orig, size_t ci, en
 		if (!cover.n)
 			continue;
 		ivl_subtract(&keep, &have, &cover);
-		if (keep.n != have.n || !ivl_equal(&keep, &have)) {
-			if (list_prefix_count(f, &keep) <= before) {
-				trim_spans(s, &keep);
-				break;
-			}
+		if (!ivl_equal(&keep, &have) && list_prefix_count(f, &keep) <= before) {
+			trim_spans(s, &keep);
+			break;
 		}
 	}
 	ivl_free(&have);
@@ -100,11 +109,16 @@ void optimize_model(struct model *m, int level)
 {
 	if (level < 1 || m->nclasses == 0)
 		return;
-	/* Every set's spans as built, for covered_for(). */
+	/* The spans as built of every class that covers another, for
+	 * covered_for(); the rest are never looked at. */
 	struct ivlist *orig = xcalloc(m->nclasses * FAMILY_COUNT, sizeof(*orig));
-	for (size_t i = 0; i < m->nclasses; i++)
-		for (int f = 0; f < FAMILY_COUNT; f++)
+	for (size_t i = 0; i < m->nclasses; i++) {
+		bool cover = false;
+		for (size_t ci = 0; ci < m->nclasses && !cover; ci++)
+			cover = m->classes[ci].verdict == VERDICT_ALLOW && covers_class(m, i, ci);
+		for (int f = 0; cover && f < FAMILY_COUNT; f++)
 			spans_to_list(&m->classes[i].sets[f], &orig[i * FAMILY_COUNT + f]);
+	}
 	for (size_t i = 0; i < m->nclasses; i++) {
 		if (m->classes[i].verdict != VERDICT_ALLOW)
 			continue;

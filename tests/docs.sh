@@ -1,6 +1,7 @@
 #!/bin/bash
 # The documentation's examples are tests: in docs/*.md and README.md, every
-# ```eg block must compile (hostnames from tests/docs.hosts) and its nft
+# ```eg block must compile (hostnames from tests/docs.hosts, lists from
+# golden/lists) and its nft
 # output must load into a kernel; every ```eg-error block must be refused
 # with exit status 1 and a located diagnostic.
 #
@@ -10,6 +11,9 @@ egressc=${1:?usage: tests/docs.sh EGRESSC}
 cd "$(dirname "$0")/.." || exit 2
 . tests/lib.sh
 testlib_init docs netns
+
+# Examples name list files as lists/NAME; the golden cases have them.
+cp -r golden/lists "$tmp/lists"
 
 # Splits FILE's example blocks into $tmp/N.eg and $tmp/N.eg-error, each
 # named after its file and line in $tmp/N.where.
