@@ -78,15 +78,6 @@ static unsigned rule_of(const struct linter *l, uint32_t origin)
 	return l->model->origins[origin].rule->rule.index;
 }
 
-/* Whether RULE put any address into S. */
-static bool rule_in_set(const struct linter *l, const struct rangeset *s, const struct stmt *rule)
-{
-	for (size_t j = 0; j < s->nranges; j++)
-		if (l->model->origins[rangeset_range(s, j).origin].rule == rule)
-			return true;
-	return false;
-}
-
 /* Dead rules: every range an allow rule has in this atom is denied. */
 static void mark_alive(struct linter *l, const struct atom *a, enum family f)
 {
@@ -108,15 +99,9 @@ static void mark_alive(struct linter *l, const struct atom *a, enum family f)
 		if (c->verdict != VERDICT_ALLOW || !class_matches(c, a))
 			continue;
 		const struct rangeset *s = &c->sets[f];
-		if (!denied.n) {
-			/* Nothing denied here: whoever has addresses lives. */
-			for (size_t j = 0; s->nranges && j < c->nrules; j++)
-				l->alive[c->rules[j]->rule.index] |= rule_in_set(l, s, c->rules[j]);
-			continue;
-		}
 		for (size_t j = 0; j < s->nranges; j++) {
 			struct range r = rangeset_range(s, j);
-			if (!ivl_covers(&denied, r.lo, r.hi))
+			if (!denied.n || !ivl_covers(&denied, r.lo, r.hi))
 				l->alive[rule_of(l, r.origin)] = true;
 		}
 	}
