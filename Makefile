@@ -39,6 +39,7 @@ CFLAGS   ?= -g
 CFLAGS   += -std=c11 $(OPT) $(WARN) $(SANFLAGS) -MMD -MP
 LDFLAGS  += $(SANFLAGS)
 NFT_LIBS := $(shell $(PKG_CONFIG) --libs libnftables 2>/dev/null || echo -lnftables)
+CARES_LIBS := $(shell $(PKG_CONFIG) --libs libcares 2>/dev/null || echo -lcares)
 
 LIB_SRC = $(wildcard compiler/*.c emit/*.c)
 LIB_SRC := $(filter-out compiler/main.c,$(LIB_SRC))
@@ -50,7 +51,7 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 all: $(BUILD)/egressc
 
 $(BUILD)/egressc: $(BUILD)/compiler/main.o $(BUILD)/libegressc.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(NFT_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(NFT_LIBS) $(CARES_LIBS)
 
 $(BUILD)/libegressc.a: $(LIB_OBJ)
 	rm -f $@
@@ -75,15 +76,15 @@ $(BUILD)/%.o: %.c $(BUILD)/grammar/parser.h $(BUILD)/grammar/scanner.h
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libegressc.a
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(NFT_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(NFT_LIBS) $(CARES_LIBS)
 
 # Fuzz harnesses: replay_* run a corpus without libFuzzer (in make check);
 # make fuzz builds the real fuzzers with clang into build-fuzz/.
 $(BUILD)/fuzz/replay_%: $(BUILD)/fuzz/fuzz_%.o $(BUILD)/fuzz/replay.o $(BUILD)/libegressc.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(NFT_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(NFT_LIBS) $(CARES_LIBS)
 
 $(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/fuzz_%.o $(BUILD)/libegressc.a
-	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(NFT_LIBS)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(NFT_LIBS) $(CARES_LIBS)
 
 $(BUILD)/tests/probe: tests/probe.c
 	@mkdir -p $(@D)
@@ -112,6 +113,7 @@ check: test-deps all $(UNIT_BIN) $(REPLAY_BIN) $(BUILD)/tests/probe
 	tests/hostile.sh $(BUILD)/egressc
 	tests/optimize.sh $(BUILD)/egressc 100
 	tests/lists.sh $(BUILD)/egressc
+	tests/dns.sh $(BUILD)/egressc
 	tests/kernel-load.sh $(BUILD)/egressc
 	PROBE=$(BUILD)/tests/probe tests/traffic.sh $(BUILD)/egressc tests/traffic/*.eg
 

@@ -19,7 +19,14 @@ void compilation_init(struct compilation *c)
  * succeeded, so none sees a half-checked tree. */
 static int compile_loaded(struct compilation *c, const struct compile_opts *o)
 {
-	struct resolve_opts ropts = { .hosts_file = o->hosts_file };
+	struct resolve_opts ropts = {
+		.hosts_file = o->hosts_file,
+		.servers = o->servers,
+		.nservers = o->nservers,
+		.resolve_rounds = o->resolve_rounds,
+		.dns_timeout_ms = o->dns_timeout_ms ? o->dns_timeout_ms : DNS_TIMEOUT_MS_DEFAULT,
+		.allow_unresolved = o->allow_unresolved,
+	};
 
 	if (check_policy(&c->arena, &c->diags, &c->policy) < 0)
 		return -1;
@@ -30,6 +37,7 @@ static int compile_loaded(struct compilation *c, const struct compile_opts *o)
 	c->have_model = true;
 	if (rc == 0) {
 		lint_rules(&c->diags, &c->policy, &c->model);
+		rc = lint_pinned_addresses(&c->diags, &c->model, o->strict);
 		optimize_model(&c->model, o->optimize);
 	}
 	return rc;

@@ -15,6 +15,12 @@
 
 struct compile_opts {
 	const char *hosts_file;
+	const char **servers;	/* see struct resolve_opts */
+	size_t nservers;
+	int resolve_rounds;
+	int dns_timeout_ms;
+	bool allow_unresolved;
+	bool strict;		/* pinned addresses inside the network are errors */
 	int optimize;		/* optimize.h's level; 0 leaves the model as built */
 };
 

@@ -1,5 +1,6 @@
 #include "hostsfile.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "arena.h"
@@ -41,9 +42,19 @@ static void parse_line(struct arena *a, struct diags *d, struct hostsfile *hf,
 	const char *hash = memchr(text, '#', len);
 	struct prefix addr;
 	size_t i = 0, field = 0;
+	int ttl = -1;
 
-	if (hash)
+	/* A "# ttl=N" comment is what --save-resolved writes: the lowest TTL
+	 * DNS gave, so a compile from the saved file says the same. */
+	if (hash) {
+		unsigned long v;
+		char tail[32] = "";
+		size_t n = len - (size_t)(hash - text);
+		memcpy(tail, hash, n < sizeof(tail) - 1 ? n : sizeof(tail) - 1);
+		if (sscanf(tail, "# ttl=%lu", &v) == 1 && v <= 0x7fffffff)
+			ttl = (int)v;
 		len = (size_t)(hash - text);
+	}
 	while (i < len) {
 		while (i < len && (text[i] == ' ' || text[i] == '\t'))
 			i++;
@@ -77,9 +88,12 @@ static void parse_line(struct arena *a, struct diags *d, struct hostsfile *hf,
 		struct hostsfile_entry *e = strmap_get(&hf->names, word);
 		if (!e) {
 			e = arena_alloc(a, sizeof(*e));
+			e->ttl = -1;
 			strmap_put(&hf->names, word, e);
 		}
 		entry_add(a, e, &addr);
+		if (ttl >= 0 && (e->ttl < 0 || ttl < e->ttl))
+			e->ttl = ttl;
 	}
 	if (field == 1) {
 		struct loc loc = field_loc(src, lineno, 0, len);

@@ -15,6 +15,7 @@ struct diags;
 struct hostsfile_entry {
 	struct prefix *addrs;	/* arena, in file order, duplicates removed */
 	size_t n, cap;
+	int ttl;		/* lowest "# ttl=N" note on the name's lines; -1: none */
 };
 
 struct hostsfile {

@@ -8,6 +8,7 @@
 #include "diag.h"
 #include "ivlist.h"
 #include "model.h"
+#include "resolve.h"
 
 /* Beyond this many (atom, range) visits the dead and redundant rule checks
  * are skipped: they are advice, and must not make a huge policy slow. */
@@ -378,4 +379,62 @@ void lint_rules(struct diags *d, const struct policy *p, const struct model *m)
 	free(l.needed);
 	free(l.excluded);
 	free(l.atoms);
+}
+
+/* Where an allow rule's hostname should not lead. */
+static const struct {
+	const char *prefix;
+	const char *what;
+} inside_ranges[] = {
+	{ "0.0.0.0/32", "an unspecified address" },
+	{ "127.0.0.0/8", "a loopback address" },
+	{ "169.254.0.0/16", "a link-local address" },
+	{ "10.0.0.0/8", "a private address" },
+	{ "172.16.0.0/12", "a private address" },
+	{ "192.168.0.0/16", "a private address" },
+	{ "100.64.0.0/10", "a shared (carrier-grade NAT) address" },
+	{ "224.0.0.0/4", "a multicast address" },
+	{ "::/128", "an unspecified address" },
+	{ "::1/128", "a loopback address" },
+	{ "fe80::/10", "a link-local address" },
+	{ "fc00::/7", "a private (unique local) address" },
+	{ "ff00::/8", "a multicast address" },
+};
+
+static const char *inside_what(const struct prefix *a)
+{
+	for (size_t i = 0; i < sizeof(inside_ranges) / sizeof(*inside_ranges); i++) {
+		struct prefix p;
+		prefix_parse(inside_ranges[i].prefix, &p);
+		if (p.family == a->family && a->addr >= p.addr && a->addr <= prefix_last(&p))
+			return inside_ranges[i].what;
+	}
+	return NULL;
+}
+
+int lint_pinned_addresses(struct diags *d, const struct model *m, bool strict)
+{
+	int rc = 0;
+	char buf[PREFIX_STRLEN];
+
+	for (size_t i = 0; i < m->npinned; i++) {
+		const struct host *h = m->pinned[i];
+		for (size_t j = 0; j < h->naddrs; j++) {
+			const char *what = inside_what(&h->addrs[j]);
+			if (!what)
+				continue;
+			addr_format(h->addrs[j].family, h->addrs[j].addr, buf);
+			if (strict) {
+				diag_error(d, &h->first_use->loc, "'%s' resolves to %s, %s", h->name,
+					   buf, what);
+				rc = -1;
+			} else {
+				diag_warning(d, &h->first_use->loc,
+					     "'%s' resolves to %s, %s; allowing it opens a way inside",
+					     h->name, buf, what);
+			}
+			break;
+		}
+	}
+	return rc;
 }

@@ -6,10 +6,17 @@
 #ifndef EGRESSC_LINT_H
 #define EGRESSC_LINT_H
 
+#include <stdbool.h>
+
 struct diags;
 struct model;
 struct policy;
 
 void lint_rules(struct diags *d, const struct policy *p, const struct model *m);
+
+/* DNS can point an allow rule into the internal network: a pinned name
+ * with a loopback, link-local, private, unspecified or multicast address
+ * is a warning, or with STRICT an error. Returns -1 if it made an error. */
+int lint_pinned_addresses(struct diags *d, const struct model *m, bool strict);
 
 #endif

@@ -31,7 +31,21 @@ static const char usage_text[] =
 	"  -f FORMAT          nft, iptables, ip6tables or hosts (overrides the extension)\n"
 	"  -O DIR             write ruleset.nft, rules.v4, rules.v6 and hosts into DIR\n"
 	"      --hosts-file FILE\n"
-	"                     resolve hostnames from a hosts(5)-format file\n"
+	"                     resolve hostnames from a hosts(5)-format file, not DNS\n"
+	"      --resolver ADDR[:PORT]\n"
+	"                     a DNS server to ask (repeatable; [V6]:PORT); default:\n"
+	"                     the servers of /etc/resolv.conf\n"
+	"      --resolve-rounds N\n"
+	"                     ask each name N times and pin the union (default 3)\n"
+	"      --dns-timeout MS\n"
+	"                     give up on a query after MS milliseconds (default 3000)\n"
+	"      --allow-unresolved\n"
+	"                     a name that does not resolve warns instead of failing\n"
+	"      --strict       a name resolving to a private, loopback, link-local,\n"
+	"                     unspecified or multicast address is an error\n"
+	"      --save-resolved FILE\n"
+	"                     write what was resolved as a hosts file, for a later\n"
+	"                     hermetic --hosts-file compile with the same outputs\n"
 	"      --check        also have nft validate the ruleset (dry run, in a private\n"
 	"                     network namespace when root); alone, writes nothing\n"
 	"      --verify       read the nft and iptables outputs back and prove they\n"
@@ -51,6 +65,7 @@ struct options {
 	const char *out_file;
 	const char *out_dir;
 	const char *format;
+	const char *save_resolved;
 	bool check;
 	bool verify;
 	bool werror;
@@ -59,9 +74,28 @@ struct options {
 
 enum {
 	OPT_HOSTS_FILE = 256,
+	OPT_RESOLVER,
+	OPT_ROUNDS,
+	OPT_DNS_TIMEOUT,
+	OPT_ALLOW_UNRESOLVED,
+	OPT_STRICT,
+	OPT_SAVE_RESOLVED,
 	OPT_CHECK,
 	OPT_VERIFY,
 };
+
+static int parse_int(const char *s, int min, int max, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -75,6 +109,12 @@ static int parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
 		{ "hosts-file", required_argument, NULL, OPT_HOSTS_FILE },
+		{ "resolver", required_argument, NULL, OPT_RESOLVER },
+		{ "resolve-rounds", required_argument, NULL, OPT_ROUNDS },
+		{ "dns-timeout", required_argument, NULL, OPT_DNS_TIMEOUT },
+		{ "allow-unresolved", no_argument, NULL, OPT_ALLOW_UNRESOLVED },
+		{ "strict", no_argument, NULL, OPT_STRICT },
+		{ "save-resolved", required_argument, NULL, OPT_SAVE_RESOLVED },
 		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "verify", no_argument, NULL, OPT_VERIFY },
 		{ "help", no_argument, NULL, 'h' },
@@ -116,6 +156,28 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_HOSTS_FILE:
 			o->compile.hosts_file = optarg;
+			break;
+		case OPT_RESOLVER:
+			o->compile.servers = xrealloc(o->compile.servers,
+						      (o->compile.nservers + 1) * sizeof(char *));
+			o->compile.servers[o->compile.nservers++] = optarg;
+			break;
+		case OPT_ROUNDS:
+			if (parse_int(optarg, 1, 16, &o->compile.resolve_rounds) < 0)
+				return usage_error("--resolve-rounds takes 1 to 16, not '%s'", optarg);
+			break;
+		case OPT_DNS_TIMEOUT:
+			if (parse_int(optarg, 10, 600000, &o->compile.dns_timeout_ms) < 0)
+				return usage_error("--dns-timeout takes 10 to 600000 ms, not '%s'", optarg);
+			break;
+		case OPT_ALLOW_UNRESOLVED:
+			o->compile.allow_unresolved = true;
+			break;
+		case OPT_STRICT:
+			o->compile.strict = true;
+			break;
+		case OPT_SAVE_RESOLVED:
+			o->save_resolved = optarg;
 			break;
 		case OPT_CHECK:
 			o->check = true;
@@ -212,6 +274,18 @@ static int write_outputs(const struct options *o, struct compilation *c)
 							: emitter_by_name("nft");
 		rc = write_one(&p, &c->diags, &c->model, e, path);
 	}
+	if (rc == 0 && o->save_resolved) {
+		struct output *out = &p.out[p.n];
+		if (output_open(out, o->save_resolved) < 0) {
+			diag_error(&c->diags, NULL, "cannot create '%s': %s", o->save_resolved,
+				   strerror(errno));
+			rc = -1;
+		} else {
+			p.n++;
+			if (resolution_save(&c->resolved, o->policy, out->fp) < 0)
+				rc = -1;
+		}
+	}
 	for (int i = 0; i < p.n; i++) {
 		if (rc < 0) {
 			output_abort(&p.out[i]);
@@ -251,7 +325,13 @@ static int check_with_nft(struct compilation *c)
 
 int main(int argc, char **argv)
 {
-	struct options o = { .compile = { .optimize = OPTIMIZE_DEFAULT } };
+	struct options o = {
+		.compile = {
+			.optimize = OPTIMIZE_DEFAULT,
+			.resolve_rounds = RESOLVE_ROUNDS_DEFAULT,
+			.dns_timeout_ms = DNS_TIMEOUT_MS_DEFAULT,
+		},
+	};
 	struct compilation c;
 	int status = parse_args(argc, argv, &o);
 
@@ -267,9 +347,10 @@ int main(int argc, char **argv)
 		rc = verify_outputs(&c.diags, &c.policy, &c.model);
 	if (rc == 0 && o.check)
 		rc = check_with_nft(&c);
-	if (rc == 0 && (!(o.check || o.verify) || o.out_file || o.out_dir))
+	if (rc == 0 && (!(o.check || o.verify) || o.out_file || o.out_dir || o.save_resolved))
 		rc = write_outputs(&o, &c);
 	diags_print(&c.diags, stderr);
 	compilation_release(&c);
+	free(o.compile.servers);
 	return rc == 0 ? EXIT_OK : EXIT_POLICY;
 }

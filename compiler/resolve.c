@@ -6,6 +6,7 @@
 #include "addrlist.h"
 #include "arena.h"
 #include "diag.h"
+#include "dns.h"
 #include "hostsfile.h"
 
 void resolution_init(struct resolution *r)
@@ -26,6 +27,42 @@ void resolution_release(struct resolution *r)
 	memset(r, 0, sizeof(*r));
 }
 
+static int host_ptr_cmp(const void *pa, const void *pb)
+{
+	const struct host *const *a = pa, *const *b = pb;
+
+	return strcmp((*a)->name, (*b)->name);
+}
+
+int resolution_save(const struct resolution *r, const char *policy, FILE *fp)
+{
+	const struct host **sorted = xmalloc((r->nhosts ? r->nhosts : 1) * sizeof(*sorted));
+	char buf[PREFIX_STRLEN];
+
+	memcpy(sorted, r->hosts, r->nhosts * sizeof(*sorted));
+	if (r->nhosts > 1)
+		qsort(sorted, r->nhosts, sizeof(*sorted), host_ptr_cmp);
+	fputs("# Resolved by egressc for '", fp);
+	for (const char *p = policy; *p; p++)
+		fprintf(fp, (unsigned char)*p >= 0x20 && *p != 0x7f ? "%c" : "\\x%02x",
+			(unsigned char)*p);
+	fputs("': every address of every name.\n"
+	      "# Compile with --hosts-file FILE for the same outputs, without DNS.\n",
+	      fp);
+	for (size_t i = 0; i < r->nhosts; i++) {
+		const struct host *h = sorted[i];
+		for (size_t j = 0; j < h->naddrs; j++) {
+			fprintf(fp, "%s\t%s", addr_format(h->addrs[j].family, h->addrs[j].addr, buf),
+				h->name);
+			if (h->ttl >= 0)
+				fprintf(fp, "\t# ttl=%d", h->ttl);
+			fputc('\n', fp);
+		}
+	}
+	free(sorted);
+	return ferror(fp) ? -1 : 0;
+}
+
 static struct host *intern_host(struct arena *a, struct resolution *r, const struct target *use)
 {
 	struct host *h = strmap_get(&r->hosts_by_name, use->text);
@@ -35,6 +72,7 @@ static struct host *intern_host(struct arena *a, struct resolution *r, const str
 	h = arena_alloc(a, sizeof(*h));
 	h->name = use->text;
 	h->first_use = use;
+	h->ttl = -1;
 	strmap_put(&r->hosts_by_name, h->name, h);
 	r->hosts = xrealloc(r->hosts, (r->nhosts + 1) * sizeof(*r->hosts));
 	r->hosts[r->nhosts++] = h;
@@ -100,6 +138,7 @@ static int resolve_from_file(struct arena *a, struct diags *d, const char *path,
 		const struct hostsfile_entry *e = hostsfile_lookup(&hf, h->name);
 		if (e && e->n) {
 			host_set_addrs(a, h, e->addrs, e->n);
+			h->ttl = e->ttl;
 			continue;
 		}
 		diag_error(d, &h->first_use->loc, "hostname '%s' is not in hosts file '%s'",
@@ -119,11 +158,9 @@ int resolve_policy(struct arena *a, struct diags *d, struct policy *p,
 			collect(a, d, tab, s->rule.targets);
 	if (tab->nhosts == 0)
 		return d->errors > errors ? -1 : 0;
-	if (!opts->hosts_file) {
-		diag_error(d, &tab->hosts[0]->first_use->loc,
-			   "hostname '%s' needs addresses: pass --hosts-file FILE", tab->hosts[0]->name);
-		return -1;
-	}
-	resolve_from_file(a, d, opts->hosts_file, tab);
+	if (opts->hosts_file)
+		resolve_from_file(a, d, opts->hosts_file, tab);
+	else
+		dns_resolve(a, d, tab->hosts, tab->nhosts, opts);
 	return d->errors > errors ? -1 : 0;
 }

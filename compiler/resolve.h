@@ -1,13 +1,14 @@
 /* Resolution: every hostname and every address list a rule reaches
  * (directly or through defines) is looked up once, and all its uses share
  * the result. A hostname gets one struct host holding every address the
- * name has - today from a hosts(5)-format file; a DNS backend fills the
- * same table. A list file gets one struct addrlist. */
+ * name has, from DNS (dns.c) or from a hosts(5)-format file. A list file
+ * gets one struct addrlist. */
 #ifndef EGRESSC_RESOLVE_H
 #define EGRESSC_RESOLVE_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "ast.h"
 #include "strmap.h"
@@ -21,6 +22,7 @@ struct host {
 	const struct target *first_use;	/* where errors about the name point */
 	struct prefix *addrs;		/* sorted by family, then address; no duplicates */
 	size_t naddrs;
+	int ttl;			/* lowest TTL seen, in seconds; -1: unknown */
 };
 
 /* Owns its indexes and the lists' arrays; hosts and their addresses live
@@ -35,10 +37,22 @@ struct resolution {
 };
 
 struct resolve_opts {
-	const char *hosts_file;	/* NULL: no source of addresses yet */
+	const char *hosts_file;	/* addresses from this file; NULL: from DNS */
+	const char **servers;	/* DNS servers, ADDR or ADDR:PORT ([V6]:PORT); none: resolv.conf */
+	size_t nservers;
+	int resolve_rounds;	/* queries per name, answers united */
+	int dns_timeout_ms;	/* the budget of one query, retries included */
+	bool allow_unresolved;	/* a failed name warns and allows nothing */
 };
 
+#define RESOLVE_ROUNDS_DEFAULT 3
+#define DNS_TIMEOUT_MS_DEFAULT 3000
+
 void resolution_init(struct resolution *r);
+/* Writes every resolved name as a hosts(5) file, one address a line, each
+ * with a "# ttl=N" note when the TTL is known; --hosts-file reads it back
+ * to the same addresses and TTLs. */
+int resolution_save(const struct resolution *r, const char *policy, FILE *fp);
 void resolution_release(struct resolution *r);
 
 /* Attaches a struct host to every TARGET_HOST and a struct addrlist to

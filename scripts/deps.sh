@@ -6,8 +6,8 @@
 # machine works offline.
 set -eu
 
-build="make gcc libc6-dev pkg-config flex bison libnftables-dev"
-test="libcmocka-dev nftables iptables iproute2 diffutils clang-14 libclang-rt-14-dev valgrind"
+build="make gcc libc6-dev pkg-config flex bison libnftables-dev libc-ares-dev"
+test="libcmocka-dev dnsmasq-base nftables iptables iproute2 diffutils clang-14 libclang-rt-14-dev valgrind"
 
 want=$build
 [ "${1:-}" = --test ] && want="$build $test"

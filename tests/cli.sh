@@ -55,8 +55,8 @@ expect "errors write nothing to stdout" [ ! -s "$tmp/stdout" ]
 expect "errors are located" grep -q '^golden/err-many.eg:2:7: error: ' "$tmp/stderr"
 run $hosts -o "$tmp/new.nft" $bad
 expect "errors create no -o file" [ ! -e "$tmp/new.nft" ]
-run -o "$tmp/new.nft" golden/hostnames.eg
-expect "hostnames without --hosts-file fail" [ $rc -eq 1 -a ! -e "$tmp/new.nft" ]
+run --resolver 127.0.0.1:9 --dns-timeout 500 -o "$tmp/new.nft" golden/hostnames.eg
+expect "hostnames a server cannot resolve fail" [ $rc -eq 1 -a ! -e "$tmp/new.nft" ]
 run --hosts-file "$tmp/no-such-file" $good
 expect "a missing hosts file fails" [ $rc -eq 1 ]
 

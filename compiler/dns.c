@@ -1,0 +1,256 @@
+#include "dns.h"
+
+#include <ares.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "diag.h"
+#include "resolve.h"
+
+void dns_result_add(struct dns_result *r, const struct prefix *p, int ttl)
+{
+	dns_result_ttl(r, ttl);
+	for (size_t i = 0; i < r->n; i++)
+		if (r->addrs[i].family == p->family && r->addrs[i].addr == p->addr)
+			return;
+	if (r->n == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 8;
+		r->addrs = xrealloc(r->addrs, r->cap * sizeof(*r->addrs));
+	}
+	r->addrs[r->n++] = *p;
+}
+
+void dns_result_ttl(struct dns_result *r, int ttl)
+{
+	if (ttl >= 0 && (r->ttl < 0 || ttl < r->ttl))
+		r->ttl = ttl;
+}
+
+void dns_result_fail(struct dns_result *r, int status)
+{
+	if (!r->status)
+		r->status = status;
+}
+
+static int prefix_cmp(const void *pa, const void *pb)
+{
+	const struct prefix *a = pa, *b = pb;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	return a->addr < b->addr ? -1 : a->addr > b->addr;
+}
+
+void dns_result_finish(struct dns_result *r)
+{
+	if (r->n > 1)
+		qsort(r->addrs, r->n, sizeof(*r->addrs), prefix_cmp);
+}
+
+const char *dns_status_reason(int status)
+{
+	switch (status) {
+	case ARES_ENOTFOUND:
+		return "NXDOMAIN (no such name)";
+	case ARES_ENODATA:
+		return "no A or AAAA records";
+	case ARES_ESERVFAIL:
+		return "the server failed (SERVFAIL)";
+	case ARES_EREFUSED:
+		return "the server refused the query (REFUSED)";
+	case ARES_ETIMEOUT:
+		return "no answer before the timeout";
+	case ARES_ECONNREFUSED:
+		return "the server could not be reached (connection refused)";
+	default:
+		return ares_strerror(status);
+	}
+}
+
+/* One query in flight: a round of A+AAAA for one name. */
+struct query {
+	struct dns_result *result;
+	size_t *pending;
+};
+
+static void on_answer(void *arg, int status, int timeouts, struct ares_addrinfo *res)
+{
+	struct query *q = arg;
+
+	(void)timeouts;
+	(*q->pending)--;
+	if (status != ARES_SUCCESS) {
+		dns_result_fail(q->result, status);
+		return;
+	}
+	for (struct ares_addrinfo_cname *c = res->cnames; c; c = c->next)
+		dns_result_ttl(q->result, c->ttl);
+	for (struct ares_addrinfo_node *n = res->nodes; n; n = n->ai_next) {
+		struct prefix p = { 0 };
+		const unsigned char *b;
+		if (n->ai_family == AF_INET) {
+			b = (const unsigned char *)&((struct sockaddr_in *)n->ai_addr)->sin_addr;
+			p.family = FAMILY_V4;
+			p.len = 32;
+			for (int i = 0; i < 4; i++)
+				p.addr = p.addr << 8 | b[i];
+		} else if (n->ai_family == AF_INET6) {
+			b = (const unsigned char *)&((struct sockaddr_in6 *)n->ai_addr)->sin6_addr;
+			p.family = FAMILY_V6;
+			p.len = 128;
+			for (int i = 0; i < 16; i++)
+				p.addr = p.addr << 8 | b[i];
+		} else {
+			continue;
+		}
+		dns_result_add(q->result, &p, n->ai_ttl);
+	}
+	ares_freeaddrinfo(res);
+}
+
+/* Runs the channel until every query has called back. */
+static void run_channel(ares_channel ch, const size_t *pending)
+{
+	while (*pending) {
+		ares_socket_t socks[ARES_GETSOCK_MAXNUM];
+		struct pollfd fds[ARES_GETSOCK_MAXNUM];
+		int bits = ares_getsock(ch, socks, ARES_GETSOCK_MAXNUM), nfds = 0;
+		for (int i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
+			short ev = (short)((ARES_GETSOCK_READABLE(bits, i) ? POLLIN : 0) |
+					   (ARES_GETSOCK_WRITABLE(bits, i) ? POLLOUT : 0));
+			if (ev)
+				fds[nfds++] = (struct pollfd){ .fd = socks[i], .events = ev };
+		}
+		struct timeval tv, *tvp = ares_timeout(ch, NULL, &tv);
+		int ms = tvp ? (int)(tvp->tv_sec * 1000 + (tvp->tv_usec + 999) / 1000) : 1000;
+		int ready = poll(fds, (nfds_t)nfds, ms);
+		if (ready < 0 && errno != EINTR)
+			break;
+		if (ready <= 0) {
+			ares_process_fd(ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+			continue;
+		}
+		for (int i = 0; i < nfds; i++)
+			ares_process_fd(ch,
+					fds[i].revents & (POLLIN | POLLERR | POLLHUP) ? fds[i].fd
+										     : ARES_SOCKET_BAD,
+					fds[i].revents & POLLOUT ? fds[i].fd : ARES_SOCKET_BAD);
+	}
+}
+
+static int open_channel(struct diags *d, const struct resolve_opts *o, ares_channel *ch)
+{
+	struct ares_options ao = { 0 };
+	int mask = ARES_OPT_FLAGS | ARES_OPT_LOOKUPS | ARES_OPT_DOMAINS | ARES_OPT_TIMEOUTMS |
+		   ARES_OPT_TRIES;
+	/* NOCHECKRESP: SERVFAIL and REFUSED come back as themselves, not
+	 * as "connection refused"; NOSEARCH and no domains: names are
+	 * fully qualified; lookups "b": DNS only, never /etc/hosts. */
+	ao.flags = ARES_FLAG_NOCHECKRESP | ARES_FLAG_NOSEARCH;
+	ao.lookups = (char *)"b";
+	ao.ndomains = 0;
+	/* Two tries within the budget: c-ares doubles the wait each try. */
+	ao.tries = 2;
+	ao.timeout = o->dns_timeout_ms / 3 > 0 ? o->dns_timeout_ms / 3 : 1;
+
+	int rc = ares_init_options(ch, &ao, mask);
+	if (rc != ARES_SUCCESS) {
+		diag_error(d, NULL, "cannot start the DNS resolver: %s", ares_strerror(rc));
+		return -1;
+	}
+	if (o->nservers) {
+		size_t len = 1;
+		for (size_t i = 0; i < o->nservers; i++)
+			len += strlen(o->servers[i]) + 1;
+		char *csv = xmalloc(len);
+		csv[0] = '\0';
+		for (size_t i = 0; i < o->nservers; i++) {
+			if (i)
+				strcat(csv, ",");
+			strcat(csv, o->servers[i]);
+		}
+		rc = ares_set_servers_ports_csv(*ch, csv);
+		if (rc != ARES_SUCCESS) {
+			diag_error(d, NULL, "bad --resolver list '%s': %s",
+				   diag_quote(d, csv, strlen(csv)), ares_strerror(rc));
+			free(csv);
+			ares_destroy(*ch);
+			return -1;
+		}
+		free(csv);
+	}
+	return 0;
+}
+
+int dns_resolve(struct arena *a, struct diags *d, struct host **hosts, size_t n,
+		const struct resolve_opts *o)
+{
+	unsigned errors = d->errors;
+	int rounds = o->resolve_rounds > 0 ? o->resolve_rounds : 1;
+	ares_channel ch;
+
+	if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS) {
+		diag_error(d, NULL, "cannot initialize c-ares");
+		return -1;
+	}
+	if (open_channel(d, o, &ch) < 0) {
+		ares_library_cleanup();
+		return -1;
+	}
+
+	struct dns_result *results = xcalloc(n ? n : 1, sizeof(*results));
+	struct query *queries = xcalloc(n ? n : 1, sizeof(*queries));
+	struct ares_addrinfo_hints hints = { .ai_family = AF_UNSPEC };
+	size_t pending = 0;
+
+	/* Every round of every name goes out before any answer is awaited;
+	 * round-robin servers rotate their answers between queries, so the
+	 * union over rounds pins the whole pool. */
+	for (size_t i = 0; i < n; i++) {
+		results[i].ttl = -1;
+		queries[i] = (struct query){ &results[i], &pending };
+	}
+	for (int round = 0; round < rounds; round++) {
+		for (size_t i = 0; i < n; i++) {
+			/* The final dot keeps c-ares from any search list. */
+			char *fqdn = arena_printf(a, "%s.", hosts[i]->name);
+			pending++;
+			ares_getaddrinfo(ch, fqdn, NULL, &hints, on_answer, &queries[i]);
+		}
+	}
+	run_channel(ch, &pending);
+
+	for (size_t i = 0; i < n; i++) {
+		struct host *h = hosts[i];
+		struct dns_result *r = &results[i];
+		dns_result_finish(r);
+		if (!r->status && r->n == 0)
+			r->status = ARES_ENODATA;
+		if (r->status) {
+			const char *why = dns_status_reason(r->status);
+			if (o->allow_unresolved)
+				diag_warning(d, &h->first_use->loc,
+					     "'%s' did not resolve: %s; its rules allow nothing",
+					     h->name, why);
+			else
+				diag_error(d, &h->first_use->loc, "'%s' did not resolve: %s", h->name,
+					   why);
+			h->naddrs = 0;
+		} else {
+			h->addrs = arena_alloc(a, r->n * sizeof(*h->addrs));
+			memcpy(h->addrs, r->addrs, r->n * sizeof(*h->addrs));
+			h->naddrs = r->n;
+			h->ttl = r->ttl;
+		}
+		free(r->addrs);
+	}
+	free(results);
+	free(queries);
+	ares_destroy(ch);
+	ares_library_cleanup();
+	return d->errors > errors ? -1 : 0;
+}
