@@ -15,6 +15,10 @@ int emit_hosts(const struct model *m, FILE *fp)
 	emit_header(fp, m);
 	for (size_t i = 0; i < m->npinned; i++) {
 		const struct host *h = m->pinned[i];
+		/* How long DNS said these may be trusted: a pipeline can
+		 * rebuild the image before the pins go stale. */
+		if (h->ttl >= 0)
+			fprintf(fp, "# %s: lowest TTL %d s\n", h->name, h->ttl);
 		for (size_t j = 0; j < h->naddrs; j++)
 			fprintf(fp, "%s\t%s\n", addr_format(h->addrs[j].family, h->addrs[j].addr, buf),
 				h->name);
