@@ -119,9 +119,12 @@ static void run_channel(ares_channel ch, const size_t *pending)
 		ares_socket_t socks[ARES_GETSOCK_MAXNUM];
 		struct pollfd fds[ARES_GETSOCK_MAXNUM];
 		int bits = ares_getsock(ch, socks, ARES_GETSOCK_MAXNUM), nfds = 0;
+		/* Bits by hand: c-ares' own macros shift a signed 1 into the
+		 * sign bit for the last socket. */
 		for (int i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
-			short ev = (short)((ARES_GETSOCK_READABLE(bits, i) ? POLLIN : 0) |
-					   (ARES_GETSOCK_WRITABLE(bits, i) ? POLLOUT : 0));
+			unsigned ubits = (unsigned)bits;
+			short ev = (short)((ubits >> i & 1 ? POLLIN : 0) |
+					   (ubits >> (i + ARES_GETSOCK_MAXNUM) & 1 ? POLLOUT : 0));
 			if (ev)
 				fds[nfds++] = (struct pollfd){ .fd = socks[i], .events = ev };
 		}
