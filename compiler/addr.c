@@ -5,6 +5,15 @@
 #include <stdio.h>
 #include <string.h>
 
+int addr_sort_cmp(const void *pa, const void *pb)
+{
+	const struct prefix *a = pa, *b = pb;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	return a->addr < b->addr ? -1 : a->addr > b->addr;
+}
+
 bool addr_parse(const char *text, enum family *f, addr_t *a)
 {
 	unsigned char buf[16];

@@ -63,6 +63,10 @@ enum prefix_status prefix_parse(const char *text, struct prefix *out);
 /* Parses a bare address of either family. */
 bool addr_parse(const char *text, enum family *f, addr_t *a);
 
+/* qsort() order of struct prefix by family, then address: how a host's
+ * addresses are kept. */
+int addr_sort_cmp(const void *a, const void *b);
+
 /* Canonical text (RFC 5952 for IPv6); "/LEN" only when shorter than a host. */
 char *prefix_format(const struct prefix *p, char buf[PREFIX_STRLEN]);
 char *addr_format(enum family f, addr_t a, char buf[PREFIX_STRLEN]);

@@ -36,19 +36,10 @@ void dns_result_fail(struct dns_result *r, int status)
 		r->status = status;
 }
 
-static int prefix_cmp(const void *pa, const void *pb)
-{
-	const struct prefix *a = pa, *b = pb;
-
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	return a->addr < b->addr ? -1 : a->addr > b->addr;
-}
-
 void dns_result_finish(struct dns_result *r)
 {
 	if (r->n > 1)
-		qsort(r->addrs, r->n, sizeof(*r->addrs), prefix_cmp);
+		qsort(r->addrs, r->n, sizeof(*r->addrs), addr_sort_cmp);
 }
 
 const char *dns_status_reason(int status)

@@ -110,21 +110,12 @@ static void collect(struct arena *a, struct diags *d, struct resolution *r, stru
 	}
 }
 
-static int prefix_cmp(const void *pa, const void *pb)
-{
-	const struct prefix *a = pa, *b = pb;
-
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	return a->addr < b->addr ? -1 : a->addr > b->addr;
-}
-
 static void host_set_addrs(struct arena *a, struct host *h, const struct prefix *addrs, size_t n)
 {
 	h->addrs = arena_alloc(a, n * sizeof(*h->addrs));
 	memcpy(h->addrs, addrs, n * sizeof(*h->addrs));
 	h->naddrs = n;
-	qsort(h->addrs, n, sizeof(*h->addrs), prefix_cmp);
+	qsort(h->addrs, n, sizeof(*h->addrs), addr_sort_cmp);
 }
 
 static int resolve_from_file(struct arena *a, struct diags *d, const char *path,
