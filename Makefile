@@ -135,10 +135,12 @@ fuzz: test-deps
 			$(FUZZ_BUILD)/corpus-$$h $(REPLAY_INPUTS); \
 	done
 
-# Address-list optimizer against iprange and Python, side by side; prints
-# a table (not a test: no timings are asserted anywhere).
+# The address-list optimizer against iprange and Python, and live DNS
+# against a sequential dig, side by side; prints tables (not a test: no
+# timings are asserted anywhere).
 bench: all
 	bench/run.sh $(BUILD)
+	bench/dns.sh $(BUILD)
 
 # The golden cases under valgrind: any error or leak makes a case fail.
 VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=all \

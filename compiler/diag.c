@@ -196,10 +196,13 @@ static void print_loc_prefix(FILE *fp, const struct loc *l)
 	fprintf(fp, "%s:%d:%d: ", l->src->path, l->first_line, l->first_column);
 }
 
-void diags_print(const struct diags *d, FILE *fp)
+static void print_all(const struct diags *d, FILE *fp, bool warnings)
 {
 	for (const struct diag *dg = d->head; dg; dg = dg->next) {
 		const char *kind = dg->kind == DIAG_ERROR ? "error" : "warning";
+
+		if (dg->kind == DIAG_WARNING && !warnings)
+			continue;
 
 		if (!dg->has_loc) {
 			fprintf(fp, "egressc: %s: %s\n", kind, dg->msg);
@@ -221,4 +224,14 @@ void diags_print(const struct diags *d, FILE *fp)
 	}
 	if (d->dropped)
 		fprintf(fp, "egressc: %u more errors not shown\n", d->dropped);
+}
+
+void diags_print(const struct diags *d, FILE *fp)
+{
+	print_all(d, fp, true);
+}
+
+void diags_print_errors(const struct diags *d, FILE *fp)
+{
+	print_all(d, fp, false);
 }

@@ -57,6 +57,8 @@ void diag_related(struct diag *dg, const struct loc *loc, const char *note);
  *   <marker line>
  */
 void diags_print(const struct diags *d, FILE *fp);
+/* The same, leaving out warnings: for answers that are not compiles. */
+void diags_print_errors(const struct diags *d, FILE *fp);
 
 /* Quotes S for a message: printable ASCII as is, the rest as \xNN, cut at
  * MAX bytes with "..." so a 10 MB token cannot flood the terminal. */

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "arena.h"
 #include "diag.h"
@@ -62,18 +63,40 @@ const char *dns_status_reason(int status)
 	}
 }
 
-/* One query in flight: a round of A+AAAA for one name. */
-struct query {
-	struct dns_result *result;
-	size_t *pending;
+/* Lookups (A and AAAA each) in flight at once. All of them at once would
+ * overflow the socket's receive buffer when the answers come back in a
+ * burst, and retries would burst again; a window keeps a thousand names
+ * within a few round trips without losing answers. */
+#define DNS_WINDOW 512
+/* Asked of the kernel for our socket; answers that wait here are not lost. */
+#define DNS_RCVBUF (4 << 20)
+
+/* The lookups to make: every round of every name, started in order as
+ * earlier ones call back. */
+struct lookups {
+	ares_channel ch;
+	struct arena *arena;
+	struct host **hosts;
+	struct dns_result *results;
+	size_t nhosts, total, started, pending;
 };
+
+/* One lookup in flight: a round of A+AAAA for one name. */
+struct query {
+	struct lookups *l;
+	struct dns_result *result;
+};
+
+static void start_next(struct lookups *l);
 
 static void on_answer(void *arg, int status, int timeouts, struct ares_addrinfo *res)
 {
 	struct query *q = arg;
+	struct lookups *l = q->l;
 
 	(void)timeouts;
-	(*q->pending)--;
+	l->pending--;
+	start_next(l);
 	if (status != ARES_SUCCESS) {
 		dns_result_fail(q->result, status);
 		return;
@@ -101,6 +124,41 @@ static void on_answer(void *arg, int status, int timeouts, struct ares_addrinfo 
 		dns_result_add(q->result, &p, n->ai_ttl);
 	}
 	ares_freeaddrinfo(res);
+}
+
+static void start_next(struct lookups *l)
+{
+	while (l->started < l->total && l->pending < DNS_WINDOW) {
+		/* Round-major: every name once before any name twice. */
+		size_t i = l->started % l->nhosts;
+		struct query *q = arena_alloc(l->arena, sizeof(*q));
+		struct ares_addrinfo_hints hints = {
+			.ai_family = AF_UNSPEC,
+			/* We sort ourselves; c-ares would open a socket per
+			 * address to sort them. */
+			.ai_flags = ARES_AI_NOSORT,
+		};
+		q->l = l;
+		q->result = &l->results[i];
+		l->started++;
+		l->pending++;
+		/* The final dot keeps c-ares from any search list. */
+		ares_getaddrinfo(l->ch, arena_printf(l->arena, "%s.", l->hosts[i]->name), NULL,
+				 &hints, on_answer, q);
+	}
+}
+
+/* A bigger receive buffer for each socket c-ares opens; as root past the
+ * system's default cap, which a burst of answers would overflow. */
+static int configure_socket(ares_socket_t fd, int type, void *arg)
+{
+	int size = DNS_RCVBUF;
+
+	(void)arg;
+	if (type == SOCK_DGRAM &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) != 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	return 0;
 }
 
 /* Runs the channel until every query has called back. */
@@ -197,26 +255,18 @@ int dns_resolve(struct arena *a, struct diags *d, struct host **hosts, size_t n,
 	}
 
 	struct dns_result *results = xcalloc(n ? n : 1, sizeof(*results));
-	struct query *queries = xcalloc(n ? n : 1, sizeof(*queries));
-	struct ares_addrinfo_hints hints = { .ai_family = AF_UNSPEC };
-	size_t pending = 0;
+	struct lookups l = {
+		.ch = ch, .arena = a, .hosts = hosts, .results = results,
+		.nhosts = n, .total = n * (size_t)rounds,
+	};
 
-	/* Every round of every name goes out before any answer is awaited;
-	 * round-robin servers rotate their answers between queries, so the
-	 * union over rounds pins the whole pool. */
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		results[i].ttl = -1;
-		queries[i] = (struct query){ &results[i], &pending };
-	}
-	for (int round = 0; round < rounds; round++) {
-		for (size_t i = 0; i < n; i++) {
-			/* The final dot keeps c-ares from any search list. */
-			char *fqdn = arena_printf(a, "%s.", hosts[i]->name);
-			pending++;
-			ares_getaddrinfo(ch, fqdn, NULL, &hints, on_answer, &queries[i]);
-		}
-	}
-	run_channel(ch, &pending);
+	/* Round-robin servers rotate their answers between queries, so the
+	 * union over rounds pins the whole pool. */
+	ares_set_socket_configure_callback(ch, configure_socket, NULL);
+	start_next(&l);
+	run_channel(ch, &l.pending);
 
 	for (size_t i = 0; i < n; i++) {
 		struct host *h = hosts[i];
@@ -227,11 +277,11 @@ int dns_resolve(struct arena *a, struct diags *d, struct host **hosts, size_t n,
 		if (r->status) {
 			const char *why = dns_status_reason(r->status);
 			if (o->allow_unresolved)
-				diag_warning(d, &h->first_use->loc,
+				diag_warning(d, host_loc(h),
 					     "'%s' did not resolve: %s; its rules allow nothing",
 					     h->name, why);
 			else
-				diag_error(d, &h->first_use->loc, "'%s' did not resolve: %s", h->name,
+				diag_error(d, host_loc(h), "'%s' did not resolve: %s", h->name,
 					   why);
 			h->naddrs = 0;
 		} else {
@@ -243,7 +293,6 @@ int dns_resolve(struct arena *a, struct diags *d, struct host **hosts, size_t n,
 		free(r->addrs);
 	}
 	free(results);
-	free(queries);
 	ares_destroy(ch);
 	ares_library_cleanup();
 	return d->errors > errors ? -1 : 0;

@@ -13,6 +13,7 @@
 #include "nftcheck.h"
 #include "optimize.h"
 #include "output.h"
+#include "query.h"
 #include "verify.h"
 
 enum exit_status {
@@ -23,8 +24,12 @@ enum exit_status {
 
 static const char usage_text[] =
 	"usage: egressc [OPTIONS] POLICY\n"
+	"       egressc query [OPTIONS] POLICY DEST [PORT[/tcp|/udp]]\n"
+	"       egressc query [OPTIONS] POLICY -        (queries from standard input)\n"
+	"       egressc diff [OPTIONS] [--format text|json] OLD NEW\n"
 	"\n"
-	"Compiles an egress policy into firewall rulesets.\n"
+	"Compiles an egress policy into firewall rulesets; query tells what it does\n"
+	"with one packet and why, diff what two policies let out differently.\n"
 	"\n"
 	"  -o FILE            write to FILE ('-': standard output); the extension\n"
 	"                     picks the format: .nft .v4 .v6 .hosts\n"
@@ -58,10 +63,21 @@ static const char usage_text[] =
 	"\n"
 	"Without -o or -O (and without --check or --verify alone), the nft ruleset\n"
 	"goes to standard output.\n"
-	"Exit status: 0 success, 1 errors in the policy or its outputs, 2 usage errors.\n";
+	"Exit status: 0 success, 1 errors in the policy or its outputs, 2 usage errors;\n"
+	"query: 0 allow, 1 deny, 2 errors; diff: 0 the same, 1 different, 2 errors.\n";
+
+enum mode {
+	MODE_COMPILE,
+	MODE_QUERY,
+	MODE_DIFF,
+};
 
 struct options {
+	enum mode mode;
 	const char *policy;
+	char **args;		/* the positional arguments after POLICY */
+	int nargs;
+	enum diff_format diff_format;
 	const char *out_file;
 	const char *out_dir;
 	const char *format;
@@ -80,6 +96,7 @@ enum {
 	OPT_ALLOW_UNRESOLVED,
 	OPT_STRICT,
 	OPT_SAVE_RESOLVED,
+	OPT_FORMAT,
 	OPT_CHECK,
 	OPT_VERIFY,
 };
@@ -115,6 +132,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "allow-unresolved", no_argument, NULL, OPT_ALLOW_UNRESOLVED },
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "save-resolved", required_argument, NULL, OPT_SAVE_RESOLVED },
+		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "verify", no_argument, NULL, OPT_VERIFY },
 		{ "help", no_argument, NULL, 'h' },
@@ -179,6 +197,14 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case OPT_SAVE_RESOLVED:
 			o->save_resolved = optarg;
 			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "text") == 0)
+				o->diff_format = DIFF_TEXT;
+			else if (strcmp(optarg, "json") == 0)
+				o->diff_format = DIFF_JSON;
+			else
+				return usage_error("--format takes text or json, not '%s'", optarg);
+			break;
 		case OPT_CHECK:
 			o->check = true;
 			break;
@@ -199,9 +225,17 @@ static int parse_args(int argc, char **argv, struct options *o)
 	}
 	if (optind == argc)
 		return usage_error("%s", "no policy file given");
-	if (optind + 1 < argc)
-		return usage_error("unexpected argument '%s' (one policy at a time)", argv[optind + 1]);
 	o->policy = argv[optind];
+	o->args = argv + optind + 1;
+	o->nargs = argc - optind - 1;
+	if (o->mode == MODE_COMPILE && o->nargs)
+		return usage_error("unexpected argument '%s' (one policy at a time)", o->args[0]);
+	if (o->mode == MODE_QUERY && (o->nargs < 1 || o->nargs > 2))
+		return usage_error("%s", "query takes POLICY DEST [PORT[/PROTO]]");
+	if (o->mode == MODE_QUERY && o->nargs == 2 && strcmp(o->args[0], "-") == 0)
+		return usage_error("%s", "query - reads DEST [PORT[/PROTO]] lines from standard input");
+	if (o->mode == MODE_DIFF && o->nargs != 1)
+		return usage_error("%s", "diff takes OLD NEW");
 	if (o->format && !emitter_by_name(o->format))
 		return usage_error("unknown format '%s' (nft, iptables, ip6tables, hosts)", o->format);
 	if (o->out_file && !o->format && strcmp(o->out_file, "-") != 0 &&
@@ -323,6 +357,72 @@ static int check_with_nft(struct compilation *c)
 	return rc;
 }
 
+/* egressc query: one answer, or a line each for queries on stdin. */
+static int run_query(const struct options *o, struct compilation *c)
+{
+	struct resolve_opts ropts = {
+		.hosts_file = o->compile.hosts_file,
+		.servers = o->compile.servers,
+		.nservers = o->compile.nservers,
+		.resolve_rounds = o->compile.resolve_rounds,
+		.dns_timeout_ms = o->compile.dns_timeout_ms,
+	};
+	struct packet pkt;
+
+	if (strcmp(o->args[0], "-") != 0) {
+		if (query_parse_service(o->nargs > 1 ? o->args[1] : NULL, &pkt) < 0) {
+			diag_error(&c->diags, NULL, "bad service '%s' (PORT, PORT/tcp or PORT/udp)",
+				   o->args[1]);
+			return 2;
+		}
+		int v = query_answer(stdout, &c->arena, &c->diags, &c->model, o->args[0], &pkt,
+				     &ropts, &c->resolved, false);
+		return v < 0 ? 2 : v;
+	}
+	/* Batch: "DEST [SERVICE]" a line; exit 0 if all allowed, 1 if any
+	 * denied, 2 if any could not be answered. */
+	char line[1024];
+	int status = 0;
+	while (fgets(line, sizeof(line), stdin)) {
+		char dest[512] = "", svc[64] = "";
+		if (sscanf(line, "%511s %63s", dest, svc) < 1 || dest[0] == '#')
+			continue;
+		if (query_parse_service(svc, &pkt) < 0) {
+			printf("error %s %s bad service\n", dest, svc);
+			status = 2;
+			continue;
+		}
+		int v = query_answer(stdout, &c->arena, &c->diags, &c->model, dest, &pkt, &ropts,
+				     &c->resolved, true);
+		if (v < 0) {
+			printf("error %s %s cannot resolve\n", dest, svc[0] ? svc : "-");
+			status = 2;
+		} else if (v > status) {
+			status = v;
+		}
+	}
+	return status;
+}
+
+/* egressc diff: both compiled alike, then compared. */
+static int run_diff(const struct options *o, struct compilation *old)
+{
+	struct compilation new;
+	int rc;
+
+	compilation_init(&new);
+	if (compilation_run(&new, o->args[0], &o->compile) < 0) {
+		diags_print_errors(&new.diags, stderr);
+		compilation_release(&new);
+		return 2;
+	}
+	size_t lines = policy_diff(stdout, &old->model, &new.model, o->diff_format);
+	rc = fflush(stdout) == 0 ? (lines ? 1 : 0) : 2;
+	diags_print_errors(&new.diags, stderr);
+	compilation_release(&new);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = {
@@ -333,12 +433,29 @@ int main(int argc, char **argv)
 		},
 	};
 	struct compilation c;
-	int status = parse_args(argc, argv, &o);
 
+	if (argc > 1 && strcmp(argv[1], "query") == 0)
+		o.mode = MODE_QUERY;
+	else if (argc > 1 && strcmp(argv[1], "diff") == 0)
+		o.mode = MODE_DIFF;
+	if (o.mode != MODE_COMPILE) {
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+	}
+	int status = parse_args(argc, argv, &o);
 	if (status != EXIT_OK)
 		return status;
 	compilation_init(&c);
 	int rc = compilation_run(&c, o.policy, &o.compile);
+	if (o.mode != MODE_COMPILE) {
+		/* query and diff answer from the model; errors are 2. */
+		int answer = rc < 0 ? 2 : o.mode == MODE_QUERY ? run_query(&o, &c) : run_diff(&o, &c);
+		diags_print_errors(&c.diags, stderr);
+		compilation_release(&c);
+		free(o.compile.servers);
+		return answer;
+	}
 	if (rc == 0 && o.werror && c.diags.warnings) {
 		diag_error(&c.diags, NULL, "warnings are errors (-Werror)");
 		rc = -1;

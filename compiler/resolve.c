@@ -132,11 +132,30 @@ static int resolve_from_file(struct arena *a, struct diags *d, const char *path,
 			h->ttl = e->ttl;
 			continue;
 		}
-		diag_error(d, &h->first_use->loc, "hostname '%s' is not in hosts file '%s'",
+		diag_error(d, host_loc(h), "hostname '%s' is not in hosts file '%s'",
 			   h->name, diag_quote(d, path, strlen(path)));
 	}
 	hostsfile_release(&hf);
 	return rc;
+}
+
+struct host *resolve_hostname(struct arena *a, struct diags *d, const char *name,
+			      const struct resolve_opts *opts, struct resolution *r)
+{
+	unsigned errors = d->errors;
+	struct host *h = arena_alloc(a, sizeof(*h));
+
+	h->name = arena_strdup(a, name);
+	h->ttl = -1;
+	r->hosts = xrealloc(r->hosts, (r->nhosts + 1) * sizeof(*r->hosts));
+	r->hosts[r->nhosts++] = h;
+	if (opts->hosts_file) {
+		struct resolution one = { .hosts = &h, .nhosts = 1 };
+		resolve_from_file(a, d, opts->hosts_file, &one);
+	} else {
+		dns_resolve(a, d, &h, 1, opts);
+	}
+	return d->errors > errors || !h->naddrs ? NULL : h;
 }
 
 int resolve_policy(struct arena *a, struct diags *d, struct policy *p,

@@ -19,7 +19,7 @@ struct diags;
 
 struct host {
 	const char *name;		/* lower case, no final dot */
-	const struct target *first_use;	/* where errors about the name point */
+	const struct target *first_use;	/* where errors about the name point; may be NULL */
 	struct prefix *addrs;		/* sorted by family, then address; no duplicates */
 	size_t naddrs;
 	int ttl;			/* lowest TTL seen, in seconds; -1: unknown */
@@ -47,6 +47,17 @@ struct resolve_opts {
 
 #define RESOLVE_ROUNDS_DEFAULT 3
 #define DNS_TIMEOUT_MS_DEFAULT 3000
+
+/* Where diagnostics about H point: its first use, or nowhere. */
+static inline const struct loc *host_loc(const struct host *h)
+{
+	return h->first_use ? &h->first_use->loc : NULL;
+}
+
+/* Resolves one NAME as the compiler would (query does this for its
+ * destination), into R. Returns the host, or NULL with errors queued. */
+struct host *resolve_hostname(struct arena *a, struct diags *d, const char *name,
+			      const struct resolve_opts *opts, struct resolution *r);
 
 void resolution_init(struct resolution *r);
 /* Writes every resolved name as a hosts(5) file, one address a line, each

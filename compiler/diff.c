@@ -1,0 +1,245 @@
+#include "query.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "ivlist.h"
+#include "resolve.h"
+
+enum { PROTOS = 3 };
+static const unsigned protos[PROTOS] = { PROTO_TCP, PROTO_UDP, 0 };
+static const char *const proto_names[PROTOS] = { "tcp", "udp", "other" };
+
+static bool class_matches(const struct rule_class *c, unsigned proto, uint16_t port)
+{
+	return proto ? service_matches(&c->svc, proto, port) : c->svc.protos == 0;
+}
+
+/* What M accepts, of family F, for PROTO packets to PORT: the semantics of
+ * model.h, over whole address sets. */
+static void accepted(const struct model *m, enum family f, unsigned proto, uint16_t port,
+		     struct ivlist *out)
+{
+	struct ivlist deny = { 0 }, allow = { 0 };
+
+	for (size_t i = 0; i < m->nclasses; i++) {
+		const struct rule_class *c = &m->classes[i];
+		if (!class_matches(c, proto, port))
+			continue;
+		for (size_t j = 0; j < c->sets[f].nspans; j++) {
+			struct span sp = rangeset_span(&c->sets[f], j);
+			ivl_add(c->verdict == VERDICT_DENY ? &deny : &allow, sp.lo, sp.hi);
+		}
+	}
+	if (m->default_verdict == VERDICT_ALLOW) {
+		allow.n = 0;
+		ivl_add(&allow, 0, family_max(f));
+	}
+	ivl_normalize(&deny);
+	ivl_normalize(&allow);
+	ivl_subtract(out, &allow, &deny);
+	ivl_free(&deny);
+	ivl_free(&allow);
+}
+
+static int u16_cmp(const void *pa, const void *pb)
+{
+	return (int)*(const uint16_t *)pa - (int)*(const uint16_t *)pb;
+}
+
+/* Starts of the port intervals on which neither model changes. */
+static uint16_t *port_cuts(const struct model *const ms[2], size_t *n)
+{
+	size_t cap = 1, k = 0;
+
+	for (int w = 0; w < 2; w++)
+		for (size_t i = 0; i < ms[w]->nclasses; i++)
+			cap += 2 * ms[w]->classes[i].svc.nports;
+	uint16_t *cuts = xmalloc(cap * sizeof(*cuts));
+	cuts[k++] = 0;
+	for (int w = 0; w < 2; w++) {
+		for (size_t i = 0; i < ms[w]->nclasses; i++) {
+			const struct service *svc = &ms[w]->classes[i].svc;
+			for (size_t j = 0; j < svc->nports; j++) {
+				cuts[k++] = svc->ports[j].lo;
+				if (svc->ports[j].hi < 65535)
+					cuts[k++] = (uint16_t)(svc->ports[j].hi + 1);
+			}
+		}
+	}
+	qsort(cuts, k, sizeof(*cuts), u16_cmp);
+	size_t m = 0;
+	for (size_t i = 0; i < k; i++)
+		if (m == 0 || cuts[m - 1] != cuts[i])
+			cuts[m++] = cuts[i];
+	*n = m;
+	return cuts;
+}
+
+/* A run of port intervals over which one difference holds. */
+struct region {
+	int sign;		/* +1: NEW allows it, OLD did not; -1: the reverse */
+	int proto;		/* index into protos[]; -1: every protocol */
+	uint16_t lo, hi;
+	enum family family;
+	struct ivlist addrs;
+};
+
+struct printer {
+	FILE *fp;
+	enum diff_format format;
+	const struct model *old, *new;
+	const struct region *rg;
+	size_t lines;
+};
+
+/* A JSON string: quotes, backslashes and control characters escaped. */
+static void json_string(FILE *fp, const char *s)
+{
+	fputc('"', fp);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(fp, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(fp, "\\u%04x", c);
+		else
+			fputc(c, fp);
+	}
+	fputc('"', fp);
+}
+
+static void print_rule(FILE *fp, const struct model *m, const struct packet *pkt, bool json)
+{
+	struct decision dc = model_decide(m, pkt);
+	struct because b = { 0 };
+
+	if (dc.reason == DECIDED_BY_RULE)
+		decision_explain(m, &dc, pkt, &b);
+	if (json) {
+		if (b.rule) {
+			char where[32];
+			snprintf(where, sizeof(where), ":%d", b.rule->loc.first_line);
+			char *both = xmalloc(strlen(b.rule->loc.src->path) + sizeof(where));
+			strcpy(both, b.rule->loc.src->path);
+			strcat(both, where);
+			json_string(fp, both);
+			free(both);
+		} else {
+			fputs("\"default\"", fp);
+		}
+		fputs(", \"hosts\": [", fp);
+		for (size_t i = 0; i < b.nhosts; i++) {
+			fputs(i ? ", " : "", fp);
+			json_string(fp, b.hosts[i]);
+		}
+		fputs("]", fp);
+		return;
+	}
+	if (b.rule)
+		fprintf(fp, "%s:%d", b.rule->loc.src->path, b.rule->loc.first_line);
+	else
+		fputs("the default policy", fp);
+	for (size_t i = 0; i < b.nhosts; i++)
+		fprintf(fp, "%s%s", i ? ", " : "; ", b.hosts[i]);
+}
+
+static void print_prefix(const struct prefix *p, void *arg)
+{
+	struct printer *pr = arg;
+	const struct region *rg = pr->rg;
+	char buf[PREFIX_STRLEN], ports[16];
+	const char *proto = rg->proto < 0 ? "any" : proto_names[rg->proto];
+	/* Attribute with the region's first packet: the same rules decide
+	 * all of it, or the region would have been split. */
+	struct packet pkt = { .family = rg->family, .addr = p->addr,
+			      .proto = rg->proto < 0 ? 0 : protos[rg->proto], .port = rg->lo };
+	const struct model *by = rg->sign > 0 ? pr->new : pr->old;
+
+	if (rg->proto < 0 || protos[rg->proto] == 0 || (rg->lo == 0 && rg->hi == 65535))
+		snprintf(ports, sizeof(ports), "all");
+	else if (rg->lo == rg->hi)
+		snprintf(ports, sizeof(ports), "%u", rg->lo);
+	else
+		snprintf(ports, sizeof(ports), "%u-%u", rg->lo, rg->hi);
+	prefix_format(p, buf);
+	if (pr->format == DIFF_JSON) {
+		fprintf(pr->fp, "%s  {\"change\": \"%s\", \"prefix\": \"%s\", \"proto\": \"%s\", "
+				"\"ports\": \"%s\", \"rule\": ",
+			pr->lines ? ",\n" : "", rg->sign > 0 ? "allowed" : "denied", buf, proto, ports);
+		print_rule(pr->fp, by, &pkt, true);
+		fputs("}", pr->fp);
+	} else {
+		fprintf(pr->fp, "%c %s %s %s  # %s ", rg->sign > 0 ? '+' : '-', buf, proto, ports,
+			rg->sign > 0 ? "allowed by" : "was allowed by");
+		print_rule(pr->fp, by, &pkt, false);
+		fputc('\n', pr->fp);
+	}
+	pr->lines++;
+}
+
+static void region_print(struct printer *pr, const struct region *rg)
+{
+	pr->rg = rg;
+	for (size_t i = 0; i < rg->addrs.n; i++)
+		range_to_prefixes(rg->family, rg->addrs.v[i].lo, rg->addrs.v[i].hi, print_prefix, pr);
+}
+
+size_t policy_diff(FILE *fp, const struct model *old, const struct model *new,
+		   enum diff_format format)
+{
+	const struct model *ms[2] = { old, new };
+	struct printer pr = { .fp = fp, .format = format, .old = old, .new = new };
+	size_t ncuts;
+	uint16_t *cuts = port_cuts(ms, &ncuts);
+
+	if (format == DIFF_JSON)
+		fputs("[\n", fp);
+	for (int sign = 1; sign >= -1; sign -= 2) {
+		for (int f = 0; f < FAMILY_COUNT; f++) {
+			/* The differences per protocol and port interval. */
+			struct region *rs = xcalloc(PROTOS * ncuts, sizeof(*rs));
+			size_t nrs = 0;
+			for (int p = 0; p < PROTOS; p++) {
+				size_t n = protos[p] ? ncuts : 1;
+				for (size_t i = 0; i < n; i++) {
+					struct ivlist a[2] = { { 0 }, { 0 } }, d = { 0 };
+					for (int w = 0; w < 2; w++)
+						accepted(ms[w], (enum family)f, protos[p], cuts[i], &a[w]);
+					if (sign > 0)
+						ivl_subtract(&d, &a[1], &a[0]);
+					else
+						ivl_subtract(&d, &a[0], &a[1]);
+					ivl_free(&a[0]);
+					ivl_free(&a[1]);
+					uint16_t hi = i + 1 < ncuts && protos[p] ? cuts[i + 1] - 1 : 65535;
+					struct region *last = nrs ? &rs[nrs - 1] : NULL;
+					if (last && last->proto == p && ivl_equal(&last->addrs, &d)) {
+						last->hi = hi;
+						ivl_free(&d);
+						continue;
+					}
+					rs[nrs++] = (struct region){ sign, p, cuts[i], hi, (enum family)f, d };
+				}
+			}
+			/* The same difference for every protocol and port: one line. */
+			if (nrs == PROTOS && rs[0].lo == 0 && rs[0].hi == 65535 && rs[1].lo == 0 &&
+			    rs[1].hi == 65535 && ivl_equal(&rs[0].addrs, &rs[1].addrs) &&
+			    ivl_equal(&rs[0].addrs, &rs[2].addrs)) {
+				rs[0].proto = -1;
+				region_print(&pr, &rs[0]);
+			} else {
+				for (size_t i = 0; i < nrs; i++)
+					region_print(&pr, &rs[i]);
+			}
+			for (size_t i = 0; i < nrs; i++)
+				ivl_free(&rs[i].addrs);
+			free(rs);
+		}
+	}
+	if (format == DIFF_JSON)
+		fputs(pr.lines ? "\n]\n" : "]\n", fp);
+	free(cuts);
+	return pr.lines;
+}

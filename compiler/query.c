@@ -1,0 +1,128 @@
+#include "query.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "diag.h"
+#include "resolve.h"
+
+int query_parse_service(const char *spec, struct packet *pkt)
+{
+	char *end;
+
+	pkt->proto = 0;
+	pkt->port = 0;
+	if (!spec || !*spec)
+		return 0;
+	unsigned long port = strtoul(spec, &end, 10);
+	if (end == spec || port < 1 || port > 65535)
+		return -1;
+	pkt->port = (uint16_t)port;
+	pkt->proto = PROTO_TCP;
+	if (*end == '\0' || strcmp(end, "/tcp") == 0)
+		return 0;
+	if (strcmp(end, "/udp") == 0) {
+		pkt->proto = PROTO_UDP;
+		return 0;
+	}
+	return -1;
+}
+
+static const char *service_text(const struct packet *pkt, char *buf, size_t size)
+{
+	if (!pkt->proto)
+		snprintf(buf, size, "no port");
+	else
+		snprintf(buf, size, "%u/%s", pkt->port, pkt->proto == PROTO_TCP ? "tcp" : "udp");
+	return buf;
+}
+
+static bool is_loopback(const struct packet *pkt)
+{
+	if (pkt->family == FAMILY_V4)
+		return pkt->addr >> 24 == 127;
+	return pkt->addr == 1;
+}
+
+void decision_explain(const struct model *m, const struct decision *dc, const struct packet *pkt,
+		    struct because *b)
+{
+	const struct rangeset *s = &dc->cls->sets[pkt->family];
+
+	memset(b, 0, sizeof(*b));
+	for (size_t i = dc->span.first; i < dc->span.first + dc->span.count; i++) {
+		struct range r = rangeset_range(s, i);
+		if (pkt->addr < r.lo || pkt->addr > r.hi)
+			continue;
+		const struct origin *o = &m->origins[r.origin];
+		if (!b->rule || o->rule->rule.index < b->rule->rule.index)
+			b->rule = o->rule;
+		if (o->target->kind != TARGET_HOST || b->nhosts == 8)
+			continue;
+		bool seen = false;
+		for (size_t j = 0; j < b->nhosts; j++)
+			seen |= strcmp(b->hosts[j], o->target->host->name) == 0;
+		if (!seen)
+			b->hosts[b->nhosts++] = o->target->host->name;
+	}
+}
+
+int query_answer(FILE *fp, struct arena *a, struct diags *d, const struct model *m,
+		 const char *dest, struct packet *pkt, const struct resolve_opts *opts,
+		 struct resolution *r, bool brief)
+{
+	char svc[32], addr[PREFIX_STRLEN];
+	enum family f;
+	const char *name = NULL;
+
+	if (addr_parse(dest, &f, &pkt->addr)) {
+		pkt->family = f;
+	} else {
+		struct host *h = resolve_hostname(a, d, dest, opts, r);
+		if (!h)
+			return -1;
+		/* A name stands for all its addresses; the first decides
+		 * here, as clients try the first address first. */
+		pkt->family = h->addrs[0].family;
+		pkt->addr = h->addrs[0].addr;
+		name = h->name;
+	}
+	addr_format(pkt->family, pkt->addr, addr);
+	service_text(pkt, svc, sizeof(svc));
+
+	if (is_loopback(pkt)) {
+		if (brief)
+			fprintf(fp, "allow %s %s loopback\n", dest, svc);
+		else
+			fprintf(fp, "allow\n  %s %s: loopback traffic is always allowed\n", addr, svc);
+		return 0;
+	}
+	struct decision dc = model_decide(m, pkt);
+	const char *verdict = dc.verdict == VERDICT_ALLOW ? "allow" : "deny";
+	if (dc.reason == DECIDED_BY_DEFAULT) {
+		if (brief)
+			fprintf(fp, "%s %s %s default\n", verdict, dest, svc);
+		else
+			fprintf(fp, "%s\n  %s %s: no rule matches; the default policy is %s\n",
+				verdict, addr, svc, verdict);
+		return dc.verdict == VERDICT_ALLOW ? 0 : 1;
+	}
+
+	struct because b;
+	decision_explain(m, &dc, pkt, &b);
+	const struct loc *at = &b.rule->loc;
+	if (brief) {
+		fprintf(fp, "%s %s %s %s:%d\n", verdict, dest, svc, at->src->path, at->first_line);
+		return dc.verdict == VERDICT_ALLOW ? 0 : 1;
+	}
+	size_t len;
+	const char *line = source_line(at->src, at->first_line, &len);
+	fprintf(fp, "%s\n  %s %s: %s:%d: %.*s\n", verdict, addr, svc, at->src->path,
+		at->first_line, (int)len, line);
+	if (name)
+		fprintf(fp, "  %s resolves to %s\n", name, addr);
+	for (size_t i = 0; i < b.nhosts; i++)
+		fprintf(fp, "  %s is an address of %s\n", addr, b.hosts[i]);
+	return dc.verdict == VERDICT_ALLOW ? 0 : 1;
+}
