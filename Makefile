@@ -114,6 +114,7 @@ check: test-deps all $(UNIT_BIN) $(REPLAY_BIN) $(BUILD)/tests/probe
 	tests/optimize.sh $(BUILD)/egressc 100
 	tests/lists.sh $(BUILD)/egressc
 	tests/dns.sh $(BUILD)/egressc
+	tests/query.sh $(BUILD)/egressc
 	tests/kernel-load.sh $(BUILD)/egressc
 	PROBE=$(BUILD)/tests/probe tests/traffic.sh $(BUILD)/egressc tests/traffic/*.eg
 

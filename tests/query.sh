@@ -1,0 +1,56 @@
+#!/bin/bash
+# Golden tests for query and diff:
+#   golden/query/NAME.eg + NAME.queries   expected answers in NAME.answers
+#                                         (batch mode, with the exit status)
+#   golden/query/NAME.eg + NAME.explain   the long answer for each query
+#   golden/diff/NAME.old.eg + NAME.new.eg expected NAME.diff (text) and
+#                                         NAME.json, each with the exit status
+# Hostnames resolve from golden/hostsdb.
+#
+#   tests/query.sh [--update] EGRESSC
+set -u
+update=0
+if [ "${1:-}" = --update ]; then
+	update=1
+	shift
+fi
+egressc=${1:?usage: tests/query.sh [--update] EGRESSC}
+cd "$(dirname "$0")/.." || exit 2
+. tests/lib.sh
+testlib_init query
+hosts=--hosts-file=golden/hostsdb
+
+# check EXPECTED: compares $tmp/got with it (or writes it under --update).
+check() {
+	if [ $update = 1 ]; then
+		cp "$tmp/got" "$1"
+	fi
+	if diff -u "$1" "$tmp/got"; then
+		ok
+	else
+		bad "$1"
+	fi
+}
+
+for q in golden/query/*.queries; do
+	base=${q%.queries}
+	{ "$egressc" query $hosts "$base.eg" - <"$q" 2>&1; echo "exit $?"; } >"$tmp/got"
+	check "$base.answers"
+	: >"$tmp/got"
+	grep -v '^#' "$q" | while read -r dest svc; do
+		echo "\$ egressc query $base.eg $dest $svc"
+		"$egressc" query $hosts "$base.eg" "$dest" $svc 2>&1
+		echo "exit $?"
+	done >"$tmp/got"
+	check "$base.explain"
+done
+
+for old in golden/diff/*.old.eg; do
+	base=${old%.old.eg}
+	{ "$egressc" diff $hosts "$old" "$base.new.eg" 2>&1; echo "exit $?"; } >"$tmp/got"
+	check "$base.diff"
+	{ "$egressc" diff $hosts --format json "$old" "$base.new.eg" 2>&1; echo "exit $?"; } >"$tmp/got"
+	check "$base.json"
+done
+
+testlib_finish
