@@ -5,7 +5,8 @@
 #   make check SANITIZE=1 the same, built with ASan+UBSan into build-san/
 #   make checkm           the golden cases under valgrind
 #   make fuzz             libFuzzer for FUZZ_SECONDS (60) a harness
-#   make bench            the address-list benchmark
+#   make bench            the address-list and DNS benchmarks
+#   make difftest N=...   more random policies through the kernel
 #   make golden-update    rewrite golden/ expectations (review the diff!)
 #   make install PREFIX=/usr/local DESTDIR=
 #   make example          compile examples/policy.eg into out/
@@ -22,7 +23,10 @@ BISON    ?= bison
 FLEX     ?= flex
 PKG_CONFIG ?= pkg-config
 
+# Random policies x probes that make check sends through the kernel.
+DIFFTEST_CHECK ?= 20 100
 ifeq ($(SANITIZE),1)
+DIFFTEST_CHECK = 5 50
 BUILD    ?= build-san
 SANFLAGS  = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 else
@@ -117,6 +121,7 @@ check: test-deps all $(UNIT_BIN) $(REPLAY_BIN) $(BUILD)/tests/probe
 	tests/query.sh $(BUILD)/egressc
 	tests/kernel-load.sh $(BUILD)/egressc
 	PROBE=$(BUILD)/tests/probe tests/traffic.sh $(BUILD)/egressc tests/traffic/*.eg
+	PROBE=$(BUILD)/tests/probe tests/difftest.sh $(BUILD)/egressc $(DIFFTEST_CHECK)
 
 FUZZ_SECONDS ?= 60
 FUZZ_BUILD = build-fuzz
@@ -143,6 +148,13 @@ bench: all
 	bench/run.sh $(BUILD)
 	bench/dns.sh $(BUILD)
 
+# More of the kernel differential test: make difftest N=200 PROBES=100 SEED=7
+N ?= 100
+PROBES ?= 100
+SEED ?= 1
+difftest: all $(BUILD)/tests/probe
+	PROBE=$(BUILD)/tests/probe tests/difftest.sh $(BUILD)/egressc $(N) $(PROBES) $(SEED)
+
 # The golden cases under valgrind: any error or leak makes a case fail.
 VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=all \
 	   --errors-for-leak-kinds=all
@@ -166,6 +178,6 @@ install: all
 clean:
 	rm -rf build build-san build-fuzz out
 
-.PHONY: all bench deps test-deps check checkm fuzz golden-update example install clean
+.PHONY: all bench deps test-deps check checkm difftest fuzz golden-update example install clean
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
