@@ -43,40 +43,6 @@ static void accepted(const struct model *m, enum family f, unsigned proto, uint1
 	ivl_free(&allow);
 }
 
-static int u16_cmp(const void *pa, const void *pb)
-{
-	return (int)*(const uint16_t *)pa - (int)*(const uint16_t *)pb;
-}
-
-/* Starts of the port intervals on which neither model changes. */
-static uint16_t *port_cuts(const struct model *const ms[2], size_t *n)
-{
-	size_t cap = 1, k = 0;
-
-	for (int w = 0; w < 2; w++)
-		for (size_t i = 0; i < ms[w]->nclasses; i++)
-			cap += 2 * ms[w]->classes[i].svc.nports;
-	uint16_t *cuts = xmalloc(cap * sizeof(*cuts));
-	cuts[k++] = 0;
-	for (int w = 0; w < 2; w++) {
-		for (size_t i = 0; i < ms[w]->nclasses; i++) {
-			const struct service *svc = &ms[w]->classes[i].svc;
-			for (size_t j = 0; j < svc->nports; j++) {
-				cuts[k++] = svc->ports[j].lo;
-				if (svc->ports[j].hi < 65535)
-					cuts[k++] = (uint16_t)(svc->ports[j].hi + 1);
-			}
-		}
-	}
-	qsort(cuts, k, sizeof(*cuts), u16_cmp);
-	size_t m = 0;
-	for (size_t i = 0; i < k; i++)
-		if (m == 0 || cuts[m - 1] != cuts[i])
-			cuts[m++] = cuts[i];
-	*n = m;
-	return cuts;
-}
-
 /* A run of port intervals over which one difference holds. */
 struct region {
 	int sign;		/* +1: NEW allows it, OLD did not; -1: the reverse */
@@ -192,7 +158,7 @@ size_t policy_diff(FILE *fp, const struct model *old, const struct model *new,
 	const struct model *ms[2] = { old, new };
 	struct printer pr = { .fp = fp, .format = format, .old = old, .new = new };
 	size_t ncuts;
-	uint16_t *cuts = port_cuts(ms, &ncuts);
+	uint16_t *cuts = model_port_cuts(ms, 2, &ncuts);
 
 	if (format == DIFF_JSON)
 		fputs("[\n", fp);

@@ -34,35 +34,15 @@ struct linter {
 	bool *excluded;	/* by rule index: left out of the redundancy sweep */
 };
 
-static int u16_cmp(const void *pa, const void *pb)
-{
-	return (int)*(const uint16_t *)pa - (int)*(const uint16_t *)pb;
-}
-
 static void make_atoms(struct linter *l)
 {
-	const struct model *m = l->model;
-	size_t cap = 2, n = 0;
+	size_t n;
+	uint16_t *cuts = model_port_cuts(&l->model, 1, &n);
 
-	for (size_t i = 0; i < m->nclasses; i++)
-		cap += 2 * m->classes[i].svc.nports;
-	uint16_t *cuts = xmalloc(cap * sizeof(*cuts));
-	cuts[n++] = 0;
-	for (size_t i = 0; i < m->nclasses; i++) {
-		const struct service *svc = &m->classes[i].svc;
-		for (size_t j = 0; j < svc->nports; j++) {
-			cuts[n++] = svc->ports[j].lo;
-			if (svc->ports[j].hi < 65535)
-				cuts[n++] = (uint16_t)(svc->ports[j].hi + 1);
-		}
-	}
-	qsort(cuts, n, sizeof(*cuts), u16_cmp);
 	l->atoms = xmalloc((2 * n + 1) * sizeof(*l->atoms));
 	for (int p = 0; p < 2; p++)
 		for (size_t i = 0; i < n; i++)
-			if (i == 0 || cuts[i] != cuts[i - 1])
-				l->atoms[l->natoms++] = (struct atom){ p ? PROTO_UDP : PROTO_TCP,
-								       cuts[i] };
+			l->atoms[l->natoms++] = (struct atom){ p ? PROTO_UDP : PROTO_TCP, cuts[i] };
 	l->atoms[l->natoms++] = (struct atom){ 0, 0 };
 	free(cuts);
 }

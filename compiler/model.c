@@ -370,3 +370,36 @@ struct decision model_decide(const struct model *m, const struct packet *pkt)
 	}
 	return best;
 }
+
+static int u16_cmp(const void *pa, const void *pb)
+{
+	return (int)*(const uint16_t *)pa - (int)*(const uint16_t *)pb;
+}
+
+uint16_t *model_port_cuts(const struct model *const *ms, size_t nmodels, size_t *n)
+{
+	size_t cap = 1, k = 0;
+
+	for (size_t w = 0; w < nmodels; w++)
+		for (size_t i = 0; i < ms[w]->nclasses; i++)
+			cap += 2 * ms[w]->classes[i].svc.nports;
+	uint16_t *cuts = xmalloc(cap * sizeof(*cuts));
+	cuts[k++] = 0;
+	for (size_t w = 0; w < nmodels; w++) {
+		for (size_t i = 0; i < ms[w]->nclasses; i++) {
+			const struct service *svc = &ms[w]->classes[i].svc;
+			for (size_t j = 0; j < svc->nports; j++) {
+				cuts[k++] = svc->ports[j].lo;
+				if (svc->ports[j].hi < 65535)
+					cuts[k++] = (uint16_t)(svc->ports[j].hi + 1);
+			}
+		}
+	}
+	qsort(cuts, k, sizeof(*cuts), u16_cmp);
+	size_t m = 0;
+	for (size_t i = 0; i < k; i++)
+		if (m == 0 || cuts[m - 1] != cuts[i])
+			cuts[m++] = cuts[i];
+	*n = m;
+	return cuts;
+}

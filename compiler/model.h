@@ -102,6 +102,10 @@ void model_release(struct model *m);
 bool service_matches(const struct service *svc, unsigned proto, uint16_t port);
 /* Whether every packet NARROW matches, WIDE matches too. */
 bool service_covers(const struct service *wide, const struct service *narrow);
+/* The first ports of the intervals on which no class of MS[0..N) changes
+ * its mind: 0, and every port range's start and end + 1, sorted, unique.
+ * The caller frees the array. */
+uint16_t *model_port_cuts(const struct model *const *ms, size_t nmodels, size_t *n);
 /* Rules 3-5 above for a packet to a non-loopback destination. */
 struct decision model_decide(const struct model *m, const struct packet *pkt);
 
