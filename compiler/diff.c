@@ -11,11 +11,6 @@ enum { PROTOS = 3 };
 static const unsigned protos[PROTOS] = { PROTO_TCP, PROTO_UDP, 0 };
 static const char *const proto_names[PROTOS] = { "tcp", "udp", "other" };
 
-static bool class_matches(const struct rule_class *c, unsigned proto, uint16_t port)
-{
-	return proto ? service_matches(&c->svc, proto, port) : c->svc.protos == 0;
-}
-
 /* What M accepts, of family F, for PROTO packets to PORT: the semantics of
  * model.h, over whole address sets. */
 static void accepted(const struct model *m, enum family f, unsigned proto, uint16_t port,
@@ -25,7 +20,7 @@ static void accepted(const struct model *m, enum family f, unsigned proto, uint1
 
 	for (size_t i = 0; i < m->nclasses; i++) {
 		const struct rule_class *c = &m->classes[i];
-		if (!class_matches(c, proto, port))
+		if (!service_matches(&c->svc, proto, port))
 			continue;
 		for (size_t j = 0; j < c->sets[f].nspans; j++) {
 			struct span sp = rangeset_span(&c->sets[f], j);

@@ -207,7 +207,8 @@ static int open_channel(struct diags *d, const struct resolve_opts *o, ares_chan
 	ao.ndomains = 0;
 	/* Two tries within the budget: c-ares doubles the wait each try. */
 	ao.tries = 2;
-	ao.timeout = o->dns_timeout_ms / 3 > 0 ? o->dns_timeout_ms / 3 : 1;
+	int budget = o->dns_timeout_ms > 0 ? o->dns_timeout_ms : DNS_TIMEOUT_MS_DEFAULT;
+	ao.timeout = budget / 3 > 0 ? budget / 3 : 1;
 
 	int rc = ares_init_options(ch, &ao, mask);
 	if (rc != ARES_SUCCESS) {

@@ -19,18 +19,9 @@ void compilation_init(struct compilation *c)
  * succeeded, so none sees a half-checked tree. */
 static int compile_loaded(struct compilation *c, const struct compile_opts *o)
 {
-	struct resolve_opts ropts = {
-		.hosts_file = o->hosts_file,
-		.servers = o->servers,
-		.nservers = o->nservers,
-		.resolve_rounds = o->resolve_rounds,
-		.dns_timeout_ms = o->dns_timeout_ms ? o->dns_timeout_ms : DNS_TIMEOUT_MS_DEFAULT,
-		.allow_unresolved = o->allow_unresolved,
-	};
-
 	if (check_policy(&c->arena, &c->diags, &c->policy) < 0)
 		return -1;
-	if (resolve_policy(&c->arena, &c->diags, &c->policy, &ropts, &c->resolved) < 0)
+	if (resolve_policy(&c->arena, &c->diags, &c->policy, &o->resolve, &c->resolved) < 0)
 		return -1;
 	/* The model is built whole even on error, so it is released either way. */
 	int rc = model_build(&c->model, &c->policy, &c->diags);

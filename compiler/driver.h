@@ -14,12 +14,7 @@
 #include "resolve.h"
 
 struct compile_opts {
-	const char *hosts_file;
-	const char **servers;	/* see struct resolve_opts */
-	size_t nservers;
-	int resolve_rounds;
-	int dns_timeout_ms;
-	bool allow_unresolved;
+	struct resolve_opts resolve;
 	bool strict;		/* pinned addresses inside the network are errors */
 	int optimize;		/* optimize.h's level; 0 leaves the model as built */
 };

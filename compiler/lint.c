@@ -47,10 +47,9 @@ static void make_atoms(struct linter *l)
 	free(cuts);
 }
 
+/* A class matches an atom as it matches a packet: proto 0 is "no ports". */
 static bool class_matches(const struct rule_class *c, const struct atom *a)
 {
-	if (!a->proto)
-		return c->svc.protos == 0;
 	return service_matches(&c->svc, a->proto, a->port);
 }
 
@@ -266,22 +265,22 @@ static void find_cover(struct linter *l, const struct rule_class *c, const struc
 
 static void report(struct diags *d, const struct policy *p, const struct finding *found)
 {
+	static const struct {
+		const char *msg, *note;
+	} says[] = {
+		[DEAD] = { "this allow rule never matches: deny rules block all it allows",
+			   "denied by this rule" },
+		[REDUNDANT] = { "this allow rule is redundant: other allow rules allow all of it",
+				"already allowed by this rule" },
+	};
+
 	for (const struct stmt *s = p->stmts; s; s = s->next) {
 		if (s->kind != STMT_RULE || found[s->rule.index].kind == FINE)
 			continue;
 		const struct finding *f = &found[s->rule.index];
-		struct diag *dg;
-		if (f->kind == DEAD) {
-			dg = diag_warning(d, &s->loc,
-					  "this allow rule never matches: deny rules block all it allows");
-			if (f->by)
-				diag_related(dg, &f->by->loc, "denied by this rule");
-		} else {
-			dg = diag_warning(d, &s->loc,
-					  "this allow rule is redundant: other allow rules allow all of it");
-			if (f->by)
-				diag_related(dg, &f->by->loc, "already allowed by this rule");
-		}
+		struct diag *dg = diag_warning(d, &s->loc, "%s", says[f->kind].msg);
+		if (f->by)
+			diag_related(dg, &f->by->loc, says[f->kind].note);
 	}
 }
 

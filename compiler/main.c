@@ -173,23 +173,23 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->out_dir = optarg;
 			break;
 		case OPT_HOSTS_FILE:
-			o->compile.hosts_file = optarg;
+			o->compile.resolve.hosts_file = optarg;
 			break;
 		case OPT_RESOLVER:
-			o->compile.servers = xrealloc(o->compile.servers,
-						      (o->compile.nservers + 1) * sizeof(char *));
-			o->compile.servers[o->compile.nservers++] = optarg;
+			o->compile.resolve.servers = xrealloc(o->compile.resolve.servers,
+						      (o->compile.resolve.nservers + 1) * sizeof(char *));
+			o->compile.resolve.servers[o->compile.resolve.nservers++] = optarg;
 			break;
 		case OPT_ROUNDS:
-			if (parse_int(optarg, 1, 16, &o->compile.resolve_rounds) < 0)
+			if (parse_int(optarg, 1, 16, &o->compile.resolve.resolve_rounds) < 0)
 				return usage_error("--resolve-rounds takes 1 to 16, not '%s'", optarg);
 			break;
 		case OPT_DNS_TIMEOUT:
-			if (parse_int(optarg, 10, 600000, &o->compile.dns_timeout_ms) < 0)
+			if (parse_int(optarg, 10, 600000, &o->compile.resolve.dns_timeout_ms) < 0)
 				return usage_error("--dns-timeout takes 10 to 600000 ms, not '%s'", optarg);
 			break;
 		case OPT_ALLOW_UNRESOLVED:
-			o->compile.allow_unresolved = true;
+			o->compile.resolve.allow_unresolved = true;
 			break;
 		case OPT_STRICT:
 			o->compile.strict = true;
@@ -360,13 +360,7 @@ static int check_with_nft(struct compilation *c)
 /* egressc query: one answer, or a line each for queries on stdin. */
 static int run_query(const struct options *o, struct compilation *c)
 {
-	struct resolve_opts ropts = {
-		.hosts_file = o->compile.hosts_file,
-		.servers = o->compile.servers,
-		.nservers = o->compile.nservers,
-		.resolve_rounds = o->compile.resolve_rounds,
-		.dns_timeout_ms = o->compile.dns_timeout_ms,
-	};
+	const struct resolve_opts *ropts = &o->compile.resolve;
 	struct packet pkt;
 
 	if (strcmp(o->args[0], "-") != 0) {
@@ -376,7 +370,7 @@ static int run_query(const struct options *o, struct compilation *c)
 			return 2;
 		}
 		int v = query_answer(stdout, &c->arena, &c->diags, &c->model, o->args[0], &pkt,
-				     &ropts, &c->resolved, false);
+				     ropts, &c->resolved, false);
 		return v < 0 ? 2 : v;
 	}
 	/* Batch: "DEST [SERVICE]" a line; exit 0 if all allowed, 1 if any
@@ -392,7 +386,7 @@ static int run_query(const struct options *o, struct compilation *c)
 			status = 2;
 			continue;
 		}
-		int v = query_answer(stdout, &c->arena, &c->diags, &c->model, dest, &pkt, &ropts,
+		int v = query_answer(stdout, &c->arena, &c->diags, &c->model, dest, &pkt, ropts,
 				     &c->resolved, true);
 		if (v < 0) {
 			printf("error %s %s cannot resolve\n", dest, svc[0] ? svc : "-");
@@ -428,8 +422,10 @@ int main(int argc, char **argv)
 	struct options o = {
 		.compile = {
 			.optimize = OPTIMIZE_DEFAULT,
-			.resolve_rounds = RESOLVE_ROUNDS_DEFAULT,
-			.dns_timeout_ms = DNS_TIMEOUT_MS_DEFAULT,
+			.resolve = {
+				.resolve_rounds = RESOLVE_ROUNDS_DEFAULT,
+				.dns_timeout_ms = DNS_TIMEOUT_MS_DEFAULT,
+			},
 		},
 	};
 	struct compilation c;
@@ -453,7 +449,7 @@ int main(int argc, char **argv)
 		int answer = rc < 0 ? 2 : o.mode == MODE_QUERY ? run_query(&o, &c) : run_diff(&o, &c);
 		diags_print_errors(&c.diags, stderr);
 		compilation_release(&c);
-		free(o.compile.servers);
+		free(o.compile.resolve.servers);
 		return answer;
 	}
 	if (rc == 0 && o.werror && c.diags.warnings) {
@@ -468,6 +464,6 @@ int main(int argc, char **argv)
 		rc = write_outputs(&o, &c);
 	diags_print(&c.diags, stderr);
 	compilation_release(&c);
-	free(o.compile.servers);
+	free(o.compile.resolve.servers);
 	return rc == 0 ? EXIT_OK : EXIT_POLICY;
 }

@@ -43,7 +43,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct compile_opts opts = { .hosts_file = hosts_path, .optimize = 1 };
+	struct compile_opts opts = { .resolve.hosts_file = hosts_path, .optimize = 1 };
 	struct compilation c;
 
 	compilation_init(&c);

@@ -23,7 +23,7 @@
 static const struct model *compile_hosts(struct compilation *c, const char *text,
 					 const char *hosts_file)
 {
-	const struct compile_opts o = { .hosts_file = hosts_file };
+	const struct compile_opts o = { .resolve.hosts_file = hosts_file };
 
 	compilation_init(c);
 	int rc = compilation_run_buffer(c, "t.eg", text, strlen(text), &o);
@@ -569,7 +569,7 @@ static void test_hostnames(void **state)
 	compilation_release(&c);
 
 	/* A name missing from the file does not compile. */
-	const struct compile_opts o = { .hosts_file = hosts };
+	const struct compile_opts o = { .resolve.hosts_file = hosts };
 	const char *bad = "allow missing.example\n";
 	compilation_init(&c);
 	assert_int_equal(compilation_run_buffer(&c, "t.eg", bad, strlen(bad), &o), -1);
