@@ -11,9 +11,16 @@
 int output_open(struct output *o, const char *path)
 {
 	memset(o, 0, sizeof(*o));
+	struct stat st;
+
 	if (strcmp(path, "-") == 0) {
 		o->fp = stdout;
 		return 0;
+	}
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		o->fp = fopen(path, "w");
+		o->owned = true;
+		return o->fp ? 0 : -1;
 	}
 	/* The temporary is hidden and in the same directory, so rename() is
 	 * atomic (same file system) and a reader never sees it as the target. */
@@ -63,6 +70,8 @@ int output_commit(struct output *o)
 	if (!o->path) {
 		if (fflush(o->fp) != 0 || ferror(o->fp))
 			err = errno ? errno : EIO;
+		if (o->owned && fclose(o->fp) != 0 && !err)
+			err = errno;
 		output_free(o);
 		errno = err;
 		return err ? -1 : 0;
@@ -83,6 +92,8 @@ int output_commit(struct output *o)
 
 void output_abort(struct output *o)
 {
+	if (o->owned)
+		fclose(o->fp);
 	if (o->path) {
 		if (o->fp)
 			fclose(o->fp);

@@ -5,15 +5,19 @@
 #ifndef EGRESSC_OUTPUT_H
 #define EGRESSC_OUTPUT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 struct output {
-	char *path;	/* the target; NULL for standard output */
+	char *path;	/* the target; NULL for standard output or a device */
 	char *tmp;	/* the temporary beside it */
 	FILE *fp;
+	bool owned;	/* fp was opened here (a device): close it */
 };
 
-/* "-" is standard output, written directly (there is nothing to clobber).
+/* "-" is standard output, and an existing target that is not a regular
+ * file (/dev/null, a FIFO) is written directly: there is nothing to
+ * clobber, and renaming over a device would replace it with a file.
  * Returns 0, or -1 with errno set. */
 int output_open(struct output *o, const char *path);
 /* Flushes, syncs and renames into place. Returns 0, or -1 with errno set
