@@ -32,8 +32,8 @@ enum proto_bit {
 enum target_kind {
 	TARGET_ADDRESS,		/* 192.0.2.1, 10.0.0.0/8, 2001:db8::/32 */
 	TARGET_HOST,		/* registry.npmjs.org */
-	TARGET_VARIABLE,	/* $registries */
-	TARGET_WILDCARD,	/* *.example.com: parsed, not compiled yet */
+	TARGET_VARIABLE,	/* $registries: a define, or a dynamic set */
+	TARGET_WILDCARD,	/* *.example.com: filled at run time by dnsmasq */
 	TARGET_FILE,		/* file "github-actions.txt": an address list */
 };
 
@@ -42,12 +42,14 @@ struct stmt;
 struct target {
 	enum target_kind kind;
 	struct loc loc;
-	const char *text;	/* as written; hostnames lower-cased, final dot dropped;
-				 * for a file, its path */
+	const char *text;	/* as written; hostnames and wildcards lower-cased,
+				 * final dot dropped; for a file, its path */
 	struct target *next;
 	/* Filled by check.c and resolve.c: */
 	struct prefix prefix;		/* TARGET_ADDRESS */
-	struct stmt *define;		/* TARGET_VARIABLE */
+	struct stmt *define;		/* TARGET_VARIABLE naming a define */
+	struct stmt *dynamic;		/* TARGET_VARIABLE naming a dynamic set */
+	const char *domain;		/* TARGET_WILDCARD: "example.com" of "*.example.com" */
 	struct host *host;		/* TARGET_HOST */
 	struct addrlist *list;		/* TARGET_FILE */
 };
@@ -71,8 +73,22 @@ enum stmt_kind {
 	STMT_ON_DENY,		/* on-deny reject|drop */
 	STMT_INCLUDE,		/* include "file" */
 	STMT_DEFINE,		/* define NAME = { targets } */
-	STMT_RULE,		/* allow|deny targets [port ...] [proto ...] */
+	STMT_RULE,		/* allow|deny targets [port ...] [proto ...] [timeout D] */
+	STMT_RESOLVER,		/* resolver ADDR[, ADDR]: DNS lockdown */
+	STMT_DYNAMIC,		/* dynamic NAME [timeout D] [port ...] [proto ...] */
 };
+
+/* The options a rule or a dynamic set may carry; NULL or 0: not given. */
+struct rule_opts {
+	struct port_item *ports;
+	struct proto_item *protos;
+	const char *timeout_text;	/* "1h30m", as written */
+	struct loc port_loc, proto_loc, timeout_loc;
+	uint32_t timeout;		/* seconds, filled by check.c */
+};
+
+/* A run-time set's elements age out after this long unless told otherwise. */
+#define DEFAULT_TIMEOUT_SECONDS 3600u
 
 struct stmt {
 	enum stmt_kind kind;
@@ -98,11 +114,19 @@ struct stmt {
 		struct {
 			enum verdict verdict;
 			struct target *targets;
-			struct port_item *ports;	/* NULL: no port clause */
-			struct proto_item *protos;	/* NULL: no proto clause */
-			struct loc port_loc, proto_loc;
+			struct rule_opts opts;		/* timeout: of its wildcards' sets */
 			unsigned index;			/* position in the policy, from 0 */
+			bool runtime;			/* names a wildcard or dynamic set */
+			bool lockdown;			/* made by check.c from 'resolver' */
 		} rule;
+		struct {
+			struct target *addrs;		/* TARGET_ADDRESS only */
+		} resolver;
+		struct {
+			const char *name;
+			struct loc name_loc;
+			struct rule_opts opts;
+		} dynamic;
 	};
 };
 
@@ -112,6 +136,7 @@ struct policy {
 	/* Settings as checked, with defaults applied. */
 	enum verdict default_verdict;
 	enum deny_action on_deny;
+	const struct stmt *resolver;	/* NULL: no DNS lockdown */
 	unsigned nrules;
 };
 

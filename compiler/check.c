@@ -5,6 +5,8 @@
 
 #include "arena.h"
 #include "diag.h"
+#include "duration.h"
+#include "lockdown.h"
 #include "strmap.h"
 #include "suggest.h"
 
@@ -12,10 +14,11 @@ struct checker {
 	struct arena *arena;
 	struct diags *diags;
 	struct policy *policy;
-	struct strmap defines;		/* name -> struct stmt */
+	struct strmap defines;		/* name -> STMT_DEFINE or STMT_DYNAMIC */
 	const char **define_names;	/* for suggestions */
 	size_t ndefines;
 	const struct stmt *setting_seen[2]; /* STMT_DEFAULT, STMT_ON_DENY */
+	const struct stmt *resolver_seen;
 };
 
 struct word_value {
@@ -93,6 +96,15 @@ const char *hostname_problem(const char *name)
 	return NULL;
 }
 
+bool domain_within(const char *sub, const char *domain)
+{
+	size_t ls = strlen(sub), ld = strlen(domain);
+
+	if (ls == ld)
+		return strcmp(sub, domain) == 0;
+	return ls > ld && sub[ls - ld - 1] == '.' && strcmp(sub + ls - ld, domain) == 0;
+}
+
 static void check_address(struct checker *c, struct target *t)
 {
 	char net[PREFIX_STRLEN];
@@ -144,15 +156,46 @@ static void check_host(struct checker *c, struct target *t)
 
 static void check_variable(struct checker *c, struct target *t)
 {
-	t->define = strmap_get(&c->defines, t->text);
-	if (t->define)
+	struct stmt *s = strmap_get(&c->defines, t->text);
+
+	if (s && s->kind == STMT_DYNAMIC)
+		t->dynamic = s;
+	else
+		t->define = s;
+	if (s)
 		return;
 	const char *q = diag_quote(c->diags, t->text, strlen(t->text));
 	const char *near = suggest_closest(t->text, c->define_names, c->ndefines);
 	if (near)
-		diag_error(c->diags, &t->loc, "unknown define '$%s'; did you mean '$%s'?", q, near);
+		diag_error(c->diags, &t->loc, "unknown define or dynamic set '$%s'; did you mean '$%s'?",
+			   q, near);
 	else
-		diag_error(c->diags, &t->loc, "unknown define '$%s'", q);
+		diag_error(c->diags, &t->loc, "unknown define or dynamic set '$%s'", q);
+}
+
+/* "*.Example.com." is "*.example.com", matching every name below
+ * example.com but not example.com itself. */
+static void check_wildcard(struct checker *c, struct target *t)
+{
+	size_t len = strlen(t->text);
+
+	if (strcmp(t->text, "*") == 0 || strcmp(t->text, "*.") == 0) {
+		diag_error(c->diags, &t->loc,
+			   "a bare '*' would match every name; name the domain, as in '*.example.com'");
+		return;
+	}
+	char *text = arena_strdup(c->arena, t->text);
+	for (char *p = text; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	if (len > 2 && text[len - 1] == '.')
+		text[len - 1] = '\0';
+	const char *problem = hostname_problem(text + 2);
+	if (problem)
+		diag_error(c->diags, &t->loc, "invalid wildcard '%s': %s",
+			   diag_quote(c->diags, t->text, len), problem);
+	t->text = text;
+	t->domain = text + 2;
 }
 
 static void check_each_target(struct checker *c, struct target *t);
@@ -167,7 +210,7 @@ static void warn_duplicates(struct checker *c, struct target *list)
 
 	strmap_init(&seen);
 	for (struct target *t = list; t; t = t->next) {
-		const char *key;
+		const char *key = NULL;
 		switch (t->kind) {
 		case TARGET_ADDRESS:
 			key = arena_printf(c->arena, "a %s", prefix_format(&t->prefix, buf));
@@ -178,11 +221,12 @@ static void warn_duplicates(struct checker *c, struct target *list)
 		case TARGET_VARIABLE:
 			key = arena_printf(c->arena, "$ %s", t->text);
 			break;
+		case TARGET_WILDCARD:
+			key = arena_printf(c->arena, "w %s", t->text);
+			break;
 		case TARGET_FILE:
 			key = arena_printf(c->arena, "f %s", t->text);
 			break;
-		default:
-			continue;
 		}
 		const struct target *first = strmap_put(&seen, key, t);
 		if (!first)
@@ -223,21 +267,38 @@ static void check_each_target(struct checker *c, struct target *t)
 				diag_error(c->diags, &t->loc, "empty list file name");
 			break;
 		case TARGET_WILDCARD:
-			if (strcmp(t->text, "*") == 0 || strcmp(t->text, "*.") == 0)
-				diag_error(c->diags, &t->loc,
-					   "a bare '*' would match every name; name the domain, as in '*.example.com'");
-			else
-				diag_error(c->diags, &t->loc,
-					   "wildcard targets such as '%s' are not supported yet",
-					   diag_quote(c->diags, t->text, strlen(t->text)));
+			check_wildcard(c, t);
 			break;
 		}
 	}
 }
 
-static void check_ports(struct checker *c, struct stmt *s)
+static void check_timeout(struct checker *c, struct rule_opts *o)
 {
-	for (struct port_item *p = s->rule.ports; p; p = p->next) {
+	enum duration_problem why;
+
+	if (!o->timeout_text) {
+		o->timeout = DEFAULT_TIMEOUT_SECONDS;
+		return;
+	}
+	o->timeout = duration_parse(o->timeout_text, TIMEOUT_MAX_SECONDS, &why);
+	if (o->timeout)
+		return;
+	const char *q = diag_quote(c->diags, o->timeout_text, strlen(o->timeout_text));
+	if (why == DURATION_NO_UNIT)
+		diag_error(c->diags, &o->timeout_loc, "timeout '%s' needs a unit, as in '%ss'", q, q);
+	else if (why == DURATION_RANGE)
+		diag_error(c->diags, &o->timeout_loc,
+			   "timeout '%s' is out of range (1s to 24d, the most ipset keeps)", q);
+	else
+		diag_error(c->diags, &o->timeout_loc,
+			   "invalid timeout '%s' (a duration such as 90s, 10m, 1h30m or 2d)", q);
+}
+
+static void check_opts(struct checker *c, struct rule_opts *o)
+{
+	check_timeout(c, o);
+	for (struct port_item *p = o->ports; p; p = p->next) {
 		bool lo_ok = p->lo >= 1 && p->lo <= 65535, hi_ok = p->hi >= 1 && p->hi <= 65535;
 		uint32_t bad = !lo_ok ? p->lo : p->hi;
 
@@ -252,7 +313,7 @@ static void check_ports(struct checker *c, struct stmt *s)
 				   p->hi, p->lo);
 		}
 	}
-	for (struct proto_item *p = s->rule.protos; p; p = p->next) {
+	for (struct proto_item *p = o->protos; p; p = p->next) {
 		const struct word_value *w = word_lookup(proto_words, p->name);
 		if (w)
 			p->bit = (unsigned)w->value;
@@ -286,31 +347,86 @@ static void check_setting(struct checker *c, struct stmt *s)
 		c->policy->on_deny = (enum deny_action)w->value;
 }
 
-/* First pass: make every define known, so uses may come before it. */
-static void declare_define(struct checker *c, struct stmt *s)
+static const char *name_of(const struct stmt *s)
 {
-	if (strmap_get(&c->defines, s->define.name))
-		return; /* a duplicate: reported in policy order by check_define() */
-	strmap_put(&c->defines, s->define.name, s);
+	return s->kind == STMT_DEFINE ? s->define.name : s->dynamic.name;
+}
+
+static const struct loc *name_loc_of(const struct stmt *s)
+{
+	return s->kind == STMT_DEFINE ? &s->define.name_loc : &s->dynamic.name_loc;
+}
+
+/* First pass: make every define and dynamic set known, so uses may come
+ * before it. They share one namespace: both are named by $NAME. */
+static void declare_name(struct checker *c, struct stmt *s)
+{
+	if (strmap_get(&c->defines, name_of(s)))
+		return; /* a duplicate: reported in policy order by check_name() */
+	strmap_put(&c->defines, name_of(s), s);
 	c->define_names = xrealloc(c->define_names, (c->ndefines + 1) * sizeof(*c->define_names));
-	c->define_names[c->ndefines++] = s->define.name;
+	c->define_names[c->ndefines++] = name_of(s);
+}
+
+static void check_name(struct checker *c, struct stmt *s)
+{
+	const char *name = name_of(s);
+	const struct stmt *first = strmap_get(&c->defines, name);
+	const char *q = diag_quote(c->diags, name, strlen(name));
+
+	if (strchr(name, '.'))
+		diag_error(c->diags, name_loc_of(s), "invalid %s name '%s' (letters, digits, '_' and '-')",
+			   s->kind == STMT_DEFINE ? "define" : "dynamic set", q);
+	else if (s->kind == STMT_DYNAMIC && strlen(name) > DYNAMIC_NAME_MAX)
+		diag_error(c->diags, name_loc_of(s),
+			   "dynamic set name '%s' is longer than %d characters (ipset's limit on 'egressc_dyn_NAME_v4')",
+			   q, DYNAMIC_NAME_MAX);
+	if (first != s) {
+		struct diag *dg = diag_error(c->diags, name_loc_of(s), "'%s' is already defined", q);
+		diag_related(dg, name_loc_of(first), "first defined here");
+	}
 }
 
 static void check_define(struct checker *c, struct stmt *s)
 {
-	const char *name = s->define.name;
-	const struct stmt *first = strmap_get(&c->defines, name);
-
-	if (strchr(name, '.'))
-		diag_error(c->diags, &s->define.name_loc,
-			   "invalid define name '%s' (letters, digits, '_' and '-')",
-			   diag_quote(c->diags, name, strlen(name)));
-	if (first != s) {
-		struct diag *dg = diag_error(c->diags, &s->define.name_loc, "duplicate define '%s'",
-					     diag_quote(c->diags, name, strlen(name)));
-		diag_related(dg, &first->define.name_loc, "first defined here");
-	}
+	check_name(c, s);
 	check_targets(c, s->define.targets);
+}
+
+static void check_dynamic(struct checker *c, struct stmt *s)
+{
+	check_name(c, s);
+	check_opts(c, &s->dynamic.opts);
+}
+
+/* resolver ADDR[, ADDR]: the servers dnsmasq forwards to, and the only
+ * ones the firewall lets DNS reach. */
+static void check_resolver(struct checker *c, struct stmt *s)
+{
+	unsigned errors = c->diags->errors;
+
+	if (c->resolver_seen) {
+		struct diag *dg = diag_error(c->diags, &s->loc, "duplicate 'resolver' setting");
+		diag_related(dg, &c->resolver_seen->loc, "first set here");
+		return;
+	}
+	c->resolver_seen = s;
+	for (struct target *t = s->resolver.addrs; t; t = t->next) {
+		if (t->kind != TARGET_ADDRESS) {
+			diag_error(c->diags, &t->loc,
+				   "a resolver is an address (names need a resolver to be found)");
+			continue;
+		}
+		unsigned before = c->diags->errors;
+		check_address(c, t);
+		if (c->diags->errors == before && t->prefix.len != family_bits(t->prefix.family))
+			diag_error(c->diags, &t->loc, "a resolver is one address, not a network");
+	}
+	if (c->diags->errors > errors)
+		return;
+	warn_duplicates(c, s->resolver.addrs);
+	c->policy->resolver = s;
+	lockdown_expand(c->arena, s);
 }
 
 enum { UNVISITED, VISITING, VISITED };
@@ -356,6 +472,39 @@ static void check_cycles(struct checker *c, struct stmt *def, int depth)
 	def->define.height = height;
 }
 
+/* Which kinds of target T names, through defines: a bit per kind, and
+ * KIND_DYNAMIC for a dynamic set. */
+#define KIND_DYNAMIC (1u << 8)
+
+static unsigned target_kinds(const struct target *t)
+{
+	unsigned kinds = 0;
+
+	for (; t; t = t->next) {
+		kinds |= 1u << t->kind;
+		if (t->kind == TARGET_VARIABLE && t->define)
+			kinds |= target_kinds(t->define->define.targets);
+		if (t->kind == TARGET_VARIABLE && t->dynamic)
+			kinds |= KIND_DYNAMIC;
+	}
+	return kinds;
+}
+
+/* A rule naming a wildcard or dynamic set has members only at run time;
+ * 'timeout' sets how long its wildcards' addresses are kept, so it means
+ * nothing on a rule without one. */
+static void check_runtime(struct checker *c, struct stmt *s)
+{
+	unsigned kinds = target_kinds(s->rule.targets);
+
+	s->rule.runtime = kinds & (1u << TARGET_WILDCARD | KIND_DYNAMIC);
+	if (s->rule.opts.timeout_text && !(kinds & 1u << TARGET_WILDCARD))
+		diag_error(c->diags, &s->rule.opts.timeout_loc,
+			   (kinds & KIND_DYNAMIC)
+				   ? "'timeout' applies to wildcard targets; a dynamic set's timeout is in its declaration"
+				   : "'timeout' applies to wildcard targets only (their addresses are kept that long)");
+}
+
 int check_policy(struct arena *a, struct diags *d, struct policy *p)
 {
 	struct checker c = { .arena = a, .diags = d, .policy = p };
@@ -365,8 +514,8 @@ int check_policy(struct arena *a, struct diags *d, struct policy *p)
 	p->default_verdict = VERDICT_DENY;
 	p->on_deny = DENY_REJECT;
 	for (struct stmt *s = p->stmts; s; s = s->next)
-		if (s->kind == STMT_DEFINE)
-			declare_define(&c, s);
+		if (s->kind == STMT_DEFINE || s->kind == STMT_DYNAMIC)
+			declare_name(&c, s);
 
 	for (struct stmt *s = p->stmts; s; s = s->next) {
 		switch (s->kind) {
@@ -382,13 +531,25 @@ int check_policy(struct arena *a, struct diags *d, struct policy *p)
 		case STMT_RULE:
 			s->rule.index = p->nrules++;
 			check_targets(&c, s->rule.targets);
-			check_ports(&c, s);
+			check_opts(&c, &s->rule.opts);
+			break;
+		case STMT_RESOLVER:
+			/* Splices the lockdown's rules in after S: the loop
+			 * checks them next, like any other. */
+			check_resolver(&c, s);
+			break;
+		case STMT_DYNAMIC:
+			check_dynamic(&c, s);
 			break;
 		}
 	}
 	for (struct stmt *s = p->stmts; s; s = s->next)
 		if (s->kind == STMT_DEFINE && s->define.visit == UNVISITED)
 			check_cycles(&c, s, 1);
+	/* Cycles are cut now, so walking through defines ends. */
+	for (struct stmt *s = p->stmts; s; s = s->next)
+		if (s->kind == STMT_RULE)
+			check_runtime(&c, s);
 
 	strmap_release(&c.defines);
 	free(c.define_names);

@@ -5,6 +5,8 @@
 #ifndef EGRESSC_CHECK_H
 #define EGRESSC_CHECK_H
 
+#include <stdbool.h>
+
 #include "ast.h"
 
 struct arena;
@@ -17,10 +19,20 @@ struct diags;
 /* A define may name another define, this many levels deep. */
 #define DEFINE_MAX_DEPTH 32
 
+/* "egressc_dyn_" + NAME + "_v4" must fit ipset's 31 characters. */
+#define DYNAMIC_NAME_MAX 16
+
+/* ipset keeps an element at most 2147483 s; a whole number of days below it. */
+#define TIMEOUT_MAX_SECONDS (24u * 86400u)
+
 /* Returns 0, or -1 with errors queued. */
 int check_policy(struct arena *a, struct diags *d, struct policy *p);
 
 /* Validates NAME as a hostname; on failure returns a message (static). */
 const char *hostname_problem(const char *name);
+
+/* Whether every name below SUB is below DOMAIN too: SUB is DOMAIN or ends
+ * in ".DOMAIN". What '*.DOMAIN' matches, the names below SUB included. */
+bool domain_within(const char *sub, const char *domain);
 
 #endif

@@ -147,6 +147,81 @@ static void region_print(struct printer *pr, const struct region *rg)
 		range_to_prefixes(rg->family, rg->addrs.v[i].lo, rg->addrs.v[i].hi, print_prefix, pr);
 }
 
+/* One member source of a run-time set in a class: "*.ci.test" or
+ * "$builders", with the class and the first rule naming it. */
+struct runtime_use {
+	const struct rule_class *cls;
+	const char *what;
+	const struct loc *at;	/* the wildcard, or the first rule naming the set */
+};
+
+static size_t runtime_uses(const struct model *m, struct runtime_use **out)
+{
+	size_t n = 0;
+
+	*out = NULL;
+	for (size_t i = 0; i < m->nclasses; i++) {
+		const struct rule_class *c = &m->classes[i];
+		for (size_t j = 0; j < c->nruntime; j++) {
+			const struct runtime_set *r = &m->runtime[c->runtime[j]];
+			size_t k = r->kind == RUNTIME_WILDCARD ? r->nwildcards : 1;
+			*out = xrealloc(*out, (n + k) * sizeof(**out));
+			for (size_t w = 0; w < k; w++)
+				(*out)[n++] = (struct runtime_use){
+					c, r->kind == RUNTIME_WILDCARD ? r->wildcards[w]->text
+								       : r->decl->dynamic.name,
+					r->kind == RUNTIME_WILDCARD ? &r->wildcards[w]->loc
+								    : &r->rules[0]->loc };
+		}
+	}
+	return n;
+}
+
+static bool runtime_has(const struct runtime_use *v, size_t n, const struct runtime_use *u)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].cls->name, u->cls->name) == 0 && strcmp(v[i].what, u->what) == 0)
+			return true;
+	return false;
+}
+
+/* Run-time sets gained or lost: what they let out is not known until the
+ * runner fills them, so the change is told by source, not by address. */
+static void runtime_diff(struct printer *pr)
+{
+	struct runtime_use *u[2];
+	size_t n[2] = { runtime_uses(pr->old, &u[0]), runtime_uses(pr->new, &u[1]) };
+
+	for (int w = 1; w >= 0; w--) {
+		for (size_t i = 0; i < n[w]; i++) {
+			const struct runtime_use *x = &u[w][i];
+			if (runtime_has(u[1 - w], n[1 - w], x))
+				continue;
+			bool allows = (x->cls->verdict == VERDICT_ALLOW) == (w == 1);
+			const char *dyn = x->what[0] != '*' ? "$" : "";
+			const struct loc *at = x->at;
+			if (pr->format == DIFF_JSON) {
+				fprintf(pr->fp, "%s  {\"change\": \"%s\", \"runtime\": ",
+					pr->lines ? ",\n" : "", allows ? "allowed" : "denied");
+				char *text = xmalloc(strlen(x->what) + 2);
+				sprintf(text, "%s%s", dyn, x->what);
+				json_string(pr->fp, text);
+				free(text);
+				fputs(", \"class\": ", pr->fp);
+				json_string(pr->fp, x->cls->name);
+				fprintf(pr->fp, ", \"rule\": \"%s:%d\"}", at->src->path, at->first_line);
+			} else {
+				fprintf(pr->fp, "%c %s%s %s  # run-time set, %s %s:%d\n", allows ? '+' : '-',
+					dyn, x->what, x->cls->name, w == 1 ? "added by" : "was in",
+					at->src->path, at->first_line);
+			}
+			pr->lines++;
+		}
+	}
+	free(u[0]);
+	free(u[1]);
+}
+
 size_t policy_diff(FILE *fp, const struct model *old, const struct model *new,
 		   enum diff_format format)
 {
@@ -199,6 +274,7 @@ size_t policy_diff(FILE *fp, const struct model *old, const struct model *new,
 			free(rs);
 		}
 	}
+	runtime_diff(&pr);
 	if (format == DIFF_JSON)
 		fputs(pr.lines ? "\n]\n" : "]\n", fp);
 	free(cuts);

@@ -228,7 +228,7 @@ static bool first_address(const struct model *m, const struct rule_class *c,
 /* What to say about a rule, found in whatever order the sweeps find it and
  * reported in policy order. */
 struct finding {
-	enum { FINE, DEAD, REDUNDANT } kind;
+	enum { FINE, DEAD, REDUNDANT, DEAD_RESOLVER } kind;	/* the last only for report() */
 	const struct stmt *by;	/* the rule to point at, if one alone does it */
 };
 
@@ -270,6 +270,8 @@ static void report(struct diags *d, const struct policy *p, const struct finding
 	} says[] = {
 		[DEAD] = { "this allow rule never matches: deny rules block all it allows",
 			   "denied by this rule" },
+		[DEAD_RESOLVER] = { "the resolver cannot be reached: deny rules block DNS to it",
+				    "denied by this rule" },
 		[REDUNDANT] = { "this allow rule is redundant: other allow rules allow all of it",
 				"already allowed by this rule" },
 	};
@@ -278,9 +280,10 @@ static void report(struct diags *d, const struct policy *p, const struct finding
 		if (s->kind != STMT_RULE || found[s->rule.index].kind == FINE)
 			continue;
 		const struct finding *f = &found[s->rule.index];
-		struct diag *dg = diag_warning(d, &s->loc, "%s", says[f->kind].msg);
+		int kind = f->kind == DEAD && s->rule.lockdown ? DEAD_RESOLVER : (int)f->kind;
+		struct diag *dg = diag_warning(d, &s->loc, "%s", says[kind].msg);
 		if (f->by)
-			diag_related(dg, &f->by->loc, says[f->kind].note);
+			diag_related(dg, &f->by->loc, says[kind].note);
 	}
 }
 
@@ -318,7 +321,8 @@ void lint_rules(struct diags *d, const struct policy *p, const struct model *m)
 			continue;
 		for (size_t j = 0; j < c->nrules; j++) {
 			unsigned r = c->rules[j]->rule.index;
-			if (!l.alive[r]) {
+			/* A run-time set's members are not known here. */
+			if (!l.alive[r] && !c->rules[j]->rule.runtime) {
 				find_cover(&l, c, c->rules[j], true, &found[r]);
 				l.excluded[r] = true;
 			}
@@ -339,7 +343,8 @@ void lint_rules(struct diags *d, const struct policy *p, const struct model *m)
 				continue;
 			for (size_t j = 0; j < c->nrules; j++) {
 				const struct stmt *r = c->rules[j];
-				if (l.excluded[r->rule.index] || l.needed[r->rule.index])
+				if (l.excluded[r->rule.index] || l.needed[r->rule.index] ||
+				    r->rule.runtime || r->rule.lockdown)
 					continue;
 				if (!pick || r->rule.index > pick->rule.index) {
 					pick = r;

@@ -32,9 +32,16 @@ static const char usage_text[] =
 	"with one packet and why, diff what two policies let out differently.\n"
 	"\n"
 	"  -o FILE            write to FILE ('-': standard output); the extension\n"
-	"                     picks the format: .nft .v4 .v6 .hosts\n"
-	"  -f FORMAT          nft, iptables, ip6tables or hosts (overrides the extension)\n"
-	"  -O DIR             write ruleset.nft, rules.v4, rules.v6 and hosts into DIR\n"
+	"                     picks the format: .nft .v4 .v6 .hosts .ipset .dnsmasq\n"
+	"                     .dnsmasq-ipset .explain\n"
+	"  -f FORMAT          nft, iptables, ip6tables, hosts, ipset, dnsmasq (nftset\n"
+	"                     lines), dnsmasq-ipset (ipset lines) or explain (an\n"
+	"                     overview for people); overrides the extension\n"
+	"  -O DIR             write ruleset.nft, rules.v4, rules.v6, hosts, ipsets,\n"
+	"                     dnsmasq.conf and dnsmasq-ipset.conf into DIR\n"
+	"      --explain      print an overview of the compiled policy: its sets, and\n"
+	"                     how to add to dynamic sets (instead of the nft ruleset\n"
+	"                     when neither -o nor -O is given)\n"
 	"      --hosts-file FILE\n"
 	"                     resolve hostnames from a hosts(5)-format file, not DNS\n"
 	"      --resolver ADDR[:PORT]\n"
@@ -84,6 +91,7 @@ struct options {
 	const char *save_resolved;
 	bool check;
 	bool verify;
+	bool explain;
 	bool werror;
 	struct compile_opts compile;
 };
@@ -99,6 +107,7 @@ enum {
 	OPT_FORMAT,
 	OPT_CHECK,
 	OPT_VERIFY,
+	OPT_EXPLAIN,
 };
 
 static int parse_int(const char *s, int min, int max, int *out)
@@ -135,6 +144,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "verify", no_argument, NULL, OPT_VERIFY },
+		{ "explain", no_argument, NULL, OPT_EXPLAIN },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -211,6 +221,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case OPT_VERIFY:
 			o->verify = true;
 			break;
+		case OPT_EXPLAIN:
+			o->explain = true;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			exit(EXIT_OK);
@@ -237,7 +250,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 	if (o->mode == MODE_DIFF && o->nargs != 1)
 		return usage_error("%s", "diff takes OLD NEW");
 	if (o->format && !emitter_by_name(o->format))
-		return usage_error("unknown format '%s' (nft, iptables, ip6tables, hosts)", o->format);
+		return usage_error("unknown format '%s' (nft, iptables, ip6tables, hosts, ipset, dnsmasq, dnsmasq-ipset, explain)",
+				   o->format);
+	if (o->explain && o->out_file && strcmp(o->out_file, "-") == 0)
+		return usage_error("%s", "--explain and -o - would both write to standard output");
 	if (o->out_file && !o->format && strcmp(o->out_file, "-") != 0 &&
 	    !emitter_by_path(o->out_file))
 		return usage_error("cannot tell the format of '%s' from its extension; use -f",
@@ -246,7 +262,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 }
 
 /* Up to one output per format under -O, plus one for -o. */
-#define MAX_OUTPUTS 8
+#define MAX_OUTPUTS 16
 
 struct pending {
 	struct output out[MAX_OUTPUTS];
@@ -297,17 +313,21 @@ static int write_outputs(const struct options *o, struct compilation *c)
 		rc = ensure_dir(&c->diags, o->out_dir);
 		for (const struct emitter *e = emitters; rc == 0 && e->name; e++) {
 			char path[4096];
+			if (!e->dir_file)
+				continue;
 			snprintf(path, sizeof(path), "%s/%s", o->out_dir, e->dir_file);
 			rc = write_one(&p, &c->diags, &c->model, e, path);
 		}
 	}
-	if (rc == 0 && (o->out_file || !o->out_dir)) {
+	if (rc == 0 && (o->out_file || (!o->out_dir && !o->explain))) {
 		const char *path = o->out_file ? o->out_file : "-";
 		const struct emitter *e = o->format ? emitter_by_name(o->format)
 				    : strcmp(path, "-") ? emitter_by_path(path)
 							: emitter_by_name("nft");
 		rc = write_one(&p, &c->diags, &c->model, e, path);
 	}
+	if (rc == 0 && o->explain)
+		rc = write_one(&p, &c->diags, &c->model, emitter_by_name("explain"), "-");
 	if (rc == 0 && o->save_resolved) {
 		struct output *out = &p.out[p.n];
 		if (output_open(out, o->save_resolved) < 0) {

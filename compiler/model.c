@@ -7,12 +7,16 @@
 #include "addrlist.h"
 #include "arena.h"
 #include "diag.h"
+#include "duration.h"
 #include "resolve.h"
 
-/* The service of one rule, before grouping. */
-struct rule_service {
+/* One rule's part in one class, before grouping: its addresses and
+ * wildcards under its own service, or one dynamic set it names under the
+ * service both allow. */
+struct entry {
 	const struct stmt *rule;
 	struct service svc;
+	const struct stmt *dynamic;	/* NULL: the rule's other targets */
 };
 
 static int port_range_cmp(const void *pa, const void *pb)
@@ -27,14 +31,14 @@ static int port_range_cmp(const void *pa, const void *pb)
 /* port without proto means tcp; proto without port means every port of
  * it; neither means every protocol. Ports are sorted and merged so that
  * "80, 443" and "443, 80" are one class. */
-static struct service rule_service(const struct stmt *r)
+static struct service opts_service(const struct rule_opts *o)
 {
 	struct service svc = { 0 };
 	size_t n = 0;
 
-	for (const struct proto_item *p = r->rule.protos; p; p = p->next)
+	for (const struct proto_item *p = o->protos; p; p = p->next)
 		svc.protos |= p->bit;
-	for (const struct port_item *p = r->rule.ports; p; p = p->next)
+	for (const struct port_item *p = o->ports; p; p = p->next)
 		n++;
 	if (n && !svc.protos)
 		svc.protos = PROTO_TCP;
@@ -43,7 +47,7 @@ static struct service rule_service(const struct stmt *r)
 
 	struct port_range *ports = xmalloc(n * sizeof(*ports));
 	n = 0;
-	for (const struct port_item *p = r->rule.ports; p; p = p->next)
+	for (const struct port_item *p = o->ports; p; p = p->next)
 		ports[n++] = (struct port_range){ .lo = (uint16_t)p->lo, .hi = (uint16_t)p->hi };
 	qsort(ports, n, sizeof(*ports), port_range_cmp);
 	size_t m = 0;
@@ -72,16 +76,20 @@ static int service_cmp(const struct service *a, const struct service *b)
 	return a->nports < b->nports ? -1 : a->nports > b->nports;
 }
 
-static int rule_service_cmp(const void *pa, const void *pb)
+static int entry_cmp(const void *pa, const void *pb)
 {
-	const struct rule_service *a = pa, *b = pb;
+	const struct entry *a = pa, *b = pb;
 
 	if (a->rule->rule.verdict != b->rule->rule.verdict)
 		return a->rule->rule.verdict == VERDICT_DENY ? -1 : 1;
 	int c = service_cmp(&a->svc, &b->svc);
 	if (c)
 		return c;
-	return a->rule->rule.index < b->rule->rule.index ? -1 : 1;
+	if (a->rule != b->rule)
+		return a->rule->rule.index < b->rule->rule.index ? -1 : 1;
+	if (!a->dynamic || !b->dynamic)
+		return !b->dynamic - !a->dynamic;
+	return strcmp(a->dynamic->dynamic.name, b->dynamic->dynamic.name);
 }
 
 /* "allow_tcp_80_443", "deny_all", "allow_tcp_udp_8000-8100". */
@@ -120,6 +128,8 @@ struct builder {
 	bool overflow;
 	size_t origins_cap;
 	size_t pinned_cap;
+	struct entry *entries;
+	size_t nentries, entries_cap;
 };
 
 #define NO_ORIGIN UINT32_MAX
@@ -174,6 +184,84 @@ static void add_pinned(struct builder *b, const struct host *h)
 	m->pinned[m->npinned++] = h;
 }
 
+static void runtime_add_rule(struct runtime_set *r, const struct stmt *rule)
+{
+	for (size_t i = 0; i < r->nrules; i++)
+		if (r->rules[i] == rule)
+			return;
+	r->rules = xrealloc(r->rules, (r->nrules + 1) * sizeof(*r->rules));
+	r->rules[r->nrules++] = rule;
+}
+
+static void class_add_runtime(struct rule_class *c, size_t idx)
+{
+	for (size_t i = 0; i < c->nruntime; i++)
+		if (c->runtime[i] == idx)
+			return;
+	c->runtime = xrealloc(c->runtime, (c->nruntime + 1) * sizeof(*c->runtime));
+	c->runtime[c->nruntime++] = idx;
+}
+
+static size_t new_runtime(struct model *m)
+{
+	m->runtime = xrealloc(m->runtime, (m->nruntime + 1) * sizeof(*m->runtime));
+	memset(&m->runtime[m->nruntime], 0, sizeof(*m->runtime));
+	return m->nruntime++;
+}
+
+/* ipset names are global and at most 31 characters: "egressc_" and the nft
+ * name, or when that is too long its start and a hash of the whole. */
+static void ipset_names(struct runtime_set *r)
+{
+	static const char *const suffix[FAMILY_COUNT] = { "v4", "v6" };
+
+	for (int f = 0; f < FAMILY_COUNT; f++) {
+		char full[RUNTIME_NAME_MAX + 16];
+		int n = snprintf(full, sizeof(full), "egressc_%s_%s", r->name, suffix[f]);
+		if (n <= IPSET_NAME_MAX) {
+			memcpy(r->ipset[f], full, (size_t)n + 1);
+			continue;
+		}
+		uint32_t h = 2166136261u;
+		for (const char *p = r->name; *p; p++)
+			h = (h ^ (unsigned char)*p) * 16777619u;
+		snprintf(r->ipset[f], sizeof(r->ipset[f]), "egressc_%.11s_%08x_%s", r->name, h,
+			 suffix[f]);
+	}
+}
+
+/* Wildcards of class C sharing RULE's timeout share a set. */
+static void add_wildcard(struct builder *b, struct rule_class *c, const struct stmt *rule,
+			 const struct target *t)
+{
+	struct model *m = b->m;
+	const uint32_t timeout = rule->rule.opts.timeout;
+	struct runtime_set *r = NULL;
+
+	for (size_t i = 0; i < c->nruntime && !r; i++)
+		if (m->runtime[c->runtime[i]].kind == RUNTIME_WILDCARD &&
+		    m->runtime[c->runtime[i]].timeout == timeout)
+			r = &m->runtime[c->runtime[i]];
+	if (!r) {
+		size_t idx = new_runtime(m);
+		r = &m->runtime[idx];
+		r->kind = RUNTIME_WILDCARD;
+		r->timeout = timeout;
+		if (timeout == DEFAULT_TIMEOUT_SECONDS) {
+			snprintf(r->name, sizeof(r->name), "%s_dns", c->name);
+		} else {
+			char buf[DURATION_STRLEN];
+			snprintf(r->name, sizeof(r->name), "%s_dns_%s", c->name,
+				 duration_format(timeout, buf));
+		}
+		ipset_names(r);
+		class_add_runtime(c, idx);
+	}
+	runtime_add_rule(r, rule);
+	r->wildcards = xrealloc(r->wildcards, (r->nwildcards + 1) * sizeof(*r->wildcards));
+	r->wildcards[r->nwildcards++] = t;
+}
+
 /* Adds every address under T (following defines) to class C. */
 static void expand(struct builder *b, struct rule_class *c, const struct stmt *rule,
 		   const struct target *t)
@@ -192,8 +280,9 @@ static void expand(struct builder *b, struct rule_class *c, const struct stmt *r
 			break;
 		}
 		case TARGET_VARIABLE:
-			expand(b, c, rule, t->define->define.targets);
-			break;
+			if (t->define)
+				expand(b, c, rule, t->define->define.targets);
+			break; /* a dynamic set has an entry of its own */
 		case TARGET_FILE: {
 			uint32_t o = add_origin(b, rule, t);
 			for (size_t i = 0; i < t->list->n4; i++) {
@@ -205,7 +294,8 @@ static void expand(struct builder *b, struct rule_class *c, const struct stmt *r
 			break;
 		}
 		case TARGET_WILDCARD:
-			break; /* refused by check.c */
+			add_wildcard(b, c, rule, t);
+			break;
 		}
 	}
 }
@@ -256,40 +346,195 @@ static void family_rules_finish(struct model *m)
 	free(used);
 }
 
+static void add_entry(struct builder *b, const struct entry *e)
+{
+	if (b->nentries == b->entries_cap) {
+		b->entries_cap = b->entries_cap ? b->entries_cap * 2 : 16;
+		b->entries = xrealloc(b->entries, b->entries_cap * sizeof(*b->entries));
+	}
+	b->entries[b->nentries++] = *e;
+}
+
+/* Whether T names anything but dynamic sets; and an entry for each
+ * dynamic set it names (duplicates are merged when classes form). */
+static bool rule_entries(struct builder *b, const struct stmt *rule, const struct service *svc,
+			 const struct target *t)
+{
+	bool other = false;
+
+	for (; t; t = t->next) {
+		if (t->kind == TARGET_VARIABLE && t->define) {
+			other |= rule_entries(b, rule, svc, t->define->define.targets);
+		} else if (t->kind == TARGET_VARIABLE && t->dynamic) {
+			struct service dsvc = opts_service(&t->dynamic->dynamic.opts), both;
+			if (service_intersect(svc, &dsvc, &both)) {
+				add_entry(b, &(struct entry){ .rule = rule, .svc = both,
+							      .dynamic = t->dynamic });
+			} else {
+				struct diag *dg = diag_error(b->diags, &t->loc,
+					"the rule and dynamic set '$%s' have no protocol and port in common",
+					t->dynamic->dynamic.name);
+				diag_related(dg, &t->dynamic->dynamic.name_loc, "declared here");
+				b->overflow = true;
+			}
+			free(dsvc.ports);
+		} else {
+			other = true;
+		}
+	}
+	return other;
+}
+
+static void add_dynamic(struct builder *b, struct rule_class *c, const struct entry *e)
+{
+	struct model *m = b->m;
+
+	for (size_t i = 0; i < m->nruntime; i++) {
+		if (m->runtime[i].decl == e->dynamic) {
+			class_add_runtime(c, i);
+			runtime_add_rule(&m->runtime[i], e->rule);
+			return;
+		}
+	}
+}
+
+static int dynamic_decl_cmp(const void *pa, const void *pb)
+{
+	const struct stmt *const *a = pa, *const *b = pb;
+
+	return strcmp((*a)->dynamic.name, (*b)->dynamic.name);
+}
+
+/* Every declared dynamic set exists, used or not, so whatever fills it
+ * finds it; sorted by name. */
+static void declare_dynamic_sets(struct model *m, const struct policy *p)
+{
+	const struct stmt **decls = NULL;
+	size_t n = 0;
+
+	for (const struct stmt *s = p->stmts; s; s = s->next) {
+		if (s->kind != STMT_DYNAMIC)
+			continue;
+		decls = xrealloc(decls, (n + 1) * sizeof(*decls));
+		decls[n++] = s;
+	}
+	if (n > 1)
+		qsort(decls, n, sizeof(*decls), dynamic_decl_cmp);
+	for (size_t i = 0; i < n; i++) {
+		size_t idx = new_runtime(m);	/* may move m->runtime */
+		struct runtime_set *r = &m->runtime[idx];
+		r->kind = RUNTIME_DYNAMIC;
+		r->decl = decls[i];
+		r->timeout = decls[i]->dynamic.opts.timeout;
+		snprintf(r->name, sizeof(r->name), "dyn_%s", decls[i]->dynamic.name);
+		ipset_names(r);
+	}
+	free(decls);
+}
+
+static int wildcard_domain_cmp(const void *pa, const void *pb)
+{
+	const struct target *const *a = pa, *const *b = pb;
+	int c = strcmp((*a)->domain, (*b)->domain);
+
+	if (c)
+		return c;
+	return (*a)->loc.first_line != (*b)->loc.first_line
+		       ? ((*a)->loc.first_line < (*b)->loc.first_line ? -1 : 1)
+		       : (*a)->loc.first_column - (*b)->loc.first_column;
+}
+
+static int stmt_index_cmp(const void *pa, const void *pb)
+{
+	const struct stmt *const *a = pa, *const *b = pb;
+
+	return (*a)->rule.index < (*b)->rule.index ? -1 : (*a)->rule.index > (*b)->rule.index;
+}
+
+static void runtime_finish(struct model *m)
+{
+	for (size_t i = 0; i < m->nruntime; i++) {
+		struct runtime_set *r = &m->runtime[i];
+		if (r->nwildcards > 1) {
+			qsort(r->wildcards, r->nwildcards, sizeof(*r->wildcards), wildcard_domain_cmp);
+			size_t n = 0;
+			for (size_t j = 0; j < r->nwildcards; j++)
+				if (n == 0 || strcmp(r->wildcards[n - 1]->domain, r->wildcards[j]->domain))
+					r->wildcards[n++] = r->wildcards[j];
+			r->nwildcards = n;
+		}
+		if (r->nrules > 1)
+			qsort(r->rules, r->nrules, sizeof(*r->rules), stmt_index_cmp);
+	}
+	/* A class's sets: wildcards by timeout, then dynamic sets by name,
+	 * which their indexes already follow. */
+	for (size_t i = 0; i < m->nclasses; i++) {
+		struct rule_class *c = &m->classes[i];
+		for (size_t j = 1; j < c->nruntime; j++) {
+			size_t v = c->runtime[j], k = j;
+			for (; k > 0; k--) {
+				const struct runtime_set *a = &m->runtime[c->runtime[k - 1]],
+							 *b = &m->runtime[v];
+				bool after = a->kind != b->kind ? a->kind == RUNTIME_DYNAMIC
+								: a->kind == RUNTIME_WILDCARD
+									  ? a->timeout > b->timeout
+									  : c->runtime[k - 1] > v;
+				if (!after)
+					break;
+				c->runtime[k] = c->runtime[k - 1];
+			}
+			c->runtime[k] = v;
+		}
+	}
+}
+
 int model_build(struct model *m, const struct policy *p, struct diags *d)
 {
 	struct builder b = { .m = m, .diags = d };
-	struct rule_service *rs = xmalloc((p->nrules ? p->nrules : 1) * sizeof(*rs));
-	size_t n = 0;
 
 	memset(m, 0, sizeof(*m));
 	m->policy = p;
 	m->default_verdict = p->default_verdict;
 	m->on_deny = p->on_deny;
-	for (const struct stmt *s = p->stmts; s; s = s->next)
-		if (s->kind == STMT_RULE)
-			rs[n++] = (struct rule_service){ .rule = s, .svc = rule_service(s) };
-	qsort(rs, n, sizeof(*rs), rule_service_cmp);
+	m->resolver = p->resolver;
+	declare_dynamic_sets(m, p);
+	for (const struct stmt *s = p->stmts; s; s = s->next) {
+		if (s->kind != STMT_RULE)
+			continue;
+		struct service svc = opts_service(&s->rule.opts);
+		if (rule_entries(&b, s, &svc, s->rule.targets))
+			add_entry(&b, &(struct entry){ .rule = s, .svc = svc });
+		else
+			free(svc.ports);
+	}
+	if (b.nentries > 1)
+		qsort(b.entries, b.nentries, sizeof(*b.entries), entry_cmp);
 
-	m->classes = xcalloc(n ? n : 1, sizeof(*m->classes));
-	for (size_t i = 0; i < n; i++) {
+	m->classes = xcalloc(b.nentries ? b.nentries : 1, sizeof(*m->classes));
+	for (size_t i = 0; i < b.nentries; i++) {
+		const struct entry *e = &b.entries[i];
 		struct rule_class *c = m->nclasses ? &m->classes[m->nclasses - 1] : NULL;
-		if (c && c->verdict == rs[i].rule->rule.verdict &&
-		    service_cmp(&c->svc, &rs[i].svc) == 0) {
-			free(rs[i].svc.ports);
+		if (c && c->verdict == e->rule->rule.verdict && service_cmp(&c->svc, &e->svc) == 0) {
+			free(e->svc.ports);
 		} else {
 			c = &m->classes[m->nclasses++];
-			c->verdict = rs[i].rule->rule.verdict;
-			c->svc = rs[i].svc;
+			c->verdict = e->rule->rule.verdict;
+			c->svc = e->svc;
 			class_name(c);
 			for (int f = 0; f < FAMILY_COUNT; f++)
 				rangeset_init(&c->sets[f], (enum family)f);
 		}
-		c->rules = xrealloc(c->rules, (c->nrules + 1) * sizeof(*c->rules));
-		c->rules[c->nrules++] = rs[i].rule;
-		expand(&b, c, rs[i].rule, rs[i].rule->rule.targets);
+		if (!c->nrules || c->rules[c->nrules - 1] != e->rule) {
+			c->rules = xrealloc(c->rules, (c->nrules + 1) * sizeof(*c->rules));
+			c->rules[c->nrules++] = e->rule;
+		}
+		if (e->dynamic)
+			add_dynamic(&b, c, e);
+		else
+			expand(&b, c, e->rule, e->rule->rule.targets);
 	}
-	free(rs);
+	free(b.entries);
+	runtime_finish(m);
 	for (size_t i = 0; i < m->nclasses; i++)
 		for (int f = 0; f < FAMILY_COUNT; f++)
 			rangeset_finish(&m->classes[i].sets[f]);
@@ -308,8 +553,14 @@ void model_release(struct model *m)
 		}
 		free(c->svc.ports);
 		free(c->rules);
+		free(c->runtime);
 	}
 	free(m->classes);
+	for (size_t i = 0; i < m->nruntime; i++) {
+		free(m->runtime[i].wildcards);
+		free(m->runtime[i].rules);
+	}
+	free(m->runtime);
 	free(m->origins);
 	free(m->pinned);
 	memset(m, 0, sizeof(*m));
@@ -402,4 +653,77 @@ uint16_t *model_port_cuts(const struct model *const *ms, size_t nmodels, size_t 
 			cuts[m++] = cuts[i];
 	*n = m;
 	return cuts;
+}
+
+bool service_intersect(const struct service *a, const struct service *b, struct service *out)
+{
+	const struct service *src = NULL;
+
+	memset(out, 0, sizeof(*out));
+	if (!a->protos)
+		src = b;
+	else if (!b->protos)
+		src = a;
+	if (src) {
+		*out = *src;
+		out->ports = NULL;
+		if (src->nports) {
+			out->ports = xmalloc(src->nports * sizeof(*out->ports));
+			memcpy(out->ports, src->ports, src->nports * sizeof(*out->ports));
+		}
+		return true;
+	}
+	out->protos = a->protos & b->protos;
+	if (!out->protos)
+		return false;
+	if (!a->nports || !b->nports) {
+		src = a->nports ? a : b;
+		out->nports = src->nports;
+		if (src->nports) {
+			out->ports = xmalloc(src->nports * sizeof(*out->ports));
+			memcpy(out->ports, src->ports, src->nports * sizeof(*out->ports));
+		}
+		return true;
+	}
+	/* Both sorted and merged: walk them together. */
+	out->ports = xmalloc((a->nports + b->nports) * sizeof(*out->ports));
+	for (size_t i = 0, j = 0; i < a->nports && j < b->nports;) {
+		uint16_t lo = a->ports[i].lo > b->ports[j].lo ? a->ports[i].lo : b->ports[j].lo;
+		uint16_t hi = a->ports[i].hi < b->ports[j].hi ? a->ports[i].hi : b->ports[j].hi;
+		if (lo <= hi)
+			out->ports[out->nports++] = (struct port_range){ lo, hi };
+		if (a->ports[i].hi < b->ports[j].hi)
+			i++;
+		else
+			j++;
+	}
+	if (out->nports)
+		return true;
+	free(out->ports);
+	memset(out, 0, sizeof(*out));
+	return false;
+}
+
+size_t model_runtime_could(const struct model *m, const struct packet *pkt,
+			   const struct decision *d, const struct runtime_set **out, size_t max)
+{
+	size_t n = 0;
+
+	if (d->verdict == VERDICT_DENY && d->reason == DECIDED_BY_RULE)
+		return 0;
+	const enum verdict changer = d->verdict == VERDICT_ALLOW ? VERDICT_DENY : VERDICT_ALLOW;
+	for (size_t i = 0; i < m->nclasses; i++) {
+		const struct rule_class *c = &m->classes[i];
+		if (c->verdict != changer || !service_matches(&c->svc, pkt->proto, pkt->port))
+			continue;
+		for (size_t j = 0; j < c->nruntime && n < max; j++) {
+			const struct runtime_set *r = &m->runtime[c->runtime[j]];
+			bool seen = false;
+			for (size_t k = 0; k < n; k++)
+				seen |= out[k] == r;
+			if (!seen)
+				out[n++] = r;
+		}
+	}
+	return n;
 }

@@ -8,6 +8,8 @@
  *   3. a packet matching any deny class is blocked (on_deny);
  *   4. a packet matching any allow class is accepted;
  *   5. everything else gets default_verdict.
+ * A class matches a packet whose service it matches and whose destination
+ * is in its set of the family or in one of its run-time sets.
  * Classes are ordered deny first, then by service, so output order depends
  * only on what the policy says, not how it is laid out. */
 #ifndef EGRESSC_MODEL_H
@@ -48,11 +50,42 @@ struct origin {
 /* Longest class name; longer ones end in a hash of the full name. */
 #define CLASS_NAME_MAX 48
 
+/* Longest nft name of a run-time set, without its "_v4"/"_v6"; and
+ * ipset's limit on a set name. */
+#define RUNTIME_NAME_MAX (CLASS_NAME_MAX + 32)
+#define IPSET_NAME_MAX 31
+
+enum runtime_kind {
+	RUNTIME_WILDCARD,	/* dnsmasq adds what it answers for the names */
+	RUNTIME_DYNAMIC,	/* declared by 'dynamic'; other software adds */
+};
+
+/* A set whose members arrive at run time, one per family in each ruleset,
+ * created empty; members age out after timeout seconds. Wildcards of one
+ * class with one timeout share a set; a dynamic set is one however many
+ * classes use it. */
+struct runtime_set {
+	enum runtime_kind kind;
+	char name[RUNTIME_NAME_MAX + 1];	/* "allow_tcp_443_dns", "dyn_builders" */
+	char ipset[FAMILY_COUNT][IPSET_NAME_MAX + 1];	/* "egressc_dyn_builders_v4" */
+	uint32_t timeout;
+	const struct stmt *decl;		/* RUNTIME_DYNAMIC: the declaration */
+	/* RUNTIME_WILDCARD: the wildcards feeding it, sorted by domain, one
+	 * per domain (the first written). */
+	const struct target **wildcards;
+	size_t nwildcards;
+	/* The rules that name it, in policy order. */
+	const struct stmt **rules;
+	size_t nrules;
+};
+
 struct rule_class {
 	enum verdict verdict;
 	struct service svc;
 	char name[CLASS_NAME_MAX + 1];	/* stable: derived from verdict and service */
 	struct rangeset sets[FAMILY_COUNT];
+	size_t *runtime;		/* indexes into model.runtime: wildcard sets by */
+	size_t nruntime;		/* timeout, then dynamic sets by name */
 	const struct stmt **rules;	/* every rule of the class, in policy order */
 	size_t nrules;
 	/* The rules that put addresses into sets[f], in policy order. */
@@ -68,6 +101,10 @@ struct model {
 	size_t nclasses;
 	struct origin *origins;
 	size_t norigins;
+	/* Dynamic sets sorted by name, then wildcard sets in class order. */
+	struct runtime_set *runtime;
+	size_t nruntime;
+	const struct stmt *resolver;	/* DNS lockdown, or NULL */
 	/* Hosts named by allow rules, sorted by name: the hosts output pins them. */
 	const struct host **pinned;
 	size_t npinned;
@@ -100,13 +137,22 @@ int model_build(struct model *m, const struct policy *p, struct diags *d);
 void model_release(struct model *m);
 
 bool service_matches(const struct service *svc, unsigned proto, uint16_t port);
+/* The packets both A and B match, into *OUT (ports malloc'd). Returns
+ * false, with nothing allocated, when there are none. */
+bool service_intersect(const struct service *a, const struct service *b, struct service *out);
 /* Whether every packet NARROW matches, WIDE matches too. */
 bool service_covers(const struct service *wide, const struct service *narrow);
 /* The first ports of the intervals on which no class of MS[0..N) changes
  * its mind: 0, and every port range's start and end + 1, sorted, unique.
  * The caller frees the array. */
 uint16_t *model_port_cuts(const struct model *const *ms, size_t nmodels, size_t *n);
-/* Rules 3-5 above for a packet to a non-loopback destination. */
+/* Rules 3-5 above for a packet to a non-loopback destination, with every
+ * run-time set empty. */
 struct decision model_decide(const struct model *m, const struct packet *pkt);
+/* The run-time sets that would change decision D of PKT if they held its
+ * destination, into OUT[0..max): allow sets before a default deny, deny
+ * sets before an allow. Returns how many there are. */
+size_t model_runtime_could(const struct model *m, const struct packet *pkt,
+			   const struct decision *d, const struct runtime_set **out, size_t max);
 
 #endif

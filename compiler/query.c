@@ -68,6 +68,27 @@ void decision_explain(const struct model *m, const struct decision *dc, const st
 	}
 }
 
+/* What run-time sets could still change: their members are not known
+ * when the policy compiles. */
+static void runtime_caveats(FILE *fp, const struct model *m, const struct packet *pkt,
+			    const struct decision *dc)
+{
+	const struct runtime_set *sets[8];
+	size_t n = model_runtime_could(m, pkt, dc, sets, 8);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct runtime_set *r = sets[i];
+		const struct loc *at = r->kind == RUNTIME_WILDCARD ? &r->wildcards[0]->loc
+								   : &r->rules[0]->loc;
+		fprintf(fp, "  unless run-time set %s holds it (%s:%d: %s", r->name, at->src->path,
+			at->first_line, r->rules[0]->rule.verdict == VERDICT_ALLOW ? "allow" : "deny");
+		if (r->kind == RUNTIME_DYNAMIC)
+			fprintf(fp, " $%s)\n", r->decl->dynamic.name);
+		else
+			fprintf(fp, " %s%s)\n", r->wildcards[0]->text, r->nwildcards > 1 ? ", ..." : "");
+	}
+}
+
 int query_answer(FILE *fp, struct arena *a, struct diags *d, const struct model *m,
 		 const char *dest, struct packet *pkt, const struct resolve_opts *opts,
 		 struct resolution *r, bool brief)
@@ -106,6 +127,8 @@ int query_answer(FILE *fp, struct arena *a, struct diags *d, const struct model 
 		else
 			fprintf(fp, "%s\n  %s %s: no rule matches; the default policy is %s\n",
 				verdict, addr, svc, verdict);
+		if (!brief)
+			runtime_caveats(fp, m, pkt, &dc);
 		return dc.verdict == VERDICT_ALLOW ? 0 : 1;
 	}
 
@@ -124,5 +147,6 @@ int query_answer(FILE *fp, struct arena *a, struct diags *d, const struct model 
 		fprintf(fp, "  %s resolves to %s\n", name, addr);
 	for (size_t i = 0; i < b.nhosts; i++)
 		fprintf(fp, "  %s is an address of %s\n", addr, b.hosts[i]);
+	runtime_caveats(fp, m, pkt, &dc);
 	return dc.verdict == VERDICT_ALLOW ? 0 : 1;
 }

@@ -8,7 +8,9 @@
 #include "addrlist.h"
 #include "arena.h"
 #include "ast.h"
+#include "check.h"
 #include "diag.h"
+#include "duration.h"
 #include "emit.h"
 #include "ivlist.h"
 #include "model.h"
@@ -29,8 +31,20 @@ struct vrule {
 	unsigned protos;		/* VP_* bits */
 	struct port_range *ports;	/* nports 0: every port */
 	size_t nports;
+	/* A second match both must pass: a dynamic set's own protocols and
+	 * ports, in the policy's view. */
+	bool has_also;
+	unsigned also_protos;
+	struct port_range *also_ports;
+	size_t also_nports;
 	enum family family;
 	struct ivlist addrs;		/* normalized */
+	/* A run-time set instead of addrs: every address when on, none when
+	 * off; the scenario being checked decides. */
+	bool runtime;
+	bool on;
+	char set[128];			/* the ruleset's view: the set's name */
+	const struct target *src;	/* the policy's view: wildcard or $dynamic */
 };
 
 struct vchain {
@@ -56,6 +70,7 @@ static void chain_free(struct vchain *c)
 	for (size_t i = 0; i < c->n; i++) {
 		ivl_free(&c->rules[i].addrs);
 		free(c->rules[i].ports);
+		free(c->rules[i].also_ports);
 	}
 	free(c->rules);
 	memset(c, 0, sizeof(*c));
@@ -69,16 +84,23 @@ static void rule_add_port(struct vrule *r, unsigned lo, unsigned hi)
 
 /* Does R match packets of protocol class PROTO to ports [LO, HI]? The
  * interval is elementary: no rule's port range starts or ends inside it. */
-static bool rule_matches(const struct vrule *r, unsigned proto, unsigned lo)
+static bool match_one(unsigned protos, const struct port_range *ports, size_t nports,
+		      unsigned proto, unsigned lo)
 {
-	if (!(r->protos & proto))
+	if (!(protos & proto))
 		return false;
-	if (proto == VP_OTHER || !r->nports)
+	if (proto == VP_OTHER || !nports)
 		return true;
-	for (size_t i = 0; i < r->nports; i++)
-		if (lo >= r->ports[i].lo && lo <= r->ports[i].hi)
+	for (size_t i = 0; i < nports; i++)
+		if (lo >= ports[i].lo && lo <= ports[i].hi)
 			return true;
 	return false;
+}
+
+static bool rule_matches(const struct vrule *r, unsigned proto, unsigned lo)
+{
+	return match_one(r->protos, r->ports, r->nports, proto, lo) &&
+	       (!r->has_also || match_one(r->also_protos, r->also_ports, r->also_nports, proto, lo));
 }
 
 /* The destinations of family F that chain C accepts for PROTO, port LO. */
@@ -87,32 +109,78 @@ static void chain_accepted(const struct vchain *c, enum family f, unsigned proto
 {
 	struct ivlist covered = { 0 }, fresh = { 0 };
 
+	struct ivlist all = { 0 };
+
+	ivl_add(&all, 0, family_max(f));
 	acc->n = 0;
 	for (size_t i = 0; i < c->n; i++) {
 		const struct vrule *r = &c->rules[i];
-		if (r->family != f || !rule_matches(r, proto, lo))
+		if (r->family != f || !rule_matches(r, proto, lo) || (r->runtime && !r->on))
 			continue;
+		const struct ivlist *addrs = r->runtime ? &all : &r->addrs;
 		if (r->accept) {
 			ivl_normalize(&covered);
-			ivl_subtract(&fresh, &r->addrs, &covered);
+			ivl_subtract(&fresh, addrs, &covered);
 			ivl_append(acc, &fresh);
 		}
-		ivl_append(&covered, &r->addrs);
+		ivl_append(&covered, addrs);
 	}
 	if (c->final_accept) {
-		struct ivlist all = { 0 };
-		ivl_add(&all, 0, family_max(f));
 		ivl_normalize(&covered);
 		ivl_subtract(&fresh, &all, &covered);
 		ivl_append(acc, &fresh);
-		ivl_free(&all);
 	}
+	ivl_free(&all);
 	ivl_normalize(acc);
 	ivl_free(&covered);
 	ivl_free(&fresh);
 }
 
 /* --- the policy's own view, from the AST ----------------------------------- */
+
+/* The leaves of T (through defines) that are run-time sets, appended to
+ * *V. */
+static void runtime_leaves(const struct target *t, const struct target ***v, size_t *n)
+{
+	for (; t; t = t->next) {
+		if (t->kind == TARGET_WILDCARD || (t->kind == TARGET_VARIABLE && t->dynamic)) {
+			*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+			(*v)[(*n)++] = t;
+		} else if (t->kind == TARGET_VARIABLE && t->define) {
+			runtime_leaves(t->define->define.targets, v, n);
+		}
+	}
+}
+
+/* What a port and proto clause match: proto without port is every port
+ * of it, port without proto is TCP, neither is everything. */
+static unsigned opts_protos(const struct rule_opts *o)
+{
+	unsigned protos = 0;
+
+	for (const struct proto_item *pi = o->protos; pi; pi = pi->next)
+		protos |= pi->bit;
+	if (!protos)
+		protos = o->ports ? VP_TCP : VP_ALL;
+	return protos;
+}
+
+/* Two rules, one a family, matching what rule S's clauses say; returns
+ * the index of the first. */
+static size_t rule_pair(struct vchain *c, const struct stmt *s, bool accept)
+{
+	size_t first = c->n;
+
+	for (int f = 0; f < FAMILY_COUNT; f++) {
+		struct vrule *r = chain_add(c);
+		r->accept = accept;
+		r->family = (enum family)f;
+		r->protos = opts_protos(&s->rule.opts);
+		for (const struct port_item *pt = s->rule.opts.ports; pt; pt = pt->next)
+			rule_add_port(r, pt->lo, pt->hi);
+	}
+	return first;
+}
 
 static void expand_targets(struct vrule *r[FAMILY_COUNT], const struct target *t)
 {
@@ -147,27 +215,36 @@ static void policy_chain(const struct policy *p, struct vchain *c)
 		for (const struct stmt *s = p->stmts; s; s = s->next) {
 			if (s->kind != STMT_RULE || s->rule.verdict != want)
 				continue;
-			struct vrule *r[FAMILY_COUNT];
-			for (int f = 0; f < FAMILY_COUNT; f++)
-				chain_add(c);
 			/* chain_add may move the array: point into it afterwards. */
-			for (int f = 0; f < FAMILY_COUNT; f++)
-				r[f] = &c->rules[c->n - FAMILY_COUNT + (size_t)f];
-			unsigned protos = 0;
-			for (const struct proto_item *pi = s->rule.protos; pi; pi = pi->next)
-				protos |= pi->bit;
-			if (!protos)
-				protos = s->rule.ports ? VP_TCP : VP_ALL;
-			for (int f = 0; f < FAMILY_COUNT; f++) {
-				r[f]->accept = want == VERDICT_ALLOW;
-				r[f]->family = (enum family)f;
-				r[f]->protos = protos;
-				for (const struct port_item *pt = s->rule.ports; pt; pt = pt->next)
-					rule_add_port(r[f], pt->lo, pt->hi);
-			}
+			size_t at = rule_pair(c, s, want == VERDICT_ALLOW);
+			struct vrule *r[FAMILY_COUNT] = { &c->rules[at], &c->rules[at + 1] };
 			expand_targets(r, s->rule.targets);
 			for (int f = 0; f < FAMILY_COUNT; f++)
 				ivl_normalize(&r[f]->addrs);
+
+			const struct target **leaves = NULL;
+			size_t nleaves = 0;
+			runtime_leaves(s->rule.targets, &leaves, &nleaves);
+			for (size_t i = 0; i < nleaves; i++) {
+				at = rule_pair(c, s, want == VERDICT_ALLOW);
+				for (int f = 0; f < FAMILY_COUNT; f++) {
+					struct vrule *v = &c->rules[at + (size_t)f];
+					v->runtime = true;
+					v->src = leaves[i];
+					if (!leaves[i]->dynamic)
+						continue;
+					const struct rule_opts *o = &leaves[i]->dynamic->dynamic.opts;
+					v->has_also = true;
+					v->also_protos = opts_protos(o);
+					for (const struct port_item *pt = o->ports; pt; pt = pt->next) {
+						v->also_ports = xrealloc(v->also_ports,
+							(v->also_nports + 1) * sizeof(*v->also_ports));
+						v->also_ports[v->also_nports++] =
+							(struct port_range){ (uint16_t)pt->lo, (uint16_t)pt->hi };
+					}
+				}
+			}
+			free(leaves);
 		}
 	}
 	c->final_accept = p->default_verdict == VERDICT_ALLOW;
@@ -192,16 +269,20 @@ static unsigned *port_cuts(const struct vchain *a, const struct vchain *b, size_
 
 	for (int c = 0; c < 2; c++)
 		for (size_t i = 0; i < chains[c]->n; i++)
-			cap += 2 * chains[c]->rules[i].nports;
+			cap += 2 * (chains[c]->rules[i].nports + chains[c]->rules[i].also_nports);
 	unsigned *cuts = xmalloc(cap * sizeof(*cuts));
 	cuts[k++] = 0;
 	for (int c = 0; c < 2; c++) {
 		for (size_t i = 0; i < chains[c]->n; i++) {
 			const struct vrule *r = &chains[c]->rules[i];
-			for (size_t j = 0; j < r->nports; j++) {
-				cuts[k++] = r->ports[j].lo;
-				if (r->ports[j].hi < 65535)
-					cuts[k++] = r->ports[j].hi + 1u;
+			for (int also = 0; also < 2; also++) {
+				const struct port_range *ports = also ? r->also_ports : r->ports;
+				size_t count = also ? r->also_nports : r->nports;
+				for (size_t j = 0; j < count; j++) {
+					cuts[k++] = ports[j].lo;
+					if (ports[j].hi < 65535)
+						cuts[k++] = ports[j].hi + 1u;
+				}
 			}
 		}
 	}
@@ -276,6 +357,136 @@ static int compare_chains(struct diags *d, const char *what, const struct vchain
 	ivl_free(&acc_out);
 	ivl_free(&acc_ref);
 	free(cuts);
+	return rc;
+}
+
+/* --- run-time sets ---------------------------------------------------------- */
+
+/* The sets dnsmasq fills for the names below one domain, as a fragment's
+ * nftset= or ipset= line says. */
+struct fill_entry {
+	char set[128];
+	enum family family;	/* FAMILY_COUNT: any (ipset= lines name no family) */
+};
+
+struct fill_line {
+	char domain[HOSTNAME_MAX_LEN + 1];
+	struct fill_entry *sets;
+	size_t nsets;
+};
+
+struct fill_map {
+	struct fill_line *lines;
+	size_t n;
+};
+
+static void fill_map_free(struct fill_map *fm)
+{
+	for (size_t i = 0; i < fm->n; i++)
+		free(fm->lines[i].sets);
+	free(fm->lines);
+}
+
+/* A scenario of what the run-time sets hold: all empty (both NULL), one
+ * dynamic set holding every address, or every name below one wildcard's
+ * domain resolving to every address. The chains are compared under each. */
+struct scenario {
+	const char *dynamic;
+	const char *domain;
+};
+
+/* The line dnsmasq uses for the names below DOMAIN: the most specific one
+ * matching them. */
+static const struct fill_line *fill_lookup(const struct fill_map *fm, const char *domain)
+{
+	const struct fill_line *best = NULL;
+
+	for (size_t i = 0; i < fm->n; i++)
+		if (domain_within(domain, fm->lines[i].domain) &&
+		    (!best || strlen(fm->lines[i].domain) > strlen(best->domain)))
+			best = &fm->lines[i];
+	return best;
+}
+
+/* The ruleset's view: does set R->set hold every address under SC? */
+static bool output_on(const struct vrule *r, const struct scenario *sc, const struct fill_map *fm,
+		      const char *prefix)
+{
+	static const char *const suffix[FAMILY_COUNT] = { "v4", "v6" };
+	char name[160];
+
+	if (sc->dynamic) {
+		snprintf(name, sizeof(name), "%sdyn_%s_%s", prefix, sc->dynamic, suffix[r->family]);
+		return strcmp(r->set, name) == 0;
+	}
+	if (!sc->domain)
+		return false;
+	const struct fill_line *line = fill_lookup(fm, sc->domain);
+	for (size_t i = 0; line && i < line->nsets; i++)
+		if (strcmp(line->sets[i].set, r->set) == 0 &&
+		    (line->sets[i].family == FAMILY_COUNT || line->sets[i].family == r->family))
+			return true;
+	return false;
+}
+
+/* The policy's view: does R->src hold every address under SC? */
+static bool policy_on(const struct vrule *r, const struct scenario *sc)
+{
+	if (r->src->kind == TARGET_WILDCARD)
+		return sc->domain && domain_within(sc->domain, r->src->domain);
+	return sc->dynamic && strcmp(sc->dynamic, r->src->dynamic->dynamic.name) == 0;
+}
+
+static int compare_chains(struct diags *d, const char *what, const struct vchain *out,
+			  const struct vchain *ref, enum family only);
+
+/* Compares OUT with REF with every run-time set empty, then under each
+ * scenario the policy gives rise to. A fill line for a domain no wildcard
+ * names is an error too: it would fill sets the policy knows nothing of. */
+static int compare_scenarios(struct diags *d, const char *what, struct vchain *out,
+			     struct vchain *ref, enum family only, const struct fill_map *fm,
+			     const char *prefix)
+{
+	struct scenario *sc = xcalloc(1, sizeof(*sc));
+	size_t nsc = 1;
+	int rc = 0;
+
+	for (size_t i = 0; i < ref->n; i++) {
+		const struct target *t = ref->rules[i].src;
+		if (!ref->rules[i].runtime || ref->rules[i].family != FAMILY_V4)
+			continue;
+		sc = xrealloc(sc, (nsc + 1) * sizeof(*sc));
+		sc[nsc++] = t->kind == TARGET_WILDCARD
+				    ? (struct scenario){ .domain = t->domain }
+				    : (struct scenario){ .dynamic = t->dynamic->dynamic.name };
+	}
+	for (size_t i = 0; i < fm->n && rc == 0; i++) {
+		bool known = false;
+		for (size_t j = 0; j < nsc && !known; j++)
+			known = sc[j].domain && strcmp(sc[j].domain, fm->lines[i].domain) == 0;
+		if (!known) {
+			diag_error(d, NULL, "%s: the dnsmasq fragment fills sets for '%s', which no wildcard names",
+				   what, diag_quote(d, fm->lines[i].domain, strlen(fm->lines[i].domain)));
+			rc = -1;
+		}
+	}
+	for (size_t i = 0; i < nsc && rc == 0; i++) {
+		char label[512];
+		if (sc[i].domain)
+			snprintf(label, sizeof(label), "%s, with names below %s resolving to every address",
+				 what, sc[i].domain);
+		else if (sc[i].dynamic)
+			snprintf(label, sizeof(label), "%s, with $%s holding every address", what,
+				 sc[i].dynamic);
+		else
+			snprintf(label, sizeof(label), "%s", what);
+		for (size_t j = 0; j < out->n; j++)
+			out->rules[j].on = out->rules[j].runtime && output_on(&out->rules[j], &sc[i], fm, prefix);
+		for (size_t j = 0; j < ref->n; j++)
+			ref->rules[j].on = ref->rules[j].runtime && policy_on(&ref->rules[j], &sc[i]);
+		rc = compare_chains(d, label, out, ref, only);
+	}
+	free(sc);
 	return rc;
 }
 
@@ -358,6 +569,7 @@ static bool read_ports(const char **s, struct vrule *r, char range_sep, bool bra
 struct nft_set {
 	char name[128];
 	enum family family;
+	bool runtime;		/* flags timeout: filled at run time, empty here */
 	struct ivlist addrs;
 };
 
@@ -395,6 +607,15 @@ static void nft_read_set(struct nft_reader *nr, const char *line)
 			set.family = FAMILY_V6;
 		} else if (strcmp(line, "flags interval") == 0) {
 			continue;
+		} else if (strcmp(line, "flags timeout") == 0 ||
+			   strcmp(line, "flags interval, timeout") == 0) {
+			set.runtime = true;
+		} else if (strncmp(line, "timeout ", 8) == 0) {
+			enum duration_problem why;
+			if (!duration_parse(line + 8, UINT32_MAX / 1000, &why))
+				nft_fail(nr, "bad timeout");
+		} else if (strcmp(line, "elements = {") == 0 && set.runtime) {
+			nft_fail(nr, "a run-time set with elements");
 		} else if (strcmp(line, "elements = {") == 0) {
 			while ((line = next_line(&nr->lr)) && strcmp(line, "}") != 0) {
 				char text[PREFIX_STRLEN + 2];
@@ -466,8 +687,13 @@ static void nft_read_rule(struct nft_reader *nr, const char *s)
 	struct vrule *r = chain_add(&nr->chain);
 	r->family = f;
 	r->protos = VP_ALL;
-	ivl_append(&r->addrs, &set->addrs);
-	ivl_normalize(&r->addrs);
+	if (set->runtime) {
+		r->runtime = true;
+		snprintf(r->set, sizeof(r->set), "%s", set->name);
+	} else {
+		ivl_append(&r->addrs, &set->addrs);
+		ivl_normalize(&r->addrs);
+	}
 	if (eat(&s, " meta l4proto { tcp, udp }")) {
 		r->protos = VP_TCP | VP_UDP;
 		if (eat(&s, " th dport ") && !read_ports(&s, r, '-', true))
@@ -515,7 +741,58 @@ static void nft_read_chain(struct nft_reader *nr, const char *name)
 		nr->chain.final_accept = nr->chain.final_accept && !nr->chain.policy_drop;
 }
 
-int verify_nft(struct diags *d, const struct policy *p, const char *text, size_t len)
+/* The nftset= (NFT) or ipset= lines of a dnsmasq fragment; the rest of
+ * it (lockdown) is not the firewall's business. */
+static int read_fill(struct diags *d, const char *text, size_t len, bool nft, struct fill_map *fm)
+{
+	struct line_reader lr = { .p = text, .end = text + len };
+	const char *line, *key = nft ? "nftset=/" : "ipset=/";
+
+	while ((line = next_line(&lr))) {
+		if (!eat(&line, key))
+			continue;
+		struct fill_line fl = { .domain = "" };
+		size_t n = strcspn(line, "/");
+		if (n == 0 || n >= sizeof(fl.domain) || line[n] != '/')
+			goto bad;
+		memcpy(fl.domain, line, n);
+		line += n + 1;
+		for (;;) {
+			struct fill_entry e = { .family = FAMILY_COUNT };
+			if (nft) {
+				if (eat(&line, "4#inet#egressc#"))
+					e.family = FAMILY_V4;
+				else if (eat(&line, "6#inet#egressc#"))
+					e.family = FAMILY_V6;
+				else
+					break;
+			}
+			n = strcspn(line, ",");
+			if (n == 0 || n >= sizeof(e.set))
+				break;
+			memcpy(e.set, line, n);
+			fl.sets = xrealloc(fl.sets, (fl.nsets + 1) * sizeof(*fl.sets));
+			fl.sets[fl.nsets++] = e;
+			line += n;
+			if (!eat(&line, ","))
+				break;
+		}
+		if (*line) {
+			free(fl.sets);
+			goto bad;
+		}
+		fm->lines = xrealloc(fm->lines, (fm->n + 1) * sizeof(*fm->lines));
+		fm->lines[fm->n++] = fl;
+	}
+	return 0;
+bad:
+	diag_error(d, NULL, "dnsmasq fragment, line %d: unrecognized: '%s'", lr.lineno,
+		   diag_quote(d, lr.buf, strlen(lr.buf)));
+	return -1;
+}
+
+static int verify_nft(struct diags *d, const struct policy *p, const char *text, size_t len,
+		      const struct fill_map *fm)
 {
 	struct nft_reader nr = { .d = d, .ok = true };
 	struct vchain ref = { 0 };
@@ -547,7 +824,7 @@ int verify_nft(struct diags *d, const struct policy *p, const char *text, size_t
 	int rc = nr.ok ? 0 : -1;
 	if (rc == 0) {
 		policy_chain(p, &ref);
-		rc = compare_chains(d, "nft ruleset", &nr.chain, &ref, FAMILY_COUNT);
+		rc = compare_scenarios(d, "nft ruleset", &nr.chain, &ref, FAMILY_COUNT, fm, "");
 	}
 	for (size_t i = 0; i < nr.nsets; i++)
 		ivl_free(&nr.sets[i].addrs);
@@ -594,13 +871,61 @@ static bool in_table(const char *line, const char *const *table, size_t n)
 
 #define IN_TABLE(line, t) in_table(line, t, sizeof(t) / sizeof(*(t)))
 
-/* "-A EGRESSC -d P [-p X [-m X --dport N[:M] | -m multiport --dports L]] -j T" */
-static bool ipt_read_rule(struct vchain *c, enum family f, const char *s)
+/* The ipsets an ipset restore file creates: "create NAME hash:net family
+ * inet|inet6 timeout N", each followed by "flush NAME". */
+struct ipset_list {
+	char (*names)[IPSET_NAME_MAX + 1];
+	enum family *families;
+	size_t n;
+};
+
+static int read_ipsets(struct diags *d, const char *text, size_t len, struct ipset_list *il)
+{
+	struct line_reader lr = { .p = text, .end = text + len };
+	const char *line;
+	char name[IPSET_NAME_MAX + 1], fam[8];
+	unsigned timeout;
+	int end;
+
+	while ((line = next_line(&lr))) {
+		if (il->n && strncmp(line, "flush ", 6) == 0 && strcmp(line + 6, il->names[il->n - 1]) == 0)
+			continue;
+		end = 0;
+		if (sscanf(line, "create %31s hash:net family %7s timeout %u%n", name, fam, &timeout,
+			   &end) != 3 || line[end] != '\0' ||
+		    (strcmp(fam, "inet") != 0 && strcmp(fam, "inet6") != 0)) {
+			diag_error(d, NULL, "ipsets, line %d: unrecognized: '%s'", lr.lineno,
+				   diag_quote(d, line, strlen(line)));
+			return -1;
+		}
+		il->names = xrealloc(il->names, (il->n + 1) * sizeof(*il->names));
+		il->families = xrealloc(il->families, (il->n + 1) * sizeof(*il->families));
+		memcpy(il->names[il->n], name, sizeof(name));
+		il->families[il->n++] = strcmp(fam, "inet") == 0 ? FAMILY_V4 : FAMILY_V6;
+	}
+	return 0;
+}
+
+static bool ipset_exists(const struct ipset_list *il, const char *name, enum family f)
+{
+	for (size_t i = 0; i < il->n; i++)
+		if (strcmp(il->names[i], name) == 0)
+			return il->families[i] == f;
+	return false;
+}
+
+/* "-A EGRESSC -d P|-m set --match-set S dst [-p X [-m X --dport N[:M] |
+ * -m multiport --dports L]] -j T" */
+static bool ipt_read_rule(struct vchain *c, enum family f, const struct ipset_list *il,
+			  const char *s)
 {
 	char text[PREFIX_STRLEN + 2];
 	struct prefix p;
+	bool runtime = false;
 
-	if (!eat(&s, "-A EGRESSC -d "))
+	if (eat(&s, "-A EGRESSC -m set --match-set "))
+		runtime = true;
+	else if (!eat(&s, "-A EGRESSC -d "))
 		return false;
 	size_t n = strcspn(s, " ");
 	if (n >= sizeof(text))
@@ -608,13 +933,18 @@ static bool ipt_read_rule(struct vchain *c, enum family f, const char *s)
 	memcpy(text, s, n);
 	text[n] = '\0';
 	s += n;
-	if (prefix_parse(text, &p) != PREFIX_OK || p.family != f)
+	if (runtime ? !ipset_exists(il, text, f) || !eat(&s, " dst")
+		    : prefix_parse(text, &p) != PREFIX_OK || p.family != f)
 		return false;
 
 	struct vrule *r = chain_add(c);
 	r->family = f;
 	r->protos = VP_ALL;
-	ivl_add(&r->addrs, p.addr, prefix_last(&p));
+	r->runtime = runtime;
+	if (runtime)
+		memcpy(r->set, text, n + 1);
+	else
+		ivl_add(&r->addrs, p.addr, prefix_last(&p));
 	if (eat(&s, " -p tcp"))
 		r->protos = VP_TCP;
 	else if (eat(&s, " -p udp"))
@@ -638,8 +968,9 @@ static bool ipt_read_rule(struct vchain *c, enum family f, const char *s)
 	return true;
 }
 
-int verify_iptables(struct diags *d, const struct policy *p, enum family f, const char *text,
-		    size_t len)
+static int verify_iptables(struct diags *d, const struct policy *p, enum family f,
+			   const char *text, size_t len, const struct ipset_list *il,
+			   const struct fill_map *fm)
 {
 	struct line_reader lr = { .p = text, .end = text + len };
 	struct vchain out = { .final_accept = true }, ref = { 0 };
@@ -657,7 +988,7 @@ int verify_iptables(struct diags *d, const struct policy *p, enum family f, cons
 			out.policy_drop = false;
 		} else if (strcmp(line, "-A EGRESSC -j EGRESSC-BLOCK") == 0) {
 			out.final_accept = false;
-		} else if (!ipt_read_rule(&out, f, line)) {
+		} else if (!ipt_read_rule(&out, f, il, line)) {
 			diag_error(d, NULL, "%s, line %d: unrecognized: '%s'", what, lr.lineno,
 				   diag_quote(d, line, strlen(line)));
 			rc = -1;
@@ -665,7 +996,7 @@ int verify_iptables(struct diags *d, const struct policy *p, enum family f, cons
 	}
 	if (rc == 0) {
 		policy_chain(p, &ref);
-		rc = compare_chains(d, what, &out, &ref, f);
+		rc = compare_scenarios(d, what, &out, &ref, f, fm, "egressc_");
 	}
 	chain_free(&out);
 	chain_free(&ref);
@@ -674,25 +1005,50 @@ int verify_iptables(struct diags *d, const struct policy *p, enum family f, cons
 
 /* --- all outputs at once --------------------------------------------------- */
 
+/* Renders one output into *TEXT. */
+static int render(const struct model *m, const char *format, char **text, size_t *len)
+{
+	return emit_to_memory(m, emitter_by_name(format)->emit, text, len);
+}
+
 int verify_outputs(struct diags *d, const struct policy *p, const struct model *m)
 {
-	char *text = NULL;
-	size_t len = 0;
+	char *text[5] = { NULL };
+	size_t len[5];
+	static const char *const formats[5] = { "nft", "iptables", "ip6tables", "dnsmasq",
+						"dnsmasq-ipset" };
+	char *ipsets = NULL;
+	size_t ipsets_len;
+	struct fill_map nft_fill = { 0 }, ipt_fill = { 0 };
+	struct ipset_list il = { 0 };
 	int rc = 0;
 
-	if (emit_to_memory(m, emit_nft, &text, &len) < 0)
-		goto fail;
-	rc |= verify_nft(d, p, text, len);
-	free(text);
-	for (int f = 0; f < FAMILY_COUNT; f++) {
-		if (emit_to_memory(m, f == FAMILY_V4 ? emit_iptables : emit_ip6tables, &text,
-				   &len) < 0)
+	for (int i = 0; i < 5; i++)
+		if (render(m, formats[i], &text[i], &len[i]) < 0)
 			goto fail;
-		rc |= verify_iptables(d, p, (enum family)f, text, len);
-		free(text);
+	if (render(m, "ipset", &ipsets, &ipsets_len) < 0)
+		goto fail;
+	if (read_fill(d, text[3], len[3], true, &nft_fill) < 0 ||
+	    read_fill(d, text[4], len[4], false, &ipt_fill) < 0 ||
+	    read_ipsets(d, ipsets, ipsets_len, &il) < 0) {
+		rc = -1;
+	} else {
+		rc |= verify_nft(d, p, text[0], len[0], &nft_fill);
+		for (int f = 0; f < FAMILY_COUNT; f++)
+			rc |= verify_iptables(d, p, (enum family)f, text[1 + f], len[1 + f], &il,
+					      &ipt_fill);
 	}
-	return rc ? -1 : 0;
+	if (0) {
 fail:
-	diag_error(d, NULL, "cannot render an output to verify it: %s", strerror(errno));
-	return -1;
+		diag_error(d, NULL, "cannot render an output to verify it: %s", strerror(errno));
+		rc = -1;
+	}
+	for (int i = 0; i < 5; i++)
+		free(text[i]);
+	free(ipsets);
+	fill_map_free(&nft_fill);
+	fill_map_free(&ipt_fill);
+	free(il.names);
+	free(il.families);
+	return rc ? -1 : 0;
 }

@@ -22,14 +22,10 @@ struct model;
 struct policy;
 
 /* Renders the nft, iptables and ip6tables outputs of M and verifies each
- * against P. Returns 0, or -1 with errors queued. */
+ * against P, with the dnsmasq fragments and the ipsets that bind run-time
+ * sets to wildcards: with every run-time set empty, and with each dynamic
+ * set or each wildcard's names in turn taking every address. Returns 0,
+ * or -1 with errors queued. */
 int verify_outputs(struct diags *d, const struct policy *p, const struct model *m);
-
-/* Checks an nft script as emit_nft() writes it. Returns 0, or -1 with
- * errors queued. */
-int verify_nft(struct diags *d, const struct policy *p, const char *text, size_t len);
-/* Checks an iptables-restore (F = FAMILY_V4) or ip6tables-restore file. */
-int verify_iptables(struct diags *d, const struct policy *p, enum family f, const char *text,
-		    size_t len);
 
 #endif

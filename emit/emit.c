@@ -13,6 +13,10 @@ const struct emitter emitters[] = {
 	{ "iptables", ".v4", "rules.v4", emit_iptables },
 	{ "ip6tables", ".v6", "rules.v6", emit_ip6tables },
 	{ "hosts", ".hosts", "hosts", emit_hosts },
+	{ "ipset", ".ipset", "ipsets", emit_ipset },
+	{ "dnsmasq", ".dnsmasq", "dnsmasq.conf", emit_dnsmasq_nftset },
+	{ "dnsmasq-ipset", ".dnsmasq-ipset", "dnsmasq-ipset.conf", emit_dnsmasq_ipset },
+	{ "explain", ".explain", NULL, emit_explain },
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -56,6 +60,8 @@ int emit_to_memory(const struct model *m, int (*emit)(const struct model *, FILE
 	return 0;
 }
 
+static void emit_locations(FILE *fp, const struct stmt *const *rules, size_t n);
+
 void emit_comment_text(FILE *fp, const char *s)
 {
 	for (; *s; s++) {
@@ -80,13 +86,40 @@ void emit_class_comment(FILE *fp, const char *indent, const struct rule_class *c
 	const size_t n = c->nfamily_rules[f];
 
 	fprintf(fp, "%s# %s:", indent, c->name);
+	emit_locations(fp, c->family_rules[f], n);
+	fputc('\n', fp);
+}
+
+void emit_location(FILE *fp, const struct stmt *s)
+{
+	emit_comment_text(fp, s->loc.src->path);
+	fprintf(fp, ":%d", s->loc.first_line);
+}
+
+static void emit_locations(FILE *fp, const struct stmt *const *rules, size_t n)
+{
 	for (size_t i = 0; i < n && i < EMIT_MAX_RULES_NAMED; i++) {
-		const struct stmt *r = c->family_rules[f][i];
 		fputs(i ? ", " : " ", fp);
-		emit_comment_text(fp, r->loc.src->path);
-		fprintf(fp, ":%d", r->loc.first_line);
+		emit_location(fp, rules[i]);
 	}
 	if (n > EMIT_MAX_RULES_NAMED)
 		fprintf(fp, " and %zu more", n - EMIT_MAX_RULES_NAMED);
+}
+
+void emit_runtime_comment(FILE *fp, const char *indent, const struct runtime_set *r)
+{
+	fprintf(fp, "%s# %s:", indent, r->name);
+	if (r->kind == RUNTIME_WILDCARD) {
+		for (size_t i = 0; i < r->nwildcards && i < EMIT_MAX_RULES_NAMED; i++)
+			fprintf(fp, "%s%s", i ? ", " : " ", r->wildcards[i]->text);
+		if (r->nwildcards > EMIT_MAX_RULES_NAMED)
+			fprintf(fp, " and %zu more", r->nwildcards - EMIT_MAX_RULES_NAMED);
+		fputs(", filled by dnsmasq; rules", fp);
+	} else {
+		fputs(" dynamic set declared at ", fp);
+		emit_location(fp, r->decl);
+		fputs(r->nrules ? "; rules" : "; no rule uses it", fp);
+	}
+	emit_locations(fp, r->rules, r->nrules);
 	fputc('\n', fp);
 }

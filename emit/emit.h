@@ -10,11 +10,13 @@
 
 struct model;
 struct rule_class;
+struct runtime_set;
+struct stmt;
 
 struct emitter {
 	const char *name;	/* for -f */
 	const char *extension;	/* picks the format from -o FILE */
-	const char *dir_file;	/* the file's name under -O DIR */
+	const char *dir_file;	/* the file's name under -O DIR; NULL: not written there */
 	int (*emit)(const struct model *m, FILE *fp);
 };
 
@@ -29,6 +31,10 @@ int emit_nft(const struct model *m, FILE *fp);
 int emit_iptables(const struct model *m, FILE *fp);
 int emit_ip6tables(const struct model *m, FILE *fp);
 int emit_hosts(const struct model *m, FILE *fp);
+int emit_ipset(const struct model *m, FILE *fp);
+int emit_dnsmasq_nftset(const struct model *m, FILE *fp);
+int emit_dnsmasq_ipset(const struct model *m, FILE *fp);
+int emit_explain(const struct model *m, FILE *fp);
 
 /* Runs EMIT into memory: *TEXT (malloc'd, the caller frees) and *LEN.
  * Returns 0, or -1 with errno set. */
@@ -44,5 +50,11 @@ void emit_header(FILE *fp, const struct model *m);
  * of family F. */
 void emit_class_comment(FILE *fp, const char *indent, const struct rule_class *c,
 			enum family f);
+/* "# allow_tcp_443_dns: *.ci.test (policy.eg:4), filled by dnsmasq" or
+ * "# dyn_builders: dynamic set declared at policy.eg:2, used by policy.eg:7" */
+void emit_runtime_comment(FILE *fp, const char *indent, const struct runtime_set *r);
+/* "policy.eg:7" */
+void emit_location(FILE *fp, const struct stmt *s);
 
 #endif
+

@@ -3,7 +3,9 @@
  * EGRESSC-BLOCK doing what on-deny says. iptables-restore replaces the whole
  * filter table of the family, so the built-in chains are always written
  * (iptables-nft resets the policy of one left out). iptables has no
- * interval sets: each prefix of each class becomes one rule per protocol. */
+ * interval sets: each prefix of each class becomes one rule per protocol.
+ * Run-time sets are ipsets (the ipset output creates them), matched with
+ * -m set. */
 #include "emit.h"
 
 #include <stdbool.h>
@@ -45,23 +47,24 @@ static void write_port(FILE *fp, const struct port_range *p)
 		fprintf(fp, ":%u", p->hi);
 }
 
-/* One prefix, one protocol: one or more rules, the ports in chunks. */
+/* One destination match ("-d P" or "-m set --match-set S dst"), one
+ * protocol: one or more rules, the ports in chunks. */
 static void write_proto_rules(FILE *fp, const char *dst, const char *proto,
 			      const struct service *svc, const char *target)
 {
 	if (!svc->nports) {
-		fprintf(fp, "-A EGRESSC -d %s -p %s -j %s\n", dst, proto, target);
+		fprintf(fp, "-A EGRESSC %s -p %s -j %s\n", dst, proto, target);
 		return;
 	}
 	if (svc->nports == 1) {
-		fprintf(fp, "-A EGRESSC -d %s -p %s -m %s --dport ", dst, proto, proto);
+		fprintf(fp, "-A EGRESSC %s -p %s -m %s --dport ", dst, proto, proto);
 		write_port(fp, &svc->ports[0]);
 		fprintf(fp, " -j %s\n", target);
 		return;
 	}
 	for (size_t i = 0; i < svc->nports;) {
 		int slots = 0;
-		fprintf(fp, "-A EGRESSC -d %s -p %s -m multiport --dports ", dst, proto);
+		fprintf(fp, "-A EGRESSC %s -p %s -m multiport --dports ", dst, proto);
 		for (bool first = true; i < svc->nports; first = false, i++) {
 			int need = svc->ports[i].lo == svc->ports[i].hi ? 1 : 2;
 			if (slots + need > MULTIPORT_MAX_SLOTS)
@@ -75,22 +78,28 @@ static void write_proto_rules(FILE *fp, const char *dst, const char *proto,
 	}
 }
 
-static void write_prefix_rules(const struct prefix *p, void *arg)
+static void write_rules(const struct rule_writer *w, const char *dst)
 {
-	const struct rule_writer *w = arg;
 	const struct service *svc = &w->cls->svc;
 	const char *target = w->cls->verdict == VERDICT_DENY ? "EGRESSC-BLOCK" : "ACCEPT";
-	char dst[PREFIX_STRLEN];
 
-	/* iptables wants the length even for a host. */
-	addr_format(p->family, p->addr, dst);
-	snprintf(dst + strlen(dst), sizeof(dst) - strlen(dst), "/%u", p->len);
 	if (!svc->protos)
-		fprintf(w->fp, "-A EGRESSC -d %s -j %s\n", dst, target);
+		fprintf(w->fp, "-A EGRESSC %s -j %s\n", dst, target);
 	if (svc->protos & PROTO_TCP)
 		write_proto_rules(w->fp, dst, "tcp", svc, target);
 	if (svc->protos & PROTO_UDP)
 		write_proto_rules(w->fp, dst, "udp", svc, target);
+}
+
+static void write_prefix_rules(const struct prefix *p, void *arg)
+{
+	char dst[PREFIX_STRLEN + 8];
+
+	/* iptables wants the length even for a host. */
+	strcpy(dst, "-d ");
+	addr_format(p->family, p->addr, dst + 3);
+	snprintf(dst + strlen(dst), sizeof(dst) - strlen(dst), "/%u", p->len);
+	write_rules(arg, dst);
 }
 
 static int emit_family(const struct model *m, FILE *fp, enum family f)
@@ -100,6 +109,8 @@ static int emit_family(const struct model *m, FILE *fp, enum family f)
 
 	emit_header(fp, m);
 	fprintf(fp, "# Load with '%s FILE': replaces this family's filter table.\n", tool);
+	if (m->nruntime)
+		fputs("# Its rules match ipsets: load the ipset output first.\n", fp);
 	fputs("*filter\n"
 	      ":INPUT ACCEPT [0:0]\n"
 	      ":FORWARD ACCEPT [0:0]\n",
@@ -116,12 +127,19 @@ static int emit_family(const struct model *m, FILE *fp, enum family f)
 		const struct rule_class *c = &m->classes[i];
 		const struct rangeset *s = &c->sets[f];
 		struct rule_writer w = { .fp = fp, .cls = c };
-		if (!s->nspans)
-			continue;
-		emit_class_comment(fp, "", c, f);
-		for (size_t j = 0; j < s->nspans; j++) {
-			struct span sp = rangeset_span(s, j);
-			range_to_prefixes(f, sp.lo, sp.hi, write_prefix_rules, &w);
+		if (s->nspans) {
+			emit_class_comment(fp, "", c, f);
+			for (size_t j = 0; j < s->nspans; j++) {
+				struct span sp = rangeset_span(s, j);
+				range_to_prefixes(f, sp.lo, sp.hi, write_prefix_rules, &w);
+			}
+		}
+		for (size_t j = 0; j < c->nruntime; j++) {
+			const struct runtime_set *r = &m->runtime[c->runtime[j]];
+			char dst[IPSET_NAME_MAX + 32];
+			emit_runtime_comment(fp, "", r);
+			snprintf(dst, sizeof(dst), "-m set --match-set %s dst", r->ipset[f]);
+			write_rules(&w, dst);
 		}
 	}
 	if (deny)

@@ -3,11 +3,13 @@
  * so other tables are never touched. Each class becomes a named interval
  * set per family; its elements are the minimal prefixes of the class's
  * merged spans, which never overlap (nft refuses overlaps without
- * auto-merge) and come sorted. */
+ * auto-merge) and come sorted. Run-time sets (wildcards, dynamic sets)
+ * are created empty with a timeout; dnsmasq or other software fills them. */
 #include "emit.h"
 
 #include <stdbool.h>
 
+#include "duration.h"
 #include "model.h"
 
 static const char *const family_suffix[FAMILY_COUNT] = { "v4", "v6" };
@@ -46,6 +48,24 @@ static void emit_set(FILE *fp, const struct rule_class *c, enum family f)
 	fputs("\n\t\t}\n\t}\n\n", fp);
 }
 
+static const char example_addr[FAMILY_COUNT][16] = { "203.0.113.9", "2001:db8::9" };
+
+static void emit_runtime_set(FILE *fp, const struct runtime_set *r, enum family f)
+{
+	char dur[DURATION_STRLEN];
+
+	emit_runtime_comment(fp, "\t", r);
+	if (r->kind == RUNTIME_DYNAMIC)
+		fprintf(fp, "\t#   nft add element inet egressc %s_%s { %s timeout %s }\n", r->name,
+			family_suffix[f], example_addr[f], duration_format(r->timeout, dur));
+	fprintf(fp, "\tset %s_%s {\n", r->name, family_suffix[f]);
+	fprintf(fp, "\t\ttype %s\n", family_type[f]);
+	/* dnsmasq adds addresses; people may add networks. */
+	fputs(r->kind == RUNTIME_DYNAMIC ? "\t\tflags interval, timeout\n" : "\t\tflags timeout\n", fp);
+	fprintf(fp, "\t\ttimeout %s\n", duration_format(r->timeout, dur));
+	fputs("\t}\n\n", fp);
+}
+
 static void emit_ports(FILE *fp, const struct service *svc)
 {
 	if (svc->nports > 1)
@@ -80,17 +100,23 @@ static void emit_service(FILE *fp, const struct service *svc)
 	emit_ports(fp, svc);
 }
 
+static void emit_rule(FILE *fp, const struct rule_class *c, const char *set, enum family f)
+{
+	fprintf(fp, "\t\t%s @%s_%s", family_daddr[f], set, family_suffix[f]);
+	emit_service(fp, &c->svc);
+	fputs(c->verdict == VERDICT_DENY ? " goto blocked\n" : " accept\n", fp);
+}
+
 static void emit_rules(FILE *fp, const struct model *m)
 {
 	for (size_t i = 0; i < m->nclasses; i++) {
 		const struct rule_class *c = &m->classes[i];
-		for (int f = 0; f < FAMILY_COUNT; f++) {
-			if (!c->sets[f].nspans)
-				continue;
-			fprintf(fp, "\t\t%s @%s_%s", family_daddr[f], c->name, family_suffix[f]);
-			emit_service(fp, &c->svc);
-			fputs(c->verdict == VERDICT_DENY ? " goto blocked\n" : " accept\n", fp);
-		}
+		for (int f = 0; f < FAMILY_COUNT; f++)
+			if (c->sets[f].nspans)
+				emit_rule(fp, c, c->name, (enum family)f);
+		for (size_t j = 0; j < c->nruntime; j++)
+			for (int f = 0; f < FAMILY_COUNT; f++)
+				emit_rule(fp, c, m->runtime[c->runtime[j]].name, (enum family)f);
 	}
 }
 
@@ -110,6 +136,9 @@ int emit_nft(const struct model *m, FILE *fp)
 		for (int f = 0; f < FAMILY_COUNT; f++)
 			if (m->classes[i].sets[f].nspans)
 				emit_set(fp, &m->classes[i], (enum family)f);
+	for (size_t i = 0; i < m->nruntime; i++)
+		for (int f = 0; f < FAMILY_COUNT; f++)
+			emit_runtime_set(fp, &m->runtime[i], (enum family)f);
 
 	fputs("\tchain blocked {\n", fp);
 	if (m->on_deny == DENY_REJECT)

@@ -31,11 +31,6 @@ struct port_list {
 struct proto_list {
 	struct proto_item *head, *tail;
 };
-struct rule_opts {
-	struct port_item *ports;
-	struct proto_item *protos;
-	struct loc port_loc, proto_loc;
-};
 
 #define YYLLOC_DEFAULT(cur, rhs, n)						\
 	do {									\
@@ -54,6 +49,7 @@ struct rule_opts {
 }
 
 %code {
+#include <stdio.h>
 #include <string.h>
 
 #include "arena.h"
@@ -128,12 +124,12 @@ static void once(struct parse_state *ps, const void *seen, const char *what,
 %token NEWLINE "end of line"
 %token ALLOW "'allow'" DENY "'deny'" DEFAULT "'default'" ON_DENY "'on-deny'"
 %token INCLUDE "'include'" DEFINE "'define'" PORT "'port'" PROTO "'proto'"
-%token FILE_ "'file'"
+%token FILE_ "'file'" TIMEOUT "'timeout'" RESOLVER "'resolver'" DYNAMIC "'dynamic'"
 %token <str> WORD "name" ADDRESS "address" VARIABLE "$name" WILDCARD "wildcard"
 %token <str> STRING "string" JUNK "invalid token"
 %token <num> NUMBER "number"
 
-%type <str> setting_word
+%type <str> setting_word duration
 %type <verdict> verdict
 %type <target> target
 %type <targets> targets target_block
@@ -160,7 +156,8 @@ end		: NEWLINE
 		;
 
 /* stmt -> 'default' word | 'on-deny' word | 'include' string
- *       | 'define' name '=' targets | verdict targets rule_opts */
+ *       | 'define' name '=' targets | verdict targets rule_opts
+ *       | 'resolver' targets | 'dynamic' name rule_opts */
 stmt		: DEFAULT setting_word	{ setting(ps, STMT_DEFAULT, &@1, $2, &@2); }
 		| ON_DENY setting_word	{ setting(ps, STMT_ON_DENY, &@1, $2, &@2); }
 		| INCLUDE STRING
@@ -181,10 +178,19 @@ stmt		: DEFAULT setting_word	{ setting(ps, STMT_DEFAULT, &@1, $2, &@2); }
 			struct stmt *s = stmt_new(ps, STMT_RULE, &@1);
 			s->rule.verdict = (enum verdict)$1;
 			s->rule.targets = $2.head;
-			s->rule.ports = $3.ports;
-			s->rule.protos = $3.protos;
-			s->rule.port_loc = $3.port_loc;
-			s->rule.proto_loc = $3.proto_loc;
+			s->rule.opts = $3;
+		}
+		| RESOLVER targets
+		{
+			struct stmt *s = stmt_new(ps, STMT_RESOLVER, &@1);
+			s->resolver.addrs = $2.head;
+		}
+		| DYNAMIC WORD rule_opts
+		{
+			struct stmt *s = stmt_new(ps, STMT_DYNAMIC, &@1);
+			s->dynamic.name = $2;
+			s->dynamic.name_loc = @2;
+			s->dynamic.opts = $3;
 		}
 		;
 
@@ -217,7 +223,8 @@ target		: ADDRESS		{ $$ = target_new(ps, TARGET_ADDRESS, $1, &@1); }
 		| FILE_ STRING		{ $$ = target_new(ps, TARGET_FILE, $2, &@$); }
 		;
 
-/* rule_opts -> { 'port' ports | 'proto' protos }, each at most once */
+/* rule_opts -> { 'port' ports | 'proto' protos | 'timeout' duration },
+ * each at most once */
 rule_opts	: %empty		{ memset(&$$, 0, sizeof($$)); }
 		| rule_opts PORT ports
 		{
@@ -232,6 +239,24 @@ rule_opts	: %empty		{ memset(&$$, 0, sizeof($$)); }
 			once(ps, $1.protos, "proto", &@2, &$1.proto_loc);
 			$$.protos = $3.head;
 			$$.proto_loc = @2;
+		}
+		| rule_opts TIMEOUT duration
+		{
+			$$ = $1;
+			once(ps, $1.timeout_text, "timeout", &@2, &$1.timeout_loc);
+			$$.timeout_text = $3;
+			$$.timeout_loc = @3;
+		}
+		;
+
+/* "1h30m" scans as a name; a bare number is kept so check.c can ask for
+ * a unit. */
+duration	: WORD			{ $$ = $1; }
+		| NUMBER
+		{
+			char buf[16];
+			snprintf(buf, sizeof(buf), "%u", $1);
+			$$ = arena_strdup(ps->arena, buf);
 		}
 		;
 
@@ -303,7 +328,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner, struct 
 	 * likely than a hostname without a verb. */
 	if (ps->last_token == WORD && ps->last_starts_stmt) {
 		diag_error(ps->diags, loc,
-			   "unknown statement '%s' (expected allow, deny, define, include, default or on-deny)",
+			   "unknown statement '%s' (expected allow, deny, define, include, default, on-deny, resolver or dynamic)",
 			   diag_quote(ps->diags, ps->last_text, strlen(ps->last_text)));
 		return 0;
 	}

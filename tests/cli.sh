@@ -30,13 +30,19 @@ expect "no -o writes nft to stdout" cmp -s "$tmp/stdout" golden/spec-example.nft
 run $hosts -o - -f hosts $good
 expect "-o - -f hosts" cmp -s "$tmp/stdout" golden/spec-example.hosts
 
-# -O DIR writes all four, creating DIR.
+# A device is written, not replaced by a file.
+run $hosts -o /dev/null -f nft $good
+expect "-o /dev/null exits 0" [ $rc -eq 0 ]
+expect "-o /dev/null leaves a device" [ -c /dev/null ]
+
+# -O DIR writes all seven, creating DIR.
 run $hosts -O "$tmp/dir" $good
 expect "-O exits 0" [ $rc -eq 0 ]
-for f in ruleset.nft:nft rules.v4:v4 rules.v6:v6 hosts:hosts; do
+for f in ruleset.nft:nft rules.v4:v4 rules.v6:v6 hosts:hosts ipsets:ipset \
+	 dnsmasq.conf:dnsmasq dnsmasq-ipset.conf:dnsmasq-ipset; do
 	expect "-O wrote ${f%%:*}" cmp -s "$tmp/dir/${f%%:*}" "golden/spec-example.${f#*:}"
 done
-expect "-O leaves no temporaries" [ "$(ls -A "$tmp/dir" | wc -l)" -eq 4 ]
+expect "-O leaves no temporaries" [ "$(ls -A "$tmp/dir" | wc -l)" -eq 7 ]
 
 # Deterministic: the same input twice gives the same bytes.
 run $hosts -O "$tmp/again" $good

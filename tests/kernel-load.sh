@@ -1,7 +1,9 @@
 #!/bin/bash
 # Kernel load test: every golden .nft loads with 'nft -f' (twice: a reload
 # replaces the table), every .v4 with iptables-restore and every .v6 with
-# ip6tables-restore, each inside a network namespace of its own making.
+# ip6tables-restore - after the case's .ipset, if it has one, loaded twice
+# with 'ipset restore -exist' - each inside a network namespace of its own
+# making. dnsmasq --test accepts every .dnsmasq and .dnsmasq-ipset.
 #
 #   tests/kernel-load.sh EGRESSC
 # Also: 'egressc --check' (libnftables' dry run) accepts every golden policy
@@ -35,12 +37,32 @@ for f in golden/*.nft; do
 	ip netns exec "$ns" nft flush ruleset
 done
 for f in golden/*.v4; do
+	sets=${f%.v4}.ipset
+	if [ -f "$sets" ]; then
+		check "ipset restore $sets" ipset restore -exist -file "$sets"
+		check "ipset restore $sets (reload)" ipset restore -exist -file "$sets"
+	fi
 	check "iptables-restore $f" iptables-restore "$f"
+	[ -f "${f%.v4}.v6" ] && check "ip6tables-restore ${f%.v4}.v6" ip6tables-restore "${f%.v4}.v6"
+	# Empty the tables first: a set still referenced cannot be destroyed.
+	ip netns exec "$ns" iptables-restore <<<$'*filter\nCOMMIT'
+	ip netns exec "$ns" ip6tables-restore <<<$'*filter\nCOMMIT'
+	ip netns exec "$ns" ipset destroy
 done
 for f in golden/*.v6; do
+	[ -f "${f%.v6}.v4" ] && continue
 	check "ip6tables-restore $f" ip6tables-restore "$f"
 done
 ip netns exec "$ns" nft flush ruleset
+
+for f in golden/*.dnsmasq golden/*.dnsmasq-ipset; do
+	if out=$(dnsmasq --test --conf-file="$f" 2>&1); then
+		ok
+	else
+		bad "dnsmasq --test $f"
+		echo "$out" | head -5
+	fi
+done
 
 for f in golden/*.eg; do
 	[ -f "${f%.eg}.err" ] && continue

@@ -238,7 +238,7 @@ static void test_statement_kinds(void **state)
 	assert_int_equal(count_targets(s->rule.targets), 1);
 	assert_int_equal(s->rule.targets->kind, TARGET_VARIABLE);
 	assert_ptr_equal(s->rule.targets->define, nth_stmt(&ps.policy, 2));
-	p = s->rule.ports;
+	p = s->rule.opts.ports;
 	assert_non_null(p);
 	assert_int_equal(p->lo, 80);
 	assert_int_equal(p->hi, 80);
@@ -253,22 +253,22 @@ static void test_statement_kinds(void **state)
 	assert_int_equal(p->hi, 8100);
 	expect_loc(&p->loc, 5, 26, 34);
 	assert_null(p->next);
-	expect_loc(&s->rule.port_loc, 5, 12, 15);
-	expect_loc(&s->rule.proto_loc, 5, 36, 40);
-	assert_non_null(s->rule.protos);
-	assert_string_equal(s->rule.protos->name, "tcp");
-	assert_int_equal(s->rule.protos->bit, PROTO_TCP);
-	assert_non_null(s->rule.protos->next);
-	assert_string_equal(s->rule.protos->next->name, "udp");
-	assert_int_equal(s->rule.protos->next->bit, PROTO_UDP);
-	assert_null(s->rule.protos->next->next);
+	expect_loc(&s->rule.opts.port_loc, 5, 12, 15);
+	expect_loc(&s->rule.opts.proto_loc, 5, 36, 40);
+	assert_non_null(s->rule.opts.protos);
+	assert_string_equal(s->rule.opts.protos->name, "tcp");
+	assert_int_equal(s->rule.opts.protos->bit, PROTO_TCP);
+	assert_non_null(s->rule.opts.protos->next);
+	assert_string_equal(s->rule.opts.protos->next->name, "udp");
+	assert_int_equal(s->rule.opts.protos->next->bit, PROTO_UDP);
+	assert_null(s->rule.opts.protos->next->next);
 
 	s = nth_stmt(&ps.policy, 5);
 	assert_int_equal(s->kind, STMT_RULE);
 	assert_int_equal(s->rule.verdict, VERDICT_DENY);
 	assert_int_equal(s->rule.index, 1);
-	assert_null(s->rule.ports);
-	assert_null(s->rule.protos);
+	assert_null(s->rule.opts.ports);
+	assert_null(s->rule.opts.protos);
 	assert_int_equal(count_targets(s->rule.targets), 2);
 	t = nth_target(s->rule.targets, 1);
 	assert_int_equal(t->prefix.family, FAMILY_V6);
@@ -296,10 +296,10 @@ static void test_defaults_and_clause_order(void **state)
 	assert_int_equal(ps.policy.default_verdict, VERDICT_DENY);
 	assert_int_equal(ps.policy.on_deny, DENY_REJECT);
 	s = nth_stmt(&ps.policy, 2);
-	assert_non_null(s->rule.ports);
-	assert_int_equal(s->rule.ports->lo, 53);
-	assert_non_null(s->rule.protos);
-	assert_int_equal(s->rule.protos->bit, PROTO_UDP);
+	assert_non_null(s->rule.opts.ports);
+	assert_int_equal(s->rule.opts.ports->lo, 53);
+	assert_non_null(s->rule.opts.protos);
+	assert_int_equal(s->rule.opts.protos->bit, PROTO_UDP);
 	parsed_release(&ps);
 }
 
@@ -332,7 +332,7 @@ static void test_include(void **state)
 	assert_ptr_equal(s->loc.src->included_from, &inc->include.path_loc);
 	expect_loc(&s->loc, 1, 1, 4);
 	s = nth_stmt(&ps.policy, 3);
-	assert_int_equal(s->rule.ports->lo, 443);
+	assert_int_equal(s->rule.opts.ports->lo, 443);
 	s = nth_stmt(&ps.policy, 4);
 	assert_string_equal(s->loc.src->path, "t.eg");
 	expect_loc(&s->loc, 3, 1, 4);
@@ -377,8 +377,8 @@ static void test_joining(void **state)
 	s = nth_stmt(&ps.policy, 0);
 	assert_int_equal(count_targets(s->rule.targets), 3);
 	expect_loc(&nth_target(s->rule.targets, 2)->loc, 4, 2, 10);
-	assert_int_equal(s->rule.ports->next->lo, 443);
-	assert_int_equal(s->rule.protos->next->bit, PROTO_UDP);
+	assert_int_equal(s->rule.opts.ports->next->lo, 443);
+	assert_int_equal(s->rule.opts.protos->next->bit, PROTO_UDP);
 	expect_loc(&nth_stmt(&ps.policy, 1)->loc, 7, 1, 4);
 	parsed_release(&ps);
 
@@ -439,8 +439,8 @@ static void test_crlf(void **state)
 	}
 	assert_int_equal(crlf.policy.default_verdict, VERDICT_ALLOW);
 	const struct stmt *s = nth_stmt(&crlf.policy, 2);
-	assert_int_equal(s->rule.ports->next->lo, 443);
-	expect_loc(&s->rule.ports->next->loc, 8, 2, 4);
+	assert_int_equal(s->rule.opts.ports->next->lo, 443);
+	expect_loc(&s->rule.opts.ports->next->loc, 8, 2, 4);
 	parsed_release(&lf);
 	parsed_release(&crlf);
 
@@ -458,8 +458,8 @@ static void test_last_line(void **state)
 	parse_ok(&ps, "deny 192.0.2.2\nallow 192.0.2.1 port 80");
 	assert_int_equal(count_stmts(&ps.policy), 2);
 	s = nth_stmt(&ps.policy, 1);
-	assert_non_null(s->rule.ports);
-	assert_int_equal(s->rule.ports->lo, 80);
+	assert_non_null(s->rule.opts.ports);
+	assert_int_equal(s->rule.opts.ports->lo, 80);
 	parsed_release(&ps);
 
 	parse_ok(&ps, "allow 192.0.2.1 # done");
@@ -492,7 +492,7 @@ static void test_error_locations(void **state)
 {
 	(void)state;
 	expect_one_error("alow 192.0.2.1\n", 1, 1,
-			 "unknown statement 'alow' (expected allow, deny, define, include, default or on-deny)");
+			 "unknown statement 'alow' (expected allow, deny, define, include, default, on-deny, resolver or dynamic)");
 	expect_one_error("allow 192.0.2.1\n  deny 192.0.2.1 port\n", 2, 22, "unexpected end of line");
 	expect_one_error("allow 192.0.2.1\nallow 192.0.2.2 port x\n", 2, 22, "expecting number");
 	expect_one_error("allow 192.0.2.1 }\n", 1, 17, "unexpected '}'");
@@ -513,8 +513,8 @@ static void test_error_locations(void **state)
 			 "unknown protocol 'icmp' (expected tcp or udp)");
 	expect_one_error("allow 192.0.2.1 port 80 port 81\n", 1, 25, "duplicate 'port' clause");
 	expect_one_error("define web = 192.0.2.1\nallow $webb\n", 2, 7,
-			 "unknown define '$webb'; did you mean '$web'?");
-	expect_one_error("define web = 192.0.2.1\nallow $mail\n", 2, 7, "unknown define '$mail'");
+			 "unknown define or dynamic set '$webb'; did you mean '$web'?");
+	expect_one_error("define web = 192.0.2.1\nallow $mail\n", 2, 7, "unknown define or dynamic set '$mail'");
 	expect_one_error("default allow\ndefault deny\n", 2, 1, "duplicate 'default' setting");
 	expect_one_error("allow bad_-.example\n", 1, 7, "invalid hostname");
 }
@@ -752,7 +752,7 @@ static void test_print_format(void **state)
 	t = "allow 192.0.2.1\nalow 192.0.2.1\n";
 	out = printed(t, strlen(t));
 	assert_string_equal(out,
-		"t.eg:2:1: error: unknown statement 'alow' (expected allow, deny, define, include, default or on-deny)\n"
+		"t.eg:2:1: error: unknown statement 'alow' (expected allow, deny, define, include, default, on-deny, resolver or dynamic)\n"
 		"alow 192.0.2.1\n"
 		"^^^^\n");
 	free(out);
@@ -835,7 +835,7 @@ static void test_print_included(void **state)
 	out = printed(text, strlen(text));
 	assert_true(asprintf(&want,
 			     "In file included from t.eg:2:11:\n"
-			     "%s:2:1: error: unknown statement 'alow' (expected allow, deny, define, include, default or on-deny)\n"
+			     "%s:2:1: error: unknown statement 'alow' (expected allow, deny, define, include, default, on-deny, resolver or dynamic)\n"
 			     "alow 192.0.2.1\n"
 			     "^^^^\n", path) > 0);
 	assert_string_equal(out, want);

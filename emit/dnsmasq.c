@@ -1,0 +1,150 @@
+/* dnsmasq configuration fragments. Two jobs:
+ *  - fill the run-time sets of wildcards: every address dnsmasq answers for
+ *    a name under a wildcard's domain goes into that wildcard's sets
+ *    (nftset= lines for the nft ruleset, ipset= lines for iptables);
+ *  - DNS lockdown, when the policy names resolvers: forward only the names
+ *    the policy allows, to those resolvers, and answer NXDOMAIN for the
+ *    rest, so DNS cannot reach or tunnel to names the policy does not allow.
+ * dnsmasq uses only the most specific nftset/ipset line matching a name,
+ * and "/d/" matches d and every name below it. So each wildcard domain gets
+ * one line listing its own sets and those of every wildcard above it. */
+#include "emit.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "check.h"
+#include "model.h"
+#include "resolve.h"
+
+enum fill_backend {
+	FILL_NFTSET,
+	FILL_IPSET,
+};
+
+static const char *const family_suffix[FAMILY_COUNT] = { "v4", "v6" };
+
+static int str_cmp(const void *pa, const void *pb)
+{
+	return strcmp(*(const char *const *)pa, *(const char *const *)pb);
+}
+
+/* The domains of every wildcard (of allow rules only, when ALLOW_ONLY),
+ * sorted and unique. The caller frees the array. */
+static const char **wildcard_domains(const struct model *m, bool allow_only, size_t *n)
+{
+	const char **v = NULL;
+	size_t k = 0;
+
+	for (size_t i = 0; i < m->nclasses; i++) {
+		const struct rule_class *c = &m->classes[i];
+		if (allow_only && c->verdict != VERDICT_ALLOW)
+			continue;
+		for (size_t j = 0; j < c->nruntime; j++) {
+			const struct runtime_set *r = &m->runtime[c->runtime[j]];
+			v = xrealloc(v, (k + r->nwildcards + 1) * sizeof(*v));
+			for (size_t w = 0; w < r->nwildcards; w++)
+				v[k++] = r->wildcards[w]->domain;
+		}
+	}
+	if (k > 1)
+		qsort(v, k, sizeof(*v), str_cmp);
+	size_t u = 0;
+	for (size_t i = 0; i < k; i++)
+		if (u == 0 || strcmp(v[u - 1], v[i]) != 0)
+			v[u++] = v[i];
+	*n = u;
+	return v;
+}
+
+static bool set_covers(const struct runtime_set *r, const char *domain)
+{
+	for (size_t w = 0; w < r->nwildcards; w++)
+		if (domain_within(domain, r->wildcards[w]->domain))
+			return true;
+	return false;
+}
+
+static void emit_fill(FILE *fp, const struct model *m, enum fill_backend b)
+{
+	size_t n;
+	const char **domains = wildcard_domains(m, false, &n);
+
+	if (n)
+		fprintf(fp, "# Names below each wildcard's domain fill its sets (%s).\n",
+			b == FILL_NFTSET ? "nft table inet egressc" : "ipsets");
+	for (size_t i = 0; i < n; i++) {
+		bool first = true;
+		fprintf(fp, "%s=/%s/", b == FILL_NFTSET ? "nftset" : "ipset", domains[i]);
+		for (size_t j = 0; j < m->nruntime; j++) {
+			const struct runtime_set *r = &m->runtime[j];
+			if (r->kind != RUNTIME_WILDCARD || !set_covers(r, domains[i]))
+				continue;
+			for (int f = 0; f < FAMILY_COUNT; f++) {
+				if (b == FILL_NFTSET)
+					fprintf(fp, "%s%c#inet#egressc#%s_%s", first ? "" : ",",
+						f == FAMILY_V4 ? '4' : '6', r->name, family_suffix[f]);
+				else
+					fprintf(fp, "%s%s", first ? "" : ",", r->ipset[f]);
+				first = false;
+			}
+		}
+		fputc('\n', fp);
+	}
+	free(domains);
+}
+
+/* "server=/[*.]NAME/RESOLVER" for each resolver. */
+static void emit_server_lines(FILE *fp, const struct model *m, const char *star,
+			      const char *name)
+{
+	char buf[PREFIX_STRLEN];
+
+	for (const struct target *t = m->resolver->resolver.addrs; t; t = t->next)
+		fprintf(fp, "server=/%s%s/%s\n", star, name,
+			addr_format(t->prefix.family, t->prefix.addr, buf));
+}
+
+static void emit_lockdown(FILE *fp, const struct model *m)
+{
+	size_t n;
+	const char **domains = wildcard_domains(m, true, &n);
+
+	fputs("# DNS lockdown (", fp);
+	emit_location(fp, m->resolver);
+	fputs("): forward only the names the policy allows, to its\n"
+	      "# resolvers; every other name is NXDOMAIN. A name forwarded also\n"
+	      "# forwards the names below it, which only its own zone can answer.\n"
+	      "no-resolv\n",
+	      fp);
+	for (size_t i = 0; i < m->npinned; i++)
+		emit_server_lines(fp, m, "", m->pinned[i]->name);
+	for (size_t i = 0; i < n; i++)
+		emit_server_lines(fp, m, "*.", domains[i]);
+	fputs("address=/#/\n", fp);
+	free(domains);
+}
+
+static int emit_dnsmasq(const struct model *m, FILE *fp, enum fill_backend b)
+{
+	emit_header(fp, m);
+	fprintf(fp, "# A dnsmasq fragment (dnsmasq.d); load it after the %s.\n",
+		b == FILL_NFTSET ? "nft ruleset" : "ipsets and iptables rules");
+	if (!m->nruntime && !m->resolver)
+		fputs("# The policy has no wildcard and no resolver: nothing to configure.\n", fp);
+	emit_fill(fp, m, b);
+	if (m->resolver)
+		emit_lockdown(fp, m);
+	return ferror(fp) ? -1 : 0;
+}
+
+int emit_dnsmasq_nftset(const struct model *m, FILE *fp)
+{
+	return emit_dnsmasq(m, fp, FILL_NFTSET);
+}
+
+int emit_dnsmasq_ipset(const struct model *m, FILE *fp)
+{
+	return emit_dnsmasq(m, fp, FILL_IPSET);
+}

@@ -1,0 +1,94 @@
+/* The overview (--explain): what the compiled policy holds, for a person.
+ * Not a ruleset; every line is derived from the model like the others. */
+#include "emit.h"
+
+#include "duration.h"
+#include "model.h"
+
+static const char *const family_suffix[FAMILY_COUNT] = { "v4", "v6" };
+static const char example_addr[FAMILY_COUNT][16] = { "203.0.113.9", "2001:db8::9" };
+
+static void explain_class(FILE *fp, const struct model *m, const struct rule_class *c)
+{
+	fprintf(fp, "  %s:", c->name);
+	for (int f = 0; f < FAMILY_COUNT; f++) {
+		size_t n = rangeset_prefix_count(&c->sets[f]);
+		if (n)
+			fprintf(fp, " %zu %s prefix%s,", n, f == FAMILY_V4 ? "IPv4" : "IPv6",
+				n == 1 ? "" : "es");
+	}
+	for (size_t j = 0; j < c->nruntime; j++)
+		fprintf(fp, " run-time set %s,", m->runtime[c->runtime[j]].name);
+	fputs(" from", fp);
+	for (size_t j = 0; j < c->nrules && j < 8; j++) {
+		fputc(' ', fp);
+		emit_location(fp, c->rules[j]);
+	}
+	if (c->nrules > 8)
+		fprintf(fp, " and %zu more", c->nrules - 8);
+	fputc('\n', fp);
+}
+
+static void explain_runtime(FILE *fp, const struct runtime_set *r)
+{
+	char dur[DURATION_STRLEN];
+
+	duration_format(r->timeout, dur);
+	if (r->kind == RUNTIME_WILDCARD) {
+		fprintf(fp, "  %s: dnsmasq adds the addresses it answers for", r->name);
+		for (size_t i = 0; i < r->nwildcards; i++)
+			fprintf(fp, "%s %s", i ? "," : "", r->wildcards[i]->text);
+		fprintf(fp, "; each kept %s\n", dur);
+		return;
+	}
+	fprintf(fp, "  %s: dynamic set $%s (", r->name, r->decl->dynamic.name);
+	emit_location(fp, r->decl);
+	fprintf(fp, "), each address kept %s%s; add one with\n", dur,
+		r->nrules ? "" : " (no rule uses it)");
+	for (int f = 0; f < FAMILY_COUNT; f++)
+		fprintf(fp, "    nft add element inet egressc %s_%s { %s timeout %s }\n", r->name,
+			family_suffix[f], example_addr[f], dur);
+	for (int f = 0; f < FAMILY_COUNT; f++)
+		fprintf(fp, "    ipset add %s %s timeout %u\n", r->ipset[f], example_addr[f],
+			r->timeout);
+}
+
+int emit_explain(const struct model *m, FILE *fp)
+{
+	char buf[PREFIX_STRLEN];
+
+	fputs("policy: ", fp);
+	emit_comment_text(fp, m->policy->root->path);
+	fprintf(fp, "\ndefault: %s; on-deny: %s\n", m->default_verdict == VERDICT_DENY ? "deny" : "allow",
+		m->on_deny == DENY_REJECT ? "reject" : "drop");
+	if (m->resolver) {
+		fputs("DNS lockdown: DNS (53/udp, 53/tcp, 853/tcp) reaches only", fp);
+		for (const struct target *t = m->resolver->resolver.addrs; t; t = t->next)
+			fprintf(fp, " %s", addr_format(t->prefix.family, t->prefix.addr, buf));
+		fputs(" (", fp);
+		emit_location(fp, m->resolver);
+		fputs("); dnsmasq answers NXDOMAIN for names the policy does not allow\n", fp);
+	}
+	fputs("classes, deny first:\n", fp);
+	if (!m->nclasses)
+		fputs("  (none)\n", fp);
+	for (size_t i = 0; i < m->nclasses; i++)
+		explain_class(fp, m, &m->classes[i]);
+	fprintf(fp, "pinned hostnames: %zu (the hosts output)\n", m->npinned);
+	if (m->nruntime) {
+		fputs("run-time sets:\n", fp);
+		for (size_t i = 0; i < m->nruntime; i++)
+			explain_runtime(fp, &m->runtime[i]);
+	}
+	fputs("load order: ", fp);
+	if (m->nruntime)
+		fputs("nft -f ruleset.nft (or ipset restore -exist < ipsets, then\n"
+		      "  iptables-restore rules.v4 and ip6tables-restore rules.v6), then the hosts\n"
+		      "  fragment, then dnsmasq with dnsmasq.conf (dnsmasq-ipset.conf for iptables)\n",
+		      fp);
+	else
+		fputs("nft -f ruleset.nft (or iptables-restore rules.v4 and\n"
+		      "  ip6tables-restore rules.v6), then the hosts fragment\n",
+		      fp);
+	return ferror(fp) ? -1 : 0;
+}

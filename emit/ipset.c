@@ -1,0 +1,30 @@
+/* ipset restore output: the run-time sets the iptables rules match, as
+ * hash:net sets with a timeout. Sets must exist before iptables-restore
+ * loads a rule naming them, so this file loads first. Each set is flushed
+ * as it is (re)created: reloading starts them empty, as reloading the nft
+ * table does. */
+#include "emit.h"
+
+#include "model.h"
+
+static const char *const family_word[FAMILY_COUNT] = { "inet", "inet6" };
+
+int emit_ipset(const struct model *m, FILE *fp)
+{
+	emit_header(fp, m);
+	fputs("# Load with 'ipset restore -exist < FILE', before iptables-restore and\n"
+	      "# ip6tables-restore: their rules match these sets.\n",
+	      fp);
+	if (!m->nruntime)
+		fputs("# The policy has no wildcard or dynamic set: nothing to create.\n", fp);
+	for (size_t i = 0; i < m->nruntime; i++) {
+		const struct runtime_set *r = &m->runtime[i];
+		emit_runtime_comment(fp, "", r);
+		for (int f = 0; f < FAMILY_COUNT; f++) {
+			fprintf(fp, "create %s hash:net family %s timeout %u\n", r->ipset[f],
+				family_word[f], r->timeout);
+			fprintf(fp, "flush %s\n", r->ipset[f]);
+		}
+	}
+	return ferror(fp) ? -1 : 0;
+}
