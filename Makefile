@@ -121,6 +121,7 @@ check: test-deps all $(UNIT_BIN) $(REPLAY_BIN) $(BUILD)/tests/probe
 	tests/query.sh $(BUILD)/egressc
 	tests/kernel-load.sh $(BUILD)/egressc
 	PROBE=$(BUILD)/tests/probe tests/traffic.sh $(BUILD)/egressc tests/traffic/*.eg
+	PROBE=$(BUILD)/tests/probe tests/runtime.sh $(BUILD)/egressc
 	PROBE=$(BUILD)/tests/probe tests/difftest.sh $(BUILD)/egressc $(DIFFTEST_CHECK)
 
 FUZZ_SECONDS ?= 60

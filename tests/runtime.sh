@@ -1,0 +1,390 @@
+#!/bin/bash
+#
+# runtime.sh EGRESSC - the run-time parts of a policy, proven with real
+# traffic and real DNS: a wildcard target whose sets dnsmasq fills as it
+# answers, the DNS lockdown of 'resolver', and a dynamic set whose elements
+# age out.  tests/runtime/policy.eg is compiled once and loaded by each
+# backend in turn (nft with dnsmasq.conf, then ipsets + iptables with
+# dnsmasq-ipset.conf), each into a fresh client namespace.
+#
+#   PROBE=build/tests/probe tests/runtime.sh build/egressc
+#
+# The server namespace runs one dnsmasq for the test zone, on 192.0.2.53
+# (the policy's resolver) and on 192.0.2.54 (a resolver the policy does not
+# name), and "probe serve" on ports 443 and 8080 of every probed address.
+# The client runs the compiled dnsmasq fragment on 127.0.0.1:53.
+#
+# Needs root, iproute2, nft, ipset, iptables-nft, dnsmasq (with nftset and
+# ipset support) and dig.
+
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+egressc=${1:?usage: PROBE=build/tests/probe tests/runtime.sh EGRESSC}
+egressc=$(cd "$(dirname "$egressc")" && pwd)/$(basename "$egressc")
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$here/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=netns.sh
+. "$here/netns.sh"
+
+TCP_TIMEOUT_MS=${TCP_TIMEOUT_MS:-800}
+IPTABLES_RESTORE=${IPTABLES_RESTORE:-iptables-restore}
+IP6TABLES_RESTORE=${IP6TABLES_RESTORE:-ip6tables-restore}
+# The policy's "dynamic builders timeout 3s".
+DYN_TIMEOUT=3
+
+policy=$here/runtime/policy.eg
+# The test zone, as the server's dnsmasq answers it.
+A_V4=198.51.100.10		# a.ci.test
+A_V6=2001:db8:100::10		# a.ci.test
+DEEP_V4=198.51.100.11		# b.deep.ci.test
+APEX_V4=198.51.100.12		# ci.test itself
+OTHER_V4=198.51.100.13		# other.test
+# For the dynamic set.
+BUILDER_V4=203.0.113.9
+BUILDER_V6=2001:db8:113::9
+STRANGER_V4=203.0.113.10
+RESOLVER=192.0.2.53		# named by the policy
+ROGUE=192.0.2.54		# not named
+
+testlib_init runtime
+
+DNS_PIDS=()
+SERVER_DNS=
+CLIENT_DNS=
+
+# stop_dns [PID...]: stops those dnsmasq instances, or all of ours.
+stop_dns()
+{
+	local pid keep=() p
+
+	[ $# -gt 0 ] || set -- "${DNS_PIDS[@]}"
+	for pid in "$@"; do
+		[ -n "$pid" ] || continue
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	for p in "${DNS_PIDS[@]}"; do
+		case " $* " in *" $p "*) ;; *) keep+=("$p") ;; esac
+	done
+	DNS_PIDS=("${keep[@]}")
+}
+
+# start_dns NS NAME ADDR[,ADDR...] CONF: dnsmasq in NS with CONF plus our
+# options, listening on port 53 of each ADDR, logging to $tmp/NAME.log; its
+# pid goes to $REPLY.  Waits (at most 5 s) until it listens on every ADDR.
+start_dns()
+{
+	local ns=$1 name=$2 addr=$3 conf=$4 pid i a up
+
+	REPLY=
+	: >"$tmp/$name.log"
+	ip netns exec "$ns" dnsmasq --keep-in-foreground --conf-file="$conf" \
+		--port=53 --listen-address="$addr" --bind-interfaces \
+		--no-hosts --pid-file="$tmp/$name.pid" \
+		--log-facility="$tmp/$name.log" --log-queries \
+		</dev/null >>"$tmp/$name.log" 2>&1 &
+	pid=$!
+	DNS_PIDS+=("$pid")
+	for ((i = 0; i < 100; i++)); do
+		up=1
+		for a in ${addr//,/ }; do
+			[ -n "$(ip netns exec "$ns" ss -Hlnu "src $a:53")" ] || up=
+		done
+		if [ -n "$up" ]; then
+			REPLY=$pid
+			return 0
+		fi
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "runtime: dnsmasq $name did not start:" >&2
+	indent <"$tmp/$name.log" >&2
+	stop_dns "$pid"
+	return 1
+}
+
+start_server_dns()
+{
+	stop_dns "$SERVER_DNS"
+	SERVER_DNS=
+	start_dns "$NS_SERVER" server "$RESOLVER,$ROGUE" "$tmp/server.conf" &&
+	SERVER_DNS=$REPLY
+}
+
+# Failure details, indented under the FAIL line.
+indent()
+{
+	sed 's/^/    /'
+}
+
+# probe ADDR PORT: what a TCP connect from the client comes to.
+probe()
+{
+	ip netns exec "$NS_CLIENT" "$PROBE" tcp "$1" "$2" "$TCP_TIMEOUT_MS" 2>&1 |
+		tr '\n' ' ' | sed 's/ $//'
+}
+
+# reaches WHAT ADDR PORT / blocked WHAT ADDR PORT
+reaches()
+{
+	local got
+
+	got=$(probe "$2" "$3")
+	if [ "$got" = connected ]; then ok; else
+		bad "$1: tcp $2 port $3 should connect (got ${got:-nothing})"
+	fi
+}
+
+blocked()
+{
+	local got
+
+	got=$(probe "$2" "$3")
+	case $got in
+	refused | unreachable | timeout) ok ;;
+	*) bad "$1: tcp $2 port $3 should be blocked (got ${got:-nothing})" ;;
+	esac
+}
+
+# dig_short SERVER NAME [TYPE [OPTION...]]: the answers, one a line.
+dig_short()
+{
+	ip netns exec "$NS_CLIENT" dig +short +tries=1 +time=2 "@$1" "$2" \
+		"${3:-A}" "${@:4}" 2>&1
+}
+
+# answers WHAT SERVER NAME TYPE WANT: the lookup answers exactly WANT.
+answers()
+{
+	local got
+
+	got=$(dig_short "$2" "$3" "$4" | tr '\n' ' ' | sed 's/ $//')
+	if [ "$got" = "$5" ]; then ok; else
+		bad "$1: dig @$2 $3 $4 should answer $5 (got ${got:-nothing})"
+	fi
+}
+
+# nxdomain WHAT NAME: the client's dnsmasq says NXDOMAIN, with no answer.
+nxdomain()
+{
+	local out
+
+	out=$(ip netns exec "$NS_CLIENT" dig +tries=1 +time=2 @127.0.0.1 "$2" A 2>&1)
+	if grep -q 'status: NXDOMAIN' <<<"$out" &&
+	   grep -q 'ANSWER: 0,' <<<"$out"; then
+		ok
+	else
+		bad "$1: dig @127.0.0.1 $2 should be NXDOMAIN, got:"
+		indent <<<"$out"
+	fi
+}
+
+# unanswered WHAT SERVER [OPTION...]: a direct query to SERVER gets nothing.
+unanswered()
+{
+	local out rc
+
+	out=$(ip netns exec "$NS_CLIENT" dig +tries=1 +time=1 "@$2" a.ci.test A "${@:3}" 2>&1)
+	rc=$?
+	if [ $rc -ne 0 ] && ! grep -q 'ANSWER SECTION' <<<"$out"; then
+		ok
+	else
+		bad "$1: dig @$2 ${*:3} a.ci.test should get no answer (rc $rc):"
+		indent <<<"$out"
+	fi
+}
+
+# elems BACKEND SET: the addresses in the client's SET (the nft name; the
+# ipset is egressc_SET), sorted, one a line.
+elems()
+{
+	if [ "$1" = nft ]; then
+		ip netns exec "$NS_CLIENT" nft list set inet egressc "$2" |
+			sed -n '/elements = {/,/}/p' |
+			grep -oE '([0-9]{1,3}\.){3}[0-9]{1,3}|2001:db8:[0-9a-f:]+'
+	else
+		ip netns exec "$NS_CLIENT" ipset list "egressc_$2" |
+			sed '1,/^Members:/d' | awk '{ print $1 }'
+	fi | sort
+}
+
+# holds WHAT BACKEND SET ADDR...: SET holds exactly ADDR... (none: empty).
+holds()
+{
+	local got want
+
+	got=$(elems "$2" "$3" | paste -sd' ')
+	want=$(printf '%s\n' "${@:4}" | sed '/^$/d' | sort | paste -sd' ')
+	if [ "$got" = "$want" ]; then ok; else
+		bad "$1: $3 should hold {${want}} (got {${got}})"
+	fi
+}
+
+load_nft()
+{
+	ip netns exec "$NS_CLIENT" nft -f "$out/ruleset.nft"
+}
+
+load_iptables()
+{
+	ip netns exec "$NS_CLIENT" ipset restore -exist <"$out/ipsets" &&
+	ip netns exec "$NS_CLIENT" "$IPTABLES_RESTORE" "$out/rules.v4" &&
+	ip netns exec "$NS_CLIENT" "$IP6TABLES_RESTORE" "$out/rules.v6"
+}
+
+# dyn_add BACKEND ADDR: puts ADDR into the builders set for DYN_TIMEOUT.
+dyn_add()
+{
+	local fam=v4
+
+	case $2 in *:*) fam=v6 ;; esac
+	if [ "$1" = nft ]; then
+		ip netns exec "$NS_CLIENT" nft add element inet egressc \
+			"dyn_builders_$fam" "{ $2 timeout ${DYN_TIMEOUT}s }"
+	else
+		ip netns exec "$NS_CLIENT" ipset add "egressc_dyn_builders_$fam" \
+			"$2" timeout "$DYN_TIMEOUT"
+	fi
+}
+
+run_backend()
+{
+	local b=$1 frag=dnsmasq.conf
+
+	[ "$b" = iptables ] && frag=dnsmasq-ipset.conf
+	# A new client; the new veth's server end has lost the old sockets'
+	# addresses for a moment, so the server's dnsmasq starts afresh too.
+	if ! netns_fresh_client || ! start_server_dns; then
+		bad "$b: namespace reset failed"
+		return
+	fi
+	if ! "load_$b" >"$tmp/load.log" 2>&1; then
+		bad "$b: loading the outputs failed:"
+		indent <"$tmp/load.log"
+		return
+	fi
+	if ! start_dns "$NS_CLIENT" "client-$b" 127.0.0.1 "$out/$frag"; then
+		bad "$b: dnsmasq does not start with $frag"
+		return
+	fi
+	CLIENT_DNS=$REPLY
+
+	# 1. Nothing below ci.test is reachable before it is looked up.
+	blocked "$b: before any lookup" "$A_V4" 443
+	blocked "$b: before any lookup" "$DEEP_V4" 443
+	blocked "$b: before any lookup" "$A_V6" 443
+	holds "$b: before any lookup" "$b" allow_tcp_443_dns_v4
+
+	# 2. A lookup through the client's dnsmasq opens the name's port, and
+	# only that port and that address, at any depth.
+	answers "$b: the wildcard forwards" 127.0.0.1 a.ci.test A "$A_V4"
+	reaches "$b: after resolving a.ci.test" "$A_V4" 443
+	blocked "$b: a.ci.test, another port" "$A_V4" 8080
+	blocked "$b: b.deep.ci.test not resolved yet" "$DEEP_V4" 443
+	answers "$b: the wildcard forwards any depth" 127.0.0.1 b.deep.ci.test A "$DEEP_V4"
+	reaches "$b: after resolving b.deep.ci.test" "$DEEP_V4" 443
+	answers "$b: the wildcard forwards AAAA" 127.0.0.1 a.ci.test AAAA "$A_V6"
+	reaches "$b: after resolving a.ci.test AAAA" "$A_V6" 443
+
+	# 3. The answered addresses are in the sets, and nothing else.
+	holds "$b: after the lookups" "$b" allow_tcp_443_dns_v4 "$A_V4" "$DEEP_V4"
+	holds "$b: after the lookups" "$b" allow_tcp_443_dns_v6 "$A_V6"
+
+	# 4. Names the policy does not allow are NXDOMAIN, even those the
+	# resolver knows, the wildcard's own apex among them.
+	nxdomain "$b: a name outside the policy" other.test
+	nxdomain "$b: the wildcard's apex" ci.test
+	blocked "$b: other.test's address" "$OTHER_V4" 443
+	blocked "$b: ci.test's address" "$APEX_V4" 443
+	holds "$b: after the refused lookups" "$b" allow_tcp_443_dns_v4 "$A_V4" "$DEEP_V4"
+
+	# 5. DNS reaches the resolver only.
+	unanswered "$b: DNS to a resolver the policy does not name" "$ROGUE"
+	unanswered "$b: DNS over TCP to a resolver the policy does not name" "$ROGUE" +tcp
+	answers "$b: DNS straight to the policy's resolver" "$RESOLVER" a.ci.test A "$A_V4"
+	answers "$b: DNS over TCP straight to the policy's resolver" "$RESOLVER" a.ci.test A "$A_V4" +tcp
+
+	# 6. The dynamic set: an address added opens port 8080 for the
+	# declared timeout, then ages out.
+	blocked "$b: before adding to \$builders" "$BUILDER_V4" 8080
+	blocked "$b: before adding to \$builders" "$BUILDER_V6" 8080
+	expect "$b: adding $BUILDER_V4 to \$builders" dyn_add "$b" "$BUILDER_V4"
+	expect "$b: adding $BUILDER_V6 to \$builders" dyn_add "$b" "$BUILDER_V6"
+	# The connects that must succeed first: they have DYN_TIMEOUT seconds.
+	reaches "$b: in \$builders" "$BUILDER_V4" 8080
+	reaches "$b: in \$builders" "$BUILDER_V6" 8080
+	holds "$b: after adding" "$b" dyn_builders_v4 "$BUILDER_V4"
+	holds "$b: after adding" "$b" dyn_builders_v6 "$BUILDER_V6"
+	blocked "$b: not in \$builders" "$STRANGER_V4" 8080
+	blocked "$b: in \$builders, another port" "$BUILDER_V4" 443
+	sleep $((DYN_TIMEOUT + 1))
+	blocked "$b: after \$builders' timeout, a new connection" "$BUILDER_V4" 8080
+	blocked "$b: after \$builders' timeout, a new connection" "$BUILDER_V6" 8080
+	holds "$b: after the timeout" "$b" dyn_builders_v4
+	holds "$b: after the timeout" "$b" dyn_builders_v6
+	# The wildcard's addresses are kept for 1h: still there.
+	reaches "$b: a.ci.test after \$builders' timeout" "$A_V4" 443
+
+	stop_dns "$CLIENT_DNS"
+	CLIENT_DNS=
+}
+
+out=$tmp/out
+if ! "$egressc" -O "$out" "$policy" >"$tmp/compile.log" 2>&1; then
+	bad "egressc $policy failed:"
+	indent <"$tmp/compile.log"
+	testlib_finish
+	exit
+fi
+
+{
+	echo "no-resolv"
+	echo "local=/test/"	# every other name under test: NXDOMAIN
+	echo "host-record=a.ci.test,$A_V4,$A_V6"
+	echo "host-record=b.deep.ci.test,$DEEP_V4"
+	echo "host-record=ci.test,$APEX_V4"
+	echo "host-record=other.test,$OTHER_V4"
+} >"$tmp/server.conf"
+
+if ! netns_setup; then
+	bad "cannot set up the namespaces"
+	testlib_finish
+	exit
+fi
+# Ours replaces netns_setup's EXIT trap: the dnsmasq instances go first, as
+# they keep their namespaces alive.
+trap 'stop_dns; netns_cleanup; testlib_cleanup' EXIT
+
+setup_ok=1
+for addr in "$RESOLVER" "$ROGUE" "$A_V4" "$A_V6" "$DEEP_V4" "$APEX_V4" \
+	    "$OTHER_V4" "$BUILDER_V4" "$BUILDER_V6" "$STRANGER_V4"; do
+	netns_add_server_addr "$addr" || setup_ok=
+done
+if [ -z "$setup_ok" ] || ! netns_serve 443,8080 || ! start_server_dns; then
+	bad "server setup failed"
+	testlib_finish
+	exit
+fi
+
+# Without a firewall everything probed is there, so that a blocked probe
+# below proves the policy and not a gap in the setup.
+for addr in "$A_V4" "$A_V6" "$DEEP_V4" "$APEX_V4" "$OTHER_V4" \
+	    "$BUILDER_V4" "$BUILDER_V6" "$STRANGER_V4"; do
+	for port in 443 8080; do
+		reaches "no firewall" "$addr" "$port"
+	done
+done
+for server in "$RESOLVER" "$ROGUE"; do
+	answers "no firewall" "$server" a.ci.test A "$A_V4"
+	answers "no firewall" "$server" a.ci.test AAAA "$A_V6"
+	answers "no firewall" "$server" b.deep.ci.test A "$DEEP_V4"
+	answers "no firewall" "$server" ci.test A "$APEX_V4"
+	answers "no firewall" "$server" other.test A "$OTHER_V4"
+done
+
+for backend in nft iptables; do
+	run_backend "$backend"
+done
+
+testlib_finish
