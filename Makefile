@@ -169,7 +169,7 @@ golden-update: all
 
 example: all
 	$(BUILD)/egressc --hosts-file examples/hosts -O out examples/policy.eg
-	@echo "wrote out/ruleset.nft out/rules.v4 out/rules.v6 out/hosts"
+	@echo "wrote out/: $$(ls out | tr "\n" " ")"
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/stdlib
