@@ -23,7 +23,6 @@ enum fill_backend {
 	FILL_IPSET,
 };
 
-static const char *const family_suffix[FAMILY_COUNT] = { "v4", "v6" };
 
 static int str_cmp(const void *pa, const void *pb)
 {
@@ -84,7 +83,7 @@ static void emit_fill(FILE *fp, const struct model *m, enum fill_backend b)
 			for (int f = 0; f < FAMILY_COUNT; f++) {
 				if (b == FILL_NFTSET)
 					fprintf(fp, "%s%c#inet#egressc#%s_%s", first ? "" : ",",
-						f == FAMILY_V4 ? '4' : '6', r->name, family_suffix[f]);
+						f == FAMILY_V4 ? '4' : '6', r->name, emit_family_suffix[f]);
 				else
 					fprintf(fp, "%s%s", first ? "" : ",", r->ipset[f]);
 				first = false;

@@ -8,6 +8,9 @@
 /* A comment names at most this many rules; the rest are counted. */
 #define EMIT_MAX_RULES_NAMED 8
 
+const char *const emit_family_suffix[FAMILY_COUNT] = { "v4", "v6" };
+const char *const emit_example_addr[FAMILY_COUNT] = { "203.0.113.9", "2001:db8::9" };
+
 const struct emitter emitters[] = {
 	{ "nft", ".nft", "ruleset.nft", emit_nft },
 	{ "iptables", ".v4", "rules.v4", emit_iptables },

@@ -20,6 +20,11 @@ struct emitter {
 	int (*emit)(const struct model *m, FILE *fp);
 };
 
+/* "v4", "v6": what set names end in, per family. */
+extern const char *const emit_family_suffix[FAMILY_COUNT];
+/* A documentation address per family, for the commands comments show. */
+extern const char *const emit_example_addr[FAMILY_COUNT];
+
 /* All formats, in the order -O DIR writes them; ends with a NULL name. */
 extern const struct emitter emitters[];
 

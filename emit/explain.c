@@ -5,9 +5,6 @@
 #include "duration.h"
 #include "model.h"
 
-static const char *const family_suffix[FAMILY_COUNT] = { "v4", "v6" };
-static const char example_addr[FAMILY_COUNT][16] = { "203.0.113.9", "2001:db8::9" };
-
 static void explain_class(FILE *fp, const struct model *m, const struct rule_class *c)
 {
 	fprintf(fp, "  %s:", c->name);
@@ -47,9 +44,9 @@ static void explain_runtime(FILE *fp, const struct runtime_set *r)
 		r->nrules ? "" : " (no rule uses it)");
 	for (int f = 0; f < FAMILY_COUNT; f++)
 		fprintf(fp, "    nft add element inet egressc %s_%s { %s timeout %s }\n", r->name,
-			family_suffix[f], example_addr[f], dur);
+			emit_family_suffix[f], emit_example_addr[f], dur);
 	for (int f = 0; f < FAMILY_COUNT; f++)
-		fprintf(fp, "    ipset add %s %s timeout %u\n", r->ipset[f], example_addr[f],
+		fprintf(fp, "    ipset add %s %s timeout %u\n", r->ipset[f], emit_example_addr[f],
 			r->timeout);
 }
 

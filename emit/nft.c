@@ -12,7 +12,6 @@
 #include "duration.h"
 #include "model.h"
 
-static const char *const family_suffix[FAMILY_COUNT] = { "v4", "v6" };
 static const char *const family_type[FAMILY_COUNT] = { "ipv4_addr", "ipv6_addr" };
 static const char *const family_daddr[FAMILY_COUNT] = { "ip daddr", "ip6 daddr" };
 
@@ -37,7 +36,7 @@ static void emit_set(FILE *fp, const struct rule_class *c, enum family f)
 	struct element_writer w = { .fp = fp, .first = true };
 
 	emit_class_comment(fp, "\t", c, f);
-	fprintf(fp, "\tset %s_%s {\n", c->name, family_suffix[f]);
+	fprintf(fp, "\tset %s_%s {\n", c->name, emit_family_suffix[f]);
 	fprintf(fp, "\t\ttype %s\n", family_type[f]);
 	fputs("\t\tflags interval\n", fp);
 	fputs("\t\telements = {\n", fp);
@@ -48,8 +47,6 @@ static void emit_set(FILE *fp, const struct rule_class *c, enum family f)
 	fputs("\n\t\t}\n\t}\n\n", fp);
 }
 
-static const char example_addr[FAMILY_COUNT][16] = { "203.0.113.9", "2001:db8::9" };
-
 static void emit_runtime_set(FILE *fp, const struct runtime_set *r, enum family f)
 {
 	char dur[DURATION_STRLEN];
@@ -57,8 +54,8 @@ static void emit_runtime_set(FILE *fp, const struct runtime_set *r, enum family 
 	emit_runtime_comment(fp, "\t", r);
 	if (r->kind == RUNTIME_DYNAMIC)
 		fprintf(fp, "\t#   nft add element inet egressc %s_%s { %s timeout %s }\n", r->name,
-			family_suffix[f], example_addr[f], duration_format(r->timeout, dur));
-	fprintf(fp, "\tset %s_%s {\n", r->name, family_suffix[f]);
+			emit_family_suffix[f], emit_example_addr[f], duration_format(r->timeout, dur));
+	fprintf(fp, "\tset %s_%s {\n", r->name, emit_family_suffix[f]);
 	fprintf(fp, "\t\ttype %s\n", family_type[f]);
 	/* dnsmasq adds addresses; people may add networks. */
 	fputs(r->kind == RUNTIME_DYNAMIC ? "\t\tflags interval, timeout\n" : "\t\tflags timeout\n", fp);
@@ -102,7 +99,7 @@ static void emit_service(FILE *fp, const struct service *svc)
 
 static void emit_rule(FILE *fp, const struct rule_class *c, const char *set, enum family f)
 {
-	fprintf(fp, "\t\t%s @%s_%s", family_daddr[f], set, family_suffix[f]);
+	fprintf(fp, "\t\t%s @%s_%s", family_daddr[f], set, emit_family_suffix[f]);
 	emit_service(fp, &c->svc);
 	fputs(c->verdict == VERDICT_DENY ? " goto blocked\n" : " accept\n", fp);
 }
