@@ -76,6 +76,24 @@ enum stmt_kind {
 	STMT_RULE,		/* allow|deny targets [port ...] [proto ...] [timeout D] */
 	STMT_RESOLVER,		/* resolver ADDR[, ADDR]: DNS lockdown */
 	STMT_DYNAMIC,		/* dynamic NAME [timeout D] [port ...] [proto ...] */
+	STMT_USE,		/* use NAME: one statement per module named */
+	STMT_ESSENTIALS,	/* essentials on|off */
+	STMT_MODE,		/* mode enforce|monitor */
+	STMT_LOG,		/* log denied [group N] | log group N */
+};
+
+enum mode {
+	MODE_ENFORCE,		/* what the policy denies is blocked */
+	MODE_MONITOR,		/* ... is logged and counted, then accepted */
+};
+
+/* One word of a 'log' statement: "denied", or "group" with its number. */
+struct log_item {
+	const char *word;
+	struct loc loc;
+	bool has_number;
+	uint32_t number;
+	struct log_item *next;
 };
 
 /* The options a rule or a dynamic set may carry; NULL or 0: not given. */
@@ -127,6 +145,13 @@ struct stmt {
 			struct loc name_loc;
 			struct rule_opts opts;
 		} dynamic;
+		struct {
+			const char *name;	/* the module: "npm" for stdlib/npm.eg */
+			struct loc name_loc;
+		} use;
+		struct {
+			struct log_item *items;
+		} log;
 	};
 };
 
@@ -137,6 +162,11 @@ struct policy {
 	enum verdict default_verdict;
 	enum deny_action on_deny;
 	const struct stmt *resolver;	/* NULL: no DNS lockdown */
+	enum mode mode;
+	bool essentials;		/* github-actions was used implicitly */
+	bool log_denied;		/* log what is (or would be) blocked ... */
+	bool log_to_group;		/* ... to NFLOG group log_group, else the kernel log */
+	uint16_t log_group;
 	unsigned nrules;
 };
 

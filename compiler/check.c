@@ -17,8 +17,7 @@ struct checker {
 	struct strmap defines;		/* name -> STMT_DEFINE or STMT_DYNAMIC */
 	const char **define_names;	/* for suggestions */
 	size_t ndefines;
-	const struct stmt *setting_seen[2]; /* STMT_DEFAULT, STMT_ON_DENY */
-	const struct stmt *resolver_seen;
+	const struct stmt *setting_seen[STMT_LOG + 1]; /* by kind: settings, resolver, log */
 };
 
 struct word_value {
@@ -35,6 +34,18 @@ static const struct word_value default_words[] = {
 static const struct word_value on_deny_words[] = {
 	{ "reject", DENY_REJECT },
 	{ "drop", DENY_DROP },
+	{ NULL, 0 },
+};
+
+static const struct word_value on_off_words[] = {
+	{ "on", 1 },
+	{ "off", 0 },
+	{ NULL, 0 },
+};
+
+static const struct word_value mode_words[] = {
+	{ "enforce", MODE_ENFORCE },
+	{ "monitor", MODE_MONITOR },
 	{ NULL, 0 },
 };
 
@@ -322,29 +333,109 @@ static void check_opts(struct checker *c, struct rule_opts *o)
 	}
 }
 
+/* The settings of the form KEYWORD WORD. */
+struct setting_desc {
+	const char *keyword;		/* for "duplicate 'mode' setting" */
+	const char *what;		/* for "unknown mode 'x'" */
+	const struct word_value *words;
+};
+
+static const struct setting_desc *setting_of(enum stmt_kind kind)
+{
+	static const struct setting_desc descs[] = {
+		{ "default", "default policy", default_words },
+		{ "on-deny", "on-deny action", on_deny_words },
+		{ "essentials", "essentials setting", on_off_words },
+		{ "mode", "mode", mode_words },
+	};
+
+	switch (kind) {
+	case STMT_DEFAULT:
+		return &descs[0];
+	case STMT_ON_DENY:
+		return &descs[1];
+	case STMT_ESSENTIALS:
+		return &descs[2];
+	case STMT_MODE:
+		return &descs[3];
+	default:
+		return NULL;
+	}
+}
+
+/* Settings are the policy's, made once; a module is shared, so it may
+ * carry rules but never change how the whole ruleset behaves. Returns
+ * whether S may go on. */
+static bool first_setting(struct checker *c, const struct stmt *s, const char *keyword)
+{
+	if (s->loc.src->module) {
+		diag_error(c->diags, &s->loc, "a module cannot change the '%s' setting", keyword);
+		return false;
+	}
+	if (c->setting_seen[s->kind]) {
+		struct diag *dg = diag_error(c->diags, &s->loc, "duplicate '%s' setting", keyword);
+		diag_related(dg, &c->setting_seen[s->kind]->loc, "first set here");
+		return false;
+	}
+	c->setting_seen[s->kind] = s;
+	return true;
+}
+
 static void check_setting(struct checker *c, struct stmt *s)
 {
-	const int slot = s->kind == STMT_DEFAULT ? 0 : 1;
-	const struct word_value *table = slot == 0 ? default_words : on_deny_words;
-	const char *what = slot == 0 ? "default" : "on-deny";
-	const struct word_value *w = word_lookup(table, s->setting.word);
+	const struct setting_desc *desc = setting_of(s->kind);
+	const struct word_value *w = word_lookup(desc->words, s->setting.word);
 
-	if (c->setting_seen[slot]) {
-		struct diag *dg = diag_error(c->diags, &s->loc, "duplicate '%s' setting", what);
-		diag_related(dg, &c->setting_seen[slot]->loc, "first set here");
+	if (!first_setting(c, s, desc->keyword))
 		return;
-	}
-	c->setting_seen[slot] = s;
 	if (!w) {
-		unknown_word(c, &s->setting.word_loc, slot == 0 ? "default policy" : "on-deny action",
-			     s->setting.word, table);
+		unknown_word(c, &s->setting.word_loc, desc->what, s->setting.word, desc->words);
 		return;
 	}
 	s->setting.value = w->value;
-	if (slot == 0)
+	switch (s->kind) {
+	case STMT_DEFAULT:
 		c->policy->default_verdict = (enum verdict)w->value;
-	else
+		break;
+	case STMT_ON_DENY:
 		c->policy->on_deny = (enum deny_action)w->value;
+		break;
+	case STMT_ESSENTIALS:
+		c->policy->essentials = w->value;
+		break;
+	default:
+		c->policy->mode = (enum mode)w->value;
+		break;
+	}
+}
+
+/* log denied | log group N | log denied group N: a group sends the lines
+ * to NFLOG, and implies 'denied' (nothing else is logged). */
+static void check_log(struct checker *c, struct stmt *s)
+{
+	struct policy *p = c->policy;
+
+	if (!first_setting(c, s, "log"))
+		return;
+	for (const struct log_item *it = s->log.items; it; it = it->next) {
+		if (strcmp(it->word, "denied") == 0 && !it->has_number) {
+			p->log_denied = true;
+		} else if (strcmp(it->word, "group") == 0 && it->has_number) {
+			if (it->number > 65535) {
+				diag_error(c->diags, &it->loc,
+					   "log group %u is out of range (0-65535)", it->number);
+				continue;
+			}
+			p->log_denied = p->log_to_group = true;
+			p->log_group = (uint16_t)it->number;
+		} else if (strcmp(it->word, "group") == 0) {
+			diag_error(c->diags, &it->loc, "'group' needs the NFLOG group's number, as in 'log group 5'");
+		} else {
+			diag_error(c->diags, &it->loc,
+				   "unknown log option '%s' (expected 'denied' or 'group N')",
+				   diag_quote(c->diags, it->word, strlen(it->word)));
+		}
+	}
 }
 
 static const char *name_of(const struct stmt *s)
@@ -405,12 +496,8 @@ static void check_resolver(struct checker *c, struct stmt *s)
 {
 	unsigned errors = c->diags->errors;
 
-	if (c->resolver_seen) {
-		struct diag *dg = diag_error(c->diags, &s->loc, "duplicate 'resolver' setting");
-		diag_related(dg, &c->resolver_seen->loc, "first set here");
+	if (!first_setting(c, s, "resolver"))
 		return;
-	}
-	c->resolver_seen = s;
 	for (struct target *t = s->resolver.addrs; t; t = t->next) {
 		if (t->kind != TARGET_ADDRESS) {
 			diag_error(c->diags, &t->loc,
@@ -513,6 +600,8 @@ int check_policy(struct arena *a, struct diags *d, struct policy *p)
 	strmap_init(&c.defines);
 	p->default_verdict = VERDICT_DENY;
 	p->on_deny = DENY_REJECT;
+	p->mode = MODE_ENFORCE;
+	p->essentials = true;
 	for (struct stmt *s = p->stmts; s; s = s->next)
 		if (s->kind == STMT_DEFINE || s->kind == STMT_DYNAMIC)
 			declare_name(&c, s);
@@ -521,9 +610,15 @@ int check_policy(struct arena *a, struct diags *d, struct policy *p)
 		switch (s->kind) {
 		case STMT_DEFAULT:
 		case STMT_ON_DENY:
+		case STMT_ESSENTIALS:
+		case STMT_MODE:
 			check_setting(&c, s);
 			break;
+		case STMT_LOG:
+			check_log(&c, s);
+			break;
 		case STMT_INCLUDE:
+		case STMT_USE:
 			break;
 		case STMT_DEFINE:
 			check_define(&c, s);

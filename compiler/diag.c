@@ -178,13 +178,18 @@ static void print_include_chain(FILE *fp, const struct source *src)
 {
 	int shown = 0, more = 0;
 
-	for (const struct loc *inc = src->included_from; inc; inc = inc->src->included_from) {
+	for (const struct source *s = src; s->included_from; s = s->included_from->src) {
+		const struct loc *inc = s->included_from;
 		if (shown == DIAG_MAX_INCLUDES_SHOWN) {
 			more++;
 			continue;
 		}
-		fprintf(fp, "In file included from %s:%d:%d:\n", inc->src->path, inc->first_line,
-			inc->first_column);
+		if (s->module)
+			fprintf(fp, "In module '%s', used at %s:%d:%d:\n", s->module, inc->src->path,
+				inc->first_line, inc->first_column);
+		else
+			fprintf(fp, "In file included from %s:%d:%d:\n", inc->src->path,
+				inc->first_line, inc->first_column);
 		shown++;
 	}
 	if (more)

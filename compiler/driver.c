@@ -6,6 +6,7 @@
 #include "lint.h"
 #include "optimize.h"
 #include "load.h"
+#include "modpath.h"
 
 void compilation_init(struct compilation *c)
 {
@@ -21,6 +22,8 @@ static int compile_loaded(struct compilation *c, const struct compile_opts *o)
 {
 	if (check_policy(&c->arena, &c->diags, &c->policy) < 0)
 		return -1;
+	if (o->monitor)
+		c->policy.mode = MODE_MONITOR;
 	if (resolve_policy(&c->arena, &c->diags, &c->policy, &o->resolve, &c->resolved) < 0)
 		return -1;
 	/* The model is built whole even on error, so it is released either way. */
@@ -34,9 +37,24 @@ static int compile_loaded(struct compilation *c, const struct compile_opts *o)
 	return rc;
 }
 
+static struct load_opts load_opts(struct compilation *c, const struct compile_opts *o,
+				  struct modpath *mp)
+{
+	struct load_opts lo = { .modules = NULL };
+
+	if (!o->no_modules) {
+		modpath_init(mp, &c->arena, o->module_dirs, o->nmodule_dirs);
+		lo.modules = mp;
+	}
+	return lo;
+}
+
 int compilation_run(struct compilation *c, const char *path, const struct compile_opts *o)
 {
-	if (load_policy(&c->arena, &c->diags, path, &c->policy) < 0)
+	struct modpath mp;
+	struct load_opts lo = load_opts(c, o, &mp);
+
+	if (load_policy(&c->arena, &c->diags, path, &lo, &c->policy) < 0)
 		return -1;
 	return compile_loaded(c, o);
 }
@@ -44,7 +62,10 @@ int compilation_run(struct compilation *c, const char *path, const struct compil
 int compilation_run_buffer(struct compilation *c, const char *name, const char *text,
 			   size_t len, const struct compile_opts *o)
 {
-	if (load_policy_buffer(&c->arena, &c->diags, name, text, len, &c->policy) < 0)
+	struct modpath mp;
+	struct load_opts lo = load_opts(c, o, &mp);
+
+	if (load_policy_buffer(&c->arena, &c->diags, name, text, len, &lo, &c->policy) < 0)
 		return -1;
 	return compile_loaded(c, o);
 }

@@ -15,6 +15,10 @@
 
 struct compile_opts {
 	struct resolve_opts resolve;
+	const char *const *module_dirs;	/* -I, searched before the rest of modpath.h's path */
+	size_t nmodule_dirs;
+	bool no_modules;	/* no module path: 'use' fails, no essentials (fuzz_parse) */
+	bool monitor;		/* --monitor: as if the policy said 'mode monitor' */
 	bool strict;		/* pinned addresses inside the network are errors */
 	int optimize;		/* optimize.h's level; 0 leaves the model as built */
 };

@@ -277,7 +277,10 @@ static void report(struct diags *d, const struct policy *p, const struct finding
 	};
 
 	for (const struct stmt *s = p->stmts; s; s = s->next) {
-		if (s->kind != STMT_RULE || found[s->rule.index].kind == FINE)
+		/* A module's rule overlapping others, or overridden by a deny,
+		 * is what modules are for; the policy's own rules still hear
+		 * of a module that makes them redundant. */
+		if (s->kind != STMT_RULE || found[s->rule.index].kind == FINE || s->loc.src->module)
 			continue;
 		const struct finding *f = &found[s->rule.index];
 		int kind = f->kind == DEAD && s->rule.lockdown ? DEAD_RESOLVER : (int)f->kind;

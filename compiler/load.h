@@ -7,19 +7,30 @@
 
 struct arena;
 struct diags;
+struct modpath;
+
+/* MODULES: where 'use' looks. NULL (parser tests, fuzzers): every 'use' is
+ * an error, and essentials are not added. */
+struct load_opts {
+	const struct modpath *modules;
+};
 
 /* Includes nest at most this deep; deeper is an error, not a crash. */
 #define INCLUDE_MAX_DEPTH 16
 /* All the files of one policy together may hold at most this many bytes. */
 #define POLICY_MAX_BYTES (256u * 1024 * 1024)
 
-/* Fills POLICY->root and POLICY->stmts. Returns 0, or -1 with errors queued
- * (the statement list may then be partial). */
-int load_policy(struct arena *a, struct diags *d, const char *path, struct policy *policy);
+/* Fills POLICY->root and POLICY->stmts, with each 'use'd module's statements
+ * spliced in after its 'use' (a module is loaded once however often it is
+ * named) and, unless the policy says 'essentials off', the essentials
+ * module's appended at the end. Returns 0, or -1 with errors queued (the
+ * statement list may then be partial). */
+int load_policy(struct arena *a, struct diags *d, const char *path,
+		const struct load_opts *o, struct policy *policy);
 
 /* For fuzzers and tests: parse TEXT as if it were the file NAME; includes
  * are resolved relative to the working directory. */
 int load_policy_buffer(struct arena *a, struct diags *d, const char *name, const char *text,
-		       size_t len, struct policy *policy);
+		       size_t len, const struct load_opts *o, struct policy *policy);
 
 #endif

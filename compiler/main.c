@@ -42,6 +42,10 @@ static const char usage_text[] =
 	"      --explain      print an overview of the compiled policy: its sets, and\n"
 	"                     how to add to dynamic sets (instead of the nft ruleset\n"
 	"                     when neither -o nor -O is given)\n"
+	"  -I DIR             look for modules ('use NAME') in DIR first (repeatable;\n"
+	"                     then $EGRESSC_PATH, then the installed stdlib)\n"
+	"      --monitor      compile as if the policy said 'mode monitor': log and\n"
+	"                     count what it would block, block nothing\n"
 	"      --hosts-file FILE\n"
 	"                     resolve hostnames from a hosts(5)-format file, not DNS\n"
 	"      --resolver ADDR[:PORT]\n"
@@ -73,14 +77,17 @@ static const char usage_text[] =
 	"Exit status: 0 success, 1 errors in the policy or its outputs, 2 usage errors;\n"
 	"query: 0 allow, 1 deny, 2 errors; diff: 0 the same, 1 different, 2 errors.\n";
 
-enum mode {
-	MODE_COMPILE,
-	MODE_QUERY,
-	MODE_DIFF,
+/* -I DIR may be given this many times. */
+#define MAX_MODULE_DIRS 16
+
+enum command {
+	COMMAND_COMPILE,
+	COMMAND_QUERY,
+	COMMAND_DIFF,
 };
 
 struct options {
-	enum mode mode;
+	enum command command;
 	const char *policy;
 	char **args;		/* the positional arguments after POLICY */
 	int nargs;
@@ -93,6 +100,7 @@ struct options {
 	bool verify;
 	bool explain;
 	bool werror;
+	const char *module_dirs[MAX_MODULE_DIRS];
 	struct compile_opts compile;
 };
 
@@ -108,6 +116,7 @@ enum {
 	OPT_CHECK,
 	OPT_VERIFY,
 	OPT_EXPLAIN,
+	OPT_MONITOR,
 };
 
 static int parse_int(const char *s, int min, int max, int *out)
@@ -145,6 +154,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "verify", no_argument, NULL, OPT_VERIFY },
 		{ "explain", no_argument, NULL, OPT_EXPLAIN },
+		{ "monitor", no_argument, NULL, OPT_MONITOR },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -171,10 +181,19 @@ static int parse_args(int argc, char **argv, struct options *o)
 	argc = n;
 	argv[n] = NULL;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:f:O:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:f:O:I:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			o->out_file = optarg;
+			break;
+		case 'I':
+			if (o->compile.nmodule_dirs == MAX_MODULE_DIRS)
+				return usage_error("-I may be given at most %s times", "16");
+			o->module_dirs[o->compile.nmodule_dirs++] = optarg;
+			o->compile.module_dirs = o->module_dirs;
+			break;
+		case OPT_MONITOR:
+			o->compile.monitor = true;
 			break;
 		case 'f':
 			o->format = optarg;
@@ -241,13 +260,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 	o->policy = argv[optind];
 	o->args = argv + optind + 1;
 	o->nargs = argc - optind - 1;
-	if (o->mode == MODE_COMPILE && o->nargs)
+	if (o->command == COMMAND_COMPILE && o->nargs)
 		return usage_error("unexpected argument '%s' (one policy at a time)", o->args[0]);
-	if (o->mode == MODE_QUERY && (o->nargs < 1 || o->nargs > 2))
+	if (o->command == COMMAND_QUERY && (o->nargs < 1 || o->nargs > 2))
 		return usage_error("%s", "query takes POLICY DEST [PORT[/PROTO]]");
-	if (o->mode == MODE_QUERY && o->nargs == 2 && strcmp(o->args[0], "-") == 0)
+	if (o->command == COMMAND_QUERY && o->nargs == 2 && strcmp(o->args[0], "-") == 0)
 		return usage_error("%s", "query - reads DEST [PORT[/PROTO]] lines from standard input");
-	if (o->mode == MODE_DIFF && o->nargs != 1)
+	if (o->command == COMMAND_DIFF && o->nargs != 1)
 		return usage_error("%s", "diff takes OLD NEW");
 	if (o->format && !emitter_by_name(o->format))
 		return usage_error("unknown format '%s' (nft, iptables, ip6tables, hosts, ipset, dnsmasq, dnsmasq-ipset, explain)",
@@ -451,10 +470,10 @@ int main(int argc, char **argv)
 	struct compilation c;
 
 	if (argc > 1 && strcmp(argv[1], "query") == 0)
-		o.mode = MODE_QUERY;
+		o.command = COMMAND_QUERY;
 	else if (argc > 1 && strcmp(argv[1], "diff") == 0)
-		o.mode = MODE_DIFF;
-	if (o.mode != MODE_COMPILE) {
+		o.command = COMMAND_DIFF;
+	if (o.command != COMMAND_COMPILE) {
 		argv[1] = argv[0];
 		argv++;
 		argc--;
@@ -464,9 +483,9 @@ int main(int argc, char **argv)
 		return status;
 	compilation_init(&c);
 	int rc = compilation_run(&c, o.policy, &o.compile);
-	if (o.mode != MODE_COMPILE) {
+	if (o.command != COMMAND_COMPILE) {
 		/* query and diff answer from the model; errors are 2. */
-		int answer = rc < 0 ? 2 : o.mode == MODE_QUERY ? run_query(&o, &c) : run_diff(&o, &c);
+		int answer = rc < 0 ? 2 : o.command == COMMAND_QUERY ? run_query(&o, &c) : run_diff(&o, &c);
 		diags_print_errors(&c.diags, stderr);
 		compilation_release(&c);
 		free(o.compile.resolve.servers);

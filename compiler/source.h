@@ -4,6 +4,7 @@
 #ifndef EGRESSC_SOURCE_H
 #define EGRESSC_SOURCE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct arena;
@@ -22,6 +23,8 @@ struct source {
 	size_t len;
 	const struct loc *included_from; /* NULL for the root policy */
 	int first_line;		/* the line number of text's first line; 0 means 1 */
+	const char *module;	/* a module loaded by 'use' (or essentials): its name */
+	bool implicit;		/* loaded because essentials are on, not by a 'use' */
 };
 
 /* A span in a source: lines and columns from 1, last_column inclusive.

@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	arena_init(&a);
 	diags_init(&d, &a);
-	if (load_policy_buffer(&a, &d, "fuzz.eg", (const char *)data, size, &p) == 0)
+	if (load_policy_buffer(&a, &d, "fuzz.eg", (const char *)data, size, NULL, &p) == 0)
 		check_policy(&a, &d, &p);
 	diags_print(&d, sink);
 	arena_release(&a);

@@ -31,6 +31,9 @@ struct port_list {
 struct proto_list {
 	struct proto_item *head, *tail;
 };
+struct log_list {
+	struct log_item *head, *tail;
+};
 
 #define YYLLOC_DEFAULT(cur, rhs, n)						\
 	do {									\
@@ -98,6 +101,14 @@ static void setting(struct parse_state *ps, enum stmt_kind kind, const struct lo
 	s->setting.word_loc = *word_loc;
 }
 
+static void use(struct parse_state *ps, const char *name, const struct loc *loc)
+{
+	struct stmt *s = stmt_new(ps, STMT_USE, loc);
+
+	s->use.name = name;
+	s->use.name_loc = *loc;
+}
+
 /* A clause given twice is an error, not "the last one wins". */
 static void once(struct parse_state *ps, const void *seen, const char *what,
 		 const struct loc *loc, const struct loc *first)
@@ -119,12 +130,15 @@ static void once(struct parse_state *ps, const void *seen, const char *what,
 	struct port_list ports;
 	struct proto_list protos;
 	struct rule_opts opts;
+	struct log_list logs;
+	struct log_item *log;
 }
 
 %token NEWLINE "end of line"
 %token ALLOW "'allow'" DENY "'deny'" DEFAULT "'default'" ON_DENY "'on-deny'"
 %token INCLUDE "'include'" DEFINE "'define'" PORT "'port'" PROTO "'proto'"
 %token FILE_ "'file'" TIMEOUT "'timeout'" RESOLVER "'resolver'" DYNAMIC "'dynamic'"
+%token USE "'use'" ESSENTIALS "'essentials'" MODE "'mode'" LOG "'log'"
 %token <str> WORD "name" ADDRESS "address" VARIABLE "$name" WILDCARD "wildcard"
 %token <str> STRING "string" JUNK "invalid token"
 %token <num> NUMBER "number"
@@ -137,6 +151,8 @@ static void once(struct parse_state *ps, const void *seen, const char *what,
 %type <ports> ports
 %type <protos> protos
 %type <opts> rule_opts
+%type <logs> log_items
+%type <log> log_item
 
 %%
 
@@ -155,11 +171,20 @@ end		: NEWLINE
 		| ';'
 		;
 
-/* stmt -> 'default' word | 'on-deny' word | 'include' string
+/* stmt -> 'default' word | 'on-deny' word | 'essentials' word | 'mode' word
+ *       | 'include' string | 'use' modules | 'log' log_items
  *       | 'define' name '=' targets | verdict targets rule_opts
  *       | 'resolver' targets | 'dynamic' name rule_opts */
 stmt		: DEFAULT setting_word	{ setting(ps, STMT_DEFAULT, &@1, $2, &@2); }
 		| ON_DENY setting_word	{ setting(ps, STMT_ON_DENY, &@1, $2, &@2); }
+		| ESSENTIALS setting_word { setting(ps, STMT_ESSENTIALS, &@1, $2, &@2); }
+		| MODE setting_word	{ setting(ps, STMT_MODE, &@1, $2, &@2); }
+		| USE modules
+		| LOG log_items
+		{
+			struct stmt *s = stmt_new(ps, STMT_LOG, &@1);
+			s->log.items = $2.head;
+		}
 		| INCLUDE STRING
 		{
 			struct stmt *s = stmt_new(ps, STMT_INCLUDE, &@1);
@@ -194,7 +219,34 @@ stmt		: DEFAULT setting_word	{ setting(ps, STMT_DEFAULT, &@1, $2, &@2); }
 		}
 		;
 
-/* The words after 'default' and 'on-deny' are checked in check.c, so a
+/* 'use npm, pypi' is one STMT_USE per module, located at its name, so the
+ * loader splices each module in where it is named. */
+modules		: WORD			{ use(ps, $1, &@1); }
+		| modules ',' WORD	{ use(ps, $3, &@3); }
+		;
+
+/* log_items -> { word [number] }: check.c knows the words. */
+log_items	: log_item		{ $$.head = $$.tail = $1; }
+		| log_items log_item	{ $$ = $1; $$.tail->next = $2; $$.tail = $2; }
+		;
+
+log_item	: WORD
+		{
+			$$ = node(ps, sizeof(*$$));
+			$$->word = $1;
+			$$->loc = @1;
+		}
+		| WORD NUMBER
+		{
+			$$ = node(ps, sizeof(*$$));
+			$$->word = $1;
+			$$->loc = @$;
+			$$->has_number = true;
+			$$->number = $2;
+		}
+		;
+
+/* The words after the settings' keywords are checked in check.c, so a
  * typo gets "unknown policy 'alow'" rather than a bare syntax error. */
 setting_word	: WORD			{ $$ = $1; }
 		| ALLOW			{ $$ = "allow"; }
@@ -328,7 +380,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner, struct 
 	 * likely than a hostname without a verb. */
 	if (ps->last_token == WORD && ps->last_starts_stmt) {
 		diag_error(ps->diags, loc,
-			   "unknown statement '%s' (expected allow, deny, define, include, default, on-deny, resolver or dynamic)",
+			   "unknown statement '%s' (expected allow, deny, use, define, include, default, on-deny, essentials, mode, log, resolver or dynamic)",
 			   diag_quote(ps->diags, ps->last_text, strlen(ps->last_text)));
 		return 0;
 	}

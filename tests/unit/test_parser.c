@@ -36,7 +36,8 @@ static void parse_len(struct parsed *ps, const char *text, size_t len)
 	memset(ps, 0, sizeof(*ps));
 	arena_init(&ps->arena);
 	diags_init(&ps->diags, &ps->arena);
-	ps->load_rc = load_policy_buffer(&ps->arena, &ps->diags, "t.eg", text, len, &ps->policy);
+	ps->load_rc = load_policy_buffer(&ps->arena, &ps->diags, "t.eg", text, len, NULL,
+					  &ps->policy);
 	ps->check_rc = ps->load_rc == 0 ?
 		       check_policy(&ps->arena, &ps->diags, &ps->policy) : -1;
 }
@@ -492,7 +493,7 @@ static void test_error_locations(void **state)
 {
 	(void)state;
 	expect_one_error("alow 192.0.2.1\n", 1, 1,
-			 "unknown statement 'alow' (expected allow, deny, define, include, default, on-deny, resolver or dynamic)");
+			 "unknown statement 'alow' (expected allow, deny, use, define, include, default, on-deny, essentials, mode, log, resolver or dynamic)");
 	expect_one_error("allow 192.0.2.1\n  deny 192.0.2.1 port\n", 2, 22, "unexpected end of line");
 	expect_one_error("allow 192.0.2.1\nallow 192.0.2.2 port x\n", 2, 22, "expecting number");
 	expect_one_error("allow 192.0.2.1 }\n", 1, 17, "unexpected '}'");
@@ -557,7 +558,7 @@ static void test_unterminated_brace(void **state)
 	/* A statement keyword inside the braces says what went wrong there. */
 	parse(&ps, "define x = { 192.0.2.1\nallow $x\n");
 	assert_int_equal(ps.diags.errors, 1);
-	expect_diag(&ps.diags, 0, 2, 1, "unexpected 'allow', expecting '}' or ','");
+	expect_diag(&ps.diags, 0, 2, 1, "unexpected 'allow', expecting ',' or '}'");
 	assert_int_equal(ps.diags.head->nrelated, 1);
 	expect_loc(&ps.diags.head->related[0].loc, 1, 12, 12);
 	parsed_release(&ps);
@@ -752,7 +753,7 @@ static void test_print_format(void **state)
 	t = "allow 192.0.2.1\nalow 192.0.2.1\n";
 	out = printed(t, strlen(t));
 	assert_string_equal(out,
-		"t.eg:2:1: error: unknown statement 'alow' (expected allow, deny, define, include, default, on-deny, resolver or dynamic)\n"
+		"t.eg:2:1: error: unknown statement 'alow' (expected allow, deny, use, define, include, default, on-deny, essentials, mode, log, resolver or dynamic)\n"
 		"alow 192.0.2.1\n"
 		"^^^^\n");
 	free(out);
@@ -835,7 +836,7 @@ static void test_print_included(void **state)
 	out = printed(text, strlen(text));
 	assert_true(asprintf(&want,
 			     "In file included from t.eg:2:11:\n"
-			     "%s:2:1: error: unknown statement 'alow' (expected allow, deny, define, include, default, on-deny, resolver or dynamic)\n"
+			     "%s:2:1: error: unknown statement 'alow' (expected allow, deny, use, define, include, default, on-deny, essentials, mode, log, resolver or dynamic)\n"
 			     "alow 192.0.2.1\n"
 			     "^^^^\n", path) > 0);
 	assert_string_equal(out, want);
@@ -850,7 +851,7 @@ static void test_print_included(void **state)
 static void test_driver(void **state)
 {
 	struct compilation c;
-	const struct compile_opts o = { 0 };
+	const struct compile_opts o = { .no_modules = true };
 	const char *bad = "allow 192.0.2.1 @\nalow 192.0.2.1\n";
 	const char *good = "allow 192.0.2.1\n";
 
