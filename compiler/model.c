@@ -488,6 +488,77 @@ static void runtime_finish(struct model *m)
 	}
 }
 
+/* deny_1, deny_2, ... in policy order, then default. Returns, for each
+ * rule index, its counter (allow rules: none), for deny_parts_finish(). */
+static size_t *counters_declare(struct model *m, const struct policy *p)
+{
+	size_t *of_rule = xcalloc(p->nrules ? p->nrules : 1, sizeof(*of_rule));
+	size_t n = 0;
+
+	for (const struct stmt *s = p->stmts; s; s = s->next)
+		n += s->kind == STMT_RULE && s->rule.verdict == VERDICT_DENY;
+	m->counters = xcalloc(n + 1, sizeof(*m->counters));
+	for (const struct stmt *s = p->stmts; s; s = s->next) {
+		if (s->kind != STMT_RULE || s->rule.verdict != VERDICT_DENY)
+			continue;
+		struct counter *k = &m->counters[m->ncounters];
+		snprintf(k->name, sizeof(k->name), "deny_%zu", m->ncounters + 1);
+		k->rule = s;
+		of_rule[s->rule.index] = m->ncounters++;
+	}
+	snprintf(m->counters[m->ncounters++].name, COUNTER_NAME_MAX + 1, "default");
+	return of_rule;
+}
+
+static bool runtime_named_by(const struct runtime_set *r, const struct stmt *rule)
+{
+	for (size_t i = 0; i < r->nrules; i++)
+		if (r->rules[i] == rule)
+			return true;
+	return false;
+}
+
+/* Splits each deny class's sets by rule (the parts), and gives each of its
+ * run-time sets the counter of the first rule of the class that names it. */
+static void deny_parts_finish(struct model *m, const size_t *of_rule)
+{
+	for (size_t i = 0; i < m->nclasses; i++) {
+		struct rule_class *c = &m->classes[i];
+		if (c->verdict != VERDICT_DENY)
+			continue;
+		c->parts = xcalloc(c->nrules ? c->nrules : 1, sizeof(*c->parts));
+		for (size_t r = 0; r < c->nrules; r++)
+			c->parts[r].counter = of_rule[c->rules[r]->rule.index];
+		for (int f = 0; f < FAMILY_COUNT; f++) {
+			const struct rangeset *set = &c->sets[f];
+			for (size_t j = 0; j < set->nranges; j++) {
+				struct range rg = rangeset_range(set, j);
+				const struct stmt *rule = m->origins[rg.origin].rule;
+				size_t r = 0;
+				while (c->rules[r] != rule)
+					r++;
+				ivl_add(&c->parts[r].sets[f], rg.lo, rg.hi);
+			}
+		}
+		for (size_t r = 0; r < c->nrules; r++) {
+			struct deny_part *part = &c->parts[r];
+			for (int f = 0; f < FAMILY_COUNT; f++)
+				ivl_normalize(&part->sets[f]);
+			if (part->sets[FAMILY_V4].n || part->sets[FAMILY_V6].n)
+				c->parts[c->nparts++] = *part;
+		}
+		c->runtime_counter = xcalloc(c->nruntime ? c->nruntime : 1,
+					     sizeof(*c->runtime_counter));
+		for (size_t j = 0; j < c->nruntime; j++) {
+			const struct runtime_set *rs = &m->runtime[c->runtime[j]];
+			size_t r = 0;
+			while (r + 1 < c->nrules && !runtime_named_by(rs, c->rules[r]))
+				r++;
+			c->runtime_counter[j] = of_rule[c->rules[r]->rule.index];
+		}
+	}
+}
+
 int model_build(struct model *m, const struct policy *p, struct diags *d)
 {
 	struct builder b = { .m = m, .diags = d };
@@ -497,6 +568,11 @@ int model_build(struct model *m, const struct policy *p, struct diags *d)
 	m->default_verdict = p->default_verdict;
 	m->on_deny = p->on_deny;
 	m->resolver = p->resolver;
+	m->mode = p->mode;
+	m->log_denied = p->log_denied || p->mode == MODE_MONITOR;
+	m->log_to_group = p->log_to_group;
+	m->log_group = p->log_group;
+	size_t *counter_of_rule = counters_declare(m, p);
 	declare_dynamic_sets(m, p);
 	for (const struct stmt *s = p->stmts; s; s = s->next) {
 		if (s->kind != STMT_RULE)
@@ -539,6 +615,8 @@ int model_build(struct model *m, const struct policy *p, struct diags *d)
 		for (int f = 0; f < FAMILY_COUNT; f++)
 			rangeset_finish(&m->classes[i].sets[f]);
 	family_rules_finish(m);
+	deny_parts_finish(m, counter_of_rule);
+	free(counter_of_rule);
 	pinned_finish(m);
 	return b.overflow ? -1 : 0;
 }
@@ -551,10 +629,16 @@ void model_release(struct model *m)
 			rangeset_release(&c->sets[f]);
 			free(c->family_rules[f]);
 		}
+		for (size_t j = 0; j < c->nparts; j++)
+			for (int f = 0; f < FAMILY_COUNT; f++)
+				ivl_free(&c->parts[j].sets[f]);
+		free(c->parts);
+		free(c->runtime_counter);
 		free(c->svc.ports);
 		free(c->rules);
 		free(c->runtime);
 	}
+	free(m->counters);
 	free(m->classes);
 	for (size_t i = 0; i < m->nruntime; i++) {
 		free(m->runtime[i].wildcards);
@@ -602,9 +686,19 @@ bool service_covers(const struct service *wide, const struct service *narrow)
 	return true;
 }
 
+static const struct counter *part_counter(const struct model *m, const struct rule_class *c,
+					  const struct packet *pkt)
+{
+	for (size_t i = 0; i < c->nparts; i++)
+		if (ivl_covers(&c->parts[i].sets[pkt->family], pkt->addr, pkt->addr))
+			return &m->counters[c->parts[i].counter];
+	return NULL;
+}
+
 struct decision model_decide(const struct model *m, const struct packet *pkt)
 {
-	struct decision best = { .verdict = m->default_verdict, .reason = DECIDED_BY_DEFAULT };
+	struct decision best = { .verdict = m->default_verdict, .reason = DECIDED_BY_DEFAULT,
+				 .counter = model_default_counter(m) };
 
 	/* Classes are deny first, so the first match decides. */
 	for (size_t i = 0; i < m->nclasses; i++) {
@@ -616,7 +710,8 @@ struct decision model_decide(const struct model *m, const struct packet *pkt)
 			continue;
 		best = (struct decision){ .verdict = c->verdict, .reason = DECIDED_BY_RULE,
 					  .cls = c,
-					  .span = rangeset_span(&c->sets[pkt->family], (size_t)sp) };
+					  .span = rangeset_span(&c->sets[pkt->family], (size_t)sp),
+					  .counter = part_counter(m, c, pkt) };
 		break;
 	}
 	return best;

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "ast.h"
+#include "ivlist.h"
 #include "rangeset.h"
 
 struct diags;
@@ -79,6 +80,25 @@ struct runtime_set {
 	size_t nrules;
 };
 
+/* What a blocked packet (in monitor mode: one that would be) is counted and
+ * logged as: "deny_N" for the policy's Nth deny rule, "default" for the
+ * default policy. Names depend only on the order of deny rules. */
+#define COUNTER_NAME_MAX 15
+
+struct counter {
+	char name[COUNTER_NAME_MAX + 1];
+	const struct stmt *rule;	/* NULL: the default policy */
+};
+
+/* One deny rule's share of its class: the addresses it put there, merged,
+ * per family. A packet is counted under the first part (in class order,
+ * then policy order) that holds its destination, which is also the rule
+ * that blocks it. */
+struct deny_part {
+	size_t counter;			/* index into model.counters */
+	struct ivlist sets[FAMILY_COUNT];	/* normalized; one may be empty */
+};
+
 struct rule_class {
 	enum verdict verdict;
 	struct service svc;
@@ -91,6 +111,11 @@ struct rule_class {
 	/* The rules that put addresses into sets[f], in policy order. */
 	const struct stmt **family_rules[FAMILY_COUNT];
 	size_t nfamily_rules[FAMILY_COUNT];
+	/* Deny classes only: sets[] split by rule, in policy order; and for
+	 * runtime[j], the counter of the first of its rules in this class. */
+	struct deny_part *parts;
+	size_t nparts;
+	size_t *runtime_counter;
 };
 
 struct model {
@@ -105,6 +130,12 @@ struct model {
 	struct runtime_set *runtime;
 	size_t nruntime;
 	const struct stmt *resolver;	/* DNS lockdown, or NULL */
+	enum mode mode;
+	bool log_denied, log_to_group;	/* as the policy says */
+	uint16_t log_group;
+	/* One per deny rule, in policy order, then the default policy's. */
+	struct counter *counters;
+	size_t ncounters;
 	/* Hosts named by allow rules, sorted by name: the hosts output pins them. */
 	const struct host **pinned;
 	size_t npinned;
@@ -129,6 +160,8 @@ struct decision {
 	enum decision_reason reason;
 	const struct rule_class *cls;	/* DECIDED_BY_RULE: the class and ... */
 	struct span span;		/* ... the span of its set that matched */
+	/* A deny: the counter the packet adds to (and its log line names). */
+	const struct counter *counter;
 };
 
 /* Builds the model from a checked and resolved policy. Returns 0, or -1
@@ -146,6 +179,12 @@ bool service_covers(const struct service *wide, const struct service *narrow);
  * its mind: 0, and every port range's start and end + 1, sorted, unique.
  * The caller frees the array. */
 uint16_t *model_port_cuts(const struct model *const *ms, size_t nmodels, size_t *n);
+/* The default policy's counter. */
+static inline const struct counter *model_default_counter(const struct model *m)
+{
+	return &m->counters[m->ncounters - 1];
+}
+
 /* Rules 3-5 above for a packet to a non-loopback destination, with every
  * run-time set empty. */
 struct decision model_decide(const struct model *m, const struct packet *pkt);

@@ -70,6 +70,17 @@ void decision_explain(const struct model *m, const struct decision *dc, const st
 
 /* What run-time sets could still change: their members are not known
  * when the policy compiles. */
+/* For a deny: the counter it adds to, and what the ruleset does with it. */
+static void counted_as(FILE *fp, const struct model *m, const struct decision *dc)
+{
+	if (dc->verdict != VERDICT_DENY || !dc->counter)
+		return;
+	fprintf(fp, "  counted as %s%s\n", dc->counter->name,
+		m->mode == MODE_MONITOR ? "; monitor mode: logged and accepted, not blocked"
+		: m->log_denied	       ? ", and logged"
+					: "");
+}
+
 static void runtime_caveats(FILE *fp, const struct model *m, const struct packet *pkt,
 			    const struct decision *dc)
 {
@@ -127,8 +138,10 @@ int query_answer(FILE *fp, struct arena *a, struct diags *d, const struct model 
 		else
 			fprintf(fp, "%s\n  %s %s: no rule matches; the default policy is %s\n",
 				verdict, addr, svc, verdict);
-		if (!brief)
+		if (!brief) {
+			counted_as(fp, m, &dc);
 			runtime_caveats(fp, m, pkt, &dc);
+		}
 		return dc.verdict == VERDICT_ALLOW ? 0 : 1;
 	}
 
@@ -147,6 +160,7 @@ int query_answer(FILE *fp, struct arena *a, struct diags *d, const struct model 
 		fprintf(fp, "  %s resolves to %s\n", name, addr);
 	for (size_t i = 0; i < b.nhosts; i++)
 		fprintf(fp, "  %s is an address of %s\n", addr, b.hosts[i]);
+	counted_as(fp, m, &dc);
 	runtime_caveats(fp, m, pkt, &dc);
 	return dc.verdict == VERDICT_ALLOW ? 0 : 1;
 }

@@ -26,6 +26,9 @@ enum {
 
 /* --- rules as a reader or the policy sees them ----------------------------- */
 
+/* Longest chain name a deny may jump to. */
+#define VJUMP_MAX 40
+
 struct vrule {
 	bool accept;
 	unsigned protos;		/* VP_* bits */
@@ -45,6 +48,7 @@ struct vrule {
 	bool on;
 	char set[128];			/* the ruleset's view: the set's name */
 	const struct target *src;	/* the policy's view: wildcard or $dynamic */
+	char jump[VJUMP_MAX];		/* the ruleset's view of a deny: where it goes */
 };
 
 struct vchain {
@@ -52,6 +56,7 @@ struct vchain {
 	size_t n, cap;
 	bool final_accept;		/* what happens after the last rule */
 	bool policy_drop;		/* the base chain's own policy */
+	char final_jump[VJUMP_MAX];	/* not final_accept: where the rest goes */
 };
 
 static struct vrule *chain_add(struct vchain *c)
@@ -134,6 +139,102 @@ static void chain_accepted(const struct vchain *c, enum family f, unsigned proto
 	ivl_normalize(acc);
 	ivl_free(&covered);
 	ivl_free(&fresh);
+}
+
+/* --- where denies go -------------------------------------------------------- */
+
+/* A jump from the main chain goes to the chain that blocks, or to a
+ * counter's chain, which logs and blocks, or logs and accepts (monitor
+ * mode: the packet is denied in the policy's sense, and watched), or
+ * accepts without logging (the default policy's counter under default
+ * allow). Readers note each chain's end as they meet it and each jump's
+ * target, and resolve the jumps once all is read. */
+enum vend {
+	VEND_BLOCK,
+	VEND_WATCH,
+	VEND_ACCEPT,
+};
+
+struct vchains {
+	struct {
+		char name[VJUMP_MAX];
+		enum vend end;
+		bool ended, logged;
+	} *v;
+	size_t n;
+};
+
+static void vchains_add(struct vchains *t, const char *name, size_t len)
+{
+	t->v = xrealloc(t->v, (t->n + 1) * sizeof(*t->v));
+	memset(&t->v[t->n], 0, sizeof(*t->v));
+	snprintf(t->v[t->n].name, VJUMP_MAX, "%.*s", (int)len, name);
+	t->n++;
+}
+
+static void vchains_end(struct vchains *t, size_t k, bool accept)
+{
+	t->v[k].ended = true;
+	t->v[k].end = !accept ? VEND_BLOCK : t->v[k].logged ? VEND_WATCH : VEND_ACCEPT;
+}
+
+static long vchains_find(const struct vchains *t, const char *name, size_t len)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (strlen(t->v[i].name) == len && memcmp(t->v[i].name, name, len) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* Copies the jump target NAME[0..len) into DST, if it fits. */
+static bool set_jump(char dst[VJUMP_MAX], const char *name, size_t len)
+{
+	if (len == 0 || len >= VJUMP_MAX)
+		return false;
+	memcpy(dst, name, len);
+	dst[len] = '\0';
+	return true;
+}
+
+/* Turns JUMP into *ACCEPT, checking that a deny ends as mode M wants:
+ * blocked (BLOCKER is the blocking chain) only when enforcing, watched
+ * only when monitoring. */
+static int resolve_jump(struct diags *d, const char *what, const char *jump, bool *accept,
+			const struct vchains *t, const char *blocker, enum mode m)
+{
+	enum vend end = VEND_BLOCK;
+
+	if (strcmp(jump, blocker) != 0) {
+		long k = vchains_find(t, jump, strlen(jump));
+		if (k < 0 || !t->v[k].ended) {
+			diag_error(d, NULL, "%s: a rule jumps to '%s', which is no counter's chain",
+				   what, jump);
+			return -1;
+		}
+		end = t->v[k].end;
+	}
+	*accept = end == VEND_ACCEPT;
+	if (end != VEND_ACCEPT && (end == VEND_WATCH) != (m == MODE_MONITOR)) {
+		diag_error(d, NULL, m == MODE_MONITOR
+			   ? "%s: in monitor mode, a deny still blocks (through '%s')"
+			   : "%s: a deny is accepted (through '%s') though the mode is enforce",
+			   what, jump);
+		return -1;
+	}
+	return 0;
+}
+
+static int resolve_jumps(struct diags *d, const char *what, struct vchain *c,
+			 const struct vchains *t, const char *blocker, enum mode m)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->rules[i].jump[0] &&
+		    resolve_jump(d, what, c->rules[i].jump, &c->rules[i].accept, t, blocker, m) < 0)
+			return -1;
+	if (c->final_jump[0] &&
+	    resolve_jump(d, what, c->final_jump, &c->final_accept, t, blocker, m) < 0)
+		return -1;
+	return 0;
 }
 
 /* --- the policy's own view, from the AST ----------------------------------- */
@@ -579,6 +680,8 @@ struct nft_reader {
 	struct nft_set *sets;
 	size_t nsets;
 	struct vchain chain;
+	struct vchains counter_chains;
+	struct vchains counters;	/* declared counter objects */
 	bool ok;
 };
 
@@ -661,6 +764,23 @@ static const char *const nft_prelude[] = {
 	"icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } ip6 hoplimit 255 accept",
 };
 
+/* 'counter name "NAME" goto CHAIN' or 'counter name "NAME" accept': a
+ * deny's verdict into JUMP, or an accept (JUMP NULL: must be a deny). */
+static bool nft_read_verdict(struct nft_reader *nr, const char *s, char jump[VJUMP_MAX],
+			     bool *accept)
+{
+	*accept = false;
+	if (!eat(&s, "counter name \""))
+		return false;
+	size_t len = strcspn(s, "\"");
+	if (vchains_find(&nr->counters, s, len) < 0 || s[len] != '"')
+		return false;
+	s += len + 1;
+	if (strcmp(s, " accept") == 0)
+		return (*accept = true);
+	return eat(&s, " goto ") && set_jump(jump, s, strlen(s));
+}
+
 static void nft_read_rule(struct nft_reader *nr, const char *s)
 {
 	enum family f;
@@ -668,8 +788,11 @@ static void nft_read_rule(struct nft_reader *nr, const char *s)
 	for (size_t i = 0; i < sizeof(nft_prelude) / sizeof(*nft_prelude); i++)
 		if (strcmp(s, nft_prelude[i]) == 0)
 			return;
-	if (strcmp(s, "goto blocked") == 0) {
-		nr->chain.final_accept = false;
+	if (strncmp(s, "counter name ", 13) == 0) {
+		bool accept;
+		if (!nft_read_verdict(nr, s, nr->chain.final_jump, &accept))
+			return nft_fail(nr, "bad final verdict");
+		nr->chain.final_accept = accept;
 		return;
 	}
 	if (eat(&s, "ip daddr @"))
@@ -711,10 +834,50 @@ static void nft_read_rule(struct nft_reader *nr, const char *s)
 		if (!read_ports(&s, r, '-', true))
 			return nft_fail(nr, "bad ports");
 	}
+	bool accept;
 	if (strcmp(s, " accept") == 0)
 		r->accept = true;
-	else if (strcmp(s, " goto blocked") != 0)
+	else if (!eat(&s, " ") || !nft_read_verdict(nr, s, r->jump, &accept) || accept)
 		nft_fail(nr, "unrecognized verdict");
+}
+
+/* counter NAME { comment "..." } */
+static void nft_read_counter(struct nft_reader *nr, const char *name)
+{
+	const char *line;
+	size_t len = strcspn(name, " ");
+
+	if (strcmp(name + len, " {") != 0)
+		return nft_fail(nr, "bad counter header");
+	vchains_add(&nr->counters, name, len);
+	while ((line = next_line(&nr->lr)) && strcmp(line, "}") != 0)
+		if (strncmp(line, "comment \"", 9) != 0)
+			nft_fail(nr, "unrecognized line in a counter");
+}
+
+/* chain NAME { [limit rate R log prefix "P" [group N]] goto blocked|accept } */
+static void nft_read_counter_chain(struct nft_reader *nr, const char *name)
+{
+	const char *line;
+	size_t len = strcspn(name, " ");
+
+	if (strcmp(name + len, " {") != 0 || vchains_find(&nr->counters, name, len) < 0)
+		return nft_fail(nr, "a chain that is neither blocked, output nor a counter's");
+	vchains_add(&nr->counter_chains, name, len);
+	struct vchains *t = &nr->counter_chains;
+	while ((line = next_line(&nr->lr)) && strcmp(line, "}") != 0) {
+		bool accept = strcmp(line, "accept") == 0;
+		if (t->v[t->n - 1].ended) {
+			nft_fail(nr, "a rule after a counter chain's verdict");
+		} else if (accept || strcmp(line, "goto blocked") == 0) {
+			vchains_end(t, t->n - 1, accept);
+		} else if (strncmp(line, "limit rate " EMIT_LOG_RATE_NFT " log prefix \"egressc: ",
+				   strlen("limit rate " EMIT_LOG_RATE_NFT " log prefix \"egressc: ")) == 0) {
+			t->v[t->n - 1].logged = true;
+		} else {
+			nft_fail(nr, "a counter's chain does something besides logging and its verdict");
+		}
+	}
 }
 
 static void nft_read_chain(struct nft_reader *nr, const char *name)
@@ -810,11 +973,15 @@ static int verify_nft(struct diags *d, const struct policy *p, const char *text,
 			continue;
 		if (strncmp(line, "set ", 4) == 0) {
 			nft_read_set(&nr, line);
+		} else if (strncmp(line, "counter ", 8) == 0) {
+			nft_read_counter(&nr, line + 8);
 		} else if (strcmp(line, "chain blocked {") == 0) {
 			nft_read_chain(&nr, "blocked");
 		} else if (strcmp(line, "chain output {") == 0) {
 			seen_output = true;
 			nft_read_chain(&nr, "output");
+		} else if (strncmp(line, "chain ", 6) == 0) {
+			nft_read_counter_chain(&nr, line + 6);
 		} else {
 			nft_fail(&nr, "unrecognized line");
 		}
@@ -822,6 +989,8 @@ static int verify_nft(struct diags *d, const struct policy *p, const char *text,
 	if (nr.ok && !seen_output)
 		nft_fail(&nr, "no output chain");
 	int rc = nr.ok ? 0 : -1;
+	if (rc == 0)
+		rc = resolve_jumps(d, "nft ruleset", &nr.chain, &nr.counter_chains, "blocked", p->mode);
 	if (rc == 0) {
 		policy_chain(p, &ref);
 		rc = compare_scenarios(d, "nft ruleset", &nr.chain, &ref, FAMILY_COUNT, fm, "");
@@ -829,6 +998,8 @@ static int verify_nft(struct diags *d, const struct policy *p, const char *text,
 	for (size_t i = 0; i < nr.nsets; i++)
 		ivl_free(&nr.sets[i].addrs);
 	free(nr.sets);
+	free(nr.counters.v);
+	free(nr.counter_chains.v);
 	chain_free(&nr.chain);
 	chain_free(&ref);
 	return rc;
@@ -963,9 +1134,39 @@ static bool ipt_read_rule(struct vchain *c, enum family f, const struct ipset_li
 	}
 	if (strcmp(s, " -j ACCEPT") == 0)
 		r->accept = true;
-	else if (strcmp(s, " -j EGRESSC-BLOCK") != 0)
+	else if (!eat(&s, " -j ") || !set_jump(r->jump, s, strlen(s)))
 		return false;
 	return true;
+}
+
+/* ":EGRESSC-NAME - [0:0]" declares a counter's chain; "-A EGRESSC-NAME"
+ * lines log, or end it with "-j EGRESSC-BLOCK" or "-j ACCEPT". */
+static bool ipt_read_counter_chain(struct vchains *t, const char *line)
+{
+	size_t len;
+
+	if (eat(&line, ":")) {
+		len = strcspn(line, " ");
+		if (strncmp(line, "EGRESSC-", 8) != 0 || strcmp(line + len, " - [0:0]") != 0)
+			return false;
+		vchains_add(t, line, len);
+		return true;
+	}
+	if (!eat(&line, "-A "))
+		return false;
+	len = strcspn(line, " ");
+	long k = vchains_find(t, line, len);
+	if (k < 0 || t->v[k].ended)
+		return false;
+	line += len;
+	if (strcmp(line, " -j EGRESSC-BLOCK") == 0 || strcmp(line, " -j ACCEPT") == 0) {
+		vchains_end(t, (size_t)k, line[4] == 'A');
+		return true;
+	}
+	t->v[k].logged = true;
+	return eat(&line, " " EMIT_LOG_RATE_IPT " -j ") &&
+	       (strncmp(line, "LOG --log-prefix \"egressc: ", 27) == 0 ||
+		strncmp(line, "NFLOG --nflog-group ", 20) == 0);
 }
 
 static int verify_iptables(struct diags *d, const struct policy *p, enum family f,
@@ -974,6 +1175,7 @@ static int verify_iptables(struct diags *d, const struct policy *p, enum family 
 {
 	struct line_reader lr = { .p = text, .end = text + len };
 	struct vchain out = { .final_accept = true }, ref = { 0 };
+	struct vchains counter_chains = { 0 };
 	const char *line, *what = f == FAMILY_V4 ? "iptables rules" : "ip6tables rules";
 	int rc = 0;
 
@@ -986,18 +1188,26 @@ static int verify_iptables(struct diags *d, const struct policy *p, enum family 
 			out.final_accept = false;
 		} else if (strcmp(line, ":OUTPUT ACCEPT [0:0]") == 0) {
 			out.policy_drop = false;
-		} else if (strcmp(line, "-A EGRESSC -j EGRESSC-BLOCK") == 0) {
+		} else if (strncmp(line, "-A EGRESSC -j ", 14) == 0) {
 			out.final_accept = false;
-		} else if (!ipt_read_rule(&out, f, il, line)) {
+			if (!set_jump(out.final_jump, line + 14, strlen(line + 14))) {
+				diag_error(d, NULL, "%s, line %d: bad final jump", what, lr.lineno);
+				rc = -1;
+			}
+		} else if (!ipt_read_rule(&out, f, il, line) &&
+			   !ipt_read_counter_chain(&counter_chains, line)) {
 			diag_error(d, NULL, "%s, line %d: unrecognized: '%s'", what, lr.lineno,
 				   diag_quote(d, line, strlen(line)));
 			rc = -1;
 		}
 	}
+	if (rc == 0)
+		rc = resolve_jumps(d, what, &out, &counter_chains, "EGRESSC-BLOCK", p->mode);
 	if (rc == 0) {
 		policy_chain(p, &ref);
 		rc = compare_scenarios(d, what, &out, &ref, f, fm, "egressc_");
 	}
+	free(counter_chains.v);
 	chain_free(&out);
 	chain_free(&ref);
 	return rc;

@@ -83,6 +83,14 @@ void emit_header(FILE *fp, const struct model *m)
 	fputs("'; do not edit, recompile.\n", fp);
 }
 
+void emit_mode_comment(FILE *fp, const struct model *m)
+{
+	if (m->mode == MODE_MONITOR)
+		fputs("# Monitor mode: nothing is blocked. What the policy denies is logged and\n"
+		      "# counted, then accepted.\n",
+		      fp);
+}
+
 void emit_class_comment(FILE *fp, const char *indent, const struct rule_class *c,
 			enum family f)
 {
@@ -125,4 +133,11 @@ void emit_runtime_comment(FILE *fp, const char *indent, const struct runtime_set
 	}
 	emit_locations(fp, r->rules, r->nrules);
 	fputc('\n', fp);
+}
+
+const char *emit_log_prefix(const struct model *m, const struct counter *k, char *buf)
+{
+	snprintf(buf, EMIT_LOG_PREFIX_MAX, "egressc: %s %s ",
+		 m->mode == MODE_MONITOR ? "would-block" : "block", k->name);
+	return buf;
 }

@@ -8,6 +8,7 @@
 
 #include "addr.h"
 
+struct counter;
 struct model;
 struct rule_class;
 struct runtime_set;
@@ -51,6 +52,8 @@ int emit_to_memory(const struct model *m, int (*emit)(const struct model *, FILE
 void emit_comment_text(FILE *fp, const char *s);
 /* "# Compiled by egressc from 'POLICY'; do not edit, recompile." */
 void emit_header(FILE *fp, const struct model *m);
+/* In monitor mode, a comment saying nothing is blocked. */
+void emit_mode_comment(FILE *fp, const struct model *m);
 /* "# deny_all: policy.eg:3, policy.eg:9" - the rules behind a class's set
  * of family F. */
 void emit_class_comment(FILE *fp, const char *indent, const struct rule_class *c,
@@ -60,6 +63,20 @@ void emit_class_comment(FILE *fp, const char *indent, const struct rule_class *c
 void emit_runtime_comment(FILE *fp, const char *indent, const struct runtime_set *r);
 /* "policy.eg:7" */
 void emit_location(FILE *fp, const struct stmt *s);
+
+/* Text from the policy inside an output's quoted string is cut here. */
+#define EMIT_COMMENT_MAX 100
+
+/* Logging of blocked packets, the same in every backend: at most this
+ * many a second per counter, after a burst of this many. */
+#define EMIT_LOG_RATE_NFT "5/second burst 10 packets"
+#define EMIT_LOG_RATE_IPT "-m limit --limit 5/sec --limit-burst 10"
+/* iptables' LOG keeps 29 characters of a prefix, so it has room only for
+ * the verdict and the counter: "egressc: would-block deny_12 ". */
+#define EMIT_LOG_PREFIX_MAX 64
+/* "egressc: block deny_3 " or, in monitor mode, "egressc: would-block
+ * deny_3 ", into BUF (EMIT_LOG_PREFIX_MAX bytes), which it returns. */
+const char *emit_log_prefix(const struct model *m, const struct counter *k, char *buf);
 
 #endif
 

@@ -2,6 +2,10 @@
  * Not a ruleset; every line is derived from the model like the others. */
 #include "emit.h"
 
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "duration.h"
 #include "model.h"
 
@@ -50,6 +54,86 @@ static void explain_runtime(FILE *fp, const struct runtime_set *r)
 			r->timeout);
 }
 
+/* "stdlib/npm.eg:5: allow registry.npmjs.org port 443", as written. */
+static void explain_rule_line(FILE *fp, const char *indent, const struct stmt *s)
+{
+	size_t len;
+	const char *line = source_line(s->loc.src, s->loc.first_line, &len);
+	char *text = strndup(line, len);
+
+	fputs(indent, fp);
+	emit_location(fp, s);
+	fputs(": ", fp);
+	emit_comment_text(fp, text ? text : "");
+	fputc('\n', fp);
+	free(text);
+}
+
+/* Every module, in the order they were loaded, and what essentials added. */
+static void explain_modules(FILE *fp, const struct model *m)
+{
+	const struct policy *p = m->policy;
+	const struct source *last = NULL;
+	bool implicit = false;
+
+	for (const struct stmt *s = p->stmts; s; s = s->next) {
+		const struct source *src = s->loc.src;
+		if (!src->module || src == last)
+			continue;
+		if (!last)
+			fputs("modules:\n", fp);
+		last = src;
+		fprintf(fp, "  %s (", src->module);
+		emit_comment_text(fp, src->path);
+		if (src->included_from) {
+			fputs(", used at ", fp);
+			emit_comment_text(fp, src->included_from->src->path);
+			fprintf(fp, ":%d)\n", src->included_from->first_line);
+		} else {
+			fputs(", by essentials)\n", fp);
+			implicit = true;
+		}
+	}
+	if (!p->essentials) {
+		fputs("essentials: off\n", fp);
+		return;
+	}
+	if (!implicit) {
+		fputs("essentials: on; the policy uses github-actions itself, so they add nothing\n", fp);
+		return;
+	}
+	fputs("essentials: on; they added these rules (an explicit deny still wins):\n", fp);
+	for (const struct stmt *s = p->stmts; s; s = s->next)
+		if (s->kind == STMT_RULE && s->loc.src->implicit)
+			explain_rule_line(fp, "    ", s);
+}
+
+static void explain_counters(FILE *fp, const struct model *m)
+{
+	fprintf(fp, "mode: %s\n", m->mode == MODE_MONITOR
+			   ? "monitor: nothing is blocked; what would be is logged, counted and accepted"
+			   : "enforce");
+	if (!m->log_denied)
+		fputs("logging: off\n", fp);
+	else if (m->log_to_group)
+		fprintf(fp, "logging: to NFLOG group %u, at most 5 a second per counter\n",
+			m->log_group);
+	else
+		fputs("logging: to the kernel log, at most 5 a second per counter\n", fp);
+	fputs("counters (nft list counters table inet egressc; iptables -L EGRESSC-NAME -v):\n",
+	      fp);
+	for (size_t i = 0; i < m->ncounters; i++) {
+		const struct counter *k = &m->counters[i];
+		fprintf(fp, "  %s: ", k->name);
+		if (k->rule)
+			explain_rule_line(fp, "", k->rule);
+		else
+			fputs(m->default_verdict == VERDICT_DENY ? "the default policy (deny)\n"
+								 : "the default policy (allow)\n",
+			      fp);
+	}
+}
+
 int emit_explain(const struct model *m, FILE *fp)
 {
 	char buf[PREFIX_STRLEN];
@@ -66,6 +150,8 @@ int emit_explain(const struct model *m, FILE *fp)
 		emit_location(fp, m->resolver);
 		fputs("); dnsmasq answers NXDOMAIN for names the policy does not allow\n", fp);
 	}
+	explain_counters(fp, m);
+	explain_modules(fp, m);
 	fputs("classes, deny first:\n", fp);
 	if (!m->nclasses)
 		fputs("  (none)\n", fp);

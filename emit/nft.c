@@ -1,10 +1,13 @@
 /* nftables output: one `table inet egressc`, replaced atomically on every
  * load (create-if-missing, delete, create: one nft -f is one transaction),
- * so other tables are never touched. Each class becomes a named interval
- * set per family; its elements are the minimal prefixes of the class's
- * merged spans, which never overlap (nft refuses overlaps without
- * auto-merge) and come sorted. Run-time sets (wildcards, dynamic sets)
- * are created empty with a timeout; dnsmasq or other software fills them. */
+ * so other tables are never touched. Each allow class becomes a named
+ * interval set per family, each deny class one set per deny rule (so the
+ * rule's named counter counts what it blocks); elements are the minimal
+ * prefixes of merged spans, which never overlap (nft refuses overlaps
+ * without auto-merge) and come sorted. Run-time sets (wildcards, dynamic
+ * sets) are created empty with a timeout; dnsmasq or other software fills
+ * them. With logging, or in monitor mode, each counter gets a chain that
+ * logs (rate-limited) and then blocks - or, monitoring, accepts. */
 #include "emit.h"
 
 #include <stdbool.h>
@@ -30,21 +33,100 @@ static void write_element(const struct prefix *p, void *arg)
 	w->first = false;
 }
 
+static void emit_set_head(FILE *fp, const char *name, enum family f)
+{
+	fprintf(fp, "\tset %s_%s {\n", name, emit_family_suffix[f]);
+	fprintf(fp, "\t\ttype %s\n", family_type[f]);
+	fputs("\t\tflags interval\n", fp);
+	fputs("\t\telements = {\n", fp);
+}
+
 static void emit_set(FILE *fp, const struct rule_class *c, enum family f)
 {
 	const struct rangeset *s = &c->sets[f];
 	struct element_writer w = { .fp = fp, .first = true };
 
 	emit_class_comment(fp, "\t", c, f);
-	fprintf(fp, "\tset %s_%s {\n", c->name, emit_family_suffix[f]);
-	fprintf(fp, "\t\ttype %s\n", family_type[f]);
-	fputs("\t\tflags interval\n", fp);
-	fputs("\t\telements = {\n", fp);
+	emit_set_head(fp, c->name, f);
 	for (size_t i = 0; i < s->nspans; i++) {
 		struct span sp = rangeset_span(s, i);
 		range_to_prefixes(f, sp.lo, sp.hi, write_element, &w);
 	}
 	fputs("\n\t\t}\n\t}\n\n", fp);
+}
+
+/* A deny rule's share of its class: "set deny_3_v4". */
+static void emit_part_set(FILE *fp, const struct model *m, const struct rule_class *c,
+			  const struct deny_part *part, enum family f)
+{
+	const struct counter *k = &m->counters[part->counter];
+	const struct ivlist *l = &part->sets[f];
+	struct element_writer w = { .fp = fp, .first = true };
+
+	fprintf(fp, "\t# %s (%s): ", k->name, c->name);
+	emit_location(fp, k->rule);
+	fputc('\n', fp);
+	emit_set_head(fp, k->name, f);
+	for (size_t i = 0; i < l->n; i++)
+		range_to_prefixes(f, l->v[i].lo, l->v[i].hi, write_element, &w);
+	fputs("\n\t\t}\n\t}\n\n", fp);
+}
+
+/* Text from the policy inside an nft string, which has no escapes: what
+ * is not plain printable ASCII becomes '?'. */
+static void emit_string_text(FILE *fp, const char *s)
+{
+	for (size_t n = 0; *s && n < EMIT_COMMENT_MAX; s++, n++) {
+		unsigned char c = (unsigned char)*s;
+		fputc(c >= 0x20 && c < 0x7f && c != '"' && c != '\\' ? c : '?', fp);
+	}
+}
+
+static void emit_counters(FILE *fp, const struct model *m)
+{
+	fputs("\t# What each deny rule blocked (in monitor mode: would have), and what\n"
+	      "\t# the default policy decided: nft list counters table inet egressc\n",
+	      fp);
+	for (size_t i = 0; i < m->ncounters; i++) {
+		const struct counter *k = &m->counters[i];
+		fprintf(fp, "\tcounter %s {\n\t\tcomment \"", k->name);
+		if (k->rule) {
+			emit_string_text(fp, k->rule->loc.src->path);
+			fprintf(fp, ":%d", k->rule->loc.first_line);
+		} else {
+			fputs(m->default_verdict == VERDICT_DENY ? "default deny" : "default allow", fp);
+		}
+		fputs("\"\n\t}\n", fp);
+	}
+	fputc('\n', fp);
+}
+
+/* Whether blocked packets of counter K go through a chain of their own
+ * (to be logged, or accepted in monitor mode) rather than straight to
+ * blocked. */
+static bool counter_chained(const struct model *m, const struct counter *k)
+{
+	return m->log_denied && (k->rule || m->default_verdict == VERDICT_DENY);
+}
+
+static void emit_counter_chain(FILE *fp, const struct model *m, const struct counter *k)
+{
+	char prefix[EMIT_LOG_PREFIX_MAX];
+
+	fprintf(fp, "\tchain %s {\n", k->name);
+	fprintf(fp, "\t\tlimit rate %s log prefix \"%s\"", EMIT_LOG_RATE_NFT,
+		emit_log_prefix(m, k, prefix));
+	if (m->log_to_group)
+		fprintf(fp, " group %u", m->log_group);
+	fputs(m->mode == MODE_MONITOR ? "\n\t\taccept\n\t}\n\n" : "\n\t\tgoto blocked\n\t}\n\n",
+	      fp);
+}
+
+/* "counter name "deny_3" goto deny_3" */
+static void emit_blocked_verdict(FILE *fp, const struct model *m, const struct counter *k)
+{
+	fprintf(fp, "counter name \"%s\" goto %s\n", k->name,
+		counter_chained(m, k) ? k->name : "blocked");
 }
 
 static void emit_runtime_set(FILE *fp, const struct runtime_set *r, enum family f)
@@ -97,31 +179,47 @@ static void emit_service(FILE *fp, const struct service *svc)
 	emit_ports(fp, svc);
 }
 
-static void emit_rule(FILE *fp, const struct rule_class *c, const char *set, enum family f)
+/* K: the counter of a deny rule's match; NULL for an allow. */
+static void emit_rule(FILE *fp, const struct model *m, const struct rule_class *c,
+		      const char *set, enum family f, const struct counter *k)
 {
 	fprintf(fp, "\t\t%s @%s_%s", family_daddr[f], set, emit_family_suffix[f]);
 	emit_service(fp, &c->svc);
-	fputs(c->verdict == VERDICT_DENY ? " goto blocked\n" : " accept\n", fp);
+	fputc(' ', fp);
+	if (k)
+		emit_blocked_verdict(fp, m, k);
+	else
+		fputs("accept\n", fp);
 }
 
 static void emit_rules(FILE *fp, const struct model *m)
 {
 	for (size_t i = 0; i < m->nclasses; i++) {
 		const struct rule_class *c = &m->classes[i];
-		for (int f = 0; f < FAMILY_COUNT; f++)
-			if (c->sets[f].nspans)
-				emit_rule(fp, c, c->name, (enum family)f);
+		const bool deny = c->verdict == VERDICT_DENY;
+		for (int f = 0; f < FAMILY_COUNT; f++) {
+			if (!deny && c->sets[f].nspans)
+				emit_rule(fp, m, c, c->name, (enum family)f, NULL);
+			for (size_t j = 0; deny && j < c->nparts; j++) {
+				const struct counter *k = &m->counters[c->parts[j].counter];
+				if (c->parts[j].sets[f].n)
+					emit_rule(fp, m, c, k->name, (enum family)f, k);
+			}
+		}
 		for (size_t j = 0; j < c->nruntime; j++)
 			for (int f = 0; f < FAMILY_COUNT; f++)
-				emit_rule(fp, c, m->runtime[c->runtime[j]].name, (enum family)f);
+				emit_rule(fp, m, c, m->runtime[c->runtime[j]].name, (enum family)f,
+					  deny ? &m->counters[c->runtime_counter[j]] : NULL);
 	}
 }
 
 int emit_nft(const struct model *m, FILE *fp)
 {
 	const bool deny = m->default_verdict == VERDICT_DENY;
+	const struct counter *dflt = model_default_counter(m);
 
 	emit_header(fp, m);
+	emit_mode_comment(fp, m);
 	fputs("# Load with 'nft -f FILE': replaces table inet egressc in one transaction\n"
 	      "# and leaves every other table alone.\n"
 	      "table inet egressc\n"
@@ -129,24 +227,38 @@ int emit_nft(const struct model *m, FILE *fp)
 	      "\n"
 	      "table inet egressc {\n",
 	      fp);
-	for (size_t i = 0; i < m->nclasses; i++)
-		for (int f = 0; f < FAMILY_COUNT; f++)
-			if (m->classes[i].sets[f].nspans)
-				emit_set(fp, &m->classes[i], (enum family)f);
+	emit_counters(fp, m);
+	for (size_t i = 0; i < m->nclasses; i++) {
+		const struct rule_class *c = &m->classes[i];
+		for (int f = 0; f < FAMILY_COUNT; f++) {
+			if (c->verdict == VERDICT_ALLOW && c->sets[f].nspans)
+				emit_set(fp, c, (enum family)f);
+			for (size_t j = 0; j < c->nparts; j++)
+				if (c->parts[j].sets[f].n)
+					emit_part_set(fp, m, c, &c->parts[j], (enum family)f);
+		}
+	}
 	for (size_t i = 0; i < m->nruntime; i++)
 		for (int f = 0; f < FAMILY_COUNT; f++)
 			emit_runtime_set(fp, &m->runtime[i], (enum family)f);
+	for (size_t i = 0; i < m->ncounters; i++)
+		if (counter_chained(m, &m->counters[i]))
+			emit_counter_chain(fp, m, &m->counters[i]);
 
-	fputs("\tchain blocked {\n", fp);
-	if (m->on_deny == DENY_REJECT)
-		/* A TCP reset fails IPv4 and IPv6 connects at once; ICMP
-		 * admin-prohibited leaves IPv6 TCP waiting for a SYN retry. */
-		fputs("\t\tmeta l4proto tcp reject with tcp reset\n"
-		      "\t\treject with icmpx admin-prohibited\n",
-		      fp);
-	else
-		fputs("\t\tdrop\n", fp);
-	fputs("\t}\n\n", fp);
+	/* Monitoring, nothing is blocked: every deny goes through its
+	 * counter's chain, which accepts. */
+	if (m->mode == MODE_ENFORCE) {
+		fputs("\tchain blocked {\n", fp);
+		if (m->on_deny == DENY_REJECT)
+			/* A TCP reset fails IPv4 and IPv6 connects at once; ICMP
+			 * admin-prohibited leaves IPv6 TCP waiting for a SYN retry. */
+			fputs("\t\tmeta l4proto tcp reject with tcp reset\n"
+			      "\t\treject with icmpx admin-prohibited\n",
+			      fp);
+		else
+			fputs("\t\tdrop\n", fp);
+		fputs("\t}\n\n", fp);
+	}
 
 	fputs("\tchain output {\n", fp);
 	fprintf(fp, "\t\ttype filter hook output priority filter; policy %s;\n",
@@ -157,8 +269,12 @@ int emit_nft(const struct model *m, FILE *fp)
 	      " ip6 hoplimit 255 accept\n",
 	      fp);
 	emit_rules(fp, m);
-	if (deny)
-		fputs("\t\tgoto blocked\n", fp);
+	if (deny) {
+		fputs("\t\t", fp);
+		emit_blocked_verdict(fp, m, dflt);
+	} else {
+		fprintf(fp, "\t\tcounter name \"%s\" accept\n", dflt->name);
+	}
 	fputs("\t}\n}\n", fp);
 	return ferror(fp) ? -1 : 0;
 }

@@ -23,7 +23,8 @@
 static const struct model *compile_hosts(struct compilation *c, const char *text,
 					 const char *hosts_file)
 {
-	const struct compile_opts o = { .resolve.hosts_file = hosts_file };
+	/* The model alone: without a module path there are no essentials. */
+	const struct compile_opts o = { .resolve.hosts_file = hosts_file, .no_modules = true };
 
 	compilation_init(c);
 	int rc = compilation_run_buffer(c, "t.eg", text, strlen(text), &o);
@@ -569,7 +570,7 @@ static void test_hostnames(void **state)
 	compilation_release(&c);
 
 	/* A name missing from the file does not compile. */
-	const struct compile_opts o = { .resolve.hosts_file = hosts };
+	const struct compile_opts o = { .resolve.hosts_file = hosts, .no_modules = true };
 	const char *bad = "allow missing.example\n";
 	compilation_init(&c);
 	assert_int_equal(compilation_run_buffer(&c, "t.eg", bad, strlen(bad), &o), -1);
@@ -827,6 +828,48 @@ static void test_random_differential(void **state)
 	}
 }
 
+/* Counters: one per deny rule in policy order, then default; each deny
+ * class split by rule, the first rule covering an address counting it. */
+static void test_counters(void **state)
+{
+	(void)state;
+	struct compilation c;
+	const struct model *m = compile(&c, "allow 198.51.100.0/24\n"
+					    "deny 198.51.100.0/25\n"
+					    "deny 198.51.100.64/26, 2001:db8::/32\n"
+					    "deny 198.51.100.200 port 22\n");
+
+	assert_int_equal(m->ncounters, 4);
+	assert_string_equal(m->counters[0].name, "deny_1");
+	assert_string_equal(m->counters[2].name, "deny_3");
+	assert_string_equal(model_default_counter(m)->name, "default");
+	assert_null(model_default_counter(m)->rule);
+	assert_int_equal(m->counters[1].rule->loc.first_line, 3);
+
+	/* deny_all holds deny_1 and deny_2; .64/26 is both's: deny_1 counts. */
+	const struct rule_class *all = &m->classes[0];
+	assert_string_equal(all->name, "deny_all");
+	assert_int_equal(all->nparts, 2);
+	assert_int_equal(all->parts[0].sets[FAMILY_V4].n, 1);
+	assert_int_equal(all->parts[1].sets[FAMILY_V6].n, 1);
+
+	struct packet p = pkt("198.51.100.70", PROTO_TCP, 443);
+	struct decision d = model_decide(m, &p);
+	assert_int_equal(d.verdict, VERDICT_DENY);
+	assert_ptr_equal(d.counter, &m->counters[0]);
+	p = pkt("2001:db8::5", PROTO_UDP, 53);
+	d = model_decide(m, &p);
+	assert_ptr_equal(d.counter, &m->counters[1]);
+	p = pkt("198.51.100.200", PROTO_TCP, 22);
+	d = model_decide(m, &p);
+	assert_ptr_equal(d.counter, &m->counters[2]);
+	p = pkt("203.0.113.1", PROTO_TCP, 443);
+	d = model_decide(m, &p);
+	assert_int_equal(d.reason, DECIDED_BY_DEFAULT);
+	assert_ptr_equal(d.counter, model_default_counter(m));
+	compilation_release(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -842,6 +885,7 @@ int main(void)
 		cmocka_unit_test(test_origins),
 		cmocka_unit_test(test_hostnames),
 		cmocka_unit_test(test_random_differential),
+		cmocka_unit_test(test_counters),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
