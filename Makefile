@@ -78,6 +78,9 @@ $(BUILD)/%.o: %.c $(BUILD)/grammar/parser.h $(BUILD)/grammar/scanner.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
+# Where the installed binary finds its stdlib: fixed at build time.
+$(BUILD)/compiler/modpath.o: CPPFLAGS += -DEGRESSC_STDLIB_DIR='"$(DATADIR)/stdlib"'
+
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libegressc.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(NFT_LIBS) $(CARES_LIBS)
@@ -106,12 +109,18 @@ FUZZ_HARNESSES = parse compile
 REPLAY_BIN = $(FUZZ_HARNESSES:%=$(BUILD)/fuzz/replay_%)
 # The corpus make check replays: regressions and seeds, and every policy
 # the tests hold.
-REPLAY_INPUTS = fuzz/corpus golden golden/include tests/traffic
+REPLAY_INPUTS = fuzz/corpus golden golden/include tests/traffic tests/monitor stdlib
 
+# The tests run sealed off the network (tests/sealed.sh): only loopback
+# and the namespaces they make themselves.
 check: test-deps all $(UNIT_BIN) $(REPLAY_BIN) $(BUILD)/tests/probe
+	tests/sealed.sh $(MAKE) --no-print-directory check-sealed
+
+check-sealed:
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 	@set -e; for r in $(REPLAY_BIN); do echo "== $$r"; $$r $(REPLAY_INPUTS); done
 	tests/golden.sh $(BUILD)/egressc
+	tests/stdlib.sh $(BUILD)/egressc
 	tests/cli.sh $(BUILD)/egressc
 	tests/docs.sh $(BUILD)/egressc
 	tests/hostile.sh $(BUILD)/egressc
@@ -122,6 +131,7 @@ check: test-deps all $(UNIT_BIN) $(REPLAY_BIN) $(BUILD)/tests/probe
 	tests/kernel-load.sh $(BUILD)/egressc
 	PROBE=$(BUILD)/tests/probe tests/traffic.sh $(BUILD)/egressc tests/traffic/*.eg
 	PROBE=$(BUILD)/tests/probe tests/runtime.sh $(BUILD)/egressc
+	PROBE=$(BUILD)/tests/probe tests/monitor.sh $(BUILD)/egressc
 	PROBE=$(BUILD)/tests/probe tests/difftest.sh $(BUILD)/egressc $(DIFFTEST_CHECK)
 
 FUZZ_SECONDS ?= 60
@@ -160,7 +170,7 @@ difftest: all $(BUILD)/tests/probe
 VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=all \
 	   --errors-for-leak-kinds=all
 checkm: test-deps all
-	EGRESSC_WRAPPER='$(VALGRIND)' tests/golden.sh $(BUILD)/egressc
+	EGRESSC_WRAPPER='$(VALGRIND)' tests/sealed.sh tests/golden.sh $(BUILD)/egressc
 
 golden-update: all
 	tests/golden.sh --update $(BUILD)/egressc
@@ -174,11 +184,11 @@ example: all
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/stdlib
 	install -m 0755 $(BUILD)/egressc $(DESTDIR)$(BINDIR)/egressc
-	install -m 0644 stdlib/README.md $(DESTDIR)$(DATADIR)/stdlib/README.md
+	install -m 0644 stdlib/README.md stdlib/*.eg $(DESTDIR)$(DATADIR)/stdlib/
 
 clean:
 	rm -rf build build-san build-fuzz out
 
-.PHONY: all bench deps test-deps check checkm difftest fuzz golden-update example install clean
+.PHONY: all bench deps test-deps check check-sealed checkm difftest fuzz golden-update example install clean
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

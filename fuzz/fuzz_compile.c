@@ -1,7 +1,10 @@
 /* The whole pipeline on arbitrary bytes, with a fixed hosts file so that
  * hostnames resolve; every emitter runs on what compiles, and the nft and
  * iptables outputs are read back and verified against the policy: a
- * policy whose ruleset accepts more (or less) than it says is a crash. */
+ * policy whose ruleset accepts more (or less) than it says is a crash.
+ * Run from the source tree: modules come from stdlib/, and their names
+ * resolve from tests/stdlib.hosts, appended to the fixed names, so inputs
+ * with essentials on (or 'use') compile too. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -22,9 +25,30 @@ static const char hosts_text[] =
 static char hosts_path[] = "/tmp/egressc-fuzz-hosts.XXXXXX";
 static FILE *sink;
 
+static const char stdlib_hosts[] = "tests/stdlib.hosts";
+static const char *const module_dirs[] = { "stdlib" };
+
 static void remove_hosts(void)
 {
 	unlink(hosts_path);
+}
+
+/* Appends the stdlib's test addresses, when run from the source tree. */
+static int append_stdlib_hosts(int fd)
+{
+	char buf[4096];
+	size_t n;
+	FILE *fp = fopen(stdlib_hosts, "r");
+
+	if (!fp)
+		return 0;
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
+		if (write(fd, buf, n) != (ssize_t)n) {
+			fclose(fp);
+			return -1;
+		}
+	fclose(fp);
+	return 0;
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -32,7 +56,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	int fd = mkstemp(hosts_path);
-	if (fd < 0 || write(fd, hosts_text, sizeof(hosts_text) - 1) < 0 || close(fd) < 0) {
+	if (fd < 0 || write(fd, hosts_text, sizeof(hosts_text) - 1) < 0 ||
+	    append_stdlib_hosts(fd) < 0 || close(fd) < 0) {
 		perror("fuzz_compile: hosts file");
 		exit(1);
 	}
@@ -43,7 +68,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct compile_opts opts = { .resolve.hosts_file = hosts_path, .optimize = 1 };
+	struct compile_opts opts = { .resolve.hosts_file = hosts_path, .optimize = 1,
+				     .module_dirs = module_dirs, .nmodule_dirs = 1 };
 	struct compilation c;
 
 	compilation_init(&c);

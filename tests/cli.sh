@@ -97,4 +97,19 @@ expect "--check accepts a good policy" [ $rc -eq 0 -a ! -s "$tmp/stdout" ]
 run $hosts --check -o "$tmp/checked.nft" $good
 expect "--check with -o writes" cmp -s "$tmp/checked.nft" golden/spec-example.nft
 
+# --monitor is 'mode monitor' in the policy, byte for byte (but the name).
+sed 's/^mode monitor$//' golden/monitor.eg >"$tmp/monitor.eg"
+run --monitor -o "$tmp/flag.nft" "$tmp/monitor.eg"
+expect "--monitor exits 0" [ $rc -eq 0 ]
+expect "--monitor equals 'mode monitor'" \
+	diff <(sed "1d; s|$tmp/monitor.eg|golden/monitor.eg|" "$tmp/flag.nft") <(sed 1d golden/monitor.nft)
+run -o "$tmp/enforce.nft" "$tmp/monitor.eg"
+expect "without --monitor it enforces" grep -q 'goto blocked' "$tmp/enforce.nft"
+
+# -I: a usage error past its limit, and its argument is required.
+run $(for i in $(seq 17); do printf -- '-I %s ' "$tmp"; done) $good
+expect "-I at most 16 times: usage error" [ $rc -eq 2 ]
+run $good -I
+expect "-I needs a directory: usage error" [ $rc -eq 2 ]
+
 testlib_finish

@@ -48,7 +48,7 @@ dns="--resolver 127.0.0.1:$port"
 cd "$tmp" || exit 2
 
 # The pool: every address, in the hosts output and in the sets.
-echo 'allow pool.ci.test port 443' >pool.eg
+printf 'essentials off\nallow pool.ci.test port 443\n' >pool.eg
 run $dns --verify -O pool pool.eg
 expect "pool resolves" [ $rc -eq 0 ]
 expect "hosts pins 8 IPv4 and 4 IPv6 addresses" \
@@ -63,14 +63,14 @@ expect "no other addresses" [ "$(grep -c '^			[0-9a-f]' pool/ruleset.nft)" -eq 1
 expect "the TTL is noted" grep -q '^# pool.ci.test: lowest TTL 300 s$' pool/hosts
 
 # A CNAME chain: pinned under the name the policy wrote, lowest TTL of all.
-echo 'allow alias.ci.test port 443' >alias.eg
+printf 'essentials off\nallow alias.ci.test port 443\n' >alias.eg
 run $dns -o alias.hosts alias.eg
 expect "the chain resolves" [ $rc -eq 0 ]
 expect "pinned as alias.ci.test" [ "$(grep -c 'alias.ci.test$' alias.hosts)" -eq 12 ]
 expect "the chain's lowest TTL" grep -q '^# alias.ci.test: lowest TTL 60 s$' alias.hosts
 
 # Only AAAA records: fine, and IPv6 only.
-echo 'allow v6only.ci.test' >v6.eg
+printf 'essentials off\nallow v6only.ci.test\n' >v6.eg
 run $dns -o v6.hosts v6.eg
 expect "AAAA only resolves" [ $rc -eq 0 ]
 expect "AAAA only pinned" [ "$(grep -v '^#' v6.hosts)" = "2001:db8:6::6	v6only.ci.test" ]
@@ -80,7 +80,7 @@ run --resolver "[::1]:$port" -o v6b.hosts v6.eg
 expect "a server on ::1" cmp -s v6.hosts v6b.hosts
 
 # A private address: a warning, an error with --strict.
-echo 'allow internal.ci.test port 443' >internal.eg
+printf 'essentials off\nallow internal.ci.test port 443\n' >internal.eg
 run $dns -o internal.nft internal.eg
 expect "private: compiles" [ $rc -eq 0 ]
 expect "private: warns" grep -q "warning: 'internal.ci.test' resolves to 10.1.2.3, a private address" "$tmp/stderr"
@@ -89,12 +89,12 @@ expect "private --strict: fails" [ $rc -eq 1 -a ! -e strict.nft ]
 expect "private --strict: says why" grep -q "error: 'internal.ci.test' resolves to 10.1.2.3" "$tmp/stderr"
 
 # NXDOMAIN and REFUSED fail closed, at the rule, and write nothing.
-printf 'allow pool.ci.test\nallow nothing.ci.test port 443\n' >nx.eg
+printf 'essentials off\nallow pool.ci.test\nallow nothing.ci.test port 443\n' >nx.eg
 run $dns -o nx.nft nx.eg
 expect "NXDOMAIN: exit 1, nothing written" [ $rc -eq 1 -a ! -e nx.nft ]
 expect "NXDOMAIN: located and named" \
-	grep -q "^nx.eg:2:7: error: 'nothing.ci.test' did not resolve: NXDOMAIN" "$tmp/stderr"
-echo 'allow other.example port 443' >refused.eg
+	grep -q "^nx.eg:3:7: error: 'nothing.ci.test' did not resolve: NXDOMAIN" "$tmp/stderr"
+printf 'essentials off\nallow other.example port 443\n' >refused.eg
 run $dns -o refused.nft refused.eg
 expect "REFUSED: fails and says so" grep -q "did not resolve: .*REFUSED" "$tmp/stderr"
 run $dns --allow-unresolved -o nx.nft nx.eg
@@ -104,7 +104,7 @@ expect "--allow-unresolved: the rule adds nothing" \
 	[ "$(grep -c '^			[0-9a-f]' nx.nft)" -eq 12 ]
 
 # Resolve once, then compile hermetically from the saved file.
-printf 'allow pool.ci.test, alias.ci.test port 443\ndeny v6only.ci.test\n' >both.eg
+printf 'essentials off\nallow pool.ci.test, alias.ci.test port 443\ndeny v6only.ci.test\n' >both.eg
 run $dns --save-resolved saved.hosts -O live both.eg
 expect "--save-resolved writes" [ $rc -eq 0 -a -s saved.hosts ]
 run --hosts-file saved.hosts -O replay both.eg

@@ -1,7 +1,7 @@
 #!/bin/bash
 # The documentation's examples are tests: in docs/*.md and README.md, every
-# ```eg block must compile (hostnames from tests/docs.hosts, lists from
-# golden/lists) and its nft
+# ```eg block must compile (hostnames from tests/docs.hosts and, for the
+# modules and essentials, tests/stdlib.hosts; lists from golden/lists) and its nft
 # output must load into a kernel; every ```eg-error block must be refused
 # with exit status 1 and a located diagnostic.
 #
@@ -14,6 +14,7 @@ testlib_init docs netns
 
 # Examples name list files as lists/NAME; the golden cases have them.
 cp -r golden/lists "$tmp/lists"
+cat tests/docs.hosts tests/stdlib.hosts >"$tmp/hosts"
 
 # Splits FILE's example blocks into $tmp/N.eg and $tmp/N.eg-error, each
 # named after its file and line in $tmp/N.where.
@@ -43,7 +44,7 @@ for f in "$tmp"/*.eg "$tmp"/*.eg-error; do
 	[ -f "$f" ] || continue
 	where=$(cat "${f%.*}.where")
 	if [ "${f##*.}" = eg ]; then
-		if ! "$egressc" --verify --hosts-file tests/docs.hosts -O "$tmp/out" "$f" 2>"$tmp/err"; then
+		if ! "$egressc" --verify --hosts-file "$tmp/hosts" -O "$tmp/out" "$f" 2>"$tmp/err"; then
 			bad "$where: example does not compile"
 			cat "$tmp/err"
 		elif ! ip netns exec "$ns" nft -f "$tmp/out/ruleset.nft" 2>"$tmp/err"; then
@@ -53,7 +54,7 @@ for f in "$tmp"/*.eg "$tmp"/*.eg-error; do
 			ok
 		fi
 	else
-		"$egressc" --hosts-file tests/docs.hosts -o "$tmp/never.nft" "$f" 2>"$tmp/err"
+		"$egressc" --hosts-file "$tmp/hosts" -o "$tmp/never.nft" "$f" 2>"$tmp/err"
 		rc=$?
 		if [ $rc -ne 1 ] || [ -e "$tmp/never.nft" ] ||
 		   ! grep -Eq '^[^:]+:[0-9]+:[0-9]+: error: ' "$tmp/err"; then

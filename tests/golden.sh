@@ -11,7 +11,10 @@
 #   NAME.ipset NAME.dnsmasq NAME.dnsmasq-ipset NAME.explain
 #                                         those formats, likewise only once
 #                                         they exist
-# Hostnames resolve from NAME.hostsdb if present, else golden/hostsdb.
+# Hostnames resolve from NAME.hostsdb if present; for the stdlib-* cases
+# (one per module) from tests/stdlib.hosts; else from golden/hostsdb.
+# Cases say 'essentials off' unless essentials are what they test, so
+# their outputs hold only what they are about.
 #
 #   tests/golden.sh [--update] EGRESSC [NAME...]
 # --update rewrites the expectations from what the compiler does now; review
@@ -31,6 +34,8 @@ egressc=$(cd "$(dirname "$egressc")" && pwd)/$(basename "$egressc")
 
 . tests/lib.sh
 testlib_init golden
+# Relative, so outputs name modules as stdlib/NAME.eg wherever the tree is.
+EGRESSC_PATH=stdlib
 
 formats="nft:nft v4:iptables v6:ip6tables hosts:hosts O0.nft:nft O0.v4:iptables O0.v6:ip6tables
 	 ipset:ipset dnsmasq:dnsmasq dnsmasq-ipset:dnsmasq-ipset explain:explain"
@@ -39,6 +44,8 @@ formats="nft:nft v4:iptables v6:ip6tables hosts:hosts O0.nft:nft O0.v4:iptables 
 hosts_arg() {
 	if [ -f "golden/$1.hostsdb" ]; then
 		echo "--hosts-file=golden/$1.hostsdb"
+	elif [[ $1 == stdlib-* || $1 == essentials* ]]; then
+		echo "--hosts-file=tests/stdlib.hosts"
 	elif [ -f golden/hostsdb ]; then
 		echo "--hosts-file=golden/hostsdb"
 	fi

@@ -27,7 +27,7 @@ run "$tmp/huge.eg"
 expect "65 MiB file: refused" grep -q "is larger than the limit" "$tmp/stderr"
 
 # 100,000 rules compile, and the kernel takes the result.
-awk 'BEGIN { for (i = 0; i < 100000; i++)
+awk 'BEGIN { print "essentials off"; for (i = 0; i < 100000; i++)
 	printf "allow 198.51.%d.%d port %d\n", (i / 256) % 256, i % 256, 1 + i % 7 * 1000 }' \
 	>"$tmp/many.eg"
 run -O "$tmp/many" "$tmp/many.eg"
@@ -63,7 +63,7 @@ table ip evil { }
 cat >"$evil_dir/inc;ude} {.eg" <<'INC'
 deny 203.0.113.0/24
 INC
-printf 'include "inc;ude} {.eg"\nallow 192.0.2.1 port 443\n' >"$evil_policy"
+printf 'essentials off\ninclude "inc;ude} {.eg"\nallow 192.0.2.1 port 443\n' >"$evil_policy"
 run -O "$tmp/evil-out" "$evil_policy"
 expect "evil names compile" [ $rc -eq 0 ]
 expect "evil names: nft loads" ip netns exec "$ns" nft -f "$tmp/evil-out/ruleset.nft"
@@ -74,8 +74,10 @@ expect "evil names: iptables-restore loads" \
 	ip netns exec "$ns" iptables-restore "$tmp/evil-out/rules.v4"
 expect "evil names: ip6tables-restore loads" \
 	ip netns exec "$ns" ip6tables-restore "$tmp/evil-out/rules.v6"
+# INPUT, FORWARD, OUTPUT, EGRESSC, EGRESSC-BLOCK, and the counters' chains
+# EGRESSC-deny_1 and EGRESSC-default.
 expect "evil names: only our chains" \
-	[ "$(ip netns exec "$ns" iptables-save | grep -c '^:')" -eq 5 ]
+	[ "$(ip netns exec "$ns" iptables-save | grep -c '^:')" -eq 7 ]
 ip netns exec "$ns" nft flush ruleset
 for f in ruleset.nft rules.v4 rules.v6 hosts; do
 	# Every line of a comment starts with '#'; a newline from a name
@@ -88,7 +90,7 @@ expect "evil names: nothing ran" [ ! -e pwned -a ! -e "$evil_dir/pwned" ]
 # Killed while writing: the target is the old file or the whole new one.
 # Kills land at twenty points spread over one run's duration, so most hit
 # it while it writes.
-awk 'BEGIN { for (i = 0; i < 200000; i++) printf "allow 203.%d.%d.%d port %d\n",
+awk 'BEGIN { print "essentials off"; for (i = 0; i < 200000; i++) printf "allow 203.%d.%d.%d port %d\n",
 	i / 65536, (i / 256) % 256, i % 256, 1 + i % 13 }' >"$tmp/big.eg"
 t0=$(date +%s%N)
 "$egressc" -o "$tmp/big.expected" -f iptables "$tmp/big.eg"

@@ -67,6 +67,9 @@ done
 for f in golden/*.eg; do
 	[ -f "${f%.eg}.err" ] && continue
 	hosts=golden/hostsdb
+	case $f in
+	golden/stdlib-* | golden/essentials*) hosts=tests/stdlib.hosts ;;
+	esac
 	[ -f "${f%.eg}.hostsdb" ] && hosts=${f%.eg}.hostsdb
 	if out=$("$egressc" --check --hosts-file "$hosts" "$f" 2>&1); then
 		ok

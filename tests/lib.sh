@@ -4,6 +4,11 @@
 #
 #   . tests/lib.sh; testlib_init NAME [netns]; ...; testlib_finish
 
+# Modules ('use NAME', essentials) come from this tree's stdlib/, never
+# from a copy installed earlier.
+EGRESSC_PATH=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/stdlib
+export EGRESSC_PATH
+
 # Sets $tmp (and $ns with 'netns'); both go away when the script exits.
 testlib_init() {
 	t_name=$1

@@ -29,7 +29,7 @@ cp "$data"/* "$tmp"/
 } >"$tmp/all.txt"
 expect "110,600 entries extracted" [ "$(wc -l <"$tmp/all.txt")" -eq 110600 ]
 
-echo 'allow file "all.txt" port 443' >"$tmp/all.eg"
+printf 'essentials off\nallow file "all.txt" port 443\n' >"$tmp/all.eg"
 run --verify -o "$tmp/all.nft" "$tmp/all.eg"
 expect "the whole cloud compiles and verifies" [ $rc -eq 0 ]
 count() { awk -v set="$1" '$0 ~ "set " set " {" { on = 1 } on && /^\t\t\t/ { n++ }
@@ -42,7 +42,7 @@ expect "the kernel loads it" ip netns exec "$ns" nft -f "$tmp/all.nft"
 grep -oE '"actions":\[[^]]*\]' "$tmp/github-ip-ranges.json" | head -1 | grep -oE '[0-9a-f.:]+/[0-9]+' \
 	>"$tmp/actions.txt"
 expect "5,314 Actions ranges" [ "$(wc -l <"$tmp/actions.txt")" -eq 5314 ]
-printf 'allow file "actions.txt" port 443\n' >"$tmp/actions.eg"
+printf 'essentials off\nallow file "actions.txt" port 443\n' >"$tmp/actions.eg"
 run --verify -O "$tmp/out" "$tmp/actions.eg"
 expect "Actions ranges compile and verify" [ $rc -eq 0 ]
 expect "Actions ranges load into iptables" \

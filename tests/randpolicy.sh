@@ -28,6 +28,7 @@ rand_prefix() {
 }
 
 rand_policy() {
+	echo "essentials off"
 	[ $((RANDOM % 3)) -eq 0 ] && echo "default allow"
 	[ $((RANDOM % 3)) -eq 0 ] && echo "on-deny drop"
 	for _ in $(seq $((2 + RANDOM % 9))); do
