@@ -30,6 +30,9 @@ testlib_cleanup() {
 
 ok() { pass=$((pass + 1)); }
 
+# Failure details, indented under the FAIL line.
+indent() { sed 's/^/    /'; }
+
 bad() {
 	fail=$((fail + 1))
 	echo "FAIL $*"

@@ -32,9 +32,6 @@ egressc=$(cd "$(dirname "$egressc")" && pwd)/$(basename "$egressc")
 
 # 800 ms: short, yet clear of the 1 s SYN retransmit, so that a reject that
 # only fails the connect on the retransmit shows up as a timeout.
-TCP_TIMEOUT_MS=${TCP_TIMEOUT_MS:-800}
-IPTABLES_RESTORE=${IPTABLES_RESTORE:-iptables-restore}
-IP6TABLES_RESTORE=${IP6TABLES_RESTORE:-ip6tables-restore}
 # To read the counters back: the same flavour as the restore commands.
 IPTABLES=${IPTABLES:-iptables}
 IP6TABLES=${IP6TABLES:-ip6tables}
@@ -54,31 +51,7 @@ V6_COUNTER=deny_3
 
 testlib_init monitor
 
-# Failure details, indented under the FAIL line.
-indent()
-{
-	sed 's/^/    /'
-}
-
-# probe ADDR PORT: what a TCP connect from the client comes to.
-probe()
-{
-	ip netns exec "$NS_CLIENT" "$PROBE" tcp "$1" "$2" "$TCP_TIMEOUT_MS" 2>&1 |
-		tr '\n' ' ' | sed 's/ $//'
-}
-
-# reaches WHAT ADDR PORT / refused WHAT ADDR PORT
-reaches()
-{
-	local got
-
-	got=$(probe "$2" "$3")
-	if [ "$got" = connected ]; then ok; else
-		bad "$1: tcp $2 port $3 should connect (got ${got:-nothing})"
-	fi
-}
-
-# Blocked by the policy's tcp reset: failed at once, neither timed out nor
+# refused WHAT ADDR PORT: blocked by the policy's tcp reset: failed at once, neither timed out nor
 # answered with an ICMP error.
 refused()
 {
@@ -88,17 +61,6 @@ refused()
 	if [ "$got" = refused ]; then ok; else
 		bad "$1: tcp $2 port $3 should be refused by a tcp reset (got ${got:-nothing})"
 	fi
-}
-
-load_nft()
-{
-	ip netns exec "$NS_CLIENT" nft -f "$1/ruleset.nft"
-}
-
-load_iptables()
-{
-	ip netns exec "$NS_CLIENT" "$IPTABLES_RESTORE" "$1/rules.v4" &&
-	ip netns exec "$NS_CLIENT" "$IP6TABLES_RESTORE" "$1/rules.v6"
 }
 
 # count BACKEND NAME: the packets counted under NAME in the client, or

@@ -10,6 +10,14 @@
 #					no conntrack state, nothing left over
 #	netns_cleanup			kill the servers, delete namespaces
 #
+# And, from the client (set TCP_TIMEOUT_MS, IPTABLES_RESTORE and
+# IP6TABLES_RESTORE first to change their defaults):
+#	load_nft DIR			load DIR/ruleset.nft
+#	load_iptables DIR		load DIR/rules.v4 and DIR/rules.v6
+#	probe ADDR PORT			what a TCP connect comes to: connected,
+#					refused, unreachable, timeout, ...
+#	reaches WHAT ADDR PORT		ok if it connects, bad (saying WHAT) if not
+#
 # Topology, with nothing else routed (no default route anywhere):
 #
 #	client eth0 192.0.2.1/24 2001:db8::1/64  ---  server eth0 192.0.2.2/24
@@ -176,4 +184,38 @@ netns_cleanup()
 	NS_CLIENT=
 	NS_SERVER=
 	return 0
+}
+
+# 800 ms: short, yet clear of the 1 s SYN retransmit, so that a reject that
+# only fails the connect on the retransmit shows up as a timeout.
+TCP_TIMEOUT_MS=${TCP_TIMEOUT_MS:-800}
+IPTABLES_RESTORE=${IPTABLES_RESTORE:-iptables-restore}
+IP6TABLES_RESTORE=${IP6TABLES_RESTORE:-ip6tables-restore}
+
+load_nft()
+{
+	ip netns exec "$NS_CLIENT" nft -f "$1/ruleset.nft"
+}
+
+load_iptables()
+{
+	ip netns exec "$NS_CLIENT" "$IPTABLES_RESTORE" "$1/rules.v4" &&
+	ip netns exec "$NS_CLIENT" "$IP6TABLES_RESTORE" "$1/rules.v6"
+}
+
+# probe ADDR PORT: what a TCP connect from the client comes to.
+probe()
+{
+	ip netns exec "$NS_CLIENT" "$PROBE" tcp "$1" "$2" "$TCP_TIMEOUT_MS" 2>&1 |
+		tr '\n' ' ' | sed 's/ $//'
+}
+
+reaches()
+{
+	local got
+
+	got=$(probe "$2" "$3")
+	if [ "$got" = connected ]; then ok; else
+		bad "$1: tcp $2 port $3 should connect (got ${got:-nothing})"
+	fi
 }

@@ -27,9 +27,6 @@ egressc=$(cd "$(dirname "$egressc")" && pwd)/$(basename "$egressc")
 # shellcheck source-path=SCRIPTDIR source=netns.sh
 . "$here/netns.sh"
 
-TCP_TIMEOUT_MS=${TCP_TIMEOUT_MS:-800}
-IPTABLES_RESTORE=${IPTABLES_RESTORE:-iptables-restore}
-IP6TABLES_RESTORE=${IP6TABLES_RESTORE:-ip6tables-restore}
 # The policy's "dynamic builders timeout 3s".
 DYN_TIMEOUT=3
 
@@ -112,30 +109,7 @@ start_server_dns()
 	SERVER_DNS=$REPLY
 }
 
-# Failure details, indented under the FAIL line.
-indent()
-{
-	sed 's/^/    /'
-}
-
-# probe ADDR PORT: what a TCP connect from the client comes to.
-probe()
-{
-	ip netns exec "$NS_CLIENT" "$PROBE" tcp "$1" "$2" "$TCP_TIMEOUT_MS" 2>&1 |
-		tr '\n' ' ' | sed 's/ $//'
-}
-
-# reaches WHAT ADDR PORT / blocked WHAT ADDR PORT
-reaches()
-{
-	local got
-
-	got=$(probe "$2" "$3")
-	if [ "$got" = connected ]; then ok; else
-		bad "$1: tcp $2 port $3 should connect (got ${got:-nothing})"
-	fi
-}
-
+# blocked WHAT ADDR PORT
 blocked()
 {
 	local got

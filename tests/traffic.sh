@@ -19,15 +19,13 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
+IPTABLES_RESTORE=${IPTABLES_RESTORE:-iptables-nft-restore}
+IP6TABLES_RESTORE=${IP6TABLES_RESTORE:-ip6tables-nft-restore}
 # shellcheck source-path=SCRIPTDIR source=netns.sh
 . "$here/netns.sh"
 
-# 800 ms: short, yet clear of the 1 s SYN retransmit, so that a reject that
-# only fails the connect on the retransmit shows up as a timeout.
-TCP_TIMEOUT_MS=${TCP_TIMEOUT_MS:-800}
+# As long as TCP_TIMEOUT_MS (netns.sh).
 UDP_TIMEOUT_MS=${UDP_TIMEOUT_MS:-800}
-IPTABLES_RESTORE=${IPTABLES_RESTORE:-iptables-nft-restore}
-IP6TABLES_RESTORE=${IP6TABLES_RESTORE:-ip6tables-nft-restore}
 
 passed=0
 failed=0
@@ -91,17 +89,6 @@ read_probes()
 		P_PORT+=("$port") P_EXPECT+=("$expect")
 	done <"$1"
 	[ "${#P_PROTO[@]}" -gt 0 ] || { echo "$1: no probes"; return 1; }
-}
-
-load_nft()
-{
-	ip netns exec "$NS_CLIENT" nft -f "$1/ruleset.nft"
-}
-
-load_iptables()
-{
-	ip netns exec "$NS_CLIENT" "$IPTABLES_RESTORE" "$1/rules.v4" &&
-	ip netns exec "$NS_CLIENT" "$IP6TABLES_RESTORE" "$1/rules.v6"
 }
 
 run_probes()
