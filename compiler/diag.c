@@ -196,9 +196,37 @@ static void print_include_chain(FILE *fp, const struct source *src)
 		fprintf(fp, "(and %d more includes)\n", more);
 }
 
+static bool color;
+
+void diags_set_color(bool on)
+{
+	color = on;
+}
+
+/* SGR sequences, or nothing when not colouring. */
+static const char *sgr(const char *code)
+{
+	return color ? code : "";
+}
+
+#define SGR_BOLD "\033[1m"
+#define SGR_RESET "\033[0m"
+
+static const char *kind_color(const char *kind)
+{
+	return sgr(kind[0] == 'e' ? "\033[1;31m" : kind[0] == 'w' ? "\033[1;35m" : "\033[1;36m");
+}
+
 static void print_loc_prefix(FILE *fp, const struct loc *l)
 {
-	fprintf(fp, "%s:%d:%d: ", l->src->path, l->first_line, l->first_column);
+	fprintf(fp, "%s%s:%d:%d:%s ", sgr(SGR_BOLD), l->src->path, l->first_line, l->first_column,
+		sgr(SGR_RESET));
+}
+
+/* "error: MSG", coloured. */
+static void print_kind(FILE *fp, const char *kind, const char *msg)
+{
+	fprintf(fp, "%s%s:%s %s\n", kind_color(kind), kind, sgr(SGR_RESET), msg);
 }
 
 static void print_all(const struct diags *d, FILE *fp, bool warnings)
@@ -210,12 +238,13 @@ static void print_all(const struct diags *d, FILE *fp, bool warnings)
 			continue;
 
 		if (!dg->has_loc) {
-			fprintf(fp, "egressc: %s: %s\n", kind, dg->msg);
+			fputs("egressc: ", fp);
+			print_kind(fp, kind, dg->msg);
 			continue;
 		}
 		print_include_chain(fp, dg->loc.src);
 		print_loc_prefix(fp, &dg->loc);
-		fprintf(fp, "%s: %s\n", kind, dg->msg);
+		print_kind(fp, kind, dg->msg);
 		print_excerpt(fp, dg, &dg->loc, &dg->loc);
 		/* Related locations elsewhere get a note of their own. */
 		for (int i = 0; i < dg->nrelated; i++) {
@@ -223,7 +252,7 @@ static void print_all(const struct diags *d, FILE *fp, bool warnings)
 			if (r->loc.src == dg->loc.src && r->loc.first_line == dg->loc.first_line)
 				continue;
 			print_loc_prefix(fp, &r->loc);
-			fprintf(fp, "note: %s\n", r->note);
+			print_kind(fp, "note", r->note);
 			print_excerpt(fp, dg, &r->loc, NULL);
 		}
 	}

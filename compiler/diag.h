@@ -42,6 +42,10 @@ struct diags {
 
 void diags_init(struct diags *d, struct arena *a);
 
+/* Whether printed diagnostics are coloured (bold locations, red errors,
+ * magenta warnings, cyan notes); the command line decides, once. */
+void diags_set_color(bool on);
+
 /* LOC may be NULL for errors that belong to no source (a bad option). The
  * returned record may be NULL when the error cap was reached. */
 struct diag *diag_error(struct diags *d, const struct loc *loc, const char *fmt, ...)

@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "apply.h"
 #include "driver.h"
 #include "emit.h"
 #include "nftcheck.h"
@@ -27,6 +29,8 @@ static const char usage_text[] =
 	"       egressc query [OPTIONS] POLICY DEST [PORT[/tcp|/udp]]\n"
 	"       egressc query [OPTIONS] POLICY -        (queries from standard input)\n"
 	"       egressc diff [OPTIONS] [--format text|json] OLD NEW\n"
+	"       egressc apply [OPTIONS] DIR|POLICY   (load outputs on this host)\n"
+	"       egressc apply --remove [OPTIONS]\n"
 	"\n"
 	"Compiles an egress policy into firewall rulesets; query tells what it does\n"
 	"with one packet and why, diff what two policies let out differently.\n"
@@ -66,16 +70,31 @@ static const char usage_text[] =
 	"                     network namespace when root); alone, writes nothing\n"
 	"      --verify       read the nft and iptables outputs back and prove they\n"
 	"                     accept exactly what the policy allows before writing\n"
+	"      --color auto|always|never\n"
+	"                     colour diagnostics (default auto: on a terminal,\n"
+	"                     unless NO_COLOR is set)\n"
 	"  -Werror            treat warnings (dead, redundant, duplicate) as errors\n"
 	"  -O0, -O1           optimization level (default 1): -O0 leaves allow sets\n"
 	"                     as written, -O1 drops what deny or wider rules cover\n"
 	"  -h, --help         show this help\n"
 	"  -V, --version      show the version\n"
 	"\n"
+	"apply: loads DIR (what -O DIR wrote) or POLICY (compiled first) on this\n"
+	"host: the firewall, then the hosts splice, then the dnsmasq fragment.\n"
+	"      --backend nft|iptables   which firewall (default nft)\n"
+	"      --dry-run      say what would be done, change nothing\n"
+	"      --remove       take egressc's ruleset, hosts splice and fragment away\n"
+	"      --hosts-path FILE        the hosts file to splice (default /etc/hosts)\n"
+	"      --dnsmasq-path FILE      where the fragment goes (default\n"
+	"                     /etc/dnsmasq.d/egressc.conf, if that directory exists)\n"
+	"      --fail-closed  first close the firewall (loopback and replies only),\n"
+	"                     and leave it closed if the apply fails\n"
+	"\n"
 	"Without -o or -O (and without --check or --verify alone), the nft ruleset\n"
 	"goes to standard output.\n"
 	"Exit status: 0 success, 1 errors in the policy or its outputs, 2 usage errors;\n"
-	"query: 0 allow, 1 deny, 2 errors; diff: 0 the same, 1 different, 2 errors.\n";
+	"query: 0 allow, 1 deny, 2 errors; diff: 0 the same, 1 different, 2 errors;\n"
+	"apply: 0 applied, 1 failed (the previous state kept), 2 usage errors.\n";
 
 /* -I DIR may be given this many times. */
 #define MAX_MODULE_DIRS 16
@@ -84,6 +103,7 @@ enum command {
 	COMMAND_COMPILE,
 	COMMAND_QUERY,
 	COMMAND_DIFF,
+	COMMAND_APPLY,
 };
 
 struct options {
@@ -102,6 +122,8 @@ struct options {
 	bool werror;
 	const char *module_dirs[MAX_MODULE_DIRS];
 	struct compile_opts compile;
+	struct apply_opts apply;
+	bool remove;
 };
 
 enum {
@@ -117,6 +139,13 @@ enum {
 	OPT_VERIFY,
 	OPT_EXPLAIN,
 	OPT_MONITOR,
+	OPT_BACKEND,
+	OPT_DRY_RUN,
+	OPT_REMOVE,
+	OPT_HOSTS_PATH,
+	OPT_DNSMASQ_PATH,
+	OPT_FAIL_CLOSED,
+	OPT_COLOR,
 };
 
 static int parse_int(const char *s, int min, int max, int *out)
@@ -155,6 +184,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "verify", no_argument, NULL, OPT_VERIFY },
 		{ "explain", no_argument, NULL, OPT_EXPLAIN },
 		{ "monitor", no_argument, NULL, OPT_MONITOR },
+		{ "backend", required_argument, NULL, OPT_BACKEND },
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "remove", no_argument, NULL, OPT_REMOVE },
+		{ "hosts-path", required_argument, NULL, OPT_HOSTS_PATH },
+		{ "dnsmasq-path", required_argument, NULL, OPT_DNSMASQ_PATH },
+		{ "fail-closed", no_argument, NULL, OPT_FAIL_CLOSED },
+		{ "color", required_argument, NULL, OPT_COLOR },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -194,6 +230,38 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_MONITOR:
 			o->compile.monitor = true;
+			break;
+		case OPT_BACKEND:
+			if (strcmp(optarg, "nft") == 0)
+				o->apply.backend = APPLY_NFT;
+			else if (strcmp(optarg, "iptables") == 0)
+				o->apply.backend = APPLY_IPTABLES;
+			else
+				return usage_error("--backend takes nft or iptables, not '%s'", optarg);
+			break;
+		case OPT_DRY_RUN:
+			o->apply.dry_run = true;
+			break;
+		case OPT_REMOVE:
+			o->remove = true;
+			break;
+		case OPT_HOSTS_PATH:
+			o->apply.hosts_path = optarg;
+			break;
+		case OPT_DNSMASQ_PATH:
+			o->apply.dnsmasq_path = optarg;
+			o->apply.dnsmasq_path_given = true;
+			break;
+		case OPT_FAIL_CLOSED:
+			o->apply.fail_closed = true;
+			break;
+		case OPT_COLOR:
+			if (strcmp(optarg, "always") == 0)
+				diags_set_color(true);
+			else if (strcmp(optarg, "never") == 0)
+				diags_set_color(false);
+			else if (strcmp(optarg, "auto") != 0)
+				return usage_error("--color takes auto, always or never, not '%s'", optarg);
 			break;
 		case 'f':
 			o->format = optarg;
@@ -255,12 +323,22 @@ static int parse_args(int argc, char **argv, struct options *o)
 			return usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	if (o->command != COMMAND_APPLY &&
+	    (o->remove || o->apply.dry_run || o->apply.hosts_path || o->apply.dnsmasq_path ||
+	     o->apply.fail_closed))
+		return usage_error("%s", "--backend, --dry-run, --remove, --hosts-path, --dnsmasq-path and --fail-closed are apply's");
+	if (o->command == COMMAND_APPLY && o->remove) {
+		if (optind != argc)
+			return usage_error("%s", "apply --remove takes no DIR or POLICY");
+		return EXIT_OK;
+	}
 	if (optind == argc)
-		return usage_error("%s", "no policy file given");
+		return usage_error("%s", o->command == COMMAND_APPLY ? "apply takes DIR or POLICY"
+								    : "no policy file given");
 	o->policy = argv[optind];
 	o->args = argv + optind + 1;
 	o->nargs = argc - optind - 1;
-	if (o->command == COMMAND_COMPILE && o->nargs)
+	if ((o->command == COMMAND_COMPILE || o->command == COMMAND_APPLY) && o->nargs)
 		return usage_error("unexpected argument '%s' (one policy at a time)", o->args[0]);
 	if (o->command == COMMAND_QUERY && (o->nargs < 1 || o->nargs > 2))
 		return usage_error("%s", "query takes POLICY DEST [PORT[/PROTO]]");
@@ -456,6 +534,37 @@ static int run_diff(const struct options *o, struct compilation *old)
 	return rc;
 }
 
+/* egressc apply: a directory as -O wrote it, or a policy compiled here. */
+static int run_apply(struct options *o)
+{
+	struct compilation c;
+	struct apply_set set;
+	struct stat st;
+	int rc;
+
+	compilation_init(&c);
+	memset(&set, 0, sizeof(set));
+	if (o->remove) {
+		rc = apply_remove(&o->apply, stdout, &c.diags);
+	} else if (stat(o->policy, &st) == 0 && S_ISDIR(st.st_mode)) {
+		rc = apply_read_dir(&set, o->policy, o->apply.backend, &c.diags);
+		if (rc == 0)
+			rc = apply_run(&set, &o->apply, stdout, &c.diags);
+	} else {
+		rc = compilation_run(&c, o->policy, &o->compile);
+		if (rc == 0)
+			rc = apply_render(&set, &c.model, &c.diags);
+		if (rc == 0)
+			rc = apply_run(&set, &o->apply, stdout, &c.diags);
+	}
+	fflush(stdout);
+	diags_print(&c.diags, stderr);
+	apply_set_release(&set);
+	compilation_release(&c);
+	free(o->compile.resolve.servers);
+	return rc == 0 ? EXIT_OK : EXIT_POLICY;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = {
@@ -473,14 +582,21 @@ int main(int argc, char **argv)
 		o.command = COMMAND_QUERY;
 	else if (argc > 1 && strcmp(argv[1], "diff") == 0)
 		o.command = COMMAND_DIFF;
+	else if (argc > 1 && strcmp(argv[1], "apply") == 0)
+		o.command = COMMAND_APPLY;
 	if (o.command != COMMAND_COMPILE) {
 		argv[1] = argv[0];
 		argv++;
 		argc--;
 	}
+	/* --color=auto, the default: on a terminal, unless NO_COLOR is set. */
+	const char *no_color = getenv("NO_COLOR");
+	diags_set_color(isatty(2) && !(no_color && *no_color));
 	int status = parse_args(argc, argv, &o);
 	if (status != EXIT_OK)
 		return status;
+	if (o.command == COMMAND_APPLY)
+		return run_apply(&o);
 	compilation_init(&c);
 	int rc = compilation_run(&c, o.policy, &o.compile);
 	if (o.command != COMMAND_COMPILE) {

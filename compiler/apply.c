@@ -1,0 +1,692 @@
+#include "apply.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <nftables/libnftables.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "emit.h"
+#include "nftcheck.h"
+#include "output.h"
+
+static const char *const part_file[PART_COUNT] = {
+	[PART_NFT] = "ruleset.nft",
+	[PART_IPSETS] = "ipsets",
+	[PART_V4] = "rules.v4",
+	[PART_V6] = "rules.v6",
+	[PART_HOSTS] = "hosts",
+	[PART_DNSMASQ] = "dnsmasq.conf",
+	[PART_DNSMASQ_IPSET] = "dnsmasq-ipset.conf",
+};
+
+static const char *const part_format[PART_COUNT] = {
+	[PART_NFT] = "nft",
+	[PART_IPSETS] = "ipset",
+	[PART_V4] = "iptables",
+	[PART_V6] = "ip6tables",
+	[PART_HOSTS] = "hosts",
+	[PART_DNSMASQ] = "dnsmasq",
+	[PART_DNSMASQ_IPSET] = "dnsmasq-ipset",
+};
+
+/* Until the rules that name them are gone, ipsets cannot be destroyed. */
+#define IPSET_PREFIX "egressc_"
+
+/* While IPv4 is replaced, IPv6 lets out loopback and replies only; and
+ * --fail-closed leaves this behind when an apply fails. */
+static const char closed_ipt[] =
+	"*filter\n"
+	":INPUT ACCEPT [0:0]\n"
+	":FORWARD ACCEPT [0:0]\n"
+	":OUTPUT DROP [0:0]\n"
+	"-A OUTPUT -o lo -j ACCEPT\n"
+	"-A OUTPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n"
+	"COMMIT\n";
+
+static const char open_ipt[] =
+	"*filter\n"
+	":INPUT ACCEPT [0:0]\n"
+	":FORWARD ACCEPT [0:0]\n"
+	":OUTPUT ACCEPT [0:0]\n"
+	"COMMIT\n";
+
+static const char closed_nft[] =
+	"table inet egressc\n"
+	"delete table inet egressc\n"
+	"table inet egressc {\n"
+	"\tchain output {\n"
+	"\t\ttype filter hook output priority filter; policy drop;\n"
+	"\t\toif \"lo\" accept\n"
+	"\t\tct state established,related accept\n"
+	"\t}\n"
+	"}\n";
+
+static const char remove_nft[] = "table inet egressc\ndelete table inet egressc\n";
+
+/* --- files ----------------------------------------------------------------- */
+
+/* Reads PATH whole into *TEXT (NUL-terminated, malloc'd). */
+static int slurp(const char *path, char **text, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	char *buf = NULL;
+	size_t n = 0, cap = 0, got;
+
+	if (!fp)
+		return -1;
+	do {
+		if (cap - n < 4096) {
+			cap = cap ? 2 * cap : 8192;
+			char *grown = realloc(buf, cap + 1);
+			if (!grown) {
+				free(buf);
+				fclose(fp);
+				errno = ENOMEM;
+				return -1;
+			}
+			buf = grown;
+		}
+		got = fread(buf + n, 1, cap - n, fp);
+		n += got;
+	} while (got > 0);
+	int failed = ferror(fp);
+	fclose(fp);
+	if (failed) {
+		free(buf);
+		errno = EIO;
+		return -1;
+	}
+	buf[n] = '\0';
+	*text = buf;
+	*len = n;
+	return 0;
+}
+
+/* Writes PATH whole, keeping the mode and owner of the file it replaces.
+ * A file that cannot be renamed over (a container's bind-mounted
+ * /etc/hosts) is rewritten in place instead. */
+static int write_whole(const char *path, const char *text, size_t len, struct diags *d)
+{
+	struct output out;
+	struct stat st;
+	bool had = stat(path, &st) == 0;
+
+	if (output_open(&out, path) < 0)
+		goto fail;
+	if (fwrite(text, 1, len, out.fp) != len) {
+		output_abort(&out);
+		goto fail;
+	}
+	if (output_commit(&out) < 0) {
+		if (errno != EBUSY)
+			goto fail;
+		FILE *fp = fopen(path, "r+b");
+		if (!fp || fwrite(text, 1, len, fp) != len || fflush(fp) != 0 ||
+		    ftruncate(fileno(fp), (off_t)len) != 0 || fclose(fp) != 0)
+			goto fail;
+		return 0;
+	}
+	if (had && (chmod(path, st.st_mode & 07777) < 0 || chown(path, st.st_uid, st.st_gid) < 0))
+		goto fail;
+	return 0;
+fail:
+	diag_error(d, NULL, "cannot write '%s': %s", path, strerror(errno));
+	return -1;
+}
+
+int apply_read_dir(struct apply_set *s, const char *dir, enum apply_backend b,
+		   struct diags *d)
+{
+	const bool need[PART_COUNT] = {
+		[PART_NFT] = b == APPLY_NFT,
+		[PART_V4] = b == APPLY_IPTABLES,
+		[PART_V6] = b == APPLY_IPTABLES,
+	};
+	int rc = 0;
+
+	memset(s, 0, sizeof(*s));
+	for (int i = 0; i < PART_COUNT; i++) {
+		size_t n = strlen(dir) + strlen(part_file[i]) + 2;
+		char *path = malloc(n);
+		if (!path)
+			return -1;
+		snprintf(path, n, "%s/%s", dir, part_file[i]);
+		if (slurp(path, &s->text[i], &s->len[i]) < 0 && (need[i] || errno != ENOENT)) {
+			diag_error(d, NULL, "cannot read '%s': %s", path, strerror(errno));
+			rc = -1;
+		}
+		s->where[i] = path;
+	}
+	return rc;
+}
+
+int apply_render(struct apply_set *s, const struct model *m, struct diags *d)
+{
+	memset(s, 0, sizeof(*s));
+	for (int i = 0; i < PART_COUNT; i++) {
+		if (emit_to_memory(m, emitter_by_name(part_format[i])->emit, &s->text[i],
+				   &s->len[i]) < 0) {
+			diag_error(d, NULL, "cannot render the %s output: %s", part_format[i],
+				   strerror(errno));
+			return -1;
+		}
+		s->where[i] = strdup(part_format[i]);
+	}
+	return 0;
+}
+
+void apply_set_release(struct apply_set *s)
+{
+	for (int i = 0; i < PART_COUNT; i++) {
+		free(s->text[i]);
+		free(s->where[i]);
+	}
+	memset(s, 0, sizeof(*s));
+}
+
+/* --- the hosts splice ------------------------------------------------------ */
+
+static const char begin_marker[] = "# BEGIN egressc\n";
+static const char end_marker[] = "# END egressc\n";
+
+/* The line starting with LINE (a whole line, at a line start) in
+ * TEXT[from, len), or NULL. */
+static const char *find_line(const char *text, size_t len, size_t from, const char *line)
+{
+	size_t n = strlen(line);
+
+	for (size_t i = from; i + n <= len; i++)
+		if ((i == 0 || text[i - 1] == '\n') && memcmp(text + i, line, n) == 0)
+			return text + i;
+	return NULL;
+}
+
+int hosts_splice(const char *old, size_t oldlen, const char *fragment, size_t fraglen,
+		 char **out, size_t *outlen, const char **why)
+{
+	const char *begin = find_line(old, oldlen, 0, begin_marker);
+	const char *end = begin ? find_line(old, oldlen, (size_t)(begin - old), end_marker) : NULL;
+	size_t head, tail;
+
+	if (fragment && (fraglen < sizeof(begin_marker) - 1 ||
+			 memcmp(fragment, begin_marker, sizeof(begin_marker) - 1) != 0 ||
+			 !find_line(fragment, fraglen, 0, end_marker))) {
+		*why = "the hosts output is not one '# BEGIN egressc' ... '# END egressc' block";
+		return -1;
+	}
+	if (begin && !end) {
+		*why = "it has '# BEGIN egressc' without '# END egressc'; fix it by hand";
+		return -1;
+	}
+	if (!begin && find_line(old, oldlen, 0, end_marker)) {
+		*why = "it has '# END egressc' without '# BEGIN egressc'; fix it by hand";
+		return -1;
+	}
+	if (begin) {
+		head = (size_t)(begin - old);
+		tail = (size_t)(end - old) + sizeof(end_marker) - 1;
+	} else {
+		head = tail = oldlen;
+	}
+	/* Appended to a file whose last line has no newline: give it one. */
+	bool newline = !begin && fragment && oldlen && old[oldlen - 1] != '\n';
+	size_t n = head + newline + (fragment ? fraglen : 0) + (oldlen - tail);
+	char *buf = malloc(n + 1);
+	if (!buf) {
+		*why = strerror(ENOMEM);
+		return -1;
+	}
+	memcpy(buf, old, head);
+	if (newline)
+		buf[head] = '\n';
+	if (fragment)
+		memcpy(buf + head + newline, fragment, fraglen);
+	memcpy(buf + head + newline + (fragment ? fraglen : 0), old + tail, oldlen - tail);
+	buf[n] = '\0';
+	*out = buf;
+	*outlen = n;
+	return 0;
+}
+
+/* --- running nft and the iptables tools ------------------------------------ */
+
+/* Runs ARGV with INPUT on its standard input; its output and errors go to
+ * *OUTPUT (malloc'd, NUL-terminated) when OUTPUT is given, else to ours.
+ * Returns its exit status, or -1 when it could not run. */
+static int run_tool(char *const argv[], const char *input, size_t len, char **output)
+{
+	int in[2], outp[2] = { -1, -1 };
+	pid_t pid;
+	int status;
+
+	if (pipe(in) < 0)
+		return -1;
+	if (output && pipe(outp) < 0) {
+		close(in[0]);
+		close(in[1]);
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		dup2(in[0], 0);
+		if (output) {
+			dup2(outp[1], 1);
+			dup2(outp[1], 2);
+		}
+		close(in[0]);
+		close(in[1]);
+		if (output) {
+			close(outp[0]);
+			close(outp[1]);
+		}
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(in[0]);
+	if (output)
+		close(outp[1]);
+	/* Small inputs and outputs: write all, then read all. A tool that
+	 * fails early closes its end, and the write fails, not hangs. */
+	for (size_t off = 0; off < len;) {
+		ssize_t w = write(in[1], input + off, len - off);
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	close(in[1]);
+	if (output) {
+		size_t n = 0, cap = 4096;
+		char *buf = malloc(cap + 1);
+		ssize_t r;
+		while (buf && (r = read(outp[0], buf + n, cap - n)) > 0) {
+			n += (size_t)r;
+			if (n == cap) {
+				char *grown = realloc(buf, 2 * cap + 1);
+				if (!grown)
+					break;
+				buf = grown;
+				cap *= 2;
+			}
+		}
+		close(outp[0]);
+		if (buf)
+			buf[n] = '\0';
+		*output = buf;
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Runs TOOL [ARG [ARG2]] with TEXT as input; on failure, an error naming
+ * WHAT and quoting what the tool said. */
+static int tool(struct diags *d, const char *what, const char *text, size_t len,
+		const char *tool_name, const char *arg, const char *arg2)
+{
+	char *argv[] = { (char *)tool_name, (char *)arg, arg ? (char *)arg2 : NULL, NULL };
+	char *said = NULL;
+	int rc = run_tool(argv, text, len, &said);
+
+	if (rc != 0)
+		diag_error(d, NULL, "%s: %s%s%s failed%s%s", what, tool_name, arg ? " " : "",
+			   arg ? arg : "", said && *said ? ":\n" : "", said ? said : "");
+	free(said);
+	return rc == 0 ? 0 : -1;
+}
+
+/* iptables-restore (V6: ip6tables-restore) of TEXT; TEST only checks it. */
+static int ipt_restore(struct diags *d, const char *what, const char *text, size_t len, bool v6,
+		       bool test)
+{
+	return tool(d, what, text, len, v6 ? "ip6tables-restore" : "iptables-restore",
+		    test ? "--test" : NULL, NULL);
+}
+
+/* One nft script, one transaction. libnftables exits the process when it
+ * cannot open netlink, hence the root check before. */
+static int nft_load(struct diags *d, const char *what, const char *script)
+{
+	struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
+
+	if (!nft) {
+		diag_error(d, NULL, "%s: cannot start libnftables", what);
+		return -1;
+	}
+	nft_ctx_buffer_output(nft);
+	nft_ctx_buffer_error(nft);
+	int rc = nft_run_cmd_from_buffer(nft, script);
+	if (rc != 0)
+		diag_error(d, NULL, "%s: nft refused it; nothing was changed:\n%s", what,
+			   nft_ctx_get_error_buffer(nft));
+	nft_ctx_free(nft);
+	return rc == 0 ? 0 : -1;
+}
+
+/* --- the steps ------------------------------------------------------------- */
+
+static int need_root(struct diags *d)
+{
+	if (geteuid() == 0)
+		return 0;
+	diag_error(d, NULL, "apply changes the firewall and needs root (or --dry-run)");
+	return -1;
+}
+
+/* Replaces PATH's contents by TEXT unless they are that already. Returns
+ * 1 when it wrote, 0 when there was nothing to do, -1 on errors. */
+static int install(FILE *log, const struct apply_opts *o, const char *what, const char *path,
+		   const char *text, size_t len, struct diags *d)
+{
+	char *old = NULL;
+	size_t oldlen = 0;
+
+	if (slurp(path, &old, &oldlen) == 0 && oldlen == len && memcmp(old, text, len) == 0) {
+		fprintf(log, "%s: %s is up to date\n", what, path);
+		free(old);
+		return 0;
+	}
+	free(old);
+	fprintf(log, "%s: %s %s\n", what, o->dry_run ? "would write" : "writing", path);
+	if (o->dry_run)
+		return 0;
+	return write_whole(path, text, len, d) < 0 ? -1 : 1;
+}
+
+/* The hosts file as it is to be: computed before anything changes, so a
+ * file that cannot take the splice stops the apply before the firewall
+ * is touched. *SPLICED NULL: nothing to do. */
+static int prepare_hosts(const struct apply_set *s, const struct apply_opts *o,
+			 struct diags *d, bool remove, char **spliced, size_t *len)
+{
+	const char *path = o->hosts_path ? o->hosts_path : APPLY_HOSTS_PATH;
+	char *old = NULL;
+	size_t oldlen = 0;
+	const char *why;
+
+	*spliced = NULL;
+	if (!remove && !s->text[PART_HOSTS])
+		return 0;
+	if (slurp(path, &old, &oldlen) < 0 && errno != ENOENT) {
+		diag_error(d, NULL, "cannot read '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	int rc = hosts_splice(old ? old : "", old ? oldlen : 0, remove ? NULL : s->text[PART_HOSTS],
+			      remove ? 0 : s->len[PART_HOSTS], spliced, len, &why);
+	free(old);
+	if (rc < 0)
+		diag_error(d, NULL, "cannot splice into '%s': %s; nothing was changed", path, why);
+	return rc;
+}
+
+static int apply_hosts(const struct apply_opts *o, FILE *log, struct diags *d, bool remove,
+		       const char *spliced, size_t len)
+{
+	const char *path = o->hosts_path ? o->hosts_path : APPLY_HOSTS_PATH;
+
+	if (!spliced)
+		return 0;
+	return install(log, o, remove ? "hosts (splice removed)" : "hosts", path, spliced, len,
+		       d) < 0 ? -1 : 0;
+}
+
+static const char *dnsmasq_path(const struct apply_opts *o)
+{
+	return o->dnsmasq_path ? o->dnsmasq_path : APPLY_DNSMASQ_PATH;
+}
+
+/* Where dnsmasq reads it, when dnsmasq is installed (its directory is
+ * there) or a path was given. */
+static int apply_dnsmasq(const struct apply_set *s, const struct apply_opts *o, FILE *log,
+			 struct diags *d)
+{
+	enum apply_part p = o->backend == APPLY_NFT ? PART_DNSMASQ : PART_DNSMASQ_IPSET;
+	const char *path = dnsmasq_path(o);
+	char *dir = strdup(path), *slash;
+	struct stat st;
+
+	if (!s->text[p] || !dir) {
+		free(dir);
+		return 0;
+	}
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	bool there = stat(slash ? dir : ".", &st) == 0 && S_ISDIR(st.st_mode);
+	free(dir);
+	if (!there && !o->dnsmasq_path_given) {
+		fprintf(log, "dnsmasq: no directory for %s; the fragment is not installed\n", path);
+		return 0;
+	}
+	int rc = install(log, o, "dnsmasq", path, s->text[p], s->len[p], d);
+	if (rc == 1)
+		fputs("dnsmasq: restart dnsmasq for it to read the fragment\n", log);
+	return rc < 0 ? -1 : 0;
+}
+
+static int apply_nft(const struct apply_set *s, const struct apply_opts *o, FILE *log,
+		     struct diags *d)
+{
+	char *why = NULL;
+
+	if (o->dry_run) {
+		int rc = nft_check_script(s->text[PART_NFT], s->len[PART_NFT], &why);
+		if (rc == 0)
+			fprintf(log, "nft: would replace table inet egressc from %s (nft accepts it)\n",
+				s->where[PART_NFT]);
+		else
+			diag_error(d, NULL, "%s: nft would refuse it:\n%s", s->where[PART_NFT],
+				   why ? why : "");
+		free(why);
+		return rc;
+	}
+	if (nft_load(d, s->where[PART_NFT], s->text[PART_NFT]) < 0)
+		return -1;
+	fprintf(log, "nft: replaced table inet egressc from %s, in one transaction\n",
+		s->where[PART_NFT]);
+	return 0;
+}
+
+struct saved_tables {
+	char *v4, *v6;
+};
+
+static int save_tables(struct saved_tables *sv, struct diags *d)
+{
+	char *v4[] = { "iptables-save", "-t", "filter", NULL };
+	char *v6[] = { "ip6tables-save", "-t", "filter", NULL };
+
+	if (run_tool(v4, "", 0, &sv->v4) != 0 || run_tool(v6, "", 0, &sv->v6) != 0) {
+		diag_error(d, NULL, "cannot save the current iptables rules; nothing was changed");
+		return -1;
+	}
+	return 0;
+}
+
+/* Puts back what save_tables() saved, as well as it can. */
+static void restore_tables(const struct saved_tables *sv, FILE *log, struct diags *d)
+{
+	int rc = ipt_restore(d, "restoring the saved IPv4 rules", sv->v4, strlen(sv->v4), false,
+			     false);
+	rc |= ipt_restore(d, "restoring the saved IPv6 rules", sv->v6, strlen(sv->v6), true, false);
+	fprintf(log, "iptables: %s\n", rc == 0 ? "the previous rules are back in place"
+					       : "could not put the previous rules back");
+}
+
+static int apply_iptables(const struct apply_set *s, const struct apply_opts *o, FILE *log,
+			  struct diags *d)
+{
+	const char *v4 = s->text[PART_V4], *v6 = s->text[PART_V6];
+	struct saved_tables sv = { NULL, NULL };
+	int rc = -1;
+
+	if (o->dry_run) {
+		if (s->text[PART_IPSETS])
+			fprintf(log, "ipset: would create and empty the sets of %s\n",
+				s->where[PART_IPSETS]);
+		fprintf(log, "iptables: would replace the IPv4 filter table from %s and the IPv6 one from %s\n",
+			s->where[PART_V4], s->where[PART_V6]);
+		return 0;
+	}
+	/* Sets first: rules that name them cannot load before, and sets no
+	 * rule names yet change nothing. */
+	if (s->text[PART_IPSETS] && tool(d, s->where[PART_IPSETS], s->text[PART_IPSETS],
+					 s->len[PART_IPSETS], "ipset", "restore", "-exist") < 0)
+		return -1;
+	if (ipt_restore(d, s->where[PART_V4], v4, s->len[PART_V4], false, true) < 0 ||
+	    ipt_restore(d, s->where[PART_V6], v6, s->len[PART_V6], true, true) < 0 ||
+	    save_tables(&sv, d) < 0)
+		goto out;
+	if (ipt_restore(d, "closing IPv6", closed_ipt, sizeof(closed_ipt) - 1, true, false) < 0 ||
+	    ipt_restore(d, s->where[PART_V4], v4, s->len[PART_V4], false, false) < 0 ||
+	    ipt_restore(d, s->where[PART_V6], v6, s->len[PART_V6], true, false) < 0) {
+		if (!o->fail_closed)
+			restore_tables(&sv, log, d);
+		goto out;
+	}
+	fprintf(log, "iptables: replaced the IPv4 filter table from %s and the IPv6 one from %s\n",
+		s->where[PART_V4], s->where[PART_V6]);
+	rc = 0;
+out:
+	free(sv.v4);
+	free(sv.v6);
+	return rc;
+}
+
+/* --fail-closed: before anything else, only loopback and replies. */
+static int close_firewall(const struct apply_opts *o, FILE *log, struct diags *d)
+{
+	int rc;
+
+	if (o->backend == APPLY_NFT)
+		rc = nft_load(d, "the closed table", closed_nft);
+	else
+		rc = ipt_restore(d, "closing IPv4", closed_ipt, sizeof(closed_ipt) - 1, false, false) |
+		     ipt_restore(d, "closing IPv6", closed_ipt, sizeof(closed_ipt) - 1, true, false);
+	if (rc == 0)
+		fputs("closed: only loopback and replies pass until the policy is loaded\n", log);
+	return rc ? -1 : 0;
+}
+
+int apply_run(const struct apply_set *s, const struct apply_opts *o, FILE *log,
+	      struct diags *d)
+{
+	char *hosts;
+	size_t hosts_len;
+
+	if (!o->dry_run && need_root(d) < 0)
+		return -1;
+	if (prepare_hosts(s, o, d, false, &hosts, &hosts_len) < 0)
+		return -1;
+	int rc = o->fail_closed && !o->dry_run ? close_firewall(o, log, d) : 0;
+	if (rc == 0)
+		rc = o->backend == APPLY_NFT ? apply_nft(s, o, log, d) : apply_iptables(s, o, log, d);
+	if (rc == 0)
+		rc = apply_hosts(o, log, d, false, hosts, hosts_len);
+	if (rc == 0)
+		rc = apply_dnsmasq(s, o, log, d);
+	free(hosts);
+	return rc;
+}
+
+/* The ipsets egressc made, once no rule names them. */
+static int destroy_ipsets(const struct apply_opts *o, FILE *log, struct diags *d)
+{
+	char *argv[] = { "ipset", "list", "-n", NULL };
+	char *names = NULL;
+	int rc = 0;
+
+	if (run_tool(argv, "", 0, &names) != 0) {
+		free(names);
+		return 0;	/* no ipset, or no sets: nothing of ours */
+	}
+	for (char *line = strtok(names, "\n"); line; line = strtok(NULL, "\n")) {
+		if (strncmp(line, IPSET_PREFIX, strlen(IPSET_PREFIX)) != 0)
+			continue;
+		fprintf(log, "ipset: %s %s\n", o->dry_run ? "would destroy" : "destroying", line);
+		char *destroy[] = { "ipset", "destroy", line, NULL };
+		if (!o->dry_run && run_tool(destroy, "", 0, NULL) != 0) {
+			diag_error(d, NULL, "cannot destroy ipset '%s'", line);
+			rc = -1;
+		}
+	}
+	free(names);
+	return rc;
+}
+
+static int remove_iptables(const struct apply_opts *o, FILE *log, struct diags *d)
+{
+	struct saved_tables sv = { NULL, NULL };
+	int rc = 0;
+
+	if (save_tables(&sv, d) < 0)
+		return -1;
+	bool ours = strstr(sv.v4, "\n:EGRESSC ") || strstr(sv.v6, "\n:EGRESSC ");
+	if (!ours) {
+		fputs("iptables: no egressc rules to remove\n", log);
+	} else {
+		fprintf(log, "iptables: %s the filter tables (all open)\n",
+			o->dry_run ? "would empty" : "emptying");
+		if (!o->dry_run)
+			rc = ipt_restore(d, "opening IPv4", open_ipt, sizeof(open_ipt) - 1, false, false) |
+			     ipt_restore(d, "opening IPv6", open_ipt, sizeof(open_ipt) - 1, true, false);
+	}
+	free(sv.v4);
+	free(sv.v6);
+	return rc || destroy_ipsets(o, log, d) < 0 ? -1 : 0;
+}
+
+/* Only a fragment egressc wrote is taken away. */
+static int remove_dnsmasq(const struct apply_opts *o, FILE *log, struct diags *d)
+{
+	const char *path = dnsmasq_path(o);
+	char *text = NULL;
+	size_t len;
+
+	if (slurp(path, &text, &len) < 0)
+		return 0;
+	bool ours = strstr(text, "egressc") != NULL;
+	free(text);
+	if (!ours) {
+		fprintf(log, "dnsmasq: %s is not egressc's; left alone\n", path);
+		return 0;
+	}
+	fprintf(log, "dnsmasq: %s %s\n", o->dry_run ? "would remove" : "removing", path);
+	if (!o->dry_run && unlink(path) < 0) {
+		diag_error(d, NULL, "cannot remove '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int apply_remove(const struct apply_opts *o, FILE *log, struct diags *d)
+{
+	struct apply_set none;
+	char *hosts;
+	size_t hosts_len;
+	int rc;
+
+	memset(&none, 0, sizeof(none));
+	if (!o->dry_run && need_root(d) < 0)
+		return -1;
+	if (prepare_hosts(&none, o, d, true, &hosts, &hosts_len) < 0)
+		return -1;
+	if (o->backend == APPLY_NFT) {
+		fprintf(log, "nft: %s table inet egressc\n", o->dry_run ? "would delete" : "deleting");
+		rc = o->dry_run ? 0 : nft_load(d, "removing table inet egressc", remove_nft);
+	} else {
+		rc = remove_iptables(o, log, d);
+	}
+	if (rc == 0)
+		rc = apply_hosts(o, log, d, true, hosts, hosts_len);
+	if (rc == 0)
+		rc = remove_dnsmasq(o, log, d);
+	free(hosts);
+	return rc;
+}
