@@ -17,6 +17,9 @@ VERSION   = 0.1.0
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
 DATADIR  ?= $(PREFIX)/share/egressc
+MANDIR   ?= $(PREFIX)/share/man
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
+VIMDIR   ?= $(PREFIX)/share/vim/addons
 
 CC       ?= cc
 BISON    ?= bison
@@ -185,6 +188,13 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/stdlib
 	install -m 0755 $(BUILD)/egressc $(DESTDIR)$(BINDIR)/egressc
 	install -m 0644 stdlib/README.md stdlib/*.eg $(DESTDIR)$(DATADIR)/stdlib/
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(VIMDIR)/syntax $(DESTDIR)$(VIMDIR)/ftdetect
+	install -m 0644 man/egressc.1 $(DESTDIR)$(MANDIR)/man1/egressc.1
+	install -m 0644 man/egressc.eg.5 $(DESTDIR)$(MANDIR)/man5/egressc.eg.5
+	install -m 0644 contrib/systemd/egressc.service $(DESTDIR)$(UNITDIR)/egressc.service
+	install -m 0644 contrib/vim/syntax/eg.vim $(DESTDIR)$(VIMDIR)/syntax/eg.vim
+	install -m 0644 contrib/vim/ftdetect/eg.vim $(DESTDIR)$(VIMDIR)/ftdetect/eg.vim
 
 clean:
 	rm -rf build build-san build-fuzz out

@@ -11,6 +11,10 @@ cd "$(dirname "$0")/.." || exit 2
 testlib_init cli
 
 hosts=--hosts-file=golden/hostsdb
+
+not_colored() {
+	! grep -q $'\033' "$1"
+}
 good=golden/spec-example.eg
 bad=golden/err-many.eg
 
@@ -111,5 +115,22 @@ run $(for i in $(seq 17); do printf -- '-I %s ' "$tmp"; done) $good
 expect "-I at most 16 times: usage error" [ $rc -eq 2 ]
 run $good -I
 expect "-I needs a directory: usage error" [ $rc -eq 2 ]
+
+# --help and the manual page list the same options.
+run --help
+grep -oE -- '--[a-z][a-z-]+' "$tmp/stdout" | sort -u >"$tmp/help-opts"
+sed 's/\\-/-/g' man/egressc.1 | grep -E '^\.(B|BI|BR) ' | grep -oE -- '--[a-z][a-z-]+' |
+	sort -u >"$tmp/man-opts"
+expect "--help lists options" [ "$(wc -l <"$tmp/help-opts")" -ge 20 ]
+expect "--help and egressc(1) list the same long options" diff "$tmp/help-opts" "$tmp/man-opts"
+expect "egressc(1) documents the exit statuses" grep -q '^\.SH EXIT STATUS' man/egressc.1
+
+# NO_COLOR and --color: colour only when asked, or on a terminal.
+run --color=always golden/err-log.eg
+expect "--color=always colours" grep -q $'\033\\[1;31merror:' "$tmp/stderr"
+NO_COLOR=1 run golden/err-log.eg
+expect "no colour when not a terminal" not_colored "$tmp/stderr"
+run --color=sometimes golden/err-log.eg
+expect "--color takes auto, always or never" [ $rc -eq 2 ]
 
 testlib_finish

@@ -1,0 +1,2 @@
+" egressc policies: *.eg
+autocmd BufRead,BufNewFile *.eg setfiletype eg
