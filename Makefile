@@ -4,6 +4,7 @@
 #   make check            install what the tests need, then run every test
 #   make check SANITIZE=1 the same, built with ASan+UBSan into build-san/
 #   make checkm           the golden cases under valgrind
+#   make check-deb        build the .deb, install it, test it, purge it
 #   make fuzz             libFuzzer for FUZZ_SECONDS (60) a harness
 #   make bench            the address-list and DNS benchmarks
 #   make difftest N=...   more random policies through the kernel
@@ -137,6 +138,11 @@ check-sealed:
 	PROBE=$(BUILD)/tests/probe tests/monitor.sh $(BUILD)/egressc
 	PROBE=$(BUILD)/tests/probe tests/difftest.sh $(BUILD)/egressc $(DIFFTEST_CHECK)
 
+# The Debian package builds, installs and finds its stdlib (installs and
+# purges the package egressc on this machine: CI runs it, make check not).
+check-deb: test-deps
+	tests/sealed.sh tests/deb.sh
+
 FUZZ_SECONDS ?= 60
 FUZZ_BUILD = build-fuzz
 FUZZ_FLAGS = -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
@@ -199,6 +205,6 @@ install: all
 clean:
 	rm -rf build build-san build-fuzz out
 
-.PHONY: all bench deps test-deps check check-sealed checkm difftest fuzz golden-update example install clean
+.PHONY: all bench deps test-deps check check-sealed check-deb checkm difftest fuzz golden-update example install clean
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -7,7 +7,8 @@
 set -eu
 
 build="make gcc libc6-dev pkg-config flex bison libnftables-dev libc-ares-dev"
-test="libcmocka-dev dnsmasq-base nftables iptables ipset iproute2 bind9-dnsutils diffutils clang-14 libclang-rt-14-dev valgrind"
+test="libcmocka-dev dnsmasq-base nftables iptables ipset iproute2 bind9-dnsutils diffutils clang-14 libclang-rt-14-dev valgrind
+      debhelper dpkg-dev fakeroot"
 
 want=$build
 [ "${1:-}" = --test ] && want="$build $test"
