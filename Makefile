@@ -125,6 +125,7 @@ check-sealed:
 	@set -e; for r in $(REPLAY_BIN); do echo "== $$r"; $$r $(REPLAY_INPUTS); done
 	tests/golden.sh $(BUILD)/egressc
 	tests/stdlib.sh $(BUILD)/egressc
+	tests/fmt.sh $(BUILD)/egressc
 	tests/cli.sh $(BUILD)/egressc
 	tests/docs.sh $(BUILD)/egressc
 	tests/hostile.sh $(BUILD)/egressc

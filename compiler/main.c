@@ -12,6 +12,7 @@
 #include "apply.h"
 #include "driver.h"
 #include "emit.h"
+#include "fmt.h"
 #include "nftcheck.h"
 #include "optimize.h"
 #include "output.h"
@@ -31,6 +32,7 @@ static const char usage_text[] =
 	"       egressc diff [OPTIONS] [--format text|json] OLD NEW\n"
 	"       egressc apply [OPTIONS] DIR|POLICY   (load outputs on this host)\n"
 	"       egressc apply --remove [OPTIONS]\n"
+	"       egressc fmt [-w | --check] POLICY...\n"
 	"\n"
 	"Compiles an egress policy into firewall rulesets; query tells what it does\n"
 	"with one packet and why, diff what two policies let out differently.\n"
@@ -90,11 +92,17 @@ static const char usage_text[] =
 	"      --fail-closed  first close the firewall (loopback and replies only),\n"
 	"                     and leave it closed if the apply fails\n"
 	"\n"
+	"fmt: prints each POLICY in the canonical layout (settings first, one\n"
+	"statement a line, long lists one target a line, comments kept).\n"
+	"  -w                 rewrite the files instead (only those that change)\n"
+	"      --check        list the files not in the layout; exit 1 if any\n"
+	"\n"
 	"Without -o or -O (and without --check or --verify alone), the nft ruleset\n"
 	"goes to standard output.\n"
 	"Exit status: 0 success, 1 errors in the policy or its outputs, 2 usage errors;\n"
 	"query: 0 allow, 1 deny, 2 errors; diff: 0 the same, 1 different, 2 errors;\n"
-	"apply: 0 applied, 1 failed (the previous state kept), 2 usage errors.\n";
+	"apply: 0 applied, 1 failed (the previous state kept), 2 usage errors;\n"
+	"fmt: 0 done (--check: all formatted), 1 errors or (--check) unformatted.\n";
 
 /* -I DIR may be given this many times. */
 #define MAX_MODULE_DIRS 16
@@ -104,6 +112,7 @@ enum command {
 	COMMAND_QUERY,
 	COMMAND_DIFF,
 	COMMAND_APPLY,
+	COMMAND_FMT,
 };
 
 struct options {
@@ -124,6 +133,7 @@ struct options {
 	struct compile_opts compile;
 	struct apply_opts apply;
 	bool remove;
+	bool fmt_write;
 };
 
 enum {
@@ -197,6 +207,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 	};
 	bool literal = false;
 	int c, n = 1;
+	/* fmt's -w is its own; -W... is -Werror's. */
+	const char *shorts = o->command == COMMAND_FMT ? ":o:f:O:I:hVw" : ":o:f:O:I:hV";
 
 	/* -Werror is spelt as compilers spell it, with one dash, which
 	 * getopt_long cannot take beside bundled short options. */
@@ -217,10 +229,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 	argc = n;
 	argv[n] = NULL;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:f:O:I:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			o->out_file = optarg;
+			break;
+		case 'w':
+			o->fmt_write = true;
 			break;
 		case 'I':
 			if (o->compile.nmodule_dirs == MAX_MODULE_DIRS)
@@ -338,6 +353,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 	o->policy = argv[optind];
 	o->args = argv + optind + 1;
 	o->nargs = argc - optind - 1;
+	if (o->command == COMMAND_FMT && o->fmt_write && o->check)
+		return usage_error("%s", "fmt takes -w or --check, not both");
 	if ((o->command == COMMAND_COMPILE || o->command == COMMAND_APPLY) && o->nargs)
 		return usage_error("unexpected argument '%s' (one policy at a time)", o->args[0]);
 	if (o->command == COMMAND_QUERY && (o->nargs < 1 || o->nargs > 2))
@@ -534,6 +551,54 @@ static int run_diff(const struct options *o, struct compilation *old)
 	return rc;
 }
 
+/* egressc fmt: one file at a time; a file that does not parse is
+ * reported and left alone, and the others are still done. */
+static int fmt_one(const struct options *o, const char *path, bool *unformatted)
+{
+	struct arena a;
+	struct diags d;
+	char *text = NULL;
+	size_t len;
+	int rc = -1;
+
+	arena_init(&a);
+	diags_init(&d, &a);
+	struct source *src = source_load(&a, &d, path, NULL);
+	if (src && format_source(&a, &d, src, &text, &len) == 0) {
+		bool same = len == src->len && memcmp(text, src->text, len) == 0;
+		rc = 0;
+		if (o->check && !same) {
+			printf("%s\n", path);
+			*unformatted = true;
+		} else if (o->fmt_write && !same) {
+			struct output out;
+			if (output_open(&out, path) < 0 || fwrite(text, 1, len, out.fp) != len ||
+			    output_commit(&out) < 0) {
+				diag_error(&d, NULL, "cannot write '%s': %s", path, strerror(errno));
+				rc = -1;
+			}
+		} else if (!o->check && !o->fmt_write) {
+			fwrite(text, 1, len, stdout);
+		}
+	}
+	diags_print(&d, stderr);
+	free(text);
+	arena_release(&a);
+	return rc;
+}
+
+static int run_fmt(const struct options *o)
+{
+	bool unformatted = false;
+	int rc = fmt_one(o, o->policy, &unformatted);
+
+	for (int i = 0; i < o->nargs; i++)
+		rc |= fmt_one(o, o->args[i], &unformatted);
+	if (fflush(stdout) != 0)
+		rc = -1;
+	return rc < 0 || unformatted ? EXIT_POLICY : EXIT_OK;
+}
+
 /* egressc apply: a directory as -O wrote it, or a policy compiled here. */
 static int run_apply(struct options *o)
 {
@@ -584,6 +649,8 @@ int main(int argc, char **argv)
 		o.command = COMMAND_DIFF;
 	else if (argc > 1 && strcmp(argv[1], "apply") == 0)
 		o.command = COMMAND_APPLY;
+	else if (argc > 1 && strcmp(argv[1], "fmt") == 0)
+		o.command = COMMAND_FMT;
 	if (o.command != COMMAND_COMPILE) {
 		argv[1] = argv[0];
 		argv++;
@@ -597,6 +664,8 @@ int main(int argc, char **argv)
 		return status;
 	if (o.command == COMMAND_APPLY)
 		return run_apply(&o);
+	if (o.command == COMMAND_FMT)
+		return run_fmt(&o);
 	compilation_init(&c);
 	int rc = compilation_run(&c, o.policy, &o.compile);
 	if (o.command != COMMAND_COMPILE) {
