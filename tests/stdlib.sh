@@ -145,4 +145,5 @@ run -I "$tmp/mods1" -o "$tmp/c.nft" "$tmp/p.eg"
 expect "modules using each other: compiles" [ $rc -eq 0 ]
 expect "modules using each other: both loaded" grep -q '192.0.2.93-192.0.2.94\|192.0.2.93,' "$tmp/c.nft"
 
+expect "the stdlib and the example are in fmt's layout" "$egressc" fmt --check stdlib/*.eg examples/policy.eg
 testlib_finish
