@@ -475,6 +475,11 @@ static int apply_nft(const struct apply_set *s, const struct apply_opts *o, FILE
 {
 	char *why = NULL;
 
+	if (o->dry_run && geteuid() != 0) {
+		fprintf(log, "nft: would replace table inet egressc from %s (not checked: nft needs root)\n",
+			s->where[PART_NFT]);
+		return 0;
+	}
 	if (o->dry_run) {
 		int rc = nft_check_script(s->text[PART_NFT], s->len[PART_NFT], &why);
 		if (rc == 0)
@@ -491,6 +496,26 @@ static int apply_nft(const struct apply_set *s, const struct apply_opts *o, FILE
 	fprintf(log, "nft: replaced table inet egressc from %s, in one transaction\n",
 		s->where[PART_NFT]);
 	return 0;
+}
+
+/* The "create" lines of an ipset restore file (malloc'd). */
+static char *create_lines(const char *text)
+{
+	char *out = malloc(strlen(text) + 1), *p = out;
+
+	if (!out)
+		return NULL;
+	for (const char *line = text; *line;) {
+		const char *nl = strchr(line, '\n');
+		size_t n = nl ? (size_t)(nl - line) + 1 : strlen(line);
+		if (strncmp(line, "create ", 7) == 0) {
+			memcpy(p, line, n);
+			p += n;
+		}
+		line += n;
+	}
+	*p = '\0';
+	return out;
 }
 
 struct saved_tables {
@@ -534,14 +559,22 @@ static int apply_iptables(const struct apply_set *s, const struct apply_opts *o,
 			s->where[PART_V4], s->where[PART_V6]);
 		return 0;
 	}
-	/* Sets first: rules that name them cannot load before, and sets no
-	 * rule names yet change nothing. */
-	if (s->text[PART_IPSETS] && tool(d, s->where[PART_IPSETS], s->text[PART_IPSETS],
-					 s->len[PART_IPSETS], "ipset", "restore", "-exist") < 0)
+	/* The sets must exist for the rules to be tested: create them, but
+	 * flush nothing yet - a set's members stay until the rules pass. */
+	char *creates = s->text[PART_IPSETS] ? create_lines(s->text[PART_IPSETS]) : NULL;
+	if (creates && tool(d, s->where[PART_IPSETS], creates, strlen(creates), "ipset", "restore",
+			    "-exist") < 0) {
+		free(creates);
 		return -1;
+	}
+	free(creates);
 	if (ipt_restore(d, s->where[PART_V4], v4, s->len[PART_V4], false, true) < 0 ||
 	    ipt_restore(d, s->where[PART_V6], v6, s->len[PART_V6], true, true) < 0 ||
 	    save_tables(&sv, d) < 0)
+		goto out;
+	/* Now the sets as the policy has them: created and emptied. */
+	if (s->text[PART_IPSETS] && tool(d, s->where[PART_IPSETS], s->text[PART_IPSETS],
+					 s->len[PART_IPSETS], "ipset", "restore", "-exist") < 0)
 		goto out;
 	if (ipt_restore(d, "closing IPv6", closed_ipt, sizeof(closed_ipt) - 1, true, false) < 0 ||
 	    ipt_restore(d, s->where[PART_V4], v4, s->len[PART_V4], false, false) < 0 ||

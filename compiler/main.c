@@ -133,6 +133,7 @@ struct options {
 	struct compile_opts compile;
 	struct apply_opts apply;
 	bool remove;
+	bool backend_given;
 	bool fmt_write;
 };
 
@@ -247,6 +248,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->compile.monitor = true;
 			break;
 		case OPT_BACKEND:
+			o->backend_given = true;
 			if (strcmp(optarg, "nft") == 0)
 				o->apply.backend = APPLY_NFT;
 			else if (strcmp(optarg, "iptables") == 0)
@@ -339,8 +341,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		}
 	}
 	if (o->command != COMMAND_APPLY &&
-	    (o->remove || o->apply.dry_run || o->apply.hosts_path || o->apply.dnsmasq_path ||
-	     o->apply.fail_closed))
+	    (o->remove || o->backend_given || o->apply.dry_run || o->apply.hosts_path ||
+	     o->apply.dnsmasq_path || o->apply.fail_closed))
 		return usage_error("%s", "--backend, --dry-run, --remove, --hosts-path, --dnsmasq-path and --fail-closed are apply's");
 	if (o->command == COMMAND_APPLY && o->remove) {
 		if (optind != argc)
