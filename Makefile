@@ -134,6 +134,7 @@ check-sealed:
 	tests/dns.sh $(BUILD)/egressc
 	tests/query.sh $(BUILD)/egressc
 	tests/kernel-load.sh $(BUILD)/egressc
+	tests/apply.sh $(BUILD)/egressc
 	PROBE=$(BUILD)/tests/probe tests/traffic.sh $(BUILD)/egressc tests/traffic/*.eg
 	PROBE=$(BUILD)/tests/probe tests/runtime.sh $(BUILD)/egressc
 	PROBE=$(BUILD)/tests/probe tests/monitor.sh $(BUILD)/egressc

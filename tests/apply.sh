@@ -1,0 +1,429 @@
+#!/bin/bash
+# egressc apply: loading compiled outputs on a host - the firewall (nft,
+# then iptables with its ipsets), the hosts splice and the dnsmasq
+# fragment - and taking them away again with --remove. For each backend,
+# in a network namespace of the test's own (a fresh one for iptables):
+# --dry-run changes nothing; apply DIR loads the ruleset and appends the
+# hosts block, keeping every byte of the file around it (also one without a
+# trailing newline, and one with an older block in the middle); applying
+# twice is applying once; a failed apply (a broken ruleset) leaves the
+# kernel, the hosts file and the fragment as they were; apply POLICY is
+# apply DIR of the same policy; --remove takes it all away, twice; a hosts
+# file with '# BEGIN egressc' and no END fails the apply and changes
+# nothing; --fail-closed leaves the closed firewall behind when the load
+# fails; non-root applies fail; usage errors exit 2.
+#
+#   tests/apply.sh EGRESSC            (as root)
+#
+# Every apply runs inside the namespace, on a hosts file and a fragment in
+# the scratch directory: the host's /etc/hosts, /etc/dnsmasq.d and firewall
+# are never touched. Names resolve from a hosts file written here, never
+# DNS; only documentation addresses.
+set -u
+egressc=${1:?usage: tests/apply.sh EGRESSC}
+egressc=$(cd "$(dirname "$egressc")" && pwd)/$(basename "$egressc")
+cd "$(dirname "$0")/.." || exit 2
+. tests/lib.sh
+testlib_init apply netns
+chmod 755 "$tmp"	# the non-root checks read it as nobody
+
+hosts=$tmp/hosts
+frag=$tmp/dnsmasq.d/egressc.conf
+mkdir -p "$tmp/dnsmasq.d" "$tmp/snap"
+
+# A wildcard (dynamic sets, dnsmasq lines), a hostname (the hosts block), a
+# deny and a resolver (DNS lockdown lines in the fragment).
+cat >"$tmp/apply.eg" <<'EOF'
+essentials off
+resolver 192.0.2.53
+allow *.ci.test port 443
+allow pkg.apply.test port 443
+allow 198.51.100.0/24 port 80
+deny 198.51.100.66
+allow 2001:db8:1::/48 port 443
+EOF
+printf '203.0.113.20\tpkg.apply.test\n2001:db8:2::20\tpkg.apply.test\n' >"$tmp/names.hosts"
+"$egressc" -O "$tmp/out" --hosts-file "$tmp/names.hosts" "$tmp/apply.eg" 2>"$tmp/stderr" || {
+	echo "apply: the test policy does not compile:"
+	indent <"$tmp/stderr"
+	exit 1
+}
+
+# A hosts file as a host has it: comments, a blank line, tabs and spaces.
+printf '# static names\n127.0.0.1\tlocalhost\n::1     localhost ip6-localhost ip6-loopback\n\n# build machines\n192.0.2.10\tbuild.apply.test build\t# pinned\n' \
+	>"$tmp/orig.hosts"
+
+in_ns() { ip netns exec "$ns" "$@"; }
+
+# eapply ARGS...: egressc apply (with $backend) in the namespace, on the
+# scratch hosts file and fragment; $rc, $tmp/stdout and $tmp/stderr.
+eapply() {
+	in_ns "$egressc" apply --backend "$backend" --hosts-path "$hosts" \
+		--dnsmasq-path "$frag" "$@" >"$tmp/stdout" 2>"$tmp/stderr"
+	rc=$?
+}
+
+# The kernel's state, for before/after comparisons: nft's expiry
+# countdowns, iptables' counters and comment lines and ipset's remaining
+# timeouts stripped.
+state() {
+	if [ "$backend" = nft ]; then
+		in_ns nft list ruleset | sed -E 's/ expires [0-9a-z]+//g'
+	else
+		{ in_ns iptables-save; in_ns ip6tables-save; } | grep -v '^#' |
+			sed -E 's/ \[[0-9]+:[0-9]+\]$//'
+		in_ns ipset save | sed -E 's/ initval 0x[0-9a-f]+//; /^add /s/ timeout [0-9]+//'
+	fi
+}
+
+# copy FILE TO: TO is FILE's bytes, or a marker no text file has.
+copy() {
+	if [ -e "$1" ]; then cp "$1" "$2"; else printf '\0absent\0' >"$2"; fi
+}
+
+# snap NAME: the kernel state, hosts file and fragment now.
+snap() {
+	state >"$tmp/snap/$1.state"
+	copy "$hosts" "$tmp/snap/$1.hosts"
+	copy "$frag" "$tmp/snap/$1.frag"
+}
+
+# same WHAT A B: snapshots A and B are identical (three checks).
+same() {
+	local what=$1 a=$2 b=$3 p
+	for p in state hosts frag; do
+		if cmp -s "$tmp/snap/$a.$p" "$tmp/snap/$b.$p"; then
+			ok
+		else
+			bad "$what: $p differs"
+			diff "$tmp/snap/$a.$p" "$tmp/snap/$b.$p" | head -10 | indent
+		fi
+	done
+}
+
+# prefix WHAT FILE PREFIX: FILE starts with PREFIX's bytes.
+prefix() {
+	local n
+	n=$(stat -c %s "$3")
+	expect "$1" cmp -s -n "$n" "$2" "$3"
+	[ "$(stat -c %s "$2")" -ge "$n" ] || bad "$1 (shorter than the prefix)"
+}
+
+# rest FILE N: FILE from byte N + 1 on.
+rest() { tail -c +$(($2 + 1)) "$1"; }
+
+# exit_is WHAT WANT: $rc is WANT; else the command's output, indented.
+exit_is() {
+	if [ "$rc" -eq "$2" ]; then
+		ok
+	else
+		bad "$1: exit $rc, not $2"
+		cat "$tmp/stdout" "$tmp/stderr" | head -10 | indent
+	fi
+}
+
+# The firewall carries the policy: a set, a counter or chain, the hostname's
+# addresses.
+loaded() {
+	local what="$backend: $1"
+	if [ "$backend" = nft ]; then
+		if in_ns nft list table inet egressc >"$tmp/table" 2>&1; then
+			ok
+			expect "$what: the wildcard's set" grep -q 'set allow_tcp_443_dns_v4 {' "$tmp/table"
+			expect "$what: the deny's counter" grep -q 'counter deny_3 {' "$tmp/table"
+			expect "$what: the hostname's address" grep -qw '203\.0\.113\.20' "$tmp/table"
+		else
+			bad "$what: nft list table inet egressc fails"
+			indent <"$tmp/table"
+		fi
+		expect "$what: other tables left alone" in_ns nft list table ip bystander >/dev/null
+	else
+		if in_ns iptables -S EGRESSC >"$tmp/table" 2>&1 &&
+			in_ns ip6tables -S EGRESSC >>"$tmp/table" 2>&1; then
+			ok
+			expect "$what: the deny's chain" \
+				grep -q -- '-A EGRESSC -d 198.51.100.66/32 -j EGRESSC-deny_3' "$tmp/table"
+			expect "$what: the wildcard's set matched" \
+				grep -q -- '--match-set egressc_allow_tcp_443_dns_v4 dst' "$tmp/table"
+			expect "$what: the hostname's addresses" \
+				grep -q -- '-d 2001:db8:2::20/128' "$tmp/table"
+		else
+			bad "$what: iptables -S EGRESSC fails"
+			indent <"$tmp/table"
+		fi
+		local sets
+		sets=$(in_ns ipset list -n | sort | tr '\n' ' ')
+		expect "$what: ipsets: $sets" \
+			[ "$sets" = "egressc_allow_tcp_443_dns_v4 egressc_allow_tcp_443_dns_v6 " ]
+	fi
+}
+
+# Nothing of egressc's in the firewall.
+gone() {
+	local what="$backend: $1"
+	if [ "$backend" = nft ]; then
+		local tables
+		tables=$(in_ns nft list tables)
+		expect "$what: tables: $tables" [ "$tables" = "table ip bystander" ]
+	else
+		expect "$what: iptables -S: no EGRESSC" \
+			[ "$(in_ns iptables -S)" = "$(cat "$tmp/pristine.v4")" ]
+		expect "$what: ip6tables -S: no EGRESSC" \
+			[ "$(in_ns ip6tables -S)" = "$(cat "$tmp/pristine.v6")" ]
+		expect "$what: no egressc_ ipsets" [ -z "$(in_ns ipset list -n | grep '^egressc_')" ]
+	fi
+}
+
+# The hosts file is BEFORE, the compiled block, then AFTER, byte for byte.
+spliced() {
+	local what="$backend: $1" before=$2 after=$3 n
+	n=$(stat -c %s "$before")
+	prefix "$what: the lines before the block are kept" "$hosts" "$before"
+	if [ -s "$after" ]; then
+		expect "$what: the lines after the block are kept" \
+			cmp -s <(tail -c "$(stat -c %s "$after")" "$hosts") "$after"
+	fi
+	expect "$what: the block is the compiled hosts output" \
+		cmp -s <(rest "$hosts" "$n" | head -c "$(stat -c %s "$tmp/out/hosts")") "$tmp/out/hosts"
+	expect "$what: nothing else in the hosts file" cmp -s <(cat "$before" "$tmp/out/hosts" "$after") "$hosts"
+}
+
+# The fragment is the compiled one for this backend.
+fragment() {
+	expect "$backend: $1: the fragment is $fragsrc" cmp -s "$tmp/out/$fragsrc" "$frag"
+}
+
+backend_suite() {
+	backend=$1
+	if [ "$backend" = nft ]; then
+		broken=ruleset.nft
+		fragsrc=dnsmasq.conf
+		in_ns nft add table ip bystander
+	else
+		broken=rules.v6
+		fragsrc=dnsmasq-ipset.conf
+		in_ns iptables -S >"$tmp/pristine.v4"
+		in_ns ip6tables -S >"$tmp/pristine.v6"
+	fi
+	rm -f "$hosts"
+	cp "$tmp/orig.hosts" "$hosts"
+	rm -f "$frag"
+
+	# 1. --dry-run: says what it would do, does nothing.
+	snap "$backend-start"
+	eapply --dry-run "$tmp/out"
+	exit_is "$backend: --dry-run" 0
+	snap "$backend-dry"
+	same "$backend: --dry-run changes nothing" "$backend-start" "$backend-dry"
+	gone "--dry-run"
+	if [ "$backend" = nft ]; then
+		expect "$backend: --dry-run tells of the table" \
+			grep -q "^nft: would replace table inet egressc from $tmp/out/ruleset.nft" "$tmp/stdout"
+	else
+		expect "$backend: --dry-run tells of the ipsets" \
+			grep -q "^ipset: would create and empty the sets of $tmp/out/ipsets" "$tmp/stdout"
+		expect "$backend: --dry-run tells of the tables" \
+			grep -q "^iptables: would replace the IPv4 filter table from $tmp/out/rules.v4" "$tmp/stdout"
+	fi
+	expect "$backend: --dry-run tells of the hosts file" grep -q "^hosts: would write $hosts\$" "$tmp/stdout"
+	expect "$backend: --dry-run tells of the fragment" grep -q "^dnsmasq: would write $frag\$" "$tmp/stdout"
+
+	# Non-root: refused before anything changes; a dry run needs no root.
+	if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
+		in_ns setpriv --reuid=nobody --regid=nogroup --clear-groups "$egressc" apply \
+			--backend "$backend" --hosts-path "$hosts" --dnsmasq-path "$frag" "$tmp/out" \
+			>"$tmp/stdout" 2>"$tmp/stderr"
+		rc=$?
+		exit_is "$backend: apply as nobody" 1
+		expect "$backend: apply as nobody: needs root" grep -q "needs root" "$tmp/stderr"
+		snap "$backend-nobody"
+		same "$backend: apply as nobody changes nothing" "$backend-start" "$backend-nobody"
+		in_ns setpriv --reuid=nobody --regid=nogroup --clear-groups "$egressc" apply \
+			--backend "$backend" --hosts-path "$hosts" --dnsmasq-path "$frag" --dry-run "$tmp/out" \
+			>"$tmp/stdout" 2>"$tmp/stderr"
+		rc=$?
+		exit_is "$backend: apply --dry-run as nobody" 0
+	fi
+
+	# 2. apply DIR: the ruleset in the kernel, the block appended; the
+	# hosts file keeps its mode.
+	chmod 640 "$hosts"
+	eapply "$tmp/out"
+	exit_is "$backend: apply DIR" 0
+	loaded "apply DIR"
+	spliced "apply DIR" "$tmp/orig.hosts" /dev/null
+	fragment "apply DIR"
+	expect "$backend: apply DIR keeps the hosts file's mode" [ "$(stat -c %a "$hosts")" = 640 ]
+	snap "$backend-once"
+
+	# 4. Twice is once.
+	eapply "$tmp/out"
+	exit_is "$backend: apply DIR again" 0
+	snap "$backend-twice"
+	same "$backend: applying twice is applying once" "$backend-once" "$backend-twice"
+	expect "$backend: apply DIR again: hosts up to date" grep -q "^hosts: $hosts is up to date" "$tmp/stdout"
+
+	# 5. A broken ruleset: exit 1, and nothing changes - not the firewall
+	# (with an address dnsmasq put in a wildcard's set), not the hosts file
+	# or the fragment (which the broken directory has different).
+	rm -rf "$tmp/bad"
+	cp -r "$tmp/out" "$tmp/bad"
+	echo 'garbage in the ruleset' >>"$tmp/bad/$broken"
+	sed -i 's/203\.0\.113\.20/203.0.113.21/' "$tmp/bad/hosts"
+	echo '# a changed fragment' >>"$tmp/bad/dnsmasq.conf"
+	echo '# a changed fragment' >>"$tmp/bad/dnsmasq-ipset.conf"
+	if [ "$backend" = nft ]; then
+		in_ns nft add element inet egressc allow_tcp_443_dns_v4 '{ 203.0.113.99 }'
+	else
+		in_ns ipset add egressc_allow_tcp_443_dns_v4 203.0.113.99
+	fi
+	snap "$backend-prebad"
+	expect "$backend: the dnsmasq-filled address is in the snapshot" grep -q '203\.0\.113\.99' "$tmp/snap/$backend-prebad.state"
+	eapply "$tmp/bad"
+	exit_is "$backend: apply of a broken $broken" 1
+	expect "$backend: apply of a broken $broken: error on stderr" \
+		grep -q "^egressc: error: $tmp/bad/$broken: " "$tmp/stderr"
+	snap "$backend-bad"
+	same "$backend: a failed apply changes nothing" "$backend-prebad" "$backend-bad"
+	if [ "$backend" = nft ]; then
+		# The dry run has nft check it, too.
+		eapply --dry-run "$tmp/bad"
+		exit_is "$backend: --dry-run of a broken $broken" 1
+		expect "$backend: --dry-run of a broken $broken: error on stderr" \
+			grep -q "nft would refuse it" "$tmp/stderr"
+	fi
+
+	# 7. --remove, twice.
+	eapply --remove
+	exit_is "$backend: --remove" 0
+	gone "--remove"
+	expect "$backend: --remove: hosts file as it was" cmp -s "$tmp/orig.hosts" "$hosts"
+	expect "$backend: --remove: no fragment" [ ! -e "$frag" ]
+	snap "$backend-removed"
+	eapply --remove
+	exit_is "$backend: --remove again" 0
+	snap "$backend-removed2"
+	same "$backend: --remove again changes nothing" "$backend-removed" "$backend-removed2"
+
+	# 6. apply POLICY is apply DIR of the same policy.
+	eapply --hosts-file "$tmp/names.hosts" "$tmp/apply.eg"
+	exit_is "$backend: apply POLICY" 0
+	snap "$backend-policy"
+	same "$backend: apply POLICY is apply DIR" "$backend-once" "$backend-policy"
+	eapply --remove
+	exit_is "$backend: --remove after apply POLICY" 0
+	expect "$backend: --remove after apply POLICY: hosts file as it was" cmp -s "$tmp/orig.hosts" "$hosts"
+
+	# 3. An older block in the middle is replaced; the lines around it stay.
+	printf '127.0.0.1\tlocalhost\n# before the block\n' >"$tmp/before.hosts"
+	printf '# after the block\n192.0.2.11 after.apply.test\t# kept\n' >"$tmp/after.hosts"
+	{
+		cat "$tmp/before.hosts"
+		printf '# BEGIN egressc\n# Compiled by egressc from an older policy\n198.51.100.250\told.apply.test\n# END egressc\n'
+		cat "$tmp/after.hosts"
+	} >"$hosts"
+	eapply "$tmp/out"
+	exit_is "$backend: apply over an older block" 0
+	spliced "apply over an older block" "$tmp/before.hosts" "$tmp/after.hosts"
+	eapply --remove
+	exit_is "$backend: --remove of a block in the middle" 0
+	expect "$backend: --remove of a block in the middle: the lines around it" \
+		cmp -s <(cat "$tmp/before.hosts" "$tmp/after.hosts") "$hosts"
+
+	# 2b. A hosts file whose last line has no newline: it gets one, then
+	# the block.
+	printf '127.0.0.1\tlocalhost\n192.0.2.12\tnonl.apply.test' >"$tmp/nonl.hosts"
+	cp "$tmp/nonl.hosts" "$hosts"
+	eapply "$tmp/out"
+	exit_is "$backend: apply, no trailing newline" 0
+	{ cat "$tmp/nonl.hosts"; echo; } >"$tmp/nonl-nl.hosts"
+	spliced "apply, no trailing newline" "$tmp/nonl-nl.hosts" /dev/null
+	eapply --remove
+	exit_is "$backend: --remove, no trailing newline" 0
+	prefix "$backend: --remove, no trailing newline: the original lines" "$hosts" "$tmp/nonl.hosts"
+	expect "$backend: --remove, no trailing newline: at most a newline added" \
+		[ "$(rest "$hosts" "$(stat -c %s "$tmp/nonl.hosts")" | od -An -c | tr -d ' ')" = '' -o \
+		"$(rest "$hosts" "$(stat -c %s "$tmp/nonl.hosts")" | od -An -c | tr -d ' ')" = '\n' ]
+
+	# 8. '# BEGIN egressc' without END: the apply fails and changes
+	# nothing - the firewall included, though it is loaded before the
+	# hosts file is written. The firewall is empty now: a load would show.
+	printf '127.0.0.1\tlocalhost\n# BEGIN egressc\n203.0.113.5\thalf.apply.test\n' >"$hosts"
+	snap "$backend-unbalanced-before"
+	eapply "$tmp/out"
+	exit_is "$backend: apply to a hosts file with BEGIN and no END" 1
+	expect "$backend: BEGIN and no END: error on stderr" \
+		grep -q "cannot splice into '$hosts': it has '# BEGIN egressc' without '# END egressc'" "$tmp/stderr"
+	snap "$backend-unbalanced-after"
+	same "$backend: BEGIN and no END changes nothing" "$backend-unbalanced-before" "$backend-unbalanced-after"
+	# So does --remove, with the policy loaded: it stays.
+	cp "$tmp/orig.hosts" "$hosts"
+	eapply "$tmp/out"
+	exit_is "$backend: apply before --remove with BEGIN and no END" 0
+	printf '127.0.0.1\tlocalhost\n# BEGIN egressc\n203.0.113.5\thalf.apply.test\n' >"$hosts"
+	snap "$backend-unbalanced-loaded"
+	eapply --remove
+	exit_is "$backend: --remove with BEGIN and no END" 1
+	expect "$backend: --remove with BEGIN and no END: error on stderr" \
+		grep -q "cannot splice into '$hosts': it has '# BEGIN egressc' without '# END egressc'" "$tmp/stderr"
+	snap "$backend-unbalanced-removed"
+	same "$backend: --remove with BEGIN and no END changes nothing" \
+		"$backend-unbalanced-loaded" "$backend-unbalanced-removed"
+	cp "$tmp/orig.hosts" "$hosts"
+	eapply --remove
+	exit_is "$backend: --remove after fixing the hosts file" 0
+
+	# 9. --fail-closed and a broken ruleset: the closed firewall stays.
+	snap "$backend-preclosed"
+	eapply --fail-closed "$tmp/bad"
+	exit_is "$backend: --fail-closed, broken $broken" 1
+	if [ "$backend" = nft ]; then
+		in_ns nft list table inet egressc >"$tmp/closed" 2>&1
+		expect "$backend: --fail-closed: one chain, output" \
+			[ "$(grep 'chain ' "$tmp/closed" | tr -d '\t')" = 'chain output {' ]
+		expect "$backend: --fail-closed: policy drop" \
+			grep -q 'type filter hook output priority filter; policy drop;' "$tmp/closed"
+		expect "$backend: --fail-closed: nothing but loopback and replies" \
+			[ "$(grep -vE '^(table|[[:space:]]*chain|[[:space:]]*type|[[:space:]]*\}|\})' "$tmp/closed" |
+				sed 's/^[[:space:]]*//' | sort | tr '\n' ';')" = 'ct state established,related accept;oif "lo" accept;' ]
+		expect "$backend: --fail-closed: other tables left alone" in_ns nft list table ip bystander >/dev/null
+	else
+		for v in iptables ip6tables; do
+			expect "$backend: --fail-closed: $v closed" \
+				[ "$(in_ns $v -S | sort | tr '\n' ';')" = '-A OUTPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT;-A OUTPUT -o lo -j ACCEPT;-P FORWARD ACCEPT;-P INPUT ACCEPT;-P OUTPUT DROP;' ]
+		done
+	fi
+	expect "$backend: --fail-closed: hosts file as it was" cmp -s "$tmp/snap/$backend-preclosed.hosts" "$hosts"
+	expect "$backend: --fail-closed: no fragment" [ ! -e "$frag" ]
+	# And with a ruleset that loads, the policy replaces the closed table.
+	eapply --fail-closed "$tmp/out"
+	exit_is "$backend: --fail-closed, good ruleset" 0
+	snap "$backend-closed-good"
+	same "$backend: --fail-closed with a good ruleset is apply" "$backend-once" "$backend-closed-good"
+	eapply --remove
+	exit_is "$backend: --remove at the end" 0
+	gone "--remove at the end"
+}
+
+backend_suite nft
+# iptables in a namespace of its own: nothing nft left behind.
+ip netns del "$ns" && ip netns add "$ns" || { echo "apply: cannot renew the network namespace"; exit 1; }
+backend_suite iptables
+
+# 10. Usage errors: exit 2.
+backend=nft
+eapply
+exit_is "apply without DIR" 2
+eapply --remove "$tmp/out"
+exit_is "apply --remove DIR" 2
+eapply --backend foo "$tmp/out"
+exit_is "apply --backend foo" 2
+for opt in --dry-run --remove --fail-closed "--backend iptables" "--hosts-path $hosts"; do
+	# shellcheck disable=SC2086 # the option and its argument
+	in_ns "$egressc" $opt --hosts-file "$tmp/names.hosts" -o "$tmp/usage.nft" "$tmp/apply.eg" \
+		>"$tmp/stdout" 2>"$tmp/stderr"
+	rc=$?
+	exit_is "$opt without apply" 2
+done
+
+testlib_finish
