@@ -14,24 +14,17 @@
 #include "nftcheck.h"
 #include "output.h"
 
-static const char *const part_file[PART_COUNT] = {
-	[PART_NFT] = "ruleset.nft",
-	[PART_IPSETS] = "ipsets",
-	[PART_V4] = "rules.v4",
-	[PART_V6] = "rules.v6",
-	[PART_HOSTS] = "hosts",
-	[PART_DNSMASQ] = "dnsmasq.conf",
-	[PART_DNSMASQ_IPSET] = "dnsmasq-ipset.conf",
-};
-
-static const char *const part_format[PART_COUNT] = {
-	[PART_NFT] = "nft",
-	[PART_IPSETS] = "ipset",
-	[PART_V4] = "iptables",
-	[PART_V6] = "ip6tables",
-	[PART_HOSTS] = "hosts",
-	[PART_DNSMASQ] = "dnsmasq",
-	[PART_DNSMASQ_IPSET] = "dnsmasq-ipset",
+/* Each output: its file under -O DIR, and its format for -f. */
+static const struct {
+	const char *file, *format;
+} parts[PART_COUNT] = {
+	[PART_NFT] = { "ruleset.nft", "nft" },
+	[PART_IPSETS] = { "ipsets", "ipset" },
+	[PART_V4] = { "rules.v4", "iptables" },
+	[PART_V6] = { "rules.v6", "ip6tables" },
+	[PART_HOSTS] = { "hosts", "hosts" },
+	[PART_DNSMASQ] = { "dnsmasq.conf", "dnsmasq" },
+	[PART_DNSMASQ_IPSET] = { "dnsmasq-ipset.conf", "dnsmasq-ipset" },
 };
 
 /* Until the rules that name them are gone, ipsets cannot be destroyed. */
@@ -151,11 +144,11 @@ int apply_read_dir(struct apply_set *s, const char *dir, enum apply_backend b,
 
 	memset(s, 0, sizeof(*s));
 	for (int i = 0; i < PART_COUNT; i++) {
-		size_t n = strlen(dir) + strlen(part_file[i]) + 2;
+		size_t n = strlen(dir) + strlen(parts[i].file) + 2;
 		char *path = malloc(n);
 		if (!path)
 			return -1;
-		snprintf(path, n, "%s/%s", dir, part_file[i]);
+		snprintf(path, n, "%s/%s", dir, parts[i].file);
 		if (slurp(path, &s->text[i], &s->len[i]) < 0 && (need[i] || errno != ENOENT)) {
 			diag_error(d, NULL, "cannot read '%s': %s", path, strerror(errno));
 			rc = -1;
@@ -169,13 +162,13 @@ int apply_render(struct apply_set *s, const struct model *m, struct diags *d)
 {
 	memset(s, 0, sizeof(*s));
 	for (int i = 0; i < PART_COUNT; i++) {
-		if (emit_to_memory(m, emitter_by_name(part_format[i])->emit, &s->text[i],
+		if (emit_to_memory(m, emitter_by_name(parts[i].format)->emit, &s->text[i],
 				   &s->len[i]) < 0) {
-			diag_error(d, NULL, "cannot render the %s output: %s", part_format[i],
+			diag_error(d, NULL, "cannot render the %s output: %s", parts[i].format,
 				   strerror(errno));
 			return -1;
 		}
-		s->where[i] = strdup(part_format[i]);
+		s->where[i] = strdup(parts[i].format);
 	}
 	return 0;
 }

@@ -198,39 +198,27 @@ static void add_opts(struct buf *b, const struct rule_opts *o, bool timeout_firs
 	}
 }
 
-static const char *setting_keyword(enum stmt_kind k)
-{
-	switch (k) {
-	case STMT_DEFAULT:
-		return "default";
-	case STMT_ON_DENY:
-		return "on-deny";
-	case STMT_ESSENTIALS:
-		return "essentials";
-	case STMT_MODE:
-		return "mode";
-	default:
-		return "log";
-	}
-}
+/* The settings, in the order they are printed. */
+static const struct {
+	enum stmt_kind kind;
+	const char *keyword;
+} settings[] = {
+	{ STMT_DEFAULT, "default" },
+	{ STMT_ON_DENY, "on-deny" },
+	{ STMT_ESSENTIALS, "essentials" },
+	{ STMT_MODE, "mode" },
+	{ STMT_LOG, "log" },
+};
 
-/* The settings, in the order they are printed; -1: not one. */
+#define NSETTINGS (int)(sizeof(settings) / sizeof(*settings))
+
+/* S's place among the settings; -1: not one. */
 static int setting_rank(const struct stmt *s)
 {
-	switch (s->kind) {
-	case STMT_DEFAULT:
-		return 0;
-	case STMT_ON_DENY:
-		return 1;
-	case STMT_ESSENTIALS:
-		return 2;
-	case STMT_MODE:
-		return 3;
-	case STMT_LOG:
-		return 4;
-	default:
-		return -1;
-	}
+	for (int i = 0; i < NSETTINGS; i++)
+		if (settings[i].kind == s->kind)
+			return i;
+	return -1;
 }
 
 /* --- units: what prints as one statement ------------------------------------ */
@@ -310,7 +298,7 @@ static void unit_parts(const struct unit *u, char **head, char **tail)
 		}
 		break;
 	default:
-		add(&h, setting_keyword(s->kind));
+		add(&h, settings[setting_rank(s)].keyword);
 		add(&h, " ");
 		add(&h, s->setting.word);
 		break;
@@ -559,7 +547,7 @@ int format_source(struct arena *a, struct diags *d, const struct source *src, ch
 		hoisted_any |= setting_rank(units[i].first) >= 0;
 	if (hoisted_any) {
 		print_pre(&pr, lines, 1, first);
-		for (int rank = 0; rank <= 4; rank++) {
+		for (int rank = 0; rank < NSETTINGS; rank++) {
 			for (int i = 0; i < nunits; i++) {
 				struct unit *u = &units[i];
 				if (setting_rank(u->first) != rank)
