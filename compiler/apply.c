@@ -513,14 +513,17 @@ static char *create_lines(const char *text)
 
 struct saved_tables {
 	char *v4, *v6;
+	char *sets;	/* 'ipset save': members too, which dnsmasq added */
 };
 
-static int save_tables(struct saved_tables *sv, struct diags *d)
+static int save_tables(struct saved_tables *sv, bool sets, struct diags *d)
 {
 	char *v4[] = { "iptables-save", "-t", "filter", NULL };
 	char *v6[] = { "ip6tables-save", "-t", "filter", NULL };
+	char *ipsets[] = { "ipset", "save", NULL };
 
-	if (run_tool(v4, "", 0, &sv->v4) != 0 || run_tool(v6, "", 0, &sv->v6) != 0) {
+	if (run_tool(v4, "", 0, &sv->v4) != 0 || run_tool(v6, "", 0, &sv->v6) != 0 ||
+	    (sets && run_tool(ipsets, "", 0, &sv->sets) != 0)) {
 		diag_error(d, NULL, "cannot save the current iptables rules; nothing was changed");
 		return -1;
 	}
@@ -533,6 +536,9 @@ static void restore_tables(const struct saved_tables *sv, FILE *log, struct diag
 	int rc = ipt_restore(d, "restoring the saved IPv4 rules", sv->v4, strlen(sv->v4), false,
 			     false);
 	rc |= ipt_restore(d, "restoring the saved IPv6 rules", sv->v6, strlen(sv->v6), true, false);
+	if (sv->sets)
+		rc |= tool(d, "restoring the saved ipset members", sv->sets, strlen(sv->sets), "ipset",
+			   "restore", "-exist");
 	fprintf(log, "iptables: %s\n", rc == 0 ? "the previous rules are back in place"
 					       : "could not put the previous rules back");
 }
@@ -541,7 +547,7 @@ static int apply_iptables(const struct apply_set *s, const struct apply_opts *o,
 			  struct diags *d)
 {
 	const char *v4 = s->text[PART_V4], *v6 = s->text[PART_V6];
-	struct saved_tables sv = { NULL, NULL };
+	struct saved_tables sv = { NULL, NULL, NULL };
 	int rc = -1;
 
 	if (o->dry_run) {
@@ -563,7 +569,7 @@ static int apply_iptables(const struct apply_set *s, const struct apply_opts *o,
 	free(creates);
 	if (ipt_restore(d, s->where[PART_V4], v4, s->len[PART_V4], false, true) < 0 ||
 	    ipt_restore(d, s->where[PART_V6], v6, s->len[PART_V6], true, true) < 0 ||
-	    save_tables(&sv, d) < 0)
+	    save_tables(&sv, s->text[PART_IPSETS] != NULL, d) < 0)
 		goto out;
 	/* Now the sets as the policy has them: created and emptied. */
 	if (s->text[PART_IPSETS] && tool(d, s->where[PART_IPSETS], s->text[PART_IPSETS],
@@ -582,6 +588,7 @@ static int apply_iptables(const struct apply_set *s, const struct apply_opts *o,
 out:
 	free(sv.v4);
 	free(sv.v6);
+	free(sv.sets);
 	return rc;
 }
 
@@ -648,10 +655,10 @@ static int destroy_ipsets(const struct apply_opts *o, FILE *log, struct diags *d
 
 static int remove_iptables(const struct apply_opts *o, FILE *log, struct diags *d)
 {
-	struct saved_tables sv = { NULL, NULL };
+	struct saved_tables sv = { NULL, NULL, NULL };
 	int rc = 0;
 
-	if (save_tables(&sv, d) < 0)
+	if (save_tables(&sv, false, d) < 0)
 		return -1;
 	bool ours = strstr(sv.v4, "\n:EGRESSC ") || strstr(sv.v6, "\n:EGRESSC ");
 	if (!ours) {

@@ -6,12 +6,15 @@
 # --dry-run changes nothing; apply DIR loads the ruleset and appends the
 # hosts block, keeping every byte of the file around it (also one without a
 # trailing newline, and one with an older block in the middle); applying
-# twice is applying once; a failed apply (a broken ruleset) leaves the
-# kernel, the hosts file and the fragment as they were; apply POLICY is
-# apply DIR of the same policy; --remove takes it all away, twice; a hosts
-# file with '# BEGIN egressc' and no END fails the apply and changes
-# nothing; --fail-closed leaves the closed firewall behind when the load
-# fails; non-root applies fail; usage errors exit 2.
+# twice is applying once; a failed apply (a broken ruleset; for iptables
+# also a load that fails after every --test passed, through a stand-in
+# ip6tables-restore) leaves the kernel - the members dnsmasq put in a
+# wildcard's set included - the hosts file and the fragment as they were;
+# apply POLICY is apply DIR of the same policy; --remove takes it all away,
+# twice; a hosts file with '# BEGIN egressc' and no END fails the apply (and
+# --remove) and changes nothing; --fail-closed leaves the closed firewall
+# behind when the load fails; non-root applies fail (dry runs work); usage
+# errors exit 2.
 #
 #   tests/apply.sh EGRESSC            (as root)
 #
@@ -272,6 +275,11 @@ backend_suite() {
 	sed -i 's/203\.0\.113\.20/203.0.113.21/' "$tmp/bad/hosts"
 	echo '# a changed fragment' >>"$tmp/bad/dnsmasq.conf"
 	echo '# a changed fragment' >>"$tmp/bad/dnsmasq-ipset.conf"
+	# The same changes, with rules that load (iptables: a load failing late).
+	rm -rf "$tmp/late"
+	cp -r "$tmp/bad" "$tmp/late"
+	cp "$tmp/out/$broken" "$tmp/late/$broken"
+	sed -i 's/198\.51\.100\.66/198.51.100.67/' "$tmp/late/rules.v4" "$tmp/late/ruleset.nft"
 	if [ "$backend" = nft ]; then
 		in_ns nft add element inet egressc allow_tcp_443_dns_v4 '{ 203.0.113.99 }'
 	else
@@ -291,6 +299,32 @@ backend_suite() {
 		exit_is "$backend: --dry-run of a broken $broken" 1
 		expect "$backend: --dry-run of a broken $broken: error on stderr" \
 			grep -q "nft would refuse it" "$tmp/stderr"
+	else
+		# A load that fails after every --test passed (an ip6tables-restore
+		# that refuses the compiled file, not the closing or the saved
+		# rules): IPv4 was replaced by then, and the saved rules, the
+		# sets' members, hosts and fragment must all be back as they were.
+		mkdir -p "$tmp/fakebin"
+		cat >"$tmp/fakebin/ip6tables-restore" <<-EOF
+			#!/bin/bash
+			input=\$(cat)
+			if [ "\$*" != --test ] && [[ \$input == *"# Compiled by egressc from"* ]]; then
+			 	echo "ip6tables-restore: refused by the test" >&2
+			 	exit 1
+			fi
+			exec $(command -v ip6tables-restore) "\$@" <<<"\$input"
+		EOF
+		chmod 755 "$tmp/fakebin/ip6tables-restore"
+		in_ns env PATH="$tmp/fakebin:$PATH" "$egressc" apply --backend "$backend" \
+			--hosts-path "$hosts" --dnsmasq-path "$frag" "$tmp/late" >"$tmp/stdout" 2>"$tmp/stderr"
+		rc=$?
+		exit_is "$backend: a load failing after the tests" 1
+		expect "$backend: a load failing after the tests: error on stderr" \
+			grep -q "refused by the test" "$tmp/stderr"
+		expect "$backend: a load failing after the tests: rules restored" \
+			grep -q "^iptables: the previous rules are back in place" "$tmp/stdout"
+		snap "$backend-late"
+		same "$backend: a load failing after the tests changes nothing" "$backend-prebad" "$backend-late"
 	fi
 
 	# 7. --remove, twice.
@@ -407,7 +441,10 @@ backend_suite() {
 
 backend_suite nft
 # iptables in a namespace of its own: nothing nft left behind.
-ip netns del "$ns" && ip netns add "$ns" || { echo "apply: cannot renew the network namespace"; exit 1; }
+if ! ip netns del "$ns" || ! ip netns add "$ns"; then
+	echo "apply: cannot renew the network namespace"
+	exit 1
+fi
 backend_suite iptables
 
 # 10. Usage errors: exit 2.
