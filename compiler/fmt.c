@@ -111,6 +111,20 @@ static char *comment_of(const struct src_line *lines, int l)
 	return lines[l].comment ? dup_n(lines[l].comment, lines[l].comment_len) : NULL;
 }
 
+/* A comment line inside a statement: inside braces, indented as the
+ * targets are. */
+static char *inside_comment(const struct src_line *lines, int l, bool braces)
+{
+	char *c = comment_of(lines, l), *t;
+
+	if (!braces || !c || !(t = malloc(strlen(c) + 2)))
+		return c;
+	t[0] = '\t';
+	strcpy(t + 1, c);
+	free(c);
+	return t;
+}
+
 /* --- statements as text ---------------------------------------------------- */
 
 /* A growing string. */
@@ -353,18 +367,14 @@ static void print_unit(struct printer *pr, const struct unit *u, const struct sr
 	char *head, *tail;
 
 	unit_parts(u, &head, &tail);
-	char *line = ts || define ? one_line(head, ts, tail, define) : NULL;
-	if (!ts && !define) {
-		struct buf b = { 0 };
-		add(&b, head);
-		add(&b, tail);
-		line = take(&b);
-	}
+	char *line = one_line(head, ts, tail, define);
 	size_t ntargets = 0;
 	for (const struct target *t = ts; t; t = t->next)
 		ntargets++;
-	bool split = ntargets > 1 && (strlen(line) > FMT_WIDTH || inner_comments(u, lines) ||
-				      (define && ntargets > 3));
+	/* Comments on more than one line need a line each to stay on, even
+	 * with one target. */
+	bool split = ntargets && (inner_comments(u, lines) ||
+				  (ntargets > 1 && (strlen(line) > FMT_WIDTH || (define && ntargets > 3))));
 	if (!split) {
 		/* All of U's comments (at most one, or none) on its line. */
 		char *comment = NULL;
@@ -393,7 +403,7 @@ static void print_unit(struct printer *pr, const struct unit *u, const struct sr
 		int tl = t->loc.last_line;
 		for (int l = used + 1; l < tl; l++)
 			if (lines[l].comment)
-				put(pr, NULL, comment_of(lines, l));
+				put(pr, NULL, inside_comment(lines, l, define));
 		used = used > tl - 1 ? used : tl - 1;
 		if (define) {
 			add(&b, "\t");
@@ -416,7 +426,7 @@ static void print_unit(struct printer *pr, const struct unit *u, const struct sr
 	if (define) {
 		for (int l = used + 1; l < u->last; l++)
 			if (lines[l].comment)
-				put(pr, NULL, comment_of(lines, l));
+				put(pr, NULL, inside_comment(lines, l, define));
 		put(pr, dup_n("}", 1), u->last > used ? unit_comment(u, lines, u->last) : NULL);
 	}
 	free(head);
