@@ -135,6 +135,7 @@ check-sealed:
 	tests/query.sh $(BUILD)/egressc
 	tests/kernel-load.sh $(BUILD)/egressc
 	tests/apply.sh $(BUILD)/egressc
+	tests/caps.sh $(BUILD)/egressc
 	PROBE=$(BUILD)/tests/probe tests/traffic.sh $(BUILD)/egressc tests/traffic/*.eg
 	PROBE=$(BUILD)/tests/probe tests/runtime.sh $(BUILD)/egressc
 	PROBE=$(BUILD)/tests/probe tests/monitor.sh $(BUILD)/egressc
