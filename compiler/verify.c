@@ -14,7 +14,10 @@
 #include "emit.h"
 #include "ivlist.h"
 #include "model.h"
+#include "names.h"
 #include "resolve.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
 
 /* Protocol classes of a packet: ports exist only for TCP and UDP. */
 enum {
@@ -674,6 +677,12 @@ struct nft_set {
 	struct ivlist addrs;
 };
 
+/* A base chain as read: whether it was there, its policy, and whether it
+ * ends by going to the policy chain. */
+struct nft_hook {
+	bool seen, policy_drop, to_policy;
+};
+
 struct nft_reader {
 	struct diags *d;
 	struct line_reader lr;
@@ -682,6 +691,8 @@ struct nft_reader {
 	struct vchain chain;
 	struct vchains counter_chains;
 	struct vchains counters;	/* declared counter objects */
+	struct nft_hook output, forward;
+	bool seen_policy;
 	bool ok;
 };
 
@@ -756,12 +767,21 @@ static const struct nft_set *nft_find_set(const struct nft_reader *nr, const cha
 	return NULL;
 }
 
-/* The fixed lines before the policy's own rules: what they accept is not
- * addressed by destination (loopback, replies, neighbour discovery). */
+/* The fixed line before the policy's own rules: replies are accepted
+ * whatever their address. */
 static const char *const nft_prelude[] = {
-	"oif \"lo\" accept",
 	"ct state established,related accept",
+};
+
+/* What the base chains keep local before the policy: loopback, this
+ * machine's bridges (its container networks), and neighbour discovery. */
+static const char *const nft_output_local[] = {
+	"oif \"lo\" accept",
+	"meta oifkind \"bridge\" accept",
 	"icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } ip6 hoplimit 255 accept",
+};
+static const char *const nft_forward_local[] = {
+	"meta oifkind \"bridge\" accept",
 };
 
 /* 'counter name "NAME" goto CHAIN' or 'counter name "NAME" accept': a
@@ -800,7 +820,7 @@ static void nft_read_rule(struct nft_reader *nr, const char *s)
 	else if (eat(&s, "ip6 daddr @"))
 		f = FAMILY_V6;
 	else
-		return nft_fail(nr, "unrecognized rule in the output chain");
+		return nft_fail(nr, "unrecognized rule in the policy chain");
 	size_t len = strcspn(s, " ");
 	const struct nft_set *set = nft_find_set(nr, s, len);
 	if (!set || set->family != f)
@@ -862,7 +882,7 @@ static void nft_read_counter_chain(struct nft_reader *nr, const char *name)
 	size_t len = strcspn(name, " ");
 
 	if (strcmp(name + len, " {") != 0 || vchains_find(&nr->counters, name, len) < 0)
-		return nft_fail(nr, "a chain that is neither blocked, output nor a counter's");
+		return nft_fail(nr, "a chain that is none of egressc's and no counter's");
 	vchains_add(&nr->counter_chains, name, len);
 	struct vchains *t = &nr->counter_chains;
 	while ((line = next_line(&nr->lr)) && strcmp(line, "}") != 0) {
@@ -880,28 +900,60 @@ static void nft_read_counter_chain(struct nft_reader *nr, const char *name)
 	}
 }
 
-static void nft_read_chain(struct nft_reader *nr, const char *name)
+/* The blocked chain may only block. */
+static void nft_read_blocked(struct nft_reader *nr)
 {
-	bool output = strcmp(name, "output") == 0;
 	const char *line;
 
+	while ((line = next_line(&nr->lr)) && strcmp(line, "}") != 0)
+		if (strcmp(line, "meta l4proto tcp reject with tcp reset") != 0 &&
+		    strcmp(line, "reject with icmpx admin-prohibited") != 0 &&
+		    strcmp(line, "drop") != 0)
+			nft_fail(nr, "the blocked chain does something besides blocking");
+}
+
+/* The policy chain: the rules, then the default verdict. */
+static void nft_read_policy(struct nft_reader *nr)
+{
+	const char *line;
+
+	while ((line = next_line(&nr->lr)) && strcmp(line, "}") != 0)
+		nft_read_rule(nr, line);
+}
+
+/* A base chain: its hook and policy, what it lets through before the
+ * policy (only what never leaves the machine, and neighbour discovery),
+ * then 'goto egress' - its last rule, so that every packet the hook sees
+ * and does not keep local meets the policy. */
+static void nft_read_hook(struct nft_reader *nr, const char *hook, const char *const *local,
+			  size_t nlocal, struct nft_hook *h)
+{
+	char head[128];
+	const char *line;
+
+	h->seen = true;
 	while ((line = next_line(&nr->lr)) && strcmp(line, "}") != 0) {
-		if (!output) {
-			/* The blocked chain may only block. */
-			if (strcmp(line, "meta l4proto tcp reject with tcp reset") != 0 &&
-			    strcmp(line, "reject with icmpx admin-prohibited") != 0 &&
-			    strcmp(line, "drop") != 0)
-				nft_fail(nr, "the blocked chain does something besides blocking");
-		} else if (strcmp(line, "type filter hook output priority filter; policy drop;") == 0) {
-			nr->chain.policy_drop = true;
-		} else if (strcmp(line, "type filter hook output priority filter; policy accept;") == 0) {
-			nr->chain.policy_drop = false;
-		} else {
-			nft_read_rule(nr, line);
+		bool known = false;
+		if (h->to_policy)
+			return nft_fail(nr, "a rule after 'goto " NFT_CHAIN_POLICY "'");
+		for (int drop = 0; drop < 2; drop++) {
+			snprintf(head, sizeof(head), "type filter hook %s priority filter; policy %s;",
+				 hook, drop ? "drop" : "accept");
+			if (strcmp(line, head) == 0) {
+				h->policy_drop = drop;
+				known = true;
+			}
 		}
+		for (size_t i = 0; i < nlocal; i++)
+			known |= strcmp(line, local[i]) == 0;
+		if (strcmp(line, "goto " NFT_CHAIN_POLICY) == 0)
+			h->to_policy = known = true;
+		if (!known)
+			return nft_fail(nr, "a base chain does something besides keeping local "
+					    "traffic local and going to the policy");
 	}
-	if (output)
-		nr->chain.final_accept = nr->chain.final_accept && !nr->chain.policy_drop;
+	if (!h->to_policy)
+		nft_fail(nr, "a base chain does not end in 'goto " NFT_CHAIN_POLICY "'");
 }
 
 /* The nftset= (NFT) or ipset= lines of a dnsmasq fragment; the rest of
@@ -960,37 +1012,49 @@ static int verify_nft(struct diags *d, const struct policy *p, const char *text,
 	struct nft_reader nr = { .d = d, .ok = true };
 	struct vchain ref = { 0 };
 	const char *line;
-	bool seen_output = false;
 
 	nr.lr.p = text;
 	nr.lr.end = text + len;
 	/* Until the chain says otherwise, falling off the end accepts. */
 	nr.chain.final_accept = true;
 	while (nr.ok && (line = next_line(&nr.lr))) {
-		if (strcmp(line, "table inet egressc") == 0 ||
-		    strcmp(line, "delete table inet egressc") == 0 ||
-		    strcmp(line, "table inet egressc {") == 0 || strcmp(line, "}") == 0)
+		if (strcmp(line, "table " NFT_TABLE) == 0 ||
+		    strcmp(line, "delete table " NFT_TABLE) == 0 ||
+		    strcmp(line, "table " NFT_TABLE " {") == 0 || strcmp(line, "}") == 0)
 			continue;
 		if (strncmp(line, "set ", 4) == 0) {
 			nft_read_set(&nr, line);
 		} else if (strncmp(line, "counter ", 8) == 0) {
 			nft_read_counter(&nr, line + 8);
-		} else if (strcmp(line, "chain blocked {") == 0) {
-			nft_read_chain(&nr, "blocked");
+		} else if (strcmp(line, "chain " NFT_CHAIN_BLOCKED " {") == 0) {
+			nft_read_blocked(&nr);
+		} else if (strcmp(line, "chain " NFT_CHAIN_POLICY " {") == 0) {
+			nr.seen_policy = true;
+			nft_read_policy(&nr);
 		} else if (strcmp(line, "chain output {") == 0) {
-			seen_output = true;
-			nft_read_chain(&nr, "output");
+			nft_read_hook(&nr, "output", nft_output_local, ARRAY_SIZE(nft_output_local),
+				      &nr.output);
+		} else if (strcmp(line, "chain forward {") == 0) {
+			nft_read_hook(&nr, "forward", nft_forward_local,
+				      ARRAY_SIZE(nft_forward_local), &nr.forward);
 		} else if (strncmp(line, "chain ", 6) == 0) {
 			nft_read_counter_chain(&nr, line + 6);
 		} else {
 			nft_fail(&nr, "unrecognized line");
 		}
 	}
-	if (nr.ok && !seen_output)
-		nft_fail(&nr, "no output chain");
+	/* Without the forward chain, containers' traffic leaves unfiltered. */
+	if (nr.ok && (!nr.seen_policy || !nr.output.seen || !nr.forward.seen))
+		nft_fail(&nr, "the policy chain, the output chain or the forward chain is missing");
+	if (nr.ok && nr.output.policy_drop != nr.forward.policy_drop)
+		nft_fail(&nr, "the output and forward chains have different policies");
+	/* Off the end of the policy chain, the hook's policy decides. */
+	nr.chain.policy_drop = nr.output.policy_drop;
+	nr.chain.final_accept = nr.chain.final_accept && !nr.output.policy_drop;
 	int rc = nr.ok ? 0 : -1;
 	if (rc == 0)
-		rc = resolve_jumps(d, "nft ruleset", &nr.chain, &nr.counter_chains, "blocked", p->mode);
+		rc = resolve_jumps(d, "nft ruleset", &nr.chain, &nr.counter_chains, NFT_CHAIN_BLOCKED,
+				   p->mode);
 	if (rc == 0) {
 		policy_chain(p, &ref);
 		rc = compare_scenarios(d, "nft ruleset", &nr.chain, &ref, FAMILY_COUNT, fm, "");
@@ -1007,30 +1071,87 @@ static int verify_nft(struct diags *d, const struct policy *p, const char *text,
 
 /* --- iptables-restore ------------------------------------------------------ */
 
+/* Lines that may stand anywhere and say nothing about addresses. */
 static const char *const ipt_fixed[] = {
 	"*filter",
-	":INPUT ACCEPT [0:0]",
-	":FORWARD ACCEPT [0:0]",
-	":EGRESSC - [0:0]",
-	":EGRESSC-BLOCK - [0:0]",
-	"-A OUTPUT -j EGRESSC",
-	"-A EGRESSC -o lo -j ACCEPT",
-	"-A EGRESSC -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
-	"-A EGRESSC-BLOCK -p tcp -j REJECT --reject-with tcp-reset",
-	"-A EGRESSC-BLOCK -j DROP",
+	":" IPT_CHAIN_POLICY " - [0:0]",
+	":" IPT_CHAIN_OUTPUT " - [0:0]",
+	":" IPT_CHAIN_FORWARD " - [0:0]",
+	":" IPT_CHAIN_BLOCK " - [0:0]",
+	"-A " IPT_CHAIN_POLICY " -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN",
+	"-A " IPT_CHAIN_BLOCK " -p tcp -j REJECT --reject-with tcp-reset",
+	"-A " IPT_CHAIN_BLOCK " -j DROP",
 	"COMMIT",
 };
 
 static const char *const ipt_fixed_v4[] = {
-	"-A EGRESSC-BLOCK -j REJECT --reject-with icmp-admin-prohibited",
+	"-A " IPT_CHAIN_BLOCK " -j REJECT --reject-with icmp-admin-prohibited",
 };
 
 static const char *const ipt_fixed_v6[] = {
-	"-A EGRESSC -p ipv6-icmp -m icmp6 --icmpv6-type router-solicitation -m hl --hl-eq 255 -j ACCEPT",
-	"-A EGRESSC -p ipv6-icmp -m icmp6 --icmpv6-type neighbour-solicitation -m hl --hl-eq 255 -j ACCEPT",
-	"-A EGRESSC -p ipv6-icmp -m icmp6 --icmpv6-type neighbour-advertisement -m hl --hl-eq 255 -j ACCEPT",
-	"-A EGRESSC-BLOCK -j REJECT --reject-with icmp6-adm-prohibited",
+	"-A " IPT_CHAIN_BLOCK " -j REJECT --reject-with icmp6-adm-prohibited",
 };
+
+/* What the hook chains keep local, after "-A CHAIN ": loopback (output
+ * only), this machine's bridges by name, neighbour discovery (IPv6 output
+ * only). Then each must go to the policy, and both must be hooked. */
+static const char *const ipt_nd[] = {
+	"-p ipv6-icmp -m icmp6 --icmpv6-type router-solicitation -m hl --hl-eq 255 -j RETURN",
+	"-p ipv6-icmp -m icmp6 --icmpv6-type neighbour-solicitation -m hl --hl-eq 255 -j RETURN",
+	"-p ipv6-icmp -m icmp6 --icmpv6-type neighbour-advertisement -m hl --hl-eq 255 -j RETURN",
+};
+
+struct ipt_hook {
+	const char *chain;	/* IPT_CHAIN_OUTPUT */
+	const char *hook_line;	/* IPT_HOOK_OUTPUT */
+	bool output;
+	size_t next;		/* how many of its expected rules were read */
+	bool to_policy, hooked;
+};
+
+/* The Nth rule HOOK's chain must have, after "-A CHAIN "; NULL past the
+ * last one, which goes to the policy. */
+static const char *ipt_hook_rule(const struct ipt_hook *h, enum family f, size_t n, char *buf,
+				 size_t size)
+{
+	size_t nbridges = 0;
+
+	while (ipt_local_bridges[nbridges])
+		nbridges++;
+	if (h->output && n-- == 0)
+		return "-o lo -j RETURN";
+	if (n < nbridges) {
+		snprintf(buf, size, "-o %s -j RETURN", ipt_local_bridges[n]);
+		return buf;
+	}
+	n -= nbridges;
+	if (h->output && f == FAMILY_V6 && n < ARRAY_SIZE(ipt_nd))
+		return ipt_nd[n];
+	n -= h->output && f == FAMILY_V6 ? ARRAY_SIZE(ipt_nd) : 0;
+	return n == 0 ? "-g " IPT_CHAIN_POLICY : NULL;
+}
+
+/* A line of a hook chain, or its hook: true when it is one (and then
+ * *BAD when it is not what it must be, in the order it must be). */
+static bool ipt_read_hook(struct ipt_hook *h, enum family f, const char *line, bool *bad)
+{
+	char buf[64];
+	size_t n = strlen(h->chain);
+
+	*bad = false;
+	if (strcmp(line, h->hook_line) == 0) {
+		*bad = h->hooked;
+		h->hooked = true;
+		return true;
+	}
+	if (strncmp(line, "-A ", 3) != 0 || strncmp(line + 3, h->chain, n) != 0 ||
+	    line[3 + n] != ' ')
+		return false;
+	const char *want = ipt_hook_rule(h, f, h->next++, buf, sizeof(buf));
+	*bad = h->to_policy || !want || strcmp(line + 4 + n, want) != 0;
+	h->to_policy = want && !ipt_hook_rule(h, f, h->next, buf, sizeof(buf));
+	return true;
+}
 
 static bool in_table(const char *line, const char *const *table, size_t n)
 {
@@ -1094,9 +1215,9 @@ static bool ipt_read_rule(struct vchain *c, enum family f, const struct ipset_li
 	struct prefix p;
 	bool runtime = false;
 
-	if (eat(&s, "-A EGRESSC -m set --match-set "))
+	if (eat(&s, "-A " IPT_CHAIN_POLICY " -m set --match-set "))
 		runtime = true;
-	else if (!eat(&s, "-A EGRESSC -d "))
+	else if (!eat(&s, "-A " IPT_CHAIN_POLICY " -d "))
 		return false;
 	size_t n = strcspn(s, " ");
 	if (n >= sizeof(text))
@@ -1132,9 +1253,9 @@ static bool ipt_read_rule(struct vchain *c, enum family f, const struct ipset_li
 				return false;
 		}
 	}
-	if (strcmp(s, " -j ACCEPT") == 0)
+	if (strcmp(s, " -j RETURN") == 0)
 		r->accept = true;
-	else if (!eat(&s, " -j ") || !set_jump(r->jump, s, strlen(s)))
+	else if (!eat(&s, " -g ") || !set_jump(r->jump, s, strlen(s)))
 		return false;
 	return true;
 }
@@ -1147,7 +1268,8 @@ static bool ipt_read_counter_chain(struct vchains *t, const char *line)
 
 	if (eat(&line, ":")) {
 		len = strcspn(line, " ");
-		if (strncmp(line, "EGRESSC-", 8) != 0 || strcmp(line + len, " - [0:0]") != 0)
+		if (strncmp(line, IPT_CHAIN_PREFIX "-", strlen(IPT_CHAIN_PREFIX "-")) != 0 ||
+		    strcmp(line + len, " - [0:0]") != 0)
 			return false;
 		vchains_add(t, line, len);
 		return true;
@@ -1159,8 +1281,8 @@ static bool ipt_read_counter_chain(struct vchains *t, const char *line)
 	if (k < 0 || t->v[k].ended)
 		return false;
 	line += len;
-	if (strcmp(line, " -j EGRESSC-BLOCK") == 0 || strcmp(line, " -j ACCEPT") == 0) {
-		vchains_end(t, (size_t)k, line[4] == 'A');
+	if (strcmp(line, " -j " IPT_CHAIN_BLOCK) == 0 || strcmp(line, " -j RETURN") == 0) {
+		vchains_end(t, (size_t)k, strcmp(line, " -j RETURN") == 0);
 		return true;
 	}
 	t->v[k].logged = true;
@@ -1179,18 +1301,29 @@ static int verify_iptables(struct diags *d, const struct policy *p, enum family 
 	const char *line, *what = f == FAMILY_V4 ? "iptables rules" : "ip6tables rules";
 	int rc = 0;
 
+	struct ipt_hook hooks[2] = {
+		{ .chain = IPT_CHAIN_OUTPUT, .hook_line = IPT_HOOK_OUTPUT, .output = true },
+		{ .chain = IPT_CHAIN_FORWARD, .hook_line = IPT_HOOK_FORWARD },
+	};
+
 	while (rc == 0 && (line = next_line(&lr))) {
+		bool bad = false;
 		if (IN_TABLE(line, ipt_fixed) ||
 		    (f == FAMILY_V4 ? IN_TABLE(line, ipt_fixed_v4) : IN_TABLE(line, ipt_fixed_v6)))
 			continue;
-		if (strcmp(line, ":OUTPUT DROP [0:0]") == 0) {
-			out.policy_drop = true;
+		if (ipt_read_hook(&hooks[0], f, line, &bad) ||
+		    ipt_read_hook(&hooks[1], f, line, &bad)) {
+			if (bad) {
+				diag_error(d, NULL, "%s, line %d: a hook chain does something besides "
+					   "keeping local traffic local and going to the policy: '%s'",
+					   what, lr.lineno, diag_quote(d, line, strlen(line)));
+				rc = -1;
+			}
+		} else if (strncmp(line, "-A " IPT_CHAIN_POLICY " -g ",
+				   strlen("-A " IPT_CHAIN_POLICY " -g ")) == 0) {
+			const char *jump = line + strlen("-A " IPT_CHAIN_POLICY " -g ");
 			out.final_accept = false;
-		} else if (strcmp(line, ":OUTPUT ACCEPT [0:0]") == 0) {
-			out.policy_drop = false;
-		} else if (strncmp(line, "-A EGRESSC -j ", 14) == 0) {
-			out.final_accept = false;
-			if (!set_jump(out.final_jump, line + 14, strlen(line + 14))) {
+			if (!set_jump(out.final_jump, jump, strlen(jump))) {
 				diag_error(d, NULL, "%s, line %d: bad final jump", what, lr.lineno);
 				rc = -1;
 			}
@@ -1201,8 +1334,19 @@ static int verify_iptables(struct diags *d, const struct policy *p, enum family 
 			rc = -1;
 		}
 	}
+	/* Without the forward hook, containers' traffic leaves unfiltered. */
+	for (int i = 0; rc == 0 && i < 2; i++) {
+		if (!hooks[i].to_policy || !hooks[i].hooked) {
+			diag_error(d, NULL, "%s: %s is %s", what, hooks[i].chain,
+				   hooks[i].hooked ? "incomplete" : "not hooked");
+			rc = -1;
+		}
+	}
 	if (rc == 0)
-		rc = resolve_jumps(d, what, &out, &counter_chains, "EGRESSC-BLOCK", p->mode);
+		rc = resolve_jumps(d, what, &out, &counter_chains, IPT_CHAIN_BLOCK, p->mode);
+	/* egressc does not own the built-in chains, whose policy is the
+	 * administrator's: what its chain does not decide, it returns. */
+	out.policy_drop = !out.final_accept;
 	if (rc == 0) {
 		policy_chain(p, &ref);
 		rc = compare_scenarios(d, what, &out, &ref, f, fm, "egressc_");

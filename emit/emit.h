@@ -42,6 +42,15 @@ int emit_dnsmasq_nftset(const struct model *m, FILE *fp);
 int emit_dnsmasq_ipset(const struct model *m, FILE *fp);
 int emit_explain(const struct model *m, FILE *fp);
 
+/* Policy-free texts for apply. The nft table closed (loopback, local
+ * container networks and replies only), as --fail-closed leaves it; and
+ * the nft script that deletes the table (and works when there is none). */
+int emit_nft_closed(FILE *fp);
+int emit_nft_remove(FILE *fp);
+/* The iptables chains of family F closed in the same way, without hooks
+ * (apply adds those). */
+int emit_iptables_closed(FILE *fp, enum family f);
+
 /* Runs EMIT into memory: *TEXT (malloc'd, the caller frees) and *LEN.
  * Returns 0, or -1 with errno set. */
 int emit_to_memory(const struct model *m, int (*emit)(const struct model *, FILE *),

@@ -1,8 +1,10 @@
-/* iptables-restore and ip6tables-restore output: the filter table, with an
- * EGRESSC chain jumped to from OUTPUT, deny rules before allow rules, and
- * EGRESSC-BLOCK doing what on-deny says. iptables-restore replaces the whole
- * filter table of the family, so the built-in chains are always written
- * (iptables-nft resets the policy of one left out). iptables has no
+/* iptables-restore and ip6tables-restore output, for --noflush: egressc's
+ * own chains in the filter table and nothing else. EGRESSC holds the
+ * policy, deny rules before allow rules, and is where EGRESSC-OUTPUT (this
+ * machine's traffic) and EGRESSC-FORWARD (its containers' traffic leaving
+ * it) go; EGRESSC-BLOCK does what on-deny says. An accept is a RETURN, so
+ * other rules of the table (Docker's isolation, the administrator's own)
+ * still see what egressc lets through; a block is final. iptables has no
  * interval sets: each prefix of each class becomes one rule per protocol.
  * Run-time sets are ipsets (the ipset output creates them), matched with
  * -m set. Every deny rule, and the default policy, has a chain of its own,
@@ -15,6 +17,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "names.h"
 
 /* multiport takes 15 ports, a range counting as two. */
 #define MULTIPORT_MAX_SLOTS 15
@@ -32,16 +35,21 @@ static const struct family_words words[FAMILY_COUNT] = {
 	[FAMILY_V6] = {
 		.reject_icmp = "icmp6-adm-prohibited",
 		.nd_rules =
-			"-A EGRESSC -p ipv6-icmp -m icmp6 --icmpv6-type router-solicitation -m hl --hl-eq 255 -j ACCEPT\n"
-			"-A EGRESSC -p ipv6-icmp -m icmp6 --icmpv6-type neighbour-solicitation -m hl --hl-eq 255 -j ACCEPT\n"
-			"-A EGRESSC -p ipv6-icmp -m icmp6 --icmpv6-type neighbour-advertisement -m hl --hl-eq 255 -j ACCEPT\n",
+			"-A " IPT_CHAIN_OUTPUT " -p ipv6-icmp -m icmp6 --icmpv6-type router-solicitation -m hl --hl-eq 255 -j RETURN\n"
+			"-A " IPT_CHAIN_OUTPUT " -p ipv6-icmp -m icmp6 --icmpv6-type neighbour-solicitation -m hl --hl-eq 255 -j RETURN\n"
+			"-A " IPT_CHAIN_OUTPUT " -p ipv6-icmp -m icmp6 --icmpv6-type neighbour-advertisement -m hl --hl-eq 255 -j RETURN\n",
 	},
+};
+
+const char *const ipt_local_bridges[] = {
+	"docker0", "br-+", "cni+", "podman+", "virbr+", "lxcbr+", "lxdbr+", "incusbr+", "cbr0",
+	NULL,
 };
 
 struct rule_writer {
 	FILE *fp;
 	const struct rule_class *cls;
-	const char *target;	/* -j TARGET */
+	const char *verdict;	/* "-j RETURN", "-g EGRESSC-deny_3" */
 };
 
 static void write_port(FILE *fp, const struct port_range *p)
@@ -54,21 +62,21 @@ static void write_port(FILE *fp, const struct port_range *p)
 /* One destination match ("-d P" or "-m set --match-set S dst"), one
  * protocol: one or more rules, the ports in chunks. */
 static void write_proto_rules(FILE *fp, const char *dst, const char *proto,
-			      const struct service *svc, const char *target)
+			      const struct service *svc, const char *verdict)
 {
 	if (!svc->nports) {
-		fprintf(fp, "-A EGRESSC %s -p %s -j %s\n", dst, proto, target);
+		fprintf(fp, "-A " IPT_CHAIN_POLICY " %s -p %s %s\n", dst, proto, verdict);
 		return;
 	}
 	if (svc->nports == 1) {
-		fprintf(fp, "-A EGRESSC %s -p %s -m %s --dport ", dst, proto, proto);
+		fprintf(fp, "-A " IPT_CHAIN_POLICY " %s -p %s -m %s --dport ", dst, proto, proto);
 		write_port(fp, &svc->ports[0]);
-		fprintf(fp, " -j %s\n", target);
+		fprintf(fp, " %s\n", verdict);
 		return;
 	}
 	for (size_t i = 0; i < svc->nports;) {
 		int slots = 0;
-		fprintf(fp, "-A EGRESSC %s -p %s -m multiport --dports ", dst, proto);
+		fprintf(fp, "-A " IPT_CHAIN_POLICY " %s -p %s -m multiport --dports ", dst, proto);
 		for (bool first = true; i < svc->nports; first = false, i++) {
 			int need = svc->ports[i].lo == svc->ports[i].hi ? 1 : 2;
 			if (slots + need > MULTIPORT_MAX_SLOTS)
@@ -78,21 +86,21 @@ static void write_proto_rules(FILE *fp, const char *dst, const char *proto,
 				fputc(',', fp);
 			write_port(fp, &svc->ports[i]);
 		}
-		fprintf(fp, " -j %s\n", target);
+		fprintf(fp, " %s\n", verdict);
 	}
 }
 
 static void write_rules(const struct rule_writer *w, const char *dst)
 {
 	const struct service *svc = &w->cls->svc;
-	const char *target = w->target;
+	const char *verdict = w->verdict;
 
 	if (!svc->protos)
-		fprintf(w->fp, "-A EGRESSC %s -j %s\n", dst, target);
+		fprintf(w->fp, "-A " IPT_CHAIN_POLICY " %s %s\n", dst, verdict);
 	if (svc->protos & PROTO_TCP)
-		write_proto_rules(w->fp, dst, "tcp", svc, target);
+		write_proto_rules(w->fp, dst, "tcp", svc, verdict);
 	if (svc->protos & PROTO_UDP)
-		write_proto_rules(w->fp, dst, "udp", svc, target);
+		write_proto_rules(w->fp, dst, "udp", svc, verdict);
 }
 
 static void write_prefix_rules(const struct prefix *p, void *arg)
@@ -115,7 +123,15 @@ static void write_prefixes(struct rule_writer *w, enum family f, const struct iv
 /* "EGRESSC-deny_3" */
 static const char *counter_chain(const struct counter *k, char *buf, size_t size)
 {
-	snprintf(buf, size, "EGRESSC-%s", k->name);
+	snprintf(buf, size, IPT_CHAIN_PREFIX "-%s", k->name);
+	return buf;
+}
+
+/* "-g EGRESSC-deny_3": a goto, so that the counter chain's RETURN (an
+ * accept, monitoring) leaves egressc's chains altogether. */
+static const char *counter_verdict(const struct counter *k, char *buf, size_t size)
+{
+	snprintf(buf, size, "-g " IPT_CHAIN_PREFIX "-%s", k->name);
 	return buf;
 }
 
@@ -133,41 +149,73 @@ static void write_counter_chain(FILE *fp, const struct model *m, const struct co
 		else
 			fprintf(fp, " -j LOG --log-prefix \"%s\"\n", emit_log_prefix(m, k, prefix));
 	}
-	fprintf(fp, "-A %s -j %s\n", chain, block ? "EGRESSC-BLOCK" : "ACCEPT");
+	fprintf(fp, "-A %s -j %s\n", chain, block ? IPT_CHAIN_BLOCK : "RETURN");
+}
+
+/* The chains the hooks jump to. What leaves through a local bridge stays
+ * on this machine (the runner's container and VM networks, by name: see
+ * ipt_local_bridges), as does loopback and neighbour discovery; the rest
+ * of this machine's traffic, and all it forwards out of another interface,
+ * goes to the policy. */
+static void write_hook_chains(FILE *fp, enum family f)
+{
+	fputs("-A " IPT_CHAIN_OUTPUT " -o lo -j RETURN\n", fp);
+	for (const char *const *b = ipt_local_bridges; *b; b++)
+		fprintf(fp, "-A " IPT_CHAIN_OUTPUT " -o %s -j RETURN\n", *b);
+	fputs(words[f].nd_rules, fp);
+	fputs("-A " IPT_CHAIN_OUTPUT " -g " IPT_CHAIN_POLICY "\n", fp);
+	for (const char *const *b = ipt_local_bridges; *b; b++)
+		fprintf(fp, "-A " IPT_CHAIN_FORWARD " -o %s -j RETURN\n", *b);
+	fputs("-A " IPT_CHAIN_FORWARD " -g " IPT_CHAIN_POLICY "\n"
+	      "-A " IPT_CHAIN_POLICY " -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN\n",
+	      fp);
+}
+
+int emit_iptables_closed(FILE *fp, enum family f)
+{
+	fputs("*filter\n"
+	      ":" IPT_CHAIN_POLICY " - [0:0]\n"
+	      ":" IPT_CHAIN_OUTPUT " - [0:0]\n"
+	      ":" IPT_CHAIN_FORWARD " - [0:0]\n",
+	      fp);
+	write_hook_chains(fp, f);
+	fputs("-A " IPT_CHAIN_POLICY " -j DROP\n"
+	      "COMMIT\n",
+	      fp);
+	return ferror(fp) ? -1 : 0;
 }
 
 static int emit_family(const struct model *m, FILE *fp, enum family f)
 {
-	const bool deny = m->default_verdict == VERDICT_DENY;
 	const char *tool = f == FAMILY_V4 ? "iptables-restore" : "ip6tables-restore";
+	char verdict[COUNTER_NAME_MAX + 16];
 
 	emit_header(fp, m);
 	emit_mode_comment(fp, m);
-	fprintf(fp, "# Load with '%s FILE': replaces this family's filter table.\n", tool);
+	fputs("# Only egressc's own chains (" IPT_CHAIN_PREFIX "*) are replaced: the rest of the\n"
+	      "# filter table (Docker's chains, the administrator's rules) stays.\n",
+	      fp);
+	fprintf(fp, "# Load with 'egressc apply --backend iptables', which hooks the chains\n"
+		"# once; a first load by hand: '%s --noflush FILE'.\n",
+		tool);
 	if (m->nruntime)
 		fputs("# Its rules match ipsets: load the ipset output first.\n", fp);
 	fputs("*filter\n"
-	      ":INPUT ACCEPT [0:0]\n"
-	      ":FORWARD ACCEPT [0:0]\n",
+	      ":" IPT_CHAIN_POLICY " - [0:0]\n"
+	      ":" IPT_CHAIN_OUTPUT " - [0:0]\n"
+	      ":" IPT_CHAIN_FORWARD " - [0:0]\n",
 	      fp);
-	fprintf(fp, ":OUTPUT %s [0:0]\n", deny ? "DROP" : "ACCEPT");
-	fputs(":EGRESSC - [0:0]\n", fp);
 	if (m->mode == MODE_ENFORCE)
-		fputs(":EGRESSC-BLOCK - [0:0]\n", fp);
+		fputs(":" IPT_CHAIN_BLOCK " - [0:0]\n", fp);
 	for (size_t i = 0; i < m->ncounters; i++) {
 		char chain[COUNTER_NAME_MAX + 16];
 		fprintf(fp, ":%s - [0:0]\n", counter_chain(&m->counters[i], chain, sizeof(chain)));
 	}
-	fputs("-A OUTPUT -j EGRESSC\n"
-	      "-A EGRESSC -o lo -j ACCEPT\n"
-	      "-A EGRESSC -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n",
-	      fp);
-	fputs(words[f].nd_rules, fp);
+	write_hook_chains(fp, f);
 	for (size_t i = 0; i < m->nclasses; i++) {
 		const struct rule_class *c = &m->classes[i];
 		const struct rangeset *s = &c->sets[f];
-		char chain[COUNTER_NAME_MAX + 16];
-		struct rule_writer w = { .fp = fp, .cls = c, .target = "ACCEPT" };
+		struct rule_writer w = { .fp = fp, .cls = c, .verdict = "-j RETURN" };
 		if (c->verdict == VERDICT_ALLOW && s->nspans) {
 			emit_class_comment(fp, "", c, f);
 			for (size_t j = 0; j < s->nspans; j++) {
@@ -183,7 +231,7 @@ static int emit_family(const struct model *m, FILE *fp, enum family f)
 			fprintf(fp, "# %s (%s): ", k->name, c->name);
 			emit_location(fp, k->rule);
 			fputc('\n', fp);
-			w.target = counter_chain(k, chain, sizeof(chain));
+			w.verdict = counter_verdict(k, verdict, sizeof(verdict));
 			write_prefixes(&w, f, l->v, l->n);
 		}
 		for (size_t j = 0; j < c->nruntime; j++) {
@@ -192,23 +240,26 @@ static int emit_family(const struct model *m, FILE *fp, enum family f)
 			emit_runtime_comment(fp, "", r);
 			snprintf(dst, sizeof(dst), "-m set --match-set %s dst", r->ipset[f]);
 			if (c->verdict == VERDICT_DENY)
-				w.target = counter_chain(&m->counters[c->runtime_counter[j]], chain,
-							 sizeof(chain));
+				w.verdict = counter_verdict(&m->counters[c->runtime_counter[j]],
+							    verdict, sizeof(verdict));
 			write_rules(&w, dst);
 		}
 	}
-	fputs("-A EGRESSC -j EGRESSC-default\n", fp);
+	fprintf(fp, "-A " IPT_CHAIN_POLICY " %s\n",
+		counter_verdict(model_default_counter(m), verdict, sizeof(verdict)));
 	for (size_t i = 0; i < m->ncounters; i++)
 		write_counter_chain(fp, m, &m->counters[i]);
 	/* Monitoring, nothing is blocked, so there is no EGRESSC-BLOCK. */
 	if (m->mode == MODE_ENFORCE && m->on_deny == DENY_REJECT)
 		fprintf(fp,
-			"-A EGRESSC-BLOCK -p tcp -j REJECT --reject-with tcp-reset\n"
-			"-A EGRESSC-BLOCK -j REJECT --reject-with %s\n",
+			"-A " IPT_CHAIN_BLOCK " -p tcp -j REJECT --reject-with tcp-reset\n"
+			"-A " IPT_CHAIN_BLOCK " -j REJECT --reject-with %s\n",
 			words[f].reject_icmp);
 	else if (m->mode == MODE_ENFORCE)
-		fputs("-A EGRESSC-BLOCK -j DROP\n", fp);
-	fputs("COMMIT\n", fp);
+		fputs("-A " IPT_CHAIN_BLOCK " -j DROP\n", fp);
+	fputs(IPT_HOOK_OUTPUT "\n" IPT_HOOK_FORWARD "\n"
+	      "COMMIT\n",
+	      fp);
 	return ferror(fp) ? -1 : 0;
 }
 

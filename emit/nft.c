@@ -7,13 +7,17 @@
  * without auto-merge) and come sorted. Run-time sets (wildcards, dynamic
  * sets) are created empty with a timeout; dnsmasq or other software fills
  * them. With logging, or in monitor mode, each counter gets a chain that
- * logs (rate-limited) and then blocks - or, monitoring, accepts. */
+ * logs (rate-limited) and then blocks - or, monitoring, accepts. The rules
+ * live in one chain, egress, which both base chains go to: output (this
+ * machine's own traffic) and forward (its containers' and VMs' traffic
+ * leaving it), so the two cannot differ. */
 #include "emit.h"
 
 #include <stdbool.h>
 
 #include "duration.h"
 #include "model.h"
+#include "names.h"
 
 static const char *const family_type[FAMILY_COUNT] = { "ipv4_addr", "ipv6_addr" };
 static const char *const family_daddr[FAMILY_COUNT] = { "ip daddr", "ip6 daddr" };
@@ -85,7 +89,7 @@ static void emit_string_text(FILE *fp, const char *s)
 static void emit_counters(FILE *fp, const struct model *m)
 {
 	fputs("\t# What each deny rule blocked (in monitor mode: would have), and what\n"
-	      "\t# the default policy decided: nft list counters table inet egressc\n",
+	      "\t# the default policy decided: nft list counters table " NFT_TABLE "\n",
 	      fp);
 	for (size_t i = 0; i < m->ncounters; i++) {
 		const struct counter *k = &m->counters[i];
@@ -135,7 +139,7 @@ static void emit_runtime_set(FILE *fp, const struct runtime_set *r, enum family 
 
 	emit_runtime_comment(fp, "\t", r);
 	if (r->kind == RUNTIME_DYNAMIC)
-		fprintf(fp, "\t#   nft add element inet egressc %s_%s { %s timeout %s }\n", r->name,
+		fprintf(fp, "\t#   nft add element " NFT_TABLE " %s_%s { %s timeout %s }\n", r->name,
 			emit_family_suffix[f], emit_example_addr[f], duration_format(r->timeout, dur));
 	fprintf(fp, "\tset %s_%s {\n", r->name, emit_family_suffix[f]);
 	fprintf(fp, "\t\ttype %s\n", family_type[f]);
@@ -213,6 +217,62 @@ static void emit_rules(FILE *fp, const struct model *m)
 	}
 }
 
+/* The base chains. What leaves through a bridge stays on this machine:
+ * loopback aside, that is the runner's own container and VM networks
+ * (Docker's docker0 and br-*, podman, CNI, libvirt), reached from the
+ * runner, between containers, or by a published port. The kernel tells a
+ * bridge by its kind, whatever its name. Everything else a process here
+ * sends, and everything forwarded out of another interface (a container's
+ * traffic leaving the machine), goes to the policy. */
+static void emit_hook_chains(FILE *fp, bool policy_drop)
+{
+	const char *policy = policy_drop ? "drop" : "accept";
+
+	fprintf(fp,
+		"\tchain output {\n"
+		"\t\ttype filter hook output priority filter; policy %s;\n"
+		"\t\toif \"lo\" accept\n"
+		"\t\tmeta oifkind \"bridge\" accept\n"
+		"\t\ticmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert }"
+		" ip6 hoplimit 255 accept\n"
+		"\t\tgoto " NFT_CHAIN_POLICY "\n"
+		"\t}\n\n"
+		"\tchain forward {\n"
+		"\t\ttype filter hook forward priority filter; policy %s;\n"
+		"\t\tmeta oifkind \"bridge\" accept\n"
+		"\t\tgoto " NFT_CHAIN_POLICY "\n"
+		"\t}\n",
+		policy, policy);
+}
+
+/* "table inet egressc" made anew, or deleted. */
+static void emit_table_reset(FILE *fp)
+{
+	fputs("table " NFT_TABLE "\n"
+	      "delete table " NFT_TABLE "\n",
+	      fp);
+}
+
+int emit_nft_closed(FILE *fp)
+{
+	emit_table_reset(fp);
+	fputs("table " NFT_TABLE " {\n"
+	      "\tchain " NFT_CHAIN_POLICY " {\n"
+	      "\t\tct state established,related accept\n"
+	      "\t\tdrop\n"
+	      "\t}\n\n",
+	      fp);
+	emit_hook_chains(fp, true);
+	fputs("}\n", fp);
+	return ferror(fp) ? -1 : 0;
+}
+
+int emit_nft_remove(FILE *fp)
+{
+	emit_table_reset(fp);
+	return ferror(fp) ? -1 : 0;
+}
+
 int emit_nft(const struct model *m, FILE *fp)
 {
 	const bool deny = m->default_verdict == VERDICT_DENY;
@@ -220,13 +280,11 @@ int emit_nft(const struct model *m, FILE *fp)
 
 	emit_header(fp, m);
 	emit_mode_comment(fp, m);
-	fputs("# Load with 'nft -f FILE': replaces table inet egressc in one transaction\n"
-	      "# and leaves every other table alone.\n"
-	      "table inet egressc\n"
-	      "delete table inet egressc\n"
-	      "\n"
-	      "table inet egressc {\n",
+	fputs("# Load with 'nft -f FILE': replaces table " NFT_TABLE " in one transaction\n"
+	      "# and leaves every other table alone.\n",
 	      fp);
+	emit_table_reset(fp);
+	fputs("\ntable " NFT_TABLE " {\n", fp);
 	emit_counters(fp, m);
 	for (size_t i = 0; i < m->nclasses; i++) {
 		const struct rule_class *c = &m->classes[i];
@@ -248,7 +306,7 @@ int emit_nft(const struct model *m, FILE *fp)
 	/* Monitoring, nothing is blocked: every deny goes through its
 	 * counter's chain, which accepts. */
 	if (m->mode == MODE_ENFORCE) {
-		fputs("\tchain blocked {\n", fp);
+		fputs("\tchain " NFT_CHAIN_BLOCKED " {\n", fp);
 		if (m->on_deny == DENY_REJECT)
 			/* A TCP reset fails IPv4 and IPv6 connects at once; ICMP
 			 * admin-prohibited leaves IPv6 TCP waiting for a SYN retry. */
@@ -260,13 +318,10 @@ int emit_nft(const struct model *m, FILE *fp)
 		fputs("\t}\n\n", fp);
 	}
 
-	fputs("\tchain output {\n", fp);
-	fprintf(fp, "\t\ttype filter hook output priority filter; policy %s;\n",
-		deny ? "drop" : "accept");
-	fputs("\t\toif \"lo\" accept\n"
-	      "\t\tct state established,related accept\n"
-	      "\t\ticmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert }"
-	      " ip6 hoplimit 255 accept\n",
+	fputs("\t# The policy: for this machine's own traffic and for what it forwards\n"
+	      "\t# out of it for its containers and VMs, alike.\n"
+	      "\tchain " NFT_CHAIN_POLICY " {\n"
+	      "\t\tct state established,related accept\n",
 	      fp);
 	emit_rules(fp, m);
 	if (deny) {
@@ -275,6 +330,8 @@ int emit_nft(const struct model *m, FILE *fp)
 	} else {
 		fprintf(fp, "\t\tcounter name \"%s\" accept\n", dflt->name);
 	}
-	fputs("\t}\n}\n", fp);
+	fputs("\t}\n\n", fp);
+	emit_hook_chains(fp, deny);
+	fputs("}\n", fp);
 	return ferror(fp) ? -1 : 0;
 }
