@@ -11,6 +11,8 @@
 
 #include "diag.h"
 #include "emit.h"
+#include "ipthooks.h"
+#include "names.h"
 #include "nftcheck.h"
 #include "output.h"
 
@@ -27,39 +29,32 @@ static const struct {
 	[PART_DNSMASQ_IPSET] = { "dnsmasq-ipset.conf", "dnsmasq-ipset" },
 };
 
-/* Until the rules that name them are gone, ipsets cannot be destroyed. */
-#define IPSET_PREFIX "egressc_"
+/* Policy-free texts from the emitters: the closed firewall, and the nft
+ * script that deletes the table. Malloc'd; abort when memory runs out. */
+static char *text_of(int (*write)(FILE *, enum family), enum family f)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *fp = open_memstream(&buf, &size);
 
-/* While IPv4 is replaced, IPv6 lets out loopback and replies only; and
- * --fail-closed leaves this behind when an apply fails. */
-static const char closed_ipt[] =
-	"*filter\n"
-	":INPUT ACCEPT [0:0]\n"
-	":FORWARD ACCEPT [0:0]\n"
-	":OUTPUT DROP [0:0]\n"
-	"-A OUTPUT -o lo -j ACCEPT\n"
-	"-A OUTPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n"
-	"COMMIT\n";
+	if (!fp || write(fp, f) < 0 || fclose(fp) != 0 || !buf) {
+		fputs("egressc: out of memory\n", stderr);
+		abort();
+	}
+	return buf;
+}
 
-static const char open_ipt[] =
-	"*filter\n"
-	":INPUT ACCEPT [0:0]\n"
-	":FORWARD ACCEPT [0:0]\n"
-	":OUTPUT ACCEPT [0:0]\n"
-	"COMMIT\n";
+static int write_nft_closed(FILE *fp, enum family f)
+{
+	(void)f;
+	return emit_nft_closed(fp);
+}
 
-static const char closed_nft[] =
-	"table inet egressc\n"
-	"delete table inet egressc\n"
-	"table inet egressc {\n"
-	"\tchain output {\n"
-	"\t\ttype filter hook output priority filter; policy drop;\n"
-	"\t\toif \"lo\" accept\n"
-	"\t\tct state established,related accept\n"
-	"\t}\n"
-	"}\n";
-
-static const char remove_nft[] = "table inet egressc\ndelete table inet egressc\n";
+static int write_nft_remove(FILE *fp, enum family f)
+{
+	(void)f;
+	return emit_nft_remove(fp);
+}
 
 /* --- files ----------------------------------------------------------------- */
 
@@ -334,12 +329,44 @@ static int tool(struct diags *d, const char *what, const char *text, size_t len,
 	return rc == 0 ? 0 : -1;
 }
 
-/* iptables-restore (V6: ip6tables-restore) of TEXT; TEST only checks it. */
-static int ipt_restore(struct diags *d, const char *what, const char *text, size_t len, bool v6,
-		       bool test)
+/* iptables-restore (V6: ip6tables-restore) of TEXT, a whole filter table
+ * as iptables-save wrote it: for putting a saved table back. */
+static int ipt_restore(struct diags *d, const char *what, const char *text, size_t len, bool v6)
 {
-	return tool(d, what, text, len, v6 ? "ip6tables-restore" : "iptables-restore",
-		    test ? "--test" : NULL, NULL);
+	return tool(d, what, text, len, v6 ? "ip6tables-restore" : "iptables-restore", NULL, NULL);
+}
+
+/* The filter table of one family as it is now, into *TEXT (malloc'd).
+ * Returns 0, or -1 when the tool cannot run or fails (*TEXT NULL). */
+static int ipt_save(bool v6, char **text)
+{
+	char *argv[] = { v6 ? "ip6tables-save" : "iptables-save", "-t", "filter", NULL };
+
+	*text = NULL;
+	if (run_tool(argv, "", 0, text) == 0)
+		return 0;
+	free(*text);
+	*text = NULL;
+	return -1;
+}
+
+/* Loads egressc's chains from RULES into one family's filter table,
+ * hooked once (see ipthooks.h), in one --noflush transaction; TEST only
+ * checks it. */
+static int ipt_load(struct diags *d, const char *what, const char *rules, bool v6, bool test)
+{
+	char *current, *tx;
+
+	if (ipt_save(v6, &current) < 0) {
+		diag_error(d, NULL, "%s: cannot read the current %s rules", what, v6 ? "IPv6" : "IPv4");
+		return -1;
+	}
+	tx = ipt_hooks_load(rules, current);
+	free(current);
+	int rc = tool(d, what, tx, strlen(tx), v6 ? "ip6tables-restore" : "iptables-restore",
+		      "--noflush", test ? "--test" : NULL);
+	free(tx);
+	return rc;
 }
 
 /* One nft script, one transaction. libnftables exits the process when it
@@ -463,20 +490,84 @@ static int apply_dnsmasq(const struct apply_set *s, const struct apply_opts *o, 
 	return rc < 0 ? -1 : 0;
 }
 
+/* The ipsets egressc made, once no rule names them. */
+static int destroy_ipsets(const struct apply_opts *o, FILE *log, struct diags *d)
+{
+	char *argv[] = { "ipset", "list", "-n", NULL };
+	char *names = NULL;
+	int rc = 0;
+
+	if (run_tool(argv, "", 0, &names) != 0) {
+		free(names);
+		return 0;	/* no ipset, or no sets: nothing of ours */
+	}
+	for (char *line = strtok(names, "\n"); line; line = strtok(NULL, "\n")) {
+		if (strncmp(line, IPSET_PREFIX, strlen(IPSET_PREFIX)) != 0)
+			continue;
+		fprintf(log, "ipset: %s %s\n", o->dry_run ? "would destroy" : "destroying", line);
+		char *destroy[] = { "ipset", "destroy", line, NULL };
+		if (!o->dry_run && run_tool(destroy, "", 0, NULL) != 0) {
+			diag_error(d, NULL, "cannot destroy ipset '%s'", line);
+			rc = -1;
+		}
+	}
+	free(names);
+	return rc;
+}
+
+/* Takes egressc's iptables chains, hooks and ipsets away, in both
+ * families: for --remove, and after the nft backend took over. A machine
+ * without the iptables tools has none. */
+static int remove_iptables(const struct apply_opts *o, FILE *log, struct diags *d)
+{
+	int rc = 0;
+
+	for (int v6 = 0; v6 < 2; v6++) {
+		char *current, *tx;
+		if (ipt_save(v6, &current) < 0)
+			continue;
+		tx = ipt_hooks_remove(current);
+		free(current);
+		if (!tx)
+			continue;
+		fprintf(log, "iptables: %s egressc's %s chains and hooks\n",
+			o->dry_run ? "would remove" : "removing", v6 ? "IPv6" : "IPv4");
+		if (!o->dry_run)
+			rc |= tool(d, v6 ? "removing egressc's IPv6 chains" : "removing egressc's IPv4 chains",
+				   tx, strlen(tx), v6 ? "ip6tables-restore" : "iptables-restore",
+				   "--noflush", NULL);
+		free(tx);
+	}
+	return rc || destroy_ipsets(o, log, d) < 0 ? -1 : 0;
+}
+
+/* Deletes table inet egressc, if there is one: for --remove, and after the
+ * iptables backend took over. */
+static int remove_nft(const struct apply_opts *o, FILE *log, struct diags *d)
+{
+	fprintf(log, "nft: %s table " NFT_TABLE "\n", o->dry_run ? "would delete" : "deleting");
+	if (o->dry_run)
+		return 0;
+	char *script = text_of(write_nft_remove, FAMILY_V4);
+	int rc = nft_load(d, "removing table " NFT_TABLE, script);
+	free(script);
+	return rc;
+}
+
 static int apply_nft(const struct apply_set *s, const struct apply_opts *o, FILE *log,
 		     struct diags *d)
 {
 	char *why = NULL;
 
 	if (o->dry_run && geteuid() != 0) {
-		fprintf(log, "nft: would replace table inet egressc from %s (not checked: nft needs root)\n",
+		fprintf(log, "nft: would replace table " NFT_TABLE " from %s (not checked: nft needs root)\n",
 			s->where[PART_NFT]);
 		return 0;
 	}
 	if (o->dry_run) {
 		int rc = nft_check_script(s->text[PART_NFT], s->len[PART_NFT], &why);
 		if (rc == 0)
-			fprintf(log, "nft: would replace table inet egressc from %s (nft accepts it)\n",
+			fprintf(log, "nft: would replace table " NFT_TABLE " from %s (nft accepts it)\n",
 				s->where[PART_NFT]);
 		else
 			diag_error(d, NULL, "%s: nft would refuse it:\n%s", s->where[PART_NFT],
@@ -486,9 +577,11 @@ static int apply_nft(const struct apply_set *s, const struct apply_opts *o, FILE
 	}
 	if (nft_load(d, s->where[PART_NFT], s->text[PART_NFT]) < 0)
 		return -1;
-	fprintf(log, "nft: replaced table inet egressc from %s, in one transaction\n",
+	fprintf(log, "nft: replaced table " NFT_TABLE " from %s, in one transaction\n",
 		s->where[PART_NFT]);
-	return 0;
+	/* Only now is the other backend's state let go: until here it kept
+	 * the previous policy in force. */
+	return remove_iptables(o, log, d);
 }
 
 /* The "create" lines of an ipset restore file (malloc'd). */
@@ -518,11 +611,9 @@ struct saved_tables {
 
 static int save_tables(struct saved_tables *sv, bool sets, struct diags *d)
 {
-	char *v4[] = { "iptables-save", "-t", "filter", NULL };
-	char *v6[] = { "ip6tables-save", "-t", "filter", NULL };
 	char *ipsets[] = { "ipset", "save", NULL };
 
-	if (run_tool(v4, "", 0, &sv->v4) != 0 || run_tool(v6, "", 0, &sv->v6) != 0 ||
+	if (ipt_save(false, &sv->v4) < 0 || ipt_save(true, &sv->v6) < 0 ||
 	    (sets && run_tool(ipsets, "", 0, &sv->sets) != 0)) {
 		diag_error(d, NULL, "cannot save the current iptables rules; nothing was changed");
 		return -1;
@@ -530,12 +621,12 @@ static int save_tables(struct saved_tables *sv, bool sets, struct diags *d)
 	return 0;
 }
 
-/* Puts back what save_tables() saved, as well as it can. */
+/* Puts back what save_tables() saved, as well as it can: the whole filter
+ * table of each family, as it was. */
 static void restore_tables(const struct saved_tables *sv, FILE *log, struct diags *d)
 {
-	int rc = ipt_restore(d, "restoring the saved IPv4 rules", sv->v4, strlen(sv->v4), false,
-			     false);
-	rc |= ipt_restore(d, "restoring the saved IPv6 rules", sv->v6, strlen(sv->v6), true, false);
+	int rc = ipt_restore(d, "restoring the saved IPv4 rules", sv->v4, strlen(sv->v4), false);
+	rc |= ipt_restore(d, "restoring the saved IPv6 rules", sv->v6, strlen(sv->v6), true);
 	if (sv->sets)
 		rc |= tool(d, "restoring the saved ipset members", sv->sets, strlen(sv->sets), "ipset",
 			   "restore", "-exist");
@@ -554,7 +645,7 @@ static int apply_iptables(const struct apply_set *s, const struct apply_opts *o,
 		if (s->text[PART_IPSETS])
 			fprintf(log, "ipset: would create and empty the sets of %s\n",
 				s->where[PART_IPSETS]);
-		fprintf(log, "iptables: would replace the IPv4 filter table from %s and the IPv6 one from %s\n",
+		fprintf(log, "iptables: would replace egressc's IPv4 chains from %s and its IPv6 ones from %s\n",
 			s->where[PART_V4], s->where[PART_V6]);
 		return 0;
 	}
@@ -567,24 +658,25 @@ static int apply_iptables(const struct apply_set *s, const struct apply_opts *o,
 		return -1;
 	}
 	free(creates);
-	if (ipt_restore(d, s->where[PART_V4], v4, s->len[PART_V4], false, true) < 0 ||
-	    ipt_restore(d, s->where[PART_V6], v6, s->len[PART_V6], true, true) < 0 ||
+	if (ipt_load(d, s->where[PART_V4], v4, false, true) < 0 ||
+	    ipt_load(d, s->where[PART_V6], v6, true, true) < 0 ||
 	    save_tables(&sv, s->text[PART_IPSETS] != NULL, d) < 0)
 		goto out;
 	/* Now the sets as the policy has them: created and emptied. */
 	if (s->text[PART_IPSETS] && tool(d, s->where[PART_IPSETS], s->text[PART_IPSETS],
 					 s->len[PART_IPSETS], "ipset", "restore", "-exist") < 0)
 		goto out;
-	if (ipt_restore(d, "closing IPv6", closed_ipt, sizeof(closed_ipt) - 1, true, false) < 0 ||
-	    ipt_restore(d, s->where[PART_V4], v4, s->len[PART_V4], false, false) < 0 ||
-	    ipt_restore(d, s->where[PART_V6], v6, s->len[PART_V6], true, false) < 0) {
+	/* Each family in one transaction; the previous policy holds in each
+	 * until its own is replaced. */
+	if (ipt_load(d, s->where[PART_V4], v4, false, false) < 0 ||
+	    ipt_load(d, s->where[PART_V6], v6, true, false) < 0) {
 		if (!o->fail_closed)
 			restore_tables(&sv, log, d);
 		goto out;
 	}
-	fprintf(log, "iptables: replaced the IPv4 filter table from %s and the IPv6 one from %s\n",
+	fprintf(log, "iptables: replaced egressc's IPv4 chains from %s and its IPv6 ones from %s\n",
 		s->where[PART_V4], s->where[PART_V6]);
-	rc = 0;
+	rc = remove_nft(o, log, d);
 out:
 	free(sv.v4);
 	free(sv.v6);
@@ -592,18 +684,27 @@ out:
 	return rc;
 }
 
-/* --fail-closed: before anything else, only loopback and replies. */
+/* --fail-closed: before anything else, only loopback, this machine's
+ * container networks and replies. */
 static int close_firewall(const struct apply_opts *o, FILE *log, struct diags *d)
 {
-	int rc;
+	int rc = 0;
 
-	if (o->backend == APPLY_NFT)
-		rc = nft_load(d, "the closed table", closed_nft);
-	else
-		rc = ipt_restore(d, "closing IPv4", closed_ipt, sizeof(closed_ipt) - 1, false, false) |
-		     ipt_restore(d, "closing IPv6", closed_ipt, sizeof(closed_ipt) - 1, true, false);
+	if (o->backend == APPLY_NFT) {
+		char *closed = text_of(write_nft_closed, FAMILY_V4);
+		rc = nft_load(d, "the closed table", closed);
+		free(closed);
+	} else {
+		for (int f = 0; f < FAMILY_COUNT && rc == 0; f++) {
+			char *closed = text_of(emit_iptables_closed, (enum family)f);
+			rc = ipt_load(d, f == FAMILY_V4 ? "closing IPv4" : "closing IPv6", closed,
+				      f == FAMILY_V6, false);
+			free(closed);
+		}
+	}
 	if (rc == 0)
-		fputs("closed: only loopback and replies pass until the policy is loaded\n", log);
+		fputs("closed: only loopback, local container networks and replies pass until the policy is loaded\n",
+		      log);
 	return rc ? -1 : 0;
 }
 
@@ -626,53 +727,6 @@ int apply_run(const struct apply_set *s, const struct apply_opts *o, FILE *log,
 		rc = apply_dnsmasq(s, o, log, d);
 	free(hosts);
 	return rc;
-}
-
-/* The ipsets egressc made, once no rule names them. */
-static int destroy_ipsets(const struct apply_opts *o, FILE *log, struct diags *d)
-{
-	char *argv[] = { "ipset", "list", "-n", NULL };
-	char *names = NULL;
-	int rc = 0;
-
-	if (run_tool(argv, "", 0, &names) != 0) {
-		free(names);
-		return 0;	/* no ipset, or no sets: nothing of ours */
-	}
-	for (char *line = strtok(names, "\n"); line; line = strtok(NULL, "\n")) {
-		if (strncmp(line, IPSET_PREFIX, strlen(IPSET_PREFIX)) != 0)
-			continue;
-		fprintf(log, "ipset: %s %s\n", o->dry_run ? "would destroy" : "destroying", line);
-		char *destroy[] = { "ipset", "destroy", line, NULL };
-		if (!o->dry_run && run_tool(destroy, "", 0, NULL) != 0) {
-			diag_error(d, NULL, "cannot destroy ipset '%s'", line);
-			rc = -1;
-		}
-	}
-	free(names);
-	return rc;
-}
-
-static int remove_iptables(const struct apply_opts *o, FILE *log, struct diags *d)
-{
-	struct saved_tables sv = { NULL, NULL, NULL };
-	int rc = 0;
-
-	if (save_tables(&sv, false, d) < 0)
-		return -1;
-	bool ours = strstr(sv.v4, "\n:EGRESSC ") || strstr(sv.v6, "\n:EGRESSC ");
-	if (!ours) {
-		fputs("iptables: no egressc rules to remove\n", log);
-	} else {
-		fprintf(log, "iptables: %s the filter tables (all open)\n",
-			o->dry_run ? "would empty" : "emptying");
-		if (!o->dry_run)
-			rc = ipt_restore(d, "opening IPv4", open_ipt, sizeof(open_ipt) - 1, false, false) |
-			     ipt_restore(d, "opening IPv6", open_ipt, sizeof(open_ipt) - 1, true, false);
-	}
-	free(sv.v4);
-	free(sv.v6);
-	return rc || destroy_ipsets(o, log, d) < 0 ? -1 : 0;
 }
 
 /* Only a fragment egressc wrote is taken away. */
@@ -698,6 +752,8 @@ static int remove_dnsmasq(const struct apply_opts *o, FILE *log, struct diags *d
 	return 0;
 }
 
+/* Both backends' state goes, whichever o->backend names: what one left
+ * behind would go on deciding. */
 int apply_remove(const struct apply_opts *o, FILE *log, struct diags *d)
 {
 	struct apply_set none;
@@ -710,12 +766,9 @@ int apply_remove(const struct apply_opts *o, FILE *log, struct diags *d)
 		return -1;
 	if (prepare_hosts(&none, o, d, true, &hosts, &hosts_len) < 0)
 		return -1;
-	if (o->backend == APPLY_NFT) {
-		fprintf(log, "nft: %s table inet egressc\n", o->dry_run ? "would delete" : "deleting");
-		rc = o->dry_run ? 0 : nft_load(d, "removing table inet egressc", remove_nft);
-	} else {
+	rc = remove_nft(o, log, d);
+	if (rc == 0)
 		rc = remove_iptables(o, log, d);
-	}
 	if (rc == 0)
 		rc = apply_hosts(o, log, d, true, hosts, hosts_len);
 	if (rc == 0)

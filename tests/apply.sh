@@ -145,7 +145,7 @@ loaded() {
 			in_ns ip6tables -S EGRESSC >>"$tmp/table" 2>&1; then
 			ok
 			expect "$what: the deny's chain" \
-				grep -q -- '-A EGRESSC -d 198.51.100.66/32 -j EGRESSC-deny_3' "$tmp/table"
+				grep -q -- '-A EGRESSC -d 198.51.100.66/32 -g EGRESSC-deny_3' "$tmp/table"
 			expect "$what: the wildcard's set matched" \
 				grep -q -- '--match-set egressc_allow_tcp_443_dns_v4 dst' "$tmp/table"
 			expect "$what: the hostname's addresses" \
@@ -154,11 +154,32 @@ loaded() {
 			bad "$what: iptables -S EGRESSC fails"
 			indent <"$tmp/table"
 		fi
+		hooked "$what"
 		local sets
 		sets=$(in_ns ipset list -n | sort | tr '\n' ' ')
 		expect "$what: ipsets: $sets" \
 			[ "$sets" = "egressc_allow_tcp_443_dns_v4 egressc_allow_tcp_443_dns_v6 " ]
 	fi
+}
+
+# hooked WHAT: in both families, OUTPUT jumps to EGRESSC-OUTPUT once and
+# first, DOCKER-USER to EGRESSC-FORWARD once and first, FORWARD to
+# DOCKER-USER once; and the administrator's rules are still there.
+hooked() {
+	local v
+	for v in iptables ip6tables; do
+		expect "$1: $v: OUTPUT hooked once, first" \
+			[ "$(in_ns $v -S OUTPUT | grep -c EGRESSC)" = 1 -a \
+			  "$(in_ns $v -S OUTPUT | sed -n 2p)" = "-A OUTPUT -j EGRESSC-OUTPUT" ]
+		expect "$1: $v: DOCKER-USER hooked once, first" \
+			[ "$(in_ns $v -S DOCKER-USER | grep -c EGRESSC)" = 1 -a \
+			  "$(in_ns $v -S DOCKER-USER | sed -n 2p)" = "-A DOCKER-USER -j EGRESSC-FORWARD" ]
+		expect "$1: $v: FORWARD jumps to DOCKER-USER once, not to egressc" \
+			[ "$(in_ns $v -S FORWARD | grep -c -- '-j DOCKER-USER')" = 1 -a \
+			  "$(in_ns $v -S FORWARD | grep -c EGRESSC)" = 0 ]
+		expect "$1: $v: the administrator's rule is kept" \
+			in_ns $v -C OUTPUT -p tcp --dport 9 -j DROP
+	done
 }
 
 # Nothing of egressc's in the firewall.
@@ -205,6 +226,9 @@ backend_suite() {
 	else
 		broken=rules.v6
 		fragsrc=dnsmasq-ipset.conf
+		# The administrator's own rule: egressc keeps to its chains.
+		in_ns iptables -A OUTPUT -p tcp --dport 9 -j DROP
+		in_ns ip6tables -A OUTPUT -p tcp --dport 9 -j DROP
 		in_ns iptables -S >"$tmp/pristine.v4"
 		in_ns ip6tables -S >"$tmp/pristine.v6"
 	fi
@@ -226,7 +250,7 @@ backend_suite() {
 		expect "$backend: --dry-run tells of the ipsets" \
 			grep -q "^ipset: would create and empty the sets of $tmp/out/ipsets" "$tmp/stdout"
 		expect "$backend: --dry-run tells of the tables" \
-			grep -q "^iptables: would replace the IPv4 filter table from $tmp/out/rules.v4" "$tmp/stdout"
+			grep -q "^iptables: would replace egressc's IPv4 chains from $tmp/out/rules.v4" "$tmp/stdout"
 	fi
 	expect "$backend: --dry-run tells of the hosts file" grep -q "^hosts: would write $hosts\$" "$tmp/stdout"
 	expect "$backend: --dry-run tells of the fragment" grep -q "^dnsmasq: would write $frag\$" "$tmp/stdout"
@@ -308,7 +332,7 @@ backend_suite() {
 		cat >"$tmp/fakebin/ip6tables-restore" <<-EOF
 			#!/bin/bash
 			input=\$(cat)
-			if [ "\$*" != --test ] && [[ \$input == *"# Compiled by egressc from"* ]]; then
+			if [[ "\$*" != *--test* && \$input == *"# Compiled by egressc from"* ]]; then
 			 	echo "ip6tables-restore: refused by the test" >&2
 			 	exit 1
 			fi
@@ -413,19 +437,20 @@ backend_suite() {
 	exit_is "$backend: --fail-closed, broken $broken" 1
 	if [ "$backend" = nft ]; then
 		in_ns nft list table inet egressc >"$tmp/closed" 2>&1
-		expect "$backend: --fail-closed: one chain, output" \
-			[ "$(grep 'chain ' "$tmp/closed" | tr -d '\t')" = 'chain output {' ]
-		expect "$backend: --fail-closed: policy drop" \
-			grep -q 'type filter hook output priority filter; policy drop;' "$tmp/closed"
-		expect "$backend: --fail-closed: nothing but loopback and replies" \
-			[ "$(grep -vE '^(table|[[:space:]]*chain|[[:space:]]*type|[[:space:]]*\}|\})' "$tmp/closed" |
-				sed 's/^[[:space:]]*//' | sort | tr '\n' ';')" = 'ct state established,related accept;oif "lo" accept;' ]
+		expect "$backend: --fail-closed: the policy chain and both hooks" \
+			[ "$(grep 'chain ' "$tmp/closed" | tr -d '\t' | tr '\n' ';')" = 'chain egress {;chain output {;chain forward {;' ]
+		expect "$backend: --fail-closed: policy drop, output and forward" \
+			[ "$(grep -c 'type filter hook \(output\|forward\) priority filter; policy drop;' "$tmp/closed")" = 2 ]
+		expect "$backend: --fail-closed: nothing but loopback, bridges and replies" \
+			[ "$(grep -vE '^(table|[[:space:]]*chain|[[:space:]]*type|[[:space:]]*\}|\}|[[:space:]]*$)' "$tmp/closed" |
+				sed 's/^[[:space:]]*//' | sort | tr '\n' ';')" = 'ct state established,related accept;drop;goto egress;goto egress;icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } ip6 hoplimit 255 accept;meta oifkind "bridge" accept;meta oifkind "bridge" accept;oif "lo" accept;' ]
 		expect "$backend: --fail-closed: other tables left alone" in_ns nft list table ip bystander >/dev/null
 	else
 		for v in iptables ip6tables; do
 			expect "$backend: --fail-closed: $v closed" \
-				[ "$(in_ns $v -S | sort | tr '\n' ';')" = '-A OUTPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT;-A OUTPUT -o lo -j ACCEPT;-P FORWARD ACCEPT;-P INPUT ACCEPT;-P OUTPUT DROP;' ]
+				[ "$(in_ns $v -S EGRESSC | tr '\n' ';')" = '-N EGRESSC;-A EGRESSC -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN;-A EGRESSC -j DROP;' ]
 		done
+		hooked "$backend: --fail-closed"
 	fi
 	expect "$backend: --fail-closed: hosts file as it was" cmp -s "$tmp/snap/$backend-preclosed.hosts" "$hosts"
 	expect "$backend: --fail-closed: no fragment" [ ! -e "$frag" ]
@@ -446,6 +471,33 @@ if ! ip netns del "$ns" || ! ip netns add "$ns"; then
 	exit 1
 fi
 backend_suite iptables
+
+# 11. Switching backends: the other backend's egressc state goes once the
+# new one is in, so no stale table or chain keeps deciding; and --remove
+# takes both away, whichever backend it names.
+backend=nft
+eapply "$tmp/out"
+exit_is "switch: apply nft" 0
+backend=iptables
+eapply "$tmp/out"
+exit_is "switch: nft to iptables" 0
+expect "switch: nft to iptables: no table inet egressc" [ -z "$(in_ns nft list tables | grep 'inet egressc')" ]
+loaded "switch: nft to iptables"
+backend=nft
+eapply "$tmp/out"
+exit_is "switch: iptables to nft" 0
+expect "switch: iptables to nft: no EGRESSC chains" \
+	[ -z "$(in_ns iptables-save | grep EGRESSC)" -a -z "$(in_ns ip6tables-save | grep EGRESSC)" ]
+expect "switch: iptables to nft: no egressc_ ipsets" [ -z "$(in_ns ipset list -n | grep '^egressc_')" ]
+backend=iptables
+eapply "$tmp/out"
+exit_is "switch: back to iptables" 0
+backend=nft
+eapply --remove
+exit_is "switch: --remove naming nft" 0
+backend=iptables
+gone "switch: --remove naming nft"
+expect "switch: --remove: no table inet egressc" [ -z "$(in_ns nft list tables | grep 'inet egressc')" ]
 
 # 10. Usage errors: exit 2.
 backend=nft
