@@ -3,8 +3,11 @@
 # names it, what it does, its sources and the date they were checked),
 # compiles on its own with every hostname valid and resolved, and names
 # only hosts the test addresses cover; the search order (-I, then
-# EGRESSC_PATH, then the tree); what modules may not do; and essentials:
-# on by default, off when asked, overridden by an explicit deny.
+# EGRESSC_PATH, then the tree); what modules may not do; essentials: on
+# by default, off when asked, overridden by an explicit deny; and, asked
+# of 'egressc query', what cloud-metadata leaves open on the metadata
+# address and what the platform modules (aws, gcp, azure) let out under
+# default deny.
 #
 #   tests/stdlib.sh EGRESSC
 set -u
@@ -29,9 +32,9 @@ modules=()
 for f in stdlib/*.eg; do
 	modules+=("$(basename "$f" .eg)")
 done
-expect "the stdlib has modules" [ ${#modules[@]} -ge 13 ]
+expect "the stdlib has modules" [ ${#modules[@]} -ge 16 ]
 for want in github-actions github npm pypi dockerhub ghcr crates go debian ubuntu maven \
-	    rubygems cloud-metadata; do
+	    rubygems cloud-metadata aws gcp azure; do
 	expect "module $want exists" [ -f "stdlib/$want.eg" ]
 done
 
@@ -62,6 +65,110 @@ expect "stdlib.hosts lists no name a module lacks" \
 expect "stdlib.hosts uses documentation addresses only" \
 	diff <(awk '!/^#/ && NF && $1 !~ /^(192\.0\.2\.|198\.51\.100\.|203\.0\.113\.|2001:db8:)/' \
 		tests/stdlib.hosts) /dev/null
+
+# Answers of 'egressc query' for $tmp/p.eg: lines of "allow|deny DEST
+# [PORT[/PROTO]]" on standard input, each a check named "NAME: LINE".
+answers() {
+	local name=$1 verdict dest svc want
+	while read -r verdict dest svc; do
+		want=1
+		[ "$verdict" = allow ] && want=0
+		run query $hosts "$tmp/p.eg" "$dest" $svc
+		expect "$name: $verdict $dest${svc:+ $svc}" [ $rc -eq $want ]
+		[ $rc -eq $want ] || cat "$tmp/stdout" "$tmp/stderr"
+	done
+}
+
+# cloud-metadata alone, under default allow: the metadata address is shut
+# to TCP but DNS and to UDP but DNS and NTP, the other addresses to all.
+policy "default allow" "essentials off" "use cloud-metadata"
+answers cloud-metadata <<'Q'
+deny 169.254.169.254 80
+deny 169.254.169.254 443
+deny 169.254.169.254 1
+deny 169.254.169.254 65535
+deny 169.254.169.254 80/udp
+deny 169.254.169.254 67/udp
+deny 169.254.169.254 65535/udp
+allow 169.254.169.254 53/udp
+allow 169.254.169.254 53/tcp
+allow 169.254.169.254 123/udp
+deny fd00:ec2::254 80
+deny fd00:ec2::254 53/udp
+deny fd20:ce::254 80
+deny fd20:ce::254 53/udp
+deny 169.254.170.2 80
+deny 169.254.170.23 80
+deny fd00:ec2::23 80
+deny 100.100.100.200 80
+deny 100.100.100.200 53/udp
+allow 192.0.2.1 80
+Q
+# An allow of the whole address cannot reopen what the module denies.
+policy "essentials off" "use cloud-metadata" "allow 169.254.169.254"
+answers "cloud-metadata under an allow" <<'Q'
+deny 169.254.169.254 80
+allow 169.254.169.254 53/udp
+Q
+
+# The platform modules with cloud-metadata under default deny: DNS, NTP
+# and DHCP where each platform serves them, the credential paths shut, and
+# no DHCP port open to every address.
+policy "default deny" "essentials off" "use cloud-metadata, gcp"
+answers gcp <<'Q'
+allow 169.254.169.254 53/udp
+allow 169.254.169.254 53/tcp
+allow 169.254.169.254 123/udp
+allow ff02::1:2 547/udp
+deny 169.254.169.254 80
+deny 169.254.169.254 443
+deny 169.254.169.254 8080
+deny 169.254.169.254 67/udp
+deny fd20:ce::254 80
+deny 203.0.113.99 67/udp
+deny 203.0.113.99 53/udp
+Q
+policy "default deny" "essentials off" "use cloud-metadata, aws"
+answers aws <<'Q'
+allow 169.254.169.253 53/udp
+allow 169.254.169.253 53/tcp
+allow fd00:ec2::253 53/udp
+allow fd00:ec2::253 53/tcp
+allow 169.254.169.123 123/udp
+allow fd00:ec2::123 123/udp
+allow ff02::1:2 547/udp
+deny 169.254.169.254 80
+deny 169.254.169.254 53/udp
+deny fd00:ec2::254 80
+deny 169.254.170.2 80
+deny 169.254.169.253 80
+deny 169.254.169.123 123
+deny ff02::1:2 80
+deny 203.0.113.99 67/udp
+Q
+policy "default deny" "essentials off" "use cloud-metadata, azure"
+answers azure <<'Q'
+allow 168.63.129.16 53/udp
+allow 168.63.129.16 53/tcp
+allow 168.63.129.16 67/udp
+allow 168.63.129.16 80
+allow 168.63.129.16 32526
+deny 168.63.129.16 22
+deny 168.63.129.16 443
+deny 168.63.129.16 123/udp
+deny 169.254.169.254 80
+deny 169.254.169.254 53/udp
+deny 203.0.113.99 67/udp
+Q
+# Together they open none of the credential paths.
+policy "default deny" "essentials off" "use cloud-metadata, aws, gcp, azure"
+answers "all platforms" <<'Q'
+deny 169.254.169.254 80
+deny fd00:ec2::254 80
+deny fd20:ce::254 80
+deny 169.254.170.2 80
+allow 169.254.169.254 53/udp
+Q
 
 # Essentials are on by default: github-actions' names are pinned.
 github_v4=$(awk '$2 == "github.com" && $1 !~ /:/ { print $1; exit }' tests/stdlib.hosts)
