@@ -3,6 +3,11 @@
  * protocols and ports they match); each class holds, per address family, a
  * rangeset of the addresses its rules name, merged. Semantics, fixed here
  * and nowhere else:
+ *   0. the rules apply alike to this machine's own traffic and to what it
+ *      forwards out of it for its containers and VMs; traffic that leaves
+ *      through a bridge (this machine's own container networks: to and
+ *      between containers, published ports) stays local and is accepted
+ *      like loopback, since no destination address tells it apart;
  *   1. loopback traffic is accepted;
  *   2. packets of established and related connections are accepted;
  *   3. a packet matching any deny class is blocked (on_deny);
