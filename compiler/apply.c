@@ -15,6 +15,7 @@
 #include "names.h"
 #include "nftcheck.h"
 #include "output.h"
+#include "uplink.h"
 
 /* Each output: its file under -O DIR, and its format for -f. */
 static const struct {
@@ -708,6 +709,20 @@ static int close_firewall(const struct apply_opts *o, FILE *log, struct diags *d
 	return rc ? -1 : 0;
 }
 
+/* What leaves through a bridge is kept local (container networks): a
+ * machine whose way out is a bridge would have nothing filtered. */
+static int check_uplink(struct diags *d)
+{
+	char name[IF_NAMESIZE];
+
+	if (!uplink_bridge(name))
+		return 0;
+	diag_error(d, NULL, "the default route leaves through the bridge '%s', and egressc keeps "
+		   "traffic out of a bridge local (container networks): it would filter nothing; "
+		   "route the uplink through an interface that is not a bridge", name);
+	return -1;
+}
+
 int apply_run(const struct apply_set *s, const struct apply_opts *o, FILE *log,
 	      struct diags *d)
 {
@@ -719,6 +734,8 @@ int apply_run(const struct apply_set *s, const struct apply_opts *o, FILE *log,
 	if (prepare_hosts(s, o, d, false, &hosts, &hosts_len) < 0)
 		return -1;
 	int rc = o->fail_closed && !o->dry_run ? close_firewall(o, log, d) : 0;
+	if (rc == 0)
+		rc = check_uplink(d);
 	if (rc == 0)
 		rc = o->backend == APPLY_NFT ? apply_nft(s, o, log, d) : apply_iptables(s, o, log, d);
 	if (rc == 0)

@@ -499,6 +499,24 @@ backend=iptables
 gone "switch: --remove naming nft"
 expect "switch: --remove: no table inet egressc" [ -z "$(in_ns nft list tables | grep 'inet egressc')" ]
 
+# 12. A machine whose default route leaves through a bridge: what leaves
+# through a bridge is kept local, so the policy would filter nothing there.
+# apply refuses, with both backends, and changes nothing.
+in_ns ip link add egbr0 type bridge &&
+	in_ns ip link set egbr0 up &&
+	in_ns ip addr add 198.51.100.200/24 dev egbr0 &&
+	in_ns ip route add default via 198.51.100.1 dev egbr0 || bad "uplink: cannot make the bridge"
+for backend in nft iptables; do
+	snap "uplink-$backend-before"
+	eapply "$tmp/out"
+	exit_is "uplink: $backend: apply with the default route through a bridge" 1
+	expect "uplink: $backend: the error names the bridge" \
+		grep -q "the default route leaves through the bridge 'egbr0'" "$tmp/stderr"
+	snap "uplink-$backend-after"
+	same "uplink: $backend: nothing changed" "uplink-$backend-before" "uplink-$backend-after"
+done
+in_ns ip link del egbr0
+
 # 10. Usage errors: exit 2.
 backend=nft
 eapply
