@@ -136,6 +136,9 @@ struct stmt {
 			unsigned index;			/* position in the policy, from 0 */
 			bool runtime;			/* names a wildcard or dynamic set */
 			bool lockdown;			/* made by check.c from 'resolver' */
+			/* The lockdown's DNS-over-TLS allow: a resolver that
+			 * serves plain DNS alone may have 853 denied. */
+			bool lockdown_tls;
 		} rule;
 		struct {
 			struct target *addrs;		/* TARGET_ADDRESS only */

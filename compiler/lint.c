@@ -282,6 +282,11 @@ static void report(struct diags *d, const struct policy *p, const struct finding
 		 * of a module that makes them redundant. */
 		if (s->kind != STMT_RULE || found[s->rule.index].kind == FINE || s->loc.src->module)
 			continue;
+		/* Only plain DNS must reach the resolver: a platform resolver
+		 * without DNS over TLS, behind a deny of its other ports (Google
+		 * Cloud's 169.254.169.254 under cloud-metadata), is fine. */
+		if (s->rule.lockdown_tls)
+			continue;
 		const struct finding *f = &found[s->rule.index];
 		int kind = f->kind == DEAD && s->rule.lockdown ? DEAD_RESOLVER : (int)f->kind;
 		struct diag *dg = diag_warning(d, &s->loc, "%s", says[kind].msg);

@@ -105,6 +105,7 @@ void lockdown_expand(struct arena *a, struct stmt *res)
 					    rules[i].udp ? proto(a, &res->loc, "udp", NULL) : NULL);
 		s->rule.opts.port_loc = s->rule.opts.proto_loc = res->loc;
 		s->rule.lockdown = true;
+		s->rule.lockdown_tls = rules[i].verdict == VERDICT_ALLOW && rules[i].port == 853;
 		s->next = *tail;
 		*tail = s;
 		tail = &s->next;
