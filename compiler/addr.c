@@ -14,7 +14,20 @@ int addr_sort_cmp(const void *pa, const void *pb)
 	return a->addr < b->addr ? -1 : a->addr > b->addr;
 }
 
-bool addr_parse(const char *text, enum family *f, addr_t *a)
+/* The block ::ffff:0:0/96, as the top 96 bits of an address. */
+#define V4_MAPPED_TOP 0xffff
+
+void prefix_canonical(struct prefix *p)
+{
+	if (p->family != FAMILY_V6 || p->len < 96 || p->addr >> 32 != V4_MAPPED_TOP)
+		return;
+	p->family = FAMILY_V4;
+	p->addr &= 0xffffffffu;
+	p->len = (unsigned char)(p->len - 96);
+}
+
+/* The address as written, before prefix_canonical(). */
+static bool parse_written(const char *text, enum family *f, addr_t *a)
 {
 	unsigned char buf[16];
 
@@ -33,6 +46,20 @@ bool addr_parse(const char *text, enum family *f, addr_t *a)
 	return false;
 }
 
+bool addr_parse(const char *text, enum family *f, addr_t *a)
+{
+	struct prefix p;
+
+	if (!parse_written(text, f, &p.addr))
+		return false;
+	p.family = (unsigned char)*f;
+	p.len = (unsigned char)family_bits(*f);
+	prefix_canonical(&p);
+	*f = p.family;
+	*a = p.addr;
+	return true;
+}
+
 enum prefix_status prefix_parse(const char *text, struct prefix *out)
 {
 	char addr[INET6_ADDRSTRLEN + 1];
@@ -45,7 +72,7 @@ enum prefix_status prefix_parse(const char *text, struct prefix *out)
 		return PREFIX_BAD_ADDRESS;
 	memcpy(addr, text, alen);
 	addr[alen] = '\0';
-	if (!addr_parse(addr, &f, &a))
+	if (!parse_written(addr, &f, &a))
 		return PREFIX_BAD_ADDRESS;
 
 	unsigned len = family_bits(f);
@@ -66,7 +93,9 @@ enum prefix_status prefix_parse(const char *text, struct prefix *out)
 	out->family = (unsigned char)f;
 	out->len = (unsigned char)len;
 	out->addr = a & ~prefix_hostmask(f, len);
-	return out->addr == a ? PREFIX_OK : PREFIX_HOST_BITS;
+	enum prefix_status st = out->addr == a ? PREFIX_OK : PREFIX_HOST_BITS;
+	prefix_canonical(out);
+	return st;
 }
 
 /* RFC 5952: lower-case hex without leading zeros, the longest run of two or

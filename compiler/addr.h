@@ -1,6 +1,14 @@
 /* IPv4 and IPv6 addresses as unsigned 128-bit integers, so one interval
  * algorithm serves both families. An IPv4 address uses the low 32 bits; the
- * family is always carried beside the value, never inferred from it. */
+ * family is always carried beside the value, never inferred from it.
+ *
+ * An IPv4-mapped IPv6 address (::ffff:a.b.c.d, RFC 4291 2.5.5.2) is the
+ * IPv4 address a.b.c.d: a connection to it leaves as IPv4, so that is what
+ * the firewall sees. Every address that enters egressc goes through
+ * prefix_canonical() here, so none of the mapped block ::ffff:0:0/96 is
+ * ever held as IPv6: '::ffff:192.0.2.0/120' is 192.0.2.0/24 in the policy,
+ * a list, a hosts file, a DNS answer and a query alike. A shorter IPv6
+ * prefix that contains the block (::/0) stays IPv6 and means IPv6 only. */
 #ifndef EGRESSC_ADDR_H
 #define EGRESSC_ADDR_H
 
@@ -57,11 +65,17 @@ static inline addr_t prefix_last(const struct prefix *p)
 	return p->addr | prefix_hostmask(p->family, p->len);
 }
 
-/* Parses "ADDR" or "ADDR/LEN" (TEXT is NUL-terminated). On PREFIX_HOST_BITS,
- * OUT holds the network address, to suggest in the diagnostic. */
+/* Parses "ADDR" or "ADDR/LEN" (TEXT is NUL-terminated), LEN checked against
+ * the family ADDR is written in; the result is canonical. On
+ * PREFIX_HOST_BITS, OUT holds the network address, to suggest in the
+ * diagnostic. */
 enum prefix_status prefix_parse(const char *text, struct prefix *out);
-/* Parses a bare address of either family. */
+/* Parses a bare address of either family; canonical, as above. */
 bool addr_parse(const char *text, enum family *f, addr_t *a);
+/* Makes *P canonical: an IPv6 prefix inside ::ffff:0:0/96 becomes the IPv4
+ * prefix it maps (length less 96); anything else is left alone. For
+ * addresses that arrive as bytes (DNS answers). */
+void prefix_canonical(struct prefix *p);
 
 /* qsort() order of struct prefix by family, then address: how a host's
  * addresses are kept. */

@@ -128,14 +128,16 @@ static void check_address(struct checker *c, struct target *t)
 		diag_error(c->diags, &t->loc, "invalid address '%s'", q);
 		return;
 	case PREFIX_BAD_LENGTH: {
-		/* Name the family's range when the address part was fine. */
+		/* Name the range of the family it is written in (an
+		 * IPv4-mapped address takes IPv6 lengths) when the address
+		 * part was fine. */
 		struct prefix host;
 		char *a = arena_strdup(c->arena, t->text);
 		*strchr(a, '/') = '\0';
+		bool v6 = strchr(a, ':') != NULL;
 		if (prefix_parse(a, &host) == PREFIX_OK)
 			diag_error(c->diags, &t->loc, "invalid prefix length in '%s' (%s allows 0-%u)",
-				   q, host.family == FAMILY_V4 ? "IPv4" : "IPv6",
-				   family_bits(host.family));
+				   q, v6 ? "IPv6" : "IPv4", v6 ? 128 : 32);
 		else
 			diag_error(c->diags, &t->loc, "invalid address '%s'", q);
 		return;

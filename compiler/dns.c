@@ -121,6 +121,14 @@ static void on_answer(void *arg, int status, int timeouts, struct ares_addrinfo 
 		} else {
 			continue;
 		}
+		/* An AAAA record holding ::ffff:a.b.c.d sends a client to
+		 * a.b.c.d over IPv4, so it counts as the A record it amounts
+		 * to. For an allowed name that opens a.b.c.d, as an A record
+		 * would: the name's zone picks its addresses either way, and
+		 * the private-address check (--strict) sees the IPv4 address.
+		 * For a denied name it blocks a.b.c.d, which an IPv6 entry
+		 * never would. */
+		prefix_canonical(&p);
 		dns_result_add(q->result, &p, n->ai_ttl);
 	}
 	ares_freeaddrinfo(res);

@@ -34,6 +34,9 @@ trap "stop_dns; testlib_cleanup" EXIT
 	echo "cname=mid.ci.test,pool.ci.test,120"
 	echo "host-record=v6only.ci.test,2001:db8:6::6"
 	echo "host-record=internal.ci.test,10.1.2.3"
+	# An AAAA record holding an IPv4-mapped address: a client reaches it
+	# over IPv4, at 169.254.169.254.
+	echo "host-record=mapped.ci.test,::ffff:169.254.169.254"
 } >"$tmp/dnsmasq.conf"
 dnsmasq --conf-file="$tmp/dnsmasq.conf" --keep-in-foreground --pid-file= \
 	--log-facility="$tmp/dnsmasq.log" &
@@ -87,6 +90,22 @@ expect "private: warns" grep -q "warning: 'internal.ci.test' resolves to 10.1.2.
 run $dns --strict -o strict.nft internal.eg
 expect "private --strict: fails" [ $rc -eq 1 -a ! -e strict.nft ]
 expect "private --strict: says why" grep -q "error: 'internal.ci.test' resolves to 10.1.2.3" "$tmp/stderr"
+
+# An IPv4-mapped AAAA answer is the IPv4 address: a deny blocks it, and the
+# private-address check sees it.
+printf 'essentials off\ndefault allow\ndeny mapped.ci.test\n' >mapped.eg
+run $dns --verify -o mapped.nft mapped.eg
+expect "mapped AAAA: compiles" [ $rc -eq 0 ]
+expect "mapped AAAA: denied as IPv4" \
+	grep -q '^			169.254.169.254$' mapped.nft
+expect "mapped AAAA: nothing IPv6" sh -c "! grep -q 'ffff' mapped.nft"
+printf 'essentials off\nallow mapped.ci.test port 443\n' >mapped-allow.eg
+run $dns -o mapped.hosts mapped-allow.eg
+expect "mapped AAAA: pinned as IPv4" grep -q '^169.254.169.254	mapped.ci.test$' mapped.hosts
+expect "mapped AAAA: warns link-local" \
+	grep -q "warning: 'mapped.ci.test' resolves to 169.254.169.254, a link-local address" "$tmp/stderr"
+run $dns --strict -o mapped-strict.nft mapped-allow.eg
+expect "mapped AAAA --strict: fails" [ $rc -eq 1 -a ! -e mapped-strict.nft ]
 
 # NXDOMAIN and REFUSED fail closed, at the rule, and write nothing.
 printf 'essentials off\nallow pool.ci.test\nallow nothing.ci.test port 443\n' >nx.eg

@@ -186,29 +186,75 @@ static void test_parse_ok(void **state)
 	expect_prefix("fe80::/10", PREFIX_OK, FAMILY_V6, v6(0xfe80, 0, 0, 0, 0, 0, 0, 0), 10);
 }
 
-/* The family comes from the syntax, not the value: an IPv4-mapped IPv6
- * address is IPv6, and a small IPv6 value is not IPv4. */
+/* The family comes from the value's meaning, not only the syntax: an
+ * IPv4-mapped IPv6 address is the IPv4 address it maps (a connection to
+ * it leaves as IPv4), and a mapped prefix the IPv4 prefix. A small IPv6
+ * value is not IPv4, nor is a prefix that merely contains the mapped
+ * block. */
 static void test_parse_family(void **state)
 {
 	enum family f;
 	addr_t a;
 
 	(void)state;
-	expect_prefix("::ffff:192.0.2.1", PREFIX_OK, FAMILY_V6,
-		      v6(0, 0, 0, 0, 0, 0xffff, 0xc000, 0x0201), 128);
+	expect_prefix("::ffff:192.0.2.1", PREFIX_OK, FAMILY_V4, v4(192, 0, 2, 1), 32);
+	expect_prefix("::FFFF:c000:0201", PREFIX_OK, FAMILY_V4, v4(192, 0, 2, 1), 32);
+	expect_prefix("0:0:0:0:0:ffff:192.0.2.1/128", PREFIX_OK, FAMILY_V4, v4(192, 0, 2, 1), 32);
+	expect_prefix("::ffff:192.0.2.0/120", PREFIX_OK, FAMILY_V4, v4(192, 0, 2, 0), 24);
+	expect_prefix("::ffff:0:0/96", PREFIX_OK, FAMILY_V4, 0, 0);
+	expect_prefix("::ffff:169.254.0.0/112", PREFIX_OK, FAMILY_V4, v4(169, 254, 0, 0), 16);
+	/* Lengths are checked in the family written; a suggested network
+	 * is canonical too. */
+	expect_status("::ffff:192.0.2.1/129", PREFIX_BAD_LENGTH);
+	expect_prefix("::ffff:192.0.2.1/120", PREFIX_HOST_BITS, FAMILY_V4, v4(192, 0, 2, 0), 24);
+	/* Not mapped: containing the block, beside it, IPv4-compatible. */
+	expect_prefix("::fffe:0:0/95", PREFIX_OK, FAMILY_V6, v6(0, 0, 0, 0, 0, 0xfffe, 0, 0), 95);
+	expect_prefix("::/0", PREFIX_OK, FAMILY_V6, 0, 0);
+	expect_prefix("::fffe:c000:201", PREFIX_OK, FAMILY_V6,
+		      v6(0, 0, 0, 0, 0, 0xfffe, 0xc000, 0x0201), 128);
+	expect_prefix("::1:ffff:c000:201", PREFIX_OK, FAMILY_V6,
+		      v6(0, 0, 0, 0, 1, 0xffff, 0xc000, 0x0201), 128);
 	expect_prefix("::c000:201", PREFIX_OK, FAMILY_V6, v4(192, 0, 2, 1), 128);
-	expect_prefix("::ffff:192.0.2.0/120", PREFIX_OK, FAMILY_V6,
-		      v6(0, 0, 0, 0, 0, 0xffff, 0xc000, 0x0200), 120);
 
 	assert_true(addr_parse("192.0.2.1", &f, &a));
 	assert_int_equal(f, FAMILY_V4);
 	assert_true(a == v4(192, 0, 2, 1));
+	assert_true(addr_parse("::ffff:169.254.169.254", &f, &a));
+	assert_int_equal(f, FAMILY_V4);
+	assert_true(a == v4(169, 254, 169, 254));
 	assert_true(addr_parse("2001:db8::1", &f, &a));
 	assert_int_equal(f, FAMILY_V6);
 	assert_true(a == v6(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1));
 	assert_false(addr_parse("192.0.2.1/32", &f, &a));
 	assert_false(addr_parse("example.com", &f, &a));
-	assert_false(addr_parse("", &f, &a));
+	expect_prefix("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/0", PREFIX_HOST_BITS,
+		      FAMILY_V6, 0, 0);
+}
+
+/* Addresses that arrive as bytes (DNS answers) are made canonical alike. */
+static void test_canonical(void **state)
+{
+	struct prefix p = { .family = FAMILY_V6, .len = 128,
+			    .addr = v6(0, 0, 0, 0, 0, 0xffff, 0xa9fe, 0xa9fe) };
+
+	(void)state;
+	prefix_canonical(&p);
+	assert_int_equal(p.family, FAMILY_V4);
+	assert_int_equal(p.len, 32);
+	assert_true(p.addr == v4(169, 254, 169, 254));
+	prefix_canonical(&p);
+	assert_int_equal(p.family, FAMILY_V4);
+	assert_true(p.addr == v4(169, 254, 169, 254));
+
+	p = (struct prefix){ .family = FAMILY_V6, .len = 95,
+			     .addr = v6(0, 0, 0, 0, 0, 0xfffe, 0, 0) };
+	prefix_canonical(&p);
+	assert_int_equal(p.family, FAMILY_V6);
+	assert_int_equal(p.len, 95);
+	p = (struct prefix){ .family = FAMILY_V6, .len = 128,
+			     .addr = v6(0x2001, 0xdb8, 0, 0, 0, 0xffff, 0, 1) };
+	prefix_canonical(&p);
+	assert_int_equal(p.family, FAMILY_V6);
 }
 
 /* ---- prefix_parse: invalid input ---------------------------------------- */
@@ -332,7 +378,7 @@ static void test_format_prefix(void **state)
 	expect_format("2001:DB8:0000::/32", "2001:db8::/32");
 	expect_format("2001:db8:0:0:0:0:0:1/128", "2001:db8::1");
 	expect_format("2001:0db8:0000:0000:0001:0000:0000:0000/80", "2001:db8:0:0:1::/80");
-	expect_format("::ffff:192.0.2.0/120", "::ffff:192.0.2.0/120");
+	expect_format("::ffff:192.0.2.0/120", "192.0.2.0/24");
 
 	/* The longest text fits PREFIX_STRLEN, and the buffer is the result. */
 	p.family = FAMILY_V6;
@@ -458,6 +504,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_ok),
 		cmocka_unit_test(test_parse_family),
+		cmocka_unit_test(test_canonical),
 		cmocka_unit_test(test_parse_bad_address),
 		cmocka_unit_test(test_parse_bad_length),
 		cmocka_unit_test(test_parse_host_bits),

@@ -313,22 +313,25 @@ static void test_no_clause_means_everything(void **state)
 }
 
 /* Addresses are per family: an IPv4 rule says nothing about IPv6, even for
- * the same low bits (and ::ffff:0:0/96 is IPv6). */
+ * the same low bits (::c000:201 is IPv6) - but an IPv4-mapped address
+ * (::ffff:0:0/96) is IPv4, since that is how a connection to it leaves. */
 static void test_families(void **state)
 {
 	struct compilation c;
 	const struct model *m;
 
 	(void)state;
-	m = compile(&c, "allow 0.0.0.0/0\ndeny ::ffff:192.0.2.0/120\n");
-	ALLOWED(m, "192.0.2.1", PROTO_TCP, 80);
-	DENIED(m, "::c000:201", PROTO_TCP, 80);
+	m = compile(&c, "allow 0.0.0.0/0\ndeny ::ffff:192.0.2.0/120\nallow ::c000:200/120\n");
+	DENIED(m, "192.0.2.1", PROTO_TCP, 80);
 	DENIED(m, "::ffff:192.0.2.1", PROTO_TCP, 80);
+	ALLOWED(m, "198.51.100.1", PROTO_TCP, 80);
+	ALLOWED(m, "::c000:201", PROTO_TCP, 80);
+	ALLOWED(m, "::ffff:c000:101", PROTO_TCP, 80);
 	DENIED(m, "2001:db8::1", PROTO_TCP, 80);
 	assert_int_equal(m->classes[0].verdict, VERDICT_DENY);
-	assert_int_equal(m->classes[0].sets[FAMILY_V4].nranges, 0);
-	assert_int_equal(m->classes[0].sets[FAMILY_V6].nspans, 1);
-	assert_int_equal(m->classes[1].sets[FAMILY_V6].nranges, 0);
+	assert_int_equal(m->classes[0].sets[FAMILY_V4].nspans, 1);
+	assert_int_equal(m->classes[0].sets[FAMILY_V6].nranges, 0);
+	assert_int_equal(m->classes[1].sets[FAMILY_V6].nspans, 1);
 	compilation_release(&c);
 }
 
@@ -505,6 +508,55 @@ static void test_origins(void **state)
 	assert_int_equal(rangeset_prefix_count(s), 1);
 	check_origins(m);
 	compilation_release(&c);
+}
+
+/* ---- IPv4-mapped addresses ---------------------------------------------- */
+
+/* An IPv4-mapped IPv6 address is the IPv4 address it maps wherever it is
+ * written - the policy, an address list, a hosts file - since a connection
+ * to it leaves as IPv4; none of it lands in an IPv6 set. */
+static void test_v4_mapped(void **state)
+{
+	char *list = temp_file("::ffff:198.51.100.0/120\n::ffff:203.0.113.9\n2001:db8::/32\n");
+	char *hosts = temp_file("::ffff:192.0.2.10 meta.example\n");
+	char policy[512];
+	struct compilation c;
+	const struct model *m;
+
+	(void)state;
+	snprintf(policy, sizeof(policy),
+		 "default allow\n"
+		 "deny ::ffff:169.254.169.254\n"
+		 "deny file \"%s\" port 443\n"
+		 "deny meta.example\n",
+		 list);
+	m = compile_hosts(&c, policy, hosts);
+	DENIED(m, "169.254.169.254", PROTO_TCP, 80);
+	ALLOWED(m, "169.254.169.253", PROTO_TCP, 80);
+	DENIED(m, "198.51.100.7", PROTO_TCP, 443);
+	DENIED(m, "203.0.113.9", PROTO_TCP, 443);
+	ALLOWED(m, "203.0.113.9", PROTO_TCP, 80);
+	DENIED(m, "192.0.2.10", PROTO_UDP, 53);
+	DENIED(m, "2001:db8::1", PROTO_TCP, 443);
+	for (size_t i = 0; i < m->nclasses; i++) {
+		const struct rangeset *s6 = &m->classes[i].sets[FAMILY_V6];
+		for (size_t j = 0; j < s6->nranges; j++)
+			assert_true(rangeset_range(s6, j).lo >> 96 == 0x20010db8);
+	}
+	assert_int_equal(m->pinned ? m->npinned : 0, 0);
+	check_origins(m);
+	compilation_release(&c);
+
+	/* An allowed name pins the IPv4 address. */
+	m = compile_hosts(&c, "allow meta.example port 80\n", hosts);
+	ALLOWED(m, "192.0.2.10", PROTO_TCP, 80);
+	assert_int_equal(m->npinned, 1);
+	assert_int_equal(m->pinned[0]->addrs[0].family, FAMILY_V4);
+	compilation_release(&c);
+	unlink(list);
+	unlink(hosts);
+	free(list);
+	free(hosts);
 }
 
 /* ---- hostnames ---------------------------------------------------------- */
@@ -883,6 +935,7 @@ int main(void)
 		cmocka_unit_test(test_class_order),
 		cmocka_unit_test(test_class_names),
 		cmocka_unit_test(test_origins),
+		cmocka_unit_test(test_v4_mapped),
 		cmocka_unit_test(test_hostnames),
 		cmocka_unit_test(test_random_differential),
 		cmocka_unit_test(test_counters),
