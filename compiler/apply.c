@@ -11,11 +11,12 @@
 
 #include "diag.h"
 #include "emit.h"
+#include "hostsplice.h"
 #include "ipthooks.h"
 #include "names.h"
 #include "nftcheck.h"
-#include "output.h"
 #include "uplink.h"
+#include "wholefile.h"
 
 /* Each output: its file under -O DIR, and its format for -f. */
 static const struct {
@@ -57,77 +58,6 @@ static int write_nft_remove(FILE *fp, enum family f)
 	return emit_nft_remove(fp);
 }
 
-/* --- files ----------------------------------------------------------------- */
-
-/* Reads PATH whole into *TEXT (NUL-terminated, malloc'd). */
-static int slurp(const char *path, char **text, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	char *buf = NULL;
-	size_t n = 0, cap = 0, got;
-
-	if (!fp)
-		return -1;
-	do {
-		if (cap - n < 4096) {
-			cap = cap ? 2 * cap : 8192;
-			char *grown = realloc(buf, cap + 1);
-			if (!grown) {
-				free(buf);
-				fclose(fp);
-				errno = ENOMEM;
-				return -1;
-			}
-			buf = grown;
-		}
-		got = fread(buf + n, 1, cap - n, fp);
-		n += got;
-	} while (got > 0);
-	int failed = ferror(fp);
-	fclose(fp);
-	if (failed) {
-		free(buf);
-		errno = EIO;
-		return -1;
-	}
-	buf[n] = '\0';
-	*text = buf;
-	*len = n;
-	return 0;
-}
-
-/* Writes PATH whole, keeping the mode and owner of the file it replaces.
- * A file that cannot be renamed over (a container's bind-mounted
- * /etc/hosts) is rewritten in place instead. */
-static int write_whole(const char *path, const char *text, size_t len, struct diags *d)
-{
-	struct output out;
-	struct stat st;
-	bool had = stat(path, &st) == 0;
-
-	if (output_open(&out, path) < 0)
-		goto fail;
-	if (fwrite(text, 1, len, out.fp) != len) {
-		output_abort(&out);
-		goto fail;
-	}
-	if (output_commit(&out) < 0) {
-		if (errno != EBUSY)
-			goto fail;
-		FILE *fp = fopen(path, "r+b");
-		if (!fp || fwrite(text, 1, len, fp) != len || fflush(fp) != 0 ||
-		    ftruncate(fileno(fp), (off_t)len) != 0 || fclose(fp) != 0)
-			goto fail;
-		return 0;
-	}
-	if (had && (chmod(path, st.st_mode & 07777) < 0 || chown(path, st.st_uid, st.st_gid) < 0))
-		goto fail;
-	return 0;
-fail:
-	diag_error(d, NULL, "cannot write '%s': %s", path, strerror(errno));
-	return -1;
-}
-
 int apply_read_dir(struct apply_set *s, const char *dir, enum apply_backend b,
 		   struct diags *d)
 {
@@ -145,7 +75,7 @@ int apply_read_dir(struct apply_set *s, const char *dir, enum apply_backend b,
 		if (!path)
 			return -1;
 		snprintf(path, n, "%s/%s", dir, parts[i].file);
-		if (slurp(path, &s->text[i], &s->len[i]) < 0 && (need[i] || errno != ENOENT)) {
+		if (wholefile_read(path, &s->text[i], &s->len[i]) < 0 && (need[i] || errno != ENOENT)) {
 			diag_error(d, NULL, "cannot read '%s': %s", path, strerror(errno));
 			rc = -1;
 		}
@@ -176,70 +106,6 @@ void apply_set_release(struct apply_set *s)
 		free(s->where[i]);
 	}
 	memset(s, 0, sizeof(*s));
-}
-
-/* --- the hosts splice ------------------------------------------------------ */
-
-static const char begin_marker[] = "# BEGIN egressc\n";
-static const char end_marker[] = "# END egressc\n";
-
-/* The line starting with LINE (a whole line, at a line start) in
- * TEXT[from, len), or NULL. */
-static const char *find_line(const char *text, size_t len, size_t from, const char *line)
-{
-	size_t n = strlen(line);
-
-	for (size_t i = from; i + n <= len; i++)
-		if ((i == 0 || text[i - 1] == '\n') && memcmp(text + i, line, n) == 0)
-			return text + i;
-	return NULL;
-}
-
-int hosts_splice(const char *old, size_t oldlen, const char *fragment, size_t fraglen,
-		 char **out, size_t *outlen, const char **why)
-{
-	const char *begin = find_line(old, oldlen, 0, begin_marker);
-	const char *end = begin ? find_line(old, oldlen, (size_t)(begin - old), end_marker) : NULL;
-	size_t head, tail;
-
-	if (fragment && (fraglen < sizeof(begin_marker) - 1 ||
-			 memcmp(fragment, begin_marker, sizeof(begin_marker) - 1) != 0 ||
-			 !find_line(fragment, fraglen, 0, end_marker))) {
-		*why = "the hosts output is not one '# BEGIN egressc' ... '# END egressc' block";
-		return -1;
-	}
-	if (begin && !end) {
-		*why = "it has '# BEGIN egressc' without '# END egressc'; fix it by hand";
-		return -1;
-	}
-	if (!begin && find_line(old, oldlen, 0, end_marker)) {
-		*why = "it has '# END egressc' without '# BEGIN egressc'; fix it by hand";
-		return -1;
-	}
-	if (begin) {
-		head = (size_t)(begin - old);
-		tail = (size_t)(end - old) + sizeof(end_marker) - 1;
-	} else {
-		head = tail = oldlen;
-	}
-	/* Appended to a file whose last line has no newline: give it one. */
-	bool newline = !begin && fragment && oldlen && old[oldlen - 1] != '\n';
-	size_t n = head + newline + (fragment ? fraglen : 0) + (oldlen - tail);
-	char *buf = malloc(n + 1);
-	if (!buf) {
-		*why = strerror(ENOMEM);
-		return -1;
-	}
-	memcpy(buf, old, head);
-	if (newline)
-		buf[head] = '\n';
-	if (fragment)
-		memcpy(buf + head + newline, fragment, fraglen);
-	memcpy(buf + head + newline + (fragment ? fraglen : 0), old + tail, oldlen - tail);
-	buf[n] = '\0';
-	*out = buf;
-	*outlen = n;
-	return 0;
 }
 
 /* --- running nft and the iptables tools ------------------------------------ */
@@ -408,7 +274,7 @@ static int install(FILE *log, const struct apply_opts *o, const char *what, cons
 	char *old = NULL;
 	size_t oldlen = 0;
 
-	if (slurp(path, &old, &oldlen) == 0 && oldlen == len && memcmp(old, text, len) == 0) {
+	if (wholefile_read(path, &old, &oldlen) == 0 && oldlen == len && memcmp(old, text, len) == 0) {
 		fprintf(log, "%s: %s is up to date\n", what, path);
 		free(old);
 		return 0;
@@ -417,7 +283,7 @@ static int install(FILE *log, const struct apply_opts *o, const char *what, cons
 	fprintf(log, "%s: %s %s\n", what, o->dry_run ? "would write" : "writing", path);
 	if (o->dry_run)
 		return 0;
-	return write_whole(path, text, len, d) < 0 ? -1 : 1;
+	return wholefile_write(path, text, len, d) < 0 ? -1 : 1;
 }
 
 /* The hosts file as it is to be: computed before anything changes, so a
@@ -434,7 +300,7 @@ static int prepare_hosts(const struct apply_set *s, const struct apply_opts *o,
 	*spliced = NULL;
 	if (!remove && !s->text[PART_HOSTS])
 		return 0;
-	if (slurp(path, &old, &oldlen) < 0 && errno != ENOENT) {
+	if (wholefile_read(path, &old, &oldlen) < 0 && errno != ENOENT) {
 		diag_error(d, NULL, "cannot read '%s': %s", path, strerror(errno));
 		return -1;
 	}
@@ -753,7 +619,7 @@ static int remove_dnsmasq(const struct apply_opts *o, FILE *log, struct diags *d
 	char *text = NULL;
 	size_t len;
 
-	if (slurp(path, &text, &len) < 0)
+	if (wholefile_read(path, &text, &len) < 0)
 		return 0;
 	bool ours = strstr(text, "egressc") != NULL;
 	free(text);

@@ -77,11 +77,4 @@ int apply_run(const struct apply_set *s, const struct apply_opts *o, FILE *log,
 /* Takes egressc's ruleset, hosts splice and fragment away again. */
 int apply_remove(const struct apply_opts *o, FILE *log, struct diags *d);
 
-/* The hosts file OLD with FRAGMENT (a "# BEGIN egressc" ... "# END
- * egressc" block) in place of its earlier block, or appended when it has
- * none; FRAGMENT NULL takes the block out. Every other byte is kept. Into
- * *OUT (malloc'd). Returns 0, or -1 with *WHY set (unbalanced markers). */
-int hosts_splice(const char *old, size_t oldlen, const char *fragment, size_t fraglen,
-		 char **out, size_t *outlen, const char **why);
-
 #endif

@@ -1,0 +1,20 @@
+/* Files apply installs, read and written whole: a file is either what it
+ * was or what it is to be, never half of each. */
+#ifndef EGRESSC_WHOLEFILE_H
+#define EGRESSC_WHOLEFILE_H
+
+#include <stddef.h>
+
+struct diags;
+
+/* Reads PATH whole into *TEXT (NUL-terminated, malloc'd) and *LEN.
+ * Returns 0, or -1 with errno set. */
+int wholefile_read(const char *path, char **text, size_t *len);
+
+/* Writes PATH whole (a temporary renamed over it), keeping the mode and
+ * owner of the file it replaces. A file that cannot be renamed over (a
+ * container's bind-mounted /etc/hosts) is rewritten in place instead.
+ * Returns 0, or -1 with an error queued. */
+int wholefile_write(const char *path, const char *text, size_t len, struct diags *d);
+
+#endif
