@@ -9,6 +9,7 @@
 #include "diag.h"
 #include "duration.h"
 #include "resolve.h"
+#include "strmap.h"
 
 /* One rule's part in one class, before grouping: its addresses and
  * wildcards under its own service, or one dynamic set it names under the
@@ -92,39 +93,113 @@ static int entry_cmp(const void *pa, const void *pb)
 	return strcmp(a->dynamic->dynamic.name, b->dynamic->dynamic.name);
 }
 
-/* "allow_tcp_80_443", "deny_all", "allow_tcp_udp_8000-8100". */
-static void class_name(struct rule_class *c)
+/* What no policy can cause: a broken invariant of this file. */
+static void model_bug(const char *fmt, const char *name) __attribute__((noreturn));
+
+static void model_bug(const char *fmt, const char *name)
 {
-	char buf[4096];
-	size_t n = (size_t)snprintf(buf, sizeof(buf), "%s",
-				    c->verdict == VERDICT_DENY ? "deny" : "allow");
+	fputs("egressc: BUG: model: ", stderr);
+	fprintf(stderr, fmt, name);
+	fputc('\n', stderr);
+	abort();
+}
+
+/* Names. Each class's sets are named after its verdict and service
+ * ("allow_tcp_80_443"), each run-time set after its class or declaration,
+ * and each run-time set has an ipset name too (global on the host, at
+ * most 31 characters). A name too long to spell out is its start and a
+ * hash of the whole spelling; hashes can collide, so the builder keeps
+ * every name it gave and, for a name already taken, hashes again with a
+ * salt until it has a free one. Names are unique by construction, and
+ * deterministic: classes and run-time sets are named in model order. */
+
+#define FNV_SEED 2166136261u
+
+static uint32_t fnv1a(uint32_t h, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+/* For a hash that collided: the same hash, salted with the attempt. */
+static uint32_t salted(uint32_t h, unsigned salt)
+{
+	char buf[16];
+	int n = snprintf(buf, sizeof(buf), "#%u", salt);
+
+	return salt ? fnv1a(h, buf, (size_t)n) : h;
+}
+
+/* A class's spelling, built piece by piece: the first CLASS_NAME_MAX
+ * bytes kept, all of it hashed, however long (a class may have 32768
+ * port ranges). */
+struct spelling {
+	char text[CLASS_NAME_MAX + 1];
+	size_t len;
+	uint32_t hash;
+};
+
+static void spell(struct spelling *sp, const char *fmt, unsigned a, unsigned b)
+{
+	char piece[32];
+	int n = snprintf(piece, sizeof(piece), fmt, a, b);
+
+	for (int i = 0; i < n; i++, sp->len++)
+		if (sp->len < CLASS_NAME_MAX)
+			sp->text[sp->len] = piece[i];
+	sp->hash = fnv1a(sp->hash, piece, (size_t)n);
+}
+
+/* Whether NAME is given already; if not, it is now. NAME must stay put
+ * while the builder runs. */
+static bool name_taken(struct strmap *names, const char *name)
+{
+	if (strmap_get(names, name))
+		return true;
+	strmap_put(names, name, (void *)name);
+	return false;
+}
+
+/* "allow_tcp_80_443", "deny_all", "allow_tcp_udp_8000-8100"; longer than
+ * CLASS_NAME_MAX, "allow_tcp_10001_10003_10005_10007_1000_h01234567". A
+ * spelt-out name is the service itself, so two classes (whose services
+ * differ) never share one; nor does a hashed name share one with a
+ * spelt-out name, which has no 'h'. */
+static void class_name(struct strmap *names, struct rule_class *c)
+{
+	struct spelling sp = { .hash = FNV_SEED };
+
+	spell(&sp, c->verdict == VERDICT_DENY ? "deny" : "allow", 0, 0);
 	if (!c->svc.protos)
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "_all");
+		spell(&sp, "_all", 0, 0);
 	if (c->svc.protos & PROTO_TCP)
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "_tcp");
+		spell(&sp, "_tcp", 0, 0);
 	if (c->svc.protos & PROTO_UDP)
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "_udp");
-	for (size_t i = 0; i < c->svc.nports && n < sizeof(buf) - 16; i++) {
+		spell(&sp, "_udp", 0, 0);
+	for (size_t i = 0; i < c->svc.nports; i++) {
 		const struct port_range *p = &c->svc.ports[i];
-		if (p->lo == p->hi)
-			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "_%u", p->lo);
-		else
-			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "_%u-%u", p->lo, p->hi);
+		spell(&sp, p->lo == p->hi ? "_%u" : "_%u-%u", p->lo, p->hi);
 	}
-	if (n <= CLASS_NAME_MAX) {
-		memcpy(c->name, buf, n + 1);
+	if (sp.len <= CLASS_NAME_MAX) {
+		memcpy(c->name, sp.text, sp.len);
+		c->name[sp.len] = '\0';
+		if (name_taken(names, c->name))
+			model_bug("two classes named '%s'", c->name);
 		return;
 	}
-	/* Too long to read anyway: keep the start, make the end unique. */
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)buf[i]) * 16777619u;
-	snprintf(c->name, sizeof(c->name), "%.*s_h%08x", CLASS_NAME_MAX - 10, buf, h);
+	for (unsigned salt = 0;; salt++) {
+		snprintf(c->name, sizeof(c->name), "%.*s_h%08x", CLASS_NAME_MAX - 10, sp.text,
+			 salted(sp.hash, salt));
+		if (!name_taken(names, c->name))
+			return;
+	}
 }
 
 struct builder {
 	struct model *m;
 	struct diags *diags;
+	struct strmap class_names;	/* every class name given */
 	bool overflow;
 	size_t origins_cap;
 	size_t pinned_cap;
@@ -209,25 +284,45 @@ static size_t new_runtime(struct model *m)
 	return m->nruntime++;
 }
 
-/* ipset names are global and at most 31 characters: "egressc_" and the nft
- * name, or when that is too long its start and a hash of the whole. */
-static void ipset_names(struct runtime_set *r)
-{
-	static const char *const suffix[FAMILY_COUNT] = { "v4", "v6" };
+static const char *const ipset_suffix[FAMILY_COUNT] = { "v4", "v6" };
 
-	for (int f = 0; f < FAMILY_COUNT; f++) {
-		char full[RUNTIME_NAME_MAX + 16];
-		int n = snprintf(full, sizeof(full), "egressc_%s_%s", r->name, suffix[f]);
-		if (n <= IPSET_NAME_MAX) {
-			memcpy(r->ipset[f], full, (size_t)n + 1);
-			continue;
+/* ipset names are global and at most 31 characters: "egressc_", the nft
+ * name and "_v4", or when that is too long "egressc_", the name's start,
+ * a hash of the whole name and "_v4". Spelt-out names are given first, so
+ * a hashed one that collides with any name is the one salted. */
+static void ipset_names(struct model *m)
+{
+	struct strmap names;
+
+	strmap_init(&names);
+	for (size_t i = 0; i < m->nruntime; i++) {
+		struct runtime_set *r = &m->runtime[i];
+		for (int f = 0; f < FAMILY_COUNT; f++) {
+			int n = snprintf(r->ipset[f], sizeof(r->ipset[f]), "egressc_%s_%s", r->name,
+					 ipset_suffix[f]);
+			if (n > IPSET_NAME_MAX)
+				r->ipset[f][0] = '\0';
+			else if (name_taken(&names, r->ipset[f]))
+				model_bug("two ipsets named '%s'", r->ipset[f]);
 		}
-		uint32_t h = 2166136261u;
-		for (const char *p = r->name; *p; p++)
-			h = (h ^ (unsigned char)*p) * 16777619u;
-		snprintf(r->ipset[f], sizeof(r->ipset[f]), "egressc_%.11s_%08x_%s", r->name, h,
-			 suffix[f]);
 	}
+	for (size_t i = 0; i < m->nruntime; i++) {
+		struct runtime_set *r = &m->runtime[i];
+		uint32_t h = fnv1a(FNV_SEED, r->name, strlen(r->name));
+		if (r->ipset[0][0])
+			continue;
+		for (unsigned salt = 0;; salt++) {
+			for (int f = 0; f < FAMILY_COUNT; f++)
+				snprintf(r->ipset[f], sizeof(r->ipset[f]), "egressc_%.11s_%08x_%s",
+					 r->name, salted(h, salt), ipset_suffix[f]);
+			if (strmap_get(&names, r->ipset[0]) || strmap_get(&names, r->ipset[1]))
+				continue;
+			name_taken(&names, r->ipset[0]);
+			name_taken(&names, r->ipset[1]);
+			break;
+		}
+	}
+	strmap_release(&names);
 }
 
 /* Wildcards of class C sharing RULE's timeout share a set. */
@@ -254,7 +349,6 @@ static void add_wildcard(struct builder *b, struct rule_class *c, const struct s
 			snprintf(r->name, sizeof(r->name), "%s_dns_%s", c->name,
 				 duration_format(timeout, buf));
 		}
-		ipset_names(r);
 		class_add_runtime(c, idx);
 	}
 	runtime_add_rule(r, rule);
@@ -427,7 +521,6 @@ static void declare_dynamic_sets(struct model *m, const struct policy *p)
 		r->decl = decls[i];
 		r->timeout = decls[i]->dynamic.opts.timeout;
 		snprintf(r->name, sizeof(r->name), "dyn_%s", decls[i]->dynamic.name);
-		ipset_names(r);
 	}
 	free(decls);
 }
@@ -564,6 +657,7 @@ int model_build(struct model *m, const struct policy *p, struct diags *d)
 	struct builder b = { .m = m, .diags = d };
 
 	memset(m, 0, sizeof(*m));
+	strmap_init(&b.class_names);
 	m->policy = p;
 	m->default_verdict = p->default_verdict;
 	m->on_deny = p->on_deny;
@@ -596,7 +690,7 @@ int model_build(struct model *m, const struct policy *p, struct diags *d)
 			c = &m->classes[m->nclasses++];
 			c->verdict = e->rule->rule.verdict;
 			c->svc = e->svc;
-			class_name(c);
+			class_name(&b.class_names, c);
 			for (int f = 0; f < FAMILY_COUNT; f++)
 				rangeset_init(&c->sets[f], (enum family)f);
 		}
@@ -610,6 +704,8 @@ int model_build(struct model *m, const struct policy *p, struct diags *d)
 			expand(&b, c, e->rule, e->rule->rule.targets);
 	}
 	free(b.entries);
+	strmap_release(&b.class_names);
+	ipset_names(m);
 	runtime_finish(m);
 	for (size_t i = 0; i < m->nclasses; i++)
 		for (int f = 0; f < FAMILY_COUNT; f++)
@@ -618,7 +714,40 @@ int model_build(struct model *m, const struct policy *p, struct diags *d)
 	deny_parts_finish(m, counter_of_rule);
 	free(counter_of_rule);
 	pinned_finish(m);
+	const char *twice = model_duplicate_name(m);
+	if (twice)
+		model_bug("the name '%s' is given twice", twice);
 	return b.overflow ? -1 : 0;
+}
+
+/* Adds NAME to SEEN; returns it if it was there already. */
+static const char *seen_twice(struct strmap *seen, const char *name)
+{
+	return strmap_put(seen, name, (void *)name) ? name : NULL;
+}
+
+const char *model_duplicate_name(const struct model *m)
+{
+	struct strmap sets, ipsets;
+	const char *twice = NULL;
+
+	strmap_init(&sets);
+	strmap_init(&ipsets);
+	/* nft sets are the classes', the deny parts' (named by their
+	 * counters) and the run-time sets', each with "_v4" or "_v6"; the
+	 * counters name iptables chains too. */
+	for (size_t i = 0; i < m->nclasses && !twice; i++)
+		twice = seen_twice(&sets, m->classes[i].name);
+	for (size_t i = 0; i < m->ncounters && !twice; i++)
+		twice = seen_twice(&sets, m->counters[i].name);
+	for (size_t i = 0; i < m->nruntime && !twice; i++) {
+		twice = seen_twice(&sets, m->runtime[i].name);
+		for (int f = 0; f < FAMILY_COUNT && !twice; f++)
+			twice = seen_twice(&ipsets, m->runtime[i].ipset[f]);
+	}
+	strmap_release(&sets);
+	strmap_release(&ipsets);
+	return twice;
 }
 
 void model_release(struct model *m)

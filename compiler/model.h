@@ -53,7 +53,8 @@ struct origin {
  * (before merging): beyond it the rule that overflows it is an error. */
 #define SET_MAX_RANGES (1u << 23)
 
-/* Longest class name; longer ones end in a hash of the full name. */
+/* Longest class name; longer ones end in a hash of the full name (salted
+ * when that name is taken: names are unique however hashes collide). */
 #define CLASS_NAME_MAX 48
 
 /* Longest nft name of a run-time set, without its "_v4"/"_v6"; and
@@ -173,6 +174,10 @@ struct decision {
  * with errors queued when a limit is exceeded. */
 int model_build(struct model *m, const struct policy *p, struct diags *d);
 void model_release(struct model *m);
+/* A name given twice among the model's sets (classes', deny parts' and
+ * run-time sets'), counters and ipsets, or NULL. model_build() makes them
+ * unique and aborts with a BUG when they are not. */
+const char *model_duplicate_name(const struct model *m);
 
 bool service_matches(const struct service *svc, unsigned proto, uint16_t port);
 /* The packets both A and B match, into *OUT (ports malloc'd). Returns

@@ -36,6 +36,36 @@ expect "100,000 rules load into nft" ip netns exec "$ns" nft -f "$tmp/many/rules
 expect "100,000 rules load into iptables" ip netns exec "$ns" iptables-restore "$tmp/many/rules.v4"
 ip netns exec "$ns" nft flush ruleset
 
+# Set names: two classes whose long names share their start and hash
+# alike, and two run-time sets whose ipset names did (pairs found by
+# search), get names of their own, so the kernel keeps each class's
+# addresses apart. So do classes sharing their first 700 ports (4,200
+# characters of name).
+cat >"$tmp/names.eg" <<'EOF'
+essentials off
+allow 192.0.2.1 port 10001,10003,10005,10007,10009,20770,21692,31086,63570
+allow 192.0.2.2 port 10001,10003,10005,10007,10009,25010,25694,44464,44582
+allow *.a.example port 17828,44016,55414
+allow *.b.example port 16180,23764,32616
+EOF
+for r in 3 4; do
+	printf 'allow 192.0.2.%d port ' $r
+	seq -s, 10001 2 11399 | tr -d '\n'
+	echo ",$((30000 + r))"
+done >>"$tmp/names.eg"
+run -O "$tmp/names" "$tmp/names.eg"
+expect "colliding names: compile" [ $rc -eq 0 ]
+expect "colliding names: nft sets named once each" \
+	[ -z "$(grep -o '^	set [^ ]*' "$tmp/names/ruleset.nft" | sort | uniq -d)" ]
+expect "colliding names: ipsets named once each" \
+	[ -z "$(grep -o '^create [^ ]*' "$tmp/names/ipsets" | sort | uniq -d)" ]
+expect "colliding names: nft loads" ip netns exec "$ns" nft -f "$tmp/names/ruleset.nft"
+for set in $(grep -o '^	set allow_tcp_100[01][^ ]*_v4' "$tmp/names/ruleset.nft" | cut -d' ' -f2); do
+	expect "colliding names: $set holds one address" \
+		[ "$(ip netns exec "$ns" nft list set inet egressc "$set" | grep -o '192\.0\.2\.[0-9]*' | wc -l)" -eq 1 ]
+done
+ip netns exec "$ns" nft flush ruleset
+
 # Unreadable files: as root everything is readable, so read as nobody.
 if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
 	echo 'allow 192.0.2.1' >"$tmp/secret.eg"

@@ -463,6 +463,82 @@ static void test_class_names(void **state)
 	compilation_release(&c2);
 }
 
+/* Names are unique by construction: a long name's hash covers the whole
+ * service however many ports it has, and a name taken already - two
+ * hashes colliding - is hashed again. Two classes sharing a set name
+ * would share the set in nft, each accepting the other's addresses. */
+static void test_names_unique(void **state)
+{
+	struct compilation c;
+	const struct model *m;
+	char *text;
+	size_t len;
+
+	(void)state;
+	/* 700 ports in common (4,200 characters of name), then one apart:
+	 * each alone, and both together. */
+	char *alone[2];
+	for (int rule = 0; rule < 3; rule++) {
+		FILE *fp = open_memstream(&text, &len);
+		for (int r = rule == 2 ? 0 : rule; r <= (rule == 2 ? 1 : rule); r++) {
+			fprintf(fp, "allow 192.0.2.%d port ", r + 1);
+			for (int i = 0; i < 700; i++)
+				fprintf(fp, "%d, ", 10001 + 2 * i);
+			fprintf(fp, "%d\n", 20000 + 2 * r);
+		}
+		fclose(fp);
+		m = compile(&c, text);
+		free(text);
+		if (rule < 2) {
+			alone[rule] = strdup(m->classes[0].name);
+			compilation_release(&c);
+		}
+	}
+	assert_string_not_equal(alone[0], alone[1]);
+	assert_int_equal(m->nclasses, 2);
+	assert_string_equal(m->classes[0].name, alone[0]);
+	assert_string_equal(m->classes[1].name, alone[1]);
+	assert_null(model_duplicate_name(m));
+	ALLOWED(m, "192.0.2.1", PROTO_TCP, 20000);
+	DENIED(m, "192.0.2.1", PROTO_TCP, 20002);
+	compilation_release(&c);
+	free(alone[0]);
+	free(alone[1]);
+
+	/* Found by search: same first 38 characters, same 32-bit hash. */
+	m = compile(&c, "allow 192.0.2.1 port 10001,10003,10005,10007,10009,20770,21692,31086,63570\n"
+			"allow 192.0.2.2 port 10001,10003,10005,10007,10009,25010,25694,44464,44582\n");
+	assert_int_equal(m->nclasses, 2);
+	assert_string_equal(m->classes[0].name, "allow_tcp_10001_10003_10005_10007_1000_he80793bc");
+	assert_string_not_equal(m->classes[0].name, m->classes[1].name);
+	assert_int_equal(strlen(m->classes[0].name), CLASS_NAME_MAX);
+	assert_null(model_duplicate_name(m));
+	compilation_release(&c);
+
+	/* Run-time sets whose names hash alike get ipsets of their own. */
+	m = compile(&c, "allow *.a.example port 17828,44016,55414\n"
+			"allow *.b.example port 16180,23764,32616\n");
+	assert_int_equal(m->nruntime, 2);
+	for (int f = 0; f < FAMILY_COUNT; f++) {
+		assert_true(strncmp(m->runtime[0].ipset[f], "egressc_allow_tcp_1_", 20) == 0);
+		assert_string_not_equal(m->runtime[0].ipset[f], m->runtime[1].ipset[f]);
+		assert_true(strlen(m->runtime[1].ipset[f]) <= IPSET_NAME_MAX);
+	}
+	assert_string_equal(m->runtime[0].ipset[FAMILY_V4], "egressc_allow_tcp_1_c622038b_v4");
+	assert_null(model_duplicate_name(m));
+
+	/* The check the model makes sees any duplicate. */
+	struct model *mm = (struct model *)m;
+	char saved[IPSET_NAME_MAX + 1];
+	memcpy(saved, mm->runtime[1].ipset[FAMILY_V6], sizeof(saved));
+	memcpy(mm->runtime[1].ipset[FAMILY_V6], mm->runtime[0].ipset[FAMILY_V6], sizeof(saved));
+	assert_string_equal(model_duplicate_name(m), mm->runtime[0].ipset[FAMILY_V6]);
+	memcpy(mm->runtime[1].ipset[FAMILY_V6], saved, sizeof(saved));
+	memcpy(mm->classes[1].name, mm->classes[0].name, sizeof(mm->classes[0].name));
+	assert_string_equal(model_duplicate_name(m), m->classes[0].name);
+	compilation_release(&c);
+}
+
 /* Each range of a class names the rule and target it came from, through
  * defines too. */
 static void test_origins(void **state)
@@ -934,6 +1010,7 @@ int main(void)
 		cmocka_unit_test(test_ports_merged),
 		cmocka_unit_test(test_class_order),
 		cmocka_unit_test(test_class_names),
+		cmocka_unit_test(test_names_unique),
 		cmocka_unit_test(test_origins),
 		cmocka_unit_test(test_v4_mapped),
 		cmocka_unit_test(test_hostnames),
