@@ -8,9 +8,11 @@
  *      through a bridge (this machine's own container networks: to and
  *      between containers, published ports) stays local and is accepted
  *      like loopback, since no destination address tells it apart;
- *   1. loopback traffic is accepted;
- *   2. packets of established and related connections are accepted;
- *   3. a packet matching any deny class is blocked (on_deny);
+ *   1. loopback traffic to a local address is accepted (a nat rule may
+ *      send a packet on "lo" elsewhere);
+ *   2. a packet matching any deny class is blocked (on_deny), replies
+ *      included: a denied host that connects in gets nothing back;
+ *   3. packets of established and related connections are accepted;
  *   4. a packet matching any allow class is accepted;
  *   5. everything else gets default_verdict.
  * A class matches a packet whose service it matches and whose destination

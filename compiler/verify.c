@@ -58,6 +58,10 @@ struct vchain {
 	struct vrule *rules;
 	size_t n, cap;
 	bool final_accept;		/* what happens after the last rule */
+	/* Reading: replies (established, related) are accepted from here on,
+	 * so a deny that follows would not stop a denied host that connected
+	 * in from getting data back. */
+	bool replies_accepted;
 	bool policy_drop;		/* the base chain's own policy */
 	char final_jump[VJUMP_MAX];	/* not final_accept: where the rest goes */
 };
@@ -776,7 +780,7 @@ static const char *const nft_prelude[] = {
 /* What the base chains keep local before the policy: loopback, this
  * machine's bridges (its container networks), and neighbour discovery. */
 static const char *const nft_output_local[] = {
-	"oif \"lo\" accept",
+	"oif \"lo\" fib daddr type local accept",
 	"meta oifkind \"bridge\" accept",
 	"icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } ip6 hoplimit 255 accept",
 };
@@ -805,9 +809,12 @@ static void nft_read_rule(struct nft_reader *nr, const char *s)
 {
 	enum family f;
 
-	for (size_t i = 0; i < sizeof(nft_prelude) / sizeof(*nft_prelude); i++)
-		if (strcmp(s, nft_prelude[i]) == 0)
+	for (size_t i = 0; i < sizeof(nft_prelude) / sizeof(*nft_prelude); i++) {
+		if (strcmp(s, nft_prelude[i]) == 0) {
+			nr->chain.replies_accepted = true;
 			return;
+		}
+	}
 	if (strncmp(s, "counter name ", 13) == 0) {
 		bool accept;
 		if (!nft_read_verdict(nr, s, nr->chain.final_jump, &accept))
@@ -859,6 +866,9 @@ static void nft_read_rule(struct nft_reader *nr, const char *s)
 		r->accept = true;
 	else if (!eat(&s, " ") || !nft_read_verdict(nr, s, r->jump, &accept) || accept)
 		nft_fail(nr, "unrecognized verdict");
+	else if (nr->chain.replies_accepted)
+		nft_fail(nr, "a deny after the accept of replies: a denied host that connects in "
+			     "would get data back");
 }
 
 /* counter NAME { comment "..." } */
@@ -1078,7 +1088,6 @@ static const char *const ipt_fixed[] = {
 	":" IPT_CHAIN_OUTPUT " - [0:0]",
 	":" IPT_CHAIN_FORWARD " - [0:0]",
 	":" IPT_CHAIN_BLOCK " - [0:0]",
-	"-A " IPT_CHAIN_POLICY " -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN",
 	"-A " IPT_CHAIN_BLOCK " -p tcp -j REJECT --reject-with tcp-reset",
 	"-A " IPT_CHAIN_BLOCK " -j DROP",
 	"COMMIT",
@@ -1119,7 +1128,7 @@ static const char *ipt_hook_rule(const struct ipt_hook *h, enum family f, size_t
 	while (ipt_local_bridges[nbridges])
 		nbridges++;
 	if (h->output && n-- == 0)
-		return "-o lo -j RETURN";
+		return "-o lo -m addrtype --dst-type LOCAL -j RETURN";
 	if (n < nbridges) {
 		snprintf(buf, size, "-o %s -j RETURN", ipt_local_bridges[n]);
 		return buf;
@@ -1319,6 +1328,9 @@ static int verify_iptables(struct diags *d, const struct policy *p, enum family 
 					   what, lr.lineno, diag_quote(d, line, strlen(line)));
 				rc = -1;
 			}
+		} else if (strcmp(line, "-A " IPT_CHAIN_POLICY
+				   " -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN") == 0) {
+			out.replies_accepted = true;
 		} else if (strncmp(line, "-A " IPT_CHAIN_POLICY " -g ",
 				   strlen("-A " IPT_CHAIN_POLICY " -g ")) == 0) {
 			const char *jump = line + strlen("-A " IPT_CHAIN_POLICY " -g ");
@@ -1331,6 +1343,11 @@ static int verify_iptables(struct diags *d, const struct policy *p, enum family 
 			   !ipt_read_counter_chain(&counter_chains, line)) {
 			diag_error(d, NULL, "%s, line %d: unrecognized: '%s'", what, lr.lineno,
 				   diag_quote(d, line, strlen(line)));
+			rc = -1;
+		} else if (out.replies_accepted && out.n && out.rules[out.n - 1].jump[0] &&
+			   strncmp(line, "-A " IPT_CHAIN_POLICY " ", strlen("-A " IPT_CHAIN_POLICY " ")) == 0) {
+			diag_error(d, NULL, "%s, line %d: a deny after the accept of replies: a denied "
+				   "host that connects in would get data back", what, lr.lineno);
 			rc = -1;
 		}
 	}

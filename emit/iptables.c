@@ -154,21 +154,20 @@ static void write_counter_chain(FILE *fp, const struct model *m, const struct co
 
 /* The chains the hooks jump to. What leaves through a local bridge stays
  * on this machine (the runner's container and VM networks, by name: see
- * ipt_local_bridges), as does loopback and neighbour discovery; the rest
+ * ipt_local_bridges), as does loopback to a local address (a nat rule may
+ * have sent it elsewhere) and neighbour discovery; the rest
  * of this machine's traffic, and all it forwards out of another interface,
  * goes to the policy. */
 static void write_hook_chains(FILE *fp, enum family f)
 {
-	fputs("-A " IPT_CHAIN_OUTPUT " -o lo -j RETURN\n", fp);
+	fputs("-A " IPT_CHAIN_OUTPUT " -o lo -m addrtype --dst-type LOCAL -j RETURN\n", fp);
 	for (const char *const *b = ipt_local_bridges; *b; b++)
 		fprintf(fp, "-A " IPT_CHAIN_OUTPUT " -o %s -j RETURN\n", *b);
 	fputs(words[f].nd_rules, fp);
 	fputs("-A " IPT_CHAIN_OUTPUT " -g " IPT_CHAIN_POLICY "\n", fp);
 	for (const char *const *b = ipt_local_bridges; *b; b++)
 		fprintf(fp, "-A " IPT_CHAIN_FORWARD " -o %s -j RETURN\n", *b);
-	fputs("-A " IPT_CHAIN_FORWARD " -g " IPT_CHAIN_POLICY "\n"
-	      "-A " IPT_CHAIN_POLICY " -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN\n",
-	      fp);
+	fputs("-A " IPT_CHAIN_FORWARD " -g " IPT_CHAIN_POLICY "\n", fp);
 }
 
 int emit_iptables_closed(FILE *fp, enum family f)
@@ -179,42 +178,23 @@ int emit_iptables_closed(FILE *fp, enum family f)
 	      ":" IPT_CHAIN_FORWARD " - [0:0]\n",
 	      fp);
 	write_hook_chains(fp, f);
-	fputs("-A " IPT_CHAIN_POLICY " -j DROP\n"
+	fputs("-A " IPT_CHAIN_POLICY " -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN\n"
+	      "-A " IPT_CHAIN_POLICY " -j DROP\n"
 	      "COMMIT\n",
 	      fp);
 	return ferror(fp) ? -1 : 0;
 }
 
-static int emit_family(const struct model *m, FILE *fp, enum family f)
+/* The rules of the classes of verdict V, in model order. */
+static void write_classes(FILE *fp, const struct model *m, enum family f, enum verdict v)
 {
-	const char *tool = f == FAMILY_V4 ? "iptables-restore" : "ip6tables-restore";
 	char verdict[COUNTER_NAME_MAX + 16];
 
-	emit_header(fp, m);
-	emit_mode_comment(fp, m);
-	fputs("# Only egressc's own chains (" IPT_CHAIN_PREFIX "*) are replaced: the rest of the\n"
-	      "# filter table (Docker's chains, the administrator's rules) stays.\n",
-	      fp);
-	fprintf(fp, "# Load with 'egressc apply --backend iptables', which hooks the chains\n"
-		"# once; a first load by hand: '%s --noflush FILE'.\n",
-		tool);
-	if (m->nruntime)
-		fputs("# Its rules match ipsets: load the ipset output first.\n", fp);
-	fputs("*filter\n"
-	      ":" IPT_CHAIN_POLICY " - [0:0]\n"
-	      ":" IPT_CHAIN_OUTPUT " - [0:0]\n"
-	      ":" IPT_CHAIN_FORWARD " - [0:0]\n",
-	      fp);
-	if (m->mode == MODE_ENFORCE)
-		fputs(":" IPT_CHAIN_BLOCK " - [0:0]\n", fp);
-	for (size_t i = 0; i < m->ncounters; i++) {
-		char chain[COUNTER_NAME_MAX + 16];
-		fprintf(fp, ":%s - [0:0]\n", counter_chain(&m->counters[i], chain, sizeof(chain)));
-	}
-	write_hook_chains(fp, f);
 	for (size_t i = 0; i < m->nclasses; i++) {
 		const struct rule_class *c = &m->classes[i];
 		const struct rangeset *s = &c->sets[f];
+		if (c->verdict != v)
+			continue;
 		struct rule_writer w = { .fp = fp, .cls = c, .verdict = "-j RETURN" };
 		if (c->verdict == VERDICT_ALLOW && s->nspans) {
 			emit_class_comment(fp, "", c, f);
@@ -245,6 +225,39 @@ static int emit_family(const struct model *m, FILE *fp, enum family f)
 			write_rules(&w, dst);
 		}
 	}
+}
+
+static int emit_family(const struct model *m, FILE *fp, enum family f)
+{
+	const char *tool = f == FAMILY_V4 ? "iptables-restore" : "ip6tables-restore";
+	char verdict[COUNTER_NAME_MAX + 16];
+
+	emit_header(fp, m);
+	emit_mode_comment(fp, m);
+	fputs("# Only egressc's own chains (" IPT_CHAIN_PREFIX "*) are replaced: the rest of the\n"
+	      "# filter table (Docker's chains, the administrator's rules) stays.\n",
+	      fp);
+	fprintf(fp, "# Load with 'egressc apply --backend iptables', which hooks the chains\n"
+		"# once; a first load by hand: '%s --noflush FILE'.\n",
+		tool);
+	if (m->nruntime)
+		fputs("# Its rules match ipsets: load the ipset output first.\n", fp);
+	fputs("*filter\n"
+	      ":" IPT_CHAIN_POLICY " - [0:0]\n"
+	      ":" IPT_CHAIN_OUTPUT " - [0:0]\n"
+	      ":" IPT_CHAIN_FORWARD " - [0:0]\n",
+	      fp);
+	if (m->mode == MODE_ENFORCE)
+		fputs(":" IPT_CHAIN_BLOCK " - [0:0]\n", fp);
+	for (size_t i = 0; i < m->ncounters; i++) {
+		char chain[COUNTER_NAME_MAX + 16];
+		fprintf(fp, ":%s - [0:0]\n", counter_chain(&m->counters[i], chain, sizeof(chain)));
+	}
+	write_hook_chains(fp, f);
+	write_classes(fp, m, f, VERDICT_DENY);
+	/* After the denies: a denied host which connects in gets nothing back. */
+	fputs("-A " IPT_CHAIN_POLICY " -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN\n", fp);
+	write_classes(fp, m, f, VERDICT_ALLOW);
 	fprintf(fp, "-A " IPT_CHAIN_POLICY " %s\n",
 		counter_verdict(model_default_counter(m), verdict, sizeof(verdict)));
 	for (size_t i = 0; i < m->ncounters; i++)

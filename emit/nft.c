@@ -196,11 +196,14 @@ static void emit_rule(FILE *fp, const struct model *m, const struct rule_class *
 		fputs("accept\n", fp);
 }
 
-static void emit_rules(FILE *fp, const struct model *m)
+/* The rules of the classes of verdict V, in model order. */
+static void emit_rules(FILE *fp, const struct model *m, enum verdict v)
 {
 	for (size_t i = 0; i < m->nclasses; i++) {
 		const struct rule_class *c = &m->classes[i];
 		const bool deny = c->verdict == VERDICT_DENY;
+		if (c->verdict != v)
+			continue;
 		for (int f = 0; f < FAMILY_COUNT; f++) {
 			if (!deny && c->sets[f].nspans)
 				emit_rule(fp, m, c, c->name, (enum family)f, NULL);
@@ -221,7 +224,9 @@ static void emit_rules(FILE *fp, const struct model *m)
  * loopback aside, that is the runner's own container and VM networks
  * (Docker's docker0 and br-*, podman, CNI, libvirt), reached from the
  * runner, between containers, or by a published port. The kernel tells a
- * bridge by its kind, whatever its name. Everything else a process here
+ * bridge by its kind, whatever its name. Loopback is local only to a local
+ * address: a nat rule can send a packet bound for 127.0.0.1 elsewhere, and
+ * the filter then sees the new address leaving on "lo". Everything else a process here
  * sends, and everything forwarded out of another interface (a container's
  * traffic leaving the machine), goes to the policy. */
 static void emit_hook_chains(FILE *fp, bool policy_drop)
@@ -231,7 +236,7 @@ static void emit_hook_chains(FILE *fp, bool policy_drop)
 	fprintf(fp,
 		"\tchain output {\n"
 		"\t\ttype filter hook output priority filter; policy %s;\n"
-		"\t\toif \"lo\" accept\n"
+		"\t\toif \"lo\" fib daddr type local accept\n"
 		"\t\tmeta oifkind \"bridge\" accept\n"
 		"\t\ticmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert }"
 		" ip6 hoplimit 255 accept\n"
@@ -319,11 +324,14 @@ int emit_nft(const struct model *m, FILE *fp)
 	}
 
 	fputs("\t# The policy: for this machine's own traffic and for what it forwards\n"
-	      "\t# out of it for its containers and VMs, alike.\n"
-	      "\tchain " NFT_CHAIN_POLICY " {\n"
-	      "\t\tct state established,related accept\n",
+	      "\t# out of it for its containers and VMs, alike. Deny rules come before\n"
+	      "\t# the accept of replies, so that a denied host which connects in gets\n"
+	      "\t# nothing back either.\n"
+	      "\tchain " NFT_CHAIN_POLICY " {\n",
 	      fp);
-	emit_rules(fp, m);
+	emit_rules(fp, m, VERDICT_DENY);
+	fputs("\t\tct state established,related accept\n", fp);
+	emit_rules(fp, m, VERDICT_ALLOW);
 	if (deny) {
 		fputs("\t\t", fp);
 		emit_blocked_verdict(fp, m, dflt);

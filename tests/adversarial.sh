@@ -1,0 +1,72 @@
+#!/bin/bash
+# Bypass attempts a hostile build step makes, kept as tests: each sets up
+# what the step would, from the runner, through the kernel, and checks the
+# policy holds - for both backends, loaded the way apply loads them.
+#
+#   nat      a nat output rule sends a packet for the runner's own address
+#            to a denied host: the filter sees the new destination leaving
+#            on "lo", which is exempt only for local destinations
+#   inbound  a denied host connects in to a listener on the runner: the
+#            replies carry data out unless deny rules come first
+#
+#   PROBE=build/tests/probe tests/adversarial.sh EGRESSC
+set -u
+egressc=${1:?usage: tests/adversarial.sh EGRESSC}
+egressc=$(cd "$(dirname "$egressc")" && pwd)/$(basename "$egressc")
+cd "$(dirname "$0")/.." || exit 2
+PROBE=$(cd "$(dirname "${PROBE:?set PROBE to the probe binary}")" && pwd)/$(basename "$PROBE")
+. tests/lib.sh
+testlib_init adversarial
+. tests/netns.sh
+TCP_TIMEOUT_MS=800
+
+cat >"$tmp/policy.eg" <<'EOF'
+essentials off
+default deny
+on-deny reject
+deny 192.0.2.2                      # the server's own address: it connects in
+allow 198.51.100.10 port 443
+EOF
+"$egressc" -O "$tmp/out" "$tmp/policy.eg" || { echo "adversarial: cannot compile"; exit 1; }
+
+# in_client CMD...: CMD in the runner.
+in_client() { ip netns exec "$NS_CLIENT" "$@"; }
+
+for backend in nft iptables; do
+	netns_setup || exit 1
+	netns_add_server_addr 198.51.100.9
+	netns_add_server_addr 198.51.100.10
+	netns_serve 443
+	expect "$backend: apply" in_client "$egressc" apply --backend "$backend" \
+		--hosts-path "$tmp/hosts" --dnsmasq-path "$tmp/dnsmasq.conf" "$tmp/out" >/dev/null
+	expect "$backend: the allowed host connects" [ "$(probe 198.51.100.10 443)" = connected ]
+	expect "$backend: the denied host is refused" [ "$(probe 198.51.100.9 443)" != connected ]
+
+	# nat: the runner's own 192.0.2.1:443 is sent to the denied
+	# 198.51.100.9:443, before the filter and after it.
+	for prio in -100 100; do
+		expect "$backend: nat $prio: the rule loads" in_client nft -f - <<-EOF
+		table ip adversarial-nat {
+			chain output {
+				type nat hook output priority $prio; policy accept;
+				ip daddr 192.0.2.1 tcp dport 443 dnat to 198.51.100.9
+			}
+		}
+		EOF
+		expect "$backend: nat $prio: the runner's address sent to a denied host is refused" \
+			[ "$(probe 192.0.2.1 443)" != connected ]
+		in_client nft delete table ip adversarial-nat
+	done
+	expect "$backend: nat: loopback itself still works" \
+		[ "$(in_client "$PROBE" tcp 127.0.0.1 9 300 2>&1)" = refused ]
+
+	# inbound: a listener on the runner; the denied server connects in.
+	in_client "$PROBE" serve 7000 >/dev/null 2>&1 &
+	NETNS_PIDS+=($!)
+	sleep 0.3
+	got=$(ip netns exec "$NS_SERVER" "$PROBE" tcp 192.0.2.1 7000 "$TCP_TIMEOUT_MS" 2>&1)
+	expect "$backend: inbound: a denied host gets nothing back ($got)" [ "$got" != connected ]
+	netns_cleanup
+done
+
+testlib_finish
