@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -55,20 +56,43 @@ struct source *source_load(struct arena *a, struct diags *d, const char *path,
 		goto fail;
 	}
 
-	size_t cap = (size_t)st.st_size, len = 0;
-	char *text = arena_alloc(a, cap + 1);
-	/* The size can change under us; read what is there, up to the stat size. */
-	while (len < cap) {
+	/* The size is a hint: a file in /proc says 0, and a file may grow
+	 * while it is read. Read to the end, into the arena while the hint
+	 * holds, then into a growing buffer, within the limit either way. */
+	size_t cap = (size_t)st.st_size + 1, len = 0;
+	char *text = arena_alloc(a, cap + 1), *grown = NULL;
+	for (;;) {
+		if (len == cap) {
+			if (len > SOURCE_MAX_BYTES) {
+				diag_error(d, at, "'%s' is larger than the limit of %u bytes", q,
+					   SOURCE_MAX_BYTES);
+				free(grown);
+				goto fail;
+			}
+			cap = cap * 2 > SOURCE_MAX_BYTES + 1 ? SOURCE_MAX_BYTES + 1 : cap * 2;
+			if (!grown) {
+				grown = xmalloc(cap + 1);
+				memcpy(grown, text, len);
+			} else {
+				grown = xrealloc(grown, cap + 1);
+			}
+			text = grown;
+		}
 		ssize_t n = read(fd, text + len, cap - len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
 			diag_error(d, at, "cannot read '%s': %s", q, strerror(errno));
+			free(grown);
 			goto fail;
 		}
 		if (n == 0)
 			break;
 		len += (size_t)n;
+	}
+	if (grown) {
+		text = arena_strndup(a, grown, len);
+		free(grown);
 	}
 	close(fd);
 	text[len] = '\0';

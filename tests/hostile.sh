@@ -26,6 +26,18 @@ truncate -s 65M "$tmp/huge.eg"
 run "$tmp/huge.eg"
 expect "65 MiB file: refused" grep -q "is larger than the limit" "$tmp/stderr"
 
+# A file's size is a hint, not a limit: files in /proc say 0. An include
+# of one is read to its end, and what is there is not a policy.
+printf 'essentials off\ninclude "/proc/self/status"\n' >"$tmp/proc.eg"
+run -o "$tmp/proc.nft" "$tmp/proc.eg"
+expect "/proc include: exit 1" [ $rc -eq 1 ]
+expect "/proc include: read and located" \
+	grep -q "^/proc/self/status:1:1: error: unknown statement 'Name'" "$tmp/stderr"
+expect "/proc include: no output" [ ! -e "$tmp/proc.nft" ]
+run --hosts-file /proc/self/status -o "$tmp/proc.nft" golden/hostnames.eg
+expect "/proc hosts file: read and located" \
+	grep -q "^/proc/self/status:1:1: error: invalid address 'Name:' in hosts file" "$tmp/stderr"
+
 # 100,000 rules compile, and the kernel takes the result.
 awk 'BEGIN { print "essentials off"; for (i = 0; i < 100000; i++)
 	printf "allow 198.51.%d.%d port %d\n", (i / 256) % 256, i % 256, 1 + i % 7 * 1000 }' \
