@@ -136,6 +136,7 @@ check-sealed:
 	tests/kernel-load.sh $(BUILD)/egressc
 	tests/apply.sh $(BUILD)/egressc
 	tests/caps.sh $(BUILD)/egressc
+	tests/boot.sh $(BUILD)/egressc
 	PROBE=$(BUILD)/tests/probe tests/traffic.sh $(BUILD)/egressc tests/traffic/*.eg
 	PROBE=$(BUILD)/tests/probe tests/runtime.sh $(BUILD)/egressc
 	PROBE=$(BUILD)/tests/probe tests/monitor.sh $(BUILD)/egressc
@@ -202,7 +203,8 @@ install: all
 		$(DESTDIR)$(VIMDIR)/syntax $(DESTDIR)$(VIMDIR)/ftdetect
 	install -m 0644 man/egressc.1 $(DESTDIR)$(MANDIR)/man1/egressc.1
 	install -m 0644 man/egressc.eg.5 $(DESTDIR)$(MANDIR)/man5/egressc.eg.5
-	install -m 0644 contrib/systemd/egressc.service $(DESTDIR)$(UNITDIR)/egressc.service
+	sed 's|@BINDIR@|$(BINDIR)|g' contrib/systemd/egressc.service.in >$(DESTDIR)$(UNITDIR)/egressc.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/egressc.service
 	install -m 0644 contrib/vim/syntax/eg.vim $(DESTDIR)$(VIMDIR)/syntax/eg.vim
 	install -m 0644 contrib/vim/ftdetect/eg.vim $(DESTDIR)$(VIMDIR)/ftdetect/eg.vim
 

@@ -238,7 +238,7 @@ static int ipt_load(struct diags *d, const char *what, const char *rules, bool v
 
 /* One nft script, one transaction. libnftables exits the process when it
  * cannot open netlink, hence the root check before. */
-static int nft_load(struct diags *d, const char *what, const char *script)
+static int nft_load(struct diags *d, const char *what, const char *script, const char *outcome)
 {
 	struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
 
@@ -250,13 +250,20 @@ static int nft_load(struct diags *d, const char *what, const char *script)
 	nft_ctx_buffer_error(nft);
 	int rc = nft_run_cmd_from_buffer(nft, script);
 	if (rc != 0)
-		diag_error(d, NULL, "%s: nft refused it; nothing was changed:\n%s", what,
+		diag_error(d, NULL, "%s: nft refused it; %s:\n%s", what, outcome,
 			   nft_ctx_get_error_buffer(nft));
 	nft_ctx_free(nft);
 	return rc == 0 ? 0 : -1;
 }
 
 /* --- the steps ------------------------------------------------------------- */
+
+/* What a failure leaves: the previous state, or with --fail-closed the
+ * closed firewall loaded first. */
+static const char *unchanged(const struct apply_opts *o)
+{
+	return o->fail_closed ? "the firewall stays closed" : "nothing was changed";
+}
 
 static int need_root(struct diags *d)
 {
@@ -308,7 +315,7 @@ static int prepare_hosts(const struct apply_set *s, const struct apply_opts *o,
 			      remove ? 0 : s->len[PART_HOSTS], spliced, len, &why);
 	free(old);
 	if (rc < 0)
-		diag_error(d, NULL, "cannot splice into '%s': %s; nothing was changed", path, why);
+		diag_error(d, NULL, "cannot splice into '%s': %s; %s", path, why, unchanged(o));
 	return rc;
 }
 
@@ -416,7 +423,7 @@ static int remove_nft(const struct apply_opts *o, FILE *log, struct diags *d)
 	if (o->dry_run)
 		return 0;
 	char *script = text_of(write_nft_remove, FAMILY_V4);
-	int rc = nft_load(d, "removing table " NFT_TABLE, script);
+	int rc = nft_load(d, "removing table " NFT_TABLE, script, "it stays");
 	free(script);
 	return rc;
 }
@@ -442,7 +449,7 @@ static int apply_nft(const struct apply_set *s, const struct apply_opts *o, FILE
 		free(why);
 		return rc;
 	}
-	if (nft_load(d, s->where[PART_NFT], s->text[PART_NFT]) < 0)
+	if (nft_load(d, s->where[PART_NFT], s->text[PART_NFT], unchanged(o)) < 0)
 		return -1;
 	fprintf(log, "nft: replaced table " NFT_TABLE " from %s, in one transaction\n",
 		s->where[PART_NFT]);
@@ -476,13 +483,14 @@ struct saved_tables {
 	char *sets;	/* 'ipset save': members too, which dnsmasq added */
 };
 
-static int save_tables(struct saved_tables *sv, bool sets, struct diags *d)
+static int save_tables(struct saved_tables *sv, bool sets, const struct apply_opts *o,
+		       struct diags *d)
 {
 	char *ipsets[] = { "ipset", "save", NULL };
 
 	if (ipt_save(false, &sv->v4) < 0 || ipt_save(true, &sv->v6) < 0 ||
 	    (sets && run_tool(ipsets, "", 0, &sv->sets) != 0)) {
-		diag_error(d, NULL, "cannot save the current iptables rules; nothing was changed");
+		diag_error(d, NULL, "cannot save the current iptables rules; %s", unchanged(o));
 		return -1;
 	}
 	return 0;
@@ -527,7 +535,7 @@ static int apply_iptables(const struct apply_set *s, const struct apply_opts *o,
 	free(creates);
 	if (ipt_load(d, s->where[PART_V4], v4, false, true) < 0 ||
 	    ipt_load(d, s->where[PART_V6], v6, true, true) < 0 ||
-	    save_tables(&sv, s->text[PART_IPSETS] != NULL, d) < 0)
+	    save_tables(&sv, s->text[PART_IPSETS] != NULL, o, d) < 0)
 		goto out;
 	/* Now the sets as the policy has them: created and emptied. */
 	if (s->text[PART_IPSETS] && tool(d, s->where[PART_IPSETS], s->text[PART_IPSETS],
@@ -551,15 +559,18 @@ out:
 	return rc;
 }
 
-/* --fail-closed: before anything else, only loopback, this machine's
- * container networks and replies. */
-static int close_firewall(const struct apply_opts *o, FILE *log, struct diags *d)
+int apply_close(const struct apply_opts *o, FILE *log, struct diags *d)
 {
 	int rc = 0;
 
+	if (o->dry_run)
+		return 0;
+	if (need_root(d) < 0)
+		return -1;
+
 	if (o->backend == APPLY_NFT) {
 		char *closed = text_of(write_nft_closed, FAMILY_V4);
-		rc = nft_load(d, "the closed table", closed);
+		rc = nft_load(d, "the closed table", closed, "the firewall was not closed");
 		free(closed);
 	} else {
 		for (int f = 0; f < FAMILY_COUNT && rc == 0; f++) {
@@ -599,9 +610,7 @@ int apply_run(const struct apply_set *s, const struct apply_opts *o, FILE *log,
 		return -1;
 	if (prepare_hosts(s, o, d, false, &hosts, &hosts_len) < 0)
 		return -1;
-	int rc = o->fail_closed && !o->dry_run ? close_firewall(o, log, d) : 0;
-	if (rc == 0)
-		rc = check_uplink(d);
+	int rc = check_uplink(d);
 	if (rc == 0)
 		rc = o->backend == APPLY_NFT ? apply_nft(s, o, log, d) : apply_iptables(s, o, log, d);
 	if (rc == 0)

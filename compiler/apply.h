@@ -70,8 +70,15 @@ int apply_read_dir(struct apply_set *s, const char *dir, enum apply_backend b,
 int apply_render(struct apply_set *s, const struct model *m, struct diags *d);
 void apply_set_release(struct apply_set *s);
 
+/* --fail-closed, before any input is read: only loopback, this machine's
+ * container networks and replies pass until apply_run() loads the policy;
+ * when anything fails, that is what stays. Returns 0, or -1 with errors
+ * queued. */
+int apply_close(const struct apply_opts *o, FILE *log, struct diags *d);
+
 /* Applies S, saying what it does (or would do) on LOG. Returns 0, or -1
- * with errors queued and the previous state in place. */
+ * with errors queued and the previous state in place (with fail_closed:
+ * the closed firewall, which the caller loaded first). */
 int apply_run(const struct apply_set *s, const struct apply_opts *o, FILE *log,
 	      struct diags *d);
 /* Takes egressc's ruleset, hosts splice and fragment away again. */

@@ -611,7 +611,11 @@ static int run_apply(struct options *o)
 
 	compilation_init(&c);
 	memset(&set, 0, sizeof(set));
-	if (o->remove) {
+	/* Closed before anything can fail: a missing directory, an
+	 * unreadable file, a policy that does not compile. */
+	if (o->apply.fail_closed && apply_close(&o->apply, stdout, &c.diags) < 0) {
+		rc = -1;
+	} else if (o->remove) {
 		rc = apply_remove(&o->apply, stdout, &c.diags);
 	} else if (stat(o->policy, &st) == 0 && S_ISDIR(st.st_mode)) {
 		rc = apply_read_dir(&set, o->policy, o->apply.backend, &c.diags);

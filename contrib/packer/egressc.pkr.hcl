@@ -1,7 +1,7 @@
 # Packer provisioners that compile the egress policy while the image is
 # built and install the outputs and the boot-time unit. Add them to your
 # build block; the policy sits beside this template in policy/egress.eg.
-# The egressc package installs egressc.service (contrib/systemd/).
+# The egressc package installs egressc.service (contrib/systemd/egressc.service.in).
 #
 # The compile resolves hostnames now, from the build machine's DNS, and
 # pins every address into the image (hosts fragment and allow sets);
