@@ -630,7 +630,7 @@ static int remove_dnsmasq(const struct apply_opts *o, FILE *log, struct diags *d
 
 	if (wholefile_read(path, &text, &len) < 0)
 		return 0;
-	bool ours = strstr(text, "egressc") != NULL;
+	bool ours = emit_dnsmasq_is_fragment(text);
 	free(text);
 	if (!ours) {
 		fprintf(log, "dnsmasq: %s is not egressc's; left alone\n", path);

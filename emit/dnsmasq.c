@@ -138,6 +138,45 @@ static int emit_dnsmasq(const struct model *m, FILE *fp, enum fill_backend b)
 	return ferror(fp) ? -1 : 0;
 }
 
+/* The lines a fragment holds besides comments. */
+static const char *const fragment_keys[] = {
+	"nftset=/", "ipset=/", "server=/", "address=/", "no-resolv",
+};
+
+static bool line_is(const char *line, size_t len, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return len >= n && memcmp(line, prefix, n) == 0;
+}
+
+bool emit_dnsmasq_is_fragment(const char *text)
+{
+	static const char header[] = "# Compiled by egressc from '";
+	static const char header_end[] = "'; do not edit, recompile.";
+	static const char second[] = "# A dnsmasq fragment (dnsmasq.d); load it after the ";
+	size_t lineno = 0;
+
+	for (const char *line = text; *line; lineno++) {
+		size_t len = strcspn(line, "\n");
+		bool ok;
+		if (lineno == 0)
+			ok = line_is(line, len, header) && len >= sizeof(header_end) - 1 &&
+			     memcmp(line + len - (sizeof(header_end) - 1), header_end,
+				    sizeof(header_end) - 1) == 0;
+		else if (lineno == 1)
+			ok = line_is(line, len, second);
+		else
+			ok = line_is(line, len, "# ");
+		for (size_t i = 0; !ok && lineno > 1 && i < sizeof(fragment_keys) / sizeof(*fragment_keys); i++)
+			ok = line_is(line, len, fragment_keys[i]);
+		if (!ok || line[len] != '\n')
+			return false;
+		line += len + 1;
+	}
+	return lineno >= 2;
+}
+
 int emit_dnsmasq_nftset(const struct model *m, FILE *fp)
 {
 	return emit_dnsmasq(m, fp, FILL_NFTSET);

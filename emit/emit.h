@@ -4,6 +4,7 @@
 #ifndef EGRESSC_EMIT_H
 #define EGRESSC_EMIT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "addr.h"
@@ -41,6 +42,10 @@ int emit_ipset(const struct model *m, FILE *fp);
 int emit_dnsmasq_nftset(const struct model *m, FILE *fp);
 int emit_dnsmasq_ipset(const struct model *m, FILE *fp);
 int emit_explain(const struct model *m, FILE *fp);
+
+/* Whether TEXT is a dnsmasq fragment as egressc writes it, every line of
+ * it: apply --remove takes away only such a file. */
+bool emit_dnsmasq_is_fragment(const char *text);
 
 /* Policy-free texts for apply. The nft table closed (loopback, local
  * container networks and replies only), as --fail-closed leaves it; and
