@@ -1,66 +1,144 @@
 #include "hostsplice.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char begin_marker[] = "# BEGIN egressc\n";
-static const char end_marker[] = "# END egressc\n";
+enum marker { NOT_MARKER, BEGIN_MARKER, END_MARKER };
 
-/* The line starting with LINE (a whole line, at a line start) in
- * TEXT[from, len), or NULL. */
-static const char *find_line(const char *text, size_t len, size_t from, const char *line)
+static const char begin_text[] = "# BEGIN egressc";
+static const char end_text[] = "# END egressc";
+
+/* What the line TEXT[0, n) (its newline not included) is. */
+static enum marker marker_of(const char *text, size_t n)
 {
-	size_t n = strlen(line);
-
-	for (size_t i = from; i + n <= len; i++)
-		if ((i == 0 || text[i - 1] == '\n') && memcmp(text + i, line, n) == 0)
-			return text + i;
-	return NULL;
+	while (n > 0 && (text[n - 1] == ' ' || text[n - 1] == '\t' || text[n - 1] == '\r'))
+		n--;
+	if (n == sizeof(begin_text) - 1 && memcmp(text, begin_text, n) == 0)
+		return BEGIN_MARKER;
+	if (n == sizeof(end_text) - 1 && memcmp(text, end_text, n) == 0)
+		return END_MARKER;
+	return NOT_MARKER;
 }
 
-int hosts_splice(const char *old, size_t oldlen, const char *fragment, size_t fraglen,
-		 char **out, size_t *outlen, const char **why)
-{
-	const char *begin = find_line(old, oldlen, 0, begin_marker);
-	const char *end = begin ? find_line(old, oldlen, (size_t)(begin - old), end_marker) : NULL;
-	size_t head, tail;
+/* One line of a text: [start, next), its newline (if any) included. */
+struct line {
+	size_t start, next;
+	size_t number; /* from 1 */
+	enum marker marker;
+};
 
-	if (fragment && (fraglen < sizeof(begin_marker) - 1 ||
-			 memcmp(fragment, begin_marker, sizeof(begin_marker) - 1) != 0 ||
-			 !find_line(fragment, fraglen, 0, end_marker))) {
+/* Steps L to the next line of TEXT[0, len); false at the end. */
+static bool next_line(const char *text, size_t len, struct line *l)
+{
+	if (l->next >= len)
+		return false;
+	l->start = l->next;
+	const char *nl = memchr(text + l->start, '\n', len - l->start);
+	size_t eol = nl ? (size_t)(nl - text) : len;
+	l->next = nl ? eol + 1 : len;
+	l->number++;
+	l->marker = marker_of(text + l->start, eol - l->start);
+	return true;
+}
+
+/* fragment -> BEGIN line {line} END line, the END with its newline */
+static bool one_block(const char *fragment, size_t len)
+{
+	struct line l = {0};
+	enum marker last = NOT_MARKER;
+
+	if (len == 0 || fragment[len - 1] != '\n')
+		return false;
+	while (next_line(fragment, len, &l)) {
+		if (l.number == 1 ? l.marker != BEGIN_MARKER
+				  : l.marker != (l.next == len ? END_MARKER : NOT_MARKER))
+			return false;
+		last = l.marker;
+	}
+	return l.number >= 2 && last == END_MARKER;
+}
+
+/* The reason hosts_splice() gives, with its line numbers. */
+static char why_buf[160];
+
+static int refuse(const char **why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Sets *WHY to FMT's text; returns -1. */
+static int refuse(const char **why, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why_buf, sizeof(why_buf), fmt, ap);
+	va_end(ap);
+	*why = why_buf;
+	return -1;
+}
+
+int hosts_splice(const char *old, size_t oldlen, const char *fragment, size_t fraglen, char **out,
+		 size_t *outlen, const char **why)
+{
+	if (fragment && !one_block(fragment, fraglen)) {
 		*why = "the hosts output is not one '# BEGIN egressc' ... '# END egressc' block";
 		return -1;
 	}
-	if (begin && !end) {
-		*why = "it has '# BEGIN egressc' without '# END egressc'; fix it by hand";
-		return -1;
-	}
-	if (!begin && find_line(old, oldlen, 0, end_marker)) {
-		*why = "it has '# END egressc' without '# BEGIN egressc'; fix it by hand";
-		return -1;
-	}
-	if (begin) {
-		head = (size_t)(begin - old);
-		tail = (size_t)(end - old) + sizeof(end_marker) - 1;
-	} else {
-		head = tail = oldlen;
-	}
-	/* Appended to a file whose last line has no newline: give it one. */
-	bool newline = !begin && fragment && oldlen && old[oldlen - 1] != '\n';
-	size_t n = head + newline + (fragment ? fraglen : 0) + (oldlen - tail);
-	char *buf = malloc(n + 1);
+	/* At most the old text, a newline and the fragment. */
+	char *buf = malloc(oldlen + 1 + (fragment ? fraglen : 0) + 1);
 	if (!buf) {
 		*why = strerror(ENOMEM);
 		return -1;
 	}
-	memcpy(buf, old, head);
-	if (newline)
-		buf[head] = '\n';
-	if (fragment)
-		memcpy(buf + head + newline, fragment, fraglen);
-	memcpy(buf + head + newline + (fragment ? fraglen : 0), old + tail, oldlen - tail);
+	struct line l = {0};
+	size_t n = 0, opened = 0; /* the open block's BEGIN line, 0 outside one */
+	bool placed = false;
+
+	while (next_line(old, oldlen, &l)) {
+		if (l.marker == BEGIN_MARKER && opened) {
+			free(buf);
+			return refuse(why,
+				      "it has '# BEGIN egressc' at line %zu inside the block "
+				      "begun at line %zu; fix it by hand",
+				      l.number, opened);
+		}
+		if (l.marker == END_MARKER && !opened) {
+			free(buf);
+			return refuse(why,
+				      "it has '# END egressc' without '# BEGIN egressc' at "
+				      "line %zu; fix it by hand",
+				      l.number);
+		}
+		if (l.marker == BEGIN_MARKER) {
+			opened = l.number;
+			if (fragment && !placed) {
+				memcpy(buf + n, fragment, fraglen);
+				n += fraglen;
+			}
+			placed = true;
+		} else if (l.marker == END_MARKER) {
+			opened = 0;
+		} else if (!opened) {
+			memcpy(buf + n, old + l.start, l.next - l.start);
+			n += l.next - l.start;
+		}
+	}
+	if (opened) {
+		free(buf);
+		return refuse(why,
+			      "it has '# BEGIN egressc' without '# END egressc' at line %zu; "
+			      "fix it by hand",
+			      opened);
+	}
+	if (fragment && !placed) {
+		/* The last line keeps its own line (see hostsplice.h). */
+		if (oldlen > 0 && old[oldlen - 1] != '\n')
+			buf[n++] = '\n';
+		memcpy(buf + n, fragment, fraglen);
+		n += fraglen;
+	}
 	buf[n] = '\0';
 	*out = buf;
 	*outlen = n;
