@@ -517,6 +517,87 @@ for backend in nft iptables; do
 done
 in_ns ip link del egbr0
 
+# 13. A hosts file that is a symbolic link (a runner image's /etc/hosts ->
+# /run/..., or a link to a link): apply and --remove write through it, at
+# its final target - the temporary beside the target, renamed over it, the
+# target's mode and owner kept - and the links stay links. A relative
+# link is relative to its own directory. A dangling link gets its target
+# made; a loop is refused and changes nothing.
+backend=nft
+plain_hosts=$hosts
+mkdir -p "$tmp/real" "$tmp/links" "$tmp/other/deep" "$tmp/cwd/here"
+# From a directory of its own: a relative link taken relative to the
+# working directory would write here, not elsewhere.
+cd "$tmp/cwd/here" || exit 2
+cp "$tmp/orig.hosts" "$tmp/real/hosts"
+chmod 640 "$tmp/real/hosts"
+chown 65534:65534 "$tmp/real/hosts"
+ln -s ../real/hosts "$tmp/links/hosts"
+ln -s hosts "$tmp/links/hosts2"
+ln -s "$tmp/links/hosts" "$tmp/other/deep/hosts3"
+# still_links WHAT: the three links are as made, the target a file.
+still_links() {
+	expect "symlink: $1: the link is kept" [ "$(readlink "$tmp/links/hosts")" = ../real/hosts ]
+	expect "symlink: $1: the link to the link is kept" [ "$(readlink "$tmp/links/hosts2")" = hosts ]
+	expect "symlink: $1: the absolute link is kept" \
+		[ "$(readlink "$tmp/other/deep/hosts3")" = "$tmp/links/hosts" ]
+	expect "symlink: $1: the target is a file, mode and owner kept" \
+		[ ! -L "$tmp/real/hosts" -a "$(stat -c '%F %a %u:%g' "$tmp/real/hosts")" = 'regular file 640 65534:65534' ]
+	expect "symlink: $1: no temporary left" \
+		[ -z "$(find "$tmp/real" "$tmp/links" "$tmp/other" -name '.*')" ]
+	expect "symlink: $1: nothing in the working directory" [ -z "$(find "$tmp/cwd" -mindepth 2)" ]
+}
+for hosts in "$tmp/links/hosts" "$tmp/links/hosts2" "$tmp/other/deep/hosts3"; do
+	what=${hosts#"$tmp/"}
+	eapply "$tmp/out"
+	exit_is "symlink: apply through $what" 0
+	still_links "apply through $what"
+	expect "symlink: apply through $what: the target has the block" \
+		cmp -s <(cat "$tmp/orig.hosts" "$tmp/out/hosts") "$tmp/real/hosts"
+	eapply "$tmp/out"
+	expect "symlink: apply through $what again: up to date" grep -q "^hosts: $hosts is up to date" "$tmp/stdout"
+	eapply --remove
+	exit_is "symlink: --remove through $what" 0
+	still_links "--remove through $what"
+	expect "symlink: --remove through $what: the target as it was" cmp -s "$tmp/orig.hosts" "$tmp/real/hosts"
+done
+# A dangling link: its target is made, the link stays.
+hosts=$tmp/links/dangling
+ln -s ../real/new.hosts "$hosts"
+eapply "$tmp/out"
+exit_is "symlink: apply through a dangling link" 0
+expect "symlink: dangling: the link is kept" [ "$(readlink "$hosts")" = ../real/new.hosts ]
+expect "symlink: dangling: the target is the block" cmp -s "$tmp/out/hosts" "$tmp/real/new.hosts"
+eapply --remove
+exit_is "symlink: --remove through a once dangling link" 0
+expect "symlink: --remove, once dangling: the link is kept" [ "$(readlink "$hosts")" = ../real/new.hosts ]
+expect "symlink: --remove, once dangling: the target is empty" [ -f "$tmp/real/new.hosts" -a ! -s "$tmp/real/new.hosts" ]
+# A link into a directory that does not exist: the write fails, naming
+# the target; the link stays and nothing is made.
+hosts=$tmp/links/nodir
+ln -s ../missing/hosts "$hosts"
+eapply "$tmp/out"
+exit_is "symlink: apply through a link into a missing directory" 1
+expect "symlink: missing directory: the error names link and target" \
+	grep -q "cannot write '$hosts' (a link to '$tmp/links/../missing/hosts'): No such file or directory" "$tmp/stderr"
+expect "symlink: missing directory: the link is kept" [ "$(readlink "$hosts")" = ../missing/hosts ]
+expect "symlink: missing directory: nothing made" [ ! -e "$tmp/missing" ]
+# A loop: refused before anything changes.
+hosts=$tmp/links/loop1
+ln -s loop2 "$tmp/links/loop1"
+ln -s loop1 "$tmp/links/loop2"
+snap symlink-loop-before
+eapply "$tmp/out"
+exit_is "symlink: apply through a loop of links" 1
+expect "symlink: loop: the error says so" grep -q "Too many levels of symbolic links" "$tmp/stderr"
+snap symlink-loop-after
+same "symlink: a loop changes nothing" symlink-loop-before symlink-loop-after
+expect "symlink: loop: the links are kept" [ "$(readlink "$tmp/links/loop1")" = loop2 ]
+hosts=$plain_hosts
+eapply --remove
+exit_is "symlink: --remove at the end" 0
+cd - >/dev/null || exit 2
+
 # 10. Usage errors: exit 2.
 backend=nft
 eapply
