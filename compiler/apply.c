@@ -3,12 +3,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <nftables/libnftables.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "arena.h"
 #include "diag.h"
 #include "emit.h"
 #include "hostsplice.h"
@@ -126,10 +130,16 @@ static int run_tool(char *const argv[], const char *input, size_t len, char **ou
 		close(in[1]);
 		return -1;
 	}
+	pid_t parent = getpid();
 	pid = fork();
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
+		/* A tool must not outlive apply: killed, apply leaves each
+		 * family as one whole transaction, the next apply starts from
+		 * what is there - but not with a restore still running. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+			_exit(127);
 		dup2(in[0], 0);
 		if (output) {
 			dup2(outp[1], 1);
@@ -338,13 +348,14 @@ static const char *dnsmasq_path(const struct apply_opts *o)
 /* Where dnsmasq reads it, when dnsmasq is installed (its directory is
  * there) or a path was given. */
 static int apply_dnsmasq(const struct apply_set *s, const struct apply_opts *o, FILE *log,
-			 struct diags *d)
+			 struct diags *d, bool *installed)
 {
 	enum apply_part p = o->backend == APPLY_NFT ? PART_DNSMASQ : PART_DNSMASQ_IPSET;
 	const char *path = dnsmasq_path(o);
 	char *dir = strdup(path), *slash;
 	struct stat st;
 
+	*installed = false;
 	if (!s->text[p] || !dir) {
 		free(dir);
 		return 0;
@@ -359,8 +370,7 @@ static int apply_dnsmasq(const struct apply_set *s, const struct apply_opts *o, 
 		return 0;
 	}
 	int rc = install(log, o, "dnsmasq", path, s->text[p], s->len[p], d);
-	if (rc == 1)
-		fputs("dnsmasq: restart dnsmasq for it to read the fragment\n", log);
+	*installed = rc >= 0;
 	return rc < 0 ? -1 : 0;
 }
 
@@ -453,9 +463,7 @@ static int apply_nft(const struct apply_set *s, const struct apply_opts *o, FILE
 		return -1;
 	fprintf(log, "nft: replaced table " NFT_TABLE " from %s, in one transaction\n",
 		s->where[PART_NFT]);
-	/* Only now is the other backend's state let go: until here it kept
-	 * the previous policy in force. */
-	return remove_iptables(o, log, d);
+	return 0;
 }
 
 /* The "create" lines of an ipset restore file (malloc'd). */
@@ -478,43 +486,90 @@ static char *create_lines(const char *text)
 	return out;
 }
 
-struct saved_tables {
+/* The firewall as it was before this apply, to put back when a later step
+ * fails: the listing of table inet egressc (which nft loads again, set
+ * members and their timeouts included), or the whole filter table of each
+ * family and the ipsets' members. */
+struct fw_saved {
+	enum apply_backend backend;
+	char *nft;		/* NULL: there was no table */
 	char *v4, *v6;
-	char *sets;	/* 'ipset save': members too, which dnsmasq added */
+	char *sets;		/* 'ipset save': members too, which dnsmasq added */
 };
 
-static int save_tables(struct saved_tables *sv, bool sets, const struct apply_opts *o,
-		       struct diags *d)
+/* "list table inet egressc" into *LISTING (malloc'd), or NULL when there
+ * is no table. */
+static int nft_list_table(char **listing, struct diags *d)
+{
+	struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
+
+	*listing = NULL;
+	if (!nft) {
+		diag_error(d, NULL, "cannot start libnftables");
+		return -1;
+	}
+	nft_ctx_buffer_output(nft);
+	nft_ctx_buffer_error(nft);
+	if (nft_run_cmd_from_buffer(nft, "list table " NFT_TABLE) == 0)
+		*listing = xstrdup(nft_ctx_get_output_buffer(nft));
+	nft_ctx_free(nft);
+	return 0;
+}
+
+static int fw_save(struct fw_saved *sv, const struct apply_opts *o, struct diags *d)
 {
 	char *ipsets[] = { "ipset", "save", NULL };
 
+	memset(sv, 0, sizeof(*sv));
+	sv->backend = o->backend;
+	if (o->backend == APPLY_NFT)
+		return nft_list_table(&sv->nft, d);
 	if (ipt_save(false, &sv->v4) < 0 || ipt_save(true, &sv->v6) < 0 ||
-	    (sets && run_tool(ipsets, "", 0, &sv->sets) != 0)) {
+	    run_tool(ipsets, "", 0, &sv->sets) != 0) {
 		diag_error(d, NULL, "cannot save the current iptables rules; %s", unchanged(o));
 		return -1;
 	}
 	return 0;
 }
 
-/* Puts back what save_tables() saved, as well as it can: the whole filter
- * table of each family, as it was. */
-static void restore_tables(const struct saved_tables *sv, FILE *log, struct diags *d)
+/* Puts back what fw_save() saved, as well as it can. */
+static void fw_restore(const struct fw_saved *sv, FILE *log, struct diags *d)
 {
-	int rc = ipt_restore(d, "restoring the saved IPv4 rules", sv->v4, strlen(sv->v4), false);
+	int rc;
+
+	if (sv->backend == APPLY_NFT) {
+		char *reset = text_of(write_nft_remove, FAMILY_V4);
+		size_t n = strlen(reset) + (sv->nft ? strlen(sv->nft) : 0) + 1;
+		char *script = xmalloc(n);
+		snprintf(script, n, "%s%s", reset, sv->nft ? sv->nft : "");
+		rc = nft_load(d, "restoring the previous table", script, "it may be gone");
+		free(script);
+		free(reset);
+		fprintf(log, "nft: %s\n", rc == 0 ? "the previous table is back in place"
+						  : "could not put the previous table back");
+		return;
+	}
+	rc = ipt_restore(d, "restoring the saved IPv4 rules", sv->v4, strlen(sv->v4), false);
 	rc |= ipt_restore(d, "restoring the saved IPv6 rules", sv->v6, strlen(sv->v6), true);
-	if (sv->sets)
+	if (sv->sets && *sv->sets)
 		rc |= tool(d, "restoring the saved ipset members", sv->sets, strlen(sv->sets), "ipset",
 			   "restore", "-exist");
 	fprintf(log, "iptables: %s\n", rc == 0 ? "the previous rules are back in place"
 					       : "could not put the previous rules back");
 }
 
+static void fw_saved_release(struct fw_saved *sv)
+{
+	free(sv->nft);
+	free(sv->v4);
+	free(sv->v6);
+	free(sv->sets);
+}
+
 static int apply_iptables(const struct apply_set *s, const struct apply_opts *o, FILE *log,
 			  struct diags *d)
 {
 	const char *v4 = s->text[PART_V4], *v6 = s->text[PART_V6];
-	struct saved_tables sv = { NULL, NULL, NULL };
-	int rc = -1;
 
 	if (o->dry_run) {
 		if (s->text[PART_IPSETS])
@@ -534,29 +589,19 @@ static int apply_iptables(const struct apply_set *s, const struct apply_opts *o,
 	}
 	free(creates);
 	if (ipt_load(d, s->where[PART_V4], v4, false, true) < 0 ||
-	    ipt_load(d, s->where[PART_V6], v6, true, true) < 0 ||
-	    save_tables(&sv, s->text[PART_IPSETS] != NULL, o, d) < 0)
-		goto out;
-	/* Now the sets as the policy has them: created and emptied. */
-	if (s->text[PART_IPSETS] && tool(d, s->where[PART_IPSETS], s->text[PART_IPSETS],
-					 s->len[PART_IPSETS], "ipset", "restore", "-exist") < 0)
-		goto out;
-	/* Each family in one transaction; the previous policy holds in each
+	    ipt_load(d, s->where[PART_V6], v6, true, true) < 0)
+		return -1;
+	/* Now the sets as the policy has them: created and emptied; then each
+	 * family in one transaction, the previous policy holding in each
 	 * until its own is replaced. */
-	if (ipt_load(d, s->where[PART_V4], v4, false, false) < 0 ||
-	    ipt_load(d, s->where[PART_V6], v6, true, false) < 0) {
-		if (!o->fail_closed)
-			restore_tables(&sv, log, d);
-		goto out;
-	}
+	if ((s->text[PART_IPSETS] && tool(d, s->where[PART_IPSETS], s->text[PART_IPSETS],
+					  s->len[PART_IPSETS], "ipset", "restore", "-exist") < 0) ||
+	    ipt_load(d, s->where[PART_V4], v4, false, false) < 0 ||
+	    ipt_load(d, s->where[PART_V6], v6, true, false) < 0)
+		return -1;
 	fprintf(log, "iptables: replaced egressc's IPv4 chains from %s and its IPv6 ones from %s\n",
 		s->where[PART_V4], s->where[PART_V6]);
-	rc = remove_nft(o, log, d);
-out:
-	free(sv.v4);
-	free(sv.v6);
-	free(sv.sets);
-	return rc;
+	return 0;
 }
 
 int apply_close(const struct apply_opts *o, FILE *log, struct diags *d)
@@ -600,23 +645,145 @@ static int check_uplink(struct diags *d)
 	return -1;
 }
 
+/* A file's bytes before apply changed it, to put back. */
+struct file_was {
+	const char *path;
+	char *text;		/* NULL: it did not exist */
+	size_t len;
+};
+
+static int file_save(struct file_was *w, const char *path, struct diags *d)
+{
+	w->path = path;
+	w->text = NULL;
+	if (wholefile_read(path, &w->text, &w->len) == 0 || errno == ENOENT)
+		return 0;
+	diag_error(d, NULL, "cannot read '%s': %s", path, strerror(errno));
+	return -1;
+}
+
+/* A file that did not exist is removed again - at the end of its links,
+ * if it is one: the links are the administrator's. */
+static int file_unmake(const char *path)
+{
+	char *target = realpath(path, NULL);
+	int rc = 0;
+
+	if (target && unlink(target) < 0)
+		rc = -1;
+	free(target);
+	return rc;
+}
+
+static void file_restore(const struct file_was *w, FILE *log, struct diags *d)
+{
+	int rc = w->text ? wholefile_write(w->path, w->text, w->len, d) : file_unmake(w->path);
+
+	fprintf(log, "%s: %s\n", w->path, rc == 0 ? "put back as it was" : "could not put it back");
+}
+
+/* dnsmasq must read the new fragment, and its cache must not outlive the
+ * sets the reload emptied: restarted with the command given, or, for the
+ * fragment at its default place, as the system's dnsmasq.service. A
+ * fragment elsewhere (tests, a dnsmasq of one's own) and no command: the
+ * restart is the caller's. */
+static int restart_dnsmasq(const struct apply_opts *o, FILE *log, struct diags *d)
+{
+	char *systemctl_active[] = { "systemctl", "is-active", "--quiet", "dnsmasq.service", NULL };
+
+	if (o->dry_run) {
+		if (o->dnsmasq_restart)
+			fprintf(log, "dnsmasq: would restart it: %s\n", o->dnsmasq_restart);
+		return 0;
+	}
+	if (o->dnsmasq_restart) {
+		char *sh[] = { "/bin/sh", "-c", (char *)o->dnsmasq_restart, NULL };
+		char *said = NULL;
+		int rc = run_tool(sh, "", 0, &said);
+		if (rc != 0)
+			diag_error(d, NULL, "dnsmasq: '%s' failed%s%s", o->dnsmasq_restart,
+				   said && *said ? ":\n" : "", said ? said : "");
+		else
+			fprintf(log, "dnsmasq: restarted: %s\n", o->dnsmasq_restart);
+		free(said);
+		return rc == 0 ? 0 : -1;
+	}
+	if (o->dnsmasq_path || run_tool(systemctl_active, "", 0, NULL) != 0) {
+		fputs("dnsmasq: restart dnsmasq for it to read the fragment and refill the sets\n", log);
+		return 0;
+	}
+	return tool(d, "restarting dnsmasq.service", "", 0, "systemctl", "restart",
+		    "dnsmasq.service") == 0 ? (fputs("dnsmasq: restarted dnsmasq.service\n", log), 0)
+					    : -1;
+}
+
+int apply_lock(struct diags *d)
+{
+	int fd = open(APPLY_LOCK_PATH, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+		diag_error(d, NULL, "cannot lock '%s': %s", APPLY_LOCK_PATH, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return 0;	/* held until the process ends: the fd is never closed */
+}
+
+/* All or nothing: the firewall, then the hosts file, then the fragment
+ * and dnsmasq's restart; when a step fails, what the earlier ones changed
+ * is put back (with --fail-closed: the closed firewall loaded first).
+ * Last, the other backend's state goes: until then it, too, held the
+ * previous policy. */
 int apply_run(const struct apply_set *s, const struct apply_opts *o, FILE *log,
 	      struct diags *d)
 {
+	struct fw_saved fw;
+	struct file_was hosts_was = { 0 }, frag_was = { 0 };
 	char *hosts;
 	size_t hosts_len;
+	bool fw_changed = false, hosts_changed = false, frag_changed = false, frag_installed;
+	int rc;
 
+	memset(&fw, 0, sizeof(fw));
 	if (!o->dry_run && need_root(d) < 0)
 		return -1;
 	if (prepare_hosts(s, o, d, false, &hosts, &hosts_len) < 0)
 		return -1;
-	int rc = check_uplink(d);
-	if (rc == 0)
+	rc = check_uplink(d);
+	if (rc == 0 && !o->dry_run)
+		rc = file_save(&hosts_was, o->hosts_path ? o->hosts_path : APPLY_HOSTS_PATH, d) |
+		     file_save(&frag_was, dnsmasq_path(o), d) | fw_save(&fw, o, d);
+	if (rc == 0) {
+		fw_changed = true;
 		rc = o->backend == APPLY_NFT ? apply_nft(s, o, log, d) : apply_iptables(s, o, log, d);
-	if (rc == 0)
+	}
+	if (rc == 0) {
+		hosts_changed = true;
 		rc = apply_hosts(o, log, d, false, hosts, hosts_len);
+	}
+	if (rc == 0) {
+		frag_changed = true;
+		rc = apply_dnsmasq(s, o, log, d, &frag_installed);
+	}
+	if (rc == 0 && frag_installed)
+		rc = restart_dnsmasq(o, log, d);
+	if (rc < 0 && !o->dry_run) {
+		if (frag_changed)
+			file_restore(&frag_was, log, d);
+		if (hosts_changed)
+			file_restore(&hosts_was, log, d);
+		if (fw_changed)
+			fw_restore(&fw, log, d);
+		/* Back to the fragment it had, with the sets it had. */
+		if (frag_changed && frag_installed)
+			restart_dnsmasq(o, log, d);
+	}
 	if (rc == 0)
-		rc = apply_dnsmasq(s, o, log, d);
+		rc = o->backend == APPLY_NFT ? remove_iptables(o, log, d) : remove_nft(o, log, d);
+	fw_saved_release(&fw);
+	free(hosts_was.text);
+	free(frag_was.text);
 	free(hosts);
 	return rc;
 }

@@ -39,10 +39,15 @@ struct apply_opts {
 	 * it closed if the apply fails: for boot, where there is no earlier
 	 * state worth keeping. */
 	bool fail_closed;
+	/* A shell command that restarts dnsmasq; NULL: dnsmasq.service, for
+	 * the fragment at its default place. */
+	const char *dnsmasq_restart;
 };
 
 #define APPLY_HOSTS_PATH "/etc/hosts"
 #define APPLY_DNSMASQ_PATH "/etc/dnsmasq.d/egressc.conf"
+/* Applies, removals and their dnsmasq restarts take turns on this lock. */
+#define APPLY_LOCK_PATH "/run/egressc.lock"
 
 /* One text per output; NULL where the output is absent. */
 enum apply_part {
@@ -69,6 +74,10 @@ int apply_read_dir(struct apply_set *s, const char *dir, enum apply_backend b,
 /* Renders the outputs of a compiled model. */
 int apply_render(struct apply_set *s, const struct model *m, struct diags *d);
 void apply_set_release(struct apply_set *s);
+
+/* Waits for other applies on this machine to end, then holds the lock
+ * until the process ends. Returns 0, or -1 with an error queued. */
+int apply_lock(struct diags *d);
 
 /* --fail-closed, before any input is read: only loopback, this machine's
  * container networks and replies pass until apply_run() loads the policy;

@@ -89,8 +89,11 @@ static const char usage_text[] =
 	"      --hosts-path FILE        the hosts file to splice (default /etc/hosts)\n"
 	"      --dnsmasq-path FILE      where the fragment goes (default\n"
 	"                     /etc/dnsmasq.d/egressc.conf, if that directory exists)\n"
-	"      --fail-closed  first close the firewall (loopback and replies only),\n"
-	"                     and leave it closed if the apply fails\n"
+	"      --dnsmasq-restart CMD    how to restart dnsmasq after the fragment is\n"
+	"                     installed (default: dnsmasq.service, for the default\n"
+	"                     --dnsmasq-path); a failure undoes the apply\n"
+	"      --fail-closed  first close the firewall (loopback, container networks\n"
+	"                     and replies only), and leave it closed if the apply fails\n"
 	"\n"
 	"fmt: prints each POLICY in the canonical layout (settings first, one\n"
 	"statement a line, long lists one target a line, comments kept).\n"
@@ -155,6 +158,7 @@ enum {
 	OPT_REMOVE,
 	OPT_HOSTS_PATH,
 	OPT_DNSMASQ_PATH,
+	OPT_DNSMASQ_RESTART,
 	OPT_FAIL_CLOSED,
 	OPT_COLOR,
 };
@@ -200,6 +204,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "remove", no_argument, NULL, OPT_REMOVE },
 		{ "hosts-path", required_argument, NULL, OPT_HOSTS_PATH },
 		{ "dnsmasq-path", required_argument, NULL, OPT_DNSMASQ_PATH },
+		{ "dnsmasq-restart", required_argument, NULL, OPT_DNSMASQ_RESTART },
 		{ "fail-closed", no_argument, NULL, OPT_FAIL_CLOSED },
 		{ "color", required_argument, NULL, OPT_COLOR },
 		{ "help", no_argument, NULL, 'h' },
@@ -268,6 +273,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case OPT_DNSMASQ_PATH:
 			o->apply.dnsmasq_path = optarg;
 			o->apply.dnsmasq_path_given = true;
+			break;
+		case OPT_DNSMASQ_RESTART:
+			o->apply.dnsmasq_restart = optarg;
 			break;
 		case OPT_FAIL_CLOSED:
 			o->apply.fail_closed = true;
@@ -342,8 +350,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 	}
 	if (o->command != COMMAND_APPLY &&
 	    (o->remove || o->backend_given || o->apply.dry_run || o->apply.hosts_path ||
-	     o->apply.dnsmasq_path || o->apply.fail_closed))
-		return usage_error("%s", "--backend, --dry-run, --remove, --hosts-path, --dnsmasq-path and --fail-closed are apply's");
+	     o->apply.dnsmasq_path || o->apply.dnsmasq_restart || o->apply.fail_closed))
+		return usage_error("%s", "--backend, --dry-run, --remove, --hosts-path, --dnsmasq-path, --dnsmasq-restart and --fail-closed are apply's");
+	if (o->remove && o->apply.fail_closed)
+		return usage_error("%s", "apply --remove and --fail-closed contradict each other");
 	if (o->command == COMMAND_APPLY && o->remove) {
 		if (optind != argc)
 			return usage_error("%s", "apply --remove takes no DIR or POLICY");
@@ -611,9 +621,11 @@ static int run_apply(struct options *o)
 
 	compilation_init(&c);
 	memset(&set, 0, sizeof(set));
-	/* Closed before anything can fail: a missing directory, an
-	 * unreadable file, a policy that does not compile. */
-	if (o->apply.fail_closed && apply_close(&o->apply, stdout, &c.diags) < 0) {
+	/* One apply at a time; closed before anything can fail: a missing
+	 * directory, an unreadable file, a policy that does not compile. */
+	if (!o->apply.dry_run && geteuid() == 0 && apply_lock(&c.diags) < 0) {
+		rc = -1;
+	} else if (o->apply.fail_closed && apply_close(&o->apply, stdout, &c.diags) < 0) {
 		rc = -1;
 	} else if (o->remove) {
 		rc = apply_remove(&o->apply, stdout, &c.diags);

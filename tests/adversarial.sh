@@ -8,6 +8,8 @@
 #            on "lo", which is exempt only for local destinations
 #   inbound  a denied host connects in to a listener on the runner: the
 #            replies carry data out unless deny rules come first
+#   race     two applies of different policies at once: the firewall,
+#            the hosts file and the fragment must end from one of them
 #
 #   PROBE=build/tests/probe tests/adversarial.sh EGRESSC
 set -u
@@ -68,5 +70,32 @@ for backend in nft iptables; do
 	expect "$backend: inbound: a denied host gets nothing back ($got)" [ "$got" != connected ]
 	netns_cleanup
 done
+
+# race: rounds of two applies at once, of policies that differ in what
+# they allow; each part must end from the same policy, whichever won.
+netns_setup || exit 1
+for p in a b; do
+	addr=198.51.100.1$([ $p = a ] && echo 0 || echo 1)
+	printf 'essentials off\ndefault deny\nallow %s port 443\nallow *.%s.test port 443\n' \
+		"$addr" "$p" >"$tmp/race-$p.eg"
+	"$egressc" -O "$tmp/race-$p" "$tmp/race-$p.eg" || bad "race: compile $p"
+done
+mixed=0
+for round in 1 2 3 4 5 6 7 8 9 10; do
+	for p in a b; do
+		in_client "$egressc" apply --hosts-path "$tmp/race.hosts" \
+			--dnsmasq-path "$tmp/race.conf" "$tmp/race-$p" >/dev/null 2>&1 &
+	done
+	wait
+	fw=$(in_client nft list table inet egressc | grep -o '198\.51\.100\.1[01]' | sort -u)
+	hosts=$(grep -o "race-[ab]\.eg" "$tmp/race.hosts" | sort -u)
+	frag=$(grep -o "race-[ab]\.eg" "$tmp/race.conf" | sort -u)
+	case "$fw/$hosts/$frag" in
+	198.51.100.10/race-a.eg/race-a.eg | 198.51.100.11/race-b.eg/race-b.eg) ;;
+	*) mixed=$((mixed + 1)); echo "    round $round: firewall $fw, hosts $hosts, fragment $frag" ;;
+	esac
+done
+expect "race: every part from one policy, 10 rounds of two applies ($mixed mixed)" [ $mixed -eq 0 ]
+netns_cleanup
 
 testlib_finish

@@ -443,7 +443,7 @@ backend_suite() {
 			[ "$(grep -c 'type filter hook \(output\|forward\) priority filter; policy drop;' "$tmp/closed")" = 2 ]
 		expect "$backend: --fail-closed: nothing but loopback, bridges and replies" \
 			[ "$(grep -vE '^(table|[[:space:]]*chain|[[:space:]]*type|[[:space:]]*\}|\}|[[:space:]]*$)' "$tmp/closed" |
-				sed 's/^[[:space:]]*//' | sort | tr '\n' ';')" = 'ct state established,related accept;drop;goto egress;goto egress;icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } ip6 hoplimit 255 accept;meta oifkind "bridge" accept;meta oifkind "bridge" accept;oif "lo" accept;' ]
+				sed 's/^[[:space:]]*//' | sort | tr '\n' ';')" = 'ct state established,related accept;drop;goto egress;goto egress;icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } ip6 hoplimit 255 accept;meta oifkind "bridge" accept;meta oifkind "bridge" accept;oif "lo" fib daddr type local accept;' ]
 		expect "$backend: --fail-closed: other tables left alone" in_ns nft list table ip bystander >/dev/null
 	else
 		for v in iptables ip6tables; do
@@ -459,6 +459,31 @@ backend_suite() {
 	exit_is "$backend: --fail-closed, good ruleset" 0
 	snap "$backend-closed-good"
 	same "$backend: --fail-closed with a good ruleset is apply" "$backend-once" "$backend-closed-good"
+
+	# 14. All or nothing: a step after the firewall fails - the fragment
+	# cannot be written, dnsmasq does not restart - and the firewall, the
+	# hosts file and the fragment are put back as they were (here: the
+	# policy of $tmp/out, over which $tmp/late would go).
+	: >"$tmp/not-a-dir"
+	snap "$backend-before-rollback"
+	in_ns "$egressc" apply --backend "$backend" --hosts-path "$hosts" \
+		--dnsmasq-path "$tmp/not-a-dir/egressc.conf" "$tmp/late" >"$tmp/stdout" 2>"$tmp/stderr"
+	rc=$?
+	exit_is "$backend: a fragment that cannot be written" 1
+	snap "$backend-after-unwritable"
+	same "$backend: a fragment that cannot be written changes nothing" \
+		"$backend-before-rollback" "$backend-after-unwritable"
+	eapply --dnsmasq-restart 'echo dnsmasq refuses >&2; exit 3' "$tmp/late"
+	exit_is "$backend: dnsmasq does not restart" 1
+	expect "$backend: dnsmasq does not restart: its words" grep -q "dnsmasq refuses" "$tmp/stderr"
+	snap "$backend-after-norestart"
+	same "$backend: dnsmasq does not restart: nothing changed" \
+		"$backend-before-rollback" "$backend-after-norestart"
+	eapply --dnsmasq-restart "echo restarted >'$tmp/restarted'" "$tmp/out"
+	exit_is "$backend: dnsmasq restarts" 0
+	expect "$backend: dnsmasq restarts: the command ran" grep -qx restarted "$tmp/restarted"
+	rm -f "$tmp/restarted"
+
 	eapply --remove
 	exit_is "$backend: --remove at the end" 0
 	gone "--remove at the end"
