@@ -10,6 +10,8 @@
 #            replies carry data out unless deny rules come first
 #   race     two applies of different policies at once: the firewall,
 #            the hosts file and the fragment must end from one of them
+#   kill     apply killed (SIGKILL) while iptables-restore runs: the tool
+#            must die with it, and the next apply must load the policy
 #
 #   PROBE=build/tests/probe tests/adversarial.sh EGRESSC
 set -u
@@ -30,6 +32,15 @@ deny 192.0.2.2                      # the server's own address: it connects in
 allow 198.51.100.10 port 443
 EOF
 "$egressc" -O "$tmp/out" "$tmp/policy.eg" || { echo "adversarial: cannot compile"; exit 1; }
+
+# alive PID: running - not gone, and not a zombie its new parent has not
+# reaped yet.
+alive() {
+	local state
+	state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)
+	[ -n "$state" ] && [ "$state" != Z ]
+}
+dead() { ! alive "$1"; }
 
 # in_client CMD...: CMD in the runner.
 in_client() { ip netns exec "$NS_CLIENT" "$@"; }
@@ -96,6 +107,27 @@ for round in 1 2 3 4 5 6 7 8 9 10; do
 	esac
 done
 expect "race: every part from one policy, 10 rounds of two applies ($mixed mixed)" [ $mixed -eq 0 ]
+netns_cleanup
+
+# kill: an iptables-restore that hangs (its pid in a file), apply killed.
+netns_setup || exit 1
+mkdir -p "$tmp/slowbin"
+printf '#!/bin/bash\necho $$ >"%s"\nexec sleep 30\n' "$tmp/slow.pid" >"$tmp/slowbin/iptables-restore"
+chmod 755 "$tmp/slowbin/iptables-restore"
+# ip netns exec and env exec, so $! is apply itself.
+ip netns exec "$NS_CLIENT" env PATH="$tmp/slowbin:$PATH" "$egressc" apply --backend iptables \
+	--hosts-path "$tmp/kill.hosts" --dnsmasq-path "$tmp/kill.conf" "$tmp/out" >/dev/null 2>&1 &
+applier=$!
+for _ in $(seq 50); do [ -s "$tmp/slow.pid" ] && break; sleep 0.1; done
+expect "kill: the slow tool started" [ -s "$tmp/slow.pid" ]
+kill -9 $applier
+wait $applier 2>/dev/null
+expect "kill: it was apply that was killed" dead "$applier"
+sleep 0.3
+expect "kill: the tool died with apply" dead "$(cat "$tmp/slow.pid" 2>/dev/null || echo 0)"
+expect "kill: the next apply loads the policy" in_client "$egressc" apply --backend iptables \
+	--hosts-path "$tmp/kill.hosts" --dnsmasq-path "$tmp/kill.conf" "$tmp/out" >/dev/null
+expect "kill: the denied host is refused" [ "$(probe 198.51.100.9 443)" != connected ]
 netns_cleanup
 
 testlib_finish
