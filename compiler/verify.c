@@ -600,11 +600,21 @@ static int compare_scenarios(struct diags *d, const char *what, struct vchain *o
 
 /* --- reading text back ----------------------------------------------------- */
 
+/* A line is as long as the text makes it: a class with thousands of ports
+ * is one line. The reader owns buf; line_reader_release() frees it. */
 struct line_reader {
 	const char *p, *end;
 	int lineno;
-	char buf[1024];
+	char *buf;
+	size_t cap;
 };
+
+static void line_reader_release(struct line_reader *lr)
+{
+	free(lr->buf);
+	lr->buf = NULL;
+	lr->cap = 0;
+}
 
 /* The next line with surrounding blanks trimmed; NULL at the end. */
 static const char *next_line(struct line_reader *lr)
@@ -620,8 +630,11 @@ static const char *next_line(struct line_reader *lr)
 			e--;
 		if (s == e || *s == '#')
 			continue;
-		size_t n = (size_t)(e - s) < sizeof(lr->buf) - 1 ? (size_t)(e - s)
-								  : sizeof(lr->buf) - 1;
+		size_t n = (size_t)(e - s);
+		if (n + 1 > lr->cap) {
+			lr->cap = n + 1 > 2 * lr->cap ? n + 1 : 2 * lr->cap;
+			lr->buf = xrealloc(lr->buf, lr->cap);
+		}
 		memcpy(lr->buf, s, n);
 		lr->buf[n] = '\0';
 		return lr->buf;
@@ -1009,10 +1022,12 @@ static int read_fill(struct diags *d, const char *text, size_t len, bool nft, st
 		fm->lines = xrealloc(fm->lines, (fm->n + 1) * sizeof(*fm->lines));
 		fm->lines[fm->n++] = fl;
 	}
+	line_reader_release(&lr);
 	return 0;
 bad:
 	diag_error(d, NULL, "dnsmasq fragment, line %d: unrecognized: '%s'", lr.lineno,
 		   diag_quote(d, lr.buf, strlen(lr.buf)));
+	line_reader_release(&lr);
 	return -1;
 }
 
@@ -1074,6 +1089,7 @@ static int verify_nft(struct diags *d, const struct policy *p, const char *text,
 	free(nr.sets);
 	free(nr.counters.v);
 	free(nr.counter_chains.v);
+	line_reader_release(&nr.lr);
 	chain_free(&nr.chain);
 	chain_free(&ref);
 	return rc;
@@ -1197,6 +1213,7 @@ static int read_ipsets(struct diags *d, const char *text, size_t len, struct ips
 		    (strcmp(fam, "inet") != 0 && strcmp(fam, "inet6") != 0)) {
 			diag_error(d, NULL, "ipsets, line %d: unrecognized: '%s'", lr.lineno,
 				   diag_quote(d, line, strlen(line)));
+			line_reader_release(&lr);
 			return -1;
 		}
 		il->names = xrealloc(il->names, (il->n + 1) * sizeof(*il->names));
@@ -1204,6 +1221,7 @@ static int read_ipsets(struct diags *d, const char *text, size_t len, struct ips
 		memcpy(il->names[il->n], name, sizeof(name));
 		il->families[il->n++] = strcmp(fam, "inet") == 0 ? FAMILY_V4 : FAMILY_V6;
 	}
+	line_reader_release(&lr);
 	return 0;
 }
 
@@ -1369,6 +1387,7 @@ static int verify_iptables(struct diags *d, const struct policy *p, enum family 
 		rc = compare_scenarios(d, what, &out, &ref, f, fm, "egressc_");
 	}
 	free(counter_chains.v);
+	line_reader_release(&lr);
 	chain_free(&out);
 	chain_free(&ref);
 	return rc;

@@ -154,4 +154,15 @@ for i in $(seq 1 20); do
 done
 expect "killed mid-write: never a torn file (of 20 kills)" [ $torn -eq 0 ]
 
+# --verify reads lines of any length: a class of 700 ports is one nft line
+# of several kilobytes, valid, and once was refused as "bad ports".
+{
+	echo "essentials off"
+	printf 'allow 192.0.2.3 port %s\n' "$(seq -s, 1001 2 2399)"
+	printf 'allow 2001:db8::3 port %s proto tcp, udp\n' "$(seq -s, 3001 3 5099)"
+} >"$tmp/manyports.eg"
+run --verify -O "$tmp/manyports" "$tmp/manyports.eg"
+expect "--verify of 700 ports in a class" [ $rc -eq 0 ]
+[ $rc -eq 0 ] || indent <"$tmp/stderr"
+
 testlib_finish
