@@ -166,12 +166,15 @@ fuzz: test-deps
 			$(FUZZ_BUILD)/corpus-$$h $(REPLAY_INPUTS); \
 	done
 
-# The address-list optimizer against iprange and Python, and live DNS
-# against a sequential dig, side by side; prints tables (not a test: no
-# timings are asserted anywhere).
+# The address-list optimizer against iprange and Python, live DNS against
+# a sequential dig, and what deny rules that see every packet cost an
+# established stream (DENY_RANGES=FILE: a real list, e.g. AWS's
+# ip-ranges.json); prints tables (not a test: no timings are asserted
+# anywhere).
 bench: all
 	bench/run.sh $(BUILD)
 	bench/dns.sh $(BUILD)
+	bench/replies.sh $(BUILD)
 
 # More of the kernel differential test: make difftest N=200 PROBES=100 SEED=7
 N ?= 100
