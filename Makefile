@@ -140,6 +140,7 @@ check-sealed:
 	PROBE=$(BUILD)/tests/probe tests/traffic.sh $(BUILD)/egressc tests/traffic/*.eg
 	PROBE=$(BUILD)/tests/probe tests/runtime.sh $(BUILD)/egressc
 	PROBE=$(BUILD)/tests/probe tests/monitor.sh $(BUILD)/egressc
+	PROBE=$(BUILD)/tests/probe tests/docker.sh $(BUILD)/egressc
 	PROBE=$(BUILD)/tests/probe tests/adversarial.sh $(BUILD)/egressc
 	PROBE=$(BUILD)/tests/probe tests/difftest.sh $(BUILD)/egressc $(DIFFTEST_CHECK)
 
