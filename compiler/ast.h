@@ -136,12 +136,16 @@ struct stmt {
 			unsigned index;			/* position in the policy, from 0 */
 			bool runtime;			/* names a wildcard or dynamic set */
 			bool lockdown;			/* made by check.c from 'resolver' */
-			/* The lockdown's DNS-over-TLS allow: a resolver that
-			 * serves plain DNS alone may have 853 denied. */
-			bool lockdown_tls;
 		} rule;
 		struct {
 			struct target *addrs;		/* TARGET_ADDRESS only */
+			/* 'user NAME': the forwarder's user, the one that may
+			 * reach the resolvers; check.c puts the default in. */
+			const char *keyword;		/* as written: must be "user" */
+			struct loc keyword_loc;
+			const char *user;
+			struct loc user_loc;
+			bool user_given;
 		} resolver;
 		struct {
 			const char *name;

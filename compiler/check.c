@@ -1,5 +1,6 @@
 #include "check.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -492,14 +493,38 @@ static void check_dynamic(struct checker *c, struct stmt *s)
 	check_opts(c, &s->dynamic.opts);
 }
 
-/* resolver ADDR[, ADDR]: the servers dnsmasq forwards to, and the only
- * ones the firewall lets DNS reach. */
+/* A user name as useradd(8) takes it: the kernel matches the uid nft and
+ * iptables look it up as, when they load the ruleset. */
+static bool valid_user(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > 32 || !(islower((unsigned char)name[0]) || name[0] == '_'))
+		return false;
+	return strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n;
+}
+
+/* resolver ADDR[, ADDR] [user NAME]: the servers the forwarder (dnsmasq,
+ * running as NAME, by default dnsmasq) forwards to; DNS from anyone else,
+ * to any address, is denied. */
 static void check_resolver(struct checker *c, struct stmt *s)
 {
 	unsigned errors = c->diags->errors;
 
 	if (!first_setting(c, s, "resolver"))
 		return;
+	if (s->resolver.user_given && strcmp(s->resolver.keyword, "user") != 0) {
+		diag_error(c->diags, &s->resolver.keyword_loc,
+			   "expected 'user NAME' after the resolvers, not '%s' (resolvers are "
+			   "separated by commas: resolver 192.0.2.53, 192.0.2.54)",
+			   s->resolver.keyword);
+	} else if (s->resolver.user_given && !valid_user(s->resolver.user)) {
+		diag_error(c->diags, &s->resolver.user_loc,
+			   "'%s' is not a user name (lower case letters, digits, '_' and '-')",
+			   s->resolver.user);
+	}
+	if (!s->resolver.user_given)
+		s->resolver.user = RESOLVER_DEFAULT_USER;
 	for (struct target *t = s->resolver.addrs; t; t = t->next) {
 		if (t->kind != TARGET_ADDRESS) {
 			diag_error(c->diags, &t->loc,

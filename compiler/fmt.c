@@ -280,6 +280,10 @@ static void unit_parts(const struct unit *u, char **head, char **tail)
 		break;
 	case STMT_RESOLVER:
 		add(&h, "resolver ");
+		if (s->resolver.user_given) {
+			add(&t, " user ");
+			add(&t, s->resolver.user);
+		}
 		break;
 	case STMT_DYNAMIC:
 		add(&h, "dynamic ");

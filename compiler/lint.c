@@ -228,7 +228,7 @@ static bool first_address(const struct model *m, const struct rule_class *c,
 /* What to say about a rule, found in whatever order the sweeps find it and
  * reported in policy order. */
 struct finding {
-	enum { FINE, DEAD, REDUNDANT, DEAD_RESOLVER } kind;	/* the last only for report() */
+	enum { FINE, DEAD, REDUNDANT } kind;
 	const struct stmt *by;	/* the rule to point at, if one alone does it */
 };
 
@@ -270,8 +270,6 @@ static void report(struct diags *d, const struct policy *p, const struct finding
 	} says[] = {
 		[DEAD] = { "this allow rule never matches: deny rules block all it allows",
 			   "denied by this rule" },
-		[DEAD_RESOLVER] = { "the resolver cannot be reached: deny rules block DNS to it",
-				    "denied by this rule" },
 		[REDUNDANT] = { "this allow rule is redundant: other allow rules allow all of it",
 				"already allowed by this rule" },
 	};
@@ -282,13 +280,8 @@ static void report(struct diags *d, const struct policy *p, const struct finding
 		 * of a module that makes them redundant. */
 		if (s->kind != STMT_RULE || found[s->rule.index].kind == FINE || s->loc.src->module)
 			continue;
-		/* Only plain DNS must reach the resolver: a platform resolver
-		 * without DNS over TLS, behind a deny of its other ports (Google
-		 * Cloud's 169.254.169.254 under cloud-metadata), is fine. */
-		if (s->rule.lockdown_tls)
-			continue;
 		const struct finding *f = &found[s->rule.index];
-		int kind = f->kind == DEAD && s->rule.lockdown ? DEAD_RESOLVER : (int)f->kind;
+		int kind = (int)f->kind;
 		struct diag *dg = diag_warning(d, &s->loc, "%s", says[kind].msg);
 		if (f->by)
 			diag_related(dg, &f->by->loc, says[kind].note);

@@ -25,34 +25,15 @@ static void add_target(const struct prefix *p, void *arg)
 	b->tail = &t->next;
 }
 
-/* The resolvers as targets, or (OTHERS) every address of both families
- * but them: the minimal prefixes of the gaps between them. */
-static struct target *resolver_targets(struct arena *a, const struct stmt *res, bool others)
+/* Every address of both families, as targets. */
+static struct target *everywhere(struct arena *a, const struct loc *loc)
 {
-	struct target_builder b = { .arena = a, .loc = &res->loc };
+	struct target_builder b = { .arena = a, .loc = loc };
 
 	b.tail = &b.head;
 	for (int f = 0; f < FAMILY_COUNT; f++) {
-		addr_t next = 0;	/* the first address not yet covered */
-		bool done = false;
-		/* Resolvers are few: pick them in order by repeated scans. */
-		for (;;) {
-			const struct target *low = NULL;
-			for (const struct target *t = res->resolver.addrs; t; t = t->next)
-				if (t->prefix.family == (enum family)f && t->prefix.addr >= next &&
-				    (!low || t->prefix.addr < low->prefix.addr))
-					low = t;
-			if (!low || done)
-				break;
-			if (others && low->prefix.addr > next)
-				range_to_prefixes((enum family)f, next, low->prefix.addr - 1, add_target, &b);
-			if (!others)
-				add_target(&low->prefix, &b);
-			done = low->prefix.addr == family_max((enum family)f);
-			next = low->prefix.addr + 1;
-		}
-		if (others && !done)
-			range_to_prefixes((enum family)f, next, family_max((enum family)f), add_target, &b);
+		struct prefix all = { .addr = 0, .len = 0, .family = (unsigned char)f };
+		add_target(&all, &b);
 	}
 	return b.head;
 }
@@ -81,33 +62,19 @@ static struct proto_item *proto(struct arena *a, const struct loc *loc, const ch
 
 void lockdown_expand(struct arena *a, struct stmt *res)
 {
-	static const struct {
-		enum verdict verdict;
-		uint32_t port;
-		bool udp;
-	} rules[] = {
-		{ VERDICT_DENY, 53, true },
-		{ VERDICT_DENY, 853, false },
-		{ VERDICT_ALLOW, 53, true },
-		{ VERDICT_ALLOW, 853, false },
-	};
-	struct stmt **tail = &res->next;
+	struct stmt *s = arena_alloc(a, sizeof(*s));
+	struct port_item *dns = port(a, &res->loc, LOCKDOWN_PORT_DNS);
 
-	for (size_t i = 0; i < sizeof(rules) / sizeof(*rules); i++) {
-		struct stmt *s = arena_alloc(a, sizeof(*s));
-		memset(s, 0, sizeof(*s));
-		s->kind = STMT_RULE;
-		s->loc = res->loc;
-		s->rule.verdict = rules[i].verdict;
-		s->rule.targets = resolver_targets(a, res, rules[i].verdict == VERDICT_DENY);
-		s->rule.opts.ports = port(a, &res->loc, rules[i].port);
-		s->rule.opts.protos = proto(a, &res->loc, "tcp",
-					    rules[i].udp ? proto(a, &res->loc, "udp", NULL) : NULL);
-		s->rule.opts.port_loc = s->rule.opts.proto_loc = res->loc;
-		s->rule.lockdown = true;
-		s->rule.lockdown_tls = rules[i].verdict == VERDICT_ALLOW && rules[i].port == 853;
-		s->next = *tail;
-		*tail = s;
-		tail = &s->next;
-	}
+	dns->next = port(a, &res->loc, LOCKDOWN_PORT_TLS);
+	memset(s, 0, sizeof(*s));
+	s->kind = STMT_RULE;
+	s->loc = res->loc;
+	s->rule.verdict = VERDICT_DENY;
+	s->rule.targets = everywhere(a, &res->loc);
+	s->rule.opts.ports = dns;
+	s->rule.opts.protos = proto(a, &res->loc, "tcp", proto(a, &res->loc, "udp", NULL));
+	s->rule.opts.port_loc = s->rule.opts.proto_loc = res->loc;
+	s->rule.lockdown = true;
+	s->next = res->next;
+	res->next = s;
 }

@@ -951,3 +951,8 @@ size_t model_runtime_could(const struct model *m, const struct packet *pkt,
 	}
 	return n;
 }
+
+bool model_replies_first(const struct model *m)
+{
+	return m->mode == MODE_MONITOR;
+}

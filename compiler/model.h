@@ -137,7 +137,12 @@ struct model {
 	/* Dynamic sets sorted by name, then wildcard sets in class order. */
 	struct runtime_set *runtime;
 	size_t nruntime;
-	const struct stmt *resolver;	/* DNS lockdown, or NULL */
+	/* DNS lockdown, or NULL. Its deny rules are ordinary rules of the
+	 * model; beside them, semantics fixed here: the forwarder's own
+	 * traffic (sockets of resolver.user, on this machine) to the
+	 * resolvers on 53 and 853, tcp and udp, is accepted before any rule,
+	 * like loopback. Nothing forwarded is the forwarder's. */
+	const struct stmt *resolver;
 	enum mode mode;
 	bool log_denied, log_to_group;	/* as the policy says */
 	uint16_t log_group;
@@ -205,5 +210,12 @@ struct decision model_decide(const struct model *m, const struct packet *pkt);
  * sets before an allow. Returns how many there are. */
 size_t model_runtime_could(const struct model *m, const struct packet *pkt,
 			   const struct decision *d, const struct runtime_set **out, size_t max);
+
+/* Whether replies (established, related) are accepted before the deny
+ * rules. Enforcing, no: deny rules see every packet, so that a denied host
+ * which connects in gets nothing back. Monitoring, nothing is blocked
+ * anyway, and yes: a connection to a denied host is counted and logged
+ * once, at its start, not at every packet. */
+bool model_replies_first(const struct model *m);
 
 #endif

@@ -161,6 +161,9 @@ int query_answer(FILE *fp, struct arena *a, struct diags *d, const struct model 
 	for (size_t i = 0; i < b.nhosts; i++)
 		fprintf(fp, "  %s is an address of %s\n", addr, b.hosts[i]);
 	counted_as(fp, m, &dc);
+	if (b.rule->rule.lockdown)
+		fprintf(fp, "  DNS lockdown: only the forwarder (user %s) reaches the resolvers;"
+			" everything else resolves through it\n", m->resolver->resolver.user);
 	runtime_caveats(fp, m, pkt, &dc);
 	return dc.verdict == VERDICT_ALLOW ? 0 : 1;
 }

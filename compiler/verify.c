@@ -1,6 +1,7 @@
 #include "verify.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,47 @@
 #include "resolve.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
+
+/* Lines a reader expects, built from the policy. */
+struct vlines {
+	char **v;
+	size_t n;
+};
+
+static void vlines_add(struct vlines *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void vlines_add(struct vlines *l, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	char *line = xmalloc((size_t)(n < 0 ? 0 : n) + 1);
+	va_start(ap, fmt);
+	vsnprintf(line, (size_t)(n < 0 ? 0 : n) + 1, fmt, ap);
+	va_end(ap);
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	l->v[l->n++] = line;
+}
+
+static bool vlines_have(const struct vlines *l, const char *line)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], line) == 0)
+			return true;
+	return false;
+}
+
+static void vlines_free(struct vlines *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
 
 /* Protocol classes of a packet: ports exist only for TCP and UDP. */
 enum {
@@ -710,6 +752,7 @@ struct nft_reader {
 	struct vchains counters;	/* declared counter objects */
 	struct nft_hook output, forward;
 	bool seen_policy;
+	bool enforce;		/* the policy blocks: denies must see replies */
 	bool ok;
 };
 
@@ -791,15 +834,34 @@ static const char *const nft_prelude[] = {
 };
 
 /* What the base chains keep local before the policy: loopback, this
- * machine's bridges (its container networks), and neighbour discovery. */
-static const char *const nft_output_local[] = {
-	"oif \"lo\" fib daddr type local accept",
-	"meta oifkind \"bridge\" accept",
-	"icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } ip6 hoplimit 255 accept",
-};
-static const char *const nft_forward_local[] = {
-	"meta oifkind \"bridge\" accept",
-};
+ * machine's bridges (its container networks), neighbour discovery, and on
+ * output the forwarder's DNS to the policy's resolvers. */
+static void nft_hook_expect(const struct policy *p, bool output, struct vlines *local)
+{
+	char buf[PREFIX_STRLEN];
+
+	vlines_add(local, "meta oifkind \"bridge\" accept");
+	if (!output)
+		return;
+	vlines_add(local, "oif \"lo\" fib daddr type local accept");
+	vlines_add(local, "icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert }"
+			  " ip6 hoplimit 255 accept");
+	for (int f = 0; p->resolver && f < FAMILY_COUNT; f++) {
+		char *addrs = NULL;
+		size_t len = 0;
+		FILE *fp = open_memstream(&addrs, &len);
+		for (const struct target *t = p->resolver->resolver.addrs; fp && t; t = t->next)
+			if (t->prefix.family == f)
+				fprintf(fp, "%s%s", ftell(fp) ? ", " : "", addr_format(f, t->prefix.addr, buf));
+		if (!fp || fclose(fp) != 0 || !addrs)
+			abort();
+		if (len)
+			vlines_add(local, "meta skuid \"%s\" %s daddr { %s } meta l4proto { tcp, udp }"
+				   " th dport { 53, 853 } accept", p->resolver->resolver.user,
+				   f == FAMILY_V4 ? "ip" : "ip6", addrs);
+		free(addrs);
+	}
+}
 
 /* 'counter name "NAME" goto CHAIN' or 'counter name "NAME" accept': a
  * deny's verdict into JUMP, or an accept (JUMP NULL: must be a deny). */
@@ -879,7 +941,7 @@ static void nft_read_rule(struct nft_reader *nr, const char *s)
 		r->accept = true;
 	else if (!eat(&s, " ") || !nft_read_verdict(nr, s, r->jump, &accept) || accept)
 		nft_fail(nr, "unrecognized verdict");
-	else if (nr->chain.replies_accepted)
+	else if (nr->chain.replies_accepted && nr->enforce)
 		nft_fail(nr, "a deny after the accept of replies: a denied host that connects in "
 			     "would get data back");
 }
@@ -948,8 +1010,8 @@ static void nft_read_policy(struct nft_reader *nr)
  * policy (only what never leaves the machine, and neighbour discovery),
  * then 'goto egress' - its last rule, so that every packet the hook sees
  * and does not keep local meets the policy. */
-static void nft_read_hook(struct nft_reader *nr, const char *hook, const char *const *local,
-			  size_t nlocal, struct nft_hook *h)
+static void nft_read_hook(struct nft_reader *nr, const char *hook, const struct vlines *local,
+			  struct nft_hook *h)
 {
 	char head[128];
 	const char *line;
@@ -967,8 +1029,7 @@ static void nft_read_hook(struct nft_reader *nr, const char *hook, const char *c
 				known = true;
 			}
 		}
-		for (size_t i = 0; i < nlocal; i++)
-			known |= strcmp(line, local[i]) == 0;
+		known |= vlines_have(local, line);
 		if (strcmp(line, "goto " NFT_CHAIN_POLICY) == 0)
 			h->to_policy = known = true;
 		if (!known)
@@ -1036,8 +1097,12 @@ static int verify_nft(struct diags *d, const struct policy *p, const char *text,
 {
 	struct nft_reader nr = { .d = d, .ok = true };
 	struct vchain ref = { 0 };
+	struct vlines output_local = { 0 }, forward_local = { 0 };
 	const char *line;
 
+	nft_hook_expect(p, true, &output_local);
+	nft_hook_expect(p, false, &forward_local);
+	nr.enforce = p->mode == MODE_ENFORCE;
 	nr.lr.p = text;
 	nr.lr.end = text + len;
 	/* Until the chain says otherwise, falling off the end accepts. */
@@ -1057,11 +1122,9 @@ static int verify_nft(struct diags *d, const struct policy *p, const char *text,
 			nr.seen_policy = true;
 			nft_read_policy(&nr);
 		} else if (strcmp(line, "chain output {") == 0) {
-			nft_read_hook(&nr, "output", nft_output_local, ARRAY_SIZE(nft_output_local),
-				      &nr.output);
+			nft_read_hook(&nr, "output", &output_local, &nr.output);
 		} else if (strcmp(line, "chain forward {") == 0) {
-			nft_read_hook(&nr, "forward", nft_forward_local,
-				      ARRAY_SIZE(nft_forward_local), &nr.forward);
+			nft_read_hook(&nr, "forward", &forward_local, &nr.forward);
 		} else if (strncmp(line, "chain ", 6) == 0) {
 			nft_read_counter_chain(&nr, line + 6);
 		} else {
@@ -1090,6 +1153,8 @@ static int verify_nft(struct diags *d, const struct policy *p, const char *text,
 	free(nr.counters.v);
 	free(nr.counter_chains.v);
 	line_reader_release(&nr.lr);
+	vlines_free(&output_local);
+	vlines_free(&forward_local);
 	chain_free(&nr.chain);
 	chain_free(&ref);
 	return rc;
@@ -1129,38 +1194,40 @@ static const char *const ipt_nd[] = {
 struct ipt_hook {
 	const char *chain;	/* IPT_CHAIN_OUTPUT */
 	const char *hook_line;	/* IPT_HOOK_OUTPUT */
-	bool output;
-	size_t next;		/* how many of its expected rules were read */
+	struct vlines want;	/* its rules, after "-A CHAIN ", in order */
+	size_t next;		/* how many of them were read */
 	bool to_policy, hooked;
 };
 
-/* The Nth rule HOOK's chain must have, after "-A CHAIN "; NULL past the
- * last one, which goes to the policy. */
-static const char *ipt_hook_rule(const struct ipt_hook *h, enum family f, size_t n, char *buf,
-				 size_t size)
+/* What hook H's chain must hold, in order: local traffic kept local
+ * (loopback to a local address and neighbour discovery on output; the
+ * bridges by name; on output, the forwarder's DNS to the resolvers),
+ * then the policy. */
+static void ipt_hook_expect(struct ipt_hook *h, const struct policy *p, enum family f, bool output)
 {
-	size_t nbridges = 0;
-
-	while (ipt_local_bridges[nbridges])
-		nbridges++;
-	if (h->output && n-- == 0)
-		return "-o lo -m addrtype --dst-type LOCAL -j RETURN";
-	if (n < nbridges) {
-		snprintf(buf, size, "-o %s -j RETURN", ipt_local_bridges[n]);
-		return buf;
+	if (output)
+		vlines_add(&h->want, "-o lo -m addrtype --dst-type LOCAL -j RETURN");
+	for (const char *const *b = ipt_local_bridges; *b; b++)
+		vlines_add(&h->want, "-o %s -j RETURN", *b);
+	for (const struct target *t = p->resolver && output ? p->resolver->resolver.addrs : NULL; t;
+	     t = t->next) {
+		char buf[PREFIX_STRLEN];
+		if (t->prefix.family != f)
+			continue;
+		for (int udp = 0; udp < 2; udp++)
+			vlines_add(&h->want, "-d %s/%d -p %s -m multiport --dports 53,853 -m owner "
+				   "--uid-owner %s -j RETURN", addr_format(f, t->prefix.addr, buf),
+				   family_bits(f), udp ? "udp" : "tcp", p->resolver->resolver.user);
 	}
-	n -= nbridges;
-	if (h->output && f == FAMILY_V6 && n < ARRAY_SIZE(ipt_nd))
-		return ipt_nd[n];
-	n -= h->output && f == FAMILY_V6 ? ARRAY_SIZE(ipt_nd) : 0;
-	return n == 0 ? "-g " IPT_CHAIN_POLICY : NULL;
+	for (size_t i = 0; output && f == FAMILY_V6 && i < ARRAY_SIZE(ipt_nd); i++)
+		vlines_add(&h->want, "%s", ipt_nd[i]);
+	vlines_add(&h->want, "-g " IPT_CHAIN_POLICY);
 }
 
 /* A line of a hook chain, or its hook: true when it is one (and then
  * *BAD when it is not what it must be, in the order it must be). */
-static bool ipt_read_hook(struct ipt_hook *h, enum family f, const char *line, bool *bad)
+static bool ipt_read_hook(struct ipt_hook *h, const char *line, bool *bad)
 {
-	char buf[64];
 	size_t n = strlen(h->chain);
 
 	*bad = false;
@@ -1172,9 +1239,9 @@ static bool ipt_read_hook(struct ipt_hook *h, enum family f, const char *line, b
 	if (strncmp(line, "-A ", 3) != 0 || strncmp(line + 3, h->chain, n) != 0 ||
 	    line[3 + n] != ' ')
 		return false;
-	const char *want = ipt_hook_rule(h, f, h->next++, buf, sizeof(buf));
-	*bad = h->to_policy || !want || strcmp(line + 4 + n, want) != 0;
-	h->to_policy = want && !ipt_hook_rule(h, f, h->next, buf, sizeof(buf));
+	*bad = h->next >= h->want.n || strcmp(line + 4 + n, h->want.v[h->next]) != 0;
+	h->to_policy = !*bad && h->next + 1 == h->want.n;
+	h->next++;
 	return true;
 }
 
@@ -1329,17 +1396,19 @@ static int verify_iptables(struct diags *d, const struct policy *p, enum family 
 	int rc = 0;
 
 	struct ipt_hook hooks[2] = {
-		{ .chain = IPT_CHAIN_OUTPUT, .hook_line = IPT_HOOK_OUTPUT, .output = true },
+		{ .chain = IPT_CHAIN_OUTPUT, .hook_line = IPT_HOOK_OUTPUT },
 		{ .chain = IPT_CHAIN_FORWARD, .hook_line = IPT_HOOK_FORWARD },
 	};
+
+	ipt_hook_expect(&hooks[0], p, f, true);
+	ipt_hook_expect(&hooks[1], p, f, false);
 
 	while (rc == 0 && (line = next_line(&lr))) {
 		bool bad = false;
 		if (IN_TABLE(line, ipt_fixed) ||
 		    (f == FAMILY_V4 ? IN_TABLE(line, ipt_fixed_v4) : IN_TABLE(line, ipt_fixed_v6)))
 			continue;
-		if (ipt_read_hook(&hooks[0], f, line, &bad) ||
-		    ipt_read_hook(&hooks[1], f, line, &bad)) {
+		if (ipt_read_hook(&hooks[0], line, &bad) || ipt_read_hook(&hooks[1], line, &bad)) {
 			if (bad) {
 				diag_error(d, NULL, "%s, line %d: a hook chain does something besides "
 					   "keeping local traffic local and going to the policy: '%s'",
@@ -1362,7 +1431,8 @@ static int verify_iptables(struct diags *d, const struct policy *p, enum family 
 			diag_error(d, NULL, "%s, line %d: unrecognized: '%s'", what, lr.lineno,
 				   diag_quote(d, line, strlen(line)));
 			rc = -1;
-		} else if (out.replies_accepted && out.n && out.rules[out.n - 1].jump[0] &&
+		} else if (p->mode == MODE_ENFORCE && out.replies_accepted && out.n &&
+			   out.rules[out.n - 1].jump[0] &&
 			   strncmp(line, "-A " IPT_CHAIN_POLICY " ", strlen("-A " IPT_CHAIN_POLICY " ")) == 0) {
 			diag_error(d, NULL, "%s, line %d: a deny after the accept of replies: a denied "
 				   "host that connects in would get data back", what, lr.lineno);
@@ -1388,6 +1458,8 @@ static int verify_iptables(struct diags *d, const struct policy *p, enum family 
 	}
 	free(counter_chains.v);
 	line_reader_release(&lr);
+	vlines_free(&hooks[0].want);
+	vlines_free(&hooks[1].want);
 	chain_free(&out);
 	chain_free(&ref);
 	return rc;

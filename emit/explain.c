@@ -143,12 +143,14 @@ int emit_explain(const struct model *m, FILE *fp)
 	fprintf(fp, "\ndefault: %s; on-deny: %s\n", m->default_verdict == VERDICT_DENY ? "deny" : "allow",
 		m->on_deny == DENY_REJECT ? "reject" : "drop");
 	if (m->resolver) {
-		fputs("DNS lockdown: DNS (53/udp, 53/tcp, 853/tcp) reaches only", fp);
+		fprintf(fp, "DNS lockdown: DNS (53 and 853, tcp and udp) reaches only");
 		for (const struct target *t = m->resolver->resolver.addrs; t; t = t->next)
 			fprintf(fp, " %s", addr_format(t->prefix.family, t->prefix.addr, buf));
-		fputs(" (", fp);
+		fprintf(fp, ", and only from the forwarder (user %s; ", m->resolver->resolver.user);
 		emit_location(fp, m->resolver);
-		fputs("); dnsmasq answers NXDOMAIN for names the policy does not allow\n", fp);
+		fputs("): every other process and every container gets DNS only through it;\n"
+		      "  dnsmasq answers NXDOMAIN for names the policy does not allow\n",
+		      fp);
 	}
 	explain_counters(fp, m);
 	explain_modules(fp, m);

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "lockdown.h"
 #include "model.h"
 #include "names.h"
 
@@ -152,17 +153,39 @@ static void write_counter_chain(FILE *fp, const struct model *m, const struct co
 	fprintf(fp, "-A %s -j %s\n", chain, block ? IPT_CHAIN_BLOCK : "RETURN");
 }
 
+/* The forwarder's DNS to the resolvers of family F, before the policy
+ * denies all DNS. The owner match exists only on the output path: so it
+ * is here, and the forward path has no such exemption. */
+static void write_forwarder(FILE *fp, const struct model *m, enum family f)
+{
+	char buf[PREFIX_STRLEN];
+
+	if (!m->resolver)
+		return;
+	for (const struct target *t = m->resolver->resolver.addrs; t; t = t->next) {
+		if (t->prefix.family != f)
+			continue;
+		for (int udp = 0; udp < 2; udp++)
+			fprintf(fp, "-A " IPT_CHAIN_OUTPUT " -d %s/%d -p %s -m multiport --dports %d,%d"
+				" -m owner --uid-owner %s -j RETURN\n",
+				addr_format(f, t->prefix.addr, buf), family_bits(f), udp ? "udp" : "tcp",
+				LOCKDOWN_PORT_DNS, LOCKDOWN_PORT_TLS, m->resolver->resolver.user);
+	}
+}
+
 /* The chains the hooks jump to. What leaves through a local bridge stays
  * on this machine (the runner's container and VM networks, by name: see
  * ipt_local_bridges), as does loopback to a local address (a nat rule may
  * have sent it elsewhere) and neighbour discovery; the rest
  * of this machine's traffic, and all it forwards out of another interface,
  * goes to the policy. */
-static void write_hook_chains(FILE *fp, enum family f)
+static void write_hook_chains(FILE *fp, const struct model *m, enum family f)
 {
 	fputs("-A " IPT_CHAIN_OUTPUT " -o lo -m addrtype --dst-type LOCAL -j RETURN\n", fp);
 	for (const char *const *b = ipt_local_bridges; *b; b++)
 		fprintf(fp, "-A " IPT_CHAIN_OUTPUT " -o %s -j RETURN\n", *b);
+	if (m)
+		write_forwarder(fp, m, f);
 	fputs(words[f].nd_rules, fp);
 	fputs("-A " IPT_CHAIN_OUTPUT " -g " IPT_CHAIN_POLICY "\n", fp);
 	for (const char *const *b = ipt_local_bridges; *b; b++)
@@ -177,7 +200,7 @@ int emit_iptables_closed(FILE *fp, enum family f)
 	      ":" IPT_CHAIN_OUTPUT " - [0:0]\n"
 	      ":" IPT_CHAIN_FORWARD " - [0:0]\n",
 	      fp);
-	write_hook_chains(fp, f);
+	write_hook_chains(fp, NULL, f);
 	fputs("-A " IPT_CHAIN_POLICY " -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN\n"
 	      "-A " IPT_CHAIN_POLICY " -j DROP\n"
 	      "COMMIT\n",
@@ -253,10 +276,14 @@ static int emit_family(const struct model *m, FILE *fp, enum family f)
 		char chain[COUNTER_NAME_MAX + 16];
 		fprintf(fp, ":%s - [0:0]\n", counter_chain(&m->counters[i], chain, sizeof(chain)));
 	}
-	write_hook_chains(fp, f);
+	write_hook_chains(fp, m, f);
+	/* Enforcing, after the denies: a denied host which connects in gets
+	 * nothing back. Monitoring, before: a connection is counted once. */
+	if (model_replies_first(m))
+		fputs("-A " IPT_CHAIN_POLICY " -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN\n", fp);
 	write_classes(fp, m, f, VERDICT_DENY);
-	/* After the denies: a denied host which connects in gets nothing back. */
-	fputs("-A " IPT_CHAIN_POLICY " -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN\n", fp);
+	if (!model_replies_first(m))
+		fputs("-A " IPT_CHAIN_POLICY " -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN\n", fp);
 	write_classes(fp, m, f, VERDICT_ALLOW);
 	fprintf(fp, "-A " IPT_CHAIN_POLICY " %s\n",
 		counter_verdict(model_default_counter(m), verdict, sizeof(verdict)));

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 
 #include "duration.h"
+#include "lockdown.h"
 #include "model.h"
 #include "names.h"
 
@@ -220,6 +221,32 @@ static void emit_rules(FILE *fp, const struct model *m, enum verdict v)
 	}
 }
 
+/* The forwarder's DNS to the resolvers, before the policy denies all DNS:
+ * "meta skuid "dnsmasq" ip daddr { 192.0.2.53 } meta l4proto { tcp, udp }
+ * th dport { 53, 853 } accept", a line per family that has resolvers. */
+static void emit_forwarder(FILE *fp, const struct model *m)
+{
+	char buf[PREFIX_STRLEN];
+
+	if (!m->resolver)
+		return;
+	for (int f = 0; f < FAMILY_COUNT; f++) {
+		bool first = true;
+		for (const struct target *t = m->resolver->resolver.addrs; t; t = t->next) {
+			if (t->prefix.family != f)
+				continue;
+			if (first)
+				fprintf(fp, "\t\tmeta skuid \"%s\" %s { ", m->resolver->resolver.user,
+					family_daddr[f]);
+			fprintf(fp, "%s%s", first ? "" : ", ", addr_format(f, t->prefix.addr, buf));
+			first = false;
+		}
+		if (!first)
+			fprintf(fp, " } meta l4proto { tcp, udp } th dport { %d, %d } accept\n",
+				LOCKDOWN_PORT_DNS, LOCKDOWN_PORT_TLS);
+	}
+}
+
 /* The base chains. What leaves through a bridge stays on this machine:
  * loopback aside, that is the runner's own container and VM networks
  * (Docker's docker0 and br-*, podman, CNI, libvirt), reached from the
@@ -229,7 +256,7 @@ static void emit_rules(FILE *fp, const struct model *m, enum verdict v)
  * the filter then sees the new address leaving on "lo". Everything else a process here
  * sends, and everything forwarded out of another interface (a container's
  * traffic leaving the machine), goes to the policy. */
-static void emit_hook_chains(FILE *fp, bool policy_drop)
+static void emit_hook_chains(FILE *fp, const struct model *m, bool policy_drop)
 {
 	const char *policy = policy_drop ? "drop" : "accept";
 
@@ -237,7 +264,11 @@ static void emit_hook_chains(FILE *fp, bool policy_drop)
 		"\tchain output {\n"
 		"\t\ttype filter hook output priority filter; policy %s;\n"
 		"\t\toif \"lo\" fib daddr type local accept\n"
-		"\t\tmeta oifkind \"bridge\" accept\n"
+		"\t\tmeta oifkind \"bridge\" accept\n",
+		policy);
+	if (m)
+		emit_forwarder(fp, m);
+	fprintf(fp,
 		"\t\ticmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert }"
 		" ip6 hoplimit 255 accept\n"
 		"\t\tgoto " NFT_CHAIN_POLICY "\n"
@@ -247,7 +278,7 @@ static void emit_hook_chains(FILE *fp, bool policy_drop)
 		"\t\tmeta oifkind \"bridge\" accept\n"
 		"\t\tgoto " NFT_CHAIN_POLICY "\n"
 		"\t}\n",
-		policy, policy);
+		policy);
 }
 
 /* "table inet egressc" made anew, or deleted. */
@@ -267,7 +298,7 @@ int emit_nft_closed(FILE *fp)
 	      "\t\tdrop\n"
 	      "\t}\n\n",
 	      fp);
-	emit_hook_chains(fp, true);
+	emit_hook_chains(fp, NULL, true);
 	fputs("}\n", fp);
 	return ferror(fp) ? -1 : 0;
 }
@@ -324,13 +355,21 @@ int emit_nft(const struct model *m, FILE *fp)
 	}
 
 	fputs("\t# The policy: for this machine's own traffic and for what it forwards\n"
-	      "\t# out of it for its containers and VMs, alike. Deny rules come before\n"
-	      "\t# the accept of replies, so that a denied host which connects in gets\n"
-	      "\t# nothing back either.\n"
-	      "\tchain " NFT_CHAIN_POLICY " {\n",
+	      "\t# out of it for its containers and VMs, alike.\n",
 	      fp);
+	if (model_replies_first(m))
+		fputs("\t# Monitoring: each connection is counted once, at its start.\n"
+		      "\tchain " NFT_CHAIN_POLICY " {\n"
+		      "\t\tct state established,related accept\n",
+		      fp);
+	else
+		fputs("\t# Deny rules come before the accept of replies, so that a denied host\n"
+		      "\t# which connects in gets nothing back either.\n"
+		      "\tchain " NFT_CHAIN_POLICY " {\n",
+		      fp);
 	emit_rules(fp, m, VERDICT_DENY);
-	fputs("\t\tct state established,related accept\n", fp);
+	if (!model_replies_first(m))
+		fputs("\t\tct state established,related accept\n", fp);
 	emit_rules(fp, m, VERDICT_ALLOW);
 	if (deny) {
 		fputs("\t\t", fp);
@@ -339,7 +378,7 @@ int emit_nft(const struct model *m, FILE *fp)
 		fprintf(fp, "\t\tcounter name \"%s\" accept\n", dflt->name);
 	}
 	fputs("\t}\n\n", fp);
-	emit_hook_chains(fp, deny);
+	emit_hook_chains(fp, m, deny);
 	fputs("}\n", fp);
 	return ferror(fp) ? -1 : 0;
 }

@@ -174,7 +174,7 @@ end		: NEWLINE
 /* stmt -> 'default' word | 'on-deny' word | 'essentials' word | 'mode' word
  *       | 'include' string | 'use' modules | 'log' log_items
  *       | 'define' name '=' targets | verdict targets rule_opts
- *       | 'resolver' targets | 'dynamic' name rule_opts */
+ *       | 'resolver' targets ['user' name] | 'dynamic' name rule_opts */
 stmt		: DEFAULT setting_word	{ setting(ps, STMT_DEFAULT, &@1, $2, &@2); }
 		| ON_DENY setting_word	{ setting(ps, STMT_ON_DENY, &@1, $2, &@2); }
 		| ESSENTIALS setting_word { setting(ps, STMT_ESSENTIALS, &@1, $2, &@2); }
@@ -209,6 +209,18 @@ stmt		: DEFAULT setting_word	{ setting(ps, STMT_DEFAULT, &@1, $2, &@2); }
 		{
 			struct stmt *s = stmt_new(ps, STMT_RESOLVER, &@1);
 			s->resolver.addrs = $2.head;
+		}
+		/* 'user' is a word only here, so it stays free as a name
+		 * elsewhere; check.c insists on it. */
+		| RESOLVER targets WORD WORD
+		{
+			struct stmt *s = stmt_new(ps, STMT_RESOLVER, &@1);
+			s->resolver.addrs = $2.head;
+			s->resolver.keyword = $3;
+			s->resolver.keyword_loc = @3;
+			s->resolver.user = $4;
+			s->resolver.user_loc = @4;
+			s->resolver.user_given = true;
 		}
 		| DYNAMIC WORD rule_opts
 		{

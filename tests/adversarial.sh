@@ -12,6 +12,9 @@
 #            the hosts file and the fragment must end from one of them
 #   kill     apply killed (SIGKILL) while iptables-restore runs: the tool
 #            must die with it, and the next apply must load the policy
+#   dns      under 'resolver', DNS straight to the upstream resolver - as
+#            nobody, as root, over TCP, over QUIC (udp/853) - is blocked:
+#            only the forwarder's user reaches it
 #
 #   PROBE=build/tests/probe tests/adversarial.sh EGRESSC
 set -u
@@ -129,5 +132,50 @@ expect "kill: the next apply loads the policy" in_client "$egressc" apply --back
 	--hosts-path "$tmp/kill.hosts" --dnsmasq-path "$tmp/kill.conf" "$tmp/out" >/dev/null
 expect "kill: the denied host is refused" [ "$(probe 198.51.100.9 443)" != connected ]
 netns_cleanup
+
+# dns: only the forwarder (user dnsmasq) reaches the resolver, and only it.
+cat >"$tmp/dns.eg" <<'EOF'
+essentials off
+default deny
+resolver 198.51.100.53
+allow 198.51.100.10 port 443
+EOF
+"$egressc" -O "$tmp/dns" "$tmp/dns.eg" || bad "dns: compile"
+# as USER PROTO ADDR PORT: what the probe says, sent as USER.
+as() {
+	local user=$1
+	shift
+	in_client setpriv --reuid="$user" --regid=65534 --clear-groups "$PROBE" "$@" 500 2>&1
+}
+for backend in nft iptables; do
+	netns_setup || exit 1
+	netns_add_server_addr 198.51.100.53
+	netns_add_server_addr 198.51.100.54
+	netns_add_server_addr 198.51.100.10
+	netns_serve 53,80,853
+	expect "$backend: dns: apply" in_client "$egressc" apply --backend "$backend" \
+		--hosts-path "$tmp/hosts" --dnsmasq-path "$tmp/dnsmasq.conf" "$tmp/dns" >/dev/null
+	for who in 65534 0; do
+		for svc in "udp 53" "tcp 53" "udp 853" "tcp 853"; do
+			# shellcheck disable=SC2086 # PROTO and PORT
+			got=$(as $who ${svc% *} 198.51.100.53 ${svc#* })
+			expect "$backend: dns: uid $who to the resolver, ${svc/ //} is blocked ($got)" \
+				[ "$got" != connected -a "$got" != echoed ]
+		done
+	done
+	for svc in "udp 53" "tcp 53" "tcp 853"; do
+		# shellcheck disable=SC2086 # PROTO and PORT
+		got=$(as dnsmasq ${svc% *} 198.51.100.53 ${svc#* })
+		expect "$backend: dns: the forwarder to the resolver, ${svc/ //} ($got)" \
+			[ "$got" = connected -o "$got" = echoed ]
+	done
+	got=$(as dnsmasq udp 198.51.100.54 53)
+	expect "$backend: dns: the forwarder to another server is blocked ($got)" \
+		[ "$got" != connected -a "$got" != echoed ]
+	got=$(as dnsmasq tcp 198.51.100.10 80)
+	expect "$backend: dns: the forwarder, anything but DNS, is the policy's ($got)" \
+		[ "$got" != connected ]
+	netns_cleanup
+done
 
 testlib_finish

@@ -133,7 +133,7 @@ loaded() {
 		if in_ns nft list table inet egressc >"$tmp/table" 2>&1; then
 			ok
 			expect "$what: the wildcard's set" grep -q 'set allow_tcp_443_dns_v4 {' "$tmp/table"
-			expect "$what: the deny's counter" grep -q 'counter deny_3 {' "$tmp/table"
+			expect "$what: the deny's counter" grep -q 'counter deny_2 {' "$tmp/table"
 			expect "$what: the hostname's address" grep -qw '203\.0\.113\.20' "$tmp/table"
 		else
 			bad "$what: nft list table inet egressc fails"
@@ -145,7 +145,7 @@ loaded() {
 			in_ns ip6tables -S EGRESSC >>"$tmp/table" 2>&1; then
 			ok
 			expect "$what: the deny's chain" \
-				grep -q -- '-A EGRESSC -d 198.51.100.66/32 -g EGRESSC-deny_3' "$tmp/table"
+				grep -q -- '-A EGRESSC -d 198.51.100.66/32 -g EGRESSC-deny_2' "$tmp/table"
 			expect "$what: the wildcard's set matched" \
 				grep -q -- '--match-set egressc_allow_tcp_443_dns_v4 dst' "$tmp/table"
 			expect "$what: the hostname's addresses" \
