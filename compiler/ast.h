@@ -6,6 +6,7 @@
 #define EGRESSC_AST_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "addr.h"
@@ -128,6 +129,8 @@ struct stmt {
 			struct target *targets;
 			int visit;		/* check.c: cycle detection state */
 			int height;		/* check.c: nesting levels, from 1 */
+			size_t expanded;	/* check.c: targets it stands for, its
+						 * defines' expanded (saturated) */
 		} define;
 		struct {
 			enum verdict verdict;

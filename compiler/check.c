@@ -545,13 +545,28 @@ static void check_resolver(struct checker *c, struct stmt *s)
 
 enum { UNVISITED, VISITING, VISITED };
 
+/* A + B, or one past POLICY_MAX_TARGETS: counts cannot overflow. */
+static size_t targets_add(size_t a, size_t b)
+{
+	return a > POLICY_MAX_TARGETS || b > POLICY_MAX_TARGETS - a ? POLICY_MAX_TARGETS + 1
+								    : a + b;
+}
+
+/* What target T stands for: itself, and a define's targets. */
+static size_t target_expanded(const struct target *t)
+{
+	return targets_add(1, t->kind == TARGET_VARIABLE && t->define ? t->define->define.expanded
+								     : 0);
+}
+
 /* Depth-first over $references; a reference to a define still being
  * visited closes a cycle. Records how many levels deep DEF nests, so later
- * stages may recurse without fear. Offending references are cut, so later
- * stages never loop. */
+ * stages may recurse without fear, and, bottom-up, how many targets it
+ * stands for. Offending references are cut, so later stages never loop. */
 static void check_cycles(struct checker *c, struct stmt *def, int depth)
 {
 	int height = 1;
+	size_t expanded = 0;
 
 	def->define.visit = VISITING;
 	for (struct target *t = def->define.targets; t; t = t->next) {
@@ -582,8 +597,41 @@ static void check_cycles(struct checker *c, struct stmt *def, int depth)
 		if (ref->define.height + 1 > height)
 			height = ref->define.height + 1;
 	}
+	for (const struct target *t = def->define.targets; t; t = t->next)
+		expanded = targets_add(expanded, target_expanded(t));
 	def->define.visit = VISITED;
 	def->define.height = height;
+	def->define.expanded = expanded;
+}
+
+/* Every use of a define repeats all it stands for, so the rules name
+ * (check_cycles counted) more targets than are written: refuse a policy
+ * that passes POLICY_MAX_TARGETS at the target that passes it, before any
+ * stage expands it. Returns 0, or -1 with the error queued. */
+static int check_expansion(struct checker *c)
+{
+	size_t total = 0;
+
+	for (const struct stmt *s = c->policy->stmts; s; s = s->next) {
+		if (s->kind != STMT_RULE)
+			continue;
+		for (const struct target *t = s->rule.targets; t; t = t->next) {
+			total = targets_add(total, target_expanded(t));
+			if (total <= POLICY_MAX_TARGETS)
+				continue;
+			if (t->kind == TARGET_VARIABLE && t->define) {
+				struct diag *dg = diag_error(c->diags, &t->loc,
+					"'$%s' expands the policy to more than %u targets (each use of a define repeats all it names)",
+					t->define->define.name, POLICY_MAX_TARGETS);
+				diag_related(dg, &t->define->define.name_loc, "defined here");
+			} else {
+				diag_error(c->diags, &t->loc, "the rules name more than %u targets",
+					   POLICY_MAX_TARGETS);
+			}
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* Which kinds of target T names, through defines: a bit per kind, and
@@ -668,10 +716,12 @@ int check_policy(struct arena *a, struct diags *d, struct policy *p)
 	for (struct stmt *s = p->stmts; s; s = s->next)
 		if (s->kind == STMT_DEFINE && s->define.visit == UNVISITED)
 			check_cycles(&c, s, 1);
-	/* Cycles are cut now, so walking through defines ends. */
-	for (struct stmt *s = p->stmts; s; s = s->next)
-		if (s->kind == STMT_RULE)
-			check_runtime(&c, s);
+	/* Cycles are cut now, so walking through defines ends; and once the
+	 * expansion is known to be bounded, it ends soon. */
+	if (check_expansion(&c) == 0)
+		for (struct stmt *s = p->stmts; s; s = s->next)
+			if (s->kind == STMT_RULE)
+				check_runtime(&c, s);
 
 	strmap_release(&c.defines);
 	free(c.define_names);

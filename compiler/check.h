@@ -19,6 +19,11 @@ struct diags;
 /* A define may name another define, this many levels deep. */
 #define DEFINE_MAX_DEPTH 32
 
+/* The rules may name at most this many targets in all, counting a
+ * define's targets again at every use (defines nest, so a few lines can
+ * stand for billions); counted before anything is expanded. */
+#define POLICY_MAX_TARGETS (1u << 24)
+
 /* "egressc_dyn_" + NAME + "_v4" must fit ipset's 31 characters. */
 #define DYNAMIC_NAME_MAX 16
 

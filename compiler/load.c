@@ -1,5 +1,22 @@
+/* Loading, in two passes, so that a file included many times costs once
+ * until the expanded policy is known to fit its limits.
+ *
+ * The first pass reads and parses every file once - the policy, each file
+ * it includes however often, each module it uses - depth-first in the
+ * order of the statements, and works out bottom-up how many statements
+ * and bytes each file expands to with everything it includes (an include
+ * repeats the whole file it names, so that can be exponential; the counts
+ * saturate instead of overflowing). A walk over those counts, in the order
+ * the expanded policy will hold its statements, finds the first place
+ * that passes a limit: that is an error there, and nothing is expanded.
+ * Only a policy within its limits gets the second pass, which splices the
+ * statements together: a file's first inclusion takes the statements of
+ * the first pass, each later one parses the text again (later stages fill
+ * in the nodes of each copy, so copies cannot be shared). */
 #include "load.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -9,6 +26,30 @@
 #include "modpath.h"
 #include "strmap.h"
 #include "suggest.h"
+
+/* Statements and bytes of text; each saturates one past its limit. */
+struct expansion {
+	size_t stmts, bytes;
+};
+
+/* One file of the policy, read and parsed once however often it is
+ * included. Included files are found relative to the including file, so
+ * a file reached through two directories is two nodes. */
+struct file_node {
+	struct source *src;		/* as first read; later inclusions copy it */
+	bool valid;			/* its text passed source_validate() */
+	struct stmt *stmts;		/* as parsed: the first inclusion's */
+	bool handed_out;		/* stmts are in the policy: parse again */
+	/* For each include and 'use' statement, in order, what it loads
+	 * (NULL: nothing, after an error). */
+	struct file_node **edges;
+	size_t nedges;
+	struct expansion size;		/* itself and its includes (not its modules) */
+	int height;			/* 1, or 1 + the deepest include below it */
+	bool counted;			/* a module: counted toward the limits */
+	bool spliced;			/* a module: its statements are in the policy */
+	struct file_node *next;		/* loader.nodes, in the order read */
+};
 
 /* The files being loaded, innermost first, to refuse include cycles. */
 struct open_file {
@@ -22,30 +63,70 @@ struct loader {
 	struct arena *arena;
 	struct diags *diags;
 	const struct modpath *modules;	/* NULL: no 'use' */
-	struct strmap loaded;		/* module name -> its source */
-	size_t total;	/* bytes read so far, for POLICY_MAX_BYTES */
+	struct strmap loaded;		/* module name -> its node */
+	struct strmap by_file;		/* file and directory ids -> node */
+	struct file_node *nodes, **tail;
+	struct expansion total;		/* the limit walk, so far */
+	bool over;			/* a limit was passed: expand nothing */
 };
 
-static struct stmt *load_source(struct loader *ld, struct source *src,
-				const struct open_file *outer, int depth);
-
-static struct stmt *count_and_load(struct loader *ld, struct source *src, const struct loc *at,
-				   const struct open_file *outer, int depth)
+static size_t saturated(size_t a, size_t b, size_t max)
 {
-	if ((ld->total += src->len) > POLICY_MAX_BYTES) {
-		diag_error(ld->diags, at, "the policy's files exceed the limit of %u bytes in all",
-			   POLICY_MAX_BYTES);
-		return NULL;
-	}
-	return load_source(ld, src, outer, depth);
+	return a > max - b ? max + 1 : a + b;
 }
 
-static struct stmt *load_include(struct loader *ld, const struct stmt *inc,
-				 const struct open_file *outer, int depth)
+static void expansion_add(struct expansion *e, const struct expansion *more)
+{
+	e->stmts = saturated(e->stmts, more->stmts, POLICY_MAX_STATEMENTS);
+	e->bytes = saturated(e->bytes, more->bytes, POLICY_MAX_BYTES);
+}
+
+static bool expansion_fits(const struct expansion *e)
+{
+	return e->stmts <= POLICY_MAX_STATEMENTS && e->bytes <= POLICY_MAX_BYTES;
+}
+
+/* The file at PATH and the directory its relative includes are found in,
+ * as a key for loader.by_file; NULL when PATH cannot be stat'ed. */
+static const char *file_key(struct arena *a, const char *path, struct stat *st)
+{
+	const char *slash = strrchr(path, '/');
+	struct stat dir;
+
+	if (stat(path, st) != 0)
+		return NULL;
+	char *dirname = slash == path ? xstrdup("/")
+			: slash	      ? strndup(path, (size_t)(slash - path))
+				      : xstrdup(".");
+	int rc = dirname ? stat(dirname, &dir) : -1;
+	free(dirname);
+	if (rc != 0)
+		return NULL;
+	return arena_printf(a, "%llx:%llx:%llx:%llx", (unsigned long long)st->st_dev,
+			    (unsigned long long)st->st_ino, (unsigned long long)dir.st_dev,
+			    (unsigned long long)dir.st_ino);
+}
+
+static struct file_node *node_new(struct loader *ld, struct source *src)
+{
+	struct file_node *n = arena_alloc(ld->arena, sizeof(*n));
+
+	n->src = src;
+	n->height = 1;
+	*ld->tail = n;
+	ld->tail = &n->next;
+	return n;
+}
+
+static void scan_file(struct loader *ld, struct file_node *node, dev_t dev, ino_t ino,
+		      const struct open_file *outer, int depth);
+
+static struct file_node *scan_include(struct loader *ld, const struct stmt *inc,
+				      const struct open_file *outer, int depth)
 {
 	const char *path = source_relative_path(ld->arena, outer->src, inc->include.path);
 	const struct loc *at = &inc->include.path_loc;
-	struct stat st;
+	struct stat st = { 0 };
 
 	if (depth > INCLUDE_MAX_DEPTH) {
 		diag_error(ld->diags, at, "includes nest deeper than %d files", INCLUDE_MAX_DEPTH);
@@ -60,7 +141,8 @@ static struct stmt *load_include(struct loader *ld, const struct stmt *inc,
 		diag_error(ld->diags, at, "empty include path");
 		return NULL;
 	}
-	if (stat(path, &st) == 0) {
+	const char *key = file_key(ld->arena, path, &st);
+	if (key) {
 		for (const struct open_file *f = outer; f; f = f->outer) {
 			if (f->dev == st.st_dev && f->ino == st.st_ino) {
 				diag_error(ld->diags, at, "include cycle: '%s' is already being read",
@@ -68,12 +150,25 @@ static struct stmt *load_include(struct loader *ld, const struct stmt *inc,
 				return NULL;
 			}
 		}
+		/* Read before: its includes nest as deep as they did then. */
+		struct file_node *seen = strmap_get(&ld->by_file, key);
+		if (seen && depth + seen->height - 1 > INCLUDE_MAX_DEPTH) {
+			diag_error(ld->diags, at, "includes nest deeper than %d files",
+				   INCLUDE_MAX_DEPTH);
+			return NULL;
+		}
+		if (seen)
+			return seen;
 	}
 	struct source *src = source_load(ld->arena, ld->diags, path, at);
 	if (!src)
 		return NULL;
 	src->included_from = at;
-	return count_and_load(ld, src, at, outer, depth);
+	struct file_node *node = node_new(ld, src);
+	if (key)
+		strmap_put(&ld->by_file, key, node);
+	scan_file(ld, node, st.st_dev, st.st_ino, outer, depth);
+	return node;
 }
 
 static void unknown_module(struct loader *ld, const char *name, const struct loc *at)
@@ -95,16 +190,17 @@ static void unknown_module(struct loader *ld, const char *name, const struct loc
 		diag_error(ld->diags, at, "unknown module '%s'", q);
 }
 
-/* Loads module NAME unless it is loaded already: a module named twice, or
- * by two modules, is one set of rules. AT is its 'use', or NULL when
- * essentials ask for it. */
-static struct stmt *load_module(struct loader *ld, const char *name, const struct loc *at,
-				const struct open_file *outer, int depth)
+/* Module NAME, read unless it was already: a module named twice, or by two
+ * modules, is one set of rules. AT is its 'use', or NULL when essentials
+ * ask for it. */
+static struct file_node *scan_module(struct loader *ld, const char *name, const struct loc *at,
+				     const struct open_file *outer, int depth)
 {
+	struct file_node *node = strmap_get(&ld->loaded, name);
 	const char *display;
 
-	if (strmap_get(&ld->loaded, name))
-		return NULL;
+	if (node)
+		return node;
 	if (!module_name_valid(name)) {
 		diag_error(ld->diags, at,
 			   "invalid module name '%s' (lower-case letters, digits and '-')",
@@ -131,8 +227,110 @@ static struct stmt *load_module(struct loader *ld, const char *name, const struc
 	src->module = name;
 	src->implicit = at == NULL;
 	src->included_from = at;
-	strmap_put(&ld->loaded, name, src);
-	return count_and_load(ld, src, at, outer, depth);
+	node = node_new(ld, src);
+	strmap_put(&ld->loaded, name, node);
+	scan_file(ld, node, 0, 0, outer, depth);
+	return node;
+}
+
+/* The first pass over one file: parse it, read what it includes and uses,
+ * and add up what it expands to. */
+static void scan_file(struct loader *ld, struct file_node *node, dev_t dev, ino_t ino,
+		      const struct open_file *outer, int depth)
+{
+	struct open_file self = { .dev = dev, .ino = ino, .src = node->src, .outer = outer };
+	struct expansion size = { .stmts = 0, .bytes = node->src->len };
+
+	node->size = size;
+	if (source_validate(ld->diags, node->src) < 0)
+		return;
+	node->valid = true;
+	node->stmts = parse_source(ld->arena, ld->diags, node->src);
+	for (const struct stmt *s = node->stmts; s; s = s->next)
+		node->nedges += s->kind == STMT_INCLUDE || s->kind == STMT_USE;
+	node->edges = arena_alloc(ld->arena, node->nedges * sizeof(*node->edges) + 1);
+
+	size_t e = 0;
+	for (const struct stmt *s = node->stmts; s; s = s->next) {
+		struct file_node *child = NULL;
+		size.stmts = saturated(size.stmts, 1, POLICY_MAX_STATEMENTS);
+		if (s->kind == STMT_INCLUDE) {
+			child = scan_include(ld, s, &self, depth + 1);
+			if (child) {
+				expansion_add(&size, &child->size);
+				if (child->height + 1 > node->height)
+					node->height = child->height + 1;
+			}
+		} else if (s->kind == STMT_USE) {
+			child = scan_module(ld, s->use.name, &s->use.name_loc, &self, depth + 1);
+		} else {
+			continue;
+		}
+		node->edges[e++] = child;
+	}
+	node->size = size;
+}
+
+/* Counts NODE, brought in at AT, into the total in the order the expanded
+ * policy will hold it. A file that fits is added whole; one that alone
+ * would pass a limit is entered, so the error points at the innermost
+ * include that repeats too much. */
+static void walk(struct loader *ld, const struct file_node *node, const struct loc *at)
+{
+	if (ld->total.bytes > POLICY_MAX_BYTES - node->src->len) {
+		diag_error(ld->diags, at, "the policy's files exceed the limit of %u bytes in all",
+			   POLICY_MAX_BYTES);
+		ld->over = true;
+		return;
+	}
+	ld->total.bytes += node->src->len;
+	size_t e = 0;
+	for (const struct stmt *s = node->stmts; s && !ld->over; s = s->next) {
+		if (++ld->total.stmts > POLICY_MAX_STATEMENTS) {
+			diag_error(ld->diags, &s->loc, "the policy expands to more than %u statements",
+				   POLICY_MAX_STATEMENTS);
+			ld->over = true;
+			return;
+		}
+		if (s->kind != STMT_INCLUDE) {
+			e += s->kind == STMT_USE;
+			continue;
+		}
+		const struct file_node *child = node->edges[e++];
+		if (!child)
+			continue;
+		struct expansion with = ld->total;
+		expansion_add(&with, &child->size);
+		if (expansion_fits(&with)) {
+			ld->total = with;
+			continue;
+		}
+		if (!expansion_fits(&child->size)) {
+			walk(ld, child, &s->include.path_loc);
+			continue;
+		}
+		const char *q = diag_quote(ld->diags, s->include.path, strlen(s->include.path));
+		if (with.stmts > POLICY_MAX_STATEMENTS)
+			diag_error(ld->diags, &s->include.path_loc,
+				   "including '%s' here expands the policy to more than %u statements (an include repeats all of the file)",
+				   q, POLICY_MAX_STATEMENTS);
+		else
+			diag_error(ld->diags, &s->include.path_loc,
+				   "including '%s' here takes the policy's files past the limit of %u bytes in all (an include repeats all of the file)",
+				   q, POLICY_MAX_BYTES);
+		ld->over = true;
+	}
+}
+
+/* Counts every module not counted yet, at its first 'use'. */
+static void walk_modules(struct loader *ld)
+{
+	for (struct file_node *n = ld->nodes; n && !ld->over; n = n->next) {
+		if (!n->src->module || n->counted)
+			continue;
+		n->counted = true;
+		walk(ld, n, n->src->included_from);
+	}
 }
 
 /* Splices CHILD's statements in after S. */
@@ -146,26 +344,44 @@ static void splice_after(struct stmt *s, struct stmt *child)
 	s->next = child;
 }
 
-static struct stmt *load_source(struct loader *ld, struct source *src,
-				const struct open_file *outer, int depth)
+/* The second pass: NODE's statements, brought in at AT, with what it
+ * includes spliced in after each include, and each module after its first
+ * 'use'. */
+static struct stmt *expand_file(struct loader *ld, struct file_node *node, const struct loc *at)
 {
-	struct open_file self = { .src = src, .outer = outer };
-	struct stat st;
+	struct stmt *head;
 
-	if (stat(src->path, &st) == 0) {
-		self.dev = st.st_dev;
-		self.ino = st.st_ino;
-	}
-	if (source_validate(ld->diags, src) < 0)
+	if (!node->valid)
 		return NULL;
-	struct stmt *head = parse_source(ld->arena, ld->diags, src);
+	if (!node->handed_out) {
+		node->handed_out = true;
+		head = node->stmts;
+	} else {
+		/* The same text parses the same: its errors were reported
+		 * the first time. */
+		struct source *again = arena_alloc(ld->arena, sizeof(*again));
+		struct diags quiet;
+		*again = *node->src;
+		again->included_from = at;
+		diags_init(&quiet, ld->arena);
+		head = parse_source(ld->arena, &quiet, again);
+	}
+	size_t e = 0;
 	for (struct stmt *s = head, *next; s; s = next) {
 		struct stmt *child = NULL;
+		struct file_node *n;
 		next = s->next;
-		if (s->kind == STMT_INCLUDE)
-			child = load_include(ld, s, &self, depth + 1);
-		else if (s->kind == STMT_USE)
-			child = load_module(ld, s->use.name, &s->use.name_loc, &self, depth + 1);
+		if (s->kind == STMT_INCLUDE) {
+			n = node->edges[e++];
+			if (n)
+				child = expand_file(ld, n, &s->include.path_loc);
+		} else if (s->kind == STMT_USE) {
+			n = node->edges[e++];
+			if (n && !n->spliced) {
+				n->spliced = true;
+				child = expand_file(ld, n, &s->use.name_loc);
+			}
+		}
 		if (child)
 			splice_after(s, child);
 	}
@@ -183,24 +399,45 @@ static bool essentials_wanted(const struct stmt *stmts)
 	return true;
 }
 
+static void load_essentials(struct loader *ld, struct policy *policy)
+{
+	struct open_file root = { .src = policy->root };
+	struct file_node *node = scan_module(ld, ESSENTIALS_MODULE, NULL, &root, 1);
+
+	walk_modules(ld);
+	if (!node || node->spliced || ld->over)
+		return;
+	node->spliced = true;
+	struct stmt **tail = &policy->stmts;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = expand_file(ld, node, NULL);
+}
+
 static int load_root(struct loader *ld, struct source *src, struct policy *policy)
 {
 	unsigned errors = ld->diags->errors;
 
 	memset(policy, 0, sizeof(*policy));
 	strmap_init(&ld->loaded);
+	strmap_init(&ld->by_file);
+	ld->tail = &ld->nodes;
 	if (src) {
+		struct stat st = { 0 };
+		const char *key = file_key(ld->arena, src->path, &st);
+		struct file_node *root = node_new(ld, src);
+		if (key)
+			strmap_put(&ld->by_file, key, root);
 		policy->root = src;
-		policy->stmts = load_source(ld, src, NULL, 0);
-		if (ld->modules && ld->diags->errors == errors && essentials_wanted(policy->stmts)) {
-			struct open_file root = { .src = src };
-			struct stmt **tail = &policy->stmts;
-			while (*tail)
-				tail = &(*tail)->next;
-			*tail = load_module(ld, ESSENTIALS_MODULE, NULL, &root, 1);
-		}
+		scan_file(ld, root, st.st_dev, st.st_ino, NULL, 0);
+		walk(ld, root, NULL);
+		walk_modules(ld);
+		policy->stmts = ld->over ? root->stmts : expand_file(ld, root, NULL);
+		if (ld->modules && ld->diags->errors == errors && essentials_wanted(policy->stmts))
+			load_essentials(ld, policy);
 	}
 	strmap_release(&ld->loaded);
+	strmap_release(&ld->by_file);
 	return ld->diags->errors > errors || !src ? -1 : 0;
 }
 

@@ -1,5 +1,6 @@
 /* Loading: parse a policy file and splice every included file's statements
- * in place of its include statement, depth-first. */
+ * in place of its include statement, depth-first, once the whole is known
+ * to fit POLICY_MAX_BYTES and POLICY_MAX_STATEMENTS. */
 #ifndef EGRESSC_LOAD_H
 #define EGRESSC_LOAD_H
 
@@ -17,8 +18,12 @@ struct load_opts {
 
 /* Includes nest at most this deep; deeper is an error, not a crash. */
 #define INCLUDE_MAX_DEPTH 16
-/* All the files of one policy together may hold at most this many bytes. */
+/* All the files of one policy together may hold at most this many bytes,
+ * and at most this many statements, counting a file once for each time
+ * it is included (an include repeats all of it). Both are checked before
+ * any file is repeated. */
 #define POLICY_MAX_BYTES (256u * 1024 * 1024)
+#define POLICY_MAX_STATEMENTS (1u << 22)
 
 /* Fills POLICY->root and POLICY->stmts, with each 'use'd module's statements
  * spliced in after its 'use' (a module is loaded once however often it is

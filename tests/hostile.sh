@@ -38,6 +38,35 @@ run --hosts-file /proc/self/status -o "$tmp/proc.nft" golden/hostnames.eg
 expect "/proc hosts file: read and located" \
 	grep -q "^/proc/self/status:1:1: error: invalid address 'Name:' in hosts file" "$tmp/stderr"
 
+# Include fan-out: fifteen files, each including the next eight times,
+# stand for 8^14 copies of the last one. The limit is found before any file
+# is repeated - at once, at the include that passes it - not after
+# gigabytes of copies.
+mkdir -p "$tmp/fan"
+for i in $(seq 1 14); do
+	for k in $(seq 8); do
+		printf 'include "f%02d.eg"\n' $((i + 1))
+	done >"$tmp/fan/f$(printf %02d "$i").eg"
+done
+echo 'allow 192.0.2.1' >"$tmp/fan/f15.eg"
+printf 'essentials off\ninclude "fan/f01.eg"\n' >"$tmp/fan.eg"
+t0=$(date +%s%N)
+timeout 60 "$egressc" -o "$tmp/fan.nft" "$tmp/fan.eg" >"$tmp/stdout" 2>"$tmp/stderr"
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+expect "include fan-out: exit 1" [ $rc -eq 1 ]
+expect "include fan-out: refused within 5 s (took $ms ms)" [ $ms -lt 5000 ]
+expect "include fan-out: located at an include" \
+	grep -Eq "^$tmp/fan/f[0-9]+\.eg:[0-9]+:9: error: including 'f[0-9]+\.eg' here expands the policy to more than [0-9]+ statements" "$tmp/stderr"
+expect "include fan-out: caret" grep -q '^        \^\^\^\^\^\^\^\^$' "$tmp/stderr"
+expect "include fan-out: no output" [ ! -e "$tmp/fan.nft" ]
+# Within the limit, every copy is there: 8^4 includes of one rule.
+printf 'essentials off\ninclude "fan/f11.eg"\n' >"$tmp/fan-ok.eg"
+run -f explain -o - "$tmp/fan-ok.eg"
+expect "include fan-out within the limit: compiles" [ $rc -eq 0 ]
+expect "include fan-out within the limit: every copy" \
+	grep -q '^  allow_all: 1 IPv4 prefix, from .* and 4088 more$' "$tmp/stdout"
+
 # 100,000 rules compile, and the kernel takes the result.
 awk 'BEGIN { print "essentials off"; for (i = 0; i < 100000; i++)
 	printf "allow 198.51.%d.%d port %d\n", (i / 256) % 256, i % 256, 1 + i % 7 * 1000 }' \

@@ -351,6 +351,43 @@ static void test_include(void **state)
 	unlink(path);
 }
 
+/* A file included several times is read once, and each inclusion gets
+ * statements of its own - checking fills in their nodes - each located in
+ * the file and brought in by its own include. */
+static void test_include_repeated(void **state)
+{
+	char path[] = "/tmp/egressc-test-include-XXXXXX";
+	int fd = mkstemp(path);
+	const char body[] = "allow 192.0.2.0/24 port 443\n";
+	struct parsed ps;
+	char *text;
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, body, sizeof(body) - 1), (ssize_t)(sizeof(body) - 1));
+	close(fd);
+	assert_true(asprintf(&text, "include \"%s\"\ninclude \"%s\"\n  include \"%s\"\n", path,
+			     path, path) > 0);
+	parse(&ps, text);
+	assert_int_equal(ps.load_rc, 0);
+	assert_int_equal(count_stmts(&ps.policy), 6);
+	for (int i = 0; i < 3; i++) {
+		const struct stmt *inc = nth_stmt(&ps.policy, 2 * i);
+		const struct stmt *s = nth_stmt(&ps.policy, 2 * i + 1);
+		assert_int_equal(inc->kind, STMT_INCLUDE);
+		assert_int_equal(s->kind, STMT_RULE);
+		assert_int_equal(s->rule.index, (unsigned)i);
+		assert_string_equal(s->loc.src->path, path);
+		assert_ptr_equal(s->loc.src->included_from, &inc->include.path_loc);
+		expect_loc(&s->loc, 1, 1, 5);
+	}
+	assert_ptr_not_equal(nth_stmt(&ps.policy, 1)->rule.targets, nth_stmt(&ps.policy, 3)->rule.targets);
+	assert_ptr_not_equal(nth_stmt(&ps.policy, 3)->rule.targets, nth_stmt(&ps.policy, 5)->rule.targets);
+	parsed_release(&ps);
+	free(text);
+	unlink(path);
+}
+
 /* ---- line structure ----------------------------------------------------- */
 
 /* A newline or ';' ends a statement; after ',', '{' or '=' and inside
@@ -886,6 +923,7 @@ int main(void)
 		cmocka_unit_test(test_statement_kinds),
 		cmocka_unit_test(test_defaults_and_clause_order),
 		cmocka_unit_test(test_include),
+		cmocka_unit_test(test_include_repeated),
 		cmocka_unit_test(test_joining),
 		cmocka_unit_test(test_comments),
 		cmocka_unit_test(test_crlf),
