@@ -66,6 +66,7 @@ struct loader {
 	struct strmap loaded;		/* module name -> its node */
 	struct strmap by_file;		/* file and directory ids -> node */
 	struct file_node *nodes, **tail;
+	struct source *last;		/* the last file read, for source.next_file */
 	struct expansion total;		/* the limit walk, so far */
 	bool over;			/* a limit was passed: expand nothing */
 };
@@ -115,6 +116,9 @@ static struct file_node *node_new(struct loader *ld, struct source *src)
 	n->height = 1;
 	*ld->tail = n;
 	ld->tail = &n->next;
+	if (ld->last)
+		ld->last->next_file = src;
+	ld->last = src;
 	return n;
 }
 

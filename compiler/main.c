@@ -16,6 +16,7 @@
 #include "nftcheck.h"
 #include "optimize.h"
 #include "output.h"
+#include "outpaths.h"
 #include "query.h"
 #include "verify.h"
 
@@ -428,36 +429,71 @@ static int ensure_dir(struct diags *d, const char *dir)
 	return -1;
 }
 
-/* Writes every requested output to temporaries, then renames them all: if
- * anything failed, nothing is replaced. */
-static int write_outputs(const struct options *o, struct compilation *c)
+/* One file the compile writes: where, by which option, and what (an
+ * emitter's output; NULL: the resolved names of --save-resolved). */
+struct planned {
+	struct out_path out;
+	const struct emitter *e;
+};
+
+/* What O asks to be written, in the order it is written, into PLAN (at
+ * most MAX_OUTPUTS). Returns how many. */
+static size_t plan_outputs(const struct options *o, struct arena *a, struct planned *plan)
 {
-	struct pending p = { .n = 0 };
-	int rc = 0;
+	size_t n = 0;
 
 	if (o->out_dir) {
-		rc = ensure_dir(&c->diags, o->out_dir);
-		for (const struct emitter *e = emitters; rc == 0 && e->name; e++) {
-			char path[4096];
-			if (!e->dir_file)
-				continue;
-			snprintf(path, sizeof(path), "%s/%s", o->out_dir, e->dir_file);
-			rc = write_one(&p, &c->diags, &c->model, e, path);
-		}
+		const char *option = arena_printf(a, "-O %s", o->out_dir);
+		for (const struct emitter *e = emitters; e->name; e++)
+			if (e->dir_file)
+				plan[n++] = (struct planned){
+					{ arena_printf(a, "%s/%s", o->out_dir, e->dir_file), option }, e
+				};
 	}
-	if (rc == 0 && (o->out_file || (!o->out_dir && !o->explain))) {
+	if (o->out_file || (!o->out_dir && !o->explain)) {
 		const char *path = o->out_file ? o->out_file : "-";
 		const struct emitter *e = o->format ? emitter_by_name(o->format)
 				    : strcmp(path, "-") ? emitter_by_path(path)
 							: emitter_by_name("nft");
-		rc = write_one(&p, &c->diags, &c->model, e, path);
+		plan[n++] = (struct planned){ { path, o->out_file ? "-o" : "the default nft output" }, e };
 	}
-	if (rc == 0 && o->explain)
-		rc = write_one(&p, &c->diags, &c->model, emitter_by_name("explain"), "-");
-	if (rc == 0 && o->save_resolved) {
+	if (o->explain)
+		plan[n++] = (struct planned){ { "-", "--explain" }, emitter_by_name("explain") };
+	if (o->save_resolved)
+		plan[n++] = (struct planned){ { o->save_resolved, "--save-resolved" }, NULL };
+	return n;
+}
+
+/* Whether the outputs O asks for are all distinct files, none of them an
+ * input of C. Returns 0, or -1 with errors queued. */
+static int check_output_paths(const struct options *o, struct compilation *c)
+{
+	struct planned plan[MAX_OUTPUTS];
+	struct out_path outs[MAX_OUTPUTS];
+	size_t n = plan_outputs(o, &c->arena, plan);
+
+	for (size_t i = 0; i < n; i++)
+		outs[i] = plan[i].out;
+	return outpaths_check(&c->diags, outs, n, c, o->compile.resolve.hosts_file);
+}
+
+/* Writes every requested output to temporaries, then renames them all: if
+ * anything failed, nothing is replaced. */
+static int write_outputs(const struct options *o, struct compilation *c)
+{
+	struct planned plan[MAX_OUTPUTS];
+	size_t n = plan_outputs(o, &c->arena, plan);
+	struct pending p = { .n = 0 };
+	int rc = o->out_dir ? ensure_dir(&c->diags, o->out_dir) : 0;
+
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		if (plan[i].e) {
+			rc = write_one(&p, &c->diags, &c->model, plan[i].e, plan[i].out.path);
+			continue;
+		}
 		struct output *out = &p.out[p.n];
-		if (output_open(out, o->save_resolved) < 0) {
-			diag_error(&c->diags, NULL, "cannot create '%s': %s", o->save_resolved,
+		if (output_open(out, plan[i].out.path) < 0) {
+			diag_error(&c->diags, NULL, "cannot create '%s': %s", plan[i].out.path,
 				   strerror(errno));
 			rc = -1;
 		} else {
@@ -694,6 +730,15 @@ int main(int argc, char **argv)
 		free(o.compile.resolve.servers);
 		return answer;
 	}
+	bool writes = !(o.check || o.verify) || o.out_file || o.out_dir || o.save_resolved;
+	/* An output that would overwrite an input or another output is a
+	 * mistake on the command line: nothing is written. */
+	if (rc == 0 && writes && check_output_paths(&o, &c) < 0) {
+		diags_print(&c.diags, stderr);
+		compilation_release(&c);
+		free(o.compile.resolve.servers);
+		return EXIT_USAGE;
+	}
 	if (rc == 0 && o.werror && c.diags.warnings) {
 		diag_error(&c.diags, NULL, "warnings are errors (-Werror)");
 		rc = -1;
@@ -702,7 +747,7 @@ int main(int argc, char **argv)
 		rc = verify_outputs(&c.diags, &c.policy, &c.model);
 	if (rc == 0 && o.check)
 		rc = check_with_nft(&c);
-	if (rc == 0 && (!(o.check || o.verify) || o.out_file || o.out_dir || o.save_resolved))
+	if (rc == 0 && writes)
 		rc = write_outputs(&o, &c);
 	diags_print(&c.diags, stderr);
 	compilation_release(&c);

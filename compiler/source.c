@@ -96,7 +96,9 @@ struct source *source_load(struct arena *a, struct diags *d, const char *path,
 	}
 	close(fd);
 	text[len] = '\0';
-	return source_new(a, path, text, len);
+	struct source *src = source_new(a, path, text, len);
+	src->file = src->path;
+	return src;
 fail:
 	close(fd);
 	return NULL;

@@ -19,6 +19,11 @@ struct loc;
 
 struct source {
 	const char *path;	/* as given, or joined to the including file's directory */
+	const char *file;	/* the path it was read from (a module's PATH is a display
+				 * name); NULL for a buffer */
+	/* The next file read for the same policy: from the policy's root,
+	 * every file it was read from, once each. */
+	const struct source *next_file;
 	const char *text;	/* NUL-terminated copy of the file */
 	size_t len;
 	const struct loc *included_from; /* NULL for the root policy */

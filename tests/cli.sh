@@ -75,6 +75,50 @@ run $hosts -o "$tmp/keep.nft" -O "$tmp/no/such/dir" $good
 expect "uncreatable output exits 1" [ $rc -eq 1 ]
 expect "uncreatable output replaces nothing" [ "$(cat "$tmp/keep.nft")" = "previous contents" ]
 
+# An output is never an input or another output: the run is a usage error
+# and writes nothing. Files are compared as files (a symbolic link, another
+# spelling), outputs not there yet by their resolved paths.
+c=$tmp/clash
+mkdir -p "$c/mods" "$c/sub"
+printf 'essentials off\ninclude "inc.eg"\nallow file "list.txt" port 443\nuse mod\nallow registry.npmjs.org port 443\n' \
+	>"$c/p.eg"
+echo 'deny 203.0.113.0/24' >"$c/inc.eg"
+echo '192.0.2.0/24' >"$c/list.txt"
+echo 'allow 198.51.100.1 port 22' >"$c/mods/mod.eg"
+cp golden/hostsdb "$c/hostsdb"
+ln -s ../p.eg "$c/sub/link.eg"
+cp -a "$c" "$tmp/clash.before"
+clash() {
+	local what=$1 message=$2
+	shift 2
+	run -I "$c/mods" --hosts-file "$c/hostsdb" "$@" "$c/p.eg"
+	expect "$what: usage error, exit 2" [ $rc -eq 2 ]
+	expect "$what: says so" grep -qF -- "$message" "$tmp/stderr"
+	expect "$what: nothing written" diff -r "$tmp/clash.before" "$c"
+	expect "$what: nothing on stdout" [ ! -s "$tmp/stdout" ]
+}
+clash "--save-resolved POLICY" "error: '$c/p.eg' is both an output (--save-resolved) and the policy" \
+	-o "$c/new.nft" --save-resolved "$c/p.eg"
+clash "-o into -O" "error: outputs '$c/out/ruleset.nft' (-O $c/out) and '$c/out/ruleset.nft' (-o) are one file" \
+	-O "$c/out" -o "$c/out/ruleset.nft" -f iptables
+clash "-o over an include" "$c/p.eg:2:9: error: '$c/inc.eg' is both an output (-o) and this included file" \
+	-f nft -o "$c/inc.eg"
+clash "-o over a list, spelt otherwise" "$c/p.eg:3:7: error: '$c/sub/../list.txt' is both an output (-o) and this address list" \
+	-f nft -o "$c/sub/../list.txt"
+clash "-o over a module" "$c/p.eg:4:5: error: '$c/mods/mod.eg' is both an output (-o) and module 'mod'" \
+	-f nft -o "$c/mods/mod.eg"
+clash "--save-resolved over the hosts file" "is both an output (--save-resolved) and the hosts file" \
+	--save-resolved "$c/hostsdb"
+clash "-o through a symbolic link" "error: '$c/sub/link.eg' is both an output (-o) and the policy" \
+	-f nft -o "$c/sub/link.eg"
+clash "standard output twice" "error: standard output is two outputs (-o and --save-resolved)" \
+	-o - --save-resolved -
+clash "two spellings of a new file" "are one file" \
+	-o "$c/sub/../new.nft" --save-resolved "$c/new.nft"
+run -I "$c/mods" --hosts-file "$c/hostsdb" -O "$c/out" -o "$c/out/other.nft" --save-resolved "$c/saved" \
+	"$c/p.eg"
+expect "distinct outputs are written" [ $rc -eq 0 -a -s "$c/out/other.nft" -a -s "$c/saved" ]
+
 # Usage errors exit 2.
 run $hosts
 expect "no policy: exit 2" [ $rc -eq 2 ]
