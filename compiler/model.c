@@ -110,8 +110,9 @@ static void model_bug(const char *fmt, const char *name)
  * most 31 characters). A name too long to spell out is its start and a
  * hash of the whole spelling; hashes can collide, so the builder keeps
  * every name it gave and, for a name already taken, hashes again with a
- * salt until it has a free one. Names are unique by construction, and
- * deterministic: classes and run-time sets are named in model order. */
+ * salt until it has a free one (a dynamic set's ipset excepted: see
+ * ipset_names()). Names are unique by construction, and deterministic:
+ * classes and run-time sets are named in model order. */
 
 #define FNV_SEED 2166136261u
 
@@ -286,43 +287,157 @@ static size_t new_runtime(struct model *m)
 
 static const char *const ipset_suffix[FAMILY_COUNT] = { "v4", "v6" };
 
-/* ipset names are global and at most 31 characters: "egressc_", the nft
- * name and "_v4", or when that is too long "egressc_", the name's start,
- * a hash of the whole name and "_v4". Spelt-out names are given first, so
- * a hashed one that collides with any name is the one salted. */
-static void ipset_names(struct model *m)
+/* Run-time sets. A wildcard set is named after its class, its timeout
+ * when that is not the default, and a hash of exactly what fills it: its
+ * timeout and its domains, sorted ("allow_tcp_443_dns_b1576f59",
+ * "allow_tcp_443_dns_10m_1e9d82cc"). A dnsmasq still configured for
+ * another policy names sets this policy does not have (nft: it fails to
+ * add; iptables: it adds to the old ipsets, which no rule matches), unless
+ * the set it fills has the same class, timeout and domains here: a
+ * dropped wildcard never fills a kept set. Within one model the names are
+ * unique by construction: a class has one wildcard set per timeout, and
+ * class names are unique. A dynamic set is "dyn_NAME", which other
+ * software fills by that name. */
+static void wildcard_set_name(struct runtime_set *r, const struct rule_class *c)
+{
+	char buf[DURATION_STRLEN], timeout[DURATION_STRLEN + 1] = "";
+	int n = snprintf(buf, sizeof(buf), "%u", r->timeout);
+	uint32_t h = fnv1a(FNV_SEED, buf, (size_t)n);
+
+	for (size_t i = 0; i < r->nwildcards; i++) {
+		h = fnv1a(h, "/", 1);
+		h = fnv1a(h, r->wildcards[i]->domain, strlen(r->wildcards[i]->domain));
+	}
+	if (r->timeout != DEFAULT_TIMEOUT_SECONDS)
+		snprintf(timeout, sizeof(timeout), "_%s", duration_format(r->timeout, buf));
+	snprintf(r->name, sizeof(r->name), "%s_dns%s_%08x", c->name, timeout, h);
+}
+
+/* ipset names are global on the host and at most 31 characters, and
+ * 'ipset create' fixes a set's type, family and timeout: a later create
+ * of the same name with another timeout fails ("set with the same name
+ * already exists"), even with -exist. So the name says all three, and a
+ * set whose timeout changes is a new set. The type is hash:net for every
+ * set egressc makes; the family is the suffix; the timeout is in the
+ * spelling, "dyn_NAME_TIMEOUT" for a dynamic set ("egressc_dyn_builders_30m_v4")
+ * and for a wildcard set its nft name, which hashes it. A spelling too
+ * long to show whole is its start, cut after a word, and a hash of all of
+ * it: "egressc_allow_tcp_880e0aca_v4". */
+#define IPSET_STEM_MAX (IPSET_NAME_MAX - 8 - 1 - 8 - 3)
+
+/* How much of SPELLING a hashed ipset name shows: at most IPSET_STEM_MAX
+ * bytes, cut after a whole word ("allow_tcp", not "allow_tcp_4") unless
+ * that leaves the first word alone ("dyn_verylon", not "dyn"). */
+static int ipset_stem(const char *spelling)
+{
+	const char *first = strchr(spelling, '_');
+	int cut = IPSET_STEM_MAX;
+
+	if (strlen(spelling) <= IPSET_STEM_MAX || spelling[IPSET_STEM_MAX] == '_')
+		return IPSET_STEM_MAX;
+	while (cut > 0 && spelling[cut] != '_')
+		cut--;
+	return first && cut > first - spelling ? cut : IPSET_STEM_MAX;
+}
+
+/* SPELLING's ipset of family F, hashed with SALT when it is too long. */
+static void ipset_name(char out[IPSET_NAME_MAX + 1], const char *spelling, enum family f,
+		       unsigned salt)
+{
+	int n = snprintf(out, IPSET_NAME_MAX + 1, "egressc_%s_%s", spelling, ipset_suffix[f]);
+
+	if (n <= IPSET_NAME_MAX && !salt)
+		return;
+	snprintf(out, IPSET_NAME_MAX + 1, "egressc_%.*s_%08x_%s", ipset_stem(spelling),
+		 spelling, salted(fnv1a(FNV_SEED, spelling, strlen(spelling)), salt),
+		 ipset_suffix[f]);
+}
+
+static void dynamic_spelling(char out[RUNTIME_NAME_MAX + 1], const struct stmt *decl)
+{
+	char buf[DURATION_STRLEN];
+
+	snprintf(out, RUNTIME_NAME_MAX + 1, "dyn_%s_%s", decl->dynamic.name,
+		 duration_format(decl->dynamic.opts.timeout, buf));
+}
+
+void runtime_dynamic_ipset(char out[IPSET_NAME_MAX + 1], const struct stmt *decl, enum family f)
+{
+	char spelling[RUNTIME_NAME_MAX + 1];
+
+	dynamic_spelling(spelling, decl);
+	ipset_name(out, spelling, f, 0);
+}
+
+/* Gives R the first ipset names of SPELLING free in NAMES, salted from
+ * SALT on. */
+static void ipset_take(struct strmap *names, struct runtime_set *r, const char *spelling,
+		       unsigned salt)
+{
+	for (;; salt++) {
+		for (int f = 0; f < FAMILY_COUNT; f++)
+			ipset_name(r->ipset[f], spelling, (enum family)f, salt);
+		if (!strmap_get(names, r->ipset[0]) && !strmap_get(names, r->ipset[1]))
+			break;
+	}
+	strmap_put(names, r->ipset[0], r);
+	strmap_put(names, r->ipset[1], r);
+}
+
+/* Dynamic sets' ipsets come first and are not salted, so that a reader
+ * with only the policy (the verifier) can name them: two that collide (a
+ * 32-bit hash of spellings that begin alike) are an error, named apart
+ * all the same. Wildcard sets' are salted until they are free. Returns 0,
+ * or -1 with errors queued. */
+static int ipset_names(struct model *m, struct diags *d)
 {
 	struct strmap names;
+	char spelling[RUNTIME_NAME_MAX + 1];
+	int rc = 0;
 
 	strmap_init(&names);
 	for (size_t i = 0; i < m->nruntime; i++) {
 		struct runtime_set *r = &m->runtime[i];
-		for (int f = 0; f < FAMILY_COUNT; f++) {
-			int n = snprintf(r->ipset[f], sizeof(r->ipset[f]), "egressc_%s_%s", r->name,
-					 ipset_suffix[f]);
-			if (n > IPSET_NAME_MAX)
-				r->ipset[f][0] = '\0';
-			else if (name_taken(&names, r->ipset[f]))
-				model_bug("two ipsets named '%s'", r->ipset[f]);
-		}
-	}
-	for (size_t i = 0; i < m->nruntime; i++) {
-		struct runtime_set *r = &m->runtime[i];
-		uint32_t h = fnv1a(FNV_SEED, r->name, strlen(r->name));
-		if (r->ipset[0][0])
+		if (r->kind != RUNTIME_DYNAMIC)
 			continue;
-		for (unsigned salt = 0;; salt++) {
-			for (int f = 0; f < FAMILY_COUNT; f++)
-				snprintf(r->ipset[f], sizeof(r->ipset[f]), "egressc_%.11s_%08x_%s",
-					 r->name, salted(h, salt), ipset_suffix[f]);
-			if (strmap_get(&names, r->ipset[0]) || strmap_get(&names, r->ipset[1]))
+		dynamic_spelling(spelling, r->decl);
+		ipset_name(r->ipset[FAMILY_V4], spelling, FAMILY_V4, 0);
+		const struct runtime_set *other = strmap_get(&names, r->ipset[FAMILY_V4]);
+		if (other) {
+			struct diag *dg = diag_error(d, &r->decl->dynamic.name_loc,
+				"dynamic sets '$%s' and '$%s' would share the ipset name '%s'; rename one",
+				r->decl->dynamic.name, other->decl->dynamic.name, r->ipset[FAMILY_V4]);
+			diag_related(dg, &other->decl->dynamic.name_loc, "declared here");
+			rc = -1;
+		}
+		ipset_take(&names, r, spelling, other ? 1 : 0);
+	}
+	for (size_t i = 0; i < m->nruntime; i++)
+		if (m->runtime[i].kind == RUNTIME_WILDCARD)
+			ipset_take(&names, &m->runtime[i], m->runtime[i].name, 0);
+	strmap_release(&names);
+	return rc;
+}
+
+/* Returns 0, or -1 with errors queued. */
+static int runtime_names(struct model *m, struct diags *d)
+{
+	struct strmap names;
+
+	strmap_init(&names);
+	for (size_t i = 0; i < m->nclasses; i++) {
+		const struct rule_class *c = &m->classes[i];
+		for (size_t j = 0; j < c->nruntime; j++) {
+			struct runtime_set *r = &m->runtime[c->runtime[j]];
+			if (r->kind != RUNTIME_WILDCARD)
 				continue;
-			name_taken(&names, r->ipset[0]);
-			name_taken(&names, r->ipset[1]);
-			break;
+			wildcard_set_name(r, c);
+			if (name_taken(&names, r->name))
+				model_bug("two run-time sets named '%s'", r->name);
 		}
 	}
 	strmap_release(&names);
+	return ipset_names(m, d);
 }
 
 /* Wildcards of class C sharing RULE's timeout share a set. */
@@ -341,14 +456,7 @@ static void add_wildcard(struct builder *b, struct rule_class *c, const struct s
 		size_t idx = new_runtime(m);
 		r = &m->runtime[idx];
 		r->kind = RUNTIME_WILDCARD;
-		r->timeout = timeout;
-		if (timeout == DEFAULT_TIMEOUT_SECONDS) {
-			snprintf(r->name, sizeof(r->name), "%s_dns", c->name);
-		} else {
-			char buf[DURATION_STRLEN];
-			snprintf(r->name, sizeof(r->name), "%s_dns_%s", c->name,
-				 duration_format(timeout, buf));
-		}
+		r->timeout = timeout;	/* named once its wildcards are known */
 		class_add_runtime(c, idx);
 	}
 	runtime_add_rule(r, rule);
@@ -705,8 +813,9 @@ int model_build(struct model *m, const struct policy *p, struct diags *d)
 	}
 	free(b.entries);
 	strmap_release(&b.class_names);
-	ipset_names(m);
 	runtime_finish(m);
+	if (runtime_names(m, d) < 0)
+		b.overflow = true;
 	for (size_t i = 0; i < m->nclasses; i++)
 		for (int f = 0; f < FAMILY_COUNT; f++)
 			rangeset_finish(&m->classes[i].sets[f]);

@@ -72,11 +72,16 @@ enum runtime_kind {
 /* A set whose members arrive at run time, one per family in each ruleset,
  * created empty; members age out after timeout seconds. Wildcards of one
  * class with one timeout share a set; a dynamic set is one however many
- * classes use it. */
+ * classes use it. A wildcard set's name hashes its timeout and domains, so
+ * that a dnsmasq configured for another policy cannot fill it unless it
+ * was filled by the same wildcards there; an ipset's name spells or
+ * hashes everything 'ipset create' fixes (family, timeout; the type is
+ * hash:net for all). */
 struct runtime_set {
 	enum runtime_kind kind;
-	char name[RUNTIME_NAME_MAX + 1];	/* "allow_tcp_443_dns", "dyn_builders" */
-	char ipset[FAMILY_COUNT][IPSET_NAME_MAX + 1];	/* "egressc_dyn_builders_v4" */
+	char name[RUNTIME_NAME_MAX + 1];	/* "allow_tcp_443_dns_b1576f59", "dyn_builders" */
+	/* "egressc_dyn_builders_30m_v4", "egressc_allow_tcp_880e0aca_v4" */
+	char ipset[FAMILY_COUNT][IPSET_NAME_MAX + 1];
 	uint32_t timeout;
 	const struct stmt *decl;		/* RUNTIME_DYNAMIC: the declaration */
 	/* RUNTIME_WILDCARD: the wildcards feeding it, sorted by domain, one
@@ -181,6 +186,9 @@ struct decision {
  * with errors queued when a limit is exceeded. */
 int model_build(struct model *m, const struct policy *p, struct diags *d);
 void model_release(struct model *m);
+/* The ipset of family F that model_build() gives dynamic set DECL, for a
+ * reader of the outputs that has only the policy. */
+void runtime_dynamic_ipset(char out[IPSET_NAME_MAX + 1], const struct stmt *decl, enum family f);
 /* A name given twice among the model's sets (classes', deny parts' and
  * run-time sets'), counters and ipsets, or NULL. model_build() makes them
  * unique and aborts with a BUG when they are not. */

@@ -542,6 +542,7 @@ static void fill_map_free(struct fill_map *fm)
  * domain resolving to every address. The chains are compared under each. */
 struct scenario {
 	const char *dynamic;
+	const struct stmt *decl;	/* the dynamic set's declaration */
 	const char *domain;
 };
 
@@ -566,7 +567,11 @@ static bool output_on(const struct vrule *r, const struct scenario *sc, const st
 	char name[160];
 
 	if (sc->dynamic) {
-		snprintf(name, sizeof(name), "%sdyn_%s_%s", prefix, sc->dynamic, suffix[r->family]);
+		/* ipsets spell their timeout: a changed one is a new set. */
+		if (*prefix)
+			runtime_dynamic_ipset(name, sc->decl, r->family);
+		else
+			snprintf(name, sizeof(name), "dyn_%s_%s", sc->dynamic, suffix[r->family]);
 		return strcmp(r->set, name) == 0;
 	}
 	if (!sc->domain)
@@ -608,7 +613,8 @@ static int compare_scenarios(struct diags *d, const char *what, struct vchain *o
 		sc = xrealloc(sc, (nsc + 1) * sizeof(*sc));
 		sc[nsc++] = t->kind == TARGET_WILDCARD
 				    ? (struct scenario){ .domain = t->domain }
-				    : (struct scenario){ .dynamic = t->dynamic->dynamic.name };
+				    : (struct scenario){ .dynamic = t->dynamic->dynamic.name,
+							 .decl = t->dynamic };
 	}
 	for (size_t i = 0; i < fm->n && rc == 0; i++) {
 		bool known = false;

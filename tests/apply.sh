@@ -51,6 +51,14 @@ printf '203.0.113.20\tpkg.apply.test\n2001:db8:2::20\tpkg.apply.test\n' >"$tmp/n
 	indent <"$tmp/stderr"
 	exit 1
 }
+# The wildcard's set and its ipset, as the outputs name them (a hash of
+# what fills them is part of the name).
+wild_set=$(sed -n 's/^\tset \(allow_tcp_443_dns_[0-9a-f]*\)_v4 {$/\1/p' "$tmp/out/ruleset.nft")
+wild_ipset=$(sed -n 's/^create \(egressc_[^ ]*\)_v4 .*/\1/p' "$tmp/out/ipsets")
+if [ -z "$wild_set" ] || [ -z "$wild_ipset" ]; then
+	echo "apply: the wildcard's set is missing from the outputs"
+	exit 1
+fi
 
 # A hosts file as a host has it: comments, a blank line, tabs and spaces.
 printf '# static names\n127.0.0.1\tlocalhost\n::1     localhost ip6-localhost ip6-loopback\n\n# build machines\n192.0.2.10\tbuild.apply.test build\t# pinned\n' \
@@ -132,7 +140,7 @@ loaded() {
 	if [ "$backend" = nft ]; then
 		if in_ns nft list table inet egressc >"$tmp/table" 2>&1; then
 			ok
-			expect "$what: the wildcard's set" grep -q 'set allow_tcp_443_dns_v4 {' "$tmp/table"
+			expect "$what: the wildcard's set" grep -q "set ${wild_set}_v4 {" "$tmp/table"
 			expect "$what: the deny's counter" grep -q 'counter deny_2 {' "$tmp/table"
 			expect "$what: the hostname's address" grep -qw '203\.0\.113\.20' "$tmp/table"
 		else
@@ -147,7 +155,7 @@ loaded() {
 			expect "$what: the deny's chain" \
 				grep -q -- '-A EGRESSC -d 198.51.100.66/32 -g EGRESSC-deny_2' "$tmp/table"
 			expect "$what: the wildcard's set matched" \
-				grep -q -- '--match-set egressc_allow_tcp_443_dns_v4 dst' "$tmp/table"
+				grep -q -- "--match-set ${wild_ipset}_v4 dst" "$tmp/table"
 			expect "$what: the hostname's addresses" \
 				grep -q -- '-d 2001:db8:2::20/128' "$tmp/table"
 		else
@@ -158,7 +166,7 @@ loaded() {
 		local sets
 		sets=$(in_ns ipset list -n | sort | tr '\n' ' ')
 		expect "$what: ipsets: $sets" \
-			[ "$sets" = "egressc_allow_tcp_443_dns_v4 egressc_allow_tcp_443_dns_v6 " ]
+			[ "$sets" = "${wild_ipset}_v4 ${wild_ipset}_v6 " ]
 	fi
 }
 
@@ -305,9 +313,9 @@ backend_suite() {
 	cp "$tmp/out/$broken" "$tmp/late/$broken"
 	sed -i 's/198\.51\.100\.66/198.51.100.67/' "$tmp/late/rules.v4" "$tmp/late/ruleset.nft"
 	if [ "$backend" = nft ]; then
-		in_ns nft add element inet egressc allow_tcp_443_dns_v4 '{ 203.0.113.99 }'
+		in_ns nft add element inet egressc "${wild_set}_v4" '{ 203.0.113.99 }'
 	else
-		in_ns ipset add egressc_allow_tcp_443_dns_v4 203.0.113.99
+		in_ns ipset add "${wild_ipset}_v4" 203.0.113.99
 	fi
 	snap "$backend-prebad"
 	expect "$backend: the dnsmasq-filled address is in the snapshot" grep -q '203\.0\.113\.99' "$tmp/snap/$backend-prebad.state"

@@ -7,6 +7,14 @@
 # backend in turn (nft with dnsmasq.conf, then ipsets + iptables with
 # dnsmasq-ipset.conf), each into a fresh client namespace.
 #
+# Then a policy change, applied with 'egressc apply' by each backend: from
+# tests/runtime/stale-a.eg (*.a.test, $builders kept 3s) to stale-b.eg
+# (*.b.test, $builders kept 5s), with the client's dnsmasq still running on
+# A's fragment, as when nothing restarts it.  It resolves x.a.test and
+# tries to fill A's sets: no set of B's may take the address (the kernel
+# refuses it, and 'egressc query' agrees), and B's ipsets, whose timeout
+# changed, load.
+#
 #   PROBE=build/tests/probe tests/runtime.sh build/egressc
 #
 # The server namespace runs one dnsmasq for the test zone, on 192.0.2.53
@@ -43,6 +51,9 @@ BUILDER_V6=2001:db8:113::9
 STRANGER_V4=203.0.113.10
 RESOLVER=192.0.2.53		# named by the policy
 ROGUE=192.0.2.54		# not named
+# For the policy change.
+XA_V4=198.51.100.21		# x.a.test
+XB_V4=198.51.100.22		# x.b.test
 
 testlib_init runtime
 
@@ -171,16 +182,35 @@ unanswered()
 	fi
 }
 
-# elems BACKEND SET: the addresses in the client's SET (the nft name; the
-# ipset is egressc_SET), sorted, one a line.
+# wildcard_set DIR: the nft name of the wildcard set of port 443 that DIR's
+# ruleset declares, without its _v4 (its name ends in a hash of what fills
+# it).
+wildcard_set()
+{
+	sed -n 's/^\tset \(allow_tcp_443_dns[0-9a-z_]*\)_v4 {$/\1/p' "$1/ruleset.nft"
+}
+
+# ipset_of DIR SET: the ipset of nft set SET (with its _v4 or _v6) in DIR's
+# ipsets file, where each set's comment names it and its creates follow.
+ipset_of()
+{
+	awk -v name="# ${2%_v[46]}:" -v fam="_${2##*_}" '
+		index($0, name) == 1 { on = 1; next }
+		/^#/ { on = 0 }
+		on && $1 == "create" && substr($2, length($2) - 2) == fam { print $2; exit }
+	' "$1/ipsets"
+}
+
+# elems BACKEND SET: the addresses in the client's SET (the nft name; for
+# iptables, its ipset), sorted, one a line.
 elems()
 {
 	if [ "$1" = nft ]; then
-		ip netns exec "$NS_CLIENT" nft list set inet egressc "$2" |
-			sed -n '/elements = {/,/}/p' |
-			grep -oE '([0-9]{1,3}\.){3}[0-9]{1,3}|2001:db8:[0-9a-f:]+'
+		ip netns exec "$NS_CLIENT" nft list set inet egressc "$2" | tr -d '\n' |
+			sed -n 's/.*elements = {\([^}]*\)}.*/\1/p' | tr ',' '\n' |
+			awk '{ print $1 }'
 	else
-		ip netns exec "$NS_CLIENT" ipset list "egressc_$2" |
+		ip netns exec "$NS_CLIENT" ipset list "$(ipset_of "$out" "$2")" |
 			sed '1,/^Members:/d' | awk '{ print $1 }'
 	fi | sort
 }
@@ -219,7 +249,7 @@ dyn_add()
 		ip netns exec "$NS_CLIENT" nft add element inet egressc \
 			"dyn_builders_$fam" "{ $2 timeout ${DYN_TIMEOUT}s }"
 	else
-		ip netns exec "$NS_CLIENT" ipset add "egressc_dyn_builders_$fam" \
+		ip netns exec "$NS_CLIENT" ipset add "$(ipset_of "$out" "dyn_builders_$fam")" \
 			"$2" timeout "$DYN_TIMEOUT"
 	fi
 }
@@ -250,7 +280,7 @@ run_backend()
 	blocked "$b: before any lookup" "$A_V4" 443
 	blocked "$b: before any lookup" "$DEEP_V4" 443
 	blocked "$b: before any lookup" "$A_V6" 443
-	holds "$b: before any lookup" "$b" allow_tcp_443_dns_v4
+	holds "$b: before any lookup" "$b" "${WILD}_v4"
 
 	# 2. A lookup through the client's dnsmasq opens the name's port, and
 	# only that port and that address, at any depth.
@@ -264,8 +294,8 @@ run_backend()
 	reaches "$b: after resolving a.ci.test AAAA" "$A_V6" 443
 
 	# 3. The answered addresses are in the sets, and nothing else.
-	holds "$b: after the lookups" "$b" allow_tcp_443_dns_v4 "$A_V4" "$DEEP_V4"
-	holds "$b: after the lookups" "$b" allow_tcp_443_dns_v6 "$A_V6"
+	holds "$b: after the lookups" "$b" "${WILD}_v4" "$A_V4" "$DEEP_V4"
+	holds "$b: after the lookups" "$b" "${WILD}_v6" "$A_V6"
 
 	# 4. Names the policy does not allow are NXDOMAIN, even those the
 	# resolver knows, the wildcard's own apex among them.
@@ -273,7 +303,7 @@ run_backend()
 	nxdomain "$b: the wildcard's apex" ci.test
 	blocked "$b: other.test's address" "$OTHER_V4" 443
 	blocked "$b: ci.test's address" "$APEX_V4" 443
-	holds "$b: after the refused lookups" "$b" allow_tcp_443_dns_v4 "$A_V4" "$DEEP_V4"
+	holds "$b: after the refused lookups" "$b" "${WILD}_v4" "$A_V4" "$DEEP_V4"
 
 	# 5. DNS reaches the resolver only, and only from dnsmasq: the test,
 	# as root, gets no answer from it directly (the names it would answer
@@ -308,13 +338,91 @@ run_backend()
 	CLIENT_DNS=
 }
 
+# stale BACKEND: the policy change, applied as apply applies it; the
+# client's dnsmasq runs on A's fragment throughout.
+stale()
+{
+	local b=$1 frag=$tmp/stale-$1.conf set pid
+	# B's outputs are those elems and holds read.
+	local out=$stale_b
+
+	if ! netns_fresh_client || ! start_server_dns; then
+		bad "$b: namespace reset failed"
+		return
+	fi
+	: >"$tmp/stale.hosts"
+	if ! stale_apply "$b" a; then
+		bad "$b: apply A failed:"
+		indent <"$tmp/apply.log"
+		return
+	fi
+	if ! start_dns "$NS_CLIENT" "stale-$b" 127.0.0.1 "$frag"; then
+		bad "$b: dnsmasq does not start with A's fragment"
+		return
+	fi
+	pid=$REPLY
+
+	# Under A, x.a.test opens as it resolves.
+	answers "$b: A: the wildcard forwards" 127.0.0.1 x.a.test A "$XA_V4"
+	reaches "$b: A: after resolving x.a.test" "$XA_V4" 443
+
+	# B replaces A; dnsmasq is not restarted. The ipsets of B's
+	# $builders, kept 5s where A's were kept 3s, are new ones.
+	if stale_apply "$b" b; then ok; else
+		bad "$b: apply B over A failed:"
+		indent <"$tmp/apply.log"
+	fi
+	if [ "$b" = iptables ]; then
+		set=$(ipset_of "$stale_b" dyn_builders_v4)
+		expect "$b: B's \$builders ipset keeps 5s" \
+			grep -qw 'timeout 5' <(ip netns exec "$NS_CLIENT" ipset list -t "$set")
+	fi
+
+	# The stale dnsmasq still answers x.a.test and tries A's sets.
+	answers "$b: B, A's dnsmasq: x.a.test still forwarded" 127.0.0.1 x.a.test A "$XA_V4"
+	blocked "$b: B, after A's dnsmasq resolved x.a.test" "$XA_V4" 443
+	if "$egressc" query "$tmp/stale/stale-b.eg" "$XA_V4" 443 >"$tmp/query.log" 2>&1; then
+		bad "$b: egressc query should deny $XA_V4 443 under B:"
+		indent <"$tmp/query.log"
+	else
+		ok
+	fi
+	set=$(wildcard_set "$stale_b")
+	holds "$b: B's wildcard set after A's dnsmasq" "$b" "${set}_v4"
+
+	stop_dns "$pid"
+}
+
+# stale_apply BACKEND a|b: egressc apply of that policy's outputs in the
+# client, on scratch hosts and fragment files; its output in apply.log.
+stale_apply()
+{
+	local dir=$stale_a
+
+	[ "$2" = b ] && dir=$stale_b
+	ip netns exec "$NS_CLIENT" "$egressc" apply --backend "$1" \
+		--hosts-path "$tmp/stale.hosts" --dnsmasq-path "$tmp/stale-$1.conf" \
+		"$dir" >"$tmp/apply.log" 2>&1
+}
+
 out=$tmp/out
-if ! "$egressc" -O "$out" "$policy" >"$tmp/compile.log" 2>&1; then
-	bad "egressc $policy failed:"
+stale_a=$tmp/stale/a
+stale_b=$tmp/stale/b
+mkdir -p "$tmp/stale"
+cp "$here/runtime/stale-a.eg" "$here/runtime/stale-b.eg" "$tmp/stale/"
+compile_to()
+{
+	"$egressc" -O "$1" "$2" >"$tmp/compile.log" 2>&1 && return
+	bad "egressc $2 failed:"
 	indent <"$tmp/compile.log"
 	testlib_finish
 	exit
-fi
+}
+compile_to "$out" "$policy"
+compile_to "$stale_a" "$tmp/stale/stale-a.eg"
+compile_to "$stale_b" "$tmp/stale/stale-b.eg"
+
+WILD=$(wildcard_set "$out")
 
 {
 	echo "no-resolv"
@@ -323,6 +431,8 @@ fi
 	echo "host-record=b.deep.ci.test,$DEEP_V4"
 	echo "host-record=ci.test,$APEX_V4"
 	echo "host-record=other.test,$OTHER_V4"
+	echo "host-record=x.a.test,$XA_V4"
+	echo "host-record=x.b.test,$XB_V4"
 } >"$tmp/server.conf"
 
 if ! netns_setup; then
@@ -336,7 +446,7 @@ trap 'stop_dns; netns_cleanup; testlib_cleanup' EXIT
 
 setup_ok=1
 for addr in "$RESOLVER" "$ROGUE" "$A_V4" "$A_V6" "$DEEP_V4" "$APEX_V4" \
-	    "$OTHER_V4" "$BUILDER_V4" "$BUILDER_V6" "$STRANGER_V4"; do
+	    "$OTHER_V4" "$BUILDER_V4" "$BUILDER_V6" "$STRANGER_V4" "$XA_V4" "$XB_V4"; do
 	netns_add_server_addr "$addr" || setup_ok=
 done
 if [ -z "$setup_ok" ] || ! netns_serve 443,8080 || ! start_server_dns; then
@@ -348,7 +458,7 @@ fi
 # Without a firewall everything probed is there, so that a blocked probe
 # below proves the policy and not a gap in the setup.
 for addr in "$A_V4" "$A_V6" "$DEEP_V4" "$APEX_V4" "$OTHER_V4" \
-	    "$BUILDER_V4" "$BUILDER_V6" "$STRANGER_V4"; do
+	    "$BUILDER_V4" "$BUILDER_V6" "$STRANGER_V4" "$XA_V4" "$XB_V4"; do
 	for port in 443 8080; do
 		reaches "no firewall" "$addr" "$port"
 	done
@@ -363,6 +473,9 @@ done
 
 for backend in nft iptables; do
 	run_backend "$backend"
+done
+for backend in nft iptables; do
+	stale "$backend"
 done
 
 testlib_finish

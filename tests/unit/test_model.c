@@ -515,16 +515,18 @@ static void test_names_unique(void **state)
 	assert_null(model_duplicate_name(m));
 	compilation_release(&c);
 
-	/* Run-time sets whose names hash alike get ipsets of their own. */
-	m = compile(&c, "allow *.a.example port 17828,44016,55414\n"
-			"allow *.b.example port 16180,23764,32616\n");
+	/* Run-time sets whose ipset names hash alike get ipsets of their own
+	 * (found by search: the same 32-bit hash of their nft names). */
+	m = compile(&c, "allow *.a.example port 24049,34558,37667\n"
+			"allow *.a.example port 17875,36667,53355\n");
 	assert_int_equal(m->nruntime, 2);
 	for (int f = 0; f < FAMILY_COUNT; f++) {
-		assert_true(strncmp(m->runtime[0].ipset[f], "egressc_allow_tcp_1_", 20) == 0);
+		assert_true(strncmp(m->runtime[0].ipset[f], "egressc_allow_tcp_", 18) == 0);
 		assert_string_not_equal(m->runtime[0].ipset[f], m->runtime[1].ipset[f]);
 		assert_true(strlen(m->runtime[1].ipset[f]) <= IPSET_NAME_MAX);
 	}
-	assert_string_equal(m->runtime[0].ipset[FAMILY_V4], "egressc_allow_tcp_1_c622038b_v4");
+	assert_string_equal(m->runtime[0].name, "allow_tcp_17875_36667_53355_dns_c6a4155c");
+	assert_string_equal(m->runtime[0].ipset[FAMILY_V4], "egressc_allow_tcp_9aac990f_v4");
 	assert_null(model_duplicate_name(m));
 
 	/* The check the model makes sees any duplicate. */
@@ -541,6 +543,85 @@ static void test_names_unique(void **state)
 
 /* Each range of a class names the rule and target it came from, through
  * defines too. */
+/* The names of run-time sets of policy TEXT's: "NAME IPSET_V4" each. */
+static char *runtime_names_of(const char *text)
+{
+	struct compilation c;
+	const struct model *m = compile(&c, text);
+	char *out;
+	size_t len;
+	FILE *fp = open_memstream(&out, &len);
+
+	for (size_t i = 0; i < m->nruntime; i++)
+		fprintf(fp, "%s %s\n", m->runtime[i].name, m->runtime[i].ipset[FAMILY_V4]);
+	fclose(fp);
+	compilation_release(&c);
+	return out;
+}
+
+static void assert_names(const char *a, const char *b, bool same)
+{
+	char *na = runtime_names_of(a), *nb = runtime_names_of(b);
+
+	if (same != (strcmp(na, nb) == 0))
+		fail_msg("run-time set names should %s:\n%s---\n%s", same ? "agree" : "differ", na, nb);
+	free(na);
+	free(nb);
+}
+
+/* A wildcard set's names change with what fills it, so that a dnsmasq
+ * configured for another policy cannot fill it; an ipset's with its
+ * timeout, which 'ipset create' fixes. */
+static void test_runtime_names(void **state)
+{
+	struct compilation c;
+	const struct model *m;
+
+	(void)state;
+	m = compile(&c, "allow *.a.example port 443\n"
+			"allow *.b.example, *.c.example port 443 timeout 10m\n"
+			"dynamic builders timeout 30m\nallow $builders\n");
+	assert_string_equal(m->runtime[0].name, "dyn_builders");
+	assert_string_equal(m->runtime[0].ipset[FAMILY_V4], "egressc_dyn_builders_30m_v4");
+	assert_string_equal(m->runtime[0].ipset[FAMILY_V6], "egressc_dyn_builders_30m_v6");
+	assert_true(strncmp(m->runtime[1].name, "allow_tcp_443_dns_", 18) == 0);
+	assert_int_equal(strlen(m->runtime[1].name), strlen("allow_tcp_443_dns_") + 8);
+	assert_true(strncmp(m->runtime[2].name, "allow_tcp_443_dns_10m_", 22) == 0);
+	for (size_t i = 1; i < 3; i++)
+		for (int f = 0; f < FAMILY_COUNT; f++)
+			assert_true(strncmp(m->runtime[i].ipset[f], "egressc_allow_tcp_", 18) == 0);
+	assert_null(model_duplicate_name(m));
+	compilation_release(&c);
+
+	/* Another domain, another set; the same domains, the same set. */
+	assert_names("allow *.a.example port 443\n", "allow *.b.example port 443\n", false);
+	assert_names("allow *.a.example port 443\n",
+		     "allow *.a.example port 443\nallow *.b.example port 443\n", false);
+	assert_names("allow *.a.example, *.b.example port 443\n",
+		     "allow *.b.example port 443\nallow *.A.example port 443\n", true);
+	/* Another timeout, another set and ipset. */
+	assert_names("allow *.a.example port 443 timeout 10m\n",
+		     "allow *.a.example port 443 timeout 20m\n", false);
+	assert_names("dynamic b timeout 10m\nallow $b\n", "dynamic b timeout 20m\nallow $b\n", false);
+	assert_names("dynamic b\nallow $b\n", "dynamic b timeout 1h\nallow $b\n", true);
+
+	/* Dynamic sets' ipsets are not salted (the verifier names them from
+	 * the policy): two that hash alike are an error (found by search). */
+	static const char clash[] = "dynamic builderyhajqqays\ndynamic builderrlfpvhtgz\n"
+				    "allow $builderyhajqqays\nallow $builderrlfpvhtgz\n";
+	const struct compile_opts o = { .no_modules = true };
+	char *text;
+	size_t len;
+	compilation_init(&c);
+	assert_int_not_equal(compilation_run_buffer(&c, "t.eg", clash, strlen(clash), &o), 0);
+	FILE *fp = open_memstream(&text, &len);
+	diags_print(&c.diags, fp);
+	fclose(fp);
+	assert_non_null(strstr(text, "would share the ipset name 'egressc_dyn_builder_b5df0415_v4'"));
+	free(text);
+	compilation_release(&c);
+}
+
 static void test_origins(void **state)
 {
 	struct compilation c;
@@ -1011,6 +1092,7 @@ int main(void)
 		cmocka_unit_test(test_class_order),
 		cmocka_unit_test(test_class_names),
 		cmocka_unit_test(test_names_unique),
+		cmocka_unit_test(test_runtime_names),
 		cmocka_unit_test(test_origins),
 		cmocka_unit_test(test_v4_mapped),
 		cmocka_unit_test(test_hostnames),
