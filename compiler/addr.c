@@ -62,6 +62,15 @@ bool addr_parse(const char *text, enum family *f, addr_t *a)
 
 enum prefix_status prefix_parse(const char *text, struct prefix *out)
 {
+	enum prefix_status st = prefix_parse_written(text, out);
+
+	if (st == PREFIX_OK || st == PREFIX_HOST_BITS)
+		prefix_canonical(out);
+	return st;
+}
+
+enum prefix_status prefix_parse_written(const char *text, struct prefix *out)
+{
 	char addr[INET6_ADDRSTRLEN + 1];
 	const char *slash = strchr(text, '/');
 	size_t alen = slash ? (size_t)(slash - text) : strlen(text);
@@ -93,9 +102,7 @@ enum prefix_status prefix_parse(const char *text, struct prefix *out)
 	out->family = (unsigned char)f;
 	out->len = (unsigned char)len;
 	out->addr = a & ~prefix_hostmask(f, len);
-	enum prefix_status st = out->addr == a ? PREFIX_OK : PREFIX_HOST_BITS;
-	prefix_canonical(out);
-	return st;
+	return out->addr == a ? PREFIX_OK : PREFIX_HOST_BITS;
 }
 
 /* RFC 5952: lower-case hex without leading zeros, the longest run of two or

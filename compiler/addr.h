@@ -70,6 +70,9 @@ static inline addr_t prefix_last(const struct prefix *p)
  * PREFIX_HOST_BITS, OUT holds the network address, to suggest in the
  * diagnostic. */
 enum prefix_status prefix_parse(const char *text, struct prefix *out);
+/* The same, in the family it is written in: for readers of what egressc
+ * wrote (an IPv6 set's element is IPv6, whatever its bits). */
+enum prefix_status prefix_parse_written(const char *text, struct prefix *out);
 /* Parses a bare address of either family; canonical, as above. */
 bool addr_parse(const char *text, enum family *f, addr_t *a);
 /* Makes *P canonical: an IPv6 prefix inside ::ffff:0:0/96 becomes the IPv4

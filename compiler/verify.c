@@ -807,7 +807,7 @@ static void nft_read_set(struct nft_reader *nr, const char *line)
 				}
 				memcpy(text, line, n);
 				text[n] = '\0';
-				if (prefix_parse(text, &pf) != PREFIX_OK || pf.family != set.family) {
+				if (prefix_parse_written(text, &pf) != PREFIX_OK || pf.family != set.family) {
 					nft_fail(nr, "bad set element");
 					break;
 				}
@@ -1326,7 +1326,7 @@ static bool ipt_read_rule(struct vchain *c, enum family f, const struct ipset_li
 	text[n] = '\0';
 	s += n;
 	if (runtime ? !ipset_exists(il, text, f) || !eat(&s, " dst")
-		    : prefix_parse(text, &p) != PREFIX_OK || p.family != f)
+		    : prefix_parse_written(text, &p) != PREFIX_OK || p.family != f)
 		return false;
 
 	struct vrule *r = chain_add(c);

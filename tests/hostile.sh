@@ -194,4 +194,12 @@ run --verify -O "$tmp/manyports" "$tmp/manyports.eg"
 expect "--verify of 700 ports in a class" [ $rc -eq 0 ]
 [ $rc -eq 0 ] || indent <"$tmp/stderr"
 
+# An IPv6 prefix shorter than the mapped block ::ffff:0:0/96 stays IPv6,
+# and an IPv6 set may then hold the block: --verify reads it back as the
+# IPv6 it is written as, not as the IPv4 it would map.
+printf 'essentials off\nallow ::fffe:0:0/95\ndeny ::fffe:0:0/96\n' >"$tmp/mapped-block.eg"
+run --verify -O "$tmp/mapped-block" "$tmp/mapped-block.eg"
+expect "--verify of an IPv6 set holding the mapped block" [ $rc -eq 0 ]
+[ $rc -eq 0 ] || indent <"$tmp/stderr"
+
 testlib_finish
