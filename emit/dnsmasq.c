@@ -7,7 +7,11 @@
  *    rest, so DNS cannot reach or tunnel to names the policy does not allow.
  * dnsmasq uses only the most specific nftset/ipset line matching a name,
  * and "/d/" matches d and every name below it. So each wildcard domain gets
- * one line listing its own sets and those of every wildcard above it. */
+ * one line listing its own sets and those of every wildcard above it.
+ * dnsmasq puts every address of an answer into the sets of the name asked,
+ * those a CNAME chain leads to (outside the domain too) included; the
+ * fragment makes an answer holding an address inside the network NXDOMAIN,
+ * as --strict refuses such a pin at compile time. */
 #include "emit.h"
 
 #include <stdlib.h>
@@ -65,6 +69,36 @@ static bool set_covers(const struct runtime_set *r, const char *domain)
 	return false;
 }
 
+/* Where no answer may lead a wildcard's set: the ranges --strict refuses
+ * for a pinned name (inside_ranges in lint.c; keep the two alike), each
+ * IPv4 one also as IPv4-mapped IPv6, the same address to the kernel. */
+static const char *const inside_ranges[] = {
+	"0.0.0.0/32", "127.0.0.0/8", "169.254.0.0/16", "10.0.0.0/8", "172.16.0.0/12",
+	"192.168.0.0/16", "100.64.0.0/10", "224.0.0.0/4",
+	"::/128", "::1/128", "fe80::/10", "fc00::/7", "ff00::/8",
+};
+
+/* bogus-nxdomain= turns a whole reply holding any address of the range
+ * into NXDOMAIN before dnsmasq fills a set or caches anything, and takes
+ * exactly these ranges. stop-dns-rebind does neither: it rejects a reply
+ * at its first such address, after adding the ones before it, misses
+ * 100.64.0.0/10 and multicast, and takes the documentation ranges too. */
+static void emit_inside(FILE *fp)
+{
+	fputs("# An answer that holds an address inside the network is NXDOMAIN, so\n"
+	      "# that no set takes one (--strict refuses such a pin); dnsmasq applies\n"
+	      "# this to every name it forwards, not only to the wildcards' names.\n",
+	      fp);
+	for (size_t i = 0; i < sizeof(inside_ranges) / sizeof(*inside_ranges); i++)
+		fprintf(fp, "bogus-nxdomain=%s\n", inside_ranges[i]);
+	for (size_t i = 0; i < sizeof(inside_ranges) / sizeof(*inside_ranges); i++) {
+		const char *r = inside_ranges[i], *slash = strchr(r, '/');
+		if (!strchr(r, ':'))
+			fprintf(fp, "bogus-nxdomain=::ffff:%.*s/%d\n", (int)(slash - r), r,
+				96 + atoi(slash + 1));
+	}
+}
+
 static void emit_fill(FILE *fp, const struct model *m, enum fill_backend b)
 {
 	size_t n;
@@ -91,6 +125,8 @@ static void emit_fill(FILE *fp, const struct model *m, enum fill_backend b)
 		}
 		fputc('\n', fp);
 	}
+	if (n)
+		emit_inside(fp);
 	free(domains);
 }
 
@@ -140,7 +176,7 @@ static int emit_dnsmasq(const struct model *m, FILE *fp, enum fill_backend b)
 
 /* The lines a fragment holds besides comments. */
 static const char *const fragment_keys[] = {
-	"nftset=/", "ipset=/", "server=/", "address=/", "no-resolv",
+	"nftset=/", "ipset=/", "bogus-nxdomain=", "server=/", "address=/", "no-resolv",
 };
 
 static bool line_is(const char *line, size_t len, const char *prefix)

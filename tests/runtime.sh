@@ -22,6 +22,13 @@
 # name), and "probe serve" on ports 443 and 8080 of every probed address.
 # The client runs the compiled dnsmasq fragment on 127.0.0.1:53.
 #
+# The zone also answers names below ci.test with addresses inside the
+# network, one in each range --strict refuses at compile time, and with
+# CNAMEs out of the domain: no set may take an address inside the network
+# (its contents are read; nothing is sent to those addresses, which are not
+# documentation addresses), and each of those addresses is refused by
+# --strict too.
+#
 # Needs root, iproute2, nft, ipset, iptables-nft, dnsmasq (with nftset and
 # ipset support) and dig.
 
@@ -54,6 +61,15 @@ ROGUE=192.0.2.54		# not named
 # For the policy change.
 XA_V4=198.51.100.21		# x.a.test
 XB_V4=198.51.100.22		# x.b.test
+# Answers below ci.test inside the network: one address in each range
+# --strict refuses (IPv4-mapped ones are the IPv4 address). None is ever
+# probed.
+INSIDE="0.0.0.0 127.0.0.1 169.254.169.254 10.1.2.3 172.16.5.4 192.168.1.1
+	100.64.0.1 224.0.0.251 :: ::1 fe80::1 fd00::1 ff02::1 ::ffff:10.1.2.3
+	::ffff:169.254.169.254"
+MIXED_V4=198.51.100.15		# mixed.ci.test, with 10.9.9.9
+FAR_V4=203.0.113.30		# far.example: out.ci.test is a CNAME for it
+LAN_V4=10.4.5.6			# lan.example: in.ci.test is a CNAME for it
 
 testlib_init runtime
 
@@ -152,19 +168,26 @@ answers()
 	fi
 }
 
-# nxdomain WHAT NAME: the client's dnsmasq says NXDOMAIN, with no answer.
+# nxdomain WHAT NAME [TYPE]: the client's dnsmasq says NXDOMAIN, with no
+# answer.
 nxdomain()
 {
 	local out
 
-	out=$(ip netns exec "$NS_CLIENT" dig +tries=1 +time=2 @127.0.0.1 "$2" A 2>&1)
+	out=$(ip netns exec "$NS_CLIENT" dig +tries=1 +time=2 @127.0.0.1 "$2" "${3:-A}" 2>&1)
 	if grep -q 'status: NXDOMAIN' <<<"$out" &&
 	   grep -q 'ANSWER: 0,' <<<"$out"; then
 		ok
 	else
-		bad "$1: dig @127.0.0.1 $2 should be NXDOMAIN, got:"
+		bad "$1: dig @127.0.0.1 $2 ${3:-A} should be NXDOMAIN, got:"
 		indent <<<"$out"
 	fi
+}
+
+# not_grep PATTERN FILE: FILE has no line matching PATTERN.
+not_grep()
+{
+	! grep -q "$1" "$2"
 }
 
 # unanswered WHAT SERVER [OPTION...]: a direct query to SERVER gets nothing.
@@ -334,6 +357,37 @@ run_backend()
 	# The wildcard's addresses are kept for 1h: still there.
 	reaches "$b: a.ci.test after \$builders' timeout" "$A_V4" 443
 
+	# 7. An answer with an address inside the network is NXDOMAIN, the
+	# whole of it, so no set takes one: not alone, not beside a public
+	# address, not at the end of a CNAME chain.
+	local i=0 addr type
+	for addr in $INSIDE; do
+		i=$((i + 1))
+		type=A
+		case $addr in *:*) type=AAAA ;; esac
+		nxdomain "$b: p$i.ci.test, $addr" "p$i.ci.test" "$type"
+	done
+	nxdomain "$b: mixed.ci.test, $MIXED_V4 and 10.9.9.9" mixed.ci.test
+	nxdomain "$b: in.ci.test, a CNAME for lan.example, $LAN_V4" in.ci.test
+	nxdomain "$b: lan.example, after in.ci.test" lan.example
+	blocked "$b: mixed.ci.test's public address" "$MIXED_V4" 443
+	holds "$b: after the answers inside the network" "$b" "${WILD}_v4" "$A_V4" "$DEEP_V4"
+	holds "$b: after the answers inside the network" "$b" "${WILD}_v6" "$A_V6"
+
+	# 8. A CNAME out of the domain: the zone says where its names lead,
+	# and the set takes the target's address, as a pin would. dnsmasq
+	# caches the target and answers it from the cache, lockdown or not
+	# (documented), but no query for it leaves and no set changes.
+	answers "$b: out.ci.test, a CNAME out of the domain" 127.0.0.1 out.ci.test A \
+		"far.example. $FAR_V4"
+	reaches "$b: out.ci.test's address" "$FAR_V4" 443
+	answers "$b: far.example from dnsmasq's cache" 127.0.0.1 far.example A "$FAR_V4"
+	answers "$b: far.example's AAAA, not in the cache" 127.0.0.1 far.example AAAA ""
+	expect "$b: no query for far.example left the runner" \
+		not_grep 'query\[[A-Z]*\] far\.example ' "$tmp/server.log"
+	holds "$b: after the CNAME" "$b" "${WILD}_v4" "$A_V4" "$DEEP_V4" "$FAR_V4"
+	holds "$b: after the CNAME" "$b" "${WILD}_v6" "$A_V6"
+
 	stop_dns "$CLIENT_DNS"
 	CLIENT_DNS=
 }
@@ -433,7 +487,39 @@ WILD=$(wildcard_set "$out")
 	echo "host-record=other.test,$OTHER_V4"
 	echo "host-record=x.a.test,$XA_V4"
 	echo "host-record=x.b.test,$XB_V4"
+	i=0
+	for addr in $INSIDE; do
+		i=$((i + 1))
+		echo "host-record=p$i.ci.test,$addr"
+	done
+	echo "host-record=mixed.ci.test,$MIXED_V4"
+	echo "host-record=mixed.ci.test,10.9.9.9"
+	# TTLs, so that the client's dnsmasq caches what the chains lead to.
+	echo "cname=out.ci.test,far.example,300"
+	echo "host-record=far.example,$FAR_V4,300"
+	echo "cname=in.ci.test,lan.example,300"
+	echo "host-record=lan.example,$LAN_V4,300"
 } >"$tmp/server.conf"
+
+# --strict refuses a pin to each address inside the network that no set
+# may take at run time.
+i=0
+for addr in $INSIDE; do
+	i=$((i + 1))
+	printf '%s\tpin%d.test\n' "$addr" "$i"
+	printf 'essentials off\nallow pin%d.test port 443\n' "$i" >"$tmp/pin$i.eg"
+done >"$tmp/pins.hosts"
+for ((j = 1; j <= i; j++)); do
+	if "$egressc" --strict --hosts-file "$tmp/pins.hosts" -o "$tmp/pin.nft" "$tmp/pin$j.eg" \
+		>"$tmp/pin.log" 2>&1; then
+		bad "--strict allows pin$j.test ($(sed -n "${j}p" "$tmp/pins.hosts"))"
+	elif grep -q "resolves to" "$tmp/pin.log"; then
+		ok
+	else
+		bad "--strict refuses pin$j.test, but not for its address:"
+		indent <"$tmp/pin.log"
+	fi
+done
 
 if ! netns_setup; then
 	bad "cannot set up the namespaces"
@@ -446,7 +532,8 @@ trap 'stop_dns; netns_cleanup; testlib_cleanup' EXIT
 
 setup_ok=1
 for addr in "$RESOLVER" "$ROGUE" "$A_V4" "$A_V6" "$DEEP_V4" "$APEX_V4" \
-	    "$OTHER_V4" "$BUILDER_V4" "$BUILDER_V6" "$STRANGER_V4" "$XA_V4" "$XB_V4"; do
+	    "$OTHER_V4" "$BUILDER_V4" "$BUILDER_V6" "$STRANGER_V4" "$XA_V4" "$XB_V4" \
+	    "$MIXED_V4" "$FAR_V4"; do
 	netns_add_server_addr "$addr" || setup_ok=
 done
 if [ -z "$setup_ok" ] || ! netns_serve 443,8080 || ! start_server_dns; then
@@ -458,7 +545,8 @@ fi
 # Without a firewall everything probed is there, so that a blocked probe
 # below proves the policy and not a gap in the setup.
 for addr in "$A_V4" "$A_V6" "$DEEP_V4" "$APEX_V4" "$OTHER_V4" \
-	    "$BUILDER_V4" "$BUILDER_V6" "$STRANGER_V4" "$XA_V4" "$XB_V4"; do
+	    "$BUILDER_V4" "$BUILDER_V6" "$STRANGER_V4" "$XA_V4" "$XB_V4" "$MIXED_V4" \
+	    "$FAR_V4"; do
 	for port in 443 8080; do
 		reaches "no firewall" "$addr" "$port"
 	done
