@@ -367,32 +367,13 @@ void lint_rules(struct diags *d, const struct policy *p, const struct model *m)
 }
 
 /* Where an allow rule's hostname should not lead. */
-static const struct {
-	const char *prefix;
-	const char *what;
-} inside_ranges[] = {
-	{ "0.0.0.0/32", "an unspecified address" },
-	{ "127.0.0.0/8", "a loopback address" },
-	{ "169.254.0.0/16", "a link-local address" },
-	{ "10.0.0.0/8", "a private address" },
-	{ "172.16.0.0/12", "a private address" },
-	{ "192.168.0.0/16", "a private address" },
-	{ "100.64.0.0/10", "a shared (carrier-grade NAT) address" },
-	{ "224.0.0.0/4", "a multicast address" },
-	{ "::/128", "an unspecified address" },
-	{ "::1/128", "a loopback address" },
-	{ "fe80::/10", "a link-local address" },
-	{ "fc00::/7", "a private (unique local) address" },
-	{ "ff00::/8", "a multicast address" },
-};
-
 static const char *inside_what(const struct prefix *a)
 {
-	for (size_t i = 0; i < sizeof(inside_ranges) / sizeof(*inside_ranges); i++) {
+	for (size_t i = 0; i < model_ninside_ranges; i++) {
 		struct prefix p;
-		prefix_parse(inside_ranges[i].prefix, &p);
+		prefix_parse(model_inside_ranges[i].prefix, &p);
 		if (p.family == a->family && a->addr >= p.addr && a->addr <= prefix_last(&p))
-			return inside_ranges[i].what;
+			return model_inside_ranges[i].what;
 	}
 	return NULL;
 }

@@ -1065,3 +1065,20 @@ bool model_replies_first(const struct model *m)
 {
 	return m->mode == MODE_MONITOR;
 }
+
+const struct inside_range model_inside_ranges[] = {
+	{ "0.0.0.0/32", "an unspecified address" },
+	{ "127.0.0.0/8", "a loopback address" },
+	{ "169.254.0.0/16", "a link-local address" },
+	{ "10.0.0.0/8", "a private address" },
+	{ "172.16.0.0/12", "a private address" },
+	{ "192.168.0.0/16", "a private address" },
+	{ "100.64.0.0/10", "a shared (carrier-grade NAT) address" },
+	{ "224.0.0.0/4", "a multicast address" },
+	{ "::/128", "an unspecified address" },
+	{ "::1/128", "a loopback address" },
+	{ "fe80::/10", "a link-local address" },
+	{ "fc00::/7", "a private (unique local) address" },
+	{ "ff00::/8", "a multicast address" },
+};
+const size_t model_ninside_ranges = sizeof(model_inside_ranges) / sizeof(*model_inside_ranges);

@@ -226,4 +226,14 @@ size_t model_runtime_could(const struct model *m, const struct packet *pkt,
  * once, at its start, not at every packet. */
 bool model_replies_first(const struct model *m);
 
+/* The addresses inside the network that no name may lead to: --strict
+ * refuses a pin to one, and dnsmasq refuses an answer holding one for the
+ * run-time sets. One table for both. */
+struct inside_range {
+	const char *prefix;	/* "10.0.0.0/8" */
+	const char *what;	/* "a private address" */
+};
+extern const struct inside_range model_inside_ranges[];
+extern const size_t model_ninside_ranges;
+
 #endif

@@ -69,15 +69,6 @@ static bool set_covers(const struct runtime_set *r, const char *domain)
 	return false;
 }
 
-/* Where no answer may lead a wildcard's set: the ranges --strict refuses
- * for a pinned name (inside_ranges in lint.c; keep the two alike), each
- * IPv4 one also as IPv4-mapped IPv6, the same address to the kernel. */
-static const char *const inside_ranges[] = {
-	"0.0.0.0/32", "127.0.0.0/8", "169.254.0.0/16", "10.0.0.0/8", "172.16.0.0/12",
-	"192.168.0.0/16", "100.64.0.0/10", "224.0.0.0/4",
-	"::/128", "::1/128", "fe80::/10", "fc00::/7", "ff00::/8",
-};
-
 /* bogus-nxdomain= turns a whole reply holding any address of the range
  * into NXDOMAIN before dnsmasq fills a set or caches anything, and takes
  * exactly these ranges. stop-dns-rebind does neither: it rejects a reply
@@ -89,14 +80,12 @@ static void emit_inside(FILE *fp)
 	      "# that no set takes one (--strict refuses such a pin); dnsmasq applies\n"
 	      "# this to every name it forwards, not only to the wildcards' names.\n",
 	      fp);
-	for (size_t i = 0; i < sizeof(inside_ranges) / sizeof(*inside_ranges); i++)
-		fprintf(fp, "bogus-nxdomain=%s\n", inside_ranges[i]);
-	for (size_t i = 0; i < sizeof(inside_ranges) / sizeof(*inside_ranges); i++) {
-		const char *r = inside_ranges[i], *slash = strchr(r, '/');
-		if (!strchr(r, ':'))
-			fprintf(fp, "bogus-nxdomain=::ffff:%.*s/%d\n", (int)(slash - r), r,
-				96 + atoi(slash + 1));
-	}
+	for (size_t i = 0; i < model_ninside_ranges; i++)
+		fprintf(fp, "bogus-nxdomain=%s\n", model_inside_ranges[i].prefix);
+	/* An IPv4-mapped answer is the IPv4 address to the kernel, but dnsmasq
+	 * would put it in a wildcard's IPv6 set, where a deny never meets it:
+	 * no zone has a reason to publish one, so none is taken. */
+	fputs("bogus-nxdomain=::ffff:0:0/96\n", fp);
 }
 
 static void emit_fill(FILE *fp, const struct model *m, enum fill_backend b)

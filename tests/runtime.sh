@@ -68,6 +68,7 @@ INSIDE="0.0.0.0 127.0.0.1 169.254.169.254 10.1.2.3 172.16.5.4 192.168.1.1
 	100.64.0.1 224.0.0.251 :: ::1 fe80::1 fd00::1 ff02::1 ::ffff:10.1.2.3
 	::ffff:169.254.169.254"
 MIXED_V4=198.51.100.15		# mixed.ci.test, with 10.9.9.9
+MAPPED_V6=::ffff:203.0.113.44	# mapped.ci.test: IPv4 to the kernel, in a v6 set
 FAR_V4=203.0.113.30		# far.example: out.ci.test is a CNAME for it
 LAN_V4=10.4.5.6			# lan.example: in.ci.test is a CNAME for it
 
@@ -368,6 +369,7 @@ run_backend()
 		nxdomain "$b: p$i.ci.test, $addr" "p$i.ci.test" "$type"
 	done
 	nxdomain "$b: mixed.ci.test, $MIXED_V4 and 10.9.9.9" mixed.ci.test
+	nxdomain "$b: mapped.ci.test, $MAPPED_V6" mapped.ci.test AAAA
 	nxdomain "$b: in.ci.test, a CNAME for lan.example, $LAN_V4" in.ci.test
 	nxdomain "$b: lan.example, after in.ci.test" lan.example
 	blocked "$b: mixed.ci.test's public address" "$MIXED_V4" 443
@@ -494,6 +496,7 @@ WILD=$(wildcard_set "$out")
 	done
 	echo "host-record=mixed.ci.test,$MIXED_V4"
 	echo "host-record=mixed.ci.test,10.9.9.9"
+	echo "host-record=mapped.ci.test,$MAPPED_V6"
 	# TTLs, so that the client's dnsmasq caches what the chains lead to.
 	echo "cname=out.ci.test,far.example,300"
 	echo "host-record=far.example,$FAR_V4,300"
