@@ -374,8 +374,22 @@ static int apply_dnsmasq(const struct apply_set *s, const struct apply_opts *o, 
 	return rc < 0 ? -1 : 0;
 }
 
-/* The ipsets egressc made, once no rule names them. */
-static int destroy_ipsets(const struct apply_opts *o, FILE *log, struct diags *d)
+/* Whether the ipset restore text KEEP creates NAME. */
+static bool ipset_kept(const char *keep, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = keep; p && (p = strstr(p, "create ")) != NULL; p += 7)
+		if ((p == keep || p[-1] == '\n') && strncmp(p + 7, name, n) == 0 && p[7 + n] == ' ')
+			return true;
+	return false;
+}
+
+/* The ipsets egressc made but KEEP (the ipset output of the policy now
+ * loaded; NULL: none) does not, once no rule names them: sets are named by
+ * what fills and creates them, so each policy change leaves some behind. */
+static int destroy_ipsets(const struct apply_opts *o, FILE *log, struct diags *d,
+			  const char *keep)
 {
 	char *argv[] = { "ipset", "list", "-n", NULL };
 	char *names = NULL;
@@ -386,7 +400,7 @@ static int destroy_ipsets(const struct apply_opts *o, FILE *log, struct diags *d
 		return 0;	/* no ipset, or no sets: nothing of ours */
 	}
 	for (char *line = strtok(names, "\n"); line; line = strtok(NULL, "\n")) {
-		if (strncmp(line, IPSET_PREFIX, strlen(IPSET_PREFIX)) != 0)
+		if (strncmp(line, IPSET_PREFIX, strlen(IPSET_PREFIX)) != 0 || ipset_kept(keep, line))
 			continue;
 		fprintf(log, "ipset: %s %s\n", o->dry_run ? "would destroy" : "destroying", line);
 		char *destroy[] = { "ipset", "destroy", line, NULL };
@@ -422,7 +436,7 @@ static int remove_iptables(const struct apply_opts *o, FILE *log, struct diags *
 				   "--noflush", NULL);
 		free(tx);
 	}
-	return rc || destroy_ipsets(o, log, d) < 0 ? -1 : 0;
+	return rc || destroy_ipsets(o, log, d, NULL) < 0 ? -1 : 0;
 }
 
 /* Deletes table inet egressc, if there is one: for --remove, and after the
@@ -781,6 +795,9 @@ int apply_run(const struct apply_set *s, const struct apply_opts *o, FILE *log,
 	}
 	if (rc == 0)
 		rc = o->backend == APPLY_NFT ? remove_iptables(o, log, d) : remove_nft(o, log, d);
+	/* What earlier policies left: no rule names those sets any more. */
+	if (rc == 0 && o->backend == APPLY_IPTABLES)
+		rc = destroy_ipsets(o, log, d, s->text[PART_IPSETS] ? s->text[PART_IPSETS] : "");
 	fw_saved_release(&fw);
 	free(hosts_was.text);
 	free(frag_was.text);

@@ -523,8 +523,16 @@ expect "switch: iptables to nft: no EGRESSC chains" \
 	[ -z "$(in_ns iptables-save | grep EGRESSC)" -a -z "$(in_ns ip6tables-save | grep EGRESSC)" ]
 expect "switch: iptables to nft: no egressc_ ipsets" [ -z "$(in_ns ipset list -n | grep '^egressc_')" ]
 backend=iptables
+# A set an earlier policy left (no rule names it), and the administrator's.
+in_ns ipset create egressc_stale_v4 hash:net family inet timeout 60
+in_ns ipset create admin_set hash:net family inet
 eapply "$tmp/out"
 exit_is "switch: back to iptables" 0
+expect "switch: an earlier policy's ipset is destroyed" [ -z "$(in_ns ipset list -n | grep -x egressc_stale_v4)" ]
+expect "switch: the administrator's ipset is kept" in_ns ipset list -n admin_set >/dev/null
+expect "switch: the policy's ipsets are kept" \
+	[ "$(in_ns ipset list -n | grep -c '^egressc_allow')" = 2 ]
+in_ns ipset destroy admin_set
 backend=nft
 eapply --remove
 exit_is "switch: --remove naming nft" 0
