@@ -6,7 +6,7 @@
 #   make checkm           the golden cases under valgrind
 #   make check-deb        build the .deb, install it, test it, purge it
 #   make fuzz             libFuzzer for FUZZ_SECONDS (60) a harness
-#   make bench            the address-list and DNS benchmarks
+#   make bench            the address-list, DNS and replies benchmarks
 #   make difftest N=...   more random policies through the kernel
 #   make golden-update    rewrite golden/ expectations (review the diff!)
 #   make install PREFIX=/usr/local DESTDIR=

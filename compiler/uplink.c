@@ -32,38 +32,37 @@ static bool is_bridge(const char *ifname)
 
 /* /proc/net/route: "Iface Destination Gateway Flags RefCnt Use Metric
  * Mask ...", hexadecimal; a default route has destination and mask 0. */
-static int v4_default_bridge(char name[IF_NAMESIZE])
+static bool v4_default(const char *line, char ifname[IF_NAMESIZE])
 {
-	FILE *fp = fopen("/proc/net/route", "re");
-	char line[256], ifname[IF_NAMESIZE], dest[16], mask[16];
-	int found = 0;
+	char dest[16], mask[16];
 
-	if (!fp)
-		return 0;
-	while (!found && fgets(line, sizeof(line), fp))
-		if (sscanf(line, "%15s %15s %*s %*s %*s %*s %*s %15s", ifname, dest, mask) == 3 &&
-		    strcmp(dest, "00000000") == 0 && strcmp(mask, "00000000") == 0 &&
-		    is_bridge(ifname)) {
-			memcpy(name, ifname, IF_NAMESIZE);
-			found = 1;
-		}
-	fclose(fp);
-	return found;
+	return sscanf(line, "%15s %15s %*s %*s %*s %*s %*s %15s", ifname, dest, mask) == 3 &&
+	       strcmp(dest, "00000000") == 0 && strcmp(mask, "00000000") == 0;
 }
 
 /* /proc/net/ipv6_route: "dest plen src splen nexthop metric refcnt use
  * flags iface"; a default route is ::/0. */
-static int v6_default_bridge(char name[IF_NAMESIZE])
+static bool v6_default(const char *line, char ifname[IF_NAMESIZE])
 {
-	FILE *fp = fopen("/proc/net/ipv6_route", "re");
-	char line[256], ifname[IF_NAMESIZE], dest[40], plen[4];
+	char dest[40], plen[4];
+
+	return sscanf(line, "%39s %3s %*s %*s %*s %*s %*s %*s %*s %15s", dest, plen, ifname) == 3 &&
+	       strspn(dest, "0") == 32 && strcmp(plen, "00") == 0;
+}
+
+/* The first default route of the table at PATH that leaves through a
+ * bridge: its interface into NAME. */
+static int default_bridge(const char *path, bool (*is_default)(const char *, char *),
+			  char name[IF_NAMESIZE])
+{
+	FILE *fp = fopen(path, "re");
+	char line[256], ifname[IF_NAMESIZE];
 	int found = 0;
 
 	if (!fp)
 		return 0;
 	while (!found && fgets(line, sizeof(line), fp))
-		if (sscanf(line, "%39s %3s %*s %*s %*s %*s %*s %*s %*s %15s", dest, plen, ifname) == 3 &&
-		    strspn(dest, "0") == 32 && strcmp(plen, "00") == 0 && is_bridge(ifname)) {
+		if (is_default(line, ifname) && is_bridge(ifname)) {
 			memcpy(name, ifname, IF_NAMESIZE);
 			found = 1;
 		}
@@ -73,5 +72,6 @@ static int v6_default_bridge(char name[IF_NAMESIZE])
 
 int uplink_bridge(char name[IF_NAMESIZE])
 {
-	return v4_default_bridge(name) || v6_default_bridge(name);
+	return default_bridge("/proc/net/route", v4_default, name) ||
+	       default_bridge("/proc/net/ipv6_route", v6_default, name);
 }
