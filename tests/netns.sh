@@ -4,7 +4,7 @@
 # Source it from bash; needs root, iproute2 and nft.
 #
 #	netns_setup			create $NS_CLIENT and $NS_SERVER
-#	netns_add_server_addr ADDR	make the server own ADDR
+#	netns_add_server_addr ADDR...	make the server own each ADDR
 #	netns_serve PORT[,PORT...]	run "$PROBE serve" in the server
 #	netns_fresh_client		new client namespace: no firewall,
 #					no conntrack state, nothing left over
@@ -50,8 +50,6 @@ _netns_fail()
 # names never clash with the host or with a parallel run.
 _netns_link()
 {
-	local addr
-
 	ip link add eth0 netns "$NS_CLIENT" type veth \
 		peer name eth0 netns "$NS_SERVER" || return
 	ip -n "$NS_CLIENT" addr add 192.0.2.1/24 dev eth0 &&
@@ -62,18 +60,23 @@ _netns_link()
 	ip -n "$NS_SERVER" link set eth0 up &&
 	ip -n "$NS_CLIENT" route add 198.51.100.0/24 via 192.0.2.2 &&
 	ip -n "$NS_CLIENT" route add 203.0.113.0/24 via 192.0.2.2 &&
-	ip -n "$NS_CLIENT" route add 2001:db8::/32 via 2001:db8::2 || return
-	for addr in "${NETNS_ADDRS[@]}"; do
-		_netns_server_addr "$addr" || return
-	done
+	ip -n "$NS_CLIENT" route add 2001:db8::/32 via 2001:db8::2 &&
+	_netns_server_addrs "${NETNS_ADDRS[@]}"
 }
 
-_netns_server_addr()
+# One ip process for all of them: a test may have the server own a hundred
+# addresses, and renewing the client adds them all again.
+_netns_server_addrs()
 {
-	case $1 in
-	*:*)	ip -n "$NS_SERVER" addr add "$1/128" dev eth0 nodad ;;
-	*)	ip -n "$NS_SERVER" addr add "$1/32" dev eth0 ;;
-	esac
+	local addr
+
+	[ $# -gt 0 ] || return 0
+	for addr; do
+		case $addr in
+		*:*)	echo "addr add $addr/128 dev eth0 nodad" ;;
+		*)	echo "addr add $addr/32 dev eth0" ;;
+		esac
+	done | ip -n "$NS_SERVER" -batch -
 }
 
 _netns_third()
@@ -122,11 +125,17 @@ netns_setup()
 
 netns_add_server_addr()
 {
-	case " 192.0.2.2 2001:db8::2 ${NETNS_ADDRS[*]} " in
-	*" $1 "*) return 0 ;;
-	esac
-	_netns_server_addr "$1" || _netns_fail "cannot add $1" || return
-	NETNS_ADDRS+=("$1")
+	local addr new=()
+
+	for addr; do
+		case " 192.0.2.2 2001:db8::2 ${NETNS_ADDRS[*]} ${new[*]} " in
+		*" $addr "*) ;;
+		*) new+=("$addr") ;;
+		esac
+	done
+	_netns_server_addrs "${new[@]}" ||
+		_netns_fail "cannot add ${new[*]}" || return
+	NETNS_ADDRS+=("${new[@]}")
 }
 
 netns_serve()
