@@ -6,8 +6,12 @@
 #	netns_setup			create $NS_CLIENT and $NS_SERVER
 #	netns_add_server_addr ADDR...	make the server own each ADDR
 #	netns_serve PORT[,PORT...]	run "$PROBE serve" in the server
+#	netns_add_container		create $NS_CONTAINER: a "container"
+#					behind a bridge in the client, whose
+#					traffic the client forwards
 #	netns_fresh_client		new client namespace: no firewall,
 #					no conntrack state, nothing left over
+#					(the container is attached to it anew)
 #	netns_cleanup			kill the servers, delete namespaces
 #
 # And, from the client (set TCP_TIMEOUT_MS, IPTABLES_RESTORE and
@@ -24,6 +28,30 @@
 #	  198.51.100.0/24, 203.0.113.0/24 via 192.0.2.2       2001:db8::2/64
 #	  2001:db8::/32 via 2001:db8::2
 #
+# With netns_add_container, the client is also the host of a container
+# network, wired as Docker wires a user-defined one:
+#
+#	container eth0 198.51.100.0/31 2001:db8:ec::2/64
+#	  default via 198.51.100.1 and 2001:db8:ec::1
+#	    |
+#	client veth-egressc, a port of bridge br-egressc 198.51.100.1/31
+#	  2001:db8:ec::1/64; forwarding on (IPv4 and IPv6); what the container
+#	  sends out of eth0 is masqueraded to the client's own address
+#	  (nft tables "ip egressc-test-nat" and "ip6 egressc-test-nat")
+#
+# So a probe from the container takes the client's forward path, not its
+# output path, and leaves it as the client's traffic, as on a runner:
+#	ip netns exec "$NS_CONTAINER" "$PROBE" tcp ADDR PORT
+# Masquerading rather than routes back in the server: it is what Docker
+# does, so the forward hook sees the container's own source address, and
+# replies and ICMP errors come back through conntrack as on a runner; the
+# server needs no route to the container, and renewing the client (which
+# renews the server's eth0) has nothing of the server's to restore.
+# The container's subnets are more specific than the client's routes to
+# the server and hold no address tests/randpolicy.sh probes (.3 to .254
+# of each /24, 2001:db8:0-3::/48); the bridge is named like Docker's
+# networks (br-*), which egressc keeps local.
+#
 # Cleanup: the first netns_setup makes netns_cleanup run on EXIT, ahead of
 # whatever EXIT trap the caller had set before (which still runs after it),
 # and makes HUP, INT, PIPE and TERM exit the shell (so that the EXIT trap
@@ -35,6 +63,7 @@
 PROBE=${PROBE:-build/tests/probe}
 NS_CLIENT=
 NS_SERVER=
+NS_CONTAINER=
 NETNS_PIDS=()
 NETNS_ADDRS=()
 NETNS_LOGS=()
@@ -77,6 +106,40 @@ _netns_server_addrs()
 		*)	echo "addr add $addr/32 dev eth0" ;;
 		esac
 	done | ip -n "$NS_SERVER" -batch -
+}
+
+# The container's veth pair, created straight inside the client and the
+# container like the client's own; the bridge and the NAT are the client's.
+_netns_container_link()
+{
+	ip -n "$NS_CLIENT" link add br-egressc type bridge &&
+	ip link add eth0 netns "$NS_CONTAINER" type veth \
+		peer name veth-egressc netns "$NS_CLIENT" &&
+	ip -n "$NS_CLIENT" link set veth-egressc master br-egressc up &&
+	ip -n "$NS_CLIENT" addr add 198.51.100.1/31 dev br-egressc &&
+	ip -n "$NS_CLIENT" addr add 2001:db8:ec::1/64 dev br-egressc nodad &&
+	ip -n "$NS_CLIENT" link set br-egressc up &&
+	ip -n "$NS_CONTAINER" addr add 198.51.100.0/31 dev eth0 &&
+	ip -n "$NS_CONTAINER" addr add 2001:db8:ec::2/64 dev eth0 nodad &&
+	ip -n "$NS_CONTAINER" link set eth0 up &&
+	ip -n "$NS_CONTAINER" route add default via 198.51.100.1 &&
+	ip -n "$NS_CONTAINER" route add default via 2001:db8:ec::1 &&
+	ip netns exec "$NS_CLIENT" sysctl -qw net.ipv4.ip_forward=1 \
+		net.ipv6.conf.all.forwarding=1 &&
+	ip netns exec "$NS_CLIENT" nft -f - <<-'EOF'
+	table ip egressc-test-nat {
+		chain postrouting {
+			type nat hook postrouting priority srcnat; policy accept;
+			ip saddr 198.51.100.0/31 oif "eth0" masquerade
+		}
+	}
+	table ip6 egressc-test-nat {
+		chain postrouting {
+			type nat hook postrouting priority srcnat; policy accept;
+			ip6 saddr 2001:db8:ec::/64 oif "eth0" masquerade
+		}
+	}
+	EOF
 }
 
 _netns_third()
@@ -123,6 +186,19 @@ netns_setup()
 	fi
 }
 
+# After netns_setup (which makes netns_cleanup delete the container too);
+# a second call keeps the one there is.
+netns_add_container()
+{
+	[ -n "$NS_CLIENT" ] || _netns_fail "netns_add_container before netns_setup" ||
+		return
+	[ -z "$NS_CONTAINER" ] || return 0
+	NS_CONTAINER=egc-container-$$
+	if ! { _netns_new "$NS_CONTAINER" && _netns_container_link; }; then
+		_netns_fail "cannot add a container to $NS_CLIENT"
+	fi
+}
+
 netns_add_server_addr()
 {
 	local addr new=()
@@ -165,12 +241,17 @@ netns_serve()
 # backend's run can let the next backend's probe through.  Deleting the
 # client's end of the veth deletes both ends at once, so the server's new
 # eth0 cannot clash with an old one; its extra addresses are added again.
-# The servers listen on :: and are not disturbed.
+# The servers listen on :: and are not disturbed.  The container's veth
+# goes the same way, and the container keeps its namespace: it gets a new
+# eth0 into the new client's bridge.
 netns_fresh_client()
 {
 	if ! { ip -n "$NS_CLIENT" link del eth0 &&
+	       { [ -z "$NS_CONTAINER" ] ||
+		 ip -n "$NS_CLIENT" link del veth-egressc; } &&
 	       ip netns del "$NS_CLIENT" &&
-	       _netns_new "$NS_CLIENT" && _netns_link; }; then
+	       _netns_new "$NS_CLIENT" && _netns_link &&
+	       { [ -z "$NS_CONTAINER" ] || _netns_container_link; }; }; then
 		_netns_fail "cannot renew $NS_CLIENT"
 	fi
 }
@@ -187,11 +268,12 @@ netns_cleanup()
 	NETNS_PIDS=()
 	NETNS_ADDRS=()
 	NETNS_LOGS=()
-	for ns in "$NS_CLIENT" "$NS_SERVER"; do
+	for ns in "$NS_CLIENT" "$NS_SERVER" "$NS_CONTAINER"; do
 		[ -n "$ns" ] && ip netns del "$ns" 2>/dev/null
 	done
 	NS_CLIENT=
 	NS_SERVER=
+	NS_CONTAINER=
 	return 0
 }
 
