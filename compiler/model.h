@@ -12,7 +12,11 @@
  *      send a packet on "lo" elsewhere);
  *   2. a packet matching any deny class is blocked (on_deny), replies
  *      included: a denied host that connects in gets nothing back;
- *   3. packets of established and related connections are accepted;
+ *   3. packets of established and related connections are accepted when
+ *      this machine (or its containers) started the connection, or it came
+ *      in to a published port (through nat); a reply to any other
+ *      connection that came in meets the rules below, so that a step that
+ *      listens cannot hand data to whoever connects;
  *   4. a packet matching any allow class is accepted;
  *   5. everything else gets default_verdict.
  * A class matches a packet whose service it matches and whose destination

@@ -837,6 +837,8 @@ static const struct nft_set *nft_find_set(const struct nft_reader *nr, const cha
  * whatever their address. */
 static const char *const nft_prelude[] = {
 	"ct state established,related accept",
+	"ct state established,related ct direction original accept",
+	"ct state established,related ct status dnat accept",
 };
 
 /* What the base chains keep local before the policy: loopback, this
@@ -1422,7 +1424,11 @@ static int verify_iptables(struct diags *d, const struct policy *p, enum family 
 				rc = -1;
 			}
 		} else if (strcmp(line, "-A " IPT_CHAIN_POLICY
-				   " -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN") == 0) {
+				   " -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN") == 0 ||
+			   strcmp(line, "-A " IPT_CHAIN_POLICY " -m conntrack --ctstate "
+					"RELATED,ESTABLISHED --ctdir ORIGINAL -j RETURN") == 0 ||
+			   strcmp(line, "-A " IPT_CHAIN_POLICY " -m conntrack --ctstate "
+					"RELATED,ESTABLISHED -m conntrack --ctstate DNAT -j RETURN") == 0) {
 			out.replies_accepted = true;
 		} else if (strncmp(line, "-A " IPT_CHAIN_POLICY " -g ",
 				   strlen("-A " IPT_CHAIN_POLICY " -g ")) == 0) {

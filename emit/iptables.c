@@ -173,6 +173,13 @@ static void write_forwarder(FILE *fp, const struct model *m, enum family f)
 	}
 }
 
+/* Replies that need no rule (see NFT_REPLIES in nft.c): the further
+ * packets of a connection this machine or its containers started, and a
+ * published port's replies. */
+#define IPT_REPLIES                                                                              \
+	"-A " IPT_CHAIN_POLICY " -m conntrack --ctstate RELATED,ESTABLISHED --ctdir ORIGINAL -j RETURN\n" \
+	"-A " IPT_CHAIN_POLICY " -m conntrack --ctstate RELATED,ESTABLISHED -m conntrack --ctstate DNAT -j RETURN\n"
+
 /* The chains the hooks jump to. What leaves through a local bridge stays
  * on this machine (the runner's container and VM networks, by name: see
  * ipt_local_bridges), as does loopback to a local address (a nat rule may
@@ -201,7 +208,7 @@ int emit_iptables_closed(FILE *fp, enum family f)
 	      ":" IPT_CHAIN_FORWARD " - [0:0]\n",
 	      fp);
 	write_hook_chains(fp, NULL, f);
-	fputs("-A " IPT_CHAIN_POLICY " -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN\n"
+	fputs(IPT_REPLIES
 	      "-A " IPT_CHAIN_POLICY " -j DROP\n"
 	      "COMMIT\n",
 	      fp);
@@ -283,7 +290,7 @@ static int emit_family(const struct model *m, FILE *fp, enum family f)
 		fputs("-A " IPT_CHAIN_POLICY " -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN\n", fp);
 	write_classes(fp, m, f, VERDICT_DENY);
 	if (!model_replies_first(m))
-		fputs("-A " IPT_CHAIN_POLICY " -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN\n", fp);
+		fputs(IPT_REPLIES, fp);
 	write_classes(fp, m, f, VERDICT_ALLOW);
 	fprintf(fp, "-A " IPT_CHAIN_POLICY " %s\n",
 		counter_verdict(model_default_counter(m), verdict, sizeof(verdict)));

@@ -289,12 +289,20 @@ static void emit_table_reset(FILE *fp)
 	      fp);
 }
 
+/* Replies that need no rule: the further packets of a connection this
+ * machine or its containers started, and the replies of a published port
+ * (its connection came in through nat). A reply to any other connection
+ * that came in meets the policy: else a step that listens would hand data
+ * to whoever connects. */
+#define NFT_REPLIES "\t\tct state established,related ct direction original accept\n" \
+		    "\t\tct state established,related ct status dnat accept\n"
+
 int emit_nft_closed(FILE *fp)
 {
 	emit_table_reset(fp);
 	fputs("table " NFT_TABLE " {\n"
 	      "\tchain " NFT_CHAIN_POLICY " {\n"
-	      "\t\tct state established,related accept\n"
+	      NFT_REPLIES
 	      "\t\tdrop\n"
 	      "\t}\n\n",
 	      fp);
@@ -364,12 +372,13 @@ int emit_nft(const struct model *m, FILE *fp)
 		      fp);
 	else
 		fputs("\t# Deny rules come before the accept of replies, so that a denied host\n"
-		      "\t# which connects in gets nothing back either.\n"
+		      "\t# which connects in gets nothing back either; replies to a connection\n"
+		      "\t# that came in, but for a published port's, meet the policy.\n"
 		      "\tchain " NFT_CHAIN_POLICY " {\n",
 		      fp);
 	emit_rules(fp, m, VERDICT_DENY);
 	if (!model_replies_first(m))
-		fputs("\t\tct state established,related accept\n", fp);
+		fputs(NFT_REPLIES, fp);
 	emit_rules(fp, m, VERDICT_ALLOW);
 	if (deny) {
 		fputs("\t\t", fp);

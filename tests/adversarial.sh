@@ -6,8 +6,10 @@
 #   nat      a nat output rule sends a packet for the runner's own address
 #            to a denied host: the filter sees the new destination leaving
 #            on "lo", which is exempt only for local destinations
-#   inbound  a denied host connects in to a listener on the runner: the
-#            replies carry data out unless deny rules come first
+#   inbound  a host connects in to a listener on the runner - a denied
+#            one, and one the policy neither allows nor denies: replies
+#            to a connection that came in meet the policy, so neither gets
+#            anything back
 #   race     two applies of different policies at once: the firewall,
 #            the hosts file and the fragment must end from one of them
 #   kill     apply killed (SIGKILL) while iptables-restore runs: the tool
@@ -45,6 +47,20 @@ alive() {
 }
 dead() { ! alive "$1"; }
 
+# inbound BACKEND WHO: a listener on the runner (ip netns exec execs the
+# probe, so the pid netns_cleanup kills is the listener's); the server
+# connects in, and must get nothing back, over TCP or UDP.
+inbound() {
+	local got
+	ip netns exec "$NS_CLIENT" "$PROBE" serve 7000 >/dev/null 2>&1 &
+	NETNS_PIDS+=($!)
+	sleep 0.3
+	got=$(ip netns exec "$NS_SERVER" "$PROBE" tcp 192.0.2.1 7000 "$TCP_TIMEOUT_MS" 2>&1)
+	expect "$1: inbound: $2 gets nothing back over TCP ($got)" [ "$got" != connected ]
+	got=$(ip netns exec "$NS_SERVER" "$PROBE" udp 192.0.2.1 7000 "$TCP_TIMEOUT_MS" 2>&1)
+	expect "$1: inbound: $2 gets nothing back over UDP ($got)" [ "$got" != echoed ]
+}
+
 # in_client CMD...: CMD in the runner.
 in_client() { ip netns exec "$NS_CLIENT" "$@"; }
 
@@ -76,12 +92,11 @@ for backend in nft iptables; do
 	expect "$backend: nat: loopback itself still works" \
 		[ "$(in_client "$PROBE" tcp 127.0.0.1 9 300 2>&1)" = refused ]
 
-	# inbound: a listener on the runner; the denied server connects in.
-	in_client "$PROBE" serve 7000 >/dev/null 2>&1 &
-	NETNS_PIDS+=($!)
-	sleep 0.3
-	got=$(ip netns exec "$NS_SERVER" "$PROBE" tcp 192.0.2.1 7000 "$TCP_TIMEOUT_MS" 2>&1)
-	expect "$backend: inbound: a denied host gets nothing back ($got)" [ "$got" != connected ]
+	# inbound: a listener on the runner (ip netns exec execs the probe, so
+	# the pid netns_cleanup kills is the listener's); the server connects in
+	# from its address, which this policy denies (the dns policy below
+	# neither allows nor denies it).
+	inbound "$backend" "a denied host"
 	netns_cleanup
 done
 
@@ -175,6 +190,7 @@ for backend in nft iptables; do
 	got=$(as dnsmasq tcp 198.51.100.10 80)
 	expect "$backend: dns: the forwarder, anything but DNS, is the policy's ($got)" \
 		[ "$got" != connected ]
+	inbound "$backend" "a host the policy neither allows nor denies"
 	netns_cleanup
 done
 

@@ -40,7 +40,7 @@ closed() {
 	else
 		for v in iptables ip6tables; do
 			expect "$2: $v closed" \
-				[ "$(in_ns $v -S EGRESSC | tr '\n' ';')" = '-N EGRESSC;-A EGRESSC -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN;-A EGRESSC -j DROP;' ]
+				[ "$(in_ns $v -S EGRESSC | tr '\n' ';')" = '-N EGRESSC;-A EGRESSC -m conntrack --ctstate RELATED,ESTABLISHED --ctdir ORIGINAL -j RETURN;-A EGRESSC -m conntrack --ctstate RELATED,ESTABLISHED -m conntrack --ctstate DNAT -j RETURN;-A EGRESSC -j DROP;' ]
 			expect "$2: $v hooked" in_ns $v -C OUTPUT -j EGRESSC-OUTPUT
 		done
 	fi
