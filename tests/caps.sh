@@ -75,7 +75,6 @@ cat >"$tmp/job.sh" <<EOF
 #!/bin/bash
 out=\$1
 try() { local name=\$1; shift; "\$@" >"\$out/\$name.out" 2>&1; echo \$? >"\$out/\$name.rc"; }
-as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "\$@"; }
 touch "\$out/ran"
 cat /proc/self/status >"\$out/status"
 try delete nft delete table inet egressc
@@ -84,8 +83,10 @@ try userns unshare --user --map-root-user sh -c 'echo in a user namespace; exec 
 try packet perl "$tmp/raw.pl" packet
 try inet perl "$tmp/raw.pl" inet
 try inet6 perl "$tmp/raw.pl" inet6
-try suid as_nobody "$tmp/suid-id" -u
-try fcap as_nobody "$tmp/fcap-perl" "$tmp/raw.pl" packet
+try forwarder setpriv --reuid=dnsmasq --regid=nogroup --clear-groups id -u
+try uid id -u
+try suid "$tmp/suid-id" -u
+try fcap "$tmp/fcap-perl" "$tmp/raw.pl" packet
 exit 7
 EOF
 chmod 755 "$tmp/job.sh"
@@ -95,7 +96,7 @@ chmod 755 "$tmp/job.sh"
 entry() {
 	local dir=$1 out=$2
 	shift 2
-	in_ns env EGRESSC="$egressc" EGRESSC_DIR="$dir" \
+	in_ns env EGRESSC="$egressc" EGRESSC_DIR="$dir" EGRESSC_JOB_USER="${EGRESSC_JOB_USER:-}" \
 		EGRESSC_APPLY_OPTIONS="--hosts-path $tmp/hosts --dnsmasq-path $tmp/dnsmasq.conf" \
 		"$entrypoint" "$@" >"$out" 2>&1
 	rc=$?
@@ -129,7 +130,9 @@ failed() {
 # the /proc/PID/status copy STATUS.
 cap() { printf '%d' "0x$(sed -n "s/^$1:[[:space:]]*//p" "$2")"; }
 
-net_caps=$(((1 << 12) | (1 << 13)))	# CAP_NET_ADMIN, CAP_NET_RAW
+# CAP_NET_ADMIN, CAP_NET_RAW, and CAP_SETUID and CAP_SETGID (with which
+# root would become the DNS forwarder's user).
+net_caps=$(((1 << 12) | (1 << 13) | (1 << 7) | (1 << 6)))
 
 # Controls: where nothing is dropped, each probe gets what the job must not.
 for kind in packet inet inet6; do
@@ -176,7 +179,7 @@ failed inet6 "a raw IPv6 socket" 'Operation not permitted'
 
 if [ -s "$tmp/job/status" ]; then
 	for set in CapBnd CapPrm CapEff CapInh CapAmb; do
-		expect "job: $set has neither CAP_NET_ADMIN nor CAP_NET_RAW" \
+		expect "job: $set has none of CAP_NET_ADMIN, CAP_NET_RAW, CAP_SETUID, CAP_SETGID" \
 			[ $(($(cap $set "$tmp/job/status") & net_caps)) -eq 0 ]
 	done
 	expect "job: every other capability stays in its bounding set" \
@@ -186,9 +189,21 @@ else
 	bad "job: no /proc/self/status copy"
 fi
 
+failed forwarder "becoming the DNS forwarder's user (dnsmasq)" 'Operation not permitted'
+
+# 2b. The same job as nobody (EGRESSC_JOB_USER): no setuid-root binary or
+# file capability gives anything back.
+rm -rf "$tmp/job"
+mkdir "$tmp/job"
+chmod 777 "$tmp/job"
+EGRESSC_JOB_USER=nobody entry "$tmp/out" "$tmp/entry.log" "$tmp/job.sh" "$tmp/job"
+exit_is "entrypoint, job as nobody: the job's exit status" 7 "$tmp/entry.log"
+expect "job as nobody: it is nobody" [ "$(cat "$tmp/job/uid.out" 2>/dev/null)" = 65534 ]
 suid=$(cat "$tmp/job/suid.out" 2>/dev/null)
-expect "job: the setuid-root binary leaves nobody as nobody (got '$suid')" [ "$suid" = 65534 ]
-failed fcap "a packet socket through a file capability" 'Operation not permitted'
+expect "job as nobody: the setuid-root binary leaves it nobody (got '$suid')" [ "$suid" = 65534 ]
+failed fcap "as nobody, a packet socket through a file capability" 'Operation not permitted'
+failed delete "as nobody, nft delete table inet egressc" 'Operation not permitted'
+failed forwarder "as nobody, becoming the DNS forwarder's user" 'Operation not permitted'
 
 # 3. A failed apply: the closed table stays, the job never runs.
 rm -rf "$tmp/job"
