@@ -647,15 +647,17 @@ int apply_close(const struct apply_opts *o, FILE *log, struct diags *d)
 
 /* What leaves through a bridge is kept local (container networks): a
  * machine whose way out is a bridge would have nothing filtered. */
-static int check_uplink(struct diags *d)
+static int check_uplink(const struct apply_opts *o, struct diags *d)
 {
 	char name[IF_NAMESIZE];
+	const bool by_name = o->backend == APPLY_IPTABLES;
 
-	if (!uplink_bridge(name))
+	if (!uplink_local(by_name, name))
 		return 0;
-	diag_error(d, NULL, "the default route leaves through the bridge '%s', and egressc keeps "
-		   "traffic out of a bridge local (container networks): it would filter nothing; "
-		   "route the uplink through an interface that is not a bridge", name);
+	diag_error(d, NULL, "the way out leaves through '%s', %s, and egressc keeps traffic out "
+		   "of a bridge local (container networks): it would filter nothing; route the "
+		   "uplink through another interface", name,
+		   by_name ? "named like a bridge" : "a bridge");
 	return -1;
 }
 
@@ -764,7 +766,7 @@ int apply_run(const struct apply_set *s, const struct apply_opts *o, FILE *log,
 		return -1;
 	if (prepare_hosts(s, o, d, false, &hosts, &hosts_len) < 0)
 		return -1;
-	rc = check_uplink(d);
+	rc = check_uplink(o, d);
 	if (rc == 0 && !o->dry_run)
 		rc = file_save(&hosts_was, o->hosts_path ? o->hosts_path : APPLY_HOSTS_PATH, d) |
 		     file_save(&frag_was, dnsmasq_path(o), d) | fw_save(&fw, o, d);

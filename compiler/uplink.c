@@ -1,6 +1,10 @@
 #include "uplink.h"
 
+#include <arpa/inet.h>
+#include <fnmatch.h>
 #include <linux/ethtool.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/sockios.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -8,6 +12,8 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "names.h"
 
 /* The kernel's own answer, in this network namespace: the bridge driver
  * says "bridge" for its devices. (/sys/class/net may belong to another
@@ -50,10 +56,28 @@ static bool v6_default(const char *line, char ifname[IF_NAMESIZE])
 	       strspn(dest, "0") == 32 && strcmp(plen, "00") == 0;
 }
 
-/* The first default route of the table at PATH that leaves through a
- * bridge: its interface into NAME. */
-static int default_bridge(const char *path, bool (*is_default)(const char *, char *),
-			  char name[IF_NAMESIZE])
+/* Whether egressc keeps what leaves through IFNAME local. */
+static bool kept_local(const char *ifname, bool by_name)
+{
+	if (!by_name)
+		return is_bridge(ifname);
+	for (const char *const *b = ipt_local_bridges; *b; b++) {
+		/* iptables' "br-+" is the glob "br-*". */
+		char glob[IF_NAMESIZE + 2];
+		snprintf(glob, sizeof(glob), "%s", *b);
+		char *plus = strchr(glob, '+');
+		if (plus)
+			*plus = '*';
+		if (fnmatch(glob, ifname, 0) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The first default route of the table at PATH that leaves through an
+ * interface kept local: its name into NAME. */
+static int default_kept(const char *path, bool (*is_default)(const char *, char *),
+			bool by_name, char name[IF_NAMESIZE])
 {
 	FILE *fp = fopen(path, "re");
 	char line[256], ifname[IF_NAMESIZE];
@@ -62,7 +86,7 @@ static int default_bridge(const char *path, bool (*is_default)(const char *, cha
 	if (!fp)
 		return 0;
 	while (!found && fgets(line, sizeof(line), fp))
-		if (is_default(line, ifname) && is_bridge(ifname)) {
+		if (is_default(line, ifname) && kept_local(ifname, by_name)) {
 			memcpy(name, ifname, IF_NAMESIZE);
 			found = 1;
 		}
@@ -70,8 +94,66 @@ static int default_bridge(const char *path, bool (*is_default)(const char *, cha
 	return found;
 }
 
-int uplink_bridge(char name[IF_NAMESIZE])
+/* The interface the kernel routes DEST (of FAMILY, LEN bytes) out of, as
+ * for a packet this machine sends: an RTM_GETROUTE, which sees every table
+ * and rule. Into IFNAME; returns 0, or -1 when there is no route. */
+static int route_oif(int family, const void *dest, size_t len, char ifname[IF_NAMESIZE])
 {
-	return default_bridge("/proc/net/route", v4_default, name) ||
-	       default_bridge("/proc/net/ipv6_route", v6_default, name);
+	struct {
+		struct nlmsghdr nh;
+		struct rtmsg rt;
+		char attrs[64];
+	} req;
+	char reply[4096];
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	int rc = -1;
+
+	if (fd < 0)
+		return -1;
+	memset(&req, 0, sizeof(req));
+	req.nh.nlmsg_type = RTM_GETROUTE;
+	req.nh.nlmsg_flags = NLM_F_REQUEST;
+	req.rt.rtm_family = (unsigned char)family;
+	req.rt.rtm_dst_len = (unsigned char)(len * 8);
+	struct rtattr *ra = (struct rtattr *)req.attrs;
+	ra->rta_type = RTA_DST;
+	ra->rta_len = (unsigned short)RTA_LENGTH(len);
+	memcpy(RTA_DATA(ra), dest, len);
+	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.rt)) + RTA_ALIGN(ra->rta_len);
+	if (send(fd, &req, req.nh.nlmsg_len, 0) < 0)
+		goto out;
+	ssize_t n = recv(fd, reply, sizeof(reply), 0);
+	struct nlmsghdr *nh = (struct nlmsghdr *)reply;
+	if (n < 0 || !NLMSG_OK(nh, (size_t)n) || nh->nlmsg_type != RTM_NEWROUTE)
+		goto out;
+	struct rtmsg *rt = NLMSG_DATA(nh);
+	int alen = (int)RTM_PAYLOAD(nh);
+	for (struct rtattr *a = RTM_RTA(rt); RTA_OK(a, alen); a = RTA_NEXT(a, alen))
+		if (a->rta_type == RTA_OIF && if_indextoname(*(unsigned *)RTA_DATA(a), ifname))
+			rc = 0;
+out:
+	close(fd);
+	return rc;
+}
+
+int uplink_local(bool by_name, char name[IF_NAMESIZE])
+{
+	/* Addresses out on the internet, as far as routing goes (a lookup
+	 * only: nothing is sent): documentation ranges, which no runner
+	 * serves. */
+	struct in_addr v4;
+	struct in6_addr v6;
+	char ifname[IF_NAMESIZE];
+
+	if (default_kept("/proc/net/route", v4_default, by_name, name) ||
+	    default_kept("/proc/net/ipv6_route", v6_default, by_name, name))
+		return 1;
+	inet_pton(AF_INET, "203.0.113.255", &v4);
+	inet_pton(AF_INET6, "2001:db8:ffff:ffff::ffff", &v6);
+	if ((route_oif(AF_INET, &v4, sizeof(v4), ifname) == 0 && kept_local(ifname, by_name)) ||
+	    (route_oif(AF_INET6, &v6, sizeof(v6), ifname) == 0 && kept_local(ifname, by_name))) {
+		memcpy(name, ifname, IF_NAMESIZE);
+		return 1;
+	}
+	return 0;
 }

@@ -1,17 +1,21 @@
-/* Whether this machine's way out is one of its bridges. egressc keeps what
- * leaves through a bridge local (the bridges are its container and VM
- * networks); where a default route leaves through one - a br0 over the
- * uplink, as hypervisor hosts have - that exemption would cover all
- * traffic, so apply refuses such a machine rather than filter nothing. */
+/* Whether this machine's way out is one egressc keeps local. What leaves
+ * through a bridge is kept local (the bridges are its container and VM
+ * networks): nft tells a bridge by its kind, iptables by its name. Where
+ * the way out is such an interface - a br0 over the uplink, as hypervisor
+ * hosts have, or under iptables an uplink named like a bridge - that
+ * exemption would cover all traffic, so apply refuses such a machine
+ * rather than filter nothing. */
 #ifndef EGRESSC_UPLINK_H
 #define EGRESSC_UPLINK_H
 
 #include <net/if.h>
+#include <stdbool.h>
 
-/* The interface of a default route (IPv4 or IPv6) of this network
- * namespace that is a bridge, into NAME; returns 1, or 0 when there is
- * none (or the routes cannot be read: no default route, nothing to
- * exempt). */
-int uplink_bridge(char name[IF_NAMESIZE]);
+/* The first way out of this network namespace that egressc keeps local
+ * (BY_NAME: as iptables does, else as nft does), into NAME: the interfaces
+ * of the main table's default routes, and of the routes the kernel picks
+ * for an address out on the internet of each family (every table, policy
+ * routing included). Returns 1, or 0 when there is none. */
+int uplink_local(bool by_name, char name[IF_NAMESIZE]);
 
 #endif

@@ -268,7 +268,9 @@ static int emit_family(const struct model *m, FILE *fp, enum family f)
 	      "# filter table (Docker's chains, the administrator's rules) stays.\n",
 	      fp);
 	fprintf(fp, "# Load with 'egressc apply --backend iptables', which hooks the chains\n"
-		"# once; a first load by hand: '%s --noflush FILE'.\n",
+		"# once; a first load by hand: '%s --noflush FILE'. By hand, the\n"
+		"# forward hook is first in FORWARD only until Docker adds a network:\n"
+		"# on a Docker host, use egressc apply (it hooks DOCKER-USER).\n",
 		tool);
 	if (m->nruntime)
 		fputs("# Its rules match ipsets: load the ipset output first.\n", fp);
