@@ -848,6 +848,7 @@ static void nft_hook_expect(const struct policy *p, bool output, struct vlines *
 {
 	char buf[PREFIX_STRLEN];
 
+	vlines_add(local, "exthdr rt exists drop");
 	vlines_add(local, "meta oifkind \"bridge\" accept");
 	if (!output)
 		return;
@@ -1213,6 +1214,8 @@ struct ipt_hook {
  * then the policy. */
 static void ipt_hook_expect(struct ipt_hook *h, const struct policy *p, enum family f, bool output)
 {
+	if (f == FAMILY_V6)
+		vlines_add(&h->want, IPT_NO_ROUTING_HEADER);
 	if (output)
 		vlines_add(&h->want, "-o lo -m addrtype --dst-type LOCAL -j RETURN");
 	for (const char *const *b = ipt_local_bridges; *b; b++)

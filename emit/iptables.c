@@ -188,6 +188,9 @@ static void write_forwarder(FILE *fp, const struct model *m, enum family f)
  * goes to the policy. */
 static void write_hook_chains(FILE *fp, const struct model *m, enum family f)
 {
+	/* As nft.c's NFT_NO_ROUTING_HEADER: no final destination to judge. */
+	if (f == FAMILY_V6)
+		fputs("-A " IPT_CHAIN_OUTPUT " " IPT_NO_ROUTING_HEADER "\n", fp);
 	fputs("-A " IPT_CHAIN_OUTPUT " -o lo -m addrtype --dst-type LOCAL -j RETURN\n", fp);
 	for (const char *const *b = ipt_local_bridges; *b; b++)
 		fprintf(fp, "-A " IPT_CHAIN_OUTPUT " -o %s -j RETURN\n", *b);
@@ -195,6 +198,8 @@ static void write_hook_chains(FILE *fp, const struct model *m, enum family f)
 		write_forwarder(fp, m, f);
 	fputs(words[f].nd_rules, fp);
 	fputs("-A " IPT_CHAIN_OUTPUT " -g " IPT_CHAIN_POLICY "\n", fp);
+	if (f == FAMILY_V6)
+		fputs("-A " IPT_CHAIN_FORWARD " " IPT_NO_ROUTING_HEADER "\n", fp);
 	for (const char *const *b = ipt_local_bridges; *b; b++)
 		fprintf(fp, "-A " IPT_CHAIN_FORWARD " -o %s -j RETURN\n", *b);
 	fputs("-A " IPT_CHAIN_FORWARD " -g " IPT_CHAIN_POLICY "\n", fp);

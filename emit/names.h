@@ -29,6 +29,10 @@
 #define IPT_DOCKER_USER "DOCKER-USER"
 #define IPT_HOOK_DOCKER_USER "-I " IPT_DOCKER_USER " 1 -j " IPT_CHAIN_FORWARD
 
+/* An IPv6 packet with a routing header has no final destination a rule
+ * could judge: the hook chains drop it (ip6tables). */
+#define IPT_NO_ROUTING_HEADER "-m ipv6header --header ipv6-route --soft -j DROP"
+
 /* ipsets (run-time sets of the iptables backend) begin with this. */
 #define IPSET_PREFIX "egressc_"
 

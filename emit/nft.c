@@ -247,6 +247,12 @@ static void emit_forwarder(FILE *fp, const struct model *m)
 	}
 }
 
+/* An IPv6 packet with a routing header (segment routing, which any user
+ * may set on a socket) goes first to one address and then to others: its
+ * destination is no final one, so no rule can judge it. Dropped, in
+ * monitor mode too. */
+#define NFT_NO_ROUTING_HEADER "\t\texthdr rt exists drop\n"
+
 /* The base chains. What leaves through a bridge stays on this machine:
  * loopback aside, that is the runner's own container and VM networks
  * (Docker's docker0 and br-*, podman, CNI, libvirt), reached from the
@@ -263,6 +269,7 @@ static void emit_hook_chains(FILE *fp, const struct model *m, bool policy_drop)
 	fprintf(fp,
 		"\tchain output {\n"
 		"\t\ttype filter hook output priority filter; policy %s;\n"
+		NFT_NO_ROUTING_HEADER
 		"\t\toif \"lo\" fib daddr type local accept\n"
 		"\t\tmeta oifkind \"bridge\" accept\n",
 		policy);
@@ -275,6 +282,7 @@ static void emit_hook_chains(FILE *fp, const struct model *m, bool policy_drop)
 		"\t}\n\n"
 		"\tchain forward {\n"
 		"\t\ttype filter hook forward priority filter; policy %s;\n"
+		NFT_NO_ROUTING_HEADER
 		"\t\tmeta oifkind \"bridge\" accept\n"
 		"\t\tgoto " NFT_CHAIN_POLICY "\n"
 		"\t}\n",

@@ -14,6 +14,8 @@
 #            the hosts file and the fragment must end from one of them
 #   kill     apply killed (SIGKILL) while iptables-restore runs: the tool
 #            must die with it, and the next apply must load the policy
+#   srh      an IPv6 segment routing header via an allowed address to a
+#            denied one
 #   dns      under 'resolver', DNS straight to the upstream resolver - as
 #            nobody, as root, over TCP, over QUIC (udp/853) - is blocked:
 #            only the forwarder's user reaches it
@@ -191,6 +193,47 @@ for backend in nft iptables; do
 	expect "$backend: dns: the forwarder, anything but DNS, is the policy's ($got)" \
 		[ "$got" != connected ]
 	inbound "$backend" "a host the policy neither allows nor denies"
+	netns_cleanup
+done
+
+# srh: an IPv6 segment routing header (any user may set one) sends a packet
+# first to an allowed address, then on to a denied one: the header goes
+# to the first segment, past the policy, unless the ruleset drops it.
+cat >"$tmp/srh.eg" <<'EOF'
+essentials off
+default deny
+deny 2001:db8:9::9
+allow 2001:db8:10::10
+EOF
+"$egressc" -O "$tmp/srh" "$tmp/srh.eg" || bad "srh: compile"
+for backend in nft iptables; do
+	netns_setup || exit 1
+	netns_add_server_addr 2001:db8:10::10
+	netns_add_server_addr 2001:db8:9::9
+	ip netns exec "$NS_SERVER" sysctl -qw net.ipv6.conf.all.seg6_enabled=1 \
+		net.ipv6.conf.eth0.seg6_enabled=1 net.ipv6.conf.all.forwarding=1
+	expect "$backend: srh: apply" in_client "$egressc" apply --backend "$backend" \
+		--hosts-path "$tmp/hosts" --dnsmasq-path "$tmp/dnsmasq.conf" "$tmp/srh" >/dev/null
+	ip netns exec "$NS_SERVER" /usr/bin/python3 -c '
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.bind(("2001:db8:9::9", 5000)); s.settimeout(2)
+try: print(s.recvfrom(100)[0].decode())
+except OSError: print("nothing")' >"$tmp/srh.got" 2>&1 &
+	receiver=$!
+	sleep 0.3
+	in_client setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 -c '
+import socket, struct
+via = socket.inet_pton(socket.AF_INET6, "2001:db8:10::10")
+final = socket.inet_pton(socket.AF_INET6, "2001:db8:9::9")
+srh = struct.pack("!BBBBBBH", 0, 4, 4, 1, 1, 0, 0) + final + via
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IPV6, 57, srh)   # IPV6_RTHDR
+try: s.sendto(b"through-srh", ("2001:db8:9::9", 5000))
+except OSError: pass' 2>/dev/null
+	wait $receiver
+	expect "$backend: srh: the denied host gets nothing ($(cat "$tmp/srh.got"))" \
+		[ "$(cat "$tmp/srh.got")" = nothing ]
 	netns_cleanup
 done
 
