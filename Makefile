@@ -27,10 +27,11 @@ BISON    ?= bison
 FLEX     ?= flex
 PKG_CONFIG ?= pkg-config
 
-# Random policies x probes that make check sends through the kernel.
-DIFFTEST_CHECK ?= 20 100
+# Random policies x probes that make check sends through the kernel, each
+# probe from the runner and from a container.
+DIFFTEST_CHECK ?= 20 50
 ifeq ($(SANITIZE),1)
-DIFFTEST_CHECK = 5 50
+DIFFTEST_CHECK = 5 25
 BUILD    ?= build-san
 SANFLAGS  = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 else

@@ -2,7 +2,9 @@
 # Kernel differential testing: random policies (tests/randpolicy.sh) and
 # random probes. Each policy is compiled to nft and to iptables, loaded in
 # turn into a client namespace, and every probe is sent to a server
-# namespace that owns the probed addresses; the kernel's outcome must be
+# namespace that owns the probed addresses, twice: from the client (the
+# runner's own traffic, its output path) and from a container behind a
+# bridge in the client (traffic the runner forwards); both outcomes must be
 # the verdict 'egressc query' gives. Then diff is checked against query on
 # pairs of policies: empty for a rewrite that means the same, and for two
 # random policies empty exactly when every probe gets the same verdict
@@ -25,6 +27,7 @@ testlib_init difftest
 RANDOM=$seed
 agree=0
 disagree=0
+declare -A disagree_from=([runner]=0 [container]=0)
 
 # Probes: "PROTO ADDR PORT" lines.
 make_probes() {
@@ -33,9 +36,9 @@ make_probes() {
 	done
 }
 
-# The kernel's answers, a line per probe, probing from inside the client.
-kernel_answers() {
-	ip netns exec "$NS_CLIENT" bash -c '
+# The kernel's answers, a line per probe, probing from inside namespace NS.
+kernel_answers() { # NS
+	ip netns exec "$1" bash -c '
 		while read -r proto addr port; do
 			if "$0" "$proto" "$addr" "$port" 300 >/dev/null 2>&1; then
 				echo allow
@@ -50,18 +53,19 @@ query_answers() {
 		"$egressc" query "$1" - 2>/dev/null | awk '{ print $1 }'
 }
 
-compare() { # BACKEND
-	local i=0 probe k q
+# The policy is printed once, under the last of its disagreements.
+compare() { # BACKEND SIDE (runner or container)
+	local probe k q before=$disagree
 	while IFS= read -r probe <&3 && read -r k <&4 && read -r q <&5; do
-		i=$((i + 1))
 		if [ "$k" = "$q" ]; then
 			agree=$((agree + 1))
 		else
 			disagree=$((disagree + 1))
-			bad "seed $seed policy $n $1: probe '$probe': kernel $k, query $q"
-			sed 's/^/    | /' "$tmp/p.eg"
+			disagree_from[$2]=$((disagree_from[$2] + 1))
+			bad "seed $seed policy $n $1 from the $2: probe '$probe': kernel $k, query $q"
 		fi
 	done 3<"$tmp/probes" 4<"$tmp/kernel" 5<"$tmp/query"
+	[ "$disagree" -eq "$before" ] || sed 's/^/    | /' "$tmp/p.eg"
 }
 
 for n in $(seq "$policies"); do
@@ -74,20 +78,24 @@ for n in $(seq "$policies"); do
 	fi
 	query_answers "$tmp/p.eg" >"$tmp/query"
 	netns_setup || { bad "namespace setup"; continue; }
-	for addr in $(awk '{ print $2 }' "$tmp/probes" | sort -u); do
-		netns_add_server_addr "$addr"
-	done
+	# shellcheck disable=SC2046 # one address a word
+	netns_add_server_addr $(awk '{ print $2 }' "$tmp/probes" | sort -u)
 	netns_serve "$(printf '%s,' "${probe_ports[@]}" | sed 's/,$//')"
+	netns_add_container || { bad "container setup"; netns_cleanup; continue; }
 	for backend in nft iptables; do
-		netns_fresh_client
+		netns_fresh_client || { bad "policy $n: $backend: namespace renewal"; continue; }
+		# --noflush, as egressc apply loads them: the iptables files
+		# replace only egressc's own chains.
 		if [ $backend = nft ]; then
 			ip netns exec "$NS_CLIENT" nft -f "$tmp/out/ruleset.nft"
 		else
-			ip netns exec "$NS_CLIENT" iptables-nft-restore "$tmp/out/rules.v4" &&
-				ip netns exec "$NS_CLIENT" ip6tables-nft-restore "$tmp/out/rules.v6"
+			ip netns exec "$NS_CLIENT" iptables-nft-restore --noflush "$tmp/out/rules.v4" &&
+				ip netns exec "$NS_CLIENT" ip6tables-nft-restore --noflush "$tmp/out/rules.v6"
 		fi || { bad "policy $n: $backend load"; continue; }
-		kernel_answers >"$tmp/kernel"
-		compare $backend
+		kernel_answers "$NS_CLIENT" >"$tmp/kernel"
+		compare $backend runner
+		kernel_answers "$NS_CONTAINER" >"$tmp/kernel"
+		compare $backend container
 	done
 	netns_cleanup
 	ok
@@ -128,5 +136,5 @@ for n in $(seq "$policies"); do
 	fi
 done
 
-echo "difftest: $policies policies, $nprobes probes each, both backends: $agree agreed, $disagree disagreed"
+echo "difftest: $policies policies, $nprobes probes each, both backends, from the runner and a container: $agree agreed, $disagree disagreed (${disagree_from[runner]} from the runner, ${disagree_from[container]} from the container)"
 testlib_finish
