@@ -32,7 +32,10 @@ declare -A disagree_from=([runner]=0 [container]=0)
 # Probes: "PROTO ADDR PORT" lines.
 make_probes() {
 	for _ in $(seq "$nprobes"); do
-		echo "$([ $((RANDOM % 2)) -eq 0 ] && echo tcp || echo udp) $(rand_addr) ${probe_ports[RANDOM % 8]}"
+		local proto=udp
+		[ $((RANDOM % 2)) -eq 0 ] && proto=tcp
+		rand_addr
+		echo "$proto $REPLY ${probe_ports[RANDOM % 8]}"
 	done
 }
 
