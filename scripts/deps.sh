@@ -27,6 +27,16 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
+# The tests start daemons (dnsmasq, dockerd) in namespaces of their own;
+# installing them must not start them on this machine, where dockerd would
+# change its firewall. policy-rc.d says no to service starts while
+# packages install, unless this machine has one of its own already.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' >"$policy"
+	chmod 755 "$policy"
+	trap 'rm -f "$policy"' EXIT
+fi
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
