@@ -139,8 +139,9 @@ out:
 int uplink_local(bool by_name, char name[IF_NAMESIZE])
 {
 	/* Addresses out on the internet, as far as routing goes (a lookup
-	 * only: nothing is sent): documentation ranges, which no runner
-	 * serves. */
+	 * only: nothing is sent): the benchmarking ranges (RFC 2544, RFC 5180),
+	 * which no runner serves and, unlike the documentation ranges, no
+	 * container network or test topology here uses. */
 	struct in_addr v4;
 	struct in6_addr v6;
 	char ifname[IF_NAMESIZE];
@@ -148,8 +149,8 @@ int uplink_local(bool by_name, char name[IF_NAMESIZE])
 	if (default_kept("/proc/net/route", v4_default, by_name, name) ||
 	    default_kept("/proc/net/ipv6_route", v6_default, by_name, name))
 		return 1;
-	inet_pton(AF_INET, "203.0.113.255", &v4);
-	inet_pton(AF_INET6, "2001:db8:ffff:ffff::ffff", &v6);
+	inet_pton(AF_INET, "198.18.0.1", &v4);
+	inet_pton(AF_INET6, "2001:2::1", &v6);
 	if ((route_oif(AF_INET, &v4, sizeof(v4), ifname) == 0 && kept_local(ifname, by_name)) ||
 	    (route_oif(AF_INET6, &v6, sizeof(v6), ifname) == 0 && kept_local(ifname, by_name))) {
 		memcpy(name, ifname, IF_NAMESIZE);
