@@ -44,14 +44,6 @@ static void vlines_add(struct vlines *l, const char *fmt, ...)
 	l->v[l->n++] = line;
 }
 
-static bool vlines_have(const struct vlines *l, const char *line)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (strcmp(l->v[i], line) == 0)
-			return true;
-	return false;
-}
-
 static void vlines_free(struct vlines *l)
 {
 	for (size_t i = 0; i < l->n; i++)
@@ -746,6 +738,7 @@ struct nft_set {
  * ends by going to the policy chain. */
 struct nft_hook {
 	bool seen, policy_drop, to_policy;
+	size_t next;		/* how many of the local rules were read */
 };
 
 struct nft_reader {
@@ -841,20 +834,21 @@ static const char *const nft_prelude[] = {
 	"ct state established,related ct status dnat accept",
 };
 
-/* What the base chains keep local before the policy: loopback, this
- * machine's bridges (its container networks), neighbour discovery, and on
- * output the forwarder's DNS to the policy's resolvers. */
+/* What the base chains keep local before the policy, in order: loopback
+ * to a local address (output), this machine's bridges (its container
+ * networks), on output the forwarder's DNS to the policy's resolvers, and
+ * neighbour discovery - whose order is its meaning: a user's socket must
+ * meet the policy before the kernel's own is accepted. */
 static void nft_hook_expect(const struct policy *p, bool output, struct vlines *local)
 {
 	char buf[PREFIX_STRLEN];
 
 	vlines_add(local, "exthdr rt exists drop");
+	if (output)
+		vlines_add(local, "oif \"lo\" fib daddr type local accept");
 	vlines_add(local, "meta oifkind \"bridge\" accept");
 	if (!output)
 		return;
-	vlines_add(local, "oif \"lo\" fib daddr type local accept");
-	vlines_add(local, "icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert }"
-			  " ip6 hoplimit 255 accept");
 	for (int f = 0; p->resolver && f < FAMILY_COUNT; f++) {
 		char *addrs = NULL;
 		size_t len = 0;
@@ -870,6 +864,11 @@ static void nft_hook_expect(const struct policy *p, bool output, struct vlines *
 				   f == FAMILY_V4 ? "ip" : "ip6", addrs);
 		free(addrs);
 	}
+	vlines_add(local, "icmpv6 type nd-router-solicit ip6 daddr ff02::2 ip6 hoplimit 255 accept");
+	vlines_add(local, "icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert }"
+			  " meta skuid >= 0 goto " NFT_CHAIN_POLICY);
+	vlines_add(local, "icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert }"
+			  " ip6 hoplimit 255 accept");
 }
 
 /* 'counter name "NAME" goto CHAIN' or 'counter name "NAME" accept': a
@@ -1017,8 +1016,8 @@ static void nft_read_policy(struct nft_reader *nr)
 
 /* A base chain: its hook and policy, what it lets through before the
  * policy (only what never leaves the machine, and neighbour discovery),
- * then 'goto egress' - its last rule, so that every packet the hook sees
- * and does not keep local meets the policy. */
+ * each rule in its place, then 'goto egress' - its last rule, so that
+ * every packet the hook sees and does not keep local meets the policy. */
 static void nft_read_hook(struct nft_reader *nr, const char *hook, const struct vlines *local,
 			  struct nft_hook *h)
 {
@@ -1038,12 +1037,15 @@ static void nft_read_hook(struct nft_reader *nr, const char *hook, const struct 
 				known = true;
 			}
 		}
-		known |= vlines_have(local, line);
-		if (strcmp(line, "goto " NFT_CHAIN_POLICY) == 0)
+		if (!known && h->next < local->n && strcmp(line, local->v[h->next]) == 0) {
+			h->next++;
+			known = true;
+		}
+		if (!known && h->next == local->n && strcmp(line, "goto " NFT_CHAIN_POLICY) == 0)
 			h->to_policy = known = true;
 		if (!known)
 			return nft_fail(nr, "a base chain does something besides keeping local "
-					    "traffic local and going to the policy");
+					    "traffic local and going to the policy, in order");
 	}
 	if (!h->to_policy)
 		nft_fail(nr, "a base chain does not end in 'goto " NFT_CHAIN_POLICY "'");
@@ -1195,6 +1197,8 @@ static const char *const ipt_fixed_v6[] = {
  * only), this machine's bridges by name, neighbour discovery (IPv6 output
  * only). Then each must go to the policy, and both must be hooked. */
 static const char *const ipt_nd[] = {
+	"-d ff02::2/128 -p ipv6-icmp -m icmp6 --icmpv6-type router-solicitation -m hl --hl-eq 255 -j RETURN",
+	"-p ipv6-icmp -m owner --uid-owner 0-4294967294 -g " IPT_CHAIN_POLICY,
 	"-p ipv6-icmp -m icmp6 --icmpv6-type router-solicitation -m hl --hl-eq 255 -j RETURN",
 	"-p ipv6-icmp -m icmp6 --icmpv6-type neighbour-solicitation -m hl --hl-eq 255 -j RETURN",
 	"-p ipv6-icmp -m icmp6 --icmpv6-type neighbour-advertisement -m hl --hl-eq 255 -j RETURN",

@@ -35,7 +35,13 @@ static const struct family_words words[FAMILY_COUNT] = {
 	},
 	[FAMILY_V6] = {
 		.reject_icmp = "icmp6-adm-prohibited",
+		/* As nft.c's: a user's socket (the kernel's has no
+		 * user, so the owner match misses it) sends only a router
+		 * solicitation to all routers; the kernel's own neighbour
+		 * discovery goes only to neighbours. */
 		.nd_rules =
+			"-A " IPT_CHAIN_OUTPUT " -d ff02::2/128 -p ipv6-icmp -m icmp6 --icmpv6-type router-solicitation -m hl --hl-eq 255 -j RETURN\n"
+			"-A " IPT_CHAIN_OUTPUT " -p ipv6-icmp -m owner --uid-owner 0-4294967294 -g " IPT_CHAIN_POLICY "\n"
 			"-A " IPT_CHAIN_OUTPUT " -p ipv6-icmp -m icmp6 --icmpv6-type router-solicitation -m hl --hl-eq 255 -j RETURN\n"
 			"-A " IPT_CHAIN_OUTPUT " -p ipv6-icmp -m icmp6 --icmpv6-type neighbour-solicitation -m hl --hl-eq 255 -j RETURN\n"
 			"-A " IPT_CHAIN_OUTPUT " -p ipv6-icmp -m icmp6 --icmpv6-type neighbour-advertisement -m hl --hl-eq 255 -j RETURN\n",

@@ -253,6 +253,8 @@ static void emit_forwarder(FILE *fp, const struct model *m)
  * monitor mode too. */
 #define NFT_NO_ROUTING_HEADER "\t\texthdr rt exists drop\n"
 
+#define NFT_ND_TYPES "icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert }"
+
 /* The base chains. What leaves through a bridge stays on this machine:
  * loopback aside, that is the runner's own container and VM networks
  * (Docker's docker0 and br-*, podman, CNI, libvirt), reached from the
@@ -275,9 +277,16 @@ static void emit_hook_chains(FILE *fp, const struct model *m, bool policy_drop)
 		policy);
 	if (m)
 		emit_forwarder(fp, m);
+	/* Neighbour discovery, with the hop limit of 255 it needs: the
+	 * kernel's own (its socket has no user, so "meta skuid" does not
+	 * match it) goes only to neighbours. A user's raw socket could put
+	 * data in such a packet for any address, so it gets only a router
+	 * solicitation to all routers of the link (systemd-networkd and
+	 * NetworkManager send their own); the rest is the policy's. */
 	fprintf(fp,
-		"\t\ticmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert }"
-		" ip6 hoplimit 255 accept\n"
+		"\t\ticmpv6 type nd-router-solicit ip6 daddr ff02::2 ip6 hoplimit 255 accept\n"
+		"\t\t" NFT_ND_TYPES " meta skuid >= 0 goto " NFT_CHAIN_POLICY "\n"
+		"\t\t" NFT_ND_TYPES " ip6 hoplimit 255 accept\n"
 		"\t\tgoto " NFT_CHAIN_POLICY "\n"
 		"\t}\n\n"
 		"\tchain forward {\n"

