@@ -43,15 +43,18 @@ OPT      ?= -O2
 WARN      = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	    -Wno-unused-parameter
 CPPFLAGS += -D_GNU_SOURCE -DEGRESSC_VERSION='"$(VERSION)"' \
-	    -I. -Icompiler -Iemit -Igrammar -Ifuzz -I$(BUILD)/grammar
+	    -I. -I$(BUILD)
 CFLAGS   ?= -g
 CFLAGS   += -std=c11 $(OPT) $(WARN) $(SANFLAGS) -MMD -MP
 LDFLAGS  += $(SANFLAGS)
 NFT_LIBS := $(shell $(PKG_CONFIG) --libs libnftables 2>/dev/null || echo -lnftables)
 CARES_LIBS := $(shell $(PKG_CONFIG) --libs libcares 2>/dev/null || echo -lcares)
 
-LIB_SRC = $(wildcard compiler/*.c emit/*.c)
-LIB_SRC := $(filter-out compiler/main.c,$(LIB_SRC))
+# Every directory but cmd/ goes into the library the unit tests and fuzz
+# harnesses link; cmd/ is the command line, linked into the binary only.
+LIB_SRC = $(wildcard lib/*.c compiler/*.c emit/*.c verify/*.c host/*.c)
+CMD_SRC = $(wildcard cmd/*.c)
+CMD_OBJ = $(CMD_SRC:%.c=$(BUILD)/%.o)
 GEN_SRC = $(BUILD)/grammar/parser.c $(BUILD)/grammar/scanner.c
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN_SRC:.c=.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
@@ -59,7 +62,7 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 all: $(BUILD)/egressc
 
-$(BUILD)/egressc: $(BUILD)/compiler/main.o $(BUILD)/libegressc.a
+$(BUILD)/egressc: $(CMD_OBJ) $(BUILD)/libegressc.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(NFT_LIBS) $(CARES_LIBS)
 
 $(BUILD)/libegressc.a: $(LIB_OBJ)

@@ -1,4 +1,4 @@
-#include "addrlist.h"
+#include "compiler/addrlist.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -8,9 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "arena.h"
-#include "diag.h"
-#include "source.h"
+#include "lib/arena.h"
+#include "compiler/diag.h"
+#include "compiler/source.h"
 
 struct list_reader {
 	struct arena *arena;

@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "addr.h"
-#include "source.h"
+#include "lib/addr.h"
+#include "compiler/source.h"
 
 struct host;
 struct addrlist;

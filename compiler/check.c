@@ -1,15 +1,15 @@
-#include "check.h"
+#include "compiler/check.h"
 
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
-#include "diag.h"
-#include "duration.h"
-#include "lockdown.h"
-#include "strmap.h"
-#include "suggest.h"
+#include "lib/arena.h"
+#include "compiler/diag.h"
+#include "lib/duration.h"
+#include "compiler/lockdown.h"
+#include "lib/strmap.h"
+#include "lib/suggest.h"
 
 struct checker {
 	struct arena *arena;

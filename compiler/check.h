@@ -7,7 +7,7 @@
 
 #include <stdbool.h>
 
-#include "ast.h"
+#include "compiler/ast.h"
 
 struct arena;
 struct diags;

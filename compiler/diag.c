@@ -1,9 +1,9 @@
-#include "diag.h"
+#include "compiler/diag.h"
 
 #include <stdarg.h>
 #include <string.h>
 
-#include "arena.h"
+#include "lib/arena.h"
 
 /* Source lines longer than this are shown as a window around the marker. */
 #define DIAG_LINE_WINDOW 120

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "source.h"
+#include "compiler/source.h"
 
 #define DIAG_MAX_RELATED 2
 /* After this many errors the rest are counted, not stored. */

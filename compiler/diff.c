@@ -1,11 +1,11 @@
-#include "query.h"
+#include "compiler/query.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
-#include "ivlist.h"
-#include "resolve.h"
+#include "lib/arena.h"
+#include "lib/ivlist.h"
+#include "compiler/resolve.h"
 
 enum { PROTOS = 3 };
 static const unsigned protos[PROTOS] = { PROTO_TCP, PROTO_UDP, 0 };

@@ -1,4 +1,4 @@
-#include "dns.h"
+#include "compiler/dns.h"
 
 #include <ares.h>
 #include <arpa/inet.h>
@@ -8,9 +8,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "arena.h"
-#include "diag.h"
-#include "resolve.h"
+#include "lib/arena.h"
+#include "compiler/diag.h"
+#include "compiler/resolve.h"
 
 void dns_result_add(struct dns_result *r, const struct prefix *p, int ttl)
 {

@@ -1,12 +1,12 @@
-#include "driver.h"
+#include "compiler/driver.h"
 
 #include <string.h>
 
-#include "check.h"
-#include "lint.h"
-#include "optimize.h"
-#include "load.h"
-#include "modpath.h"
+#include "compiler/check.h"
+#include "compiler/lint.h"
+#include "compiler/optimize.h"
+#include "compiler/load.h"
+#include "compiler/modpath.h"
 
 void compilation_init(struct compilation *c)
 {

@@ -7,11 +7,11 @@
 
 #include <stdbool.h>
 
-#include "arena.h"
-#include "ast.h"
-#include "diag.h"
-#include "model.h"
-#include "resolve.h"
+#include "lib/arena.h"
+#include "compiler/ast.h"
+#include "compiler/diag.h"
+#include "compiler/model.h"
+#include "compiler/resolve.h"
 
 struct compile_opts {
 	struct resolve_opts resolve;

@@ -1,15 +1,15 @@
-#include "fmt.h"
+#include "compiler/fmt.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
-#include "ast.h"
-#include "diag.h"
-#include "grammar.h"
-#include "source.h"
+#include "lib/arena.h"
+#include "compiler/ast.h"
+#include "compiler/diag.h"
+#include "grammar/grammar.h"
+#include "compiler/source.h"
 
 /* Lines longer than this are split, one target a line. */
 #define FMT_WIDTH 80

@@ -1,11 +1,11 @@
-#include "hostsfile.h"
+#include "compiler/hostsfile.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "arena.h"
-#include "check.h"
-#include "diag.h"
+#include "lib/arena.h"
+#include "compiler/check.h"
+#include "compiler/diag.h"
 
 static void entry_add(struct arena *a, struct hostsfile_entry *e, const struct prefix *p)
 {

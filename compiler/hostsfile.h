@@ -6,8 +6,8 @@
 
 #include <stddef.h>
 
-#include "addr.h"
-#include "strmap.h"
+#include "lib/addr.h"
+#include "lib/strmap.h"
 
 struct arena;
 struct diags;

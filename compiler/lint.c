@@ -1,14 +1,14 @@
-#include "lint.h"
+#include "compiler/lint.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
-#include "diag.h"
-#include "ivlist.h"
-#include "model.h"
-#include "resolve.h"
+#include "lib/arena.h"
+#include "compiler/diag.h"
+#include "lib/ivlist.h"
+#include "compiler/model.h"
+#include "compiler/resolve.h"
 
 /* Beyond this many (atom, range) visits the dead and redundant rule checks
  * are skipped: they are advice, and must not make a huge policy slow. */

@@ -13,19 +13,19 @@
  * statements together: a file's first inclusion takes the statements of
  * the first pass, each later one parses the text again (later stages fill
  * in the nodes of each copy, so copies cannot be shared). */
-#include "load.h"
+#include "compiler/load.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "arena.h"
-#include "diag.h"
-#include "grammar.h"
-#include "modpath.h"
-#include "strmap.h"
-#include "suggest.h"
+#include "lib/arena.h"
+#include "compiler/diag.h"
+#include "grammar/grammar.h"
+#include "compiler/modpath.h"
+#include "lib/strmap.h"
+#include "lib/suggest.h"
 
 /* Statements and bytes of text; each saturates one past its limit. */
 struct expansion {

@@ -4,7 +4,7 @@
 #ifndef EGRESSC_LOAD_H
 #define EGRESSC_LOAD_H
 
-#include "ast.h"
+#include "compiler/ast.h"
 
 struct arena;
 struct diags;

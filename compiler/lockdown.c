@@ -1,8 +1,8 @@
-#include "lockdown.h"
+#include "compiler/lockdown.h"
 
 #include <string.h>
 
-#include "arena.h"
+#include "lib/arena.h"
 
 struct target_builder {
 	struct arena *arena;

@@ -6,7 +6,7 @@
 #ifndef EGRESSC_LOCKDOWN_H
 #define EGRESSC_LOCKDOWN_H
 
-#include "ast.h"
+#include "compiler/ast.h"
 
 struct arena;
 

@@ -1,15 +1,15 @@
-#include "model.h"
+#include "compiler/model.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "addrlist.h"
-#include "arena.h"
-#include "diag.h"
-#include "duration.h"
-#include "resolve.h"
-#include "strmap.h"
+#include "compiler/addrlist.h"
+#include "lib/arena.h"
+#include "compiler/diag.h"
+#include "lib/duration.h"
+#include "compiler/resolve.h"
+#include "lib/strmap.h"
 
 /* One rule's part in one class, before grouping: its addresses and
  * wildcards under its own service, or one dynamic set it names under the

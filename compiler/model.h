@@ -30,9 +30,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ast.h"
-#include "ivlist.h"
-#include "rangeset.h"
+#include "compiler/ast.h"
+#include "lib/ivlist.h"
+#include "lib/rangeset.h"
 
 struct diags;
 struct host;

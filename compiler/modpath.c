@@ -1,4 +1,4 @@
-#include "modpath.h"
+#include "compiler/modpath.h"
 
 #include <dirent.h>
 #include <limits.h>
@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "arena.h"
+#include "lib/arena.h"
 
 #ifndef EGRESSC_STDLIB_DIR
 #define EGRESSC_STDLIB_DIR "/usr/local/share/egressc/stdlib"

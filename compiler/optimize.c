@@ -1,11 +1,11 @@
-#include "optimize.h"
+#include "compiler/optimize.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
 
-#include "arena.h"
-#include "ivlist.h"
-#include "model.h"
+#include "lib/arena.h"
+#include "lib/ivlist.h"
+#include "compiler/model.h"
 
 /* The spans of S as an interval list. */
 static void spans_to_list(const struct rangeset *s, struct ivlist *out)

@@ -1,11 +1,11 @@
-#include "query.h"
+#include "compiler/query.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
-#include "diag.h"
-#include "resolve.h"
+#include "lib/arena.h"
+#include "compiler/diag.h"
+#include "compiler/resolve.h"
 
 int query_parse_service(const char *spec, struct packet *pkt)
 {

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "model.h"
+#include "compiler/model.h"
 
 struct arena;
 struct diags;

@@ -1,13 +1,13 @@
-#include "resolve.h"
+#include "compiler/resolve.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "addrlist.h"
-#include "arena.h"
-#include "diag.h"
-#include "dns.h"
-#include "hostsfile.h"
+#include "compiler/addrlist.h"
+#include "lib/arena.h"
+#include "compiler/diag.h"
+#include "compiler/dns.h"
+#include "compiler/hostsfile.h"
 
 void resolution_init(struct resolution *r)
 {

@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "ast.h"
-#include "strmap.h"
+#include "compiler/ast.h"
+#include "lib/strmap.h"
 
 struct addrlist;
 struct arena;

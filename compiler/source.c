@@ -1,4 +1,4 @@
-#include "source.h"
+#include "compiler/source.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "arena.h"
-#include "diag.h"
+#include "lib/arena.h"
+#include "compiler/diag.h"
 
 static struct source *source_new(struct arena *a, const char *path, char *text, size_t len)
 {

@@ -12,15 +12,15 @@
  * those a CNAME chain leads to (outside the domain too) included; the
  * fragment makes an answer holding an address inside the network NXDOMAIN,
  * as --strict refuses such a pin at compile time. */
-#include "emit.h"
+#include "emit/emit.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
-#include "check.h"
-#include "model.h"
-#include "resolve.h"
+#include "lib/arena.h"
+#include "compiler/check.h"
+#include "compiler/model.h"
+#include "compiler/resolve.h"
 
 enum fill_backend {
 	FILL_NFTSET,

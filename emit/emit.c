@@ -1,9 +1,9 @@
-#include "emit.h"
+#include "emit/emit.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "model.h"
+#include "compiler/model.h"
 
 /* A comment names at most this many rules; the rest are counted. */
 #define EMIT_MAX_RULES_NAMED 8

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "addr.h"
+#include "lib/addr.h"
 
 struct counter;
 struct model;

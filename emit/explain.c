@@ -1,13 +1,13 @@
 /* The overview (--explain): what the compiled policy holds, for a person.
  * Not a ruleset; every line is derived from the model like the others. */
-#include "emit.h"
+#include "emit/emit.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "duration.h"
-#include "model.h"
+#include "lib/duration.h"
+#include "compiler/model.h"
 
 static void explain_class(FILE *fp, const struct model *m, const struct rule_class *c)
 {

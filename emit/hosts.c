@@ -2,10 +2,10 @@
  * one line each, between markers so it can be spliced into /etc/hosts.
  * glibc returns all lines of a name only with 'multi on' (Debian's default);
  * clients try them in order, so the order is the model's: IPv4 first. */
-#include "emit.h"
+#include "emit/emit.h"
 
-#include "model.h"
-#include "resolve.h"
+#include "compiler/model.h"
+#include "compiler/resolve.h"
 
 int emit_hosts(const struct model *m, FILE *fp)
 {

@@ -3,9 +3,9 @@
  * loads a rule naming them, so this file loads first. Each set is flushed
  * as it is (re)created: reloading starts them empty, as reloading the nft
  * table does. */
-#include "emit.h"
+#include "emit/emit.h"
 
-#include "model.h"
+#include "compiler/model.h"
 
 static const char *const family_word[FAMILY_COUNT] = { "inet", "inet6" };
 

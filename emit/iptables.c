@@ -11,14 +11,14 @@
  * EGRESSC-deny_N and EGRESSC-default, named as the nft counters are: its
  * last rule's counter counts what that rule blocked (in monitor mode,
  * accepted instead), and a LOG or NFLOG rule before it logs them. */
-#include "emit.h"
+#include "emit/emit.h"
 
 #include <stdbool.h>
 #include <string.h>
 
-#include "lockdown.h"
-#include "model.h"
-#include "names.h"
+#include "compiler/lockdown.h"
+#include "compiler/model.h"
+#include "emit/names.h"
 
 /* multiport takes 15 ports, a range counting as two. */
 #define MULTIPORT_MAX_SLOTS 15

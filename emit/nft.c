@@ -11,14 +11,14 @@
  * live in one chain, egress, which both base chains go to: output (this
  * machine's own traffic) and forward (its containers' and VMs' traffic
  * leaving it), so the two cannot differ. */
-#include "emit.h"
+#include "emit/emit.h"
 
 #include <stdbool.h>
 
-#include "duration.h"
-#include "lockdown.h"
-#include "model.h"
-#include "names.h"
+#include "lib/duration.h"
+#include "compiler/lockdown.h"
+#include "compiler/model.h"
+#include "emit/names.h"
 
 static const char *const family_type[FAMILY_COUNT] = { "ipv4_addr", "ipv6_addr" };
 static const char *const family_daddr[FAMILY_COUNT] = { "ip daddr", "ip6 daddr" };

@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "driver.h"
-#include "emit.h"
+#include "compiler/driver.h"
+#include "emit/emit.h"
 #include "fuzz.h"
-#include "verify.h"
+#include "verify/verify.h"
 
 /* Names the dictionary knows; a pool, both families, one IPv6-only. */
 static const char hosts_text[] =

@@ -3,11 +3,11 @@
  * rendered too, since printing quotes the input back. */
 #include <stdio.h>
 
-#include "arena.h"
-#include "check.h"
-#include "diag.h"
+#include "lib/arena.h"
+#include "compiler/check.h"
+#include "compiler/diag.h"
 #include "fuzz.h"
-#include "load.h"
+#include "compiler/load.h"
 
 static FILE *sink;
 

@@ -6,8 +6,8 @@
 
 #include <stdbool.h>
 
-#include "ast.h"
-#include "diag.h"
+#include "compiler/ast.h"
+#include "compiler/diag.h"
 
 struct arena;
 

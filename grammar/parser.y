@@ -18,7 +18,7 @@
 %code requires {
 #include <stdint.h>
 
-#include "ast.h"
+#include "compiler/ast.h"
 
 struct parse_state;
 
@@ -55,9 +55,9 @@ struct log_list {
 #include <stdio.h>
 #include <string.h>
 
-#include "arena.h"
-#include "grammar.h"
-#include "scanner.h"
+#include "lib/arena.h"
+#include "grammar/grammar.h"
+#include "grammar/scanner.h"
 
 static void yyerror(struct loc *loc, void *scanner, struct parse_state *ps, const char *msg)
 {

@@ -1,4 +1,4 @@
-/* Unit tests for compiler/addr.c: parsing, canonical formatting and the
+/* Unit tests for lib/addr.c: parsing, canonical formatting and the
  * minimal prefix cover of an address range. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "addr.h"
+#include "lib/addr.h"
 
 /* ---- helpers ---------------------------------------------------------- */
 

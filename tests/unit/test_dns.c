@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "dns.h"
+#include "compiler/dns.h"
 
 static struct prefix v4(unsigned a, unsigned b, unsigned c, unsigned d)
 {

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "emit.h"
+#include "emit/emit.h"
 
 static char *slurp(const char *path)
 {

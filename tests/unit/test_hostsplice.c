@@ -1,4 +1,4 @@
-/* Unit tests for compiler/hostsplice.c: egressc's block in a hosts file.
+/* Unit tests for host/hostsplice.c: egressc's block in a hosts file.
  * Every block goes and the new one takes the first one's place; markers
  * are recognised with CRLF, trailing blanks and no final newline; every
  * other byte is kept, so a file that ends in a newline is byte for byte
@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "hostsplice.h"
+#include "host/hostsplice.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -1,4 +1,4 @@
-/* Unit tests for compiler/ipthooks.c: the --noflush transactions that load
+/* Unit tests for host/ipthooks.c: the --noflush transactions that load
  * and remove egressc's iptables chains, computed from iptables-save text.
  * They touch only egressc's chains and hooks, hook idempotently (one jump
  * each, first), make DOCKER-USER only where it is missing, and take away
@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "ipthooks.h"
+#include "host/ipthooks.h"
 
 /* A rules file as the iptables emitter writes it, trimmed. */
 static const char rules[] =

@@ -13,9 +13,9 @@
 
 #include <cmocka.h>
 
-#include "driver.h"
-#include "model.h"
-#include "resolve.h"
+#include "compiler/driver.h"
+#include "compiler/model.h"
+#include "compiler/resolve.h"
 
 /* ---- helpers ---------------------------------------------------------- */
 

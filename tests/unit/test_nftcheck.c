@@ -1,4 +1,4 @@
-/* Unit tests for compiler/nftcheck.c: nft itself, in dry-run mode in a
+/* Unit tests for host/nftcheck.c: nft itself, in dry-run mode in a
  * child (in its own network namespace, as root), accepts good scripts and
  * rejects bad ones with its own message; the parent is left as it was. */
 #include <dirent.h>
@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "nftcheck.h"
+#include "host/nftcheck.h"
 
 /* ---- helpers ---------------------------------------------------------- */
 

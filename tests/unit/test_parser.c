@@ -13,12 +13,12 @@
 
 #include <cmocka.h>
 
-#include "arena.h"
-#include "ast.h"
-#include "check.h"
-#include "diag.h"
-#include "driver.h"
-#include "load.h"
+#include "lib/arena.h"
+#include "compiler/ast.h"
+#include "compiler/check.h"
+#include "compiler/diag.h"
+#include "compiler/driver.h"
+#include "compiler/load.h"
 
 /* ---- helpers ---------------------------------------------------------- */
 

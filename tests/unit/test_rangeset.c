@@ -1,4 +1,4 @@
-/* Unit tests for compiler/rangeset.c: merging prefixes into maximal
+/* Unit tests for lib/rangeset.c: merging prefixes into maximal
  * disjoint, non-adjacent spans, each naming exactly the prefixes behind it;
  * the compact storage read back through the accessors, sorted the same
  * whatever the insertion order; replacing the spans; counting the prefixes
@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "rangeset.h"
+#include "lib/rangeset.h"
 
 /* ---- helpers ---------------------------------------------------------- */
 

@@ -1,12 +1,12 @@
-#include "ipthooks.h"
+#include "host/ipthooks.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
-#include "names.h"
+#include "lib/arena.h"
+#include "emit/names.h"
 
 /* A text's lines, NUL-terminated copies, in order. */
 struct lines {

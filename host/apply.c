@@ -1,4 +1,4 @@
-#include "apply.h"
+#include "host/apply.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,15 +12,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "arena.h"
-#include "diag.h"
-#include "emit.h"
-#include "hostsplice.h"
-#include "ipthooks.h"
-#include "names.h"
-#include "nftcheck.h"
-#include "uplink.h"
-#include "wholefile.h"
+#include "lib/arena.h"
+#include "compiler/diag.h"
+#include "emit/emit.h"
+#include "host/hostsplice.h"
+#include "host/ipthooks.h"
+#include "emit/names.h"
+#include "host/nftcheck.h"
+#include "host/uplink.h"
+#include "host/wholefile.h"
 
 /* Each output: its file under -O DIR, and its format for -f. */
 static const struct {

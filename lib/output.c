@@ -1,4 +1,4 @@
-#include "output.h"
+#include "lib/output.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "arena.h"
+#include "lib/arena.h"
 
 int output_open(struct output *o, const char *path)
 {

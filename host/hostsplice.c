@@ -1,4 +1,4 @@
-#include "hostsplice.h"
+#include "host/hostsplice.h"
 
 #include <errno.h>
 #include <stdarg.h>

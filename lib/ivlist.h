@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "addr.h"
+#include "lib/addr.h"
 
 struct ivl {
 	addr_t lo, hi;		/* inclusive */

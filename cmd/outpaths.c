@@ -1,4 +1,4 @@
-#include "outpaths.h"
+#include "cmd/outpaths.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -7,10 +7,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "addrlist.h"
-#include "arena.h"
-#include "diag.h"
-#include "driver.h"
+#include "compiler/addrlist.h"
+#include "lib/arena.h"
+#include "compiler/diag.h"
+#include "compiler/driver.h"
 
 /* Which file a path names. */
 struct file_id {

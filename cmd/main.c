@@ -9,16 +9,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "apply.h"
-#include "driver.h"
-#include "emit.h"
-#include "fmt.h"
-#include "nftcheck.h"
-#include "optimize.h"
-#include "output.h"
-#include "outpaths.h"
-#include "query.h"
-#include "verify.h"
+#include "host/apply.h"
+#include "compiler/driver.h"
+#include "emit/emit.h"
+#include "compiler/fmt.h"
+#include "host/nftcheck.h"
+#include "compiler/optimize.h"
+#include "lib/output.h"
+#include "cmd/outpaths.h"
+#include "compiler/query.h"
+#include "verify/verify.h"
 
 enum exit_status {
 	EXIT_OK = 0,

@@ -1,4 +1,4 @@
-#include "uplink.h"
+#include "host/uplink.h"
 
 #include <arpa/inet.h>
 #include <fnmatch.h>
@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "names.h"
+#include "emit/names.h"
 
 /* The kernel's own answer, in this network namespace: the bridge driver
  * says "bridge" for its devices. (/sys/class/net may belong to another

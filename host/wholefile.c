@@ -1,4 +1,4 @@
-#include "wholefile.h"
+#include "host/wholefile.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -7,9 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "arena.h"
-#include "diag.h"
-#include "output.h"
+#include "lib/arena.h"
+#include "compiler/diag.h"
+#include "lib/output.h"
 
 /* Reads PATH whole into *TEXT (NUL-terminated, malloc'd). */
 int wholefile_read(const char *path, char **text, size_t *len)

@@ -15,7 +15,7 @@
 
 #include <stddef.h>
 
-#include "addr.h"
+#include "lib/addr.h"
 
 struct diags;
 struct model;

@@ -1,9 +1,9 @@
-#include "ivlist.h"
+#include "lib/ivlist.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
+#include "lib/arena.h"
 
 void ivl_add(struct ivlist *l, addr_t lo, addr_t hi)
 {

@@ -1,10 +1,10 @@
-#include "strmap.h"
+#include "lib/strmap.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
+#include "lib/arena.h"
 
 /* FNV-1a: short keys, no adversary that profits from collisions here. */
 static size_t hash(const char *s)

@@ -1,10 +1,10 @@
-#include "rangeset.h"
+#include "lib/rangeset.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
+#include "lib/arena.h"
 
 struct rangeset6_entry {
 	addr_t addr;

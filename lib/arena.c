@@ -1,4 +1,4 @@
-#include "arena.h"
+#include "lib/arena.h"
 
 #include <stdarg.h>
 #include <stdint.h>

@@ -1,4 +1,4 @@
-#include "verify.h"
+#include "verify/verify.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -6,17 +6,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "addrlist.h"
-#include "arena.h"
-#include "ast.h"
-#include "check.h"
-#include "diag.h"
-#include "duration.h"
-#include "emit.h"
-#include "ivlist.h"
-#include "model.h"
-#include "names.h"
-#include "resolve.h"
+#include "compiler/addrlist.h"
+#include "lib/arena.h"
+#include "compiler/ast.h"
+#include "compiler/check.h"
+#include "compiler/diag.h"
+#include "lib/duration.h"
+#include "emit/emit.h"
+#include "lib/ivlist.h"
+#include "compiler/model.h"
+#include "emit/names.h"
+#include "compiler/resolve.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
 

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "addr.h"
+#include "lib/addr.h"
 
 /* Origins are indexes into the model's origin table; an IPv4 entry has
  * room for this many. */

@@ -1,4 +1,4 @@
-#include "nftcheck.h"
+#include "host/nftcheck.h"
 
 #include <errno.h>
 #include <nftables/libnftables.h>
@@ -10,7 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "arena.h"
+#include "lib/arena.h"
 
 /* Child: run the dry run, write nft's errors to FD, exit 0 if accepted. */
 static void __attribute__((noreturn)) check_in_child(const char *script, int fd)
