@@ -164,6 +164,26 @@ enum {
 	OPT_COLOR,
 };
 
+/* Renders what the verifier reads and has it read them. */
+static int verify_compiled(struct compilation *c)
+{
+	char *texts[VERIFY_TEXTS];
+	struct verify_texts t;
+	int rc;
+
+	if (emit_formats(&c->model, verify_formats, VERIFY_TEXTS, texts, t.len) < 0) {
+		diag_error(&c->diags, NULL, "cannot render an output to verify it: %s",
+			   strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < VERIFY_TEXTS; i++)
+		t.text[i] = texts[i];
+	rc = verify_outputs(&c->diags, &c->policy, &t);
+	for (int i = 0; i < VERIFY_TEXTS; i++)
+		free(texts[i]);
+	return rc;
+}
+
 static int parse_int(const char *s, int min, int max, int *out)
 {
 	char *end;
@@ -744,7 +764,7 @@ int main(int argc, char **argv)
 		rc = -1;
 	}
 	if (rc == 0 && o.verify)
-		rc = verify_outputs(&c.diags, &c.policy, &c.model);
+		rc = verify_compiled(&c);
 	if (rc == 0 && o.check)
 		rc = check_with_nft(&c);
 	if (rc == 0 && writes)

@@ -12,8 +12,8 @@
 #include "lib/addr.h"
 #include "compiler/source.h"
 
-struct host;
 struct addrlist;
+struct host;
 
 enum verdict {
 	VERDICT_DENY,
@@ -178,6 +178,17 @@ struct policy {
 	bool log_to_group;		/* ... to NFLOG group log_group, else the kernel log */
 	uint16_t log_group;
 	unsigned nrules;
+};
+
+/* A hostname's addresses, as resolve.c found them: what a TARGET_HOST
+ * stands for. Lives in the compilation's arena (resolve.h owns the
+ * index of them). */
+struct host {
+	const char *name;		/* lower case, no final dot */
+	const struct target *first_use;	/* where errors about the name point; may be NULL */
+	struct prefix *addrs;		/* sorted by family, then address; no duplicates */
+	size_t naddrs;
+	int ttl;			/* lowest TTL seen, in seconds; -1: unknown */
 };
 
 #endif

@@ -17,14 +17,6 @@ struct addrlist;
 struct arena;
 struct diags;
 
-struct host {
-	const char *name;		/* lower case, no final dot */
-	const struct target *first_use;	/* where errors about the name point; may be NULL */
-	struct prefix *addrs;		/* sorted by family, then address; no duplicates */
-	size_t naddrs;
-	int ttl;			/* lowest TTL seen, in seconds; -1: unknown */
-};
-
 /* Owns its indexes and the lists' arrays; hosts and their addresses live
  * in the arena. */
 struct resolution {

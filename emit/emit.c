@@ -1,5 +1,6 @@
 #include "emit/emit.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,6 +60,22 @@ int emit_to_memory(const struct model *m, int (*emit)(const struct model *, FILE
 		free(*text);
 		*text = NULL;
 		return -1;
+	}
+	return 0;
+}
+
+int emit_formats(const struct model *m, const char *const *formats, size_t n, char **texts,
+		 size_t *lens)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct emitter *e = emitter_by_name(formats[i]);
+		if (!e || emit_to_memory(m, e->emit, &texts[i], &lens[i]) < 0) {
+			int saved = e ? errno : EINVAL;
+			while (i--)
+				free(texts[i]);
+			errno = saved;
+			return -1;
+		}
 	}
 	return 0;
 }

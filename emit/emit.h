@@ -61,6 +61,12 @@ int emit_iptables_closed(FILE *fp, enum family f);
 int emit_to_memory(const struct model *m, int (*emit)(const struct model *, FILE *),
 		   char **text, size_t *len);
 
+/* Renders the N formats named by FORMATS (as -f names them) into TEXTS and
+ * LENS, which the caller frees. Returns 0, or -1 with errno set and
+ * nothing left to free. */
+int emit_formats(const struct model *m, const char *const *formats, size_t n, char **texts,
+		 size_t *lens);
+
 /* Shared by the emitters: text from the policy (file names) made safe for
  * a '#' comment line - printable ASCII kept, everything else as \xNN. */
 void emit_comment_text(FILE *fp, const char *s);

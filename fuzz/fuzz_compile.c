@@ -76,10 +76,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (compilation_run_buffer(&c, "fuzz.eg", (const char *)data, size, &opts) == 0) {
 		for (const struct emitter *e = emitters; e->name; e++)
 			e->emit(&c.model, sink);
-		if (verify_outputs(&c.diags, &c.policy, &c.model) < 0) {
+		char *texts[VERIFY_TEXTS];
+		struct verify_texts t;
+		if (emit_formats(&c.model, verify_formats, VERIFY_TEXTS, texts, t.len) < 0)
+			abort();
+		for (int i = 0; i < VERIFY_TEXTS; i++)
+			t.text[i] = texts[i];
+		if (verify_outputs(&c.diags, &c.policy, &t) < 0) {
 			diags_print(&c.diags, stderr);
 			abort();
 		}
+		for (int i = 0; i < VERIFY_TEXTS; i++)
+			free(texts[i]);
 	}
 	diags_print(&c.diags, sink);
 	compilation_release(&c);

@@ -12,11 +12,10 @@
 #include "compiler/check.h"
 #include "compiler/diag.h"
 #include "lib/duration.h"
-#include "emit/emit.h"
 #include "lib/ivlist.h"
-#include "compiler/model.h"
+#include "compiler/model.h"	/* for now: the dynamic ipsets' names */
+#include "emit/emit.h"		/* for now: the log rates' spellings */
 #include "emit/names.h"
-#include "compiler/resolve.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
 
@@ -66,16 +65,21 @@ enum {
 /* Longest chain name a deny may jump to. */
 #define VJUMP_MAX 40
 
+/* Ports lo to hi, both included: the verifier's own, not the model's. */
+struct vport_range {
+	uint16_t lo, hi;
+};
+
 struct vrule {
 	bool accept;
 	unsigned protos;		/* VP_* bits */
-	struct port_range *ports;	/* nports 0: every port */
+	struct vport_range *ports;	/* nports 0: every port */
 	size_t nports;
 	/* A second match both must pass: a dynamic set's own protocols and
 	 * ports, in the policy's view. */
 	bool has_also;
 	unsigned also_protos;
-	struct port_range *also_ports;
+	struct vport_range *also_ports;
 	size_t also_nports;
 	enum family family;
 	struct ivlist addrs;		/* normalized */
@@ -125,12 +129,12 @@ static void chain_free(struct vchain *c)
 static void rule_add_port(struct vrule *r, unsigned lo, unsigned hi)
 {
 	r->ports = xrealloc(r->ports, (r->nports + 1) * sizeof(*r->ports));
-	r->ports[r->nports++] = (struct port_range){ (uint16_t)lo, (uint16_t)hi };
+	r->ports[r->nports++] = (struct vport_range){ (uint16_t)lo, (uint16_t)hi };
 }
 
 /* Does R match packets of protocol class PROTO to ports [LO, HI]? The
  * interval is elementary: no rule's port range starts or ends inside it. */
-static bool match_one(unsigned protos, const struct port_range *ports, size_t nports,
+static bool match_one(unsigned protos, const struct vport_range *ports, size_t nports,
 		      unsigned proto, unsigned lo)
 {
 	if (!(protos & proto))
@@ -382,7 +386,7 @@ static void policy_chain(const struct policy *p, struct vchain *c)
 						v->also_ports = xrealloc(v->also_ports,
 							(v->also_nports + 1) * sizeof(*v->also_ports));
 						v->also_ports[v->also_nports++] =
-							(struct port_range){ (uint16_t)pt->lo, (uint16_t)pt->hi };
+							(struct vport_range){ (uint16_t)pt->lo, (uint16_t)pt->hi };
 					}
 				}
 			}
@@ -418,7 +422,7 @@ static unsigned *port_cuts(const struct vchain *a, const struct vchain *b, size_
 		for (size_t i = 0; i < chains[c]->n; i++) {
 			const struct vrule *r = &chains[c]->rules[i];
 			for (int also = 0; also < 2; also++) {
-				const struct port_range *ports = also ? r->also_ports : r->ports;
+				const struct vport_range *ports = also ? r->also_ports : r->ports;
 				size_t count = also ? r->also_nports : r->nports;
 				for (size_t j = 0; j < count; j++) {
 					cuts[k++] = ports[j].lo;
@@ -1486,47 +1490,32 @@ static int verify_iptables(struct diags *d, const struct policy *p, enum family 
 
 /* --- all outputs at once --------------------------------------------------- */
 
-/* Renders one output into *TEXT. */
-static int render(const struct model *m, const char *format, char **text, size_t *len)
-{
-	return emit_to_memory(m, emitter_by_name(format)->emit, text, len);
-}
+const char *const verify_formats[VERIFY_TEXTS] = {
+	[VERIFY_NFT] = "nft",
+	[VERIFY_IPTABLES] = "iptables",
+	[VERIFY_IP6TABLES] = "ip6tables",
+	[VERIFY_DNSMASQ] = "dnsmasq",
+	[VERIFY_DNSMASQ_IPSET] = "dnsmasq-ipset",
+	[VERIFY_IPSET] = "ipset",
+};
 
-int verify_outputs(struct diags *d, const struct policy *p, const struct model *m)
+int verify_outputs(struct diags *d, const struct policy *p, const struct verify_texts *t)
 {
-	char *text[5] = { NULL };
-	size_t len[5];
-	static const char *const formats[5] = { "nft", "iptables", "ip6tables", "dnsmasq",
-						"dnsmasq-ipset" };
-	char *ipsets = NULL;
-	size_t ipsets_len;
 	struct fill_map nft_fill = { 0 }, ipt_fill = { 0 };
 	struct ipset_list il = { 0 };
 	int rc = 0;
 
-	for (int i = 0; i < 5; i++)
-		if (render(m, formats[i], &text[i], &len[i]) < 0)
-			goto fail;
-	if (render(m, "ipset", &ipsets, &ipsets_len) < 0)
-		goto fail;
-	if (read_fill(d, text[3], len[3], true, &nft_fill) < 0 ||
-	    read_fill(d, text[4], len[4], false, &ipt_fill) < 0 ||
-	    read_ipsets(d, ipsets, ipsets_len, &il) < 0) {
+	if (read_fill(d, t->text[VERIFY_DNSMASQ], t->len[VERIFY_DNSMASQ], true, &nft_fill) < 0 ||
+	    read_fill(d, t->text[VERIFY_DNSMASQ_IPSET], t->len[VERIFY_DNSMASQ_IPSET], false,
+		      &ipt_fill) < 0 ||
+	    read_ipsets(d, t->text[VERIFY_IPSET], t->len[VERIFY_IPSET], &il) < 0) {
 		rc = -1;
 	} else {
-		rc |= verify_nft(d, p, text[0], len[0], &nft_fill);
+		rc |= verify_nft(d, p, t->text[VERIFY_NFT], t->len[VERIFY_NFT], &nft_fill);
 		for (int f = 0; f < FAMILY_COUNT; f++)
-			rc |= verify_iptables(d, p, (enum family)f, text[1 + f], len[1 + f], &il,
-					      &ipt_fill);
+			rc |= verify_iptables(d, p, (enum family)f, t->text[VERIFY_IPTABLES + f],
+					      t->len[VERIFY_IPTABLES + f], &il, &ipt_fill);
 	}
-	if (0) {
-fail:
-		diag_error(d, NULL, "cannot render an output to verify it: %s", strerror(errno));
-		rc = -1;
-	}
-	for (int i = 0; i < 5; i++)
-		free(text[i]);
-	free(ipsets);
 	fill_map_free(&nft_fill);
 	fill_map_free(&ipt_fill);
 	free(il.names);

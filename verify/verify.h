@@ -18,14 +18,34 @@
 #include "lib/addr.h"
 
 struct diags;
-struct model;
 struct policy;
 
-/* Renders the nft, iptables and ip6tables outputs of M and verifies each
- * against P, with the dnsmasq fragments and the ipsets that bind run-time
- * sets to wildcards: with every run-time set empty, and with each dynamic
- * set or each wildcard's names in turn taking every address. Returns 0,
- * or -1 with errors queued. */
-int verify_outputs(struct diags *d, const struct policy *p, const struct model *m);
+/* The emitted texts the verifier reads. It never renders them itself: it
+ * knows the policy and the texts, not the model or the emitters, so what
+ * it proves is about what was written, whoever wrote it. */
+enum verify_text {
+	VERIFY_NFT,
+	VERIFY_IPTABLES,	/* then VERIFY_IP6TABLES: by family */
+	VERIFY_IP6TABLES,
+	VERIFY_DNSMASQ,		/* nftset= lines */
+	VERIFY_DNSMASQ_IPSET,	/* ipset= lines */
+	VERIFY_IPSET,
+	VERIFY_TEXTS
+};
+
+/* The output format (as -f names it) of each text. */
+extern const char *const verify_formats[VERIFY_TEXTS];
+
+struct verify_texts {
+	const char *text[VERIFY_TEXTS];
+	size_t len[VERIFY_TEXTS];
+};
+
+/* Verifies the nft, iptables and ip6tables texts of T against P, with
+ * the dnsmasq fragments and the ipsets that bind run-time sets to
+ * wildcards: with every run-time set empty, and with each dynamic set or
+ * each wildcard's names in turn taking every address. Returns 0, or -1
+ * with errors queued. */
+int verify_outputs(struct diags *d, const struct policy *p, const struct verify_texts *t);
 
 #endif
