@@ -2,6 +2,9 @@
 #
 #   make                  build $(BUILD)/egressc
 #   make check            install what the tests need, then run every test
+#   make check-fast       unit, golden, CLI, format, query, docs, layout:
+#                         no root, seconds (the test packages installed)
+#   make check-layout     every #include points the way its directory may
 #   make check SANITIZE=1 the same, built with ASan+UBSan into build-san/
 #   make checkm           the golden cases under valgrind
 #   make check-deb        build the .deb, install it, test it, purge it
@@ -39,14 +42,17 @@ BUILD    ?= build
 SANFLAGS  =
 endif
 
-OPT      ?= -O2
+# The user's flags (CFLAGS, CPPFLAGS, LDFLAGS, as make and dpkg pass them)
+# come last and may change optimization or debugging; what the code needs
+# (the standard, the warnings, dependency files, sanitizers) is the
+# project's own and stays, so 'make CFLAGS=-O0' builds the same code.
+CFLAGS   ?= -g -O2
 WARN      = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	    -Wno-unused-parameter
-CPPFLAGS += -D_GNU_SOURCE -DEGRESSC_VERSION='"$(VERSION)"' \
-	    -I. -I$(BUILD)
-CFLAGS   ?= -g
-CFLAGS   += -std=c11 $(OPT) $(WARN) $(SANFLAGS) -MMD -MP
-LDFLAGS  += $(SANFLAGS)
+EGRESSC_CPPFLAGS = -D_GNU_SOURCE -DEGRESSC_VERSION='"$(VERSION)"' -I. -I$(BUILD)
+EGRESSC_CFLAGS = -std=c11 $(WARN) $(SANFLAGS) -MMD -MP
+ALL_CFLAGS = $(EGRESSC_CPPFLAGS) $(CPPFLAGS) $(EGRESSC_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 NFT_LIBS := $(shell $(PKG_CONFIG) --libs libnftables 2>/dev/null || echo -lnftables)
 CARES_LIBS := $(shell $(PKG_CONFIG) --libs libcares 2>/dev/null || echo -lcares)
 
@@ -63,7 +69,7 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 all: $(BUILD)/egressc
 
 $(BUILD)/egressc: $(CMD_OBJ) $(BUILD)/libegressc.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(NFT_LIBS) $(CARES_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(NFT_LIBS) $(CARES_LIBS)
 
 $(BUILD)/libegressc.a: $(LIB_OBJ)
 	rm -f $@
@@ -80,30 +86,30 @@ $(BUILD)/grammar/scanner.c $(BUILD)/grammar/scanner.h: grammar/scanner.l
 
 # Generated code is not ours to keep warning-free beyond what the tools allow.
 $(BUILD)/grammar/%.o: $(BUILD)/grammar/%.c $(BUILD)/grammar/parser.h $(BUILD)/grammar/scanner.h
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-unused-function -Wno-missing-prototypes -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -Wno-unused-function -Wno-missing-prototypes -c -o $@ $<
 
 $(BUILD)/%.o: %.c $(BUILD)/grammar/parser.h $(BUILD)/grammar/scanner.h
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # Where the installed binary finds its stdlib: fixed at build time.
-$(BUILD)/compiler/modpath.o: CPPFLAGS += -DEGRESSC_STDLIB_DIR='"$(DATADIR)/stdlib"'
+$(BUILD)/compiler/modpath.o: EGRESSC_CPPFLAGS += -DEGRESSC_STDLIB_DIR='"$(DATADIR)/stdlib"'
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libegressc.a
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(NFT_LIBS) $(CARES_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka $(NFT_LIBS) $(CARES_LIBS)
 
 # Fuzz harnesses: replay_* run a corpus without libFuzzer (in make check);
 # make fuzz builds the real fuzzers with clang into build-fuzz/.
 $(BUILD)/fuzz/replay_%: $(BUILD)/fuzz/fuzz_%.o $(BUILD)/fuzz/replay.o $(BUILD)/libegressc.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(NFT_LIBS) $(CARES_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(NFT_LIBS) $(CARES_LIBS)
 
 $(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/fuzz_%.o $(BUILD)/libegressc.a
-	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(NFT_LIBS) $(CARES_LIBS)
+	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(NFT_LIBS) $(CARES_LIBS)
 
 $(BUILD)/tests/probe: tests/probe.c
 	@mkdir -p $(@D)
-	$(CC) -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -o $@ $<
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -o $@ $<
 
 # --- tests -----------------------------------------------------------------
 
@@ -127,26 +133,17 @@ check: test-deps all $(UNIT_BIN) $(REPLAY_BIN) $(BUILD)/tests/probe
 check-sealed:
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 	@set -e; for r in $(REPLAY_BIN); do echo "== $$r"; $$r $(REPLAY_INPUTS); done
-	tests/golden.sh $(BUILD)/egressc
-	tests/stdlib.sh $(BUILD)/egressc
-	tests/fmt.sh $(BUILD)/egressc
-	tests/cli.sh $(BUILD)/egressc
-	tests/docs.sh $(BUILD)/egressc
-	tests/hostile.sh $(BUILD)/egressc
-	tests/optimize.sh $(BUILD)/egressc 100
-	tests/lists.sh $(BUILD)/egressc
-	tests/dns.sh $(BUILD)/egressc
-	tests/query.sh $(BUILD)/egressc
-	tests/kernel-load.sh $(BUILD)/egressc
-	tests/apply.sh $(BUILD)/egressc
-	tests/caps.sh $(BUILD)/egressc
-	tests/boot.sh $(BUILD)/egressc
-	PROBE=$(BUILD)/tests/probe tests/traffic.sh $(BUILD)/egressc tests/traffic/*.eg
-	PROBE=$(BUILD)/tests/probe tests/runtime.sh $(BUILD)/egressc
-	PROBE=$(BUILD)/tests/probe tests/monitor.sh $(BUILD)/egressc
-	PROBE=$(BUILD)/tests/probe tests/docker.sh $(BUILD)/egressc
-	PROBE=$(BUILD)/tests/probe tests/adversarial.sh $(BUILD)/egressc
-	PROBE=$(BUILD)/tests/probe tests/difftest.sh $(BUILD)/egressc $(DIFFTEST_CHECK)
+	DIFFTEST_CHECK='$(DIFFTEST_CHECK)' tests/run.sh all $(BUILD)
+
+# The tests that need no root and take seconds, for the edit-compile-test
+# loop; make check runs them too.
+check-fast: all $(UNIT_BIN) $(REPLAY_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+	@set -e; for r in $(REPLAY_BIN); do echo "== $$r"; $$r $(REPLAY_INPUTS); done
+	tests/run.sh fast $(BUILD)
+
+check-layout:
+	tests/layout.sh
 
 # The Debian package builds, installs and finds its stdlib (installs and
 # purges the package egressc on this machine: CI runs it, make check not).
@@ -219,6 +216,6 @@ install: all
 clean:
 	rm -rf build build-san build-fuzz out
 
-.PHONY: all bench deps test-deps check check-sealed check-deb checkm difftest fuzz golden-update example install clean
+.PHONY: all bench deps test-deps check check-sealed check-fast check-layout check-deb checkm difftest fuzz golden-update example install clean
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -26,6 +26,7 @@
 #            space (systemd-networkd sends its own), must still work
 #
 #   PROBE=build/tests/probe tests/adversarial.sh EGRESSC
+#@check full
 set -u
 egressc=${1:?usage: tests/adversarial.sh EGRESSC}
 egressc=$(cd "$(dirname "$egressc")" && pwd)/$(basename "$egressc")

@@ -22,6 +22,7 @@
 # the scratch directory: the host's /etc/hosts, /etc/dnsmasq.d and firewall
 # are never touched. Names resolve from a hosts file written here, never
 # DNS; only documentation addresses.
+#@check full
 set -u
 egressc=${1:?usage: tests/apply.sh EGRESSC}
 egressc=$(cd "$(dirname "$egressc")" && pwd)/$(basename "$egressc")

@@ -7,6 +7,7 @@
 # /etc/egressc.
 #
 #   tests/boot.sh EGRESSC
+#@check full
 set -u
 egressc=${1:?usage: tests/boot.sh EGRESSC}
 egressc=$(cd "$(dirname "$egressc")" && pwd)/$(basename "$egressc")

@@ -17,6 +17,7 @@
 # The apply runs inside the namespace, on a hosts file and a fragment in
 # the scratch directory: the host's /etc/hosts, /etc/dnsmasq.d and firewall
 # are never touched. No traffic is sent.
+#@check full
 set -u
 egressc=${1:?usage: tests/caps.sh EGRESSC}
 egressc=$(cd "$(dirname "$egressc")" && pwd)/$(basename "$egressc")

@@ -4,6 +4,7 @@
 # clobbers nothing.
 #
 #   tests/cli.sh EGRESSC
+#@check fast
 set -u
 egressc=${1:?usage: tests/cli.sh EGRESSC}
 cd "$(dirname "$0")/.." || exit 2

@@ -12,6 +12,7 @@
 #
 #   tests/difftest.sh EGRESSC [POLICIES [PROBES [SEED]]]
 # A failure prints the seed, the policy and the probe, to replay it.
+#@check full $DIFFTEST_CHECK
 set -u
 egressc=${1:?usage: tests/difftest.sh EGRESSC [POLICIES [PROBES [SEED]]]}
 policies=${2:-20}

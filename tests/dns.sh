@@ -5,6 +5,7 @@
 # fail closed and say why; a dead server must not hang the compiler.
 #
 #   tests/dns.sh EGRESSC
+#@check full
 set -u
 egressc=${1:?usage: tests/dns.sh EGRESSC}
 egressc=$(cd "$(dirname "$egressc")" && pwd)/$(basename "$egressc")

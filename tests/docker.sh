@@ -50,6 +50,7 @@
 # state, sockets and key under the scratch directory and its containers
 # under a cgroup of the test's own.  Set DOCKER_TEST_TIMES=1 to see how
 # long each step takes.
+#@check full
 
 set -u
 

@@ -7,6 +7,7 @@
 # made for it, and -w and --check.
 #
 #   tests/fmt.sh EGRESSC
+#@check fast
 set -u
 egressc=${1:?usage: tests/fmt.sh EGRESSC}
 cd "$(dirname "$0")/.." || exit 2

@@ -20,6 +20,7 @@
 # --update rewrites the expectations from what the compiler does now; review
 # the diff before committing it. $EGRESSC_WRAPPER, if set, prefixes every
 # run (make checkm sets it to valgrind, whose report would make a case fail).
+#@check fast
 set -u
 wrap=${EGRESSC_WRAPPER:-}
 update=0

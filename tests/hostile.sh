@@ -4,6 +4,7 @@
 # out of comments, and a compiler killed while it writes.
 #
 #   tests/hostile.sh EGRESSC
+#@check full
 set -u
 egressc=${1:?usage: tests/hostile.sh EGRESSC}
 egressc=$(cd "$(dirname "$egressc")" && pwd)/$(basename "$egressc")

@@ -8,6 +8,7 @@
 #   tests/kernel-load.sh EGRESSC
 # Also: 'egressc --check' (libnftables' dry run) accepts every golden policy
 # that compiles.
+#@check full
 set -u
 egressc=${1:?usage: tests/kernel-load.sh EGRESSC}
 cd "$(dirname "$0")/.." || exit 2

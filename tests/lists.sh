@@ -6,6 +6,7 @@
 # result must load into the kernel.
 #
 #   tests/lists.sh EGRESSC
+#@check full
 set -u
 egressc=${1:?usage: tests/lists.sh EGRESSC}
 egressc=$(cd "$(dirname "$egressc")" && pwd)/$(basename "$egressc")

@@ -19,6 +19,7 @@
 # probed address.
 #
 # Needs root, iproute2, nft, iptables and ip6tables (iptables-nft).
+#@check full
 
 set -u
 

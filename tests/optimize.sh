@@ -6,6 +6,7 @@
 # the same packets. -O1 must also never need more prefixes than -O0.
 #
 #   tests/optimize.sh EGRESSC [COUNT [SEED]]
+#@check fast 100
 set -u
 egressc=${1:?usage: tests/optimize.sh EGRESSC [COUNT [SEED]]}
 count=${2:-200}

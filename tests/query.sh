@@ -8,6 +8,7 @@
 # Hostnames resolve from golden/hostsdb.
 #
 #   tests/query.sh [--update] EGRESSC
+#@check fast
 set -u
 update=0
 if [ "${1:-}" = --update ]; then

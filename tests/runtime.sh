@@ -31,6 +31,7 @@
 #
 # Needs root, iproute2, nft, ipset, iptables-nft, dnsmasq (with nftset and
 # ipset support) and dig.
+#@check full
 
 set -u
 

@@ -10,6 +10,7 @@
 # default deny.
 #
 #   tests/stdlib.sh EGRESSC
+#@check fast
 set -u
 egressc=${1:?usage: tests/stdlib.sh EGRESSC}
 cd "$(dirname "$0")/.." || exit 2

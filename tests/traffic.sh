@@ -15,6 +15,7 @@
 #
 # Needs root, iproute2, nft, iptables-nft.  $PROBE is the probe binary.
 # A case that cannot be compiled or loaded counts as one failure.
+#@check full tests/traffic/*.eg
 
 set -u
 
