@@ -25,6 +25,10 @@
 #            neighbour discovery, and a router solicitation from user
 #            space (systemd-networkd sends its own), must still work
 #
+# The attempts through DNS answers - a CNAME out of a wildcard's domain,
+# a private or link-local answer, a stale dnsmasq filling a new policy's
+# sets - need a real dnsmasq and a zone: tests/runtime.sh keeps them.
+#
 #   PROBE=build/tests/probe tests/adversarial.sh EGRESSC
 #@check full
 set -u
