@@ -65,7 +65,6 @@ fi
 printf '# static names\n127.0.0.1\tlocalhost\n::1     localhost ip6-localhost ip6-loopback\n\n# build machines\n192.0.2.10\tbuild.apply.test build\t# pinned\n' \
 	>"$tmp/orig.hosts"
 
-in_ns() { ip netns exec "$ns" "$@"; }
 
 # eapply ARGS...: egressc apply (with $backend) in the namespace, on the
 # scratch hosts file and fragment; $rc, $tmp/stdout and $tmp/stderr.
@@ -123,16 +122,6 @@ prefix() {
 
 # rest FILE N: FILE from byte N + 1 on.
 rest() { tail -c +$(($2 + 1)) "$1"; }
-
-# exit_is WHAT WANT: $rc is WANT; else the command's output, indented.
-exit_is() {
-	if [ "$rc" -eq "$2" ]; then
-		ok
-	else
-		bad "$1: exit $rc, not $2"
-		cat "$tmp/stdout" "$tmp/stderr" | head -10 | indent
-	fi
-}
 
 # The firewall carries the policy: a set, a counter or chain, the hostname's
 # addresses.

@@ -15,7 +15,6 @@ cd "$(dirname "$0")/.." || exit 2
 . tests/lib.sh
 testlib_init boot netns
 
-in_ns() { ip netns exec "$ns" "$@"; }
 
 cat >"$tmp/policy.eg" <<'EOF'
 essentials off

@@ -52,7 +52,6 @@ cp -r "$tmp/out" "$tmp/bad"
 echo 'garbage in the ruleset' >>"$tmp/bad/ruleset.nft"
 printf '127.0.0.1\tlocalhost\n' >"$tmp/hosts"
 
-in_ns() { ip netns exec "$ns" "$@"; }
 
 # A setuid-root copy of id, and a copy of perl with cap_net_raw in its
 # file capabilities: the ways back to privilege that the job must not have.
@@ -101,16 +100,6 @@ entry() {
 		EGRESSC_APPLY_OPTIONS="--hosts-path $tmp/hosts --dnsmasq-path $tmp/dnsmasq.conf" \
 		"$entrypoint" "$@" >"$out" 2>&1
 	rc=$?
-}
-
-# exit_is WHAT WANT LOG: $rc is WANT; else LOG, indented.
-exit_is() {
-	if [ "$rc" -eq "$2" ]; then
-		ok
-	else
-		bad "$1: exit $rc, not $2"
-		head -10 "$3" | indent
-	fi
 }
 
 # failed NAME WHAT: the job's attempt NAME failed; with a third argument,

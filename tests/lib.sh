@@ -3,6 +3,9 @@
 # "N passed, M failed" line.
 #
 #   . tests/lib.sh; testlib_init NAME [netns]; ...; testlib_finish
+#
+# Between them: expect WHAT COMMAND..., ok, bad WHAT, run ARGS... (egressc),
+# exit_is WHAT WANT [LOG...], in_ns COMMAND..., indent.
 
 # Modules ('use NAME', essentials) come from this tree's stdlib/, never
 # from a copy installed earlier.
@@ -55,6 +58,24 @@ run() {
 	"$egressc" "$@" >"$tmp/stdout" 2>"$tmp/stderr"
 	rc=$?
 }
+
+# exit_is WHAT WANT [LOG...]: $rc (as run sets it) is WANT; else the first
+# lines of each LOG (by default run's $tmp/stdout and $tmp/stderr), indented.
+exit_is() {
+	local what=$1 want=$2
+	shift 2
+	[ $# -gt 0 ] || set -- "$tmp/stdout" "$tmp/stderr"
+	if [ "$rc" -eq "$want" ]; then
+		ok
+	else
+		bad "$what: exit $rc, not $want"
+		cat "$@" 2>/dev/null | head -10 | indent
+	fi
+}
+
+# in_ns COMMAND...: COMMAND in the script's own namespace (testlib_init
+# NAME netns).
+in_ns() { ip netns exec "$ns" "$@"; }
 
 testlib_finish() {
 	echo "$t_name: $pass passed, $fail failed"

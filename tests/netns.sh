@@ -17,7 +17,8 @@
 # And, from the client (set TCP_TIMEOUT_MS, IPTABLES_RESTORE and
 # IP6TABLES_RESTORE first to change their defaults):
 #	load_nft DIR			load DIR/ruleset.nft
-#	load_iptables DIR		load DIR/rules.v4 and DIR/rules.v6
+#	load_iptables DIR		load DIR/ipsets (if any), DIR/rules.v4
+#					and DIR/rules.v6
 #	probe ADDR PORT			what a TCP connect comes to: connected,
 #					refused, unreachable, timeout, ...
 #	reaches WHAT ADDR PORT		ok if it connects, bad (saying WHAT) if not
@@ -288,8 +289,10 @@ load_nft()
 	ip netns exec "$NS_CLIENT" nft -f "$1/ruleset.nft"
 }
 
+# The ipsets first, when DIR has any: the rules name them.
 load_iptables()
 {
+	{ [ ! -s "$1/ipsets" ] || ip netns exec "$NS_CLIENT" ipset restore -exist <"$1/ipsets"; } &&
 	ip netns exec "$NS_CLIENT" "$IPTABLES_RESTORE" "$1/rules.v4" &&
 	ip netns exec "$NS_CLIENT" "$IP6TABLES_RESTORE" "$1/rules.v6"
 }

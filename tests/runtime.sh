@@ -252,18 +252,6 @@ holds()
 	fi
 }
 
-load_nft()
-{
-	ip netns exec "$NS_CLIENT" nft -f "$out/ruleset.nft"
-}
-
-load_iptables()
-{
-	ip netns exec "$NS_CLIENT" ipset restore -exist <"$out/ipsets" &&
-	ip netns exec "$NS_CLIENT" "$IPTABLES_RESTORE" "$out/rules.v4" &&
-	ip netns exec "$NS_CLIENT" "$IP6TABLES_RESTORE" "$out/rules.v6"
-}
-
 # dyn_add BACKEND ADDR: puts ADDR into the builders set for DYN_TIMEOUT.
 dyn_add()
 {
@@ -290,7 +278,7 @@ run_backend()
 		bad "$b: namespace reset failed"
 		return
 	fi
-	if ! "load_$b" >"$tmp/load.log" 2>&1; then
+	if ! "load_$b" "$out" >"$tmp/load.log" 2>&1; then
 		bad "$b: loading the outputs failed:"
 		indent <"$tmp/load.log"
 		return

@@ -22,14 +22,13 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 IPTABLES_RESTORE=${IPTABLES_RESTORE:-iptables-nft-restore}
 IP6TABLES_RESTORE=${IP6TABLES_RESTORE:-ip6tables-nft-restore}
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$here/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=netns.sh
 . "$here/netns.sh"
 
 # As long as TCP_TIMEOUT_MS (netns.sh).
 UDP_TIMEOUT_MS=${UDP_TIMEOUT_MS:-800}
-
-passed=0
-failed=0
 
 # What the probe reports for each expectation, as measured with nft and
 # iptables-nft: a blocked TCP connect is refused (tcp reset), unreachable
@@ -52,11 +51,10 @@ accepted()
 report()
 {
 	if [ "$1" = ok ]; then
-		passed=$((passed + 1))
+		ok
 		echo "ok   $2"
 	else
-		failed=$((failed + 1))
-		echo "FAIL $2"
+		bad "$2"
 	fi
 }
 
@@ -101,8 +99,8 @@ run_probes()
 		tmo=$TCP_TIMEOUT_MS
 		[ "$proto" = udp ] && tmo=$UDP_TIMEOUT_MS
 		got=$(ip netns exec "$NS_CLIENT" "$PROBE" "$proto" \
-		      "${P_ADDR[i]}" "${P_PORT[i]}" "$tmo" 2>"$work/err")
-		err=$(tr '\n' ' ' <"$work/err")
+		      "${P_ADDR[i]}" "${P_PORT[i]}" "$tmo" 2>"$tmp/err")
+		err=$(tr '\n' ' ' <"$tmp/err")
 		what="$backend $name $proto ${P_ADDR[i]} ${P_PORT[i]}"
 		what+=" ${P_EXPECT[i]}"
 		case " $(accepted "$proto" "${P_EXPECT[i]}") " in
@@ -133,30 +131,30 @@ run_case()
 
 	base=${eg%.eg}
 	name=${base##*/}
-	out=$work/$name
+	out=$tmp/$name
 	rm -rf "$out" && mkdir -p "$out" || return
 	[ -f "$base.hostsdb" ] && hosts=(--hosts-file "$base.hostsdb")
-	if ! "$EGRESSC" "${hosts[@]}" -O "$out" "$eg" >"$work/log" 2>&1; then
-		report_log "$name: egressc failed" "$work/log"
+	if ! "$EGRESSC" "${hosts[@]}" -O "$out" "$eg" >"$tmp/log" 2>&1; then
+		report_log "$name: egressc failed" "$tmp/log"
 		return
 	fi
-	if ! read_probes "$base.probes" >"$work/log" 2>&1; then
-		report_log "$name: cannot read probes" "$work/log"
+	if ! read_probes "$base.probes" >"$tmp/log" 2>&1; then
+		report_log "$name: cannot read probes" "$tmp/log"
 		return
 	fi
 
-	if ! setup_server >"$work/log" 2>&1; then
-		report_log "$name: namespace setup failed" "$work/log"
+	if ! setup_server >"$tmp/log" 2>&1; then
+		report_log "$name: namespace setup failed" "$tmp/log"
 		netns_cleanup
 		return
 	fi
 
 	for backend in nft iptables; do
-		if ! netns_fresh_client >"$work/log" 2>&1; then
+		if ! netns_fresh_client >"$tmp/log" 2>&1; then
 			report_log "$backend $name: client reset failed" \
-				"$work/log"
-		elif ! "load_$backend" "$out" >"$work/log" 2>&1; then
-			report_log "$backend $name: load failed" "$work/log"
+				"$tmp/log"
+		elif ! "load_$backend" "$out" >"$tmp/log" 2>&1; then
+			report_log "$backend $name: load failed" "$tmp/log"
 		else
 			run_probes "$backend" "$name"
 		fi
@@ -171,12 +169,10 @@ fi
 EGRESSC=$1
 shift
 
-work=$(mktemp -d) || exit
-# netns_setup makes netns_cleanup run ahead of this trap.
-trap 'rm -rf "$work"' EXIT
+# netns_setup makes netns_cleanup run ahead of testlib_init's trap.
+testlib_init traffic
 
 for eg in "$@"; do
 	run_case "$eg"
 done
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+testlib_finish
