@@ -11,6 +11,7 @@
 #include "lib/arena.h"
 #include "compiler/diag.h"
 #include "compiler/source.h"
+#include "lib/xalloc.h"
 
 struct list_reader {
 	struct arena *arena;

@@ -10,6 +10,7 @@
 #include "compiler/lockdown.h"
 #include "lib/strmap.h"
 #include "lib/suggest.h"
+#include "lib/xalloc.h"
 
 struct checker {
 	struct arena *arena;

@@ -11,6 +11,7 @@
 #include "lib/arena.h"
 #include "compiler/diag.h"
 #include "compiler/resolve.h"
+#include "lib/xalloc.h"
 
 void dns_result_add(struct dns_result *r, const struct prefix *p, int ttl)
 {

@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/arena.h"
 #include "compiler/diag.h"
 #include "lib/ivlist.h"
 #include "compiler/model.h"
 #include "compiler/resolve.h"
+#include "lib/xalloc.h"
 
 /* Beyond this many (atom, range) visits the dead and redundant rule checks
  * are skipped: they are advice, and must not make a huge policy slow. */

@@ -26,6 +26,7 @@
 #include "compiler/modpath.h"
 #include "lib/strmap.h"
 #include "lib/suggest.h"
+#include "lib/xalloc.h"
 
 /* Statements and bytes of text; each saturates one past its limit. */
 struct expansion {

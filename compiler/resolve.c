@@ -8,6 +8,7 @@
 #include "compiler/diag.h"
 #include "compiler/dns.h"
 #include "compiler/hostsfile.h"
+#include "lib/xalloc.h"
 
 void resolution_init(struct resolution *r)
 {

@@ -10,6 +10,7 @@
 
 #include "lib/arena.h"
 #include "compiler/diag.h"
+#include "lib/xalloc.h"
 
 static struct source *source_new(struct arena *a, const char *path, char *text, size_t len)
 {

@@ -12,7 +12,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "lib/arena.h"
 #include "compiler/diag.h"
 #include "emit/emit.h"
 #include "host/hostsplice.h"
@@ -21,6 +20,7 @@
 #include "host/nftcheck.h"
 #include "host/uplink.h"
 #include "host/wholefile.h"
+#include "lib/xalloc.h"
 
 /* Each output: its file under -O DIR, and its format for -f. */
 static const struct {

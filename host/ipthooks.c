@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/arena.h"
 #include "emit/names.h"
+#include "lib/xalloc.h"
 
 /* A text's lines, NUL-terminated copies, in order. */
 struct lines {

@@ -10,7 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "lib/arena.h"
+#include "lib/xalloc.h"
 
 /* Child: run the dry run, write nft's errors to FD, exit 0 if accepted. */
 static void __attribute__((noreturn)) check_in_child(const char *script, int fd)

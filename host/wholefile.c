@@ -7,9 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lib/arena.h"
 #include "compiler/diag.h"
 #include "lib/output.h"
+#include "lib/xalloc.h"
 
 /* Reads PATH whole into *TEXT (NUL-terminated, malloc'd). */
 int wholefile_read(const char *path, char **text, size_t *len)

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/arena.h"
+#include "lib/xalloc.h"
 
 void ivl_add(struct ivlist *l, addr_t lo, addr_t hi)
 {

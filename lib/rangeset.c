@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/arena.h"
+#include "lib/xalloc.h"
 
 struct rangeset6_entry {
 	addr_t addr;
