@@ -144,10 +144,7 @@ static bool has_chain(const struct lines *l, const char *chain)
 /* Closes FP, the memory stream writing *BUF, and returns *BUF. */
 static char *finish(FILE *fp, char **buf)
 {
-	if (!fp || fclose(fp) != 0 || !*buf) {
-		fputs("egressc: out of memory\n", stderr);
-		abort();
-	}
+	xmemstream_close(fp);
 	return *buf;
 }
 
@@ -156,10 +153,8 @@ char *ipt_hooks_load(const char *rules, const char *current)
 	struct lines cur, next;
 	char *buf = NULL;
 	size_t size = 0;
-	FILE *fp = open_memstream(&buf, &size);
+	FILE *fp = xopen_memstream(&buf, &size);
 
-	if (!fp)
-		return finish(fp, &buf);
 	lines_split(&cur, current);
 	lines_split(&next, rules);
 	const bool docker_user = has_chain(&cur, IPT_DOCKER_USER);
@@ -187,10 +182,8 @@ char *ipt_hooks_remove(const char *current)
 	struct lines cur;
 	char *buf = NULL;
 	size_t size = 0, others = 0;
-	FILE *fp = open_memstream(&buf, &size);
+	FILE *fp = xopen_memstream(&buf, &size);
 
-	if (!fp)
-		return finish(fp, &buf);
 	lines_split(&cur, current);
 	fputs("*filter\n", fp);
 	size_t n = write_unhooks(fp, &cur) + write_chain_removals(fp, &cur, NULL);

@@ -23,14 +23,7 @@ int wholefile_read(const char *path, char **text, size_t *len)
 	do {
 		if (cap - n < 4096) {
 			cap = cap ? 2 * cap : 8192;
-			char *grown = realloc(buf, cap + 1);
-			if (!grown) {
-				free(buf);
-				fclose(fp);
-				errno = ENOMEM;
-				return -1;
-			}
-			buf = grown;
+			buf = xrealloc(buf, cap + 1);
 		}
 		got = fread(buf + n, 1, cap - n, fp);
 		n += got;
