@@ -10,7 +10,7 @@
 #include "compiler/lockdown.h"
 #include "lib/strmap.h"
 #include "lib/suggest.h"
-#include "lib/xalloc.h"
+#include "lib/vec.h"
 
 struct checker {
 	struct arena *arena;
@@ -18,7 +18,7 @@ struct checker {
 	struct policy *policy;
 	struct strmap defines;		/* name -> STMT_DEFINE or STMT_DYNAMIC */
 	const char **define_names;	/* for suggestions */
-	size_t ndefines;
+	size_t ndefines, define_names_cap;
 	const struct stmt *setting_seen[STMT_LOG + 1]; /* by kind: settings, resolver, log */
 };
 
@@ -459,8 +459,7 @@ static void declare_name(struct checker *c, struct stmt *s)
 	if (strmap_get(&c->defines, name_of(s)))
 		return; /* a duplicate: reported in policy order by check_name() */
 	strmap_put(&c->defines, name_of(s), s);
-	c->define_names = xrealloc(c->define_names, (c->ndefines + 1) * sizeof(*c->define_names));
-	c->define_names[c->ndefines++] = name_of(s);
+	VEC_PUSH(c->define_names, c->ndefines, c->define_names_cap, name_of(s));
 }
 
 static void check_name(struct checker *c, struct stmt *s)

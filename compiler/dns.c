@@ -11,6 +11,7 @@
 #include "lib/arena.h"
 #include "compiler/diag.h"
 #include "compiler/resolve.h"
+#include "lib/vec.h"
 #include "lib/xalloc.h"
 
 void dns_result_add(struct dns_result *r, const struct prefix *p, int ttl)
@@ -19,11 +20,7 @@ void dns_result_add(struct dns_result *r, const struct prefix *p, int ttl)
 	for (size_t i = 0; i < r->n; i++)
 		if (r->addrs[i].family == p->family && r->addrs[i].addr == p->addr)
 			return;
-	if (r->n == r->cap) {
-		r->cap = r->cap ? r->cap * 2 : 8;
-		r->addrs = xrealloc(r->addrs, r->cap * sizeof(*r->addrs));
-	}
-	r->addrs[r->n++] = *p;
+	VEC_PUSH(r->addrs, r->n, r->cap, *p);
 }
 
 void dns_result_ttl(struct dns_result *r, int ttl)

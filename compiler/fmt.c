@@ -10,6 +10,7 @@
 #include "compiler/diag.h"
 #include "grammar/grammar.h"
 #include "compiler/source.h"
+#include "lib/vec.h"
 #include "lib/xalloc.h"
 
 /* Lines longer than this are split, one target a line. */
@@ -71,11 +72,7 @@ struct printer {
 
 static void put(struct printer *pr, char *code, char *comment)
 {
-	if (pr->n == pr->cap) {
-		pr->cap = pr->cap ? 2 * pr->cap : 64;
-		pr->v = xreallocarray(pr->v, pr->cap, sizeof(*pr->v));
-	}
-	pr->v[pr->n++] = (struct out_line){ code, comment };
+	VEC_PUSH(pr->v, pr->n, pr->cap, (struct out_line){ code, comment });
 }
 
 static void put_blank(struct printer *pr)
@@ -117,10 +114,7 @@ static void add(struct buf *b, const char *s)
 {
 	size_t n = strlen(s);
 
-	if (b->n + n + 1 > b->cap) {
-		b->cap = (b->n + n + 1) * 2;
-		b->s = xrealloc(b->s, b->cap);
-	}
+	VEC_GROW(b->s, b->n + n + 1, b->cap);
 	memcpy(b->s + b->n, s, n + 1);
 	b->n += n;
 }

@@ -6,20 +6,14 @@
 #include "lib/arena.h"
 #include "compiler/check.h"
 #include "compiler/diag.h"
+#include "lib/vec.h"
 
 static void entry_add(struct arena *a, struct hostsfile_entry *e, const struct prefix *p)
 {
 	for (size_t i = 0; i < e->n; i++)
 		if (e->addrs[i].family == p->family && e->addrs[i].addr == p->addr)
 			return;
-	if (e->n == e->cap) {
-		size_t cap = e->cap ? e->cap * 2 : 4;
-		struct prefix *grown = arena_alloc(a, cap * sizeof(*grown));
-		if (e->n)
-			memcpy(grown, e->addrs, e->n * sizeof(*grown));
-		e->addrs = grown;
-		e->cap = cap;
-	}
+	VEC_GROW_ARENA(a, e->addrs, e->n, e->n + 1, e->cap);
 	e->addrs[e->n++] = *p;
 }
 

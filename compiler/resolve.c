@@ -8,6 +8,7 @@
 #include "compiler/diag.h"
 #include "compiler/dns.h"
 #include "compiler/hostsfile.h"
+#include "lib/vec.h"
 #include "lib/xalloc.h"
 
 void resolution_init(struct resolution *r)
@@ -75,8 +76,7 @@ static struct host *intern_host(struct arena *a, struct resolution *r, const str
 	h->first_use = use;
 	h->ttl = -1;
 	strmap_put(&r->hosts_by_name, h->name, h);
-	r->hosts = xrealloc(r->hosts, (r->nhosts + 1) * sizeof(*r->hosts));
-	r->hosts[r->nhosts++] = h;
+	VEC_PUSH(r->hosts, r->nhosts, r->hosts_cap, h);
 	return h;
 }
 
@@ -92,8 +92,7 @@ static struct addrlist *intern_list(struct arena *a, struct diags *d, struct res
 	l = arena_alloc(a, sizeof(*l));
 	addrlist_load(a, d, path, &use->loc, l);
 	strmap_put(&r->lists_by_path, l->path, l);
-	r->lists = xrealloc(r->lists, (r->nlists + 1) * sizeof(*r->lists));
-	r->lists[r->nlists++] = l;
+	VEC_PUSH(r->lists, r->nlists, r->lists_cap, l);
 	return l;
 }
 
@@ -148,8 +147,7 @@ struct host *resolve_hostname(struct arena *a, struct diags *d, const char *name
 
 	h->name = arena_strdup(a, name);
 	h->ttl = -1;
-	r->hosts = xrealloc(r->hosts, (r->nhosts + 1) * sizeof(*r->hosts));
-	r->hosts[r->nhosts++] = h;
+	VEC_PUSH(r->hosts, r->nhosts, r->hosts_cap, h);
 	if (opts->hosts_file) {
 		struct resolution one = { .hosts = &h, .nhosts = 1 };
 		resolve_from_file(a, d, opts->hosts_file, &one);
