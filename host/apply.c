@@ -20,6 +20,7 @@
 #include "host/nftcheck.h"
 #include "host/uplink.h"
 #include "host/wholefile.h"
+#include "lib/vec.h"
 #include "lib/xalloc.h"
 
 /* Each output: its file under -O DIR, and its format for -f. */
@@ -165,15 +166,15 @@ static int run_tool(char *const argv[], const char *input, size_t len, char **ou
 	}
 	close(in[1]);
 	if (output) {
-		size_t n = 0, cap = 4096;
-		char *buf = xmalloc(cap + 1);
-		ssize_t r;
-		while ((r = read(outp[0], buf + n, cap - n)) > 0) {
+		size_t n = 0, cap = 0;
+		char *buf = NULL;
+		for (;;) {
+			/* Room for a read worth a system call, and the NUL. */
+			VEC_GROW(buf, n + 4096 + 1, cap);
+			ssize_t r = read(outp[0], buf + n, cap - n - 1);
+			if (r <= 0)
+				break;
 			n += (size_t)r;
-			if (n == cap) {
-				cap *= 2;
-				buf = xrealloc(buf, cap + 1);
-			}
 		}
 		close(outp[0]);
 		buf[n] = '\0';

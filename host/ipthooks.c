@@ -6,24 +6,22 @@
 #include <string.h>
 
 #include "emit/names.h"
+#include "lib/vec.h"
 #include "lib/xalloc.h"
 
 /* A text's lines, NUL-terminated copies, in order. */
 struct lines {
 	char **v;
-	size_t n;
+	size_t n, cap;
 };
 
 static void lines_split(struct lines *l, const char *text)
 {
 	l->v = NULL;
-	l->n = 0;
+	l->n = l->cap = 0;
 	while (text && *text) {
 		size_t len = strcspn(text, "\n");
-		l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
-		l->v[l->n] = xmalloc(len + 1);
-		memcpy(l->v[l->n], text, len);
-		l->v[l->n++][len] = '\0';
+		VEC_PUSH(l->v, l->n, l->cap, xstrndup(text, len));
 		text += len + (text[len] == '\n');
 	}
 }
