@@ -9,7 +9,7 @@
 #include "compiler/addrlist.h"
 #include "lib/arena.h"
 #include "compiler/ast.h"
-#include "compiler/check.h"
+#include "lib/dnsname.h"
 #include "compiler/diag.h"
 #include "lib/duration.h"
 #include "emit/emit.h"
