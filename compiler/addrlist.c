@@ -11,6 +11,8 @@
 #include "lib/arena.h"
 #include "compiler/diag.h"
 #include "compiler/source.h"
+#include "lib/vec.h"
+#include "lib/xalloc.h"
 
 struct list_reader {
 	struct arena *arena;
@@ -80,22 +82,14 @@ static void add_v4(struct list_reader *r, uint32_t addr, unsigned len)
 {
 	struct addrlist *l = r->list;
 
-	if (l->n4 == r->cap4) {
-		r->cap4 = r->cap4 ? r->cap4 * 2 : 1024;
-		l->v4 = xrealloc(l->v4, r->cap4 * sizeof(*l->v4));
-	}
-	l->v4[l->n4++] = (uint64_t)addr << 8 | len;
+	VEC_PUSH(l->v4, l->n4, r->cap4, (uint64_t)addr << 8 | len);
 }
 
 static void add_v6(struct list_reader *r, const struct prefix *p)
 {
 	struct addrlist *l = r->list;
 
-	if (l->n6 == r->cap6) {
-		r->cap6 = r->cap6 ? r->cap6 * 2 : 256;
-		l->v6 = xrealloc(l->v6, r->cap6 * sizeof(*l->v6));
-	}
-	l->v6[l->n6++] = *p;
+	VEC_PUSH(l->v6, l->n6, r->cap6, *p);
 }
 
 /* One line, without its newline: blanks, '#' comments, or one entry. */

@@ -6,10 +6,12 @@
 
 #include "lib/arena.h"
 #include "compiler/diag.h"
+#include "lib/dnsname.h"
 #include "lib/duration.h"
 #include "compiler/lockdown.h"
 #include "lib/strmap.h"
 #include "lib/suggest.h"
+#include "lib/vec.h"
 
 struct checker {
 	struct arena *arena;
@@ -17,7 +19,7 @@ struct checker {
 	struct policy *policy;
 	struct strmap defines;		/* name -> STMT_DEFINE or STMT_DYNAMIC */
 	const char **define_names;	/* for suggestions */
-	size_t ndefines;
+	size_t ndefines, define_names_cap;
 	const struct stmt *setting_seen[STMT_LOG + 1]; /* by kind: settings, resolver, log */
 };
 
@@ -79,44 +81,6 @@ static void unknown_word(struct checker *c, const struct loc *loc, const char *w
 		   diag_quote(c->diags, word, strlen(word)), expected);
 }
 
-const char *hostname_problem(const char *name)
-{
-	size_t len = strlen(name), label = 0;
-
-	if (len == 0)
-		return "it is empty";
-	if (len > HOSTNAME_MAX_LEN)
-		return "longer than 253 characters";
-	for (size_t i = 0; i <= len; i++) {
-		char ch = name[i];
-		if (ch == '.' || ch == '\0') {
-			if (label == 0)
-				return "empty label";
-			if (name[i - 1] == '-')
-				return "a label ends with '-'";
-			label = 0;
-			continue;
-		}
-		if (label == 0 && ch == '-')
-			return "a label starts with '-'";
-		if (++label > LABEL_MAX_LEN)
-			return "a label is longer than 63 characters";
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' ||
-		      ch == '_'))
-			return "only letters, digits, '-' and '_' may form a label";
-	}
-	return NULL;
-}
-
-bool domain_within(const char *sub, const char *domain)
-{
-	size_t ls = strlen(sub), ld = strlen(domain);
-
-	if (ls == ld)
-		return strcmp(sub, domain) == 0;
-	return ls > ld && sub[ls - ld - 1] == '.' && strcmp(sub + ls - ld, domain) == 0;
-}
-
 static void check_address(struct checker *c, struct target *t)
 {
 	char net[PREFIX_STRLEN];
@@ -155,12 +119,7 @@ static void check_host(struct checker *c, struct target *t)
 	size_t len = strlen(t->text);
 	char *name = arena_strdup(c->arena, t->text);
 
-	/* Names are case-insensitive and "a.example." is "a.example". */
-	for (char *p = name; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-	if (len > 1 && name[len - 1] == '.')
-		name[len - 1] = '\0';
+	hostname_normalize(name);
 	const char *problem = hostname_problem(name);
 	if (problem)
 		diag_error(c->diags, &t->loc, "invalid hostname '%s': %s",
@@ -199,11 +158,7 @@ static void check_wildcard(struct checker *c, struct target *t)
 		return;
 	}
 	char *text = arena_strdup(c->arena, t->text);
-	for (char *p = text; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-	if (len > 2 && text[len - 1] == '.')
-		text[len - 1] = '\0';
+	hostname_normalize(text);
 	const char *problem = hostname_problem(text + 2);
 	if (problem)
 		diag_error(c->diags, &t->loc, "invalid wildcard '%s': %s",
@@ -458,8 +413,7 @@ static void declare_name(struct checker *c, struct stmt *s)
 	if (strmap_get(&c->defines, name_of(s)))
 		return; /* a duplicate: reported in policy order by check_name() */
 	strmap_put(&c->defines, name_of(s), s);
-	c->define_names = xrealloc(c->define_names, (c->ndefines + 1) * sizeof(*c->define_names));
-	c->define_names[c->ndefines++] = name_of(s);
+	VEC_PUSH(c->define_names, c->ndefines, c->define_names_cap, name_of(s));
 }
 
 static void check_name(struct checker *c, struct stmt *s)

@@ -5,16 +5,10 @@
 #ifndef EGRESSC_CHECK_H
 #define EGRESSC_CHECK_H
 
-#include <stdbool.h>
-
 #include "compiler/ast.h"
 
 struct arena;
 struct diags;
-
-/* DNS limits (RFC 1035): 63 bytes a label, 253 a name without its final dot. */
-#define HOSTNAME_MAX_LEN 253
-#define LABEL_MAX_LEN 63
 
 /* A define may name another define, this many levels deep. */
 #define DEFINE_MAX_DEPTH 32
@@ -32,12 +26,5 @@ struct diags;
 
 /* Returns 0, or -1 with errors queued. */
 int check_policy(struct arena *a, struct diags *d, struct policy *p);
-
-/* Validates NAME as a hostname; on failure returns a message (static). */
-const char *hostname_problem(const char *name);
-
-/* Whether every name below SUB is below DOMAIN too: SUB is DOMAIN or ends
- * in ".DOMAIN". What '*.DOMAIN' matches, the names below SUB included. */
-bool domain_within(const char *sub, const char *domain);
 
 #endif

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "lib/arena.h"
+#include "lib/utf8.h"
 
 /* Source lines longer than this are shown as a window around the marker. */
 #define DIAG_LINE_WINDOW 120

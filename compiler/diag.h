@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "compiler/source.h"
+#include "compiler/loc.h"
 
 #define DIAG_MAX_RELATED 2
 /* After this many errors the rest are counted, not stored. */

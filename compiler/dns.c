@@ -9,8 +9,17 @@
 #include <sys/socket.h>
 
 #include "lib/arena.h"
-#include "compiler/diag.h"
-#include "compiler/resolve.h"
+#include "lib/vec.h"
+#include "lib/xalloc.h"
+
+/* c-ares reports running out of memory as a status, the first answer's
+ * or the channel's: that aborts here as it does everywhere (xalloc.h). */
+static int check_memory(int status)
+{
+	if (status == ARES_ENOMEM)
+		xalloc_die();
+	return status;
+}
 
 void dns_result_add(struct dns_result *r, const struct prefix *p, int ttl)
 {
@@ -18,11 +27,7 @@ void dns_result_add(struct dns_result *r, const struct prefix *p, int ttl)
 	for (size_t i = 0; i < r->n; i++)
 		if (r->addrs[i].family == p->family && r->addrs[i].addr == p->addr)
 			return;
-	if (r->n == r->cap) {
-		r->cap = r->cap ? r->cap * 2 : 8;
-		r->addrs = xrealloc(r->addrs, r->cap * sizeof(*r->addrs));
-	}
-	r->addrs[r->n++] = *p;
+	VEC_PUSH(r->addrs, r->n, r->cap, *p);
 }
 
 void dns_result_ttl(struct dns_result *r, int ttl)
@@ -41,6 +46,13 @@ void dns_result_finish(struct dns_result *r)
 {
 	if (r->n > 1)
 		qsort(r->addrs, r->n, sizeof(*r->addrs), addr_sort_cmp);
+}
+
+void dns_result_release(struct dns_result *r)
+{
+	free(r->addrs);
+	r->addrs = NULL;
+	r->n = r->cap = 0;
 }
 
 const char *dns_status_reason(int status)
@@ -75,10 +87,10 @@ const char *dns_status_reason(int status)
  * earlier ones call back. */
 struct lookups {
 	ares_channel ch;
-	struct arena *arena;
-	struct host **hosts;
+	struct arena arena;	/* the queries and the names as asked */
+	const char *const *names;
 	struct dns_result *results;
-	size_t nhosts, total, started, pending;
+	size_t nnames, total, started, pending;
 };
 
 /* One lookup in flight: a round of A+AAAA for one name. */
@@ -97,7 +109,7 @@ static void on_answer(void *arg, int status, int timeouts, struct ares_addrinfo 
 	(void)timeouts;
 	l->pending--;
 	start_next(l);
-	if (status != ARES_SUCCESS) {
+	if (check_memory(status) != ARES_SUCCESS) {
 		dns_result_fail(q->result, status);
 		return;
 	}
@@ -138,8 +150,8 @@ static void start_next(struct lookups *l)
 {
 	while (l->started < l->total && l->pending < DNS_WINDOW) {
 		/* Round-major: every name once before any name twice. */
-		size_t i = l->started % l->nhosts;
-		struct query *q = arena_alloc(l->arena, sizeof(*q));
+		size_t i = l->started % l->nnames;
+		struct query *q = arena_alloc(&l->arena, sizeof(*q));
 		struct ares_addrinfo_hints hints = {
 			.ai_family = AF_UNSPEC,
 			/* We sort ourselves; c-ares would open a socket per
@@ -151,8 +163,8 @@ static void start_next(struct lookups *l)
 		l->started++;
 		l->pending++;
 		/* The final dot keeps c-ares from any search list. */
-		ares_getaddrinfo(l->ch, arena_printf(l->arena, "%s.", l->hosts[i]->name), NULL,
-				 &hints, on_answer, q);
+		ares_getaddrinfo(l->ch, arena_printf(&l->arena, "%s.", l->names[i]), NULL, &hints,
+				 on_answer, q);
 	}
 }
 
@@ -202,7 +214,7 @@ static void run_channel(ares_channel ch, const size_t *pending)
 	}
 }
 
-static int open_channel(struct diags *d, const struct resolve_opts *o, ares_channel *ch)
+static int open_channel(const struct dns_config *c, ares_channel *ch, struct dns_error *err)
 {
 	struct ares_options ao = { 0 };
 	int mask = ARES_OPT_FLAGS | ARES_OPT_LOOKUPS | ARES_OPT_DOMAINS | ARES_OPT_TIMEOUTMS |
@@ -215,94 +227,56 @@ static int open_channel(struct diags *d, const struct resolve_opts *o, ares_chan
 	ao.ndomains = 0;
 	/* Two tries within the budget: c-ares doubles the wait each try. */
 	ao.tries = 2;
-	int budget = o->dns_timeout_ms > 0 ? o->dns_timeout_ms : DNS_TIMEOUT_MS_DEFAULT;
-	ao.timeout = budget / 3 > 0 ? budget / 3 : 1;
+	ao.timeout = c->timeout_ms / 3 > 0 ? c->timeout_ms / 3 : 1;
 
-	int rc = ares_init_options(ch, &ao, mask);
+	int rc = check_memory(ares_init_options(ch, &ao, mask));
 	if (rc != ARES_SUCCESS) {
-		diag_error(d, NULL, "cannot start the DNS resolver: %s", ares_strerror(rc));
+		*err = (struct dns_error){ DNS_STAGE_CHANNEL, ares_strerror(rc) };
 		return -1;
 	}
-	if (o->nservers) {
-		size_t len = 1;
-		for (size_t i = 0; i < o->nservers; i++)
-			len += strlen(o->servers[i]) + 1;
-		char *csv = xmalloc(len);
-		csv[0] = '\0';
-		for (size_t i = 0; i < o->nservers; i++) {
-			if (i)
-				strcat(csv, ",");
-			strcat(csv, o->servers[i]);
-		}
-		rc = ares_set_servers_ports_csv(*ch, csv);
+	if (c->servers) {
+		rc = check_memory(ares_set_servers_ports_csv(*ch, c->servers));
 		if (rc != ARES_SUCCESS) {
-			diag_error(d, NULL, "bad --resolver list '%s': %s",
-				   diag_quote(d, csv, strlen(csv)), ares_strerror(rc));
-			free(csv);
+			*err = (struct dns_error){ DNS_STAGE_SERVERS, ares_strerror(rc) };
 			ares_destroy(*ch);
 			return -1;
 		}
-		free(csv);
 	}
 	return 0;
 }
 
-int dns_resolve(struct arena *a, struct diags *d, struct host **hosts, size_t n,
-		const struct resolve_opts *o)
+int dns_lookup(const char *const *names, size_t n, const struct dns_config *c,
+	       struct dns_result *results, struct dns_error *err)
 {
-	unsigned errors = d->errors;
-	int rounds = o->resolve_rounds > 0 ? o->resolve_rounds : 1;
 	ares_channel ch;
 
-	if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS) {
-		diag_error(d, NULL, "cannot initialize c-ares");
+	for (size_t i = 0; i < n; i++)
+		results[i] = (struct dns_result){ .ttl = -1 };
+	if (check_memory(ares_library_init(ARES_LIB_INIT_ALL)) != ARES_SUCCESS) {
+		*err = (struct dns_error){ DNS_STAGE_LIBRARY, NULL };
 		return -1;
 	}
-	if (open_channel(d, o, &ch) < 0) {
+	if (open_channel(c, &ch, err) < 0) {
 		ares_library_cleanup();
 		return -1;
 	}
 
-	struct dns_result *results = xcalloc(n ? n : 1, sizeof(*results));
 	struct lookups l = {
-		.ch = ch, .arena = a, .hosts = hosts, .results = results,
-		.nhosts = n, .total = n * (size_t)rounds,
+		.ch = ch, .names = names, .results = results,
+		.nnames = n, .total = n * (size_t)(c->rounds > 0 ? c->rounds : 1),
 	};
-
-	for (size_t i = 0; i < n; i++)
-		results[i].ttl = -1;
-	/* Round-robin servers rotate their answers between queries, so the
-	 * union over rounds pins the whole pool. */
+	arena_init(&l.arena);
 	ares_set_socket_configure_callback(ch, configure_socket, NULL);
 	start_next(&l);
 	run_channel(ch, &l.pending);
-
-	for (size_t i = 0; i < n; i++) {
-		struct host *h = hosts[i];
-		struct dns_result *r = &results[i];
-		dns_result_finish(r);
-		if (!r->status && r->n == 0)
-			r->status = ARES_ENODATA;
-		if (r->status) {
-			const char *why = dns_status_reason(r->status);
-			if (o->allow_unresolved)
-				diag_warning(d, host_loc(h),
-					     "'%s' did not resolve: %s; its rules allow nothing",
-					     h->name, why);
-			else
-				diag_error(d, host_loc(h), "'%s' did not resolve: %s", h->name,
-					   why);
-			h->naddrs = 0;
-		} else {
-			h->addrs = arena_alloc(a, r->n * sizeof(*h->addrs));
-			memcpy(h->addrs, r->addrs, r->n * sizeof(*h->addrs));
-			h->naddrs = r->n;
-			h->ttl = r->ttl;
-		}
-		free(r->addrs);
-	}
-	free(results);
 	ares_destroy(ch);
 	ares_library_cleanup();
-	return d->errors > errors ? -1 : 0;
+	arena_release(&l.arena);
+
+	for (size_t i = 0; i < n; i++) {
+		dns_result_finish(&results[i]);
+		if (!results[i].status && results[i].n == 0)
+			results[i].status = ARES_ENODATA;
+	}
+	return 0;
 }

@@ -2,7 +2,10 @@
  * of every round in flight at once on one channel, so a thousand names
  * cost a few round trips, not a thousand. Only DNS is asked (never
  * /etc/hosts, which may hold our own earlier pins), names are fully
- * qualified (no search domains), and every failure is reported. */
+ * qualified (no search domains), and every failure comes back as a
+ * status. Transport only: names in, answers out. What the answers mean
+ * for a policy - which names to ask, how often, whether a failure is an
+ * error - is resolve.c's. */
 #ifndef EGRESSC_DNS_H
 #define EGRESSC_DNS_H
 
@@ -10,10 +13,12 @@
 
 #include "lib/addr.h"
 
-struct arena;
-struct diags;
-struct host;
-struct resolve_opts;
+struct dns_config {
+	const char *servers;	/* as c-ares takes them, "ADDR,ADDR:PORT,[V6]:PORT";
+				 * NULL: those of resolv.conf */
+	int rounds;		/* times each name is asked, the answers united */
+	int timeout_ms;		/* the budget of one query, retries included */
+};
 
 /* What the rounds of queries for one name found: the union of the
  * addresses, the lowest TTL of any record on the way (CNAMEs included),
@@ -29,14 +34,25 @@ void dns_result_add(struct dns_result *r, const struct prefix *p, int ttl);
 void dns_result_ttl(struct dns_result *r, int ttl);
 void dns_result_fail(struct dns_result *r, int status);
 void dns_result_finish(struct dns_result *r);
+void dns_result_release(struct dns_result *r);
 /* "NXDOMAIN (no such name)", "timed out", ... for a failure status. */
 const char *dns_status_reason(int status);
 
-/* Resolves HOSTS[0..N) as OPTS says, filling each host's addresses and
- * TTL. A name that fails is an error at its first use (a warning with
- * opts->allow_unresolved, the name then having no addresses). Returns 0,
- * or -1 with errors queued. */
-int dns_resolve(struct arena *a, struct diags *d, struct host **hosts, size_t n,
-		const struct resolve_opts *opts);
+/* Why dns_lookup() could ask nothing. */
+struct dns_error {
+	enum dns_stage {
+		DNS_STAGE_LIBRARY,	/* c-ares would not initialize */
+		DNS_STAGE_CHANNEL,	/* the resolver would not start */
+		DNS_STAGE_SERVERS,	/* c-ares refused CONFIG's servers */
+	} stage;
+	const char *reason;	/* c-ares' words (static), or NULL */
+};
+
+/* Asks for NAMES[0..N) (no final dot) as C says, into RESULTS[0..N),
+ * which it initializes; each result ends finished, with addresses or a
+ * failure status (no addresses is ARES_ENODATA). dns_result_release()
+ * frees each. Returns 0, or -1 with *ERR set and nothing asked. */
+int dns_lookup(const char *const *names, size_t n, const struct dns_config *c,
+	       struct dns_result *results, struct dns_error *err);
 
 #endif

@@ -10,6 +10,8 @@
 #include "compiler/diag.h"
 #include "grammar/grammar.h"
 #include "compiler/source.h"
+#include "lib/vec.h"
+#include "lib/xalloc.h"
 
 /* Lines longer than this are split, one target a line. */
 #define FMT_WIDTH 80
@@ -31,9 +33,7 @@ static struct src_line *scan_lines(const struct source *src, int *nlines)
 	int n = 1;
 	for (size_t i = 0; i < src->len; i++)
 		n += src->text[i] == '\n';
-	struct src_line *lines = calloc((size_t)n + 2, sizeof(*lines));
-	if (!lines)
-		return NULL;
+	struct src_line *lines = xcalloc((size_t)n + 2, sizeof(*lines));
 	for (int l = 1; l <= n; l++) {
 		size_t len;
 		const char *p = source_line(src, l, &len);
@@ -68,35 +68,11 @@ struct out_line {
 struct printer {
 	struct out_line *v;
 	size_t n, cap;
-	bool failed;
 };
-
-static char *dup_n(const char *s, size_t n)
-{
-	char *p = malloc(n + 1);
-
-	if (p) {
-		memcpy(p, s, n);
-		p[n] = '\0';
-	}
-	return p;
-}
 
 static void put(struct printer *pr, char *code, char *comment)
 {
-	if (pr->n == pr->cap) {
-		size_t cap = pr->cap ? 2 * pr->cap : 64;
-		struct out_line *v = realloc(pr->v, cap * sizeof(*v));
-		if (!v) {
-			pr->failed = true;
-			free(code);
-			free(comment);
-			return;
-		}
-		pr->v = v;
-		pr->cap = cap;
-	}
-	pr->v[pr->n++] = (struct out_line){ code, comment };
+	VEC_PUSH(pr->v, pr->n, pr->cap, (struct out_line){ code, comment });
 }
 
 static void put_blank(struct printer *pr)
@@ -108,7 +84,7 @@ static void put_blank(struct printer *pr)
 
 static char *comment_of(const struct src_line *lines, int l)
 {
-	return lines[l].comment ? dup_n(lines[l].comment, lines[l].comment_len) : NULL;
+	return lines[l].comment ? xstrndup(lines[l].comment, lines[l].comment_len) : NULL;
 }
 
 /* A comment line inside a statement: inside braces, indented as the
@@ -117,8 +93,9 @@ static char *inside_comment(const struct src_line *lines, int l, bool braces)
 {
 	char *c = comment_of(lines, l), *t;
 
-	if (!braces || !c || !(t = malloc(strlen(c) + 2)))
+	if (!braces || !c)
 		return c;
+	t = xmalloc(strlen(c) + 2);
 	t[0] = '\t';
 	strcpy(t + 1, c);
 	free(c);
@@ -137,21 +114,14 @@ static void add(struct buf *b, const char *s)
 {
 	size_t n = strlen(s);
 
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = (b->n + n + 1) * 2;
-		char *p = realloc(b->s, cap);
-		if (!p)
-			return;
-		b->s = p;
-		b->cap = cap;
-	}
+	VEC_GROW(b->s, b->n + n + 1, b->cap);
 	memcpy(b->s + b->n, s, n + 1);
 	b->n += n;
 }
 
 static char *take(struct buf *b)
 {
-	char *s = b->s ? b->s : dup_n("", 0);
+	char *s = b->s ? b->s : xstrdup("");
 
 	memset(b, 0, sizeof(*b));
 	return s;
@@ -431,7 +401,7 @@ static void print_unit(struct printer *pr, const struct unit *u, const struct sr
 		for (int l = used + 1; l < u->last; l++)
 			if (lines[l].comment)
 				put(pr, NULL, inside_comment(lines, l, define));
-		put(pr, dup_n("}", 1), u->last > used ? unit_comment(u, lines, u->last) : NULL);
+		put(pr, xstrdup("}"), u->last > used ? unit_comment(u, lines, u->last) : NULL);
 	}
 	free(head);
 	free(tail);
@@ -521,13 +491,7 @@ int format_source(struct arena *a, struct diags *d, const struct source *src, ch
 	size_t nstmts = 0;
 	for (struct stmt *s = stmts; s; s = s->next)
 		nstmts++;
-	struct unit *units = calloc(nstmts + 1, sizeof(*units));
-	if (!lines || !units) {
-		free(lines);
-		free(units);
-		diag_error(d, NULL, "out of memory");
-		return -1;
-	}
+	struct unit *units = xcalloc(nstmts + 1, sizeof(*units));
 	for (struct stmt *s = stmts; s;) {
 		struct unit *u = &units[nunits++];
 		u->first = s;
@@ -591,12 +555,9 @@ int format_source(struct arena *a, struct diags *d, const struct source *src, ch
 
 	char *text = NULL;
 	size_t size = 0;
-	FILE *fp = open_memstream(&text, &size);
-	int rc = fp && !pr.failed ? 0 : -1;
-	if (fp) {
-		render(&pr, fp);
-		rc |= fclose(fp) ? -1 : 0;
-	}
+	FILE *fp = xopen_memstream(&text, &size);
+	render(&pr, fp);
+	xmemstream_close(fp);
 	for (size_t i = 0; i < pr.n; i++) {
 		free(pr.v[i].code);
 		free(pr.v[i].comment);
@@ -604,11 +565,6 @@ int format_source(struct arena *a, struct diags *d, const struct source *src, ch
 	free(pr.v);
 	free(lines);
 	free(units);
-	if (rc < 0) {
-		free(text);
-		diag_error(d, NULL, "out of memory");
-		return -1;
-	}
 	*out = text;
 	*len = size;
 	return 0;

@@ -4,22 +4,17 @@
 #include <string.h>
 
 #include "lib/arena.h"
-#include "compiler/check.h"
 #include "compiler/diag.h"
+#include "lib/dnsname.h"
+#include "compiler/source.h"
+#include "lib/vec.h"
 
 static void entry_add(struct arena *a, struct hostsfile_entry *e, const struct prefix *p)
 {
 	for (size_t i = 0; i < e->n; i++)
 		if (e->addrs[i].family == p->family && e->addrs[i].addr == p->addr)
 			return;
-	if (e->n == e->cap) {
-		size_t cap = e->cap ? e->cap * 2 : 4;
-		struct prefix *grown = arena_alloc(a, cap * sizeof(*grown));
-		if (e->n)
-			memcpy(grown, e->addrs, e->n * sizeof(*grown));
-		e->addrs = grown;
-		e->cap = cap;
-	}
+	VEC_GROW_ARENA(a, e->addrs, e->n, e->n + 1, e->cap);
 	e->addrs[e->n++] = *p;
 }
 
@@ -73,12 +68,7 @@ static void parse_line(struct arena *a, struct diags *d, struct hostsfile *hf,
 				   diag_quote(d, word, strlen(word)));
 			return;
 		}
-		for (char *p = word; *p; p++)
-			if (*p >= 'A' && *p <= 'Z')
-				*p = (char)(*p - 'A' + 'a');
-		size_t wl = strlen(word);
-		if (wl > 1 && word[wl - 1] == '.')
-			word[wl - 1] = '\0';
+		hostname_normalize(word);
 		const char *problem = hostname_problem(word);
 		if (problem) {
 			diag_error(d, &loc, "invalid hostname '%s' in hosts file: %s",

@@ -4,11 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/arena.h"
 #include "compiler/diag.h"
 #include "lib/ivlist.h"
 #include "compiler/model.h"
 #include "compiler/resolve.h"
+#include "lib/vec.h"
+#include "lib/xalloc.h"
 
 /* Beyond this many (atom, range) visits the dead and redundant rule checks
  * are skipped: they are advice, and must not make a huge policy slow. */
@@ -134,10 +135,7 @@ static void mark_needed(struct linter *l, const struct atom *a, enum family f)
 		if (c->verdict != VERDICT_ALLOW || !class_matches(c, a))
 			continue;
 		const struct rangeset *s = &c->sets[f];
-		if (n + 2 * s->nranges > cap) {
-			cap = (n + 2 * s->nranges) * 2;
-			ev = xrealloc(ev, cap * sizeof(*ev));
-		}
+		VEC_GROW(ev, n + 2 * s->nranges, cap);
 		for (size_t j = 0; j < s->nranges; j++) {
 			struct range r = rangeset_range(s, j);
 			unsigned rule = rule_of(l, r.origin);

@@ -26,6 +26,7 @@
 #include "compiler/modpath.h"
 #include "lib/strmap.h"
 #include "lib/suggest.h"
+#include "lib/xalloc.h"
 
 /* Statements and bytes of text; each saturates one past its limit. */
 struct expansion {
@@ -97,9 +98,9 @@ static const char *file_key(struct arena *a, const char *path, struct stat *st)
 	if (stat(path, st) != 0)
 		return NULL;
 	char *dirname = slash == path ? xstrdup("/")
-			: slash	      ? strndup(path, (size_t)(slash - path))
+			: slash	      ? xstrndup(path, (size_t)(slash - path))
 				      : xstrdup(".");
-	int rc = dirname ? stat(dirname, &dir) : -1;
+	int rc = stat(dirname, &dir);
 	free(dirname);
 	if (rc != 0)
 		return NULL;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "lib/arena.h"
+#include "lib/vec.h"
 
 #ifndef EGRESSC_STDLIB_DIR
 #define EGRESSC_STDLIB_DIR "/usr/local/share/egressc/stdlib"
@@ -124,13 +125,7 @@ size_t modpath_list(const struct modpath *mp, struct arena *a, const char ***nam
 			char *name = arena_strndup(a, e->d_name, len - 3);
 			if (!module_name_valid(name))
 				continue;
-			if (n == cap) {
-				cap = cap ? 2 * cap : 16;
-				const char **grown = arena_alloc(a, cap * sizeof(*grown));
-				if (n)
-					memcpy(grown, out, n * sizeof(*grown));
-				out = grown;
-			}
+			VEC_GROW_ARENA(a, out, n, n + 1, cap);
 			out[n++] = name;
 		}
 		closedir(dir);

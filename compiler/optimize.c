@@ -3,9 +3,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-#include "lib/arena.h"
 #include "lib/ivlist.h"
 #include "compiler/model.h"
+#include "lib/xalloc.h"
 
 /* The spans of S as an interval list. */
 static void spans_to_list(const struct rangeset *s, struct ivlist *out)

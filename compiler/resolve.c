@@ -8,6 +8,8 @@
 #include "compiler/diag.h"
 #include "compiler/dns.h"
 #include "compiler/hostsfile.h"
+#include "lib/vec.h"
+#include "lib/xalloc.h"
 
 void resolution_init(struct resolution *r)
 {
@@ -74,8 +76,7 @@ static struct host *intern_host(struct arena *a, struct resolution *r, const str
 	h->first_use = use;
 	h->ttl = -1;
 	strmap_put(&r->hosts_by_name, h->name, h);
-	r->hosts = xrealloc(r->hosts, (r->nhosts + 1) * sizeof(*r->hosts));
-	r->hosts[r->nhosts++] = h;
+	VEC_PUSH(r->hosts, r->nhosts, r->hosts_cap, h);
 	return h;
 }
 
@@ -91,8 +92,7 @@ static struct addrlist *intern_list(struct arena *a, struct diags *d, struct res
 	l = arena_alloc(a, sizeof(*l));
 	addrlist_load(a, d, path, &use->loc, l);
 	strmap_put(&r->lists_by_path, l->path, l);
-	r->lists = xrealloc(r->lists, (r->nlists + 1) * sizeof(*r->lists));
-	r->lists[r->nlists++] = l;
+	VEC_PUSH(r->lists, r->nlists, r->lists_cap, l);
 	return l;
 }
 
@@ -139,6 +139,94 @@ static int resolve_from_file(struct arena *a, struct diags *d, const char *path,
 	return rc;
 }
 
+/* The --resolver servers as c-ares takes them, "A,B:PORT" (malloc'd), or
+ * NULL for resolv.conf's. */
+static char *servers_csv(const struct resolve_opts *o)
+{
+	size_t len = 1;
+
+	if (!o->nservers)
+		return NULL;
+	for (size_t i = 0; i < o->nservers; i++)
+		len += strlen(o->servers[i]) + 1;
+	char *csv = xmalloc(len);
+	csv[0] = '\0';
+	for (size_t i = 0; i < o->nservers; i++) {
+		if (i)
+			strcat(csv, ",");
+		strcat(csv, o->servers[i]);
+	}
+	return csv;
+}
+
+/* Where c-ares stopped before asking anything, in the user's terms. */
+static void dns_setup_failed(struct diags *d, const struct dns_error *err, const char *servers)
+{
+	switch (err->stage) {
+	case DNS_STAGE_LIBRARY:
+		diag_error(d, NULL, "cannot initialize c-ares");
+		return;
+	case DNS_STAGE_CHANNEL:
+		diag_error(d, NULL, "cannot start the DNS resolver: %s", err->reason);
+		return;
+	case DNS_STAGE_SERVERS:
+		diag_error(d, NULL, "bad --resolver list '%s': %s",
+			   diag_quote(d, servers, strlen(servers)), err->reason);
+		return;
+	}
+}
+
+/* Asks DNS for HOSTS[0..N) and gives each the addresses found. A name
+ * that did not resolve is an error at its first use, or with
+ * allow_unresolved a warning, the name then allowing nothing. */
+static void resolve_from_dns(struct arena *a, struct diags *d, struct host **hosts, size_t n,
+			     const struct resolve_opts *o)
+{
+	char *servers = servers_csv(o);
+	/* Round-robin servers rotate their answers between queries, so the
+	 * union over rounds pins the whole pool. */
+	struct dns_config c = {
+		.servers = servers,
+		.rounds = o->resolve_rounds > 0 ? o->resolve_rounds : 1,
+		.timeout_ms = o->dns_timeout_ms > 0 ? o->dns_timeout_ms : DNS_TIMEOUT_MS_DEFAULT,
+	};
+	const char **names = xcalloc(n, sizeof(*names));
+	struct dns_result *results = xcalloc(n, sizeof(*results));
+	struct dns_error err;
+
+	for (size_t i = 0; i < n; i++)
+		names[i] = hosts[i]->name;
+	if (dns_lookup(names, n, &c, results, &err) < 0) {
+		dns_setup_failed(d, &err, servers);
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct host *h = hosts[i];
+		struct dns_result *r = &results[i];
+		if (r->status) {
+			const char *why = dns_status_reason(r->status);
+			if (o->allow_unresolved)
+				diag_warning(d, host_loc(h),
+					     "'%s' did not resolve: %s; its rules allow nothing",
+					     h->name, why);
+			else
+				diag_error(d, host_loc(h), "'%s' did not resolve: %s", h->name,
+					   why);
+			h->naddrs = 0;
+		} else {
+			h->addrs = arena_alloc(a, r->n * sizeof(*h->addrs));
+			memcpy(h->addrs, r->addrs, r->n * sizeof(*h->addrs));
+			h->naddrs = r->n;
+			h->ttl = r->ttl;
+		}
+		dns_result_release(r);
+	}
+done:
+	free(results);
+	free(names);
+	free(servers);
+}
+
 struct host *resolve_hostname(struct arena *a, struct diags *d, const char *name,
 			      const struct resolve_opts *opts, struct resolution *r)
 {
@@ -147,13 +235,12 @@ struct host *resolve_hostname(struct arena *a, struct diags *d, const char *name
 
 	h->name = arena_strdup(a, name);
 	h->ttl = -1;
-	r->hosts = xrealloc(r->hosts, (r->nhosts + 1) * sizeof(*r->hosts));
-	r->hosts[r->nhosts++] = h;
+	VEC_PUSH(r->hosts, r->nhosts, r->hosts_cap, h);
 	if (opts->hosts_file) {
 		struct resolution one = { .hosts = &h, .nhosts = 1 };
 		resolve_from_file(a, d, opts->hosts_file, &one);
 	} else {
-		dns_resolve(a, d, &h, 1, opts);
+		resolve_from_dns(a, d, &h, 1, opts);
 	}
 	return d->errors > errors || !h->naddrs ? NULL : h;
 }
@@ -171,6 +258,6 @@ int resolve_policy(struct arena *a, struct diags *d, struct policy *p,
 	if (opts->hosts_file)
 		resolve_from_file(a, d, opts->hosts_file, tab);
 	else
-		dns_resolve(a, d, tab->hosts, tab->nhosts, opts);
+		resolve_from_dns(a, d, tab->hosts, tab->nhosts, opts);
 	return d->errors > errors ? -1 : 0;
 }

@@ -22,10 +22,10 @@ struct diags;
 struct resolution {
 	struct strmap hosts_by_name;
 	struct host **hosts;	/* in order of first use */
-	size_t nhosts;
+	size_t nhosts, hosts_cap;
 	struct strmap lists_by_path;
 	struct addrlist **lists;
-	size_t nlists;
+	size_t nlists, lists_cap;
 };
 
 struct resolve_opts {

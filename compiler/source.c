@@ -10,6 +10,8 @@
 
 #include "lib/arena.h"
 #include "compiler/diag.h"
+#include "lib/utf8.h"
+#include "lib/xalloc.h"
 
 static struct source *source_new(struct arena *a, const char *path, char *text, size_t len)
 {
@@ -104,34 +106,6 @@ fail:
 	return NULL;
 }
 
-size_t utf8_sequence(const unsigned char *p, size_t n)
-{
-	size_t len;
-	unsigned cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 int source_validate(struct diags *d, const struct source *s)
 {
 	const unsigned char *text = (const unsigned char *)s->text;
@@ -178,25 +152,4 @@ const char *source_relative_path(struct arena *a, const struct source *from, con
 	if (path[0] == '/' || !slash)
 		return path;
 	return arena_printf(a, "%.*s/%s", (int)(slash - from->path), from->path, path);
-}
-
-const char *source_line(const struct source *s, int line, size_t *len)
-{
-	const char *p = s->text, *end = s->text + s->len;
-
-	for (int l = s->first_line ? s->first_line : 1; l < line && p < end; l++) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		if (!nl) {
-			p = end;
-			break;
-		}
-		p = nl + 1;
-	}
-	const char *e = memchr(p, '\n', (size_t)(end - p));
-	if (!e)
-		e = end;
-	if (e > p && e[-1] == '\r')
-		e--;
-	*len = (size_t)(e - p);
-	return p;
 }

@@ -1,11 +1,13 @@
 /* Source files of one compilation (policies, includes, hosts files). Each is
  * read whole into its compilation's arena, so diagnostics can quote any line
- * and the scanner can run over one buffer. */
+ * and the scanner can run over one buffer. What a source and a location are
+ * is loc.h's; reading and checking one reports problems as diagnostics. */
 #ifndef EGRESSC_SOURCE_H
 #define EGRESSC_SOURCE_H
 
-#include <stdbool.h>
 #include <stddef.h>
+
+#include "compiler/loc.h"
 
 struct arena;
 struct diags;
@@ -14,31 +16,6 @@ struct diags;
 #define SOURCE_MAX_BYTES (64u * 1024 * 1024)
 /* So are lines longer than this; the longest real ones are address lists. */
 #define SOURCE_MAX_LINE 65536
-
-struct loc;
-
-struct source {
-	const char *path;	/* as given, or joined to the including file's directory */
-	const char *file;	/* the path it was read from (a module's PATH is a display
-				 * name); NULL for a buffer */
-	/* The next file read for the same policy: from the policy's root,
-	 * every file it was read from, once each. */
-	const struct source *next_file;
-	const char *text;	/* NUL-terminated copy of the file */
-	size_t len;
-	const struct loc *included_from; /* NULL for the root policy */
-	int first_line;		/* the line number of text's first line; 0 means 1 */
-	const char *module;	/* a module loaded by 'use' (or essentials): its name */
-	bool implicit;		/* loaded because essentials are on, not by a 'use' */
-};
-
-/* A span in a source: lines and columns from 1, last_column inclusive.
- * The layout matches what bison's YYLLOC_DEFAULT expects. */
-struct loc {
-	const struct source *src;
-	int first_line, first_column;
-	int last_line, last_column;
-};
 
 /* Reads PATH. On failure queues an error at AT (or without a location when AT
  * is NULL) and returns NULL. */
@@ -54,11 +31,5 @@ const char *source_relative_path(struct arena *a, const struct source *from, con
  * bytes, no line longer than SOURCE_MAX_LINE. Queues an error (one a line)
  * for each problem and returns -1 if there was any. */
 int source_validate(struct diags *d, const struct source *s);
-/* Length of the valid UTF-8 sequence at P (at most N bytes), or 0 when it
- * is not one: overlong forms, surrogates and code points past U+10FFFF are
- * not. */
-size_t utf8_sequence(const unsigned char *p, size_t n);
-/* Start and length of line LINE (from 1), without its newline or CR. */
-const char *source_line(const struct source *s, int line, size_t *len);
 
 #endif

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "lib/arena.h"
-#include "compiler/check.h"
+#include "lib/dnsname.h"
 #include "compiler/model.h"
 #include "compiler/resolve.h"
 

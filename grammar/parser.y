@@ -58,6 +58,13 @@ struct log_list {
 #include "lib/arena.h"
 #include "grammar/grammar.h"
 #include "grammar/scanner.h"
+#include "lib/xalloc.h"
+
+/* The stacks grow on the heap past their first 200 entries: running out
+ * of memory there aborts like everywhere else, and only YYMAXDEPTH (a
+ * nesting no person writes) is reported as "memory exhausted". */
+#define YYMALLOC xmalloc
+#define YYFREE free
 
 static void yyerror(struct loc *loc, void *scanner, struct parse_state *ps, const char *msg)
 {

@@ -12,7 +12,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "lib/arena.h"
 #include "compiler/diag.h"
 #include "emit/emit.h"
 #include "host/hostsplice.h"
@@ -21,6 +20,8 @@
 #include "host/nftcheck.h"
 #include "host/uplink.h"
 #include "host/wholefile.h"
+#include "lib/vec.h"
+#include "lib/xalloc.h"
 
 /* Each output: its file under -O DIR, and its format for -f. */
 static const struct {
@@ -41,12 +42,12 @@ static char *text_of(int (*write)(FILE *, enum family), enum family f)
 {
 	char *buf = NULL;
 	size_t size = 0;
-	FILE *fp = open_memstream(&buf, &size);
+	FILE *fp = xopen_memstream(&buf, &size);
 
-	if (!fp || write(fp, f) < 0 || fclose(fp) != 0 || !buf) {
-		fputs("egressc: out of memory\n", stderr);
-		abort();
-	}
+	/* Writing to memory fails only when memory does. */
+	if (write(fp, f) < 0)
+		xalloc_die();
+	xmemstream_close(fp);
 	return buf;
 }
 
@@ -75,9 +76,7 @@ int apply_read_dir(struct apply_set *s, const char *dir, enum apply_backend b,
 	memset(s, 0, sizeof(*s));
 	for (int i = 0; i < PART_COUNT; i++) {
 		size_t n = strlen(dir) + strlen(parts[i].file) + 2;
-		char *path = malloc(n);
-		if (!path)
-			return -1;
+		char *path = xmalloc(n);
 		snprintf(path, n, "%s/%s", dir, parts[i].file);
 		if (wholefile_read(path, &s->text[i], &s->len[i]) < 0 && (need[i] || errno != ENOENT)) {
 			diag_error(d, NULL, "cannot read '%s': %s", path, strerror(errno));
@@ -98,7 +97,7 @@ int apply_render(struct apply_set *s, const struct model *m, struct diags *d)
 				   strerror(errno));
 			return -1;
 		}
-		s->where[i] = strdup(parts[i].format);
+		s->where[i] = xstrdup(parts[i].format);
 	}
 	return 0;
 }
@@ -167,22 +166,18 @@ static int run_tool(char *const argv[], const char *input, size_t len, char **ou
 	}
 	close(in[1]);
 	if (output) {
-		size_t n = 0, cap = 4096;
-		char *buf = malloc(cap + 1);
-		ssize_t r;
-		while (buf && (r = read(outp[0], buf + n, cap - n)) > 0) {
+		size_t n = 0, cap = 0;
+		char *buf = NULL;
+		for (;;) {
+			/* Room for a read worth a system call, and the NUL. */
+			VEC_GROW(buf, n + 4096 + 1, cap);
+			ssize_t r = read(outp[0], buf + n, cap - n - 1);
+			if (r <= 0)
+				break;
 			n += (size_t)r;
-			if (n == cap) {
-				char *grown = realloc(buf, 2 * cap + 1);
-				if (!grown)
-					break;
-				buf = grown;
-				cap *= 2;
-			}
 		}
 		close(outp[0]);
-		if (buf)
-			buf[n] = '\0';
+		buf[n] = '\0';
 		*output = buf;
 	}
 	if (waitpid(pid, &status, 0) < 0)
@@ -352,14 +347,13 @@ static int apply_dnsmasq(const struct apply_set *s, const struct apply_opts *o, 
 {
 	enum apply_part p = o->backend == APPLY_NFT ? PART_DNSMASQ : PART_DNSMASQ_IPSET;
 	const char *path = dnsmasq_path(o);
-	char *dir = strdup(path), *slash;
+	char *dir, *slash;
 	struct stat st;
 
 	*installed = false;
-	if (!s->text[p] || !dir) {
-		free(dir);
+	if (!s->text[p])
 		return 0;
-	}
+	dir = xstrdup(path);
 	slash = strrchr(dir, '/');
 	if (slash)
 		*slash = '\0';
@@ -483,10 +477,8 @@ static int apply_nft(const struct apply_set *s, const struct apply_opts *o, FILE
 /* The "create" lines of an ipset restore file (malloc'd). */
 static char *create_lines(const char *text)
 {
-	char *out = malloc(strlen(text) + 1), *p = out;
+	char *out = xmalloc(strlen(text) + 1), *p = out;
 
-	if (!out)
-		return NULL;
 	for (const char *line = text; *line;) {
 		const char *nl = strchr(line, '\n');
 		size_t n = nl ? (size_t)(nl - line) + 1 : strlen(line);

@@ -1,11 +1,12 @@
 #include "host/hostsplice.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "lib/xalloc.h"
 
 enum marker { NOT_MARKER, BEGIN_MARKER, END_MARKER };
 
@@ -87,11 +88,7 @@ int hosts_splice(const char *old, size_t oldlen, const char *fragment, size_t fr
 		return -1;
 	}
 	/* At most the old text, a newline and the fragment. */
-	char *buf = malloc(oldlen + 1 + (fragment ? fraglen : 0) + 1);
-	if (!buf) {
-		*why = strerror(ENOMEM);
-		return -1;
-	}
+	char *buf = xmalloc(oldlen + 1 + (fragment ? fraglen : 0) + 1);
 	struct line l = {0};
 	size_t n = 0, opened = 0; /* the open block's BEGIN line, 0 outside one */
 	bool placed = false;

@@ -5,25 +5,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/arena.h"
 #include "emit/names.h"
+#include "lib/vec.h"
+#include "lib/xalloc.h"
 
 /* A text's lines, NUL-terminated copies, in order. */
 struct lines {
 	char **v;
-	size_t n;
+	size_t n, cap;
 };
 
 static void lines_split(struct lines *l, const char *text)
 {
 	l->v = NULL;
-	l->n = 0;
+	l->n = l->cap = 0;
 	while (text && *text) {
 		size_t len = strcspn(text, "\n");
-		l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
-		l->v[l->n] = xmalloc(len + 1);
-		memcpy(l->v[l->n], text, len);
-		l->v[l->n++][len] = '\0';
+		VEC_PUSH(l->v, l->n, l->cap, xstrndup(text, len));
 		text += len + (text[len] == '\n');
 	}
 }
@@ -144,10 +142,7 @@ static bool has_chain(const struct lines *l, const char *chain)
 /* Closes FP, the memory stream writing *BUF, and returns *BUF. */
 static char *finish(FILE *fp, char **buf)
 {
-	if (!fp || fclose(fp) != 0 || !*buf) {
-		fputs("egressc: out of memory\n", stderr);
-		abort();
-	}
+	xmemstream_close(fp);
 	return *buf;
 }
 
@@ -156,10 +151,8 @@ char *ipt_hooks_load(const char *rules, const char *current)
 	struct lines cur, next;
 	char *buf = NULL;
 	size_t size = 0;
-	FILE *fp = open_memstream(&buf, &size);
+	FILE *fp = xopen_memstream(&buf, &size);
 
-	if (!fp)
-		return finish(fp, &buf);
 	lines_split(&cur, current);
 	lines_split(&next, rules);
 	const bool docker_user = has_chain(&cur, IPT_DOCKER_USER);
@@ -187,10 +180,8 @@ char *ipt_hooks_remove(const char *current)
 	struct lines cur;
 	char *buf = NULL;
 	size_t size = 0, others = 0;
-	FILE *fp = open_memstream(&buf, &size);
+	FILE *fp = xopen_memstream(&buf, &size);
 
-	if (!fp)
-		return finish(fp, &buf);
 	lines_split(&cur, current);
 	fputs("*filter\n", fp);
 	size_t n = write_unhooks(fp, &cur) + write_chain_removals(fp, &cur, NULL);

@@ -10,7 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "lib/arena.h"
+#include "lib/vec.h"
+#include "lib/xalloc.h"
 
 /* Child: run the dry run, write nft's errors to FD, exit 0 if accepted. */
 static void __attribute__((noreturn)) check_in_child(const char *script, int fd)
@@ -71,11 +72,11 @@ int nft_check_script(const char *script, size_t len, char **message)
 	free(copy);
 
 	/* Read the whole report before waiting, so a long one cannot block. */
-	size_t n = 0, cap = 256;
-	char *text = xmalloc(cap);
+	size_t n = 0, cap = 0;
+	char *text = NULL;
 	for (;;) {
-		if (n + 1 == cap)
-			text = xrealloc(text, cap *= 2);
+		/* Room for a read worth a system call, and the NUL. */
+		VEC_GROW(text, n + 256, cap);
 		ssize_t r = read(fds[0], text + n, cap - n - 1);
 		if (r < 0 && errno == EINTR)
 			continue;

@@ -7,9 +7,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lib/arena.h"
 #include "compiler/diag.h"
 #include "lib/output.h"
+#include "lib/vec.h"
+#include "lib/xalloc.h"
 
 /* Reads PATH whole into *TEXT (NUL-terminated, malloc'd). */
 int wholefile_read(const char *path, char **text, size_t *len)
@@ -21,18 +22,9 @@ int wholefile_read(const char *path, char **text, size_t *len)
 	if (!fp)
 		return -1;
 	do {
-		if (cap - n < 4096) {
-			cap = cap ? 2 * cap : 8192;
-			char *grown = realloc(buf, cap + 1);
-			if (!grown) {
-				free(buf);
-				fclose(fp);
-				errno = ENOMEM;
-				return -1;
-			}
-			buf = grown;
-		}
-		got = fread(buf + n, 1, cap - n, fp);
+		/* Room for a read worth a system call, and the NUL. */
+		VEC_GROW(buf, n + 4096 + 1, cap);
+		got = fread(buf + n, 1, cap - n - 1, fp);
 		n += got;
 	} while (got > 0);
 	int failed = ferror(fp);

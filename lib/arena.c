@@ -16,47 +16,6 @@ struct arena_block {
 	max_align_t data[];
 };
 
-static void oom(void)
-{
-	fputs("egressc: out of memory\n", stderr);
-	abort();
-}
-
-void *xmalloc(size_t size)
-{
-	void *p = malloc(size ? size : 1);
-
-	if (!p)
-		oom();
-	return p;
-}
-
-void *xrealloc(void *p, size_t size)
-{
-	p = realloc(p, size ? size : 1);
-	if (!p)
-		oom();
-	return p;
-}
-
-void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size ? size : 1);
-
-	if (!p)
-		oom();
-	return p;
-}
-
-char *xstrdup(const char *s)
-{
-	char *p = strdup(s);
-
-	if (!p)
-		oom();
-	return p;
-}
-
 void arena_init(struct arena *a)
 {
 	a->head = NULL;
@@ -67,6 +26,8 @@ void *arena_alloc(struct arena *a, size_t size)
 	const size_t align = sizeof(max_align_t);
 	struct arena_block *b = a->head;
 
+	if (size > SIZE_MAX - align - sizeof(*b))
+		xalloc_die();
 	size = (size + align - 1) & ~(align - 1);
 	if (!b || b->size - b->used < size) {
 		size_t bsize = b ? b->size * 2 : ARENA_MIN_BLOCK;

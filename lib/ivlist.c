@@ -3,15 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/arena.h"
+#include "lib/vec.h"
 
 void ivl_add(struct ivlist *l, addr_t lo, addr_t hi)
 {
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 8;
-		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
-	}
-	l->v[l->n++] = (struct ivl){ lo, hi };
+	VEC_PUSH(l->v, l->n, l->cap, (struct ivl){ lo, hi });
 }
 
 static int ivl_cmp(const void *pa, const void *pb)

@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lib/arena.h"
+#include "lib/xalloc.h"
 
 int output_open(struct output *o, const char *path)
 {

@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/arena.h"
+#include "lib/vec.h"
+#include "lib/xalloc.h"
 
 struct rangeset6_entry {
 	addr_t addr;
@@ -39,17 +40,13 @@ void rangeset_add(struct rangeset *s, const struct prefix *p, uint32_t origin)
 		fputs("egressc: BUG: rangeset_add: origin or family out of range\n", stderr);
 		abort();
 	}
-	if (s->nranges == s->cap) {
-		s->cap = s->cap ? s->cap * 2 : 16;
-		if (s->family == FAMILY_V4)
-			s->v4 = xrealloc(s->v4, s->cap * sizeof(*s->v4));
-		else
-			s->v6 = xrealloc(s->v6, s->cap * sizeof(*s->v6));
-	}
+	/* One count and one capacity: a set uses one of the arrays. */
 	if (s->family == FAMILY_V4)
-		s->v4[s->nranges++] = (uint64_t)p->addr << 32 | (uint64_t)p->len << 26 | origin;
+		VEC_PUSH(s->v4, s->nranges, s->cap,
+			 (uint64_t)p->addr << 32 | (uint64_t)p->len << 26 | origin);
 	else
-		s->v6[s->nranges++] = (struct rangeset6_entry){ p->addr, origin, p->len };
+		VEC_PUSH(s->v6, s->nranges, s->cap,
+			 (struct rangeset6_entry){ p->addr, origin, p->len });
 }
 
 struct range rangeset_range(const struct rangeset *s, size_t i)

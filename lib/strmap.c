@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/arena.h"
+#include "lib/xalloc.h"
 
 /* FNV-1a: short keys, no adversary that profits from collisions here. */
 static size_t hash(const char *s)

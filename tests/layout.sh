@@ -38,7 +38,6 @@ allowed() {
 exceptions=(
 	"verify/verify.c compiler/model.h"	# the dynamic ipsets' names: to lib/
 	"verify/verify.c emit/emit.h"		# the log rates' spellings: to emit/names.h
-	"verify/verify.c compiler/check.h"	# DNS-name helpers: to lib/dnsname.h
 )
 
 checked=0

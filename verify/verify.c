@@ -9,20 +9,21 @@
 #include "compiler/addrlist.h"
 #include "lib/arena.h"
 #include "compiler/ast.h"
-#include "compiler/check.h"
+#include "lib/dnsname.h"
 #include "compiler/diag.h"
 #include "lib/duration.h"
 #include "lib/ivlist.h"
 #include "compiler/model.h"	/* for now: the dynamic ipsets' names */
 #include "emit/emit.h"		/* for now: the log rates' spellings */
 #include "emit/names.h"
+#include "lib/vec.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
 
 /* Lines a reader expects, built from the policy. */
 struct vlines {
 	char **v;
-	size_t n;
+	size_t n, cap;
 };
 
 static void vlines_add(struct vlines *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -39,8 +40,7 @@ static void vlines_add(struct vlines *l, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, (size_t)(n < 0 ? 0 : n) + 1, fmt, ap);
 	va_end(ap);
-	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
-	l->v[l->n++] = line;
+	VEC_PUSH(l->v, l->n, l->cap, line);
 }
 
 static void vlines_free(struct vlines *l)
@@ -49,7 +49,7 @@ static void vlines_free(struct vlines *l)
 		free(l->v[i]);
 	free(l->v);
 	l->v = NULL;
-	l->n = 0;
+	l->n = l->cap = 0;
 }
 
 /* Protocol classes of a packet: ports exist only for TCP and UDP. */
@@ -74,13 +74,13 @@ struct vrule {
 	bool accept;
 	unsigned protos;		/* VP_* bits */
 	struct vport_range *ports;	/* nports 0: every port */
-	size_t nports;
+	size_t nports, ports_cap;
 	/* A second match both must pass: a dynamic set's own protocols and
 	 * ports, in the policy's view. */
 	bool has_also;
 	unsigned also_protos;
 	struct vport_range *also_ports;
-	size_t also_nports;
+	size_t also_nports, also_ports_cap;
 	enum family family;
 	struct ivlist addrs;		/* normalized */
 	/* A run-time set instead of addrs: every address when on, none when
@@ -106,10 +106,7 @@ struct vchain {
 
 static struct vrule *chain_add(struct vchain *c)
 {
-	if (c->n == c->cap) {
-		c->cap = c->cap ? c->cap * 2 : 16;
-		c->rules = xrealloc(c->rules, c->cap * sizeof(*c->rules));
-	}
+	VEC_GROW(c->rules, c->n + 1, c->cap);
 	struct vrule *r = &c->rules[c->n++];
 	memset(r, 0, sizeof(*r));
 	return r;
@@ -128,8 +125,8 @@ static void chain_free(struct vchain *c)
 
 static void rule_add_port(struct vrule *r, unsigned lo, unsigned hi)
 {
-	r->ports = xrealloc(r->ports, (r->nports + 1) * sizeof(*r->ports));
-	r->ports[r->nports++] = (struct vport_range){ (uint16_t)lo, (uint16_t)hi };
+	VEC_PUSH(r->ports, r->nports, r->ports_cap,
+		 (struct vport_range){ (uint16_t)lo, (uint16_t)hi });
 }
 
 /* Does R match packets of protocol class PROTO to ports [LO, HI]? The
@@ -206,12 +203,12 @@ struct vchains {
 		enum vend end;
 		bool ended, logged;
 	} *v;
-	size_t n;
+	size_t n, cap;
 };
 
 static void vchains_add(struct vchains *t, const char *name, size_t len)
 {
-	t->v = xrealloc(t->v, (t->n + 1) * sizeof(*t->v));
+	VEC_GROW(t->v, t->n + 1, t->cap);
 	memset(&t->v[t->n], 0, sizeof(*t->v));
 	snprintf(t->v[t->n].name, VJUMP_MAX, "%.*s", (int)len, name);
 	t->n++;
@@ -286,14 +283,14 @@ static int resolve_jumps(struct diags *d, const char *what, struct vchain *c,
 
 /* The leaves of T (through defines) that are run-time sets, appended to
  * *V. */
-static void runtime_leaves(const struct target *t, const struct target ***v, size_t *n)
+static void runtime_leaves(const struct target *t, const struct target ***v, size_t *n,
+			   size_t *cap)
 {
 	for (; t; t = t->next) {
 		if (t->kind == TARGET_WILDCARD || (t->kind == TARGET_VARIABLE && t->dynamic)) {
-			*v = xrealloc(*v, (*n + 1) * sizeof(**v));
-			(*v)[(*n)++] = t;
+			VEC_PUSH(*v, *n, *cap, t);
 		} else if (t->kind == TARGET_VARIABLE && t->define) {
-			runtime_leaves(t->define->define.targets, v, n);
+			runtime_leaves(t->define->define.targets, v, n, cap);
 		}
 	}
 }
@@ -369,8 +366,8 @@ static void policy_chain(const struct policy *p, struct vchain *c)
 				ivl_normalize(&r[f]->addrs);
 
 			const struct target **leaves = NULL;
-			size_t nleaves = 0;
-			runtime_leaves(s->rule.targets, &leaves, &nleaves);
+			size_t nleaves = 0, leaves_cap = 0;
+			runtime_leaves(s->rule.targets, &leaves, &nleaves, &leaves_cap);
 			for (size_t i = 0; i < nleaves; i++) {
 				at = rule_pair(c, s, want == VERDICT_ALLOW);
 				for (int f = 0; f < FAMILY_COUNT; f++) {
@@ -382,12 +379,11 @@ static void policy_chain(const struct policy *p, struct vchain *c)
 					const struct rule_opts *o = &leaves[i]->dynamic->dynamic.opts;
 					v->has_also = true;
 					v->also_protos = opts_protos(o);
-					for (const struct port_item *pt = o->ports; pt; pt = pt->next) {
-						v->also_ports = xrealloc(v->also_ports,
-							(v->also_nports + 1) * sizeof(*v->also_ports));
-						v->also_ports[v->also_nports++] =
-							(struct vport_range){ (uint16_t)pt->lo, (uint16_t)pt->hi };
-					}
+					for (const struct port_item *pt = o->ports; pt; pt = pt->next)
+						VEC_PUSH(v->also_ports, v->also_nports,
+							 v->also_ports_cap,
+							 (struct vport_range){ (uint16_t)pt->lo,
+									      (uint16_t)pt->hi });
 				}
 			}
 			free(leaves);
@@ -518,12 +514,12 @@ struct fill_entry {
 struct fill_line {
 	char domain[HOSTNAME_MAX_LEN + 1];
 	struct fill_entry *sets;
-	size_t nsets;
+	size_t nsets, sets_cap;
 };
 
 struct fill_map {
 	struct fill_line *lines;
-	size_t n;
+	size_t n, cap;
 };
 
 static void fill_map_free(struct fill_map *fm)
@@ -598,19 +594,21 @@ static int compare_scenarios(struct diags *d, const char *what, struct vchain *o
 			     struct vchain *ref, enum family only, const struct fill_map *fm,
 			     const char *prefix)
 {
-	struct scenario *sc = xcalloc(1, sizeof(*sc));
-	size_t nsc = 1;
+	struct scenario *sc = NULL;
+	size_t nsc = 0, sc_cap = 0;
 	int rc = 0;
+
+	VEC_PUSH(sc, nsc, sc_cap, (struct scenario){ 0 });
 
 	for (size_t i = 0; i < ref->n; i++) {
 		const struct target *t = ref->rules[i].src;
 		if (!ref->rules[i].runtime || ref->rules[i].family != FAMILY_V4)
 			continue;
-		sc = xrealloc(sc, (nsc + 1) * sizeof(*sc));
-		sc[nsc++] = t->kind == TARGET_WILDCARD
-				    ? (struct scenario){ .domain = t->domain }
-				    : (struct scenario){ .dynamic = t->dynamic->dynamic.name,
-							 .decl = t->dynamic };
+		VEC_PUSH(sc, nsc, sc_cap,
+			 t->kind == TARGET_WILDCARD
+				 ? (struct scenario){ .domain = t->domain }
+				 : (struct scenario){ .dynamic = t->dynamic->dynamic.name,
+						      .decl = t->dynamic });
 	}
 	for (size_t i = 0; i < fm->n && rc == 0; i++) {
 		bool known = false;
@@ -675,10 +673,7 @@ static const char *next_line(struct line_reader *lr)
 		if (s == e || *s == '#')
 			continue;
 		size_t n = (size_t)(e - s);
-		if (n + 1 > lr->cap) {
-			lr->cap = n + 1 > 2 * lr->cap ? n + 1 : 2 * lr->cap;
-			lr->buf = xrealloc(lr->buf, lr->cap);
-		}
+		VEC_GROW(lr->buf, n + 1, lr->cap);
 		memcpy(lr->buf, s, n);
 		lr->buf[n] = '\0';
 		return lr->buf;
@@ -749,7 +744,7 @@ struct nft_reader {
 	struct diags *d;
 	struct line_reader lr;
 	struct nft_set *sets;
-	size_t nsets;
+	size_t nsets, sets_cap;
 	struct vchain chain;
 	struct vchains counter_chains;
 	struct vchains counters;	/* declared counter objects */
@@ -817,8 +812,7 @@ static void nft_read_set(struct nft_reader *nr, const char *line)
 	if (set.family == FAMILY_COUNT)
 		nft_fail(nr, "set without an address type");
 	ivl_normalize(&set.addrs);
-	nr->sets = xrealloc(nr->sets, (nr->nsets + 1) * sizeof(*nr->sets));
-	nr->sets[nr->nsets++] = set;
+	VEC_PUSH(nr->sets, nr->nsets, nr->sets_cap, set);
 }
 
 static const struct nft_set *nft_find_set(const struct nft_reader *nr, const char *name,
@@ -1085,8 +1079,7 @@ static int read_fill(struct diags *d, const char *text, size_t len, bool nft, st
 			if (n == 0 || n >= sizeof(e.set))
 				break;
 			memcpy(e.set, line, n);
-			fl.sets = xrealloc(fl.sets, (fl.nsets + 1) * sizeof(*fl.sets));
-			fl.sets[fl.nsets++] = e;
+			VEC_PUSH(fl.sets, fl.nsets, fl.sets_cap, e);
 			line += n;
 			if (!eat(&line, ","))
 				break;
@@ -1095,8 +1088,7 @@ static int read_fill(struct diags *d, const char *text, size_t len, bool nft, st
 			free(fl.sets);
 			goto bad;
 		}
-		fm->lines = xrealloc(fm->lines, (fm->n + 1) * sizeof(*fm->lines));
-		fm->lines[fm->n++] = fl;
+		VEC_PUSH(fm->lines, fm->n, fm->cap, fl);
 	}
 	line_reader_release(&lr);
 	return 0;
@@ -1279,7 +1271,7 @@ static bool in_table(const char *line, const char *const *table, size_t n)
 struct ipset_list {
 	char (*names)[IPSET_NAME_MAX + 1];
 	enum family *families;
-	size_t n;
+	size_t n, names_cap, families_cap;	/* one count, a capacity for each */
 };
 
 static int read_ipsets(struct diags *d, const char *text, size_t len, struct ipset_list *il)
@@ -1302,8 +1294,8 @@ static int read_ipsets(struct diags *d, const char *text, size_t len, struct ips
 			line_reader_release(&lr);
 			return -1;
 		}
-		il->names = xrealloc(il->names, (il->n + 1) * sizeof(*il->names));
-		il->families = xrealloc(il->families, (il->n + 1) * sizeof(*il->families));
+		VEC_GROW(il->names, il->n + 1, il->names_cap);
+		VEC_GROW(il->families, il->n + 1, il->families_cap);
 		memcpy(il->names[il->n], name, sizeof(name));
 		il->families[il->n++] = strcmp(fam, "inet") == 0 ? FAMILY_V4 : FAMILY_V6;
 	}
