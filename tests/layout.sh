@@ -24,12 +24,12 @@ testlib_init layout
 allowed() {
 	case $1 in
 	lib) echo "lib/" ;;
-	grammar) echo "lib/ grammar/ compiler/ast.h compiler/source.h compiler/diag.h" ;;
+	grammar) echo "lib/ grammar/ compiler/ast.h compiler/source.h compiler/loc.h compiler/diag.h" ;;
 	compiler) echo "lib/ compiler/ grammar/grammar.h" ;;
 	emit) echo "lib/ compiler/ emit/" ;;
-	verify) echo "lib/ verify/ compiler/ast.h compiler/source.h compiler/diag.h" \
+	verify) echo "lib/ verify/ compiler/ast.h compiler/source.h compiler/loc.h compiler/diag.h" \
 		"compiler/addrlist.h emit/names.h" ;;
-	host) echo "lib/ host/ compiler/diag.h compiler/source.h emit/" ;;
+	host) echo "lib/ host/ compiler/diag.h compiler/source.h compiler/loc.h emit/" ;;
 	cmd) echo "lib/ grammar/ compiler/ emit/ verify/ host/ cmd/" ;;
 	esac
 }
