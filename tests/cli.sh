@@ -160,9 +160,12 @@ expect "-I at most 16 times: usage error" [ $rc -eq 2 ]
 run $good -I
 expect "-I needs a directory: usage error" [ $rc -eq 2 ]
 
-# --help and the manual page list the same options.
-run --help
-grep -oE -- '--[a-z][a-z-]+' "$tmp/stdout" | sort -u >"$tmp/help-opts"
+# The commands' --help together and the manual page list the same
+# options (tests/options.sh checks them command by command).
+for cmd in compile query diff apply fmt; do
+	run $cmd --help
+	cat "$tmp/stdout"
+done | grep -oE -- '--[a-z][a-z-]+' | sort -u >"$tmp/help-opts"
 sed 's/\\-/-/g' man/egressc.1 | grep -E '^\.(B|BI|BR) ' | grep -oE -- '--[a-z][a-z-]+' |
 	sort -u >"$tmp/man-opts"
 expect "--help lists options" [ "$(wc -l <"$tmp/help-opts")" -ge 20 ]
