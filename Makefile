@@ -131,6 +131,7 @@ check-sealed:
 	tests/stdlib.sh $(BUILD)/egressc
 	tests/fmt.sh $(BUILD)/egressc
 	tests/cli.sh $(BUILD)/egressc
+	tests/options.sh $(BUILD)/egressc
 	tests/docs.sh $(BUILD)/egressc
 	tests/hostile.sh $(BUILD)/egressc
 	tests/optimize.sh $(BUILD)/egressc 100
