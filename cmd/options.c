@@ -40,12 +40,13 @@ static bool word_matches(const char *word, const char *arg)
 	return false;
 }
 
-static const struct cmd_option *find_word(const struct cmd_option *opts, const char *arg)
+/* The row of OPTS spelt ARG as one word, or -1. */
+static int find_word(const struct cmd_option *opts, const char *arg)
 {
-	for (const struct cmd_option *o = opts; o->val; o++)
-		if (o->word && word_matches(o->word, arg))
-			return o;
-	return NULL;
+	for (int i = 0; opts[i].val; i++)
+		if (opts[i].word && word_matches(opts[i].word, arg))
+			return i;
+	return -1;
 }
 
 static const struct cmd_option *find_val(const struct cmd_option *opts, int val)
@@ -87,19 +88,24 @@ static int start(struct cmd_parse *p)
 	const struct cmd_option *opts = p->spec->options;
 	bool literal = false;
 	size_t ns = 0, nl = 0;
-	int n = 1;
+	int n = 1, nrows = 0;
 
 	p->started = true;
+	while (opts[nrows].val)
+		nrows++;
+	if (nrows > OPTIONS_MAX) {
+		fprintf(stderr, "BUG: %s has more than %d options\n", p->spec->name, OPTIONS_MAX);
+		abort();
+	}
 	for (int i = 1; i < p->argc; i++) {
 		char *arg = p->argv[i];
 		if (!literal) {
-			const struct cmd_option *w = find_word(opts, arg);
-			if (w) {
-				p->words[p->nwords].val = w->val;
-				p->words[p->nwords++].word = arg;
+			int row = find_word(opts, arg);
+			if (row >= 0) {
+				p->words[row] = arg;
 				continue;
 			}
-			if (find_word(word_options, arg))
+			if (find_word(word_options, arg) >= 0)
 				return options_error(p, "'%s' is not an option of %s", arg,
 						     p->spec->name);
 		}
@@ -112,11 +118,6 @@ static int start(struct cmd_parse *p)
 	/* ':' first: a missing argument is told apart from an unknown option. */
 	p->shorts[ns++] = ':';
 	for (const struct cmd_option *o = opts; o->val; o++) {
-		if (nl == OPTIONS_MAX) {
-			fprintf(stderr, "BUG: %s has more than %d options\n", p->spec->name,
-				OPTIONS_MAX);
-			abort();
-		}
 		if (is_short(o)) {
 			p->shorts[ns++] = (char)o->val;
 			if (o->arg)
@@ -167,9 +168,11 @@ int options_next(struct cmd_parse *p, const char **arg)
 {
 	if (!p->started && start(p) < 0)
 		return -1;
-	if (p->nextword < p->nwords) {
-		*arg = p->words[p->nextword].word;
-		return p->words[p->nextword++].val;
+	for (; p->spec->options[p->nextword].val; p->nextword++) {
+		if (p->words[p->nextword]) {
+			*arg = p->words[p->nextword];
+			return p->spec->options[p->nextword++].val;
+		}
 	}
 	for (;;) {
 		int c = getopt_long(p->argc, p->argv, p->shorts, p->longopts, NULL);

@@ -91,11 +91,11 @@ struct cmd_parse {
 	int status;
 
 	bool started;
-	int nwords, nextword;	/* the one-word options, taken out first */
-	struct {
-		int val;
-		const char *word;
-	} words[OPTIONS_MAX];
+	/* The one-word options, taken out first: for each row of the
+	 * table, the last word given for it (each sets one value, so the
+	 * last one given is what counts), or NULL. */
+	const char *words[OPTIONS_MAX];
+	int nextword;
 	char shorts[2 * OPTIONS_MAX + 2];
 	struct option longopts[OPTIONS_MAX + 1];
 };
