@@ -164,6 +164,10 @@ expect "-I at most 16 times: usage error" [ $rc -eq 2 ]
 run $good -I
 expect "-I needs a directory: usage error" [ $rc -eq 2 ]
 
+# -O0 and -O1 as often as one likes: the last one counts.
+run $hosts $(for i in $(seq 50); do printf -- '-O0 '; done) -O1 $good
+expect "-O0 fifty times, then -O1" cmp -s "$tmp/stdout" golden/spec-example.nft
+
 # The commands' --help together and the manual page list the same
 # options (tests/options.sh checks them command by command).
 for cmd in compile query diff apply fmt; do
