@@ -5,9 +5,9 @@
  * the table does not hold is a usage error naming the command: nothing is
  * silently ignored.
  *
- * Every command's table ends with OPTION_COLOR, OPTION_HELP and
- * OPTION_END; the parser itself takes those two, so the commands never
- * see them. Options several commands share are macros (here and in
+ * Every command's table holds OPTION_COLOR and OPTION_HELP, and ends
+ * with OPTION_END; the parser itself takes those two options, so the
+ * commands never see them. Options several commands share are macros (here and in
  * policy_options.h), written once and put in each table that takes them. */
 #ifndef EGRESSC_OPTIONS_H
 #define EGRESSC_OPTIONS_H
