@@ -1,7 +1,8 @@
 #!/bin/bash
 # The command line's contract: formats from extensions and -f, -o -, -O DIR,
-# exit statuses, determinism, and that a failed run writes nothing and
-# clobbers nothing.
+# exit statuses, determinism, that a failed run writes nothing and
+# clobbers nothing, and that each command takes its own options and
+# refuses every other.
 #
 #   tests/cli.sh EGRESSC
 #@check fast
@@ -15,6 +16,9 @@ hosts=--hosts-file=golden/hostsdb
 
 not_colored() {
 	! grep -q $'\033' "$1"
+}
+not_in() {
+	! grep -q -- "$1" "$2"
 }
 good=golden/spec-example.eg
 bad=golden/err-many.eg
@@ -161,14 +165,91 @@ expect "-I at most 16 times: usage error" [ $rc -eq 2 ]
 run $good -I
 expect "-I needs a directory: usage error" [ $rc -eq 2 ]
 
-# --help and the manual page list the same options.
-run --help
-grep -oE -- '--[a-z][a-z-]+' "$tmp/stdout" | sort -u >"$tmp/help-opts"
+# -O0 and -O1 as often as one likes: the last one counts.
+run $hosts $(for i in $(seq 50); do printf -- '-O0 '; done) -O1 $good
+expect "-O0 fifty times, then -O1" cmp -s "$tmp/stdout" golden/spec-example.nft
+
+# The commands' --help together and the manual page list the same
+# options (tests/options.sh checks them command by command).
+for cmd in compile query diff apply fmt; do
+	run $cmd --help
+	cat "$tmp/stdout"
+done | grep -oE -- '--[a-z][a-z-]+' | sort -u >"$tmp/help-opts"
 sed 's/\\-/-/g' man/egressc.1 | grep -E '^\.(B|BI|BR) ' | grep -oE -- '--[a-z][a-z-]+' |
 	sort -u >"$tmp/man-opts"
 expect "--help lists options" [ "$(wc -l <"$tmp/help-opts")" -ge 20 ]
 expect "--help and egressc(1) list the same long options" diff "$tmp/help-opts" "$tmp/man-opts"
 expect "egressc(1) documents the exit statuses" grep -q '^\.SH EXIT STATUS' man/egressc.1
+
+# Each command takes only its own options: any other is a usage error
+# naming the command, and nothing runs.
+refused() {
+	local cmd=$1 option=$2
+	shift 2
+	run "$cmd" "$@"
+	expect "$cmd refuses $option: exit 2" [ $rc -eq 2 ]
+	expect "$cmd refuses $option: says so" \
+		grep -qxF "egressc: $cmd: '$option' is not an option of $cmd" "$tmp/stderr"
+	expect "$cmd refuses $option: points at its help" \
+		grep -qxF "Try 'egressc $cmd --help'." "$tmp/stderr"
+	expect "$cmd refuses $option: nothing on stdout" [ ! -s "$tmp/stdout" ]
+}
+refused query -Werror -o "$tmp/x.nft" --verify -Werror $good 192.0.2.1 443
+refused query -o $hosts -o "$tmp/x.nft" $good 192.0.2.1 443
+refused query --verify $hosts --verify $good 192.0.2.1 443
+refused fmt --monitor --monitor -O "$tmp/zz" $good
+refused fmt -O -O "$tmp/zz" $good
+expect "fmt -O writes nothing" [ ! -e "$tmp/zz" ]
+refused fmt -Werror -Werror $good
+refused fmt -O0 -O0 $good
+refused fmt -I -I "$tmp" $good
+refused fmt --hosts-file $hosts $good
+refused diff -o $hosts -o "$tmp/x.nft" golden/diff/widen.old.eg golden/diff/widen.new.eg
+refused diff --save-resolved --save-resolved "$tmp/saved" $hosts golden/diff/widen.old.eg \
+	golden/diff/widen.new.eg
+expect "diff --save-resolved writes nothing" [ ! -e "$tmp/saved" ]
+refused apply --verify --verify --dry-run $hosts $good
+refused apply -Werror -Werror --dry-run $hosts $good
+refused compile -w -w $hosts $good
+refused compile --backend --backend nft $hosts $good
+run --dry-run $hosts $good
+expect "without a command word, compile refuses --dry-run" \
+	grep -qxF "egressc: compile: '--dry-run' is not an option of compile" "$tmp/stderr"
+expect "without a command word, the help is egressc --help" \
+	grep -qxF "Try 'egressc --help'." "$tmp/stderr"
+
+# 'compile' is the command that runs without a command word.
+run compile $hosts $good
+expect "egressc compile POLICY is egressc POLICY" cmp -s "$tmp/stdout" golden/spec-example.nft
+
+# One spelling per option: -f, --format for compile and diff alike.
+run diff $hosts -f json golden/diff/widen.old.eg golden/diff/widen.new.eg
+expect "diff -f json: exit 1 (they differ)" [ $rc -eq 1 ]
+sed '$d' golden/diff/widen.json >"$tmp/widen.json"	# its last line is the exit status
+expect "diff -f json prints JSON" cmp -s "$tmp/stdout" "$tmp/widen.json"
+run diff $hosts --format=json golden/diff/widen.old.eg golden/diff/widen.new.eg
+expect "diff --format=json prints JSON" cmp -s "$tmp/stdout" "$tmp/widen.json"
+run diff $hosts -f yaml golden/diff/widen.old.eg golden/diff/widen.new.eg
+expect "diff -f yaml: exit 2" [ $rc -eq 2 ]
+run --format hosts -o - $hosts $good
+expect "compile --format is -f" cmp -s "$tmp/stdout" golden/spec-example.hosts
+
+# Each command's --help (and -h): its usage and options, on stdout.
+for cmd in compile query diff apply fmt; do
+	run $cmd --help
+	expect "$cmd --help exits 0" [ $rc -eq 0 -a ! -s "$tmp/stderr" ]
+	expect "$cmd --help shows its usage" grep -Eq "^usage: egressc \[?$cmd\b" "$tmp/stdout"
+	expect "$cmd --help shows -h" grep -q '^  -h, --help ' "$tmp/stdout"
+	cp "$tmp/stdout" "$tmp/help-$cmd"
+	run $cmd -h
+	expect "$cmd -h is --help" cmp -s "$tmp/stdout" "$tmp/help-$cmd"
+done
+run --help
+expect "egressc --help lists the commands" \
+	[ "$(grep -cE '^  (compile|query|diff|apply|fmt) ' "$tmp/stdout")" -eq 5 ]
+expect "egressc --help shows compile's options" grep -q '^  -o FILE ' "$tmp/stdout"
+expect "query --help shows no compile-only option" \
+	not_in '^  -o \|--verify\|-Werror' "$tmp/help-query"
 
 # NO_COLOR and --color: colour only when asked, or on a terminal.
 run --color=always golden/err-log.eg

@@ -1,0 +1,83 @@
+#include "cmd/policy_options.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "compiler/optimize.h"
+
+static int parse_int(const char *s, int min, int max, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+void policy_args_init(struct policy_args *a)
+{
+	*a = (struct policy_args){
+		.compile = {
+			.optimize = OPTIMIZE_DEFAULT,
+			.resolve = {
+				.resolve_rounds = RESOLVE_ROUNDS_DEFAULT,
+				.dns_timeout_ms = DNS_TIMEOUT_MS_DEFAULT,
+			},
+		},
+	};
+	a->compile.module_dirs = a->module_dirs;
+}
+
+int policy_args_take(struct policy_args *a, struct cmd_parse *p, int val, const char *arg)
+{
+	struct compile_opts *c = &a->compile;
+	struct resolve_opts *r = &c->resolve;
+
+	switch (val) {
+	case 'I':
+		if (c->nmodule_dirs == MAX_MODULE_DIRS)
+			return options_error(p, "-I may be given at most %d times", MAX_MODULE_DIRS);
+		a->module_dirs[c->nmodule_dirs++] = arg;
+		return 1;
+	case OPT_MONITOR:
+		c->monitor = true;
+		return 1;
+	case OPT_HOSTS_FILE:
+		r->hosts_file = arg;
+		return 1;
+	case OPT_RESOLVER:
+		r->servers = xrealloc(r->servers, (r->nservers + 1) * sizeof(char *));
+		r->servers[r->nservers++] = arg;
+		return 1;
+	case OPT_RESOLVE_ROUNDS:
+		if (parse_int(arg, 1, 16, &r->resolve_rounds) < 0)
+			return options_error(p, "--resolve-rounds takes 1 to 16, not '%s'", arg);
+		return 1;
+	case OPT_DNS_TIMEOUT:
+		if (parse_int(arg, 10, 600000, &r->dns_timeout_ms) < 0)
+			return options_error(p, "--dns-timeout takes 10 to 600000 ms, not '%s'", arg);
+		return 1;
+	case OPT_ALLOW_UNRESOLVED:
+		r->allow_unresolved = true;
+		return 1;
+	case OPT_STRICT:
+		c->strict = true;
+		return 1;
+	case OPT_OPTIMIZE:
+		/* The word is -O0 or -O1. */
+		c->optimize = arg[2] - '0';
+		return 1;
+	}
+	return 0;
+}
+
+void policy_args_release(struct policy_args *a)
+{
+	free(a->compile.resolve.servers);
+	a->compile.resolve.servers = NULL;
+	a->compile.resolve.nservers = 0;
+}

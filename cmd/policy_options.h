@@ -1,0 +1,73 @@
+/* The options of the commands that compile a policy before they do their
+ * work (compile, query, diff, apply): where modules come from, how
+ * hostnames resolve, the mode and the optimization level. Written once
+ * here; each of those commands puts POLICY_OPTIONS in its option table
+ * and hands what options_next() returns to policy_args_take(). */
+#ifndef EGRESSC_POLICY_OPTIONS_H
+#define EGRESSC_POLICY_OPTIONS_H
+
+#include "cmd/options.h"
+#include "compiler/driver.h"
+
+/* -I DIR may be given this many times. */
+#define MAX_MODULE_DIRS 16
+
+enum {
+	OPT_MONITOR = OPT_SHARED,
+	OPT_HOSTS_FILE,
+	OPT_RESOLVER,
+	OPT_RESOLVE_ROUNDS,
+	OPT_DNS_TIMEOUT,
+	OPT_ALLOW_UNRESOLVED,
+	OPT_STRICT,
+};
+
+#define POLICY_OPTIONS                                                                        \
+	{ .val = 'I',                                                                         \
+	  .arg = "DIR",                                                                       \
+	  .help = "look for modules ('use NAME') in DIR first (repeatable, at most 16 "       \
+		  "times; then $EGRESSC_PATH, then the installed stdlib)" },                  \
+	{ .val = OPT_MONITOR,                                                                 \
+	  .long_name = "monitor",                                                             \
+	  .help = "compile as if the policy said 'mode monitor': log and count what it "      \
+		  "would block, block nothing" },                                             \
+	{ .val = OPT_HOSTS_FILE,                                                              \
+	  .long_name = "hosts-file",                                                          \
+	  .arg = "FILE",                                                                      \
+	  .help = "resolve hostnames from a hosts(5)-format file, not DNS" },                 \
+	{ .val = OPT_RESOLVER,                                                                \
+	  .long_name = "resolver",                                                            \
+	  .arg = "ADDR[:PORT]",                                                               \
+	  .help = "a DNS server to ask (repeatable; [V6]:PORT); default: the servers of "     \
+		  "/etc/resolv.conf" },                                                       \
+	{ .val = OPT_RESOLVE_ROUNDS,                                                          \
+	  .long_name = "resolve-rounds",                                                      \
+	  .arg = "N",                                                                         \
+	  .help = "ask each name N times and pin the union (default 3)" },                    \
+	{ .val = OPT_DNS_TIMEOUT,                                                             \
+	  .long_name = "dns-timeout",                                                         \
+	  .arg = "MS",                                                                        \
+	  .help = "give up on a query after MS milliseconds (default 3000)" },                \
+	{ .val = OPT_ALLOW_UNRESOLVED,                                                        \
+	  .long_name = "allow-unresolved",                                                    \
+	  .help = "a name that does not resolve warns instead of failing" },                  \
+	{ .val = OPT_STRICT,                                                                  \
+	  .long_name = "strict",                                                              \
+	  .help = "a name resolving to a private, loopback, link-local, unspecified or "      \
+		  "multicast address is an error" },                                          \
+	OPTION_OPTIMIZE
+
+/* What POLICY_OPTIONS set: the options of a compilation. */
+struct policy_args {
+	struct compile_opts compile;
+	const char *module_dirs[MAX_MODULE_DIRS];
+};
+
+/* The defaults. A must not move afterwards: compile points into it. */
+void policy_args_init(struct policy_args *a);
+/* Takes option VAL with ARG if POLICY_OPTIONS holds it. Returns 1 if it
+ * did, 0 if VAL is not one of them, or -1 after a usage error on P. */
+int policy_args_take(struct policy_args *a, struct cmd_parse *p, int val, const char *arg);
+void policy_args_release(struct policy_args *a);
+
+#endif
