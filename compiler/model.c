@@ -955,6 +955,45 @@ struct decision model_decide(const struct model *m, const struct packet *pkt)
 	return best;
 }
 
+/* Every span of the classes of verdict V that match the service, into
+ * OUT (emptied first), normalized. */
+static void region_of(const struct model *m, enum verdict v, enum family f, unsigned proto,
+		      uint16_t port, struct ivlist *out)
+{
+	out->n = 0;
+	for (size_t i = 0; i < m->nclasses; i++) {
+		const struct rule_class *c = &m->classes[i];
+		if (c->verdict != v || !service_matches(&c->svc, proto, port))
+			continue;
+		for (size_t j = 0; j < c->sets[f].nspans; j++) {
+			struct span sp = rangeset_span(&c->sets[f], j);
+			ivl_add(out, sp.lo, sp.hi);
+		}
+	}
+	ivl_normalize(out);
+}
+
+void model_denied_region(const struct model *m, enum family f, unsigned proto, uint16_t port,
+			 struct ivlist *out)
+{
+	region_of(m, VERDICT_DENY, f, proto, port, out);
+}
+
+void model_accepted_region(const struct model *m, enum family f, unsigned proto, uint16_t port,
+			   struct ivlist *out)
+{
+	struct ivlist deny = { 0 }, allow = { 0 };
+
+	region_of(m, VERDICT_DENY, f, proto, port, &deny);
+	if (m->default_verdict == VERDICT_ALLOW)
+		ivl_add(&allow, 0, family_max(f));
+	else
+		region_of(m, VERDICT_ALLOW, f, proto, port, &allow);
+	ivl_subtract(out, &allow, &deny);
+	ivl_free(&deny);
+	ivl_free(&allow);
+}
+
 static int u16_cmp(const void *pa, const void *pb)
 {
 	return (int)*(const uint16_t *)pa - (int)*(const uint16_t *)pb;

@@ -217,6 +217,28 @@ static inline const struct counter *model_default_counter(const struct model *m)
 /* Rules 3-5 above for a packet to a non-loopback destination, with every
  * run-time set empty. */
 struct decision model_decide(const struct model *m, const struct packet *pkt);
+/* Regions: model_decide() over whole address sets, for readers that
+ * compare or sweep policies (diff, lint) rather than judge one packet.
+ * A region is one service point: family F, PROTO (as in struct packet:
+ * 0 is any other protocol, whose PORT is ignored) and PORT; it is the
+ * same for every port from one of model_port_cuts()'s cuts to the next,
+ * so a caller walks the cuts, not the 65536 ports. Run-time sets are
+ * empty, as for model_decide(); loopback and the forwarder's exemption
+ * are not in it, nor is monitor mode: what a deny class matches is
+ * outside the accepted region though the ruleset, monitoring, lets it
+ * pass. *OUT's contents are replaced by a normalized list; the caller
+ * frees it.
+ *
+ * The destinations rule 2 blocks: those of every deny class matching
+ * the service. */
+void model_denied_region(const struct model *m, enum family f, unsigned proto, uint16_t port,
+			 struct ivlist *out);
+/* The destinations model_decide() accepts: those an allow class matching
+ * the service holds (with default allow, every address), less the denied
+ * region. An address is in it exactly when model_decide() says allow. */
+void model_accepted_region(const struct model *m, enum family f, unsigned proto, uint16_t port,
+			   struct ivlist *out);
+
 /* The run-time sets that would change decision D of PKT if they held its
  * destination, into OUT[0..max): allow sets before a default deny, deny
  * sets before an allow. Returns how many there are. */
