@@ -933,6 +933,13 @@ static const struct counter *part_counter(const struct model *m, const struct ru
 	return NULL;
 }
 
+enum exemption model_exemption(const struct model *m, const struct packet *pkt)
+{
+	bool loopback = pkt->family == FAMILY_V4 ? pkt->addr >> 24 == 127 : pkt->addr == 1;
+
+	return loopback ? EXEMPT_LOOPBACK : EXEMPT_NONE;
+}
+
 struct decision model_decide(const struct model *m, const struct packet *pkt)
 {
 	struct decision best = { .verdict = m->default_verdict, .reason = DECIDED_BY_DEFAULT,

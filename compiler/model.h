@@ -214,8 +214,18 @@ static inline const struct counter *model_default_counter(const struct model *m)
 	return &m->counters[m->ncounters - 1];
 }
 
-/* Rules 3-5 above for a packet to a non-loopback destination, with every
- * run-time set empty. */
+/* What accepts a packet before any rule, as far as its destination tells
+ * (rule 1; rule 0 and the forwarder's exemption depend on the interface
+ * and the socket's user, which a destination does not say). */
+enum exemption {
+	EXEMPT_NONE,		/* the rules decide: model_decide() */
+	EXEMPT_LOOPBACK,	/* to a loopback address, 127.0.0.0/8 or ::1 */
+};
+
+enum exemption model_exemption(const struct model *m, const struct packet *pkt);
+
+/* Rules 3-5 above for a packet no exemption accepts, with every run-time
+ * set empty. */
 struct decision model_decide(const struct model *m, const struct packet *pkt);
 /* Regions: model_decide() over whole address sets, for readers that
  * compare or sweep policies (diff, lint) rather than judge one packet.

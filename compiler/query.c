@@ -38,13 +38,6 @@ static const char *service_text(const struct packet *pkt, char *buf, size_t size
 	return buf;
 }
 
-static bool is_loopback(const struct packet *pkt)
-{
-	if (pkt->family == FAMILY_V4)
-		return pkt->addr >> 24 == 127;
-	return pkt->addr == 1;
-}
-
 void decision_explain(const struct model *m, const struct decision *dc, const struct packet *pkt,
 		    struct because *b)
 {
@@ -123,7 +116,7 @@ int query_answer(FILE *fp, struct arena *a, struct diags *d, const struct model 
 	addr_format(pkt->family, pkt->addr, addr);
 	service_text(pkt, svc, sizeof(svc));
 
-	if (is_loopback(pkt)) {
+	if (model_exemption(m, pkt) == EXEMPT_LOOPBACK) {
 		if (brief)
 			fprintf(fp, "allow %s %s loopback\n", dest, svc);
 		else

@@ -1038,6 +1038,47 @@ static void test_random_differential(void **state)
 	}
 }
 
+/* ---- exemptions ---------------------------------------------------------- */
+
+/* Loopback is accepted before any rule, whatever the policy says of it;
+ * nothing else is, by destination alone. */
+static void test_exemption(void **state)
+{
+	static const struct {
+		const char *addr;
+		enum exemption want;
+	} cases[] = {
+		{ "127.0.0.1", EXEMPT_LOOPBACK },	{ "127.255.255.255", EXEMPT_LOOPBACK },
+		{ "127.0.0.0", EXEMPT_LOOPBACK },	{ "::ffff:127.0.0.53", EXEMPT_LOOPBACK },
+		{ "::1", EXEMPT_LOOPBACK },		{ "126.255.255.255", EXEMPT_NONE },
+		{ "128.0.0.0", EXEMPT_NONE },		{ "0.0.0.0", EXEMPT_NONE },
+		{ "::", EXEMPT_NONE },			{ "::2", EXEMPT_NONE },
+		{ "::7f00:1", EXEMPT_NONE },		{ "fe80::1", EXEMPT_NONE },
+		{ "1.0.0.127", EXEMPT_NONE },		{ "192.0.2.1", EXEMPT_NONE },
+	};
+	static const char *const policies[] = {
+		"",
+		"default allow\ndeny 127.0.0.0/8, ::1\n",
+		"allow 127.0.0.1\nmode monitor\n",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(policies) / sizeof(policies[0]); i++) {
+		struct compilation c;
+		const struct model *m = compile(&c, policies[i]);
+		for (size_t j = 0; j < sizeof(cases) / sizeof(cases[0]); j++) {
+			struct packet p = pkt(cases[j].addr, PROTO_TCP, 80);
+			if (model_exemption(m, &p) != cases[j].want)
+				fail_msg("%s: exemption %d, want %d\n%s", cases[j].addr,
+					 (int)model_exemption(m, &p), (int)cases[j].want, policies[i]);
+		}
+		/* The rules still say what they say of it. */
+		if (i == 1)
+			DENIED(m, "127.0.0.1", PROTO_TCP, 80);
+		compilation_release(&c);
+	}
+}
+
 /* ---- regions ------------------------------------------------------------ */
 
 /* Whether normalized L holds A. */
@@ -1292,6 +1333,7 @@ int main(void)
 		cmocka_unit_test(test_random_differential),
 		cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_regions),
+		cmocka_unit_test(test_exemption),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
