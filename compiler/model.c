@@ -1107,6 +1107,23 @@ size_t model_runtime_could(const struct model *m, const struct packet *pkt,
 	return n;
 }
 
+/* Whether K counts packets the policy denies (rather than the accepts of
+ * a default allow). */
+static bool counter_denies(const struct model *m, const struct counter *k)
+{
+	return k->rule || m->default_verdict == VERDICT_DENY;
+}
+
+bool model_counter_logs(const struct model *m, const struct counter *k)
+{
+	return m->log_denied && counter_denies(m, k);
+}
+
+bool model_counter_blocks(const struct model *m, const struct counter *k)
+{
+	return m->mode == MODE_ENFORCE && counter_denies(m, k);
+}
+
 bool model_replies_first(const struct model *m)
 {
 	return m->mode == MODE_MONITOR;

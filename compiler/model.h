@@ -153,7 +153,9 @@ struct model {
 	 * like loopback. Nothing forwarded is the forwarder's. */
 	const struct stmt *resolver;
 	enum mode mode;
-	bool log_denied, log_to_group;	/* as the policy says */
+	/* Whether to log, as the policy says (monitor mode logs): ask
+	 * model_counter_logs() which counters do. */
+	bool log_denied, log_to_group;
 	uint16_t log_group;
 	/* One per deny rule, in policy order, then the default policy's. */
 	struct counter *counters;
@@ -223,6 +225,15 @@ enum exemption {
 };
 
 enum exemption model_exemption(const struct model *m, const struct packet *pkt);
+
+/* What every ruleset does with a packet counted under K, so that the
+ * backends cannot differ. A deny rule's counter, and the default's under
+ * default deny, count what is blocked - monitoring, what would be: those
+ * log when logging is on, which monitor mode turns on, and block unless
+ * monitoring. The default's counter under default allow counts what is
+ * accepted; it neither logs nor blocks. */
+bool model_counter_logs(const struct model *m, const struct counter *k);
+bool model_counter_blocks(const struct model *m, const struct counter *k);
 
 /* Rules 3-5 above for a packet no exemption accepts, with every run-time
  * set empty. */

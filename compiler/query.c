@@ -66,12 +66,14 @@ void decision_explain(const struct model *m, const struct decision *dc, const st
 /* For a deny: the counter it adds to, and what the ruleset does with it. */
 static void counted_as(FILE *fp, const struct model *m, const struct decision *dc)
 {
-	if (dc->verdict != VERDICT_DENY || !dc->counter)
+	const struct counter *k = dc->counter;
+
+	if (dc->verdict != VERDICT_DENY || !k)
 		return;
-	fprintf(fp, "  counted as %s%s\n", dc->counter->name,
-		m->mode == MODE_MONITOR ? "; monitor mode: logged and accepted, not blocked"
-		: m->log_denied	       ? ", and logged"
-					: "");
+	fprintf(fp, "  counted as %s%s\n", k->name,
+		!model_counter_blocks(m, k) ? "; monitor mode: logged and accepted, not blocked"
+		: model_counter_logs(m, k)  ? ", and logged"
+					    : "");
 }
 
 static void runtime_caveats(FILE *fp, const struct model *m, const struct packet *pkt,

@@ -138,6 +138,6 @@ void emit_runtime_comment(FILE *fp, const char *indent, const struct runtime_set
 const char *emit_log_prefix(const struct model *m, const struct counter *k, char *buf)
 {
 	snprintf(buf, EMIT_LOG_PREFIX_MAX, "egressc: %s %s ",
-		 m->mode == MODE_MONITOR ? "would-block" : "block", k->name);
+		 model_counter_blocks(m, k) ? "block" : "would-block", k->name);
 	return buf;
 }

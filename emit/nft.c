@@ -106,14 +106,9 @@ static void emit_counters(FILE *fp, const struct model *m)
 	fputc('\n', fp);
 }
 
-/* Whether blocked packets of counter K go through a chain of their own
- * (to be logged, or accepted in monitor mode) rather than straight to
- * blocked. */
-static bool counter_chained(const struct model *m, const struct counter *k)
-{
-	return m->log_denied && (k->rule || m->default_verdict == VERDICT_DENY);
-}
-
+/* The chain of a counter that logs: a packet counted under it is logged,
+ * then blocked or (monitoring) accepted. One that does not log goes
+ * straight to blocked. */
 static void emit_counter_chain(FILE *fp, const struct model *m, const struct counter *k)
 {
 	char prefix[EMIT_LOG_PREFIX_MAX];
@@ -123,7 +118,7 @@ static void emit_counter_chain(FILE *fp, const struct model *m, const struct cou
 		emit_log_prefix(m, k, prefix));
 	if (m->log_to_group)
 		fprintf(fp, " group %u", m->log_group);
-	fputs(m->mode == MODE_MONITOR ? "\n\t\taccept\n\t}\n\n" : "\n\t\tgoto blocked\n\t}\n\n",
+	fputs(model_counter_blocks(m, k) ? "\n\t\tgoto blocked\n\t}\n\n" : "\n\t\taccept\n\t}\n\n",
 	      fp);
 }
 
@@ -131,7 +126,7 @@ static void emit_counter_chain(FILE *fp, const struct model *m, const struct cou
 static void emit_blocked_verdict(FILE *fp, const struct model *m, const struct counter *k)
 {
 	fprintf(fp, "counter name \"%s\" goto %s\n", k->name,
-		counter_chained(m, k) ? k->name : "blocked");
+		model_counter_logs(m, k) ? k->name : "blocked");
 }
 
 static void emit_runtime_set(FILE *fp, const struct runtime_set *r, enum family f)
@@ -361,7 +356,7 @@ int emit_nft(const struct model *m, FILE *fp)
 		for (int f = 0; f < FAMILY_COUNT; f++)
 			emit_runtime_set(fp, &m->runtime[i], (enum family)f);
 	for (size_t i = 0; i < m->ncounters; i++)
-		if (counter_chained(m, &m->counters[i]))
+		if (model_counter_logs(m, &m->counters[i]))
 			emit_counter_chain(fp, m, &m->counters[i]);
 
 	/* Monitoring, nothing is blocked: every deny goes through its

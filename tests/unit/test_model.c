@@ -1079,6 +1079,48 @@ static void test_exemption(void **state)
 	}
 }
 
+/* What each counter's packets meet, for every backend: a deny rule's and
+ * a default deny's log with logging (monitor mode logs) and block unless
+ * monitoring; a default allow's counts accepts, neither logging nor
+ * blocking. */
+static void test_counter_verdicts(void **state)
+{
+	static const struct {
+		const char *settings;
+		bool rule_logs, rule_blocks, default_logs, default_blocks;
+	} cases[] = {
+		{ "", false, true, false, true },
+		{ "default allow\n", false, true, false, false },
+		{ "log denied\n", true, true, true, true },
+		{ "log denied\ndefault allow\n", true, true, false, false },
+		{ "log group 7\n", true, true, true, true },
+		{ "mode monitor\n", true, false, true, false },
+		{ "mode monitor\ndefault allow\n", true, false, false, false },
+		{ "mode monitor\nlog denied\non-deny drop\n", true, false, true, false },
+		{ "mode enforce\non-deny drop\n", false, true, false, true },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[256];
+		struct compilation c;
+		snprintf(text, sizeof(text), "%sallow 192.0.2.0/24\ndeny 192.0.2.7\n"
+			 "deny 198.51.100.0/24 port 22\n", cases[i].settings);
+		const struct model *m = compile(&c, text);
+		assert_int_equal(m->ncounters, 3);
+		for (size_t k = 0; k < m->ncounters; k++) {
+			const struct counter *n = &m->counters[k];
+			bool dflt = n == model_default_counter(m);
+			if (model_counter_logs(m, n) != (dflt ? cases[i].default_logs : cases[i].rule_logs) ||
+			    model_counter_blocks(m, n) != (dflt ? cases[i].default_blocks
+								 : cases[i].rule_blocks))
+				fail_msg("counter %s: logs %d blocks %d\n%s", n->name,
+					 model_counter_logs(m, n), model_counter_blocks(m, n), text);
+		}
+		compilation_release(&c);
+	}
+}
+
 /* ---- regions ------------------------------------------------------------ */
 
 /* Whether normalized L holds A. */
@@ -1334,6 +1376,7 @@ int main(void)
 		cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_regions),
 		cmocka_unit_test(test_exemption),
+		cmocka_unit_test(test_counter_verdicts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
