@@ -689,6 +689,43 @@ static void runtime_finish(struct model *m)
 	}
 }
 
+static int wildcard_domain_cmp_name(const void *pa, const void *pb)
+{
+	const struct wildcard_domain *a = pa, *b = pb;
+
+	return strcmp(a->domain, b->domain);
+}
+
+/* The domains of every class's wildcard sets, sorted and merged: one
+ * named by an allow class and a deny class is allowed. */
+static void domains_finish(struct model *m)
+{
+	size_t n = 0, u = 0;
+
+	for (size_t i = 0; i < m->nclasses; i++)
+		for (size_t j = 0; j < m->classes[i].nruntime; j++)
+			n += m->runtime[m->classes[i].runtime[j]].nwildcards;
+	m->domains = xmalloc((n ? n : 1) * sizeof(*m->domains));
+	for (size_t i = 0; i < m->nclasses; i++) {
+		const struct rule_class *c = &m->classes[i];
+		for (size_t j = 0; j < c->nruntime; j++) {
+			const struct runtime_set *r = &m->runtime[c->runtime[j]];
+			for (size_t w = 0; w < r->nwildcards; w++)
+				m->domains[m->ndomains++] = (struct wildcard_domain){
+					r->wildcards[w]->domain, c->verdict == VERDICT_ALLOW };
+		}
+	}
+	if (m->ndomains > 1)
+		qsort(m->domains, m->ndomains, sizeof(*m->domains), wildcard_domain_cmp_name);
+	for (size_t i = 0; i < m->ndomains; i++) {
+		if (u && strcmp(m->domains[u - 1].domain, m->domains[i].domain) == 0)
+			m->domains[u - 1].allowed |= m->domains[i].allowed;
+		else
+			m->domains[u++] = m->domains[i];
+	}
+	m->ndomains = u;
+}
+
 /* deny_1, deny_2, ... in policy order, then default. Returns, for each
  * rule index, its counter (allow rules: none), for deny_parts_finish(). */
 static size_t *counters_declare(struct model *m, const struct policy *p)
@@ -814,6 +851,7 @@ int model_build(struct model *m, const struct policy *p, struct diags *d)
 	free(b.entries);
 	strmap_release(&b.class_names);
 	runtime_finish(m);
+	domains_finish(m);
 	if (runtime_names(m, d) < 0)
 		b.overflow = true;
 	for (size_t i = 0; i < m->nclasses; i++)
@@ -883,6 +921,7 @@ void model_release(struct model *m)
 		free(m->runtime[i].rules);
 	}
 	free(m->runtime);
+	free(m->domains);
 	free(m->origins);
 	free(m->pinned);
 	memset(m, 0, sizeof(*m));

@@ -135,6 +135,12 @@ struct rule_class {
 	size_t *runtime_counter;
 };
 
+/* A domain some wildcard names ("example.com" of "*.example.com"). */
+struct wildcard_domain {
+	const char *domain;
+	bool allowed;		/* an allow rule's wildcard names it */
+};
+
 struct model {
 	const struct policy *policy;
 	enum verdict default_verdict;
@@ -146,6 +152,11 @@ struct model {
 	/* Dynamic sets sorted by name, then wildcard sets in class order. */
 	struct runtime_set *runtime;
 	size_t nruntime;
+	/* Every wildcard's domain once, sorted by strcmp(): what dnsmasq
+	 * fills sets for, and under DNS lockdown forwards (the allowed
+	 * ones). */
+	struct wildcard_domain *domains;
+	size_t ndomains;
 	/* DNS lockdown, or NULL. Its deny rules are ordinary rules of the
 	 * model; beside them, semantics fixed here: the forwarder's own
 	 * traffic (sockets of resolver.user, on this machine) to the

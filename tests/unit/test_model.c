@@ -1121,6 +1121,42 @@ static void test_counter_verdicts(void **state)
 	}
 }
 
+/* Every wildcard's domain once, sorted, however many classes and sets
+ * name it; allowed when an allow rule's wildcard names it. */
+static void test_wildcard_domains(void **state)
+{
+	static const struct {
+		const char *domain;
+		bool allowed;
+	} want[] = {
+		{ "a.test", true }, { "b.test", true }, { "c.test", false },
+		{ "x.b.test", false }, { "z.test", true },
+	};
+	struct compilation c;
+	const struct model *m;
+
+	(void)state;
+	m = compile(&c, "dynamic builders\n"
+			"allow *.z.test, *.b.test port 443\n"
+			"deny *.x.b.test, *.c.test proto udp\n"
+			"allow *.a.test timeout 10m\n"
+			"allow *.b.test, *.a.test port 443\n"
+			"deny *.a.test port 22\n"
+			"allow $builders, 192.0.2.1\n"
+			"allow *.z.test port 80 timeout 2m\n");
+	assert_int_equal(m->ndomains, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < m->ndomains; i++) {
+		assert_string_equal(m->domains[i].domain, want[i].domain);
+		if (m->domains[i].allowed != want[i].allowed)
+			fail_msg("%s: allowed %d", want[i].domain, m->domains[i].allowed);
+	}
+	compilation_release(&c);
+
+	m = compile(&c, "dynamic builders\nallow $builders\nallow 192.0.2.1\n");
+	assert_int_equal(m->ndomains, 0);
+	compilation_release(&c);
+}
+
 /* ---- regions ------------------------------------------------------------ */
 
 /* Whether normalized L holds A. */
@@ -1377,6 +1413,7 @@ int main(void)
 		cmocka_unit_test(test_regions),
 		cmocka_unit_test(test_exemption),
 		cmocka_unit_test(test_counter_verdicts),
+		cmocka_unit_test(test_wildcard_domains),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
