@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lib/duration.h"
+#include "compiler/lockdown.h"
 #include "compiler/model.h"
 
 static void explain_class(FILE *fp, const struct model *m, const struct rule_class *c)
@@ -116,10 +117,11 @@ static void explain_counters(FILE *fp, const struct model *m)
 	if (!m->log_denied)
 		fputs("logging: off\n", fp);
 	else if (m->log_to_group)
-		fprintf(fp, "logging: to NFLOG group %u, at most 5 a second per counter\n",
-			m->log_group);
+		fprintf(fp, "logging: to NFLOG group %u, at most %d a second per counter\n",
+			m->log_group, EMIT_LOG_PER_SECOND);
 	else
-		fputs("logging: to the kernel log, at most 5 a second per counter\n", fp);
+		fprintf(fp, "logging: to the kernel log, at most %d a second per counter\n",
+			EMIT_LOG_PER_SECOND);
 	fputs("counters (nft list counters table inet egressc; iptables -L EGRESSC-NAME -v):\n",
 	      fp);
 	for (size_t i = 0; i < m->ncounters; i++) {
@@ -143,7 +145,8 @@ int emit_explain(const struct model *m, FILE *fp)
 	fprintf(fp, "\ndefault: %s; on-deny: %s\n", m->default_verdict == VERDICT_DENY ? "deny" : "allow",
 		m->on_deny == DENY_REJECT ? "reject" : "drop");
 	if (m->resolver) {
-		fprintf(fp, "DNS lockdown: DNS (53 and 853, tcp and udp) reaches only");
+		fprintf(fp, "DNS lockdown: DNS (%d and %d, tcp and udp) reaches only",
+			LOCKDOWN_PORT_DNS, LOCKDOWN_PORT_TLS);
 		for (const struct target *t = m->resolver->resolver.addrs; t; t = t->next)
 			fprintf(fp, " %s", addr_format(t->prefix.family, t->prefix.addr, buf));
 		fprintf(fp, ", and only from the forwarder (user %s; ", m->resolver->resolver.user);
