@@ -19,6 +19,11 @@
 #include "compiler/check.h"
 #include "compiler/model.h"
 #include "compiler/resolve.h"
+#include "emit/names.h"
+
+/* What a fragment's second line begins with, after the header: written,
+ * and read back by emit_dnsmasq_is_fragment(). */
+#define FRAGMENT_SECOND_LINE "# A dnsmasq fragment (dnsmasq.d); load it after the "
 
 enum fill_backend {
 	FILL_NFTSET,
@@ -58,7 +63,7 @@ static void emit_fill(FILE *fp, const struct model *m, enum fill_backend b)
 
 	if (n)
 		fprintf(fp, "# Names below each wildcard's domain fill its sets (%s).\n",
-			b == FILL_NFTSET ? "nft table inet egressc" : "ipsets");
+			b == FILL_NFTSET ? "nft table " NFT_TABLE : "ipsets");
 	for (size_t i = 0; i < n; i++) {
 		bool first = true;
 		const char *domain = m->domains[i].domain;
@@ -69,7 +74,8 @@ static void emit_fill(FILE *fp, const struct model *m, enum fill_backend b)
 				continue;
 			for (int f = 0; f < FAMILY_COUNT; f++) {
 				if (b == FILL_NFTSET)
-					fprintf(fp, "%s%c#inet#egressc#%s_%s", first ? "" : ",",
+					fprintf(fp, "%s%c#" NFT_TABLE_FAMILY "#" NFT_TABLE_NAME "#%s_%s",
+						first ? "" : ",",
 						f == FAMILY_V4 ? '4' : '6', r->name, emit_family_suffix[f]);
 				else
 					fprintf(fp, "%s%s", first ? "" : ",", r->ipset[f]);
@@ -113,7 +119,7 @@ static void emit_lockdown(FILE *fp, const struct model *m)
 static int emit_dnsmasq(const struct model *m, FILE *fp, enum fill_backend b)
 {
 	emit_header(fp, m);
-	fprintf(fp, "# A dnsmasq fragment (dnsmasq.d); load it after the %s.\n",
+	fprintf(fp, FRAGMENT_SECOND_LINE "%s.\n",
 		b == FILL_NFTSET ? "nft ruleset" : "ipsets and iptables rules");
 	if (!m->nruntime && !m->resolver)
 		fputs("# The policy has no wildcard and no resolver: nothing to configure.\n", fp);
@@ -137,9 +143,9 @@ static bool line_is(const char *line, size_t len, const char *prefix)
 
 bool emit_dnsmasq_is_fragment(const char *text)
 {
-	static const char header[] = "# Compiled by egressc from '";
-	static const char header_end[] = "'; do not edit, recompile.";
-	static const char second[] = "# A dnsmasq fragment (dnsmasq.d); load it after the ";
+	static const char header[] = EMIT_HEADER_BEGIN;
+	static const char header_end[] = EMIT_HEADER_END;
+	static const char second[] = FRAGMENT_SECOND_LINE;
 	size_t lineno = 0;
 
 	for (const char *line = text; *line; lineno++) {

@@ -64,7 +64,10 @@ int emit_to_memory(const struct model *m, int (*emit)(const struct model *, FILE
 /* Shared by the emitters: text from the policy (file names) made safe for
  * a '#' comment line - printable ASCII kept, everything else as \xNN. */
 void emit_comment_text(FILE *fp, const char *s);
-/* "# Compiled by egressc from 'POLICY'; do not edit, recompile." */
+/* "# Compiled by egressc from 'POLICY'; do not edit, recompile.": the
+ * first line of every output, by which apply knows a file it wrote. */
+#define EMIT_HEADER_BEGIN "# Compiled by egressc from '"
+#define EMIT_HEADER_END "'; do not edit, recompile."
 void emit_header(FILE *fp, const struct model *m);
 /* In monitor mode, a comment saying nothing is blocked. */
 void emit_mode_comment(FILE *fp, const struct model *m);

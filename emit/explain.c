@@ -9,6 +9,7 @@
 #include "lib/duration.h"
 #include "compiler/lockdown.h"
 #include "compiler/model.h"
+#include "emit/names.h"
 
 static void explain_class(FILE *fp, const struct model *m, const struct rule_class *c)
 {
@@ -48,7 +49,7 @@ static void explain_runtime(FILE *fp, const struct runtime_set *r)
 	fprintf(fp, "), each address kept %s%s; add one with\n", dur,
 		r->nrules ? "" : " (no rule uses it)");
 	for (int f = 0; f < FAMILY_COUNT; f++)
-		fprintf(fp, "    nft add element inet egressc %s_%s { %s timeout %s }\n", r->name,
+		fprintf(fp, "    nft add element " NFT_TABLE " %s_%s { %s timeout %s }\n", r->name,
 			emit_family_suffix[f], emit_example_addr[f], dur);
 	for (int f = 0; f < FAMILY_COUNT; f++)
 		fprintf(fp, "    ipset add %s %s timeout %u\n", r->ipset[f], emit_example_addr[f],
@@ -122,7 +123,8 @@ static void explain_counters(FILE *fp, const struct model *m)
 	else
 		fprintf(fp, "logging: to the kernel log, at most %d a second per counter\n",
 			EMIT_LOG_PER_SECOND);
-	fputs("counters (nft list counters table inet egressc; iptables -L EGRESSC-NAME -v):\n",
+	fputs("counters (nft list counters table " NFT_TABLE "; iptables -L " IPT_CHAIN_PREFIX
+	      "-NAME -v):\n",
 	      fp);
 	for (size_t i = 0; i < m->ncounters; i++) {
 		const struct counter *k = &m->counters[i];
@@ -170,13 +172,15 @@ int emit_explain(const struct model *m, FILE *fp)
 	}
 	fputs("load order: ", fp);
 	if (m->nruntime)
-		fputs("nft -f ruleset.nft (or ipset restore -exist < ipsets, then\n"
-		      "  iptables-restore rules.v4 and ip6tables-restore rules.v6), then the hosts\n"
-		      "  fragment, then dnsmasq with dnsmasq.conf (dnsmasq-ipset.conf for iptables)\n",
+		fputs("nft -f " FILE_NFT " (or ipset restore -exist < " FILE_IPSETS ", then\n"
+		      "  iptables-restore " FILE_IPTABLES " and ip6tables-restore " FILE_IP6TABLES
+		      "), then the hosts\n"
+		      "  fragment, then dnsmasq with " FILE_DNSMASQ " (" FILE_DNSMASQ_IPSET
+		      " for iptables)\n",
 		      fp);
 	else
-		fputs("nft -f ruleset.nft (or iptables-restore rules.v4 and\n"
-		      "  ip6tables-restore rules.v6), then the hosts fragment\n",
+		fputs("nft -f " FILE_NFT " (or iptables-restore " FILE_IPTABLES " and\n"
+		      "  ip6tables-restore " FILE_IP6TABLES "), then the hosts fragment\n",
 		      fp);
 	return ferror(fp) ? -1 : 0;
 }

@@ -281,7 +281,7 @@ static int emit_family(const struct model *m, FILE *fp, enum family f)
 	fprintf(fp, "# Load with 'egressc apply --backend iptables', which hooks the chains\n"
 		"# once; a first load by hand: '%s --noflush FILE'. By hand, the\n"
 		"# forward hook is first in FORWARD only until Docker adds a network:\n"
-		"# on a Docker host, use egressc apply (it hooks DOCKER-USER).\n",
+		"# on a Docker host, use egressc apply (it hooks " IPT_DOCKER_USER ").\n",
 		tool);
 	if (m->nruntime)
 		fputs("# Its rules match ipsets: load the ipset output first.\n", fp);

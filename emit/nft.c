@@ -118,7 +118,8 @@ static void emit_counter_chain(FILE *fp, const struct model *m, const struct cou
 		emit_log_prefix(m, k, prefix));
 	if (m->log_to_group)
 		fprintf(fp, " group %u", m->log_group);
-	fputs(model_counter_blocks(m, k) ? "\n\t\tgoto blocked\n\t}\n\n" : "\n\t\taccept\n\t}\n\n",
+	fputs(model_counter_blocks(m, k) ? "\n\t\tgoto " NFT_CHAIN_BLOCKED "\n\t}\n\n"
+					 : "\n\t\taccept\n\t}\n\n",
 	      fp);
 }
 
@@ -126,7 +127,7 @@ static void emit_counter_chain(FILE *fp, const struct model *m, const struct cou
 static void emit_blocked_verdict(FILE *fp, const struct model *m, const struct counter *k)
 {
 	fprintf(fp, "counter name \"%s\" goto %s\n", k->name,
-		model_counter_logs(m, k) ? k->name : "blocked");
+		model_counter_logs(m, k) ? k->name : NFT_CHAIN_BLOCKED);
 }
 
 static void emit_runtime_set(FILE *fp, const struct runtime_set *r, enum family f)
@@ -264,7 +265,7 @@ static void emit_hook_chains(FILE *fp, const struct model *m, bool policy_drop)
 	const char *policy = policy_drop ? "drop" : "accept";
 
 	fprintf(fp,
-		"\tchain output {\n"
+		"\tchain " NFT_CHAIN_OUTPUT " {\n"
 		"\t\ttype filter hook output priority filter; policy %s;\n"
 		NFT_NO_ROUTING_HEADER
 		"\t\toif \"lo\" fib daddr type local accept\n"
@@ -284,7 +285,7 @@ static void emit_hook_chains(FILE *fp, const struct model *m, bool policy_drop)
 		"\t\t" NFT_ND_TYPES " ip6 hoplimit 255 accept\n"
 		"\t\tgoto " NFT_CHAIN_POLICY "\n"
 		"\t}\n\n"
-		"\tchain forward {\n"
+		"\tchain " NFT_CHAIN_FORWARD " {\n"
 		"\t\ttype filter hook forward priority filter; policy %s;\n"
 		NFT_NO_ROUTING_HEADER
 		"\t\tmeta oifkind \"bridge\" accept\n"
