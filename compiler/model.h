@@ -1,6 +1,8 @@
-/* The compiled policy: the one model every emitter, and later query and
- * diff, reads. Rules are grouped into classes by verdict and service (the
- * protocols and ports they match); each class holds, per address family, a
+/* The compiled policy: the one model every emitter, query, diff and lint
+ * read, and the only place that knows what it means: they ask the
+ * functions below whether something is accepted, logged or blocked.
+ * Rules are grouped into classes by verdict and service (the protocols
+ * and ports they match); each class holds, per address family, a
  * rangeset of the addresses its rules name, merged. Semantics, fixed here
  * and nowhere else:
  *   0. the rules apply alike to this machine's own traffic and to what it
@@ -246,8 +248,8 @@ enum exemption model_exemption(const struct model *m, const struct packet *pkt);
 bool model_counter_logs(const struct model *m, const struct counter *k);
 bool model_counter_blocks(const struct model *m, const struct counter *k);
 
-/* Rules 3-5 above for a packet no exemption accepts, with every run-time
- * set empty. */
+/* Rules 2, 4 and 5 above for a packet that starts a connection and that
+ * no exemption accepts, with every run-time set empty. */
 struct decision model_decide(const struct model *m, const struct packet *pkt);
 /* Regions: model_decide() over whole address sets, for readers that
  * compare or sweep policies (diff, lint) rather than judge one packet.
