@@ -11,33 +11,6 @@ enum { PROTOS = 3 };
 static const unsigned protos[PROTOS] = { PROTO_TCP, PROTO_UDP, 0 };
 static const char *const proto_names[PROTOS] = { "tcp", "udp", "other" };
 
-/* What M accepts, of family F, for PROTO packets to PORT: the semantics of
- * model.h, over whole address sets. */
-static void accepted(const struct model *m, enum family f, unsigned proto, uint16_t port,
-		     struct ivlist *out)
-{
-	struct ivlist deny = { 0 }, allow = { 0 };
-
-	for (size_t i = 0; i < m->nclasses; i++) {
-		const struct rule_class *c = &m->classes[i];
-		if (!service_matches(&c->svc, proto, port))
-			continue;
-		for (size_t j = 0; j < c->sets[f].nspans; j++) {
-			struct span sp = rangeset_span(&c->sets[f], j);
-			ivl_add(c->verdict == VERDICT_DENY ? &deny : &allow, sp.lo, sp.hi);
-		}
-	}
-	if (m->default_verdict == VERDICT_ALLOW) {
-		allow.n = 0;
-		ivl_add(&allow, 0, family_max(f));
-	}
-	ivl_normalize(&deny);
-	ivl_normalize(&allow);
-	ivl_subtract(out, &allow, &deny);
-	ivl_free(&deny);
-	ivl_free(&allow);
-}
-
 /* A run of port intervals over which one difference holds. */
 struct region {
 	int sign;		/* +1: NEW allows it, OLD did not; -1: the reverse */
@@ -242,7 +215,8 @@ size_t policy_diff(FILE *fp, const struct model *old, const struct model *new,
 				for (size_t i = 0; i < n; i++) {
 					struct ivlist a[2] = { { 0 }, { 0 } }, d = { 0 };
 					for (int w = 0; w < 2; w++)
-						accepted(ms[w], (enum family)f, protos[p], cuts[i], &a[w]);
+						model_accepted_region(ms[w], (enum family)f, protos[p],
+								      cuts[i], &a[w]);
 					if (sign > 0)
 						ivl_subtract(&d, &a[1], &a[0]);
 					else

@@ -65,16 +65,7 @@ static void mark_alive(struct linter *l, const struct atom *a, enum family f)
 	const struct model *m = l->model;
 	struct ivlist denied = { 0 };
 
-	for (size_t i = 0; i < m->nclasses; i++) {
-		const struct rule_class *c = &m->classes[i];
-		if (c->verdict != VERDICT_DENY || !class_matches(c, a))
-			continue;
-		for (size_t j = 0; j < c->sets[f].nspans; j++) {
-			struct span sp = rangeset_span(&c->sets[f], j);
-			ivl_add(&denied, sp.lo, sp.hi);
-		}
-	}
-	ivl_normalize(&denied);
+	model_denied_region(m, f, a->proto, a->port, &denied);
 	for (size_t i = 0; i < m->nclasses; i++) {
 		const struct rule_class *c = &m->classes[i];
 		if (c->verdict != VERDICT_ALLOW || !class_matches(c, a))

@@ -689,6 +689,43 @@ static void runtime_finish(struct model *m)
 	}
 }
 
+static int wildcard_domain_cmp_name(const void *pa, const void *pb)
+{
+	const struct wildcard_domain *a = pa, *b = pb;
+
+	return strcmp(a->domain, b->domain);
+}
+
+/* The domains of every class's wildcard sets, sorted and merged: one
+ * named by an allow class and a deny class is allowed. */
+static void domains_finish(struct model *m)
+{
+	size_t n = 0, u = 0;
+
+	for (size_t i = 0; i < m->nclasses; i++)
+		for (size_t j = 0; j < m->classes[i].nruntime; j++)
+			n += m->runtime[m->classes[i].runtime[j]].nwildcards;
+	m->domains = xmalloc((n ? n : 1) * sizeof(*m->domains));
+	for (size_t i = 0; i < m->nclasses; i++) {
+		const struct rule_class *c = &m->classes[i];
+		for (size_t j = 0; j < c->nruntime; j++) {
+			const struct runtime_set *r = &m->runtime[c->runtime[j]];
+			for (size_t w = 0; w < r->nwildcards; w++)
+				m->domains[m->ndomains++] = (struct wildcard_domain){
+					r->wildcards[w]->domain, c->verdict == VERDICT_ALLOW };
+		}
+	}
+	if (m->ndomains > 1)
+		qsort(m->domains, m->ndomains, sizeof(*m->domains), wildcard_domain_cmp_name);
+	for (size_t i = 0; i < m->ndomains; i++) {
+		if (u && strcmp(m->domains[u - 1].domain, m->domains[i].domain) == 0)
+			m->domains[u - 1].allowed |= m->domains[i].allowed;
+		else
+			m->domains[u++] = m->domains[i];
+	}
+	m->ndomains = u;
+}
+
 /* deny_1, deny_2, ... in policy order, then default. Returns, for each
  * rule index, its counter (allow rules: none), for deny_parts_finish(). */
 static size_t *counters_declare(struct model *m, const struct policy *p)
@@ -814,6 +851,7 @@ int model_build(struct model *m, const struct policy *p, struct diags *d)
 	free(b.entries);
 	strmap_release(&b.class_names);
 	runtime_finish(m);
+	domains_finish(m);
 	if (runtime_names(m, d) < 0)
 		b.overflow = true;
 	for (size_t i = 0; i < m->nclasses; i++)
@@ -883,6 +921,7 @@ void model_release(struct model *m)
 		free(m->runtime[i].rules);
 	}
 	free(m->runtime);
+	free(m->domains);
 	free(m->origins);
 	free(m->pinned);
 	memset(m, 0, sizeof(*m));
@@ -933,6 +972,13 @@ static const struct counter *part_counter(const struct model *m, const struct ru
 	return NULL;
 }
 
+enum exemption model_exemption(const struct model *m, const struct packet *pkt)
+{
+	bool loopback = pkt->family == FAMILY_V4 ? pkt->addr >> 24 == 127 : pkt->addr == 1;
+
+	return loopback ? EXEMPT_LOOPBACK : EXEMPT_NONE;
+}
+
 struct decision model_decide(const struct model *m, const struct packet *pkt)
 {
 	struct decision best = { .verdict = m->default_verdict, .reason = DECIDED_BY_DEFAULT,
@@ -953,6 +999,45 @@ struct decision model_decide(const struct model *m, const struct packet *pkt)
 		break;
 	}
 	return best;
+}
+
+/* Every span of the classes of verdict V that match the service, into
+ * OUT (emptied first), normalized. */
+static void region_of(const struct model *m, enum verdict v, enum family f, unsigned proto,
+		      uint16_t port, struct ivlist *out)
+{
+	out->n = 0;
+	for (size_t i = 0; i < m->nclasses; i++) {
+		const struct rule_class *c = &m->classes[i];
+		if (c->verdict != v || !service_matches(&c->svc, proto, port))
+			continue;
+		for (size_t j = 0; j < c->sets[f].nspans; j++) {
+			struct span sp = rangeset_span(&c->sets[f], j);
+			ivl_add(out, sp.lo, sp.hi);
+		}
+	}
+	ivl_normalize(out);
+}
+
+void model_denied_region(const struct model *m, enum family f, unsigned proto, uint16_t port,
+			 struct ivlist *out)
+{
+	region_of(m, VERDICT_DENY, f, proto, port, out);
+}
+
+void model_accepted_region(const struct model *m, enum family f, unsigned proto, uint16_t port,
+			   struct ivlist *out)
+{
+	struct ivlist deny = { 0 }, allow = { 0 };
+
+	region_of(m, VERDICT_DENY, f, proto, port, &deny);
+	if (m->default_verdict == VERDICT_ALLOW)
+		ivl_add(&allow, 0, family_max(f));
+	else
+		region_of(m, VERDICT_ALLOW, f, proto, port, &allow);
+	ivl_subtract(out, &allow, &deny);
+	ivl_free(&deny);
+	ivl_free(&allow);
 }
 
 static int u16_cmp(const void *pa, const void *pb)
@@ -1059,6 +1144,23 @@ size_t model_runtime_could(const struct model *m, const struct packet *pkt,
 		}
 	}
 	return n;
+}
+
+/* Whether K counts packets the policy denies (rather than the accepts of
+ * a default allow). */
+static bool counter_denies(const struct model *m, const struct counter *k)
+{
+	return k->rule || m->default_verdict == VERDICT_DENY;
+}
+
+bool model_counter_logs(const struct model *m, const struct counter *k)
+{
+	return m->log_denied && counter_denies(m, k);
+}
+
+bool model_counter_blocks(const struct model *m, const struct counter *k)
+{
+	return m->mode == MODE_ENFORCE && counter_denies(m, k);
 }
 
 bool model_replies_first(const struct model *m)

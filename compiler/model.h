@@ -1,6 +1,8 @@
-/* The compiled policy: the one model every emitter, and later query and
- * diff, reads. Rules are grouped into classes by verdict and service (the
- * protocols and ports they match); each class holds, per address family, a
+/* The compiled policy: the one model every emitter, query, diff and lint
+ * read, and the only place that knows what it means: they ask the
+ * functions below whether something is accepted, logged or blocked.
+ * Rules are grouped into classes by verdict and service (the protocols
+ * and ports they match); each class holds, per address family, a
  * rangeset of the addresses its rules name, merged. Semantics, fixed here
  * and nowhere else:
  *   0. the rules apply alike to this machine's own traffic and to what it
@@ -135,6 +137,12 @@ struct rule_class {
 	size_t *runtime_counter;
 };
 
+/* A domain some wildcard names ("example.com" of "*.example.com"). */
+struct wildcard_domain {
+	const char *domain;
+	bool allowed;		/* an allow rule's wildcard names it */
+};
+
 struct model {
 	const struct policy *policy;
 	enum verdict default_verdict;
@@ -146,6 +154,11 @@ struct model {
 	/* Dynamic sets sorted by name, then wildcard sets in class order. */
 	struct runtime_set *runtime;
 	size_t nruntime;
+	/* Every wildcard's domain once, sorted by strcmp(): what dnsmasq
+	 * fills sets for, and under DNS lockdown forwards (the allowed
+	 * ones). */
+	struct wildcard_domain *domains;
+	size_t ndomains;
 	/* DNS lockdown, or NULL. Its deny rules are ordinary rules of the
 	 * model; beside them, semantics fixed here: the forwarder's own
 	 * traffic (sockets of resolver.user, on this machine) to the
@@ -153,7 +166,9 @@ struct model {
 	 * like loopback. Nothing forwarded is the forwarder's. */
 	const struct stmt *resolver;
 	enum mode mode;
-	bool log_denied, log_to_group;	/* as the policy says */
+	/* Whether to log, as the policy says (monitor mode logs): ask
+	 * model_counter_logs() which counters do. */
+	bool log_denied, log_to_group;
 	uint16_t log_group;
 	/* One per deny rule, in policy order, then the default policy's. */
 	struct counter *counters;
@@ -214,9 +229,50 @@ static inline const struct counter *model_default_counter(const struct model *m)
 	return &m->counters[m->ncounters - 1];
 }
 
-/* Rules 3-5 above for a packet to a non-loopback destination, with every
- * run-time set empty. */
+/* What accepts a packet before any rule, as far as its destination tells
+ * (rule 1; rule 0 and the forwarder's exemption depend on the interface
+ * and the socket's user, which a destination does not say). */
+enum exemption {
+	EXEMPT_NONE,		/* the rules decide: model_decide() */
+	EXEMPT_LOOPBACK,	/* to a loopback address, 127.0.0.0/8 or ::1 */
+};
+
+enum exemption model_exemption(const struct model *m, const struct packet *pkt);
+
+/* What every ruleset does with a packet counted under K, so that the
+ * backends cannot differ. A deny rule's counter, and the default's under
+ * default deny, count what is blocked - monitoring, what would be: those
+ * log when logging is on, which monitor mode turns on, and block unless
+ * monitoring. The default's counter under default allow counts what is
+ * accepted; it neither logs nor blocks. */
+bool model_counter_logs(const struct model *m, const struct counter *k);
+bool model_counter_blocks(const struct model *m, const struct counter *k);
+
+/* Rules 2, 4 and 5 above for a packet that starts a connection and that
+ * no exemption accepts, with every run-time set empty. */
 struct decision model_decide(const struct model *m, const struct packet *pkt);
+/* Regions: model_decide() over whole address sets, for readers that
+ * compare or sweep policies (diff, lint) rather than judge one packet.
+ * A region is one service point: family F, PROTO (as in struct packet:
+ * 0 is any other protocol, whose PORT is ignored) and PORT; it is the
+ * same for every port from one of model_port_cuts()'s cuts to the next,
+ * so a caller walks the cuts, not the 65536 ports. Run-time sets are
+ * empty, as for model_decide(); loopback and the forwarder's exemption
+ * are not in it, nor is monitor mode: what a deny class matches is
+ * outside the accepted region though the ruleset, monitoring, lets it
+ * pass. *OUT's contents are replaced by a normalized list; the caller
+ * frees it.
+ *
+ * The destinations rule 2 blocks: those of every deny class matching
+ * the service. */
+void model_denied_region(const struct model *m, enum family f, unsigned proto, uint16_t port,
+			 struct ivlist *out);
+/* The destinations model_decide() accepts: those an allow class matching
+ * the service holds (with default allow, every address), less the denied
+ * region. An address is in it exactly when model_decide() says allow. */
+void model_accepted_region(const struct model *m, enum family f, unsigned proto, uint16_t port,
+			   struct ivlist *out);
+
 /* The run-time sets that would change decision D of PKT if they held its
  * destination, into OUT[0..max): allow sets before a default deny, deny
  * sets before an allow. Returns how many there are. */

@@ -38,13 +38,6 @@ static const char *service_text(const struct packet *pkt, char *buf, size_t size
 	return buf;
 }
 
-static bool is_loopback(const struct packet *pkt)
-{
-	if (pkt->family == FAMILY_V4)
-		return pkt->addr >> 24 == 127;
-	return pkt->addr == 1;
-}
-
 void decision_explain(const struct model *m, const struct decision *dc, const struct packet *pkt,
 		    struct because *b)
 {
@@ -73,12 +66,14 @@ void decision_explain(const struct model *m, const struct decision *dc, const st
 /* For a deny: the counter it adds to, and what the ruleset does with it. */
 static void counted_as(FILE *fp, const struct model *m, const struct decision *dc)
 {
-	if (dc->verdict != VERDICT_DENY || !dc->counter)
+	const struct counter *k = dc->counter;
+
+	if (dc->verdict != VERDICT_DENY || !k)
 		return;
-	fprintf(fp, "  counted as %s%s\n", dc->counter->name,
-		m->mode == MODE_MONITOR ? "; monitor mode: logged and accepted, not blocked"
-		: m->log_denied	       ? ", and logged"
-					: "");
+	fprintf(fp, "  counted as %s%s\n", k->name,
+		!model_counter_blocks(m, k) ? "; monitor mode: logged and accepted, not blocked"
+		: model_counter_logs(m, k)  ? ", and logged"
+					    : "");
 }
 
 static void runtime_caveats(FILE *fp, const struct model *m, const struct packet *pkt,
@@ -123,7 +118,7 @@ int query_answer(FILE *fp, struct arena *a, struct diags *d, const struct model 
 	addr_format(pkt->family, pkt->addr, addr);
 	service_text(pkt, svc, sizeof(svc));
 
-	if (is_loopback(pkt)) {
+	if (model_exemption(m, pkt) == EXEMPT_LOOPBACK) {
 		if (brief)
 			fprintf(fp, "allow %s %s loopback\n", dest, svc);
 		else

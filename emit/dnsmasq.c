@@ -14,52 +14,22 @@
  * as --strict refuses such a pin at compile time. */
 #include "emit/emit.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "lib/arena.h"
 #include "lib/dnsname.h"
 #include "compiler/model.h"
 #include "compiler/resolve.h"
+#include "emit/names.h"
+
+/* What a fragment's second line begins with, after the header: written,
+ * and read back by emit_dnsmasq_is_fragment(). */
+#define FRAGMENT_SECOND_LINE "# A dnsmasq fragment (dnsmasq.d); load it after the "
 
 enum fill_backend {
 	FILL_NFTSET,
 	FILL_IPSET,
 };
-
-
-static int str_cmp(const void *pa, const void *pb)
-{
-	return strcmp(*(const char *const *)pa, *(const char *const *)pb);
-}
-
-/* The domains of every wildcard (of allow rules only, when ALLOW_ONLY),
- * sorted and unique. The caller frees the array. */
-static const char **wildcard_domains(const struct model *m, bool allow_only, size_t *n)
-{
-	const char **v = NULL;
-	size_t k = 0;
-
-	for (size_t i = 0; i < m->nclasses; i++) {
-		const struct rule_class *c = &m->classes[i];
-		if (allow_only && c->verdict != VERDICT_ALLOW)
-			continue;
-		for (size_t j = 0; j < c->nruntime; j++) {
-			const struct runtime_set *r = &m->runtime[c->runtime[j]];
-			v = xrealloc(v, (k + r->nwildcards + 1) * sizeof(*v));
-			for (size_t w = 0; w < r->nwildcards; w++)
-				v[k++] = r->wildcards[w]->domain;
-		}
-	}
-	if (k > 1)
-		qsort(v, k, sizeof(*v), str_cmp);
-	size_t u = 0;
-	for (size_t i = 0; i < k; i++)
-		if (u == 0 || strcmp(v[u - 1], v[i]) != 0)
-			v[u++] = v[i];
-	*n = u;
-	return v;
-}
 
 static bool set_covers(const struct runtime_set *r, const char *domain)
 {
@@ -90,22 +60,23 @@ static void emit_inside(FILE *fp)
 
 static void emit_fill(FILE *fp, const struct model *m, enum fill_backend b)
 {
-	size_t n;
-	const char **domains = wildcard_domains(m, false, &n);
+	const size_t n = m->ndomains;
 
 	if (n)
 		fprintf(fp, "# Names below each wildcard's domain fill its sets (%s).\n",
-			b == FILL_NFTSET ? "nft table inet egressc" : "ipsets");
+			b == FILL_NFTSET ? "nft table " NFT_TABLE : "ipsets");
 	for (size_t i = 0; i < n; i++) {
 		bool first = true;
-		fprintf(fp, "%s=/%s/", b == FILL_NFTSET ? "nftset" : "ipset", domains[i]);
+		const char *domain = m->domains[i].domain;
+		fprintf(fp, "%s=/%s/", b == FILL_NFTSET ? "nftset" : "ipset", domain);
 		for (size_t j = 0; j < m->nruntime; j++) {
 			const struct runtime_set *r = &m->runtime[j];
-			if (r->kind != RUNTIME_WILDCARD || !set_covers(r, domains[i]))
+			if (r->kind != RUNTIME_WILDCARD || !set_covers(r, domain))
 				continue;
 			for (int f = 0; f < FAMILY_COUNT; f++) {
 				if (b == FILL_NFTSET)
-					fprintf(fp, "%s%c#inet#egressc#%s_%s", first ? "" : ",",
+					fprintf(fp, "%s%c#" NFT_TABLE_FAMILY "#" NFT_TABLE_NAME "#%s_%s",
+						first ? "" : ",",
 						f == FAMILY_V4 ? '4' : '6', r->name, emit_family_suffix[f]);
 				else
 					fprintf(fp, "%s%s", first ? "" : ",", r->ipset[f]);
@@ -116,7 +87,6 @@ static void emit_fill(FILE *fp, const struct model *m, enum fill_backend b)
 	}
 	if (n)
 		emit_inside(fp);
-	free(domains);
 }
 
 /* "server=/[*.]NAME/RESOLVER" for each resolver. */
@@ -132,9 +102,6 @@ static void emit_server_lines(FILE *fp, const struct model *m, const char *star,
 
 static void emit_lockdown(FILE *fp, const struct model *m)
 {
-	size_t n;
-	const char **domains = wildcard_domains(m, true, &n);
-
 	fputs("# DNS lockdown (", fp);
 	emit_location(fp, m->resolver);
 	fputs("): forward only the names the policy allows, to its\n"
@@ -144,16 +111,16 @@ static void emit_lockdown(FILE *fp, const struct model *m)
 	      fp);
 	for (size_t i = 0; i < m->npinned; i++)
 		emit_server_lines(fp, m, "", m->pinned[i]->name);
-	for (size_t i = 0; i < n; i++)
-		emit_server_lines(fp, m, "*.", domains[i]);
+	for (size_t i = 0; i < m->ndomains; i++)
+		if (m->domains[i].allowed)
+			emit_server_lines(fp, m, "*.", m->domains[i].domain);
 	fputs("address=/#/\n", fp);
-	free(domains);
 }
 
 static int emit_dnsmasq(const struct model *m, FILE *fp, enum fill_backend b)
 {
 	emit_header(fp, m);
-	fprintf(fp, "# A dnsmasq fragment (dnsmasq.d); load it after the %s.\n",
+	fprintf(fp, FRAGMENT_SECOND_LINE "%s.\n",
 		b == FILL_NFTSET ? "nft ruleset" : "ipsets and iptables rules");
 	if (!m->nruntime && !m->resolver)
 		fputs("# The policy has no wildcard and no resolver: nothing to configure.\n", fp);
@@ -177,9 +144,9 @@ static bool line_is(const char *line, size_t len, const char *prefix)
 
 bool emit_dnsmasq_is_fragment(const char *text)
 {
-	static const char header[] = "# Compiled by egressc from '";
-	static const char header_end[] = "'; do not edit, recompile.";
-	static const char second[] = "# A dnsmasq fragment (dnsmasq.d); load it after the ";
+	static const char header[] = EMIT_HEADER_BEGIN;
+	static const char header_end[] = EMIT_HEADER_END;
+	static const char second[] = FRAGMENT_SECOND_LINE;
 	size_t lineno = 0;
 
 	for (const char *line = text; *line; lineno++) {

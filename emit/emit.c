@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "compiler/model.h"
+#include "emit/names.h"
 
 /* A comment names at most this many rules; the rest are counted. */
 #define EMIT_MAX_RULES_NAMED 8
@@ -13,13 +14,13 @@ const char *const emit_family_suffix[FAMILY_COUNT] = { "v4", "v6" };
 const char *const emit_example_addr[FAMILY_COUNT] = { "203.0.113.9", "2001:db8::9" };
 
 const struct emitter emitters[] = {
-	{ "nft", ".nft", "ruleset.nft", emit_nft },
-	{ "iptables", ".v4", "rules.v4", emit_iptables },
-	{ "ip6tables", ".v6", "rules.v6", emit_ip6tables },
-	{ "hosts", ".hosts", "hosts", emit_hosts },
-	{ "ipset", ".ipset", "ipsets", emit_ipset },
-	{ "dnsmasq", ".dnsmasq", "dnsmasq.conf", emit_dnsmasq_nftset },
-	{ "dnsmasq-ipset", ".dnsmasq-ipset", "dnsmasq-ipset.conf", emit_dnsmasq_ipset },
+	{ "nft", ".nft", FILE_NFT, emit_nft },
+	{ "iptables", ".v4", FILE_IPTABLES, emit_iptables },
+	{ "ip6tables", ".v6", FILE_IP6TABLES, emit_ip6tables },
+	{ "hosts", ".hosts", FILE_HOSTS, emit_hosts },
+	{ "ipset", ".ipset", FILE_IPSETS, emit_ipset },
+	{ "dnsmasq", ".dnsmasq", FILE_DNSMASQ, emit_dnsmasq_nftset },
+	{ "dnsmasq-ipset", ".dnsmasq-ipset", FILE_DNSMASQ_IPSET, emit_dnsmasq_ipset },
 	{ "explain", ".explain", NULL, emit_explain },
 	{ NULL, NULL, NULL, NULL },
 };
@@ -95,9 +96,9 @@ void emit_comment_text(FILE *fp, const char *s)
 
 void emit_header(FILE *fp, const struct model *m)
 {
-	fputs("# Compiled by egressc from '", fp);
+	fputs(EMIT_HEADER_BEGIN, fp);
 	emit_comment_text(fp, m->policy->root->path);
-	fputs("'; do not edit, recompile.\n", fp);
+	fputs(EMIT_HEADER_END "\n", fp);
 }
 
 void emit_mode_comment(FILE *fp, const struct model *m)
@@ -154,7 +155,7 @@ void emit_runtime_comment(FILE *fp, const char *indent, const struct runtime_set
 
 const char *emit_log_prefix(const struct model *m, const struct counter *k, char *buf)
 {
-	snprintf(buf, EMIT_LOG_PREFIX_MAX, "egressc: %s %s ",
-		 m->mode == MODE_MONITOR ? "would-block" : "block", k->name);
+	snprintf(buf, EMIT_LOG_PREFIX_MAX, LOG_PREFIX "%s %s ",
+		 model_counter_blocks(m, k) ? "block" : "would-block", k->name);
 	return buf;
 }

@@ -70,7 +70,10 @@ int emit_formats(const struct model *m, const char *const *formats, size_t n, ch
 /* Shared by the emitters: text from the policy (file names) made safe for
  * a '#' comment line - printable ASCII kept, everything else as \xNN. */
 void emit_comment_text(FILE *fp, const char *s);
-/* "# Compiled by egressc from 'POLICY'; do not edit, recompile." */
+/* "# Compiled by egressc from 'POLICY'; do not edit, recompile.": the
+ * first line of every output, by which apply knows a file it wrote. */
+#define EMIT_HEADER_BEGIN "# Compiled by egressc from '"
+#define EMIT_HEADER_END "'; do not edit, recompile."
 void emit_header(FILE *fp, const struct model *m);
 /* In monitor mode, a comment saying nothing is blocked. */
 void emit_mode_comment(FILE *fp, const struct model *m);
@@ -87,10 +90,19 @@ void emit_location(FILE *fp, const struct stmt *s);
 /* Text from the policy inside an output's quoted string is cut here. */
 #define EMIT_COMMENT_MAX 100
 
-/* Logging of blocked packets, the same in every backend: at most this
- * many a second per counter, after a burst of this many. */
-#define EMIT_LOG_RATE_NFT "5/second burst 10 packets"
-#define EMIT_LOG_RATE_IPT "-m limit --limit 5/sec --limit-burst 10"
+/* Logging of blocked packets, the same in every backend: at most
+ * EMIT_LOG_PER_SECOND a second per counter, after a burst of
+ * EMIT_LOG_BURST; spelt for each backend (and for the overview) from
+ * these two numbers. */
+#define EMIT_LOG_PER_SECOND 5
+#define EMIT_LOG_BURST 10
+#define EMIT_STRINGIFY_(x) #x
+#define EMIT_STRINGIFY(x) EMIT_STRINGIFY_(x)
+#define EMIT_LOG_RATE_NFT \
+	EMIT_STRINGIFY(EMIT_LOG_PER_SECOND) "/second burst " EMIT_STRINGIFY(EMIT_LOG_BURST) " packets"
+#define EMIT_LOG_RATE_IPT \
+	"-m limit --limit " EMIT_STRINGIFY(EMIT_LOG_PER_SECOND) "/sec --limit-burst " \
+	EMIT_STRINGIFY(EMIT_LOG_BURST)
 /* iptables' LOG keeps 29 characters of a prefix, so it has room only for
  * the verdict and the counter: "egressc: would-block deny_12 ". */
 #define EMIT_LOG_PREFIX_MAX 64

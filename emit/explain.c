@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "lib/duration.h"
+#include "compiler/lockdown.h"
 #include "compiler/model.h"
+#include "emit/names.h"
 
 static void explain_class(FILE *fp, const struct model *m, const struct rule_class *c)
 {
@@ -47,7 +49,7 @@ static void explain_runtime(FILE *fp, const struct runtime_set *r)
 	fprintf(fp, "), each address kept %s%s; add one with\n", dur,
 		r->nrules ? "" : " (no rule uses it)");
 	for (int f = 0; f < FAMILY_COUNT; f++)
-		fprintf(fp, "    nft add element inet egressc %s_%s { %s timeout %s }\n", r->name,
+		fprintf(fp, "    nft add element " NFT_TABLE " %s_%s { %s timeout %s }\n", r->name,
 			emit_family_suffix[f], emit_example_addr[f], dur);
 	for (int f = 0; f < FAMILY_COUNT; f++)
 		fprintf(fp, "    ipset add %s %s timeout %u\n", r->ipset[f], emit_example_addr[f],
@@ -116,11 +118,13 @@ static void explain_counters(FILE *fp, const struct model *m)
 	if (!m->log_denied)
 		fputs("logging: off\n", fp);
 	else if (m->log_to_group)
-		fprintf(fp, "logging: to NFLOG group %u, at most 5 a second per counter\n",
-			m->log_group);
+		fprintf(fp, "logging: to NFLOG group %u, at most %d a second per counter\n",
+			m->log_group, EMIT_LOG_PER_SECOND);
 	else
-		fputs("logging: to the kernel log, at most 5 a second per counter\n", fp);
-	fputs("counters (nft list counters table inet egressc; iptables -L EGRESSC-NAME -v):\n",
+		fprintf(fp, "logging: to the kernel log, at most %d a second per counter\n",
+			EMIT_LOG_PER_SECOND);
+	fputs("counters (nft list counters table " NFT_TABLE "; iptables -L " IPT_CHAIN_PREFIX
+	      "-NAME -v):\n",
 	      fp);
 	for (size_t i = 0; i < m->ncounters; i++) {
 		const struct counter *k = &m->counters[i];
@@ -143,7 +147,8 @@ int emit_explain(const struct model *m, FILE *fp)
 	fprintf(fp, "\ndefault: %s; on-deny: %s\n", m->default_verdict == VERDICT_DENY ? "deny" : "allow",
 		m->on_deny == DENY_REJECT ? "reject" : "drop");
 	if (m->resolver) {
-		fprintf(fp, "DNS lockdown: DNS (53 and 853, tcp and udp) reaches only");
+		fprintf(fp, "DNS lockdown: DNS (%d and %d, tcp and udp) reaches only",
+			LOCKDOWN_PORT_DNS, LOCKDOWN_PORT_TLS);
 		for (const struct target *t = m->resolver->resolver.addrs; t; t = t->next)
 			fprintf(fp, " %s", addr_format(t->prefix.family, t->prefix.addr, buf));
 		fprintf(fp, ", and only from the forwarder (user %s; ", m->resolver->resolver.user);
@@ -167,13 +172,15 @@ int emit_explain(const struct model *m, FILE *fp)
 	}
 	fputs("load order: ", fp);
 	if (m->nruntime)
-		fputs("nft -f ruleset.nft (or ipset restore -exist < ipsets, then\n"
-		      "  iptables-restore rules.v4 and ip6tables-restore rules.v6), then the hosts\n"
-		      "  fragment, then dnsmasq with dnsmasq.conf (dnsmasq-ipset.conf for iptables)\n",
+		fputs("nft -f " FILE_NFT " (or ipset restore -exist < " FILE_IPSETS ", then\n"
+		      "  iptables-restore " FILE_IPTABLES " and ip6tables-restore " FILE_IP6TABLES
+		      "), then the hosts\n"
+		      "  fragment, then dnsmasq with " FILE_DNSMASQ " (" FILE_DNSMASQ_IPSET
+		      " for iptables)\n",
 		      fp);
 	else
-		fputs("nft -f ruleset.nft (or iptables-restore rules.v4 and\n"
-		      "  ip6tables-restore rules.v6), then the hosts fragment\n",
+		fputs("nft -f " FILE_NFT " (or iptables-restore " FILE_IPTABLES " and\n"
+		      "  ip6tables-restore " FILE_IP6TABLES "), then the hosts fragment\n",
 		      fp);
 	return ferror(fp) ? -1 : 0;
 }

@@ -6,12 +6,13 @@
 
 #include "compiler/model.h"
 #include "compiler/resolve.h"
+#include "emit/names.h"
 
 int emit_hosts(const struct model *m, FILE *fp)
 {
 	char buf[PREFIX_STRLEN];
 
-	fputs("# BEGIN egressc\n", fp);
+	fputs(HOSTS_BEGIN "\n", fp);
 	emit_header(fp, m);
 	for (size_t i = 0; i < m->npinned; i++) {
 		const struct host *h = m->pinned[i];
@@ -23,6 +24,6 @@ int emit_hosts(const struct model *m, FILE *fp)
 			fprintf(fp, "%s\t%s\n", addr_format(h->addrs[j].family, h->addrs[j].addr, buf),
 				h->name);
 	}
-	fputs("# END egressc\n", fp);
+	fputs(HOSTS_END "\n", fp);
 	return ferror(fp) ? -1 : 0;
 }

@@ -145,10 +145,9 @@ static const char *counter_verdict(const struct counter *k, char *buf, size_t si
 static void write_counter_chain(FILE *fp, const struct model *m, const struct counter *k)
 {
 	char chain[COUNTER_NAME_MAX + 16], prefix[EMIT_LOG_PREFIX_MAX];
-	const bool block = m->mode == MODE_ENFORCE && (k->rule || m->default_verdict == VERDICT_DENY);
 
 	counter_chain(k, chain, sizeof(chain));
-	if (m->log_denied && (k->rule || m->default_verdict == VERDICT_DENY)) {
+	if (model_counter_logs(m, k)) {
 		fprintf(fp, "-A %s %s", chain, EMIT_LOG_RATE_IPT);
 		if (m->log_to_group)
 			fprintf(fp, " -j NFLOG --nflog-group %u --nflog-prefix \"%s\"\n",
@@ -156,7 +155,8 @@ static void write_counter_chain(FILE *fp, const struct model *m, const struct co
 		else
 			fprintf(fp, " -j LOG --log-prefix \"%s\"\n", emit_log_prefix(m, k, prefix));
 	}
-	fprintf(fp, "-A %s -j %s\n", chain, block ? IPT_CHAIN_BLOCK : "RETURN");
+	fprintf(fp, "-A %s -j %s\n", chain,
+		model_counter_blocks(m, k) ? IPT_CHAIN_BLOCK : "RETURN");
 }
 
 /* The forwarder's DNS to the resolvers of family F, before the policy
@@ -281,7 +281,7 @@ static int emit_family(const struct model *m, FILE *fp, enum family f)
 	fprintf(fp, "# Load with 'egressc apply --backend iptables', which hooks the chains\n"
 		"# once; a first load by hand: '%s --noflush FILE'. By hand, the\n"
 		"# forward hook is first in FORWARD only until Docker adds a network:\n"
-		"# on a Docker host, use egressc apply (it hooks DOCKER-USER).\n",
+		"# on a Docker host, use egressc apply (it hooks " IPT_DOCKER_USER ").\n",
 		tool);
 	if (m->nruntime)
 		fputs("# Its rules match ipsets: load the ipset output first.\n", fp);

@@ -1,23 +1,32 @@
-/* The names egressc gives what it creates in the kernel, in one place: the
- * emitters write them, apply finds, hooks and removes by them, and the
- * verifier reads them back. A change here changes them everywhere. */
+/* The names egressc gives what it creates, in one place: in the kernel
+ * (tables, chains, sets, log lines), on disk (the files -O DIR writes,
+ * the hosts file's markers). The emitters write them, apply finds, hooks
+ * and removes by them, and the verifier reads them back. A change here
+ * changes them everywhere. Tests and documentation spell them out: they
+ * check what the outputs say. */
 #ifndef EGRESSC_NAMES_H
 #define EGRESSC_NAMES_H
 
-/* nftables: everything lives in one table, which is replaced whole. */
-#define NFT_TABLE "inet egressc"
-/* Its chains: the policy, and the two base chains that send traffic to it
- * (this machine's own, and what it forwards for its containers). */
+/* nftables: everything lives in one table, which is replaced whole; nft
+ * commands name it "inet egressc", dnsmasq's nftset= "inet#egressc". */
+#define NFT_TABLE_FAMILY "inet"
+#define NFT_TABLE_NAME "egressc"
+#define NFT_TABLE NFT_TABLE_FAMILY " " NFT_TABLE_NAME
+/* Its chains: the policy, the one that blocks (on-deny), and the two base
+ * chains that send traffic to the policy (this machine's own, and what it
+ * forwards for its containers). */
 #define NFT_CHAIN_POLICY "egress"
 #define NFT_CHAIN_BLOCKED "blocked"
+#define NFT_CHAIN_OUTPUT "output"
+#define NFT_CHAIN_FORWARD "forward"
 
 /* iptables: egressc owns the chains whose names begin with the prefix,
  * and nothing else in the filter table but its hook jumps. */
 #define IPT_CHAIN_PREFIX "EGRESSC"
-#define IPT_CHAIN_POLICY "EGRESSC"
-#define IPT_CHAIN_OUTPUT "EGRESSC-OUTPUT"
-#define IPT_CHAIN_FORWARD "EGRESSC-FORWARD"
-#define IPT_CHAIN_BLOCK "EGRESSC-BLOCK"
+#define IPT_CHAIN_POLICY IPT_CHAIN_PREFIX
+#define IPT_CHAIN_OUTPUT IPT_CHAIN_PREFIX "-OUTPUT"
+#define IPT_CHAIN_FORWARD IPT_CHAIN_PREFIX "-FORWARD"
+#define IPT_CHAIN_BLOCK IPT_CHAIN_PREFIX "-BLOCK"
 
 /* Where the chains are hooked when a file is loaded by hand (first load
  * only: iptables-restore --noflush adds the jumps again on every load).
@@ -35,6 +44,23 @@
 
 /* ipsets (run-time sets of the iptables backend) begin with this. */
 #define IPSET_PREFIX "egressc_"
+
+/* Log lines of blocked packets begin with this ("egressc: block deny_3 "),
+ * in every backend. */
+#define LOG_PREFIX "egressc: "
+
+/* The hosts file's lines between these two are egressc's. */
+#define HOSTS_BEGIN "# BEGIN egressc"
+#define HOSTS_END "# END egressc"
+
+/* The files -O DIR writes, which apply reads back from DIR. */
+#define FILE_NFT "ruleset.nft"
+#define FILE_IPTABLES "rules.v4"
+#define FILE_IP6TABLES "rules.v6"
+#define FILE_HOSTS "hosts"
+#define FILE_IPSETS "ipsets"
+#define FILE_DNSMASQ "dnsmasq.conf"
+#define FILE_DNSMASQ_IPSET "dnsmasq-ipset.conf"
 
 /* The interfaces iptables treats as this machine's own container and VM
  * networks: it cannot ask an interface's kind, as nft does (meta oifkind

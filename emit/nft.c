@@ -106,14 +106,9 @@ static void emit_counters(FILE *fp, const struct model *m)
 	fputc('\n', fp);
 }
 
-/* Whether blocked packets of counter K go through a chain of their own
- * (to be logged, or accepted in monitor mode) rather than straight to
- * blocked. */
-static bool counter_chained(const struct model *m, const struct counter *k)
-{
-	return m->log_denied && (k->rule || m->default_verdict == VERDICT_DENY);
-}
-
+/* The chain of a counter that logs: a packet counted under it is logged,
+ * then blocked or (monitoring) accepted. One that does not log goes
+ * straight to blocked. */
 static void emit_counter_chain(FILE *fp, const struct model *m, const struct counter *k)
 {
 	char prefix[EMIT_LOG_PREFIX_MAX];
@@ -123,7 +118,8 @@ static void emit_counter_chain(FILE *fp, const struct model *m, const struct cou
 		emit_log_prefix(m, k, prefix));
 	if (m->log_to_group)
 		fprintf(fp, " group %u", m->log_group);
-	fputs(m->mode == MODE_MONITOR ? "\n\t\taccept\n\t}\n\n" : "\n\t\tgoto blocked\n\t}\n\n",
+	fputs(model_counter_blocks(m, k) ? "\n\t\tgoto " NFT_CHAIN_BLOCKED "\n\t}\n\n"
+					 : "\n\t\taccept\n\t}\n\n",
 	      fp);
 }
 
@@ -131,7 +127,7 @@ static void emit_counter_chain(FILE *fp, const struct model *m, const struct cou
 static void emit_blocked_verdict(FILE *fp, const struct model *m, const struct counter *k)
 {
 	fprintf(fp, "counter name \"%s\" goto %s\n", k->name,
-		counter_chained(m, k) ? k->name : "blocked");
+		model_counter_logs(m, k) ? k->name : NFT_CHAIN_BLOCKED);
 }
 
 static void emit_runtime_set(FILE *fp, const struct runtime_set *r, enum family f)
@@ -269,7 +265,7 @@ static void emit_hook_chains(FILE *fp, const struct model *m, bool policy_drop)
 	const char *policy = policy_drop ? "drop" : "accept";
 
 	fprintf(fp,
-		"\tchain output {\n"
+		"\tchain " NFT_CHAIN_OUTPUT " {\n"
 		"\t\ttype filter hook output priority filter; policy %s;\n"
 		NFT_NO_ROUTING_HEADER
 		"\t\toif \"lo\" fib daddr type local accept\n"
@@ -289,7 +285,7 @@ static void emit_hook_chains(FILE *fp, const struct model *m, bool policy_drop)
 		"\t\t" NFT_ND_TYPES " ip6 hoplimit 255 accept\n"
 		"\t\tgoto " NFT_CHAIN_POLICY "\n"
 		"\t}\n\n"
-		"\tchain forward {\n"
+		"\tchain " NFT_CHAIN_FORWARD " {\n"
 		"\t\ttype filter hook forward priority filter; policy %s;\n"
 		NFT_NO_ROUTING_HEADER
 		"\t\tmeta oifkind \"bridge\" accept\n"
@@ -361,7 +357,7 @@ int emit_nft(const struct model *m, FILE *fp)
 		for (int f = 0; f < FAMILY_COUNT; f++)
 			emit_runtime_set(fp, &m->runtime[i], (enum family)f);
 	for (size_t i = 0; i < m->ncounters; i++)
-		if (counter_chained(m, &m->counters[i]))
+		if (model_counter_logs(m, &m->counters[i]))
 			emit_counter_chain(fp, m, &m->counters[i]);
 
 	/* Monitoring, nothing is blocked: every deny goes through its

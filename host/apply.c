@@ -27,13 +27,13 @@
 static const struct {
 	const char *file, *format;
 } parts[PART_COUNT] = {
-	[PART_NFT] = { "ruleset.nft", "nft" },
-	[PART_IPSETS] = { "ipsets", "ipset" },
-	[PART_V4] = { "rules.v4", "iptables" },
-	[PART_V6] = { "rules.v6", "ip6tables" },
-	[PART_HOSTS] = { "hosts", "hosts" },
-	[PART_DNSMASQ] = { "dnsmasq.conf", "dnsmasq" },
-	[PART_DNSMASQ_IPSET] = { "dnsmasq-ipset.conf", "dnsmasq-ipset" },
+	[PART_NFT] = { FILE_NFT, "nft" },
+	[PART_IPSETS] = { FILE_IPSETS, "ipset" },
+	[PART_V4] = { FILE_IPTABLES, "iptables" },
+	[PART_V6] = { FILE_IP6TABLES, "ip6tables" },
+	[PART_HOSTS] = { FILE_HOSTS, "hosts" },
+	[PART_DNSMASQ] = { FILE_DNSMASQ, "dnsmasq" },
+	[PART_DNSMASQ_IPSET] = { FILE_DNSMASQ_IPSET, "dnsmasq-ipset" },
 };
 
 /* Policy-free texts from the emitters: the closed firewall, and the nft

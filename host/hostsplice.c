@@ -6,12 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emit/names.h"
 #include "lib/xalloc.h"
 
 enum marker { NOT_MARKER, BEGIN_MARKER, END_MARKER };
 
-static const char begin_text[] = "# BEGIN egressc";
-static const char end_text[] = "# END egressc";
+static const char begin_text[] = HOSTS_BEGIN;
+static const char end_text[] = HOSTS_END;
 
 /* What the line TEXT[0, n) (its newline not included) is. */
 static enum marker marker_of(const char *text, size_t n)
@@ -84,7 +85,7 @@ int hosts_splice(const char *old, size_t oldlen, const char *fragment, size_t fr
 		 size_t *outlen, const char **why)
 {
 	if (fragment && !one_block(fragment, fraglen)) {
-		*why = "the hosts output is not one '# BEGIN egressc' ... '# END egressc' block";
+		*why = "the hosts output is not one '" HOSTS_BEGIN "' ... '" HOSTS_END "' block";
 		return -1;
 	}
 	/* At most the old text, a newline and the fragment. */
@@ -97,14 +98,14 @@ int hosts_splice(const char *old, size_t oldlen, const char *fragment, size_t fr
 		if (l.marker == BEGIN_MARKER && opened) {
 			free(buf);
 			return refuse(why,
-				      "it has '# BEGIN egressc' at line %zu inside the block "
+				      "it has '" HOSTS_BEGIN "' at line %zu inside the block "
 				      "begun at line %zu; fix it by hand",
 				      l.number, opened);
 		}
 		if (l.marker == END_MARKER && !opened) {
 			free(buf);
 			return refuse(why,
-				      "it has '# END egressc' without '# BEGIN egressc' at "
+				      "it has '" HOSTS_END "' without '" HOSTS_BEGIN "' at "
 				      "line %zu; fix it by hand",
 				      l.number);
 		}
@@ -125,7 +126,7 @@ int hosts_splice(const char *old, size_t oldlen, const char *fragment, size_t fr
 	if (opened) {
 		free(buf);
 		return refuse(why,
-			      "it has '# BEGIN egressc' without '# END egressc' at line %zu; "
+			      "it has '" HOSTS_BEGIN "' without '" HOSTS_END "' at line %zu; "
 			      "fix it by hand",
 			      opened);
 	}

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "compiler/driver.h"
+#include "lib/ivlist.h"
 #include "compiler/model.h"
 #include "compiler/resolve.h"
 
@@ -1037,6 +1038,317 @@ static void test_random_differential(void **state)
 	}
 }
 
+/* ---- exemptions ---------------------------------------------------------- */
+
+/* Loopback is accepted before any rule, whatever the policy says of it;
+ * nothing else is, by destination alone. */
+static void test_exemption(void **state)
+{
+	static const struct {
+		const char *addr;
+		enum exemption want;
+	} cases[] = {
+		{ "127.0.0.1", EXEMPT_LOOPBACK },	{ "127.255.255.255", EXEMPT_LOOPBACK },
+		{ "127.0.0.0", EXEMPT_LOOPBACK },	{ "::ffff:127.0.0.53", EXEMPT_LOOPBACK },
+		{ "::1", EXEMPT_LOOPBACK },		{ "126.255.255.255", EXEMPT_NONE },
+		{ "128.0.0.0", EXEMPT_NONE },		{ "0.0.0.0", EXEMPT_NONE },
+		{ "::", EXEMPT_NONE },			{ "::2", EXEMPT_NONE },
+		{ "::7f00:1", EXEMPT_NONE },		{ "fe80::1", EXEMPT_NONE },
+		{ "1.0.0.127", EXEMPT_NONE },		{ "192.0.2.1", EXEMPT_NONE },
+	};
+	static const char *const policies[] = {
+		"",
+		"default allow\ndeny 127.0.0.0/8, ::1\n",
+		"allow 127.0.0.1\nmode monitor\n",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(policies) / sizeof(policies[0]); i++) {
+		struct compilation c;
+		const struct model *m = compile(&c, policies[i]);
+		for (size_t j = 0; j < sizeof(cases) / sizeof(cases[0]); j++) {
+			struct packet p = pkt(cases[j].addr, PROTO_TCP, 80);
+			if (model_exemption(m, &p) != cases[j].want)
+				fail_msg("%s: exemption %d, want %d\n%s", cases[j].addr,
+					 (int)model_exemption(m, &p), (int)cases[j].want, policies[i]);
+		}
+		/* The rules still say what they say of it. */
+		if (i == 1)
+			DENIED(m, "127.0.0.1", PROTO_TCP, 80);
+		compilation_release(&c);
+	}
+}
+
+/* What each counter's packets meet, for every backend: a deny rule's and
+ * a default deny's log with logging (monitor mode logs) and block unless
+ * monitoring; a default allow's counts accepts, neither logging nor
+ * blocking. */
+static void test_counter_verdicts(void **state)
+{
+	static const struct {
+		const char *settings;
+		bool rule_logs, rule_blocks, default_logs, default_blocks;
+	} cases[] = {
+		{ "", false, true, false, true },
+		{ "default allow\n", false, true, false, false },
+		{ "log denied\n", true, true, true, true },
+		{ "log denied\ndefault allow\n", true, true, false, false },
+		{ "log group 7\n", true, true, true, true },
+		{ "mode monitor\n", true, false, true, false },
+		{ "mode monitor\ndefault allow\n", true, false, false, false },
+		{ "mode monitor\nlog denied\non-deny drop\n", true, false, true, false },
+		{ "mode enforce\non-deny drop\n", false, true, false, true },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[256];
+		struct compilation c;
+		snprintf(text, sizeof(text), "%sallow 192.0.2.0/24\ndeny 192.0.2.7\n"
+			 "deny 198.51.100.0/24 port 22\n", cases[i].settings);
+		const struct model *m = compile(&c, text);
+		assert_int_equal(m->ncounters, 3);
+		for (size_t k = 0; k < m->ncounters; k++) {
+			const struct counter *n = &m->counters[k];
+			bool dflt = n == model_default_counter(m);
+			if (model_counter_logs(m, n) != (dflt ? cases[i].default_logs : cases[i].rule_logs) ||
+			    model_counter_blocks(m, n) != (dflt ? cases[i].default_blocks
+								 : cases[i].rule_blocks))
+				fail_msg("counter %s: logs %d blocks %d\n%s", n->name,
+					 model_counter_logs(m, n), model_counter_blocks(m, n), text);
+		}
+		compilation_release(&c);
+	}
+}
+
+/* Every wildcard's domain once, sorted, however many classes and sets
+ * name it; allowed when an allow rule's wildcard names it. */
+static void test_wildcard_domains(void **state)
+{
+	static const struct {
+		const char *domain;
+		bool allowed;
+	} want[] = {
+		{ "a.test", true }, { "b.test", true }, { "c.test", false },
+		{ "x.b.test", false }, { "z.test", true },
+	};
+	struct compilation c;
+	const struct model *m;
+
+	(void)state;
+	m = compile(&c, "dynamic builders\n"
+			"allow *.z.test, *.b.test port 443\n"
+			"deny *.x.b.test, *.c.test proto udp\n"
+			"allow *.a.test timeout 10m\n"
+			"allow *.b.test, *.a.test port 443\n"
+			"deny *.a.test port 22\n"
+			"allow $builders, 192.0.2.1\n"
+			"allow *.z.test port 80 timeout 2m\n");
+	assert_int_equal(m->ndomains, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < m->ndomains; i++) {
+		assert_string_equal(m->domains[i].domain, want[i].domain);
+		if (m->domains[i].allowed != want[i].allowed)
+			fail_msg("%s: allowed %d", want[i].domain, m->domains[i].allowed);
+	}
+	compilation_release(&c);
+
+	m = compile(&c, "dynamic builders\nallow $builders\nallow 192.0.2.1\n");
+	assert_int_equal(m->ndomains, 0);
+	compilation_release(&c);
+}
+
+/* ---- regions ------------------------------------------------------------ */
+
+/* Whether normalized L holds A. */
+static bool region_has(const struct ivlist *l, addr_t a)
+{
+	return l->n && ivl_covers(l, a, a);
+}
+
+/* L is sorted, disjoint and non-adjacent, inside family F. */
+static void check_normalized(const struct ivlist *l, enum family f)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		assert_true(l->v[i].lo <= l->v[i].hi);
+		assert_true(l->v[i].hi <= family_max(f));
+		if (i)
+			assert_true(l->v[i].lo > l->v[i - 1].hi + 1);
+	}
+}
+
+struct probes {
+	addr_t v[4096];
+	size_t n;
+};
+
+static void probe_add(struct probes *p, addr_t a, enum family f)
+{
+	if (a <= family_max(f) && p->n < sizeof(p->v) / sizeof(p->v[0]))
+		p->v[p->n++] = a;
+}
+
+/* Around an interval: both ends and one beyond either. */
+static void probe_edges(struct probes *p, addr_t lo, addr_t hi, enum family f)
+{
+	if (lo > 0)
+		probe_add(p, lo - 1, f);
+	probe_add(p, lo, f);
+	probe_add(p, hi, f);
+	if (hi < family_max(f))
+		probe_add(p, hi + 1, f);
+}
+
+/* The destinations to try for family F: the edges of every class's spans
+ * and of both regions' intervals, the ends of the family, and random
+ * addresses, anywhere and in the test networks. */
+static void region_probes(struct probes *p, const struct model *m, enum family f,
+			  const struct ivlist *accepted, const struct ivlist *denied)
+{
+	p->n = 0;
+	probe_add(p, 0, f);
+	probe_add(p, family_max(f), f);
+	for (size_t i = 0; i < m->nclasses; i++) {
+		const struct rangeset *s = &m->classes[i].sets[f];
+		for (size_t j = 0; j < s->nspans; j++) {
+			struct span sp = rangeset_span(s, j);
+			probe_edges(p, sp.lo, sp.hi, f);
+		}
+	}
+	for (size_t i = 0; i < accepted->n; i++)
+		probe_edges(p, accepted->v[i].lo, accepted->v[i].hi, f);
+	for (size_t i = 0; i < denied->n; i++)
+		probe_edges(p, denied->v[i].lo, denied->v[i].hi, f);
+	for (int i = 0; i < 16; i++) {
+		enum family rf;
+		addr_t a, wide = ((addr_t)rng() << 96) | ((addr_t)rng() << 64) |
+				 ((addr_t)rng() << 32) | rng();
+		probe_add(p, wide & family_max(f), f);
+		do
+			random_addr(&rf, &a);
+		while (rf != f);
+		probe_add(p, a, f);
+	}
+}
+
+/* The accepted and denied regions of M at one service point agree with
+ * model_decide() on every probe, and hold for every port up to HI. */
+static void check_region_point(const struct model *m, const char *text, enum family f,
+			       unsigned proto, uint16_t port, uint16_t hi)
+{
+	struct ivlist accepted = { 0 }, denied = { 0 }, other = { 0 };
+	struct probes *p = malloc(sizeof(*p));
+	char a[PREFIX_STRLEN];
+
+	assert_non_null(p);
+	model_accepted_region(m, f, proto, port, &accepted);
+	model_denied_region(m, f, proto, port, &denied);
+	check_normalized(&accepted, f);
+	check_normalized(&denied, f);
+	/* The same wherever the interval is asked, and the whole region
+	 * is replaced (OUT had other contents). */
+	const uint16_t within[] = { hi, (uint16_t)(port + rng() % ((unsigned)hi - port + 1)) };
+	for (size_t i = 0; i < 2; i++) {
+		ivl_add(&other, 1, 1);
+		model_accepted_region(m, f, proto, within[i], &other);
+		assert_true(ivl_equal(&other, &accepted));
+		ivl_add(&other, 1, 1);
+		model_denied_region(m, f, proto, within[i], &other);
+		assert_true(ivl_equal(&other, &denied));
+	}
+	region_probes(p, m, f, &accepted, &denied);
+	for (size_t i = 0; i < p->n; i++) {
+		struct packet pk = { .family = f, .addr = p->v[i], .proto = proto, .port = port };
+		struct decision d = model_decide(m, &pk);
+		bool want_accepted = d.verdict == VERDICT_ALLOW;
+		bool want_denied = d.verdict == VERDICT_DENY && d.reason == DECIDED_BY_RULE;
+		if (region_has(&accepted, pk.addr) != want_accepted ||
+		    region_has(&denied, pk.addr) != want_denied)
+			fail_msg("%s proto %u port %u: model_decide says %s%s, the regions "
+				 "accepted %d denied %d\n%s",
+				 addr_format(f, pk.addr, a), proto, port,
+				 d.verdict == VERDICT_ALLOW ? "allow" : "deny",
+				 d.reason == DECIDED_BY_RULE ? " by a rule" : " by default",
+				 region_has(&accepted, pk.addr), region_has(&denied, pk.addr), text);
+	}
+	ivl_free(&accepted);
+	ivl_free(&denied);
+	ivl_free(&other);
+	free(p);
+}
+
+/* Every port interval of model_port_cuts(), every protocol and family. */
+static void check_regions(const struct model *m, const char *text)
+{
+	static const unsigned protos[] = { PROTO_TCP, PROTO_UDP, 0 };
+	size_t ncuts;
+	uint16_t *cuts = model_port_cuts(&m, 1, &ncuts);
+
+	assert_true(ncuts >= 1 && cuts[0] == 0);
+	for (int f = 0; f < FAMILY_COUNT; f++) {
+		for (size_t k = 0; k < 3; k++) {
+			if (!protos[k]) {
+				check_region_point(m, text, (enum family)f, 0, 0, 0);
+				continue;
+			}
+			for (size_t i = 0; i < ncuts; i++) {
+				uint16_t hi = i + 1 < ncuts ? (uint16_t)(cuts[i + 1] - 1) : 65535;
+				check_region_point(m, text, (enum family)f, protos[k], cuts[i], hi);
+			}
+		}
+	}
+	free(cuts);
+}
+
+/* The regions diff and lint read are model_decide() over whole sets: a
+ * deny carving holes out of an allow, overlapping ports, tcp and udp,
+ * both families, either default, monitor mode, run-time sets (empty),
+ * and random policies. */
+static void test_regions(void **state)
+{
+	static const char *const policies[] = {
+		"",
+		"default allow\n",
+		"allow 192.0.2.0/24\ndeny 192.0.2.5\ndeny 192.0.2.128/26 port 22\n",
+		"allow 198.51.100.0/24 port 80-90, 443\n"
+		"deny 198.51.100.0/25 port 85-100\n"
+		"allow 198.51.100.7 proto udp port 53-60\n"
+		"deny 198.51.100.0/24 proto udp port 55\n",
+		"allow 203.0.113.0/24 proto tcp, udp port 53\ndeny 203.0.113.9 proto udp\n"
+		"allow 203.0.113.128/25 proto udp\n",
+		"allow 2001:db8::/32 port 443\ndeny 2001:db8::/48\nallow 0.0.0.0/0 port 443\n"
+		"deny 10.0.0.0/8\nallow ::ffff:192.0.2.1\n",
+		"default allow\ndeny 192.0.2.0/24\ndeny 2001:db8::1 port 22\nallow 192.0.2.5\n",
+		"mode monitor\nlog denied\nallow 192.0.2.0/24\ndeny 192.0.2.7\n"
+		"deny 2001:db8::/64 port 22\nallow 2001:db8::/32\n",
+		"mode monitor\ndefault allow\ndeny 198.51.100.0/24 port 1-1024\n",
+		"allow ::/0\nallow 0.0.0.0/0 port 65535\ndeny ::/1 port 1-2\n"
+		"deny 255.255.255.255 proto udp\n",
+		"dynamic builders timeout 30m port 22\nallow $builders\n"
+		"allow *.ci.test port 443\ndeny *.bad.test\nallow 192.0.2.0/24 port 443\n",
+	};
+	struct compilation c;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(policies) / sizeof(policies[0]); i++) {
+		const struct model *m = compile(&c, policies[i]);
+		check_regions(m, policies[i]);
+		compilation_release(&c);
+	}
+	const struct model *m = compile(&c, policies[7]);
+	assert_int_equal(m->mode, MODE_MONITOR);
+	compilation_release(&c);
+
+	for (int round = 0; round < 60; round++) {
+		struct rpolicy p;
+		random_policy(&p);
+		char *text = policy_text(&p);
+		m = compile(&c, text);
+		check_regions(m, text);
+		compilation_release(&c);
+		free(text);
+	}
+}
+
 /* Counters: one per deny rule in policy order, then default; each deny
  * class split by rule, the first rule covering an address counting it. */
 static void test_counters(void **state)
@@ -1098,6 +1410,10 @@ int main(void)
 		cmocka_unit_test(test_hostnames),
 		cmocka_unit_test(test_random_differential),
 		cmocka_unit_test(test_counters),
+		cmocka_unit_test(test_regions),
+		cmocka_unit_test(test_exemption),
+		cmocka_unit_test(test_counter_verdicts),
+		cmocka_unit_test(test_wildcard_domains),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
