@@ -76,11 +76,27 @@ struct span rangeset_span(const struct rangeset *s, size_t i)
 	return (struct span){ sp->lo, sp->hi, sp->first, sp->count };
 }
 
+/* Below this many entries a set is sorted by comparison: a radix pass
+ * clears and sums a 65,536-entry table whatever the set's size, which
+ * made the cost of a policy grow with its classes, not its addresses
+ * (100,000 one-address classes spent their time in memset). */
+#define RADIX_SORT_MIN 4096
+
+static int cmp_v4(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
 /* LSD radix sort of the packed IPv4 entries, 16 bits a pass; a pass in
  * which every key has the same digit is skipped (the origin bits often
  * are). Linear, which is what keeps million-entry lists fast. */
 static void sort_v4(uint64_t *keys, size_t n)
 {
+	if (n < RADIX_SORT_MIN) {
+		qsort(keys, n, sizeof(*keys), cmp_v4);
+		return;
+	}
 	uint64_t *tmp = xmalloc(n * sizeof(*tmp));
 	size_t *count = xmalloc(65536 * sizeof(*count));
 
@@ -116,8 +132,24 @@ static unsigned digit6(const struct rangeset6_entry *e, unsigned pass)
 	return (unsigned)(e->addr >> (16 * (pass - 3))) & 0xffff;
 }
 
+/* The order sort_v6's passes leave: by address, then length, then origin. */
+static int cmp_v6(const void *a, const void *b)
+{
+	const struct rangeset6_entry *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return (x->origin > y->origin) - (x->origin < y->origin);
+}
+
 static void sort_v6(struct rangeset6_entry *v, size_t n)
 {
+	if (n < RADIX_SORT_MIN) {
+		qsort(v, n, sizeof(*v), cmp_v6);
+		return;
+	}
 	struct rangeset6_entry *tmp = xmalloc(n * sizeof(*tmp));
 	size_t *count = xmalloc(65536 * sizeof(*count));
 
