@@ -150,9 +150,11 @@ static bool rule_matches(const struct vrule *r, unsigned proto, unsigned lo)
 	       (!r->has_also || match_one(r->also_protos, r->also_ports, r->also_nports, proto, lo));
 }
 
-/* The destinations of family F that chain C accepts for PROTO, port LO. */
-static void chain_accepted(const struct vchain *c, enum family f, unsigned proto, unsigned lo,
-			   struct ivlist *acc)
+/* The destinations of family F that chain C accepts for PROTO, port LO,
+ * looking at the rules SOME names (in chain order: every rule that could
+ * match LO), or at every rule when SOME is NULL. */
+static void chain_accepted(const struct vchain *c, const size_t *some, size_t nsome,
+			   enum family f, unsigned proto, unsigned lo, struct ivlist *acc)
 {
 	struct ivlist covered = { 0 }, fresh = { 0 };
 
@@ -160,8 +162,8 @@ static void chain_accepted(const struct vchain *c, enum family f, unsigned proto
 
 	ivl_add(&all, 0, family_max(f));
 	acc->n = 0;
-	for (size_t i = 0; i < c->n; i++) {
-		const struct vrule *r = &c->rules[i];
+	for (size_t k = 0, n = some ? nsome : c->n; k < n; k++) {
+		const struct vrule *r = &c->rules[some ? some[k] : k];
 		if (r->family != f || !rule_matches(r, proto, lo) || (r->runtime && !r->on))
 			continue;
 		const struct ivlist *addrs = r->runtime ? &all : &r->addrs;
@@ -453,6 +455,103 @@ static addr_t ivl_witness(const struct ivlist *a, const struct ivlist *b, bool *
 	return w;
 }
 
+/* The rules of a chain that may match a port, kept as the port rises
+ * through the cuts, so that chain_accepted() looks at those alone: trying
+ * every rule at every cut made verifying N one-port rules cost N^2. A rule
+ * is kept while one of its port ranges holds the port (all of them when
+ * it names none); rule_matches() still decides. */
+struct sweep_event {
+	unsigned port;
+	size_t rule;
+	int delta;		/* +1 a range begins, -1 one has ended */
+};
+
+struct rule_sweep {
+	size_t *active;		/* rule indexes, ascending: chain order */
+	size_t nactive, active_cap;
+	unsigned *held;		/* per rule: its ranges that hold the port */
+	struct sweep_event *ev;	/* by port */
+	size_t nev, ev_cap, next;
+};
+
+static int event_cmp(const void *a, const void *b)
+{
+	const struct sweep_event *x = a, *y = b;
+	return (x->port > y->port) - (x->port < y->port);
+}
+
+static void sweep_init(struct rule_sweep *s, const struct vchain *c)
+{
+	memset(s, 0, sizeof(*s));
+	s->held = xcalloc(c->n ? c->n : 1, sizeof(*s->held));
+	for (size_t i = 0; i < c->n; i++) {
+		const struct vrule *r = &c->rules[i];
+		if (!r->nports)
+			VEC_PUSH(s->ev, s->nev, s->ev_cap, (struct sweep_event){ 0, i, 1 });
+		for (size_t j = 0; j < r->nports; j++) {
+			VEC_PUSH(s->ev, s->nev, s->ev_cap,
+				 (struct sweep_event){ r->ports[j].lo, i, 1 });
+			if (r->ports[j].hi < 65535)
+				VEC_PUSH(s->ev, s->nev, s->ev_cap,
+					 (struct sweep_event){ r->ports[j].hi + 1u, i, -1 });
+		}
+	}
+	qsort(s->ev, s->nev, sizeof(*s->ev), event_cmp);
+}
+
+/* Back to port 0, nothing held. */
+static void sweep_rewind(struct rule_sweep *s, size_t nrules)
+{
+	memset(s->held, 0, (nrules ? nrules : 1) * sizeof(*s->held));
+	s->nactive = 0;
+	s->next = 0;
+}
+
+/* The index in S->active where RULE is or would go. */
+static size_t sweep_place(const struct rule_sweep *s, size_t rule)
+{
+	size_t lo = 0, hi = s->nactive;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->active[mid] < rule)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Moves S up to PORT (never down). */
+static void sweep_to(struct rule_sweep *s, unsigned port)
+{
+	for (; s->next < s->nev && s->ev[s->next].port <= port; s->next++) {
+		const struct sweep_event *e = &s->ev[s->next];
+		unsigned before = s->held[e->rule];
+		s->held[e->rule] = before + (unsigned)e->delta;
+		if (before == 0) {
+			size_t at = sweep_place(s, e->rule);
+			VEC_GROW(s->active, s->nactive + 1, s->active_cap);
+			memmove(&s->active[at + 1], &s->active[at],
+				(s->nactive - at) * sizeof(*s->active));
+			s->active[at] = e->rule;
+			s->nactive++;
+		} else if (s->held[e->rule] == 0) {
+			size_t at = sweep_place(s, e->rule);
+			memmove(&s->active[at], &s->active[at + 1],
+				(s->nactive - at - 1) * sizeof(*s->active));
+			s->nactive--;
+		}
+	}
+}
+
+static void sweep_release(struct rule_sweep *s)
+{
+	free(s->active);
+	free(s->held);
+	free(s->ev);
+}
+
 static const char *proto_name(unsigned proto)
 {
 	return proto == VP_TCP ? "tcp" : proto == VP_UDP ? "udp" : "other protocols";
@@ -472,14 +571,25 @@ static int compare_chains(struct diags *d, const char *what, const struct vchain
 			   what);
 		rc = -1;
 	}
+	struct rule_sweep sw_out, sw_ref;
+	sweep_init(&sw_out, out);
+	sweep_init(&sw_ref, ref);
 	for (int f = 0; f < FAMILY_COUNT && rc == 0; f++) {
 		if (only != FAMILY_COUNT && f != (int)only)
 			continue;
 		for (size_t pi = 0; pi < 3 && rc == 0; pi++) {
-			size_t n = protos[pi] == VP_OTHER ? 1 : ncuts;
+			/* Other protocols have no ports: one look at every rule. */
+			bool other = protos[pi] == VP_OTHER;
+			size_t n = other ? 1 : ncuts;
+			sweep_rewind(&sw_out, out->n);
+			sweep_rewind(&sw_ref, ref->n);
 			for (size_t i = 0; i < n && rc == 0; i++) {
-				chain_accepted(out, (enum family)f, protos[pi], cuts[i], &acc_out);
-				chain_accepted(ref, (enum family)f, protos[pi], cuts[i], &acc_ref);
+				sweep_to(&sw_out, cuts[i]);
+				sweep_to(&sw_ref, cuts[i]);
+				chain_accepted(out, other ? NULL : sw_out.active, sw_out.nactive,
+					       (enum family)f, protos[pi], cuts[i], &acc_out);
+				chain_accepted(ref, other ? NULL : sw_ref.active, sw_ref.nactive,
+					       (enum family)f, protos[pi], cuts[i], &acc_ref);
 				if (ivl_equal(&acc_out, &acc_ref))
 					continue;
 				bool wider;
@@ -498,6 +608,8 @@ static int compare_chains(struct diags *d, const char *what, const struct vchain
 	}
 	ivl_free(&acc_out);
 	ivl_free(&acc_ref);
+	sweep_release(&sw_out);
+	sweep_release(&sw_ref);
 	free(cuts);
 	return rc;
 }
