@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -199,13 +200,76 @@ enum vend {
 	VEND_ACCEPT,
 };
 
+/* An index by name over an array of named elements that grows: it keeps
+ * positions, not pointers, and finds a name in constant time where a scan
+ * of thousands of sets for every rule that names one cost N^2. The name of
+ * element I is at BASE + I * STRIDE + OFFSET. */
+struct name_index {
+	size_t *slots;		/* position + 1; 0: free */
+	size_t cap, count;
+	size_t stride, offset;
+};
+
+static uint64_t name_hash(const char *name, size_t len)
+{
+	uint64_t h = 14695981039346656037u;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)name[i]) * 1099511628211u;
+	return h;
+}
+
+static const char *name_at(const struct name_index *x, const void *base, size_t i)
+{
+	return (const char *)base + i * x->stride + x->offset;
+}
+
+/* Position of NAME[0..LEN) in BASE, or -1. */
+static long name_index_find(const struct name_index *x, const void *base, const char *name,
+			    size_t len)
+{
+	if (!x->cap)
+		return -1;
+	for (size_t s = name_hash(name, len) & (x->cap - 1);; s = (s + 1) & (x->cap - 1)) {
+		if (!x->slots[s])
+			return -1;
+		const char *have = name_at(x, base, x->slots[s] - 1);
+		if (strlen(have) == len && memcmp(have, name, len) == 0)
+			return (long)(x->slots[s] - 1);
+	}
+}
+
+/* Indexes element I of BASE, by the name it holds. */
+static void name_index_add(struct name_index *x, const void *base, size_t i)
+{
+	if (2 * (x->count + 1) > x->cap) {
+		size_t *old = x->slots, old_cap = x->cap;
+		x->cap = x->cap ? 2 * x->cap : 64;
+		x->slots = xcalloc(x->cap, sizeof(*x->slots));
+		x->count = 0;
+		for (size_t s = 0; s < old_cap; s++)
+			if (old[s])
+				name_index_add(x, base, old[s] - 1);
+		free(old);
+	}
+	const char *name = name_at(x, base, i);
+	size_t s = name_hash(name, strlen(name)) & (x->cap - 1);
+	while (x->slots[s])
+		s = (s + 1) & (x->cap - 1);
+	x->slots[s] = i + 1;
+	x->count++;
+}
+
+struct vchain_state {
+	char name[VJUMP_MAX];
+	enum vend end;
+	bool ended, logged;
+};
+
 struct vchains {
-	struct {
-		char name[VJUMP_MAX];
-		enum vend end;
-		bool ended, logged;
-	} *v;
+	struct vchain_state *v;
 	size_t n, cap;
+	struct name_index index;
 };
 
 static void vchains_add(struct vchains *t, const char *name, size_t len)
@@ -213,7 +277,16 @@ static void vchains_add(struct vchains *t, const char *name, size_t len)
 	VEC_GROW(t->v, t->n + 1, t->cap);
 	memset(&t->v[t->n], 0, sizeof(*t->v));
 	snprintf(t->v[t->n].name, VJUMP_MAX, "%.*s", (int)len, name);
+	t->index.stride = sizeof(*t->v);
+	t->index.offset = offsetof(struct vchain_state, name);
+	name_index_add(&t->index, t->v, t->n);
 	t->n++;
+}
+
+static void vchains_release(struct vchains *t)
+{
+	free(t->v);
+	free(t->index.slots);
 }
 
 static void vchains_end(struct vchains *t, size_t k, bool accept)
@@ -224,10 +297,7 @@ static void vchains_end(struct vchains *t, size_t k, bool accept)
 
 static long vchains_find(const struct vchains *t, const char *name, size_t len)
 {
-	for (size_t i = 0; i < t->n; i++)
-		if (strlen(t->v[i].name) == len && memcmp(t->v[i].name, name, len) == 0)
-			return (long)i;
-	return -1;
+	return name_index_find(&t->index, t->v, name, len);
 }
 
 /* Copies the jump target NAME[0..len) into DST, if it fits. */
@@ -857,6 +927,7 @@ struct nft_reader {
 	struct line_reader lr;
 	struct nft_set *sets;
 	size_t nsets, sets_cap;
+	struct name_index set_index;
 	struct vchain chain;
 	struct vchains counter_chains;
 	struct vchains counters;	/* declared counter objects */
@@ -925,15 +996,16 @@ static void nft_read_set(struct nft_reader *nr, const char *line)
 		nft_fail(nr, "set without an address type");
 	ivl_normalize(&set.addrs);
 	VEC_PUSH(nr->sets, nr->nsets, nr->sets_cap, set);
+	nr->set_index.stride = sizeof(*nr->sets);
+	nr->set_index.offset = offsetof(struct nft_set, name);
+	name_index_add(&nr->set_index, nr->sets, nr->nsets - 1);
 }
 
 static const struct nft_set *nft_find_set(const struct nft_reader *nr, const char *name,
 					  size_t len)
 {
-	for (size_t i = 0; i < nr->nsets; i++)
-		if (strlen(nr->sets[i].name) == len && memcmp(nr->sets[i].name, name, len) == 0)
-			return &nr->sets[i];
-	return NULL;
+	long i = name_index_find(&nr->set_index, nr->sets, name, len);
+	return i < 0 ? NULL : &nr->sets[i];
 }
 
 /* The fixed line before the policy's own rules: replies are accepted
@@ -1269,8 +1341,9 @@ static int verify_nft(struct diags *d, const struct policy *p, const char *text,
 	for (size_t i = 0; i < nr.nsets; i++)
 		ivl_free(&nr.sets[i].addrs);
 	free(nr.sets);
-	free(nr.counters.v);
-	free(nr.counter_chains.v);
+	free(nr.set_index.slots);
+	vchains_release(&nr.counters);
+	vchains_release(&nr.counter_chains);
 	line_reader_release(&nr.lr);
 	vlines_free(&output_local);
 	vlines_free(&forward_local);
@@ -1583,7 +1656,7 @@ static int verify_iptables(struct diags *d, const struct policy *p, enum family 
 		policy_chain(p, &ref);
 		rc = compare_scenarios(d, what, &out, &ref, f, fm, "egressc_");
 	}
-	free(counter_chains.v);
+	vchains_release(&counter_chains);
 	line_reader_release(&lr);
 	vlines_free(&hooks[0].want);
 	vlines_free(&hooks[1].want);
