@@ -169,14 +169,15 @@ fuzz: test-deps
 	done
 
 # The address-list optimizer against iprange and Python, live DNS against
-# a sequential dig, and what deny rules that see every packet cost an
-# established stream (DENY_RANGES=FILE: a real list, e.g. AWS's
+# a sequential dig, what deny rules that see every packet cost an
+# established stream, and how compile cost grows with rules and prefixes (DENY_RANGES=FILE: a real list, e.g. AWS's
 # ip-ranges.json); prints tables (not a test: no timings are asserted
 # anywhere).
 bench: all
 	bench/run.sh $(BUILD)
 	bench/dns.sh $(BUILD)
 	bench/replies.sh $(BUILD)
+	bench/growth.sh $(BUILD)
 
 # More of the kernel differential test: make difftest N=200 PROBES=100 SEED=7
 N ?= 100

@@ -151,39 +151,120 @@ static bool rule_matches(const struct vrule *r, unsigned proto, unsigned lo)
 	       (!r->has_also || match_one(r->also_protos, r->also_ports, r->also_nports, proto, lo));
 }
 
+/* Where a rule's addresses begin or end, for chain_accepted()'s sweep. */
+struct addr_event {
+	addr_t at;
+	size_t rank;		/* the rule's place among those that match */
+	bool start;
+};
+
+static int addr_event_cmp(const void *a, const void *b)
+{
+	const struct addr_event *x = a, *y = b;
+	return (x->at > y->at) - (x->at < y->at);
+}
+
+/* A min-heap of ranks; ended ones leave it lazily, when they reach the top. */
+struct rank_heap {
+	size_t *v;
+	size_t n, cap;
+};
+
+static void heap_push(struct rank_heap *h, size_t rank)
+{
+	size_t i = h->n;
+
+	VEC_GROW(h->v, h->n + 1, h->cap);
+	h->v[h->n++] = rank;
+	while (i > 0 && h->v[(i - 1) / 2] > h->v[i]) {
+		size_t up = (i - 1) / 2, t = h->v[up];
+		h->v[up] = h->v[i];
+		h->v[i] = t;
+		i = up;
+	}
+}
+
+static void heap_pop(struct rank_heap *h)
+{
+	size_t i = 0;
+
+	h->v[0] = h->v[--h->n];
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < h->n && h->v[l] < h->v[m])
+			m = l;
+		if (r < h->n && h->v[r] < h->v[m])
+			m = r;
+		if (m == i)
+			return;
+		size_t t = h->v[m];
+		h->v[m] = h->v[i];
+		h->v[i] = t;
+		i = m;
+	}
+}
+
 /* The destinations of family F that chain C accepts for PROTO, port LO,
  * looking at the rules SOME names (in chain order: every rule that could
- * match LO), or at every rule when SOME is NULL. */
+ * match LO), or at every rule when SOME is NULL. The first rule that
+ * matches an address decides it; none, the chain's end. A sweep over the
+ * addresses where rules begin and end, keeping the first of the rules
+ * that hold the address: subtracting what earlier rules covered, rule by
+ * rule, cost N^2 for N one-prefix rules (iptables writes one a prefix). */
 static void chain_accepted(const struct vchain *c, const size_t *some, size_t nsome,
 			   enum family f, unsigned proto, unsigned lo, struct ivlist *acc)
 {
-	struct ivlist covered = { 0 }, fresh = { 0 };
+	const addr_t max = family_max(f);
+	const struct vrule **rules = NULL;
+	size_t nrules = 0, rules_cap = 0;
+	struct addr_event *ev = NULL;
+	size_t nev = 0, ev_cap = 0;
+	struct rank_heap heap = { 0 };
 
-	struct ivlist all = { 0 };
-
-	ivl_add(&all, 0, family_max(f));
 	acc->n = 0;
 	for (size_t k = 0, n = some ? nsome : c->n; k < n; k++) {
 		const struct vrule *r = &c->rules[some ? some[k] : k];
 		if (r->family != f || !rule_matches(r, proto, lo) || (r->runtime && !r->on))
 			continue;
-		const struct ivlist *addrs = r->runtime ? &all : &r->addrs;
-		if (r->accept) {
-			ivl_normalize(&covered);
-			ivl_subtract(&fresh, addrs, &covered);
-			ivl_append(acc, &fresh);
+		size_t rank = nrules;
+		VEC_PUSH(rules, nrules, rules_cap, r);
+		if (r->runtime) {
+			VEC_PUSH(ev, nev, ev_cap, (struct addr_event){ 0, rank, true });
+			continue;
 		}
-		ivl_append(&covered, addrs);
+		for (size_t i = 0; i < r->addrs.n; i++) {
+			VEC_PUSH(ev, nev, ev_cap, (struct addr_event){ r->addrs.v[i].lo, rank, true });
+			if (r->addrs.v[i].hi < max)
+				VEC_PUSH(ev, nev, ev_cap,
+					 (struct addr_event){ r->addrs.v[i].hi + 1, rank, false });
+		}
 	}
-	if (c->final_accept) {
-		ivl_normalize(&covered);
-		ivl_subtract(&fresh, &all, &covered);
-		ivl_append(acc, &fresh);
+	qsort(ev, nev, sizeof(*ev), addr_event_cmp);
+	/* held[rank]: how many of the rule's intervals hold the address. */
+	size_t *held = xcalloc(nrules ? nrules : 1, sizeof(*held));
+	addr_t at = 0;
+	for (size_t e = 0;;) {
+		for (; e < nev && ev[e].at == at; e++) {
+			if (ev[e].start && held[ev[e].rank]++ == 0)
+				heap_push(&heap, ev[e].rank);
+			else if (!ev[e].start)
+				held[ev[e].rank]--;
+		}
+		while (heap.n && !held[heap.v[0]])
+			heap_pop(&heap);
+		bool accept = heap.n ? rules[heap.v[0]]->accept : c->final_accept;
+		addr_t end = e < nev ? ev[e].at - 1 : max;
+		if (accept)
+			ivl_add(acc, at, end);
+		if (e == nev)
+			break;
+		at = ev[e].at;
 	}
-	ivl_free(&all);
 	ivl_normalize(acc);
-	ivl_free(&covered);
-	ivl_free(&fresh);
+	free(held);
+	free(heap.v);
+	free(ev);
+	free(rules);
 }
 
 /* --- where denies go -------------------------------------------------------- */
@@ -538,7 +619,7 @@ struct sweep_event {
 
 struct rule_sweep {
 	size_t *active;		/* rule indexes, ascending: chain order */
-	size_t nactive, active_cap;
+	size_t nactive;
 	unsigned *held;		/* per rule: its ranges that hold the port */
 	struct sweep_event *ev;	/* by port */
 	size_t nev, ev_cap, next;
@@ -577,42 +658,47 @@ static void sweep_rewind(struct rule_sweep *s, size_t nrules)
 	s->next = 0;
 }
 
-/* The index in S->active where RULE is or would go. */
-static size_t sweep_place(const struct rule_sweep *s, size_t rule)
+static int size_cmp(const void *a, const void *b)
 {
-	size_t lo = 0, hi = s->nactive;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (s->active[mid] < rule)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return (x > y) - (x < y);
 }
 
-/* Moves S up to PORT (never down). */
+/* Moves S up to PORT (never down). The rules that begin to hold the port
+ * are merged in at once, in chain order, and those that end dropped in
+ * the same pass: a million one-prefix rules on one port must not be
+ * inserted one by one. */
 static void sweep_to(struct rule_sweep *s, unsigned port)
 {
+	size_t *fresh = NULL, nfresh = 0, fresh_cap = 0;
+	bool dropped = false;
+
 	for (; s->next < s->nev && s->ev[s->next].port <= port; s->next++) {
 		const struct sweep_event *e = &s->ev[s->next];
 		unsigned before = s->held[e->rule];
 		s->held[e->rule] = before + (unsigned)e->delta;
-		if (before == 0) {
-			size_t at = sweep_place(s, e->rule);
-			VEC_GROW(s->active, s->nactive + 1, s->active_cap);
-			memmove(&s->active[at + 1], &s->active[at],
-				(s->nactive - at) * sizeof(*s->active));
-			s->active[at] = e->rule;
-			s->nactive++;
-		} else if (s->held[e->rule] == 0) {
-			size_t at = sweep_place(s, e->rule);
-			memmove(&s->active[at], &s->active[at + 1],
-				(s->nactive - at - 1) * sizeof(*s->active));
-			s->nactive--;
-		}
+		if (before == 0)
+			VEC_PUSH(fresh, nfresh, fresh_cap, e->rule);
+		else if (s->held[e->rule] == 0)
+			dropped = true;
 	}
+	if (!nfresh && !dropped)
+		return;
+	qsort(fresh, nfresh, sizeof(*fresh), size_cmp);
+	size_t *merged = xmalloc((s->nactive + nfresh + 1) * sizeof(*merged));
+	size_t n = 0, i = 0, j = 0;
+	while (i < s->nactive || j < nfresh) {
+		size_t r = j == nfresh || (i < s->nactive && s->active[i] <= fresh[j]) ?
+				   s->active[i++] : fresh[j++];
+		/* Held still, and once: a rule that ended and began again in
+		 * this step is in both lists. */
+		if (s->held[r] && (n == 0 || merged[n - 1] != r))
+			merged[n++] = r;
+	}
+	free(s->active);
+	s->active = merged;
+	s->nactive = n;
+	free(fresh);
 }
 
 static void sweep_release(struct rule_sweep *s)
