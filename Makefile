@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # egressc - a plain Makefile in the spirit of cproc and dtc.
 #
 #   make                  build $(BUILD)/egressc

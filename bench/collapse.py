@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The Python peer: ipaddress.collapse_addresses over one list.
 
     python3 collapse.py LIST

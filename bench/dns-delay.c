@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * dns-delay PORT DELAY_MS [RCVBUF] - a UDP DNS responder on 127.0.0.1:PORT
  * that answers every query DELAY_MS after it arrived, so a benchmark sees

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bench/dns.sh BUILD_DIR - egressc's live resolution against a sequential
 # loop, both against one local DNS server that answers every query after
 # DELAY_MS (10), as a resolver's round trip would.

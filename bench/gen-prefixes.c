@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * gen-prefixes - deterministic address lists for benchmarking egressc.
  *

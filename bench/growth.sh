@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bench/growth.sh BUILD_DIR - how compile cost grows with the policy.
 #
 # Two series, each a step of ten times the last: policies of 1,000, 10,000

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bench/replies.sh BUILD_DIR - what it costs per packet that egressc's deny
 # rules come before the accept of established connections.
 #

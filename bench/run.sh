@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bench/run.sh BUILD_DIR - egressc's address-list optimizer against peers.
 #
 # Generates deterministic lists (bench/gen-prefixes.c), collapses each with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * stream - one TCP stream or one stream of small UDP datagrams between two
  * network namespaces, for bench/replies.sh.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* egressc apply: loads a directory as -O wrote it, or a policy compiled
  * here, on this host; or takes it all away again. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The commands of egressc, in git's builtin/ pattern: each one is
  * cmd_NAME() in cmd/NAME.c, with its own usage and option table, and
  * main.c finds it by its row in commands[]. A command gets the command

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* egressc [compile]: compiles one policy, prints its diagnostics on every
  * path, and writes outputs only when everything succeeded - all of them
  * or none. */

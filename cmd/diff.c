@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* egressc diff: what two policies let out differently, both compiled
  * alike and compared. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* egressc fmt: policy files in the canonical layout, one at a time; a file
  * that does not parse is reported and left alone, and the others are
  * still done. */

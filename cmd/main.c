@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* egressc: finds the command named by the first argument in commands[]
  * and runs it; without a command word, egressc compiles. Each command
  * parses its own options (builtin.h says how to add one). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A command's options are one table of struct cmd_option. getopt_long's
  * short string, its long options and the command's --help are all made
  * from that table, so what a command takes and what it says it takes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The files a compile is to write, checked before it writes any: none may
  * be one of its inputs (the policy, a file it includes, a module, the
  * hosts file, an address list), and no two may be one file. Paths are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The options of the commands that compile a policy before they do their
  * work (compile, query, diff, apply): where modules come from, how
  * hostnames resolve, the mode and the optimization level. Written once

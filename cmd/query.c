@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* egressc query: what a policy does with one packet, and why; or with a
  * packet a line of standard input. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Address lists: files of addresses and prefixes, one a line, '#' comments
  * - the format FireHOL and iprange users already have. A list is streamed,
  * never held whole: a million entries cost 8 bytes each (IPv4). Errors

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The policy as written: statements with a location on every node. The
  * parser builds it, load.c splices includes in, check.c validates it and
  * fills the resolved fields, resolve.c attaches addresses to hostnames.

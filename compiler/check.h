@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Semantic checks on the loaded policy: settings, defines and their cycles,
  * addresses and prefixes, hostnames' syntax, ports and protocols. Fills the
  * checked fields of the AST (target->prefix, target->define, proto bits,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Diagnostics as records, after nftables' erec: stages queue them and return
  * -1; only the driver prints. A record has a main location (marked '^') and
  * up to DIAG_MAX_RELATED related ones (marked '~'), each with a short note. */

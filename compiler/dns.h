@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Live resolution through c-ares: A and AAAA for every name, every query
  * of every round in flight at once on one channel, so a thousand names
  * cost a few round trips, not a thousand. Only DNS is asked (never

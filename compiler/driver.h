@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* One compilation: load, check, resolve, build the model, in that order,
  * each stage queuing diagnostics and the next running only if it succeeded.
  * The compilation owns everything it made; compilation_release() frees it

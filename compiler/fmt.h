@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* egressc fmt: one canonical layout for a policy file, so diffs show what
  * changed and not how it was typed. The file is parsed (includes and
  * modules are not followed: each file is formatted on its own) and

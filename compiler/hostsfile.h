@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A hosts(5)-format file as a name -> addresses table. Every address listed
  * for a name counts, across all lines: that is how round-robin pools are
  * pinned. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Advice about rules that do nothing: an allow rule that deny rules
  * entirely block (dead), and one whose every packet other allow rules
  * already allow (redundant). Warnings only, each pointing with '~' at a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Loading, in two passes, so that a file included many times costs once
  * until the expanded policy is known to fit its limits.
  *

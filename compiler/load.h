@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Loading: parse a policy file and splice every included file's statements
  * in place of its include statement, depth-first, once the whole is known
  * to fit POLICY_MAX_BYTES and POLICY_MAX_STATEMENTS. */

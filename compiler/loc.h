@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Where things are in the policy's text. A struct source holds one text in
  * memory - a policy file, an include, a module, a hosts file, a line of an
  * address list - and a struct loc is a span in one. The AST and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* DNS lockdown: what 'resolver ADDR[, ADDR] [user NAME]' means for the
  * firewall. For everyone, ordinary deny rules, so that the model, the
  * verifier, lint, query and diff need nothing new to understand them; for

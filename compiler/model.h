@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The compiled policy: the one model every emitter, query, diff and lint
  * read, and the only place that knows what it means: they ask the
  * functions below whether something is accepted, logged or blocked.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Where 'use NAME' finds stdlib modules: NAME.eg in the first directory of
  * the search path that has it. The path is, in order: every -I DIR as
  * given, each directory of $EGRESSC_PATH (colon-separated), the install

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The optimizer: makes allow sets smaller where that is cheaper, without
  * changing what the ruleset accepts. At level 1 it takes out of each allow
  * class the addresses that a deny class already blocks for all of its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Questions to a compiled policy, answered from the same model the
  * rulesets are emitted from: what happens to one packet, and why
  * (query); what two policies let out differently (diff). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Resolution: every hostname and every address list a rule reaches
  * (directly or through defines) is looked up once, and all its uses share
  * the result. A hostname gets one struct host holding every address the

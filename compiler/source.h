@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Source files of one compilation (policies, includes, hosts files). Each is
  * read whole into its compilation's arena, so diagnostics can quote any line
  * and the scanner can run over one buffer. What a source and a location are

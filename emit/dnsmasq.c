@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* dnsmasq configuration fragments. Two jobs:
  *  - fill the run-time sets of wildcards: every address dnsmasq answers for
  *    a name under a wildcard's domain goes into that wildcard's sets

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Emitters: one file per output format, each a pure function of the model.
  * They never resolve, parse or re-sort: the model's order is the output's
  * order, so every format says the same thing in the same sequence. */

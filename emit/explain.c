@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The overview (--explain): what the compiled policy holds, for a person.
  * Not a ruleset; every line is derived from the model like the others. */
 #include "emit/emit.h"

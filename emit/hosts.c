@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* hosts(5) fragment: every address of every hostname an allow rule names,
  * one line each, between markers so it can be spliced into /etc/hosts.
  * glibc returns all lines of a name only with 'multi on' (Debian's default);

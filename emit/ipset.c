@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ipset restore output: the run-time sets the iptables rules match, as
  * hash:net sets with a timeout. Sets must exist before iptables-restore
  * loads a rule naming them, so this file loads first. Each set is flushed

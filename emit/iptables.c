@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* iptables-restore and ip6tables-restore output, for --noflush: egressc's
  * own chains in the filter table and nothing else. EGRESSC holds the
  * policy, deny rules before allow rules, and is where EGRESSC-OUTPUT (this

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The names egressc gives what it creates, in one place: in the kernel
  * (tables, chains, sets, log lines), on disk (the files -O DIR writes,
  * the hosts file's markers). The emitters write them, apply finds, hooks

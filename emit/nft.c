@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* nftables output: one `table inet egressc`, replaced atomically on every
  * load (create-if-missing, delete, create: one nft -f is one transaction),
  * so other tables are never touched. Each allow class becomes a named

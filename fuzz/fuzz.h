@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The entry points every harness provides: libFuzzer calls them, and so
  * does replay.c, which runs a corpus without libFuzzer in 'make check'. */
 #ifndef EGRESSC_FUZZ_H

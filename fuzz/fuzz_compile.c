@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The whole pipeline on arbitrary bytes, with a fixed hosts file so that
  * hostnames resolve; every emitter runs on what compiles, and the nft and
  * iptables outputs are read back and verified against the policy: a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Scanner, parser and semantic checks on arbitrary bytes. Nothing may
  * crash, leak or read out of bounds, whatever the input; diagnostics are
  * rendered too, since printing quotes the input back. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Runs a harness over files and directories of inputs without libFuzzer,
  * so 'make check' replays the corpus (and every crash it ever found) on
  * each run, under whatever sanitizers the build has. */

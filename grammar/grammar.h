@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Interface between the generated scanner and parser and the rest of the
  * compiler. parse_source() turns one source into a statement list; includes
  * are not followed here (load.c does that). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The policy grammar. Each statement becomes one struct stmt appended to
  * the parse state's list; nothing is checked or resolved here.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* egressc apply: loads compiled outputs on this host, in an order with no
  * moment where traffic the policy denies is allowed.
  *

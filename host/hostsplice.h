@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The hosts splice: egressc's lines in /etc/hosts live between a "# BEGIN
  * egressc" and a "# END egressc" line, and every other byte of the file is
  * the administrator's. Pure text in, text out.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* egressc's share of an iptables filter table, as iptables-restore
  * --noflush transactions computed from what the table holds now (the text
  * iptables-save -t filter prints). egressc owns the chains named EGRESSC*

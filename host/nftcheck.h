@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Validation of an nft script by nft itself, through libnftables in dry-run
  * mode. A dry run still talks to the kernel, and nft_ctx_new() exits the
  * process when it cannot open netlink, so the check runs in a child; as

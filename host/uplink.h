@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Whether this machine's way out is one egressc keeps local. What leaves
  * through a bridge is kept local (the bridges are its container and VM
  * networks): nft tells a bridge by its kind, iptables by its name. Where

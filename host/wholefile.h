@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Files apply installs, read and written whole: a file is either what it
  * was or what it is to be, never half of each. */
 #ifndef EGRESSC_WHOLEFILE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* IPv4 and IPv6 addresses as unsigned 128-bit integers, so one interval
  * algorithm serves both families. An IPv4 address uses the low 32 bits; the
  * family is always carried beside the value, never inferred from it.

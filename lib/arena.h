@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* One arena per compilation: the AST, its strings and the diagnostics live
  * here and are freed together by arena_release(). Nothing allocated from an
  * arena is freed on its own. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* DNS names as policies and hosts files write them: their syntax (RFC 1035's
  * limits; letters, digits, '-' and, as real zones have them, '_'), the
  * one form egressc keeps them in, and which names lie below which. */

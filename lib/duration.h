@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Durations as the policy and nft write them: "90s", "10m", "1h30m", "2d". */
 #ifndef EGRESSC_DURATION_H
 #define EGRESSC_DURATION_H

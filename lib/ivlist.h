@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Lists of address intervals for set algebra: the verifier, the linter
  * and the optimizer compute unions and differences with them. A list is
  * normalized - sorted, disjoint, non-adjacent - by ivl_normalize(); the

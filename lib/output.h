@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Output files that appear whole or not at all: written to a temporary
  * file in the target's directory, flushed and synced, then renamed over the
  * target. Until output_commit() the previous file is untouched; a failed or

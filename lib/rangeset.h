@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A set of address prefixes of one family, kept twice: the prefixes as the
  * policy contributed them (each with its origin), sorted, and the merged
  * spans - maximal disjoint, non-adjacent intervals - that emitters turn

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A string-keyed hash map of pointers: open addressing, linear probing.
  * Keys are not copied: they must outlive the map (arena strings do). The
  * map owns only its slot array; strmap_release() frees it. */

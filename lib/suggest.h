@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* "Did you mean" for misspelt names: the closest candidate by edit distance,
  * if it is close enough to be a plausible typo. */
 #ifndef EGRESSC_SUGGEST_H

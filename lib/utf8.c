@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "lib/utf8.h"
 
 size_t utf8_sequence(const unsigned char *p, size_t n)

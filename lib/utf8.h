@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* UTF-8 as the policy's text must be: well-formed, shortest form, no
  * surrogates, nothing past U+10FFFF (RFC 3629). */
 #ifndef EGRESSC_UTF8_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Arrays that grow as elements are appended. The owner keeps three
  * fields side by side - a pointer, a count and a capacity (size_t), all
  * zero for an empty array - and asks VEC_GROW() for room before it stores

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Allocation that does not fail: out-of-memory is not a condition egressc
  * recovers from, so every allocation outside an arena goes through these,
  * which print one line and abort. The caller owns what they return and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Installs the Debian 12 packages egressc needs, and only those missing.
 #   scripts/deps.sh          to build egressc
 #   scripts/deps.sh --test   to build it and run its tests

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Bypass attempts a hostile build step makes, kept as tests: each sets up
 # what the step would, from the runner, through the kernel, and checks the
 # policy holds - for both backends, loaded the way apply loads them.

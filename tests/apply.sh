@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # egressc apply: loading compiled outputs on a host - the firewall (nft,
 # then iptables with its ipsets), the hosts splice and the dnsmasq
 # fragment - and taking them away again with --remove. For each backend,

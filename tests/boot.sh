@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Boot: apply --fail-closed closes the firewall before it reads anything,
 # so whatever fails at boot - the directory missing, a file unreadable, a
 # hosts file it cannot splice, a policy that does not compile or resolve -

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The runner image's entrypoint (contrib/docker/egressc-entrypoint.sh):
 # it applies the policy, then runs the job without CAP_NET_ADMIN and
 # CAP_NET_RAW and with no-new-privs, so the job cannot undo the policy. In

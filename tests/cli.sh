@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The command line's contract: formats from extensions and -f, -o -, -O DIR,
 # exit statuses, determinism, that a failed run writes nothing and
 # clobbers nothing, and that each command takes its own options and

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The Debian package: debian/ builds a .deb of this tree with
 # 'dpkg-buildpackage -us -uc', apt installs it with its dependencies, and
 # the installed binary, run from outside the tree, finds the installed

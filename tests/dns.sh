@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Live resolution against a real DNS server: dnsmasq on 127.0.0.1 and ::1,
 # on a port of our own, answering only the records below (no upstream, no
 # hosts file). Every address of every name must be pinned; failures must

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 #
 # docker.sh EGRESSC - a runner with Docker: its containers' traffic gets the
 # policy, and egressc and Docker leave each other's firewall state alone.

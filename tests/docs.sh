@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The documentation's examples are tests: in docs/*.md and README.md, every
 # ```eg block must compile (hostnames from tests/docs.hosts and, for the
 # modules and essentials, tests/stdlib.hosts; lists from golden/lists) and its nft

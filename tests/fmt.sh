@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # egressc fmt: on every policy the tests hold (goldens, traffic, stdlib,
 # examples, documentation examples aside), formatting is idempotent,
 # keeps every comment, and changes nothing the policy means (egressc diff

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Golden tests: golden/NAME.eg compiled and compared with the expectation
 # files beside it; the extension selects the check:
 #   NAME.nft NAME.v4 NAME.v6 NAME.hosts   expected output of that format

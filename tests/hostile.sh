@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Hostile and oversized input, beyond the golden .err cases: inputs too big
 # to keep in the tree, files only some users can read, names built to break
 # out of comments, and a compiler killed while it writes.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Kernel load test: every golden .nft loads with 'nft -f' (twice: a reload
 # replaces the table), every .v4 with iptables-restore and every .v6 with
 # ip6tables-restore - after the case's .ipset, if it has one, loaded twice

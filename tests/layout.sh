@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The layout's rule: a directory says which way its dependencies point.
 # Every #include "DIR/FILE" in the sources must be one its directory may
 # make; anything else fails, naming the file, the line and the rule.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Sourced by the test scripts: a scratch directory, optionally a network
 # namespace of the script's own, and pass/fail counting that ends in the
 # "N passed, M failed" line.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Real provider lists (the cloud-range snapshots in ../shared/data, copied
 # into the scratch directory: the project does not depend on them): every
 # AWS, GitHub, Google, Azure and Cloudflare prefix in one allow rule must

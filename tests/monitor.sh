@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 #
 # monitor.sh EGRESSC - monitor mode and the named counters, proven with real
 # traffic.  tests/monitor/policy.eg is compiled twice, as written (enforce)

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The optimizer changes sets, never verdicts: random policies compiled with
 # -O0 and -O1 must both pass --verify, which reads each nft and iptables
 # output back and compares what it accepts, for every protocol and port

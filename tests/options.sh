@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # What each command takes is said three times: by 'egressc CMD --help'
 # (made from the command's option table), by egressc(1) and by the
 # README's option table. For every command 'egressc --help' lists, the

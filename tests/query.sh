@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Golden tests for query and diff:
 #   golden/query/NAME.eg + NAME.queries   expected answers in NAME.answers
 #                                         (batch mode, with the exit status)

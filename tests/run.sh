@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Runs the test scripts: every tests/*.sh with a line
 #
 #   #@check KIND [ARG...]

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 #
 # runtime.sh EGRESSC - the run-time parts of a policy, proven with real
 # traffic and real DNS: a wildcard target whose sets dnsmasq fills as it

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # sealed.sh COMMAND [ARG...] - runs COMMAND in a network namespace of its
 # own, with loopback up and nothing else, so no test can reach a network
 # beyond this machine: a compile that would ask real DNS (a test that

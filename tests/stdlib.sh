@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The standard library and 'use': every module is well formed (its header
 # names it, what it does, its sources and the date they were checked),
 # compiles on its own with every hostname valid and resolved, and names

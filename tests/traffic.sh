@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 #
 # traffic.sh EGRESSC CASE... - prove compiled policies with real traffic.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Verification of emitted rulesets against the policy they came from.
  *
  * A reader for each ruleset format turns the text back into an ordered list

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The runner image's entrypoint: apply the egress policy as root, failing
 # closed, then run the job (the arguments) without the capabilities that
 # could undo it. CAP_NET_ADMIN deletes the table; CAP_NET_RAW sends frames

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for lib/addr.c: parsing, canonical formatting and the
  * minimal prefix cover of an address range. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The merging of DNS answers: every round's addresses united without
  * duplicates and sorted, the lowest TTL of any record kept (unknown until
  * one is seen), the first failure kept over later ones. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for emit_dnsmasq_is_fragment(): apply --remove deletes the file
  * at --dnsmasq-path only when it is a fragment egressc wrote, every line of
  * it - never a user's file that merely mentions egressc. Every golden

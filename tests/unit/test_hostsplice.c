@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for host/hostsplice.c: egressc's block in a hosts file.
  * Every block goes and the new one takes the first one's place; markers
  * are recognised with CRLF, trailing blanks and no final newline; every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for host/ipthooks.c: the --noflush transactions that load
  * and remove egressc's iptables chains, computed from iptables-save text.
  * They touch only egressc's chains and hooks, hook idempotently (one jump

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for compiler/model.c: the semantics of a compiled policy, as
  * model_decide() answers them, and the shape of the model the emitters
  * read (classes, their names and order, pinned hosts). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for host/nftcheck.c: nft itself, in dry-run mode in a
  * child (in its own network namespace, as root), accepts good scripts and
  * rejects bad ones with its own message; the parent is left as it was. */

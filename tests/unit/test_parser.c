@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for the scanner and parser (grammar/), seen through
  * load_policy_buffer() + check_policy() and compilation_run_buffer(): the
  * statements they build, how lines join and split, and the diagnostics

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for lib/rangeset.c: merging prefixes into maximal
  * disjoint, non-adjacent spans, each naming exactly the prefixes behind it;
  * the compact storage read back through the accessors, sorted the same

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for verify_outputs(): it passes what the emitters write, and
  * it refuses a ruleset that differs from the policy however little - one
  * address, one port, a rule dropped, the base chains' order or policy -
