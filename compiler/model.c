@@ -9,6 +9,7 @@
 #include "lib/arena.h"
 #include "compiler/diag.h"
 #include "lib/duration.h"
+#include "lib/ipsetname.h"
 #include "compiler/resolve.h"
 #include "lib/strmap.h"
 
@@ -115,24 +116,6 @@ static void model_bug(const char *fmt, const char *name)
  * ipset_names()). Names are unique by construction, and deterministic:
  * classes and run-time sets are named in model order. */
 
-#define FNV_SEED 2166136261u
-
-static uint32_t fnv1a(uint32_t h, const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 16777619u;
-	return h;
-}
-
-/* For a hash that collided: the same hash, salted with the attempt. */
-static uint32_t salted(uint32_t h, unsigned salt)
-{
-	char buf[16];
-	int n = snprintf(buf, sizeof(buf), "#%u", salt);
-
-	return salt ? fnv1a(h, buf, (size_t)n) : h;
-}
-
 /* A class's spelling, built piece by piece: the first CLASS_NAME_MAX
  * bytes kept, all of it hashed, however long (a class may have 32768
  * port ranges). */
@@ -192,7 +175,7 @@ static void class_name(struct strmap *names, struct rule_class *c)
 	}
 	for (unsigned salt = 0;; salt++) {
 		snprintf(c->name, sizeof(c->name), "%.*s_h%08x", CLASS_NAME_MAX - 10, sp.text,
-			 salted(sp.hash, salt));
+			 fnv1a_salted(sp.hash, salt));
 		if (!name_taken(names, c->name))
 			return;
 	}
@@ -314,62 +297,9 @@ static void wildcard_set_name(struct runtime_set *r, const struct rule_class *c)
 	snprintf(r->name, sizeof(r->name), "%s_dns%s_%08x", c->name, timeout, h);
 }
 
-/* ipset names are global on the host and at most 31 characters, and
- * 'ipset create' fixes a set's type, family and timeout: a later create
- * of the same name with another timeout fails ("set with the same name
- * already exists"), even with -exist. So the name says all three, and a
- * set whose timeout changes is a new set. The type is hash:net for every
- * set egressc makes; the family is the suffix; the timeout is in the
- * spelling, "dyn_NAME_TIMEOUT" for a dynamic set ("egressc_dyn_builders_30m_v4")
- * and for a wildcard set its nft name, which hashes it. A spelling too
- * long to show whole is its start, cut after a word, and a hash of all of
- * it: "egressc_allow_tcp_880e0aca_v4". */
-#define IPSET_STEM_MAX (IPSET_NAME_MAX - 8 - 1 - 8 - 3)
-
-/* How much of SPELLING a hashed ipset name shows: at most IPSET_STEM_MAX
- * bytes, cut after a whole word ("allow_tcp", not "allow_tcp_4") unless
- * that leaves the first word alone ("dyn_verylon", not "dyn"). */
-static int ipset_stem(const char *spelling)
-{
-	const char *first = strchr(spelling, '_');
-	int cut = IPSET_STEM_MAX;
-
-	if (strlen(spelling) <= IPSET_STEM_MAX || spelling[IPSET_STEM_MAX] == '_')
-		return IPSET_STEM_MAX;
-	while (cut > 0 && spelling[cut] != '_')
-		cut--;
-	return first && cut > first - spelling ? cut : IPSET_STEM_MAX;
-}
-
-/* SPELLING's ipset of family F, hashed with SALT when it is too long. */
-static void ipset_name(char out[IPSET_NAME_MAX + 1], const char *spelling, enum family f,
-		       unsigned salt)
-{
-	int n = snprintf(out, IPSET_NAME_MAX + 1, "egressc_%s_%s", spelling, ipset_suffix[f]);
-
-	if (n <= IPSET_NAME_MAX && !salt)
-		return;
-	snprintf(out, IPSET_NAME_MAX + 1, "egressc_%.*s_%08x_%s", ipset_stem(spelling),
-		 spelling, salted(fnv1a(FNV_SEED, spelling, strlen(spelling)), salt),
-		 ipset_suffix[f]);
-}
-
-static void dynamic_spelling(char out[RUNTIME_NAME_MAX + 1], const struct stmt *decl)
-{
-	char buf[DURATION_STRLEN];
-
-	snprintf(out, RUNTIME_NAME_MAX + 1, "dyn_%s_%s", decl->dynamic.name,
-		 duration_format(decl->dynamic.opts.timeout, buf));
-}
-
-void runtime_dynamic_ipset(char out[IPSET_NAME_MAX + 1], const struct stmt *decl, enum family f)
-{
-	char spelling[RUNTIME_NAME_MAX + 1];
-
-	dynamic_spelling(spelling, decl);
-	ipset_name(out, spelling, f, 0);
-}
-
+/* A run-time set's ipsets are named by lib/ipsetname.h: the timeout is in
+ * the spelling, "dyn_NAME_TIMEOUT" for a dynamic set and for a wildcard
+ * set its nft name, which hashes it. */
 /* Gives R the first ipset names of SPELLING free in NAMES, salted from
  * SALT on. */
 static void ipset_take(struct strmap *names, struct runtime_set *r, const char *spelling,
@@ -377,7 +307,7 @@ static void ipset_take(struct strmap *names, struct runtime_set *r, const char *
 {
 	for (;; salt++) {
 		for (int f = 0; f < FAMILY_COUNT; f++)
-			ipset_name(r->ipset[f], spelling, (enum family)f, salt);
+			ipsetname_make(r->ipset[f], spelling, ipset_suffix[f], salt);
 		if (!strmap_get(names, r->ipset[0]) && !strmap_get(names, r->ipset[1]))
 			break;
 	}
@@ -401,8 +331,10 @@ static int ipset_names(struct model *m, struct diags *d)
 		struct runtime_set *r = &m->runtime[i];
 		if (r->kind != RUNTIME_DYNAMIC)
 			continue;
-		dynamic_spelling(spelling, r->decl);
-		ipset_name(r->ipset[FAMILY_V4], spelling, FAMILY_V4, 0);
+		ipsetname_dynamic_spelling(spelling, sizeof(spelling), r->decl->dynamic.name,
+					   r->decl->dynamic.opts.timeout);
+		ipsetname_dynamic(r->ipset[FAMILY_V4], r->decl->dynamic.name,
+				  r->decl->dynamic.opts.timeout, ipset_suffix[FAMILY_V4]);
 		const struct runtime_set *other = strmap_get(&names, r->ipset[FAMILY_V4]);
 		if (other) {
 			struct diag *dg = diag_error(d, &r->decl->dynamic.name_loc,

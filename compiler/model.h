@@ -34,6 +34,7 @@
 #include <stdint.h>
 
 #include "compiler/ast.h"
+#include "lib/ipsetname.h"
 #include "lib/ivlist.h"
 #include "lib/rangeset.h"
 
@@ -66,10 +67,9 @@ struct origin {
  * when that name is taken: names are unique however hashes collide). */
 #define CLASS_NAME_MAX 48
 
-/* Longest nft name of a run-time set, without its "_v4"/"_v6"; and
- * ipset's limit on a set name. */
+/* Longest nft name of a run-time set, without its "_v4"/"_v6" (ipset's
+ * limit on a set name is lib/ipsetname.h's). */
 #define RUNTIME_NAME_MAX (CLASS_NAME_MAX + 32)
-#define IPSET_NAME_MAX 31
 
 enum runtime_kind {
 	RUNTIME_WILDCARD,	/* dnsmasq adds what it answers for the names */
@@ -206,9 +206,6 @@ struct decision {
  * with errors queued when a limit is exceeded. */
 int model_build(struct model *m, const struct policy *p, struct diags *d);
 void model_release(struct model *m);
-/* The ipset of family F that model_build() gives dynamic set DECL, for a
- * reader of the outputs that has only the policy. */
-void runtime_dynamic_ipset(char out[IPSET_NAME_MAX + 1], const struct stmt *decl, enum family f);
 /* A name given twice among the model's sets (classes', deny parts' and
  * run-time sets'), counters and ipsets, or NULL. model_build() makes them
  * unique and aborts with a BUG when they are not. */

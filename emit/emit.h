@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "lib/addr.h"
+#include "emit/names.h"
 
 struct counter;
 struct model;
@@ -91,19 +92,6 @@ void emit_location(FILE *fp, const struct stmt *s);
 /* Text from the policy inside an output's quoted string is cut here. */
 #define EMIT_COMMENT_MAX 100
 
-/* Logging of blocked packets, the same in every backend: at most
- * EMIT_LOG_PER_SECOND a second per counter, after a burst of
- * EMIT_LOG_BURST; spelt for each backend (and for the overview) from
- * these two numbers. */
-#define EMIT_LOG_PER_SECOND 5
-#define EMIT_LOG_BURST 10
-#define EMIT_STRINGIFY_(x) #x
-#define EMIT_STRINGIFY(x) EMIT_STRINGIFY_(x)
-#define EMIT_LOG_RATE_NFT \
-	EMIT_STRINGIFY(EMIT_LOG_PER_SECOND) "/second burst " EMIT_STRINGIFY(EMIT_LOG_BURST) " packets"
-#define EMIT_LOG_RATE_IPT \
-	"-m limit --limit " EMIT_STRINGIFY(EMIT_LOG_PER_SECOND) "/sec --limit-burst " \
-	EMIT_STRINGIFY(EMIT_LOG_BURST)
 /* iptables' LOG keeps 29 characters of a prefix, so it has room only for
  * the verdict and the counter: "egressc: would-block deny_12 ". */
 #define EMIT_LOG_PREFIX_MAX 64

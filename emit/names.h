@@ -8,6 +8,8 @@
 #ifndef EGRESSC_NAMES_H
 #define EGRESSC_NAMES_H
 
+#include "lib/ipsetname.h"
+
 /* nftables: everything lives in one table, which is replaced whole; nft
  * commands name it "inet egressc", dnsmasq's nftset= "inet#egressc". */
 #define NFT_TABLE_FAMILY "inet"
@@ -43,8 +45,8 @@
  * could judge: the hook chains drop it (ip6tables). */
 #define IPT_NO_ROUTING_HEADER "-m ipv6header --header ipv6-route --soft -j DROP"
 
-/* ipsets (run-time sets of the iptables backend) begin with this. */
-#define IPSET_PREFIX "egressc_"
+/* ipsets (run-time sets of the iptables backend) begin with IPSET_PREFIX:
+ * lib/ipsetname.h names them, for the model and the verifier alike. */
 
 /* Log lines of blocked packets begin with this ("egressc: block deny_3 "),
  * in every backend. */
@@ -69,5 +71,19 @@
  * bridges (Docker's default and user-defined networks, CNI and podman,
  * libvirt, LXC, LXD and Incus, kubenet). NULL-terminated. */
 extern const char *const ipt_local_bridges[];
+
+/* Logging of blocked packets, the same in every backend: at most
+ * EMIT_LOG_PER_SECOND a second per counter, after a burst of
+ * EMIT_LOG_BURST; spelt for each backend (and for the overview) from
+ * these two numbers. */
+#define EMIT_LOG_PER_SECOND 5
+#define EMIT_LOG_BURST 10
+#define EMIT_STRINGIFY_(x) #x
+#define EMIT_STRINGIFY(x) EMIT_STRINGIFY_(x)
+#define EMIT_LOG_RATE_NFT \
+	EMIT_STRINGIFY(EMIT_LOG_PER_SECOND) "/second burst " EMIT_STRINGIFY(EMIT_LOG_BURST) " packets"
+#define EMIT_LOG_RATE_IPT \
+	"-m limit --limit " EMIT_STRINGIFY(EMIT_LOG_PER_SECOND) "/sec --limit-burst " \
+	EMIT_STRINGIFY(EMIT_LOG_BURST)
 
 #endif

@@ -15,8 +15,7 @@
 #include "compiler/diag.h"
 #include "lib/duration.h"
 #include "lib/ivlist.h"
-#include "compiler/model.h"	/* for now: the dynamic ipsets' names */
-#include "emit/emit.h"		/* for now: the log rates' spellings */
+#include "lib/ipsetname.h"
 #include "emit/names.h"
 #include "lib/vec.h"
 
@@ -830,7 +829,8 @@ static bool output_on(const struct vrule *r, const struct scenario *sc, const st
 	if (sc->dynamic) {
 		/* ipsets spell their timeout: a changed one is a new set. */
 		if (*prefix)
-			runtime_dynamic_ipset(name, sc->decl, r->family);
+			ipsetname_dynamic(name, sc->decl->dynamic.name, sc->decl->dynamic.opts.timeout,
+					  suffix[r->family]);
 		else
 			snprintf(name, sizeof(name), "dyn_%s_%s", sc->dynamic, suffix[r->family]);
 		return strcmp(r->set, name) == 0;
@@ -1253,8 +1253,8 @@ static void nft_read_counter_chain(struct nft_reader *nr, const char *name)
 			nft_fail(nr, "a rule after a counter chain's verdict");
 		} else if (accept || strcmp(line, "goto blocked") == 0) {
 			vchains_end(t, t->n - 1, accept);
-		} else if (strncmp(line, "limit rate " EMIT_LOG_RATE_NFT " log prefix \"egressc: ",
-				   strlen("limit rate " EMIT_LOG_RATE_NFT " log prefix \"egressc: ")) == 0) {
+		} else if (strncmp(line, "limit rate " EMIT_LOG_RATE_NFT " log prefix \"" LOG_PREFIX,
+				   strlen("limit rate " EMIT_LOG_RATE_NFT " log prefix \"" LOG_PREFIX)) == 0) {
 			t->v[t->n - 1].logged = true;
 		} else {
 			nft_fail(nr, "a counter's chain does something besides logging and its verdict");
@@ -1339,9 +1339,9 @@ static int read_fill(struct diags *d, const char *text, size_t len, bool nft, st
 		for (;;) {
 			struct fill_entry e = { .family = FAMILY_COUNT };
 			if (nft) {
-				if (eat(&line, "4#inet#egressc#"))
+				if (eat(&line, "4#" NFT_TABLE_FAMILY "#" NFT_TABLE_NAME "#"))
 					e.family = FAMILY_V4;
-				else if (eat(&line, "6#inet#egressc#"))
+				else if (eat(&line, "6#" NFT_TABLE_FAMILY "#" NFT_TABLE_NAME "#"))
 					e.family = FAMILY_V6;
 				else
 					break;
@@ -1399,9 +1399,9 @@ static int verify_nft(struct diags *d, const struct policy *p, const char *text,
 		} else if (strcmp(line, "chain " NFT_CHAIN_POLICY " {") == 0) {
 			nr.seen_policy = true;
 			nft_read_policy(&nr);
-		} else if (strcmp(line, "chain output {") == 0) {
+		} else if (strcmp(line, "chain " NFT_CHAIN_OUTPUT " {") == 0) {
 			nft_read_hook(&nr, "output", &output_local, &nr.output);
-		} else if (strcmp(line, "chain forward {") == 0) {
+		} else if (strcmp(line, "chain " NFT_CHAIN_FORWARD " {") == 0) {
 			nft_read_hook(&nr, "forward", &forward_local, &nr.forward);
 		} else if (strncmp(line, "chain ", 6) == 0) {
 			nft_read_counter_chain(&nr, line + 6);
@@ -1664,7 +1664,8 @@ static bool ipt_read_counter_chain(struct vchains *t, const char *line)
 	}
 	t->v[k].logged = true;
 	return eat(&line, " " EMIT_LOG_RATE_IPT " -j ") &&
-	       (strncmp(line, "LOG --log-prefix \"egressc: ", 27) == 0 ||
+	       (strncmp(line, "LOG --log-prefix \"" LOG_PREFIX,
+			strlen("LOG --log-prefix \"" LOG_PREFIX)) == 0 ||
 		strncmp(line, "NFLOG --nflog-group ", 20) == 0);
 }
 
@@ -1741,7 +1742,7 @@ static int verify_iptables(struct diags *d, const struct policy *p, enum family 
 	out.policy_drop = !out.final_accept;
 	if (rc == 0) {
 		policy_chain(p, &ref);
-		rc = compare_scenarios(d, what, &out, &ref, f, fm, "egressc_");
+		rc = compare_scenarios(d, what, &out, &ref, f, fm, IPSET_PREFIX);
 	}
 	vchains_release(&counter_chains);
 	line_reader_release(&lr);
