@@ -504,12 +504,31 @@ static void expand_targets(struct vrule *r[FAMILY_COUNT], const struct target *t
 
 /* Deny rules, then allow rules, then the default: the semantics in
  * docs/language.md, read straight off the rules as written. */
+/* What 'resolver' means for the firewall, read from the statement as
+ * written: DNS - port 53, and 853 for DNS over TLS and over QUIC - to
+ * every address is denied (the forwarder's exemption is the base chain's,
+ * checked with it). The deny rule the compiler splices in for it is
+ * skipped, so that a mistake in that rewrite shows as a difference. */
+static void resolver_denies(struct vchain *c)
+{
+	for (int f = 0; f < FAMILY_COUNT; f++) {
+		struct vrule *r = chain_add(c);
+		r->family = (enum family)f;
+		r->protos = VP_TCP | VP_UDP;
+		rule_add_port(r, 53, 53);
+		rule_add_port(r, 853, 853);
+		ivl_add(&r->addrs, 0, family_max((enum family)f));
+	}
+}
+
 static void policy_chain(const struct policy *p, struct vchain *c)
 {
 	for (int pass = 0; pass < 2; pass++) {
 		enum verdict want = pass == 0 ? VERDICT_DENY : VERDICT_ALLOW;
 		for (const struct stmt *s = p->stmts; s; s = s->next) {
-			if (s->kind != STMT_RULE || s->rule.verdict != want)
+			if (s->kind == STMT_RESOLVER && want == VERDICT_DENY)
+				resolver_denies(c);
+			if (s->kind != STMT_RULE || s->rule.verdict != want || s->rule.lockdown)
 				continue;
 			/* chain_add may move the array: point into it afterwards. */
 			size_t at = rule_pair(c, s, want == VERDICT_ALLOW);

@@ -5,8 +5,9 @@
  * of (destinations, protocols, ports, verdict) rules, refusing anything it
  * does not recognise; an evaluator computes, for every protocol and port
  * interval, exactly which destinations the ruleset accepts, and compares
- * them with what the policy's own rules (read from the AST, not the model)
- * accept. Any difference is an error naming a destination that proves it.
+ * them with what the policy's own rules (read from the AST, not the model;
+ * 'resolver' from the statement as written, not from the deny rule the
+ * compiler splices in for it) accept. Any difference is an error naming a destination that proves it.
  * With default deny it also checks that the base chain's policy is drop.
  *
  * This is how the fail-closed invariants are tested: no emitted rule is

@@ -162,6 +162,36 @@ static void test_iptables_edits_are_refused(void **state)
 	release(&r);
 }
 
+/* A mistake in the compiler's rewrite of 'resolver' (here: its deny rule
+ * loses port 853, so DNS over TLS gets out) reaches the model and every
+ * output alike; the verifier reads 'resolver' as written, so it still
+ * sees the difference. */
+static void test_resolver_read_as_written(void **state)
+{
+	struct rendered r;
+	char msg[4096] = "";
+
+	(void)state;
+	render(&r, policy);
+	struct stmt *lockdown = NULL;
+	for (struct stmt *s = r.c.policy.stmts; s; s = s->next)
+		if (s->kind == STMT_RULE && s->rule.lockdown)
+			lockdown = s;
+	assert_non_null(lockdown);
+	assert_non_null(lockdown->rule.opts.ports);
+	lockdown->rule.opts.ports->next = NULL;	/* 53 only */
+	for (int i = 0; i < VERIFY_TEXTS; i++)
+		free(r.texts[i]);
+	model_release(&r.c.model);
+	assert_int_equal(model_build(&r.c.model, &r.c.policy, &r.c.diags), 0);
+	assert_int_equal(emit_formats(&r.c.model, verify_formats, VERIFY_TEXTS, r.texts, r.lens), 0);
+	if (verify_with(&r, -1, NULL, msg, sizeof(msg)) == 0)
+		fail_msg("accepted outputs that let DNS over TLS out");
+	if (!strstr(msg, "port 853"))
+		fail_msg("refused, but not naming port 853:\n%s", msg);
+	release(&r);
+}
+
 /* Many one-port rules: every port's verdict is still checked (the sweep
  * over ports must not skip a rule), here the last one's. */
 static void test_many_ports(void **state)
@@ -189,6 +219,7 @@ int main(void)
 		cmocka_unit_test(test_the_emitters_pass),
 		cmocka_unit_test(test_nft_edits_are_refused),
 		cmocka_unit_test(test_iptables_edits_are_refused),
+		cmocka_unit_test(test_resolver_read_as_written),
 		cmocka_unit_test(test_many_ports),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
