@@ -21,6 +21,9 @@ struct region {
 	struct ivlist addrs;
 };
 
+/* Room for "path:line" of a setting. */
+#define PATH_MAX_SHOWN 4096
+
 struct printer {
 	FILE *fp;
 	enum diff_format format;
@@ -196,6 +199,147 @@ static void runtime_diff(struct printer *pr)
 	free(u[1]);
 }
 
+/* --- settings ------------------------------------------------------------ */
+
+/* One setting's value on one side, as a reviewer reads it. */
+struct setting_value {
+	char text[256];
+	const struct stmt *at;	/* where the policy says it; NULL: the default */
+};
+
+/* The last statement of KIND in P (the one that holds), or NULL. */
+static const struct stmt *setting_stmt(const struct policy *p, enum stmt_kind kind)
+{
+	const struct stmt *last = NULL;
+
+	for (const struct stmt *s = p->stmts; s; s = s->next)
+		if (s->kind == kind)
+			last = s;
+	return last;
+}
+
+enum setting {
+	SETTING_MODE,
+	SETTING_DEFAULT,
+	SETTING_ON_DENY,
+	SETTING_ESSENTIALS,
+	SETTING_RESOLVER,
+	SETTING_LOG,
+	SETTINGS
+};
+
+static const struct {
+	const char *name;
+	enum stmt_kind kind;
+} settings[SETTINGS] = {
+	[SETTING_MODE] = { "mode", STMT_MODE },
+	[SETTING_DEFAULT] = { "default", STMT_DEFAULT },
+	[SETTING_ON_DENY] = { "on-deny", STMT_ON_DENY },
+	[SETTING_ESSENTIALS] = { "essentials", STMT_ESSENTIALS },
+	[SETTING_RESOLVER] = { "resolver", STMT_RESOLVER },
+	[SETTING_LOG] = { "log", STMT_LOG },
+};
+
+static void setting_value(const struct policy *p, enum setting which, struct setting_value *v)
+{
+	char buf[PREFIX_STRLEN];
+	size_t n = 0;
+
+	v->at = setting_stmt(p, settings[which].kind);
+	switch (which) {
+	case SETTING_MODE:
+		snprintf(v->text, sizeof(v->text), "%s",
+			 p->mode == MODE_MONITOR ? "monitor" : "enforce");
+		break;
+	case SETTING_DEFAULT:
+		snprintf(v->text, sizeof(v->text), "%s",
+			 p->default_verdict == VERDICT_ALLOW ? "allow" : "deny");
+		break;
+	case SETTING_ON_DENY:
+		snprintf(v->text, sizeof(v->text), "%s",
+			 p->on_deny == DENY_DROP ? "drop" : "reject");
+		break;
+	case SETTING_ESSENTIALS:
+		snprintf(v->text, sizeof(v->text), "%s", p->essentials ? "on" : "off");
+		break;
+	case SETTING_RESOLVER:
+		if (!p->resolver) {
+			snprintf(v->text, sizeof(v->text), "none (no DNS lockdown)");
+			break;
+		}
+		v->text[0] = '\0';
+		for (const struct target *t = p->resolver->resolver.addrs; t; t = t->next)
+			n += (size_t)snprintf(v->text + n, n < sizeof(v->text) ? sizeof(v->text) - n : 0,
+					      "%s%s", n ? ", " : "", prefix_format(&t->prefix, buf));
+		if (n < sizeof(v->text))
+			snprintf(v->text + n, sizeof(v->text) - n, " user %s",
+				 p->resolver->resolver.user);
+		break;
+	case SETTING_LOG:
+		if (!p->log_denied)
+			snprintf(v->text, sizeof(v->text), "off");
+		else if (p->log_to_group)
+			snprintf(v->text, sizeof(v->text), "denied group %u", p->log_group);
+		else
+			snprintf(v->text, sizeof(v->text), "denied");
+		break;
+	case SETTINGS:
+		break;
+	}
+}
+
+/* Whether NEW's value makes the policy let everything out, whatever its
+ * rules: monitor mode blocks nothing, default allow lets out what no rule
+ * names. A reviewer must not miss these among address lines. */
+static bool opens_everything(enum setting which, const char *old, const char *new)
+{
+	return (which == SETTING_MODE && strcmp(new, "monitor") == 0 &&
+		strcmp(old, "monitor") != 0) ||
+	       (which == SETTING_DEFAULT && strcmp(new, "allow") == 0 && strcmp(old, "allow") != 0);
+}
+
+static void where(char *buf, size_t size, const struct stmt *s)
+{
+	if (s)
+		snprintf(buf, size, "%s:%d", s->loc.src->path, s->loc.first_line);
+	else
+		snprintf(buf, size, "the default");
+}
+
+/* Settings that differ, each old -> new with where each side says it;
+ * first, since a setting can change what every address line means. */
+static void settings_diff(struct printer *pr)
+{
+	for (int which = 0; which < SETTINGS; which++) {
+		struct setting_value a, b;
+		char at_old[PATH_MAX_SHOWN], at_new[PATH_MAX_SHOWN];
+		setting_value(pr->old->policy, (enum setting)which, &a);
+		setting_value(pr->new->policy, (enum setting)which, &b);
+		if (strcmp(a.text, b.text) == 0)
+			continue;
+		bool opens = opens_everything((enum setting)which, a.text, b.text);
+		where(at_old, sizeof(at_old), a.at);
+		where(at_new, sizeof(at_new), b.at);
+		if (pr->format == DIFF_JSON) {
+			fprintf(pr->fp, "%s  {\"change\": \"setting\", \"setting\": \"%s\", \"old\": ",
+				pr->lines ? ",\n" : "", settings[which].name);
+			json_string(pr->fp, a.text);
+			fputs(", \"new\": ", pr->fp);
+			json_string(pr->fp, b.text);
+			fputs(", \"old_at\": ", pr->fp);
+			json_string(pr->fp, at_old);
+			fputs(", \"new_at\": ", pr->fp);
+			json_string(pr->fp, at_new);
+			fprintf(pr->fp, ", \"opens_everything\": %s}", opens ? "true" : "false");
+		} else {
+			fprintf(pr->fp, "%c %s %s -> %s  # %s, was %s%s\n", opens ? '!' : '~',
+				settings[which].name, a.text, b.text, at_new, at_old,
+				opens ? ": EVERYTHING MAY LEAVE THE RUNNER" : "");
+		}
+		pr->lines++;
+	}
+}
+
 size_t policy_diff(FILE *fp, const struct model *old, const struct model *new,
 		   enum diff_format format)
 {
@@ -206,6 +350,7 @@ size_t policy_diff(FILE *fp, const struct model *old, const struct model *new,
 
 	if (format == DIFF_JSON)
 		fputs("[\n", fp);
+	settings_diff(&pr);
 	for (int sign = 1; sign >= -1; sign -= 2) {
 		for (int f = 0; f < FAMILY_COUNT; f++) {
 			/* The differences per protocol and port interval. */
