@@ -217,6 +217,14 @@ int options_next(struct cmd_parse *p, const char **arg)
 						     p->spec->name);
 			return long_option_error(p, word);
 		default:
+			o = find_val(p->spec->options, c);
+			if (o && o->arg && !o->repeatable &&
+			    ++p->given[o - p->spec->options] > 1) {
+				if (o->long_name)
+					return options_error(p, "'--%s' is given twice; it takes one value",
+							     o->long_name);
+				return options_error(p, "'-%c' is given twice; it takes one value", c);
+			}
 			return c;
 		}
 	}

@@ -39,6 +39,11 @@ struct cmd_option {
 	 * that beside bundled short options, so the parser takes such
 	 * words out of argv before getopt sees it. */
 	const char *word;
+	/* May be given more than once, each adding a value (-I, --resolver).
+	 * Any other option with an argument given twice is a usage error:
+	 * which of two --hosts-file a command read should never be a
+	 * question. */
+	bool repeatable;
 };
 
 #define OPTION_END { 0 }
@@ -97,6 +102,7 @@ struct cmd_parse {
 	 * last one given is what counts), or NULL. */
 	const char *words[OPTIONS_MAX];
 	int nextword;
+	unsigned given[OPTIONS_MAX];	/* per row: how often getopt returned it */
 	char shorts[2 * OPTIONS_MAX + 2];
 	struct option longopts[OPTIONS_MAX + 1];
 };

@@ -26,6 +26,7 @@ enum {
 #define POLICY_OPTIONS                                                                        \
 	{ .val = 'I',                                                                         \
 	  .arg = "DIR",                                                                       \
+	  .repeatable = true,                                                                 \
 	  .help = "look for modules ('use NAME') in DIR first (repeatable, at most 16 "       \
 		  "times; then $EGRESSC_PATH, then the installed stdlib)" },                  \
 	{ .val = OPT_MONITOR,                                                                 \
@@ -39,6 +40,7 @@ enum {
 	{ .val = OPT_RESOLVER,                                                                \
 	  .long_name = "resolver",                                                            \
 	  .arg = "ADDR[:PORT]",                                                               \
+	  .repeatable = true,                                                                 \
 	  .help = "a DNS server to ask (repeatable; [V6]:PORT); default: the servers of "     \
 		  "/etc/resolv.conf" },                                                       \
 	{ .val = OPT_RESOLVE_ROUNDS,                                                          \

@@ -223,6 +223,20 @@ expect "without a command word, the help is egressc --help" \
 run compile $hosts $good
 expect "egressc compile POLICY is egressc POLICY" cmp -s "$tmp/stdout" golden/spec-example.nft
 
+# An option that takes one value, given twice, is refused: which of two
+# hosts files a diff read must never be a question. -I and --resolver add.
+run --hosts-file golden/hostsdb --hosts-file /dev/null -o "$tmp/twice.nft" golden/diff/widen.old.eg
+expect "--hosts-file twice: exit 2" [ $rc -eq 2 ]
+expect "--hosts-file twice: says so" grep -q "'--hosts-file' is given twice" "$tmp/stderr"
+expect "--hosts-file twice: nothing written" [ ! -e "$tmp/twice.nft" ]
+run -o "$tmp/a.nft" -o "$tmp/b.nft" --hosts-file golden/hostsdb golden/diff/widen.old.eg
+expect "-o twice: exit 2" [ $rc -eq 2 ]
+run diff --hosts-file golden/hostsdb --hosts-file golden/hostsdb golden/diff/widen.old.eg \
+	golden/diff/widen.new.eg
+expect "diff --hosts-file twice: exit 2, naming diff" grep -q "^egressc: diff: '--hosts-file' is given twice" "$tmp/stderr"
+run -I golden -I stdlib --hosts-file golden/hostsdb -o "$tmp/twice.nft" golden/diff/widen.old.eg
+expect "-I twice: accepted (exit $rc)" [ $rc -eq 0 ]
+
 # One spelling per option: -f, --format for compile and diff alike.
 run diff $hosts -f json golden/diff/widen.old.eg golden/diff/widen.new.eg
 expect "diff -f json: exit 1 (they differ)" [ $rc -eq 1 ]
