@@ -15,11 +15,26 @@ static const char *const diff_usage[] = {
 	NULL,
 };
 
+enum {
+	OPT_OLD_HOSTS_FILE = OPT_OWN,
+	OPT_NEW_HOSTS_FILE,
+};
+
 static const struct cmd_option diff_options[] = {
 	{ .val = 'f',
 	  .long_name = "format",
 	  .arg = "text|json",
 	  .help = "text (default): a line per change; json: a list of objects" },
+	{ .val = OPT_OLD_HOSTS_FILE,
+	  .long_name = "old-hosts-file",
+	  .arg = "FILE",
+	  .help = "resolve OLD's hostnames from FILE (as OLD's side saved them with "
+		  "--save-resolved), not from --hosts-file or DNS" },
+	{ .val = OPT_NEW_HOSTS_FILE,
+	  .long_name = "new-hosts-file",
+	  .arg = "FILE",
+	  .help = "resolve NEW's hostnames from FILE: a change that only re-pins a name "
+		  "shows as the addresses it moves" },
 	POLICY_OPTIONS,
 	OPTION_COLOR,
 	OPTION_HELP,
@@ -29,8 +44,10 @@ static const struct cmd_option diff_options[] = {
 static const struct cmd_spec diff_spec = {
 	.name = "diff",
 	.usage = diff_usage,
-	.about = "Prints the traffic NEW allows that OLD denied (+) and the traffic OLD\n"
-		 "allowed that NEW denies (-), each with the rule responsible.\n",
+	.about = "Prints the settings that differ (a line each, old -> new; '!' for those\n"
+		 "that let everything out), then the traffic NEW allows that OLD denied (+)\n"
+		 "and the traffic OLD allowed that NEW denies (-), each with the rule\n"
+		 "responsible.\n",
 	.options = diff_options,
 	.notes = "Exit status: 0 the same, 1 different, 2 errors.\n",
 };
@@ -38,6 +55,7 @@ static const struct cmd_spec diff_spec = {
 struct diff_args {
 	enum diff_format format;
 	struct policy_args policy_args;
+	const char *side_hosts[2];	/* --old-hosts-file, --new-hosts-file */
 };
 
 static int parse_args(struct cmd_parse *p, struct diff_args *o)
@@ -49,6 +67,10 @@ static int parse_args(struct cmd_parse *p, struct diff_args *o)
 		if ((taken = policy_args_take(&o->policy_args, p, c, arg)) != 0) {
 			if (taken < 0)
 				return -1;
+			continue;
+		}
+		if (c == OPT_OLD_HOSTS_FILE || c == OPT_NEW_HOSTS_FILE) {
+			o->side_hosts[c == OPT_NEW_HOSTS_FILE] = arg;
 			continue;
 		}
 		if (c != 'f')
@@ -67,17 +89,21 @@ static int parse_args(struct cmd_parse *p, struct diff_args *o)
 	return 0;
 }
 
-/* Both compiled alike, then compared; errors are 2. */
+/* Both compiled alike (each side with its own hosts file, if given), then
+ * compared; errors are 2. */
 static int run_diff(const struct diff_args *o, const char *old_path, const char *new_path)
 {
-	const struct compile_opts *copts = &o->policy_args.compile;
+	struct compile_opts copts[2] = { o->policy_args.compile, o->policy_args.compile };
 	struct compilation old, new;
 	int rc = 2;
 
+	for (int side = 0; side < 2; side++)
+		if (o->side_hosts[side])
+			copts[side].resolve.hosts_file = o->side_hosts[side];
 	compilation_init(&old);
 	compilation_init(&new);
-	if (compilation_run(&old, old_path, copts) == 0) {
-		if (compilation_run(&new, new_path, copts) == 0) {
+	if (compilation_run(&old, old_path, &copts[0]) == 0) {
+		if (compilation_run(&new, new_path, &copts[1]) == 0) {
 			size_t lines = policy_diff(stdout, &old.model, &new.model, o->format);
 			rc = fflush(stdout) == 0 ? (lines ? 1 : 0) : 2;
 		}

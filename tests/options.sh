@@ -40,7 +40,7 @@ man_options() {
 			ncmds = split(h, cmds, /[ ,]+/)
 			next
 		}
-		/^\.TP/ { tag = 1; next }
+		/^\.T[PQ]/ { tag = 1; next }
 		tag {
 			tag = 0
 			n = split($0, w, /[ ",]+/)

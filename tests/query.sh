@@ -6,7 +6,8 @@
 #   golden/query/NAME.eg + NAME.explain   the long answer for each query
 #   golden/diff/NAME.old.eg + NAME.new.eg expected NAME.diff (text) and
 #                                         NAME.json, each with the exit status
-# Hostnames resolve from golden/hostsdb.
+# Hostnames resolve from golden/hostsdb; a diff case with NAME.old.hosts
+# and NAME.new.hosts resolves each side from its own.
 #
 #   tests/query.sh [--update] EGRESSC
 #@check fast
@@ -49,9 +50,12 @@ done
 
 for old in golden/diff/*.old.eg; do
 	base=${old%.old.eg}
-	{ "$egressc" diff $hosts "$old" "$base.new.eg" 2>&1; echo "exit $?"; } >"$tmp/got"
+	sides=$hosts
+	[ -f "$base.old.hosts" ] &&
+		sides="--old-hosts-file=$base.old.hosts --new-hosts-file=$base.new.hosts"
+	{ "$egressc" diff $sides "$old" "$base.new.eg" 2>&1; echo "exit $?"; } >"$tmp/got"
 	check "$base.diff"
-	{ "$egressc" diff $hosts --format json "$old" "$base.new.eg" 2>&1; echo "exit $?"; } >"$tmp/got"
+	{ "$egressc" diff $sides --format json "$old" "$base.new.eg" 2>&1; echo "exit $?"; } >"$tmp/got"
 	check "$base.json"
 done
 
