@@ -19,6 +19,7 @@ static const struct command {
 	{ "diff", cmd_diff, "print the traffic two policies let out differently" },
 	{ "apply", cmd_apply, "load compiled outputs (or a policy) on this host" },
 	{ "fmt", cmd_fmt, "print policies in the canonical layout" },
+	{ "names", cmd_names, "list the hostnames a policy needs resolved" },
 	{ NULL, NULL, NULL },
 };
 

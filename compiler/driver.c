@@ -60,6 +60,19 @@ int compilation_run(struct compilation *c, const char *path, const struct compil
 	return compile_loaded(c, o);
 }
 
+int compilation_names(struct compilation *c, const char *path, const struct compile_opts *o)
+{
+	struct modpath mp;
+	struct load_opts lo = load_opts(c, o, &mp);
+	unsigned errors = c->diags.errors;
+
+	if (load_policy(&c->arena, &c->diags, path, &lo, &c->policy) < 0 ||
+	    check_policy(&c->arena, &c->diags, &c->policy) < 0)
+		return -1;
+	resolve_collect(&c->arena, &c->diags, &c->policy, &c->resolved);
+	return c->diags.errors > errors ? -1 : 0;
+}
+
 int compilation_run_buffer(struct compilation *c, const char *name, const char *text,
 			   size_t len, const struct compile_opts *o)
 {

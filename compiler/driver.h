@@ -36,6 +36,9 @@ struct compilation {
 void compilation_init(struct compilation *c);
 /* Returns 0 with c->model built, or -1 with errors in c->diags. */
 int compilation_run(struct compilation *c, const char *path, const struct compile_opts *o);
+/* Loads and checks the policy at PATH and collects the hostnames it needs
+ * (c->resolved.hosts), resolving none. Returns 0, or -1 with errors. */
+int compilation_names(struct compilation *c, const char *path, const struct compile_opts *o);
 /* The same on a policy held in memory, named NAME in diagnostics. */
 int compilation_run_buffer(struct compilation *c, const char *name, const char *text,
 			   size_t len, const struct compile_opts *o);

@@ -246,14 +246,19 @@ struct host *resolve_hostname(struct arena *a, struct diags *d, const char *name
 	return d->errors > errors || !h->naddrs ? NULL : h;
 }
 
+void resolve_collect(struct arena *a, struct diags *d, struct policy *p, struct resolution *tab)
+{
+	for (struct stmt *s = p->stmts; s; s = s->next)
+		if (s->kind == STMT_RULE)
+			collect(a, d, tab, s->rule.targets);
+}
+
 int resolve_policy(struct arena *a, struct diags *d, struct policy *p,
 		   const struct resolve_opts *opts, struct resolution *tab)
 {
 	unsigned errors = d->errors;
 
-	for (struct stmt *s = p->stmts; s; s = s->next)
-		if (s->kind == STMT_RULE)
-			collect(a, d, tab, s->rule.targets);
+	resolve_collect(a, d, p, tab);
 	if (tab->nhosts == 0)
 		return d->errors > errors ? -1 : 0;
 	if (opts->hosts_file)

@@ -59,6 +59,12 @@ void resolution_init(struct resolution *r);
 int resolution_save(const struct resolution *r, const char *policy, FILE *fp);
 void resolution_release(struct resolution *r);
 
+/* Interns every hostname and address list reachable from a rule into R
+ * (r->hosts, in order of first use), reading the lists but resolving
+ * nothing: what 'egressc names' lists. Errors (an unreadable list) are
+ * queued. */
+void resolve_collect(struct arena *a, struct diags *d, struct policy *p, struct resolution *r);
+
 /* Attaches a struct host to every TARGET_HOST and a struct addrlist to
  * every TARGET_FILE reachable from a rule, and fills them. A name without
  * addresses is an error at its first use. Returns 0, or -1 with errors

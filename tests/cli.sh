@@ -172,7 +172,7 @@ expect "-O0 fifty times, then -O1" cmp -s "$tmp/stdout" golden/spec-example.nft
 
 # The commands' --help together and the manual page list the same
 # options (tests/options.sh checks them command by command).
-for cmd in compile query diff apply fmt; do
+for cmd in compile query diff apply fmt names; do
 	run $cmd --help
 	cat "$tmp/stdout"
 done | grep -oE -- '--[a-z][a-z-]+' | sort -u >"$tmp/help-opts"
@@ -237,6 +237,20 @@ expect "diff --hosts-file twice: exit 2, naming diff" grep -q "^egressc: diff: '
 run -I golden -I stdlib --hosts-file golden/hostsdb -o "$tmp/twice.nft" golden/diff/widen.old.eg
 expect "-I twice: accepted (exit $rc)" [ $rc -eq 0 ]
 
+# names: every hostname the policy needs, its modules' and essentials'
+# included, sorted, none resolved (there is no DNS here).
+run names examples/policy.eg
+expect "names: exit 0" [ $rc -eq 0 ]
+expect "names: sorted, one a line" sort -c "$tmp/stdout"
+expect "names: the policy's own" grep -qx 'registry.npmjs.org' "$tmp/stdout"
+expect "names: essentials' too" grep -qx 'api.github.com' "$tmp/stdout"
+expect "names: no wildcard" not_in '\*' "$tmp/stdout"
+expect "names: a hosts file of them compiles the policy" \
+	bash -c "sed 's/^/203.0.113.9 /' '$tmp/stdout' >'$tmp/names.hosts' &&
+		'$egressc' --hosts-file '$tmp/names.hosts' -o '$tmp/names.nft' examples/policy.eg"
+run names golden/diff/widen.old.eg golden/diff/widen.new.eg
+expect "names: one POLICY only (exit $rc)" [ $rc -eq 2 ]
+
 # One spelling per option: -f, --format for compile and diff alike.
 run diff $hosts -f json golden/diff/widen.old.eg golden/diff/widen.new.eg
 expect "diff -f json: exit 1 (they differ)" [ $rc -eq 1 ]
@@ -250,7 +264,7 @@ run --format hosts -o - $hosts $good
 expect "compile --format is -f" cmp -s "$tmp/stdout" golden/spec-example.hosts
 
 # Each command's --help (and -h): its usage and options, on stdout.
-for cmd in compile query diff apply fmt; do
+for cmd in compile query diff apply fmt names; do
 	run $cmd --help
 	expect "$cmd --help exits 0" [ $rc -eq 0 -a ! -s "$tmp/stderr" ]
 	expect "$cmd --help shows its usage" grep -Eq "^usage: egressc \[?$cmd\b" "$tmp/stdout"
@@ -261,7 +275,7 @@ for cmd in compile query diff apply fmt; do
 done
 run --help
 expect "egressc --help lists the commands" \
-	[ "$(grep -cE '^  (compile|query|diff|apply|fmt) ' "$tmp/stdout")" -eq 5 ]
+	[ "$(grep -cE '^  (compile|query|diff|apply|fmt|names) ' "$tmp/stdout")" -eq 6 ]
 expect "egressc --help shows compile's options" grep -q '^  -o FILE ' "$tmp/stdout"
 expect "query --help shows no compile-only option" \
 	not_in '^  -o \|--verify\|-Werror' "$tmp/help-query"
