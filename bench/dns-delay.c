@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * dns-delay PORT DELAY_MS [RCVBUF] - a UDP DNS responder on 127.0.0.1:PORT
- * that answers every query DELAY_MS after it arrived, so a benchmark sees
- * a resolver's round trip rather than loopback's microseconds. dnsmasq
- * answers at once and cannot be told to wait.
+ * dns-delay PORT DELAY_MS [RCVBUF [DROP_EVERY]] - a UDP DNS responder on
+ * 127.0.0.1:PORT that answers every query DELAY_MS after it arrived, so a
+ * benchmark sees a resolver's round trip rather than loopback's
+ * microseconds. dnsmasq answers at once and cannot be told to wait. With
+ * DROP_EVERY N (> 0), every Nth query is read and never answered, as a
+ * lossy network would lose it (10: a tenth of them).
  *
  * Names under bench.test (the apex included) resolve: A to an address in
  * 198.51.100.0/24 or 203.0.113.0/24 and AAAA to one in 2001:db8::/32, both
@@ -63,7 +65,7 @@ static size_t ring_head, ring_count, ring_cap;
 /* Since the last SIGUSR1: what a run cost the responder. */
 static struct {
 	unsigned long queries, answers, refused, formerr, notimp, ignored;
-	unsigned long queue_drops, send_errors;
+	unsigned long queue_drops, send_errors, lost;
 	size_t peak_pending;
 	uint64_t max_late_ns;
 } st;
@@ -93,10 +95,11 @@ static void print_report(void)
 	fprintf(stderr,
 		"dns-delay: queries %lu answers %lu refused %lu formerr %lu notimp %lu "
 		"ignored %lu kernel-drops %lu queue-drops %lu send-errors %lu "
-		"peak-pending %zu max-late-us %llu\n",
+		"peak-pending %zu max-late-us %llu lost %lu\n",
 		st.queries, st.answers, st.refused, st.formerr, st.notimp, st.ignored,
 		(unsigned long)(kernel_drops - kernel_drops_reported), st.queue_drops,
-		st.send_errors, st.peak_pending, (unsigned long long)(st.max_late_ns / 1000));
+		st.send_errors, st.peak_pending, (unsigned long long)(st.max_late_ns / 1000),
+		st.lost);
 	fflush(stderr);
 	kernel_drops_reported = kernel_drops;
 	memset(&st, 0, sizeof(st));
@@ -257,6 +260,10 @@ static struct answer *ring_push(void)
 }
 
 /* Reads what has arrived, up to a batch, queueing the answers. */
+/* DROP_EVERY: every Nth answerable query is lost (0: none). */
+static long drop_every;
+static unsigned long drop_count;
+
 static void read_queries(int fd, uint64_t delay_ns)
 {
 	for (int i = 0; i < READ_BATCH; i++) {
@@ -281,6 +288,10 @@ static void read_queries(int fd, uint64_t delay_ns)
 		size_t n = respond(q, (mh.msg_flags & MSG_TRUNC) ? 0 : (size_t)len, r);
 		if (!n) {
 			st.ignored++;
+			continue;
+		}
+		if (drop_every && ++drop_count % (unsigned long)drop_every == 0) {
+			st.lost++;
 			continue;
 		}
 		st.queries++;
@@ -335,10 +346,11 @@ int main(int argc, char **argv)
 {
 	long port, delay_ms, rcvbuf = 4 << 20;
 
-	if (argc < 3 || argc > 4 || parse_num(argv[1], 1, 65535, &port) < 0 ||
+	if (argc < 3 || argc > 5 || parse_num(argv[1], 1, 65535, &port) < 0 ||
 	    parse_num(argv[2], 0, 60000, &delay_ms) < 0 ||
-	    (argc == 4 && parse_num(argv[3], 0, INT_MAX, &rcvbuf) < 0)) {
-		fprintf(stderr, "usage: dns-delay PORT DELAY_MS [RCVBUF]\n");
+	    (argc >= 4 && parse_num(argv[3], 0, INT_MAX, &rcvbuf) < 0) ||
+	    (argc == 5 && parse_num(argv[4], 0, INT_MAX, &drop_every) < 0)) {
+		fprintf(stderr, "usage: dns-delay PORT DELAY_MS [RCVBUF [DROP_EVERY]]\n");
 		return 2;
 	}
 

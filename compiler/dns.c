@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -76,31 +77,83 @@ const char *dns_status_reason(int status)
 	}
 }
 
-/* Lookups (A and AAAA each) in flight at once. All of them at once would
- * overflow the socket's receive buffer when the answers come back in a
- * burst, and retries would burst again; a window keeps a thousand names
- * within a few round trips without losing answers. */
-#define DNS_WINDOW 512
+/* Lookups (A and AAAA each) in flight at once: a window that adapts to
+ * what the server sustains, as TCP's does. It starts below the 150
+ * queries dnsmasq forwards at once by default, grows by one for every
+ * answer until the first sign of overload, then by one a window; a
+ * REFUSED or SERVFAIL (a forwarder at its limit says so), or a timeout
+ * from a server that has answered before (a lost datagram under load),
+ * halves it - once a window's worth of answers, not once an answer - and
+ * the lookup is asked again. A thousand names resolve in a few round
+ * trips through a server that takes them all, and completely through one
+ * that refuses bursts or drops some. */
+#define DNS_WINDOW_START 64
+#define DNS_WINDOW_MIN 4
+#define DNS_WINDOW_MAX 512
+/* Times a lookup is asked again after a transient failure. */
+#define DNS_RETRIES 4
 /* Asked of the kernel for our socket; answers that wait here are not lost. */
 #define DNS_RCVBUF (4 << 20)
 
+struct query;
+
 /* The lookups to make: every round of every name, started in order as
- * earlier ones call back. */
+ * earlier ones call back, those to ask again first. */
 struct lookups {
 	ares_channel ch;
 	struct arena arena;	/* the queries and the names as asked */
 	const char *const *names;
 	struct dns_result *results;
 	size_t nnames, total, started, pending;
+	struct query **again;	/* transient failures to ask again */
+	size_t nagain, again_cap;
+	size_t window, grown;	/* grown: answers toward the next +1 */
+	bool slow_start;	/* no overload seen yet: +1 an answer */
+	size_t answers, shrunk_at;	/* answers so far, and at the last halving */
+	size_t successes;	/* answers with records */
+	size_t silent;		/* timeouts in a row with no answer ever */
+	bool dead;		/* a window's worth of silence: ask no more */
 };
 
-/* One lookup in flight: a round of A+AAAA for one name. */
+/* One lookup: a round of A+AAAA for one name. */
 struct query {
 	struct lookups *l;
 	struct dns_result *result;
+	size_t name;		/* index into l->names */
+	int attempts;
 };
 
 static void start_next(struct lookups *l);
+
+static void window_grow(struct lookups *l)
+{
+	if (l->window >= DNS_WINDOW_MAX)
+		return;
+	if (l->slow_start || ++l->grown >= l->window) {
+		l->window++;
+		l->grown = 0;
+	}
+}
+
+static void window_shrink(struct lookups *l)
+{
+	l->slow_start = false;
+	if (l->answers - l->shrunk_at < l->window && l->shrunk_at)
+		return;
+	l->window = l->window / 2 > DNS_WINDOW_MIN ? l->window / 2 : DNS_WINDOW_MIN;
+	l->shrunk_at = l->answers;
+	l->grown = 0;
+}
+
+/* Whether a failure may pass if asked again: the server was busy or a
+ * datagram was lost, not an answer about the name. A timeout counts only
+ * from a server that has answered: one that never answers is down, and
+ * asking it again would only wait longer. */
+static bool transient(const struct lookups *l, int status)
+{
+	return status == ARES_EREFUSED || status == ARES_ESERVFAIL ||
+	       (status == ARES_ETIMEOUT && l->successes > 0);
+}
 
 static void on_answer(void *arg, int status, int timeouts, struct ares_addrinfo *res)
 {
@@ -109,8 +162,24 @@ static void on_answer(void *arg, int status, int timeouts, struct ares_addrinfo 
 
 	(void)timeouts;
 	l->pending--;
+	l->answers++;
+	check_memory(status);
+	if (status == ARES_SUCCESS) {
+		l->successes++;
+		l->silent = 0;
+		window_grow(l);
+	} else if (transient(l, status)) {
+		window_shrink(l);
+		if (q->attempts <= DNS_RETRIES) {
+			VEC_PUSH(l->again, l->nagain, l->again_cap, q);
+			start_next(l);
+			return;
+		}
+	} else if (status == ARES_ETIMEOUT && ++l->silent >= l->window) {
+		l->dead = true;
+	}
 	start_next(l);
-	if (check_memory(status) != ARES_SUCCESS) {
+	if (status != ARES_SUCCESS) {
 		dns_result_fail(q->result, status);
 		return;
 	}
@@ -147,25 +216,41 @@ static void on_answer(void *arg, int status, int timeouts, struct ares_addrinfo 
 	ares_freeaddrinfo(res);
 }
 
+static void ask(struct lookups *l, struct query *q)
+{
+	struct ares_addrinfo_hints hints = {
+		.ai_family = AF_UNSPEC,
+		/* We sort ourselves; c-ares would open a socket per address
+		 * to sort them. */
+		.ai_flags = ARES_AI_NOSORT,
+	};
+
+	q->attempts++;
+	l->pending++;
+	/* The final dot keeps c-ares from any search list. */
+	ares_getaddrinfo(l->ch, arena_printf(&l->arena, "%s.", l->names[q->name]), NULL, &hints,
+			 on_answer, q);
+}
+
 static void start_next(struct lookups *l)
 {
-	while (l->started < l->total && l->pending < DNS_WINDOW) {
+	/* A server that has said nothing to a window of lookups is down:
+	 * the rest fail as they would, without the wait. */
+	for (; l->dead && l->nagain; l->nagain--)
+		dns_result_fail(l->again[l->nagain - 1]->result, ARES_ETIMEOUT);
+	for (; l->dead && l->started < l->total; l->started++)
+		dns_result_fail(&l->results[l->started % l->nnames], ARES_ETIMEOUT);
+	while (l->pending < l->window && (l->nagain || l->started < l->total)) {
+		if (l->nagain) {
+			ask(l, l->again[--l->nagain]);
+			continue;
+		}
 		/* Round-major: every name once before any name twice. */
-		size_t i = l->started % l->nnames;
 		struct query *q = arena_alloc(&l->arena, sizeof(*q));
-		struct ares_addrinfo_hints hints = {
-			.ai_family = AF_UNSPEC,
-			/* We sort ourselves; c-ares would open a socket per
-			 * address to sort them. */
-			.ai_flags = ARES_AI_NOSORT,
-		};
-		q->l = l;
-		q->result = &l->results[i];
+		*q = (struct query){ .l = l, .name = l->started % l->nnames };
+		q->result = &l->results[q->name];
 		l->started++;
-		l->pending++;
-		/* The final dot keeps c-ares from any search list. */
-		ares_getaddrinfo(l->ch, arena_printf(&l->arena, "%s.", l->names[i]), NULL, &hints,
-				 on_answer, q);
+		ask(l, q);
 	}
 }
 
@@ -265,6 +350,7 @@ int dns_lookup(const char *const *names, size_t n, const struct dns_config *c,
 	struct lookups l = {
 		.ch = ch, .names = names, .results = results,
 		.nnames = n, .total = n * (size_t)(c->rounds > 0 ? c->rounds : 1),
+		.window = DNS_WINDOW_START, .slow_start = true,
 	};
 	arena_init(&l.arena);
 	ares_set_socket_configure_callback(ch, configure_socket, NULL);
@@ -273,6 +359,7 @@ int dns_lookup(const char *const *names, size_t n, const struct dns_config *c,
 	ares_destroy(ch);
 	ares_library_cleanup();
 	arena_release(&l.arena);
+	free(l.again);
 
 	for (size_t i = 0; i < n; i++) {
 		dns_result_finish(&results[i]);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Live resolution through c-ares: A and AAAA for every name, every query
- * of every round in flight at once on one channel, so a thousand names
+/* Live resolution through c-ares: A and AAAA for every name, the queries
+ * of every round in flight together on one channel, as many at once as
+ * the server sustains (a window that adapts, and what a busy forwarder
+ * refuses or a lossy network loses is asked again), so a thousand names
  * cost a few round trips, not a thousand. Only DNS is asked (never
  * /etc/hosts, which may hold our own earlier pins), names are fully
  * qualified (no search domains), and every failure comes back as a

@@ -11,6 +11,7 @@ set -u
 egressc=${1:?usage: tests/dns.sh EGRESSC}
 egressc=$(cd "$(dirname "$egressc")" && pwd)/$(basename "$egressc")
 cd "$(dirname "$0")/.." || exit 2
+top=$PWD
 . tests/lib.sh
 testlib_init dns netns
 port=$((20000 + $$ % 20000))
@@ -146,5 +147,45 @@ ms=$((($(date +%s%N) - start) / 1000000))
 expect "dead server: fails" [ $rc -eq 1 -a ! -e dead.nft ]
 expect "dead server: says timeout" grep -q "no answer before the timeout" "$tmp/stderr"
 expect "dead server: gives up within 3 s (took $ms ms)" [ $ms -lt 3000 ]
+
+
+# Many names through what runners really ask: a dnsmasq forwarder with its
+# default limits (150 queries forwarded at once; a burst beyond gets
+# REFUSED) in front of a server that answers in 10 ms, and a server that
+# loses every tenth query. Every name must resolve, in the namespace.
+cc -std=c11 -D_GNU_SOURCE -O2 -o "$tmp/dns-delay" "$top/bench/dns-delay.c" || bad "build dns-delay"
+printf 'essentials off\n' >bulk.eg
+for i in $(seq 1000); do echo "allow n$i.bench.test port 443"; done >>bulk.eg
+ip netns exec "$ns" "$tmp/dns-delay" 25353 10 >/dev/null 2>&1 &
+slow_pid=$!
+ip netns exec "$ns" "$tmp/dns-delay" 25355 10 4194304 10 >/dev/null 2>&1 &
+lossy_pid=$!
+ip netns exec "$ns" dnsmasq --port=25354 --listen-address=127.0.0.1 --bind-interfaces \
+	--no-resolv --no-hosts --server=127.0.0.1#25353 --keep-in-foreground --pid-file= \
+	--log-facility="$tmp/forwarder.log" &
+fwd_pid=$!
+trap 'kill $slow_pid $lossy_pid $fwd_pid 2>/dev/null; stop_dns; testlib_cleanup' EXIT
+sleep 0.5
+for rounds in 1 3; do
+	ip netns exec "$ns" "$egressc" --resolver 127.0.0.1:25354 --resolve-rounds $rounds \
+		-o "bulk-$rounds.hosts" bulk.eg >/dev/null 2>"$tmp/stderr"
+	rc=$?
+	expect "forwarder, 1,000 names, $rounds rounds: all resolve (exit $rc; $(grep -c 'did not resolve' "$tmp/stderr") failed)" \
+		[ $rc -eq 0 ]
+	pinned=$(cat "bulk-$rounds.hosts" 2>/dev/null | grep -c 'bench.test$')
+	expect "forwarder, $rounds rounds: 2,000 addresses pinned ($pinned)" [ "$pinned" -eq 2000 ]
+done
+expect "the forwarder did refuse a burst (its limit was reached)" \
+	grep -q "Maximum number of concurrent DNS queries" "$tmp/forwarder.log"
+head -300 bulk.eg >lossy.eg
+ip netns exec "$ns" "$egressc" --resolver 127.0.0.1:25355 -o lossy.hosts lossy.eg \
+	>/dev/null 2>"$tmp/stderr"
+rc=$?
+expect "a server losing a tenth of the queries: all resolve (exit $rc; $(grep -c 'did not resolve' "$tmp/stderr") failed)" \
+	[ $rc -eq 0 ]
+pinned=$(cat lossy.hosts 2>/dev/null | grep -c 'bench.test$')
+expect "lossy: every address pinned ($pinned)" [ "$pinned" -eq 598 ]
+kill $slow_pid $lossy_pid $fwd_pid 2>/dev/null
+wait $slow_pid $lossy_pid $fwd_pid 2>/dev/null
 
 testlib_finish
