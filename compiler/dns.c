@@ -87,9 +87,9 @@ const char *dns_status_reason(int status)
  * the lookup is asked again. A thousand names resolve in a few round
  * trips through a server that takes them all, and completely through one
  * that refuses bursts or drops some. */
-#define DNS_WINDOW_START 64
+#define DNS_WINDOW_START 128
 #define DNS_WINDOW_MIN 4
-#define DNS_WINDOW_MAX 512
+#define DNS_WINDOW_MAX 1024
 /* Times a lookup is asked again after a transient failure. */
 #define DNS_RETRIES 4
 /* Asked of the kernel for our socket; answers that wait here are not lost. */
@@ -115,11 +115,15 @@ struct lookups {
 	bool dead;		/* a window's worth of silence: ask no more */
 };
 
-/* One lookup: a round of A+AAAA for one name. */
+/* One lookup: a round of A, or of AAAA, for one name. The two families
+ * are asked apart: asked together, c-ares answers with what one found
+ * when the other was refused or lost, and the name would be pinned to
+ * half its addresses without a word. */
 struct query {
 	struct lookups *l;
 	struct dns_result *result;
 	size_t name;		/* index into l->names */
+	int family;		/* AF_INET or AF_INET6 */
 	int attempts;
 };
 
@@ -164,6 +168,10 @@ static void on_answer(void *arg, int status, int timeouts, struct ares_addrinfo 
 	l->pending--;
 	l->answers++;
 	check_memory(status);
+	/* No record of this family is an answer: the name may have only
+	 * the other (dns_lookup() says ENODATA if it has neither). */
+	if (status == ARES_ENODATA)
+		status = ARES_SUCCESS;
 	if (status == ARES_SUCCESS) {
 		l->successes++;
 		l->silent = 0;
@@ -183,6 +191,8 @@ static void on_answer(void *arg, int status, int timeouts, struct ares_addrinfo 
 		dns_result_fail(q->result, status);
 		return;
 	}
+	if (!res)
+		return;
 	for (struct ares_addrinfo_cname *c = res->cnames; c; c = c->next)
 		dns_result_ttl(q->result, c->ttl);
 	for (struct ares_addrinfo_node *n = res->nodes; n; n = n->ai_next) {
@@ -219,7 +229,7 @@ static void on_answer(void *arg, int status, int timeouts, struct ares_addrinfo 
 static void ask(struct lookups *l, struct query *q)
 {
 	struct ares_addrinfo_hints hints = {
-		.ai_family = AF_UNSPEC,
+		.ai_family = q->family,
 		/* We sort ourselves; c-ares would open a socket per address
 		 * to sort them. */
 		.ai_flags = ARES_AI_NOSORT,
@@ -239,15 +249,18 @@ static void start_next(struct lookups *l)
 	for (; l->dead && l->nagain; l->nagain--)
 		dns_result_fail(l->again[l->nagain - 1]->result, ARES_ETIMEOUT);
 	for (; l->dead && l->started < l->total; l->started++)
-		dns_result_fail(&l->results[l->started % l->nnames], ARES_ETIMEOUT);
+		dns_result_fail(&l->results[l->started / 2 % l->nnames], ARES_ETIMEOUT);
 	while (l->pending < l->window && (l->nagain || l->started < l->total)) {
 		if (l->nagain) {
 			ask(l, l->again[--l->nagain]);
 			continue;
 		}
-		/* Round-major: every name once before any name twice. */
+		/* Round-major: every name once before any name twice; A
+		 * and AAAA of a name one after the other. */
 		struct query *q = arena_alloc(&l->arena, sizeof(*q));
-		*q = (struct query){ .l = l, .name = l->started % l->nnames };
+		size_t k = l->started / 2;
+		*q = (struct query){ .l = l, .name = k % l->nnames,
+				     .family = l->started % 2 ? AF_INET6 : AF_INET };
 		q->result = &l->results[q->name];
 		l->started++;
 		ask(l, q);
@@ -349,7 +362,7 @@ int dns_lookup(const char *const *names, size_t n, const struct dns_config *c,
 
 	struct lookups l = {
 		.ch = ch, .names = names, .results = results,
-		.nnames = n, .total = n * (size_t)(c->rounds > 0 ? c->rounds : 1),
+		.nnames = n, .total = 2 * n * (size_t)(c->rounds > 0 ? c->rounds : 1),
 		.window = DNS_WINDOW_START, .slow_start = true,
 	};
 	arena_init(&l.arena);
