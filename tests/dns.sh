@@ -17,8 +17,8 @@ testlib_init dns netns
 port=$((20000 + $$ % 20000))
 dns_pid=
 
-stop_dns() { [ -n "$dns_pid" ] && kill "$dns_pid" 2>/dev/null; }
-trap "stop_dns; testlib_cleanup" EXIT
+stop_server() { [ -n "$dns_pid" ] && kill "$dns_pid" 2>/dev/null; }
+trap "stop_server; testlib_cleanup" EXIT
 
 {
 	echo "port=$port"
@@ -164,7 +164,7 @@ ip netns exec "$ns" dnsmasq --port=25354 --listen-address=127.0.0.1 --bind-inter
 	--no-resolv --no-hosts --server=127.0.0.1#25353 --keep-in-foreground --pid-file= \
 	--log-facility="$tmp/forwarder.log" &
 fwd_pid=$!
-trap 'kill $slow_pid $lossy_pid $fwd_pid 2>/dev/null; stop_dns; testlib_cleanup' EXIT
+trap 'kill $slow_pid $lossy_pid $fwd_pid 2>/dev/null; stop_server; testlib_cleanup' EXIT
 sleep 0.5
 for rounds in 1 3; do
 	ip netns exec "$ns" "$egressc" --resolver 127.0.0.1:25354 --resolve-rounds $rounds \

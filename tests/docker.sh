@@ -567,9 +567,9 @@ egressc_state()
 	fi
 }
 
-# count BACKEND NAME: the packets of deny counter NAME (iptables: the
+# deny_packets BACKEND NAME: the packets of deny counter NAME (iptables: the
 # last rule of chain EGRESSC-NAME; deny_2 is IPv6).
-count()
+deny_packets()
 {
 	local ipt=iptables
 
@@ -583,9 +583,9 @@ count()
 	fi
 }
 
-# grew WHAT NAME BEFORE AFTER N: counter NAME went from BEFORE to AFTER,
+# deny_grew WHAT NAME BEFORE AFTER N: counter NAME went from BEFORE to AFTER,
 # up by exactly N.
-grew()
+deny_grew()
 {
 	if [ -z "$3" ] || [ -z "$4" ]; then
 		bad "$1: cannot read counter $2 (before: ${3:-nothing}, after: ${4:-nothing})"
@@ -602,16 +602,16 @@ counted()
 {
 	local what="$1: counters" b1 b2
 
-	b1=$(count "$2" deny_1)
-	b2=$(count "$2" deny_2)
+	b1=$(deny_packets "$2" deny_1)
+	b2=$(deny_packets "$2" deny_2)
 	want "$what" refused job "$DENY_V4" "$PORT"
 	want "$what" refused job "$DENY_V4" "$PORT"
 	want "$what" refused bridged "$DENY_V4" "$PORT"
 	want "$what" refused job "$DENY_V6" "$PORT"
 	want "$what" refused bridged "$DENY_V6" "$PORT"
 	settle
-	grew "$what" deny_1 "$b1" "$(count "$2" deny_1)" 3
-	grew "$what" deny_2 "$b2" "$(count "$2" deny_2)" 2
+	deny_grew "$what" deny_1 "$b1" "$(deny_packets "$2" deny_1)" 3
+	deny_grew "$what" deny_2 "$b2" "$(deny_packets "$2" deny_2)" 2
 }
 
 # late_network WHAT: a job network made after the apply, and a container
@@ -644,9 +644,9 @@ late_network()
 
 # --- egressc apply ----------------------------------------------------
 
-# eapply WHAT ARGS...: egressc apply ARGS in the runner namespace, on the
+# docker_apply WHAT ARGS...: egressc apply ARGS in the runner namespace, on the
 # scratch hosts file and dnsmasq fragment; it must succeed.
-eapply()
+docker_apply()
 {
 	local what=$1
 
@@ -661,14 +661,14 @@ eapply()
 	return 1
 }
 
-# backend_suite BACKEND: apply, prove, apply again, restart dockerd.
-backend_suite()
+# docker_suite BACKEND: apply, prove, apply again, restart dockerd.
+docker_suite()
 {
 	local b=$1 what
 	local -a args=("$tmp/out")
 
 	[ "$b" = iptables ] && args=(--backend iptables "$tmp/out")
-	eapply "$b: apply" "${args[@]}"
+	docker_apply "$b: apply" "${args[@]}"
 	step "$b: apply"
 	if [ "$b" = nft ]; then
 		nft_hooked "$b: apply"
@@ -692,7 +692,7 @@ backend_suite()
 	fi
 
 	egressc_state "$b" >"$tmp/state.once"
-	eapply "$b: apply again" "${args[@]}"
+	docker_apply "$b: apply again" "${args[@]}"
 	egressc_state "$b" >"$tmp/state.twice"
 	if cmp -s "$tmp/state.once" "$tmp/state.twice"; then ok; else
 		bad "$b: applying twice is not applying once:"
@@ -735,7 +735,7 @@ removed()
 	local -a args=()
 
 	[ "$b" = iptables ] && args=(--backend iptables)
-	eapply "$what" --remove "${args[@]}"
+	docker_apply "$what" --remove "${args[@]}"
 	no_nft "$what"
 	no_iptables "$what"
 	survives "$what" all
@@ -898,11 +898,11 @@ local_traffic "no firewall"
 settle
 step "no firewall"
 
-backend_suite nft
-backend_suite iptables
+docker_suite nft
+docker_suite iptables
 
 # And back: nothing of iptables' is left.
-eapply "back to nft" "$tmp/out"
+docker_apply "back to nft" "$tmp/out"
 what="back to nft"
 nft_hooked "$what"
 no_iptables "$what"
@@ -912,7 +912,7 @@ settle
 step "back to nft"
 
 removed nft
-eapply "iptables again" --backend iptables "$tmp/out"
+docker_apply "iptables again" --backend iptables "$tmp/out"
 removed iptables docker
 
 testlib_finish

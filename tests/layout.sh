@@ -21,8 +21,8 @@ cd "$(dirname "$0")/.." || exit 2
 . tests/lib.sh
 testlib_init layout
 
-# allowed DIR: the include paths (prefixes end in /) DIR may name.
-allowed() {
+# allowed_includes DIR: the include paths (prefixes end in /) DIR may name.
+allowed_includes() {
 	case $1 in
 	lib) echo "lib/" ;;
 	grammar) echo "lib/ grammar/ compiler/ast.h compiler/source.h compiler/loc.h compiler/diag.h" ;;
@@ -37,7 +37,7 @@ allowed() {
 
 checked=0
 for dir in lib grammar compiler emit verify host cmd; do
-	rules=$(allowed $dir)
+	rules=$(allowed_includes $dir)
 	for f in "$dir"/*.[chly]; do
 		[ -e "$f" ] || continue
 		while IFS=: read -r line inc; do

@@ -34,10 +34,10 @@ expect "110,600 entries extracted" [ "$(wc -l <"$tmp/all.txt")" -eq 110600 ]
 printf 'essentials off\nallow file "all.txt" port 443\n' >"$tmp/all.eg"
 run --verify -o "$tmp/all.nft" "$tmp/all.eg"
 expect "the whole cloud compiles and verifies" [ $rc -eq 0 ]
-count() { awk -v set="$1" '$0 ~ "set " set " {" { on = 1 } on && /^\t\t\t/ { n++ }
+set_size() { awk -v set="$1" '$0 ~ "set " set " {" { on = 1 } on && /^\t\t\t/ { n++ }
 	on && /^\t}/ { on = 0 } END { print n + 0 }' "$tmp/all.nft"; }
-expect "3,800 IPv4 prefixes" [ "$(count allow_tcp_443_v4)" -eq 3800 ]
-expect "2,860 IPv6 prefixes" [ "$(count allow_tcp_443_v6)" -eq 2860 ]
+expect "3,800 IPv4 prefixes" [ "$(set_size allow_tcp_443_v4)" -eq 3800 ]
+expect "2,860 IPv6 prefixes" [ "$(set_size allow_tcp_443_v6)" -eq 2860 ]
 expect "the kernel loads it" ip netns exec "$ns" nft -f "$tmp/all.nft"
 
 # GitHub Actions alone, as a user would write it.

@@ -53,9 +53,9 @@ V6_COUNTER=deny_3
 
 testlib_init monitor
 
-# refused WHAT ADDR PORT: blocked by the policy's tcp reset: failed at once, neither timed out nor
+# probe_refused WHAT ADDR PORT: blocked by the policy's tcp reset: failed at once, neither timed out nor
 # answered with an ICMP error.
-refused()
+probe_refused()
 {
 	local got
 
@@ -65,10 +65,10 @@ refused()
 	fi
 }
 
-# count BACKEND NAME: the packets counted under NAME in the client, or
+# counter_packets BACKEND NAME: the packets counted under NAME in the client, or
 # nothing when there is no such counter.  nft has a named counter object;
 # iptables a chain EGRESSC-NAME whose last rule sees every packet counted.
-count()
+counter_packets()
 {
 	local ipt=$IPTABLES
 
@@ -84,20 +84,20 @@ count()
 
 declare -A before after
 
-# snap ARRAY BACKEND: every counter, now, into the associative ARRAY.
-snap()
+# counters_snap ARRAY BACKEND: every counter, now, into the associative ARRAY.
+counters_snap()
 {
 	local -n _snap=$1
 	local c
 
 	for c in "${COUNTERS[@]}"; do
-		_snap["$c"]=$(count "$2" "$c")
+		_snap["$c"]=$(counter_packets "$2" "$c")
 	done
 }
 
-# grew WHAT NAME eq|ge N: counter NAME grew from $before to $after by
+# counter_grew WHAT NAME eq|ge N: counter NAME grew from $before to $after by
 # exactly (eq) or at least (ge) N packets.
-grew()
+counter_grew()
 {
 	local what=$1 c=$2 op=$3 n=$4 b=${before[$2]} a=${after[$2]} how=exactly
 
@@ -112,18 +112,18 @@ grew()
 	fi
 }
 
-# allowed RUN: the policy's allowed probes connect in either mode and move
+# allowed_probes RUN: the policy's allowed probes connect in either mode and move
 # no deny counter.
-allowed()
+allowed_probes()
 {
 	local run=$1 c
 
-	snap before "$backend"
+	counters_snap before "$backend"
 	reaches "$run: allowed" "$ALLOW_V4" 443
 	reaches "$run: allowed" "$ALLOW_V6" 443
-	snap after "$backend"
+	counters_snap after "$backend"
 	for c in "${DENY_COUNTERS[@]}"; do
-		grew "$run: the allowed probes" "$c" eq 0
+		counter_grew "$run: the allowed probes" "$c" eq 0
 	done
 }
 
@@ -137,23 +137,23 @@ denied()
 	local run=$1 mode=$2 c=$3 times=$4 total=0 op=eq i o
 
 	shift 4
-	snap before "$backend"
+	counters_snap before "$backend"
 	while [ $# -ge 2 ]; do
 		for ((i = 0; i < times; i++)); do
 			if [ "$mode" = monitor ]; then
 				reaches "$run: $c, monitored" "$1" "$2"
 			else
-				refused "$run: $c, enforced" "$1" "$2"
+				probe_refused "$run: $c, enforced" "$1" "$2"
 			fi
 			total=$((total + 1))
 		done
 		shift 2
 	done
-	snap after "$backend"
+	counters_snap after "$backend"
 	[ "$c" = default ] && op=ge
-	grew "$run: $total probes for $c" "$c" "$op" "$total"
+	counter_grew "$run: $total probes for $c" "$c" "$op" "$total"
 	for o in "${DENY_COUNTERS[@]}"; do
-		[ "$o" = "$c" ] || grew "$run: the probes for $c" "$o" eq 0
+		[ "$o" = "$c" ] || counter_grew "$run: the probes for $c" "$o" eq 0
 	done
 }
 
@@ -214,11 +214,11 @@ run_mode()
 
 	can_block "$run" "$mode"
 	for c in "${COUNTERS[@]}"; do
-		if [ -n "$(count "$backend" "$c")" ]; then ok; else
+		if [ -n "$(counter_packets "$backend" "$c")" ]; then ok; else
 			bad "$run: no counter named $c"
 		fi
 	done
-	allowed "$run"
+	allowed_probes "$run"
 	denied "$run" "$mode" deny_1 3 "$DENY1_V4" 443
 	denied "$run" "$mode" deny_2 2 "$DENY2_V4" 443 "$DENY2_V4" 8080
 	denied "$run" "$mode" deny_3 2 "$DENY3_V6" 443

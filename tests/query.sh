@@ -23,8 +23,8 @@ cd "$(dirname "$0")/.." || exit 2
 testlib_init query
 hosts=--hosts-file=golden/hostsdb
 
-# check EXPECTED: compares $tmp/got with it (or writes it under --update).
-check() {
+# check_golden EXPECTED: compares $tmp/got with it (or writes it under --update).
+check_golden() {
 	if [ $update = 1 ]; then
 		cp "$tmp/got" "$1"
 	fi
@@ -38,14 +38,14 @@ check() {
 for q in golden/query/*.queries; do
 	base=${q%.queries}
 	{ "$egressc" query $hosts "$base.eg" - <"$q" 2>&1; echo "exit $?"; } >"$tmp/got"
-	check "$base.answers"
+	check_golden "$base.answers"
 	: >"$tmp/got"
 	grep -v '^#' "$q" | while read -r dest svc; do
 		echo "\$ egressc query $base.eg $dest $svc"
 		"$egressc" query $hosts "$base.eg" "$dest" $svc 2>&1
 		echo "exit $?"
 	done >"$tmp/got"
-	check "$base.explain"
+	check_golden "$base.explain"
 done
 
 for old in golden/diff/*.old.eg; do
@@ -54,9 +54,9 @@ for old in golden/diff/*.old.eg; do
 	[ -f "$base.old.hosts" ] &&
 		sides="--old-hosts-file=$base.old.hosts --new-hosts-file=$base.new.hosts"
 	{ "$egressc" diff $sides "$old" "$base.new.eg" 2>&1; echo "exit $?"; } >"$tmp/got"
-	check "$base.diff"
+	check_golden "$base.diff"
 	{ "$egressc" diff $sides --format json "$old" "$base.new.eg" 2>&1; echo "exit $?"; } >"$tmp/got"
-	check "$base.json"
+	check_golden "$base.json"
 done
 
 testlib_finish

@@ -21,7 +21,7 @@ testlib_init stdlib
 EGRESSC_PATH=stdlib
 hosts=--hosts-file=tests/stdlib.hosts
 
-not_grep() {
+lacks_word() {
 	! grep -qw "$@"
 }
 
@@ -70,7 +70,7 @@ expect "stdlib.hosts uses documentation addresses only" \
 
 # Answers of 'egressc query' for $tmp/p.eg: lines of "allow|deny DEST
 # [PORT[/PROTO]]" on standard input, each a check named "NAME: LINE".
-answers() {
+module_answers() {
 	local name=$1 verdict dest svc want
 	while read -r verdict dest svc; do
 		want=1
@@ -84,7 +84,7 @@ answers() {
 # cloud-metadata alone, under default allow: the metadata address is shut
 # to TCP but DNS and to UDP but DNS and NTP, the other addresses to all.
 policy "default allow" "essentials off" "use cloud-metadata"
-answers cloud-metadata <<'Q'
+module_answers cloud-metadata <<'Q'
 deny 169.254.169.254 80
 deny 169.254.169.254 443
 deny 169.254.169.254 1
@@ -108,7 +108,7 @@ allow 192.0.2.1 80
 Q
 # An allow of the whole address cannot reopen what the module denies.
 policy "essentials off" "use cloud-metadata" "allow 169.254.169.254"
-answers "cloud-metadata under an allow" <<'Q'
+module_answers "cloud-metadata under an allow" <<'Q'
 deny 169.254.169.254 80
 allow 169.254.169.254 53/udp
 Q
@@ -117,7 +117,7 @@ Q
 # and DHCP where each platform serves them, the credential paths shut, and
 # no DHCP port open to every address.
 policy "default deny" "essentials off" "use cloud-metadata, gcp"
-answers gcp <<'Q'
+module_answers gcp <<'Q'
 allow 169.254.169.254 53/udp
 allow 169.254.169.254 53/tcp
 allow 169.254.169.254 123/udp
@@ -131,7 +131,7 @@ deny 203.0.113.99 67/udp
 deny 203.0.113.99 53/udp
 Q
 policy "default deny" "essentials off" "use cloud-metadata, aws"
-answers aws <<'Q'
+module_answers aws <<'Q'
 allow 169.254.169.253 53/udp
 allow 169.254.169.253 53/tcp
 allow fd00:ec2::253 53/udp
@@ -149,7 +149,7 @@ deny ff02::1:2 80
 deny 203.0.113.99 67/udp
 Q
 policy "default deny" "essentials off" "use cloud-metadata, azure"
-answers azure <<'Q'
+module_answers azure <<'Q'
 allow 168.63.129.16 53/udp
 allow 168.63.129.16 53/tcp
 allow 168.63.129.16 67/udp
@@ -164,7 +164,7 @@ deny 203.0.113.99 67/udp
 Q
 # Together they open none of the credential paths.
 policy "default deny" "essentials off" "use cloud-metadata, aws, gcp, azure"
-answers "all platforms" <<'Q'
+module_answers "all platforms" <<'Q'
 deny 169.254.169.254 80
 deny fd00:ec2::254 80
 deny fd20:ce::254 80
@@ -190,7 +190,7 @@ expect "essentials: query allows github.com" [ $rc -eq 0 ]
 policy "essentials off" "allow 192.0.2.80 port 443"
 run $hosts -o "$tmp/off.nft" "$tmp/p.eg"
 expect "essentials off: compiles" [ $rc -eq 0 ]
-expect "essentials off: github.com is not allowed" not_grep "$github_v4" "$tmp/off.nft"
+expect "essentials off: github.com is not allowed" lacks_word "$github_v4" "$tmp/off.nft"
 run query $hosts "$tmp/p.eg" "$github_v4" 443
 expect "essentials off: query denies github.com" [ $rc -eq 1 ]
 
