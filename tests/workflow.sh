@@ -16,6 +16,7 @@ egressc=${1:?usage: tests/workflow.sh EGRESSC}
 cd "$(dirname "$0")/.." || exit 2
 . tests/lib.sh
 testlib_init workflow
+unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_COMMON_DIR
 egressc=$(cd "$(dirname "$egressc")" && pwd)/$(basename "$egressc")
 review=$PWD/contrib/github-actions/egress-review.sh
 repo=$tmp/repo
