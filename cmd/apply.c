@@ -82,14 +82,9 @@ struct apply_args {
 static int parse_args(struct cmd_parse *p, struct apply_args *o)
 {
 	const char *arg;
-	int c, taken;
+	int c;
 
-	while ((c = options_next(p, &arg)) > 0) {
-		if ((taken = policy_args_take(&o->policy_args, p, c, arg)) != 0) {
-			if (taken < 0)
-				return -1;
-			continue;
-		}
+	while ((c = policy_options_next(p, &o->policy_args, &arg)) > 0) {
 		switch (c) {
 		case OPT_BACKEND:
 			if (strcmp(arg, "nft") == 0)

@@ -61,14 +61,9 @@ struct diff_args {
 static int parse_args(struct cmd_parse *p, struct diff_args *o)
 {
 	const char *arg;
-	int c, taken;
+	int c;
 
-	while ((c = options_next(p, &arg)) > 0) {
-		if ((taken = policy_args_take(&o->policy_args, p, c, arg)) != 0) {
-			if (taken < 0)
-				return -1;
-			continue;
-		}
+	while ((c = policy_options_next(p, &o->policy_args, &arg)) > 0) {
 		if (c == OPT_OLD_HOSTS_FILE || c == OPT_NEW_HOSTS_FILE) {
 			o->side_hosts[c == OPT_NEW_HOSTS_FILE] = arg;
 			continue;

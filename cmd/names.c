@@ -55,9 +55,8 @@ int cmd_names(int argc, char **argv)
 
 	policy_args_init(&args);
 	options_init(&p, &names_spec, argc, argv);
-	while ((opt = options_next(&p, &arg)) > 0)
-		if (policy_args_take(&args, &p, opt, arg) < 0)
-			break;
+	while ((opt = policy_options_next(&p, &args, &arg)) > 0)
+		;	/* -I is all names takes */
 	if (opt == 0 && p.nargs != 1)
 		opt = options_error(&p, "expected one POLICY");
 	if (opt != 0) {

@@ -76,6 +76,19 @@ int policy_args_take(struct policy_args *a, struct cmd_parse *p, int val, const 
 	return 0;
 }
 
+int policy_options_next(struct cmd_parse *p, struct policy_args *a, const char **arg)
+{
+	int c, taken;
+
+	while ((c = options_next(p, arg)) > 0) {
+		if ((taken = policy_args_take(a, p, c, *arg)) == 0)
+			return c;
+		if (taken < 0)
+			return -1;
+	}
+	return c;
+}
+
 void policy_args_release(struct policy_args *a)
 {
 	free(a->compile.resolve.servers);

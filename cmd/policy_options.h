@@ -73,4 +73,9 @@ void policy_args_init(struct policy_args *a);
 int policy_args_take(struct policy_args *a, struct cmd_parse *p, int val, const char *arg);
 void policy_args_release(struct policy_args *a);
 
+/* options_next() for a command whose table holds POLICY_OPTIONS: takes
+ * those into A itself and returns the command's own options, then 0 or
+ * -1 as options_next() does. */
+int policy_options_next(struct cmd_parse *p, struct policy_args *a, const char **arg);
+
 #endif

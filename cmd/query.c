@@ -80,9 +80,8 @@ static int parse_args(struct cmd_parse *p, struct policy_args *o)
 	const char *arg;
 	int c;
 
-	while ((c = options_next(p, &arg)) > 0)
-		if (policy_args_take(o, p, c, arg) < 0)
-			return -1;
+	while ((c = policy_options_next(p, o, &arg)) > 0)
+		;	/* query has no options of its own */
 	if (c < 0)
 		return -1;
 	if (p->nargs < 2 || p->nargs > 3)
