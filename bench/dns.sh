@@ -211,6 +211,31 @@ r3() { eg --resolve-rounds 3 -o "$W/rounds3.$i.hosts" "$W/names.eg"; }
 measure rounds1 check_egressc r1
 measure rounds3 check_egressc r3
 
+# What runners really ask: a dnsmasq forwarder with its default limits
+# (150 queries forwarded at once; a burst beyond is REFUSED) in front of
+# the responder, and a second responder losing every tenth query. Timed
+# with 3 rounds, held to dig's answers like the runs above.
+FWD_PORT=$((PORT + 1)) LOSSY_PORT=$((PORT + 2)) FWD_PID='' LOSSY_PID=''
+stop_extra() {
+	[ -z "$FWD_PID" ] || kill "$FWD_PID" 2>/dev/null || true
+	[ -z "$LOSSY_PID" ] || kill "$LOSSY_PID" 2>/dev/null || true
+}
+trap 'stop_extra; stop_dns' EXIT
+if command -v dnsmasq >/dev/null; then
+	dnsmasq --port="$FWD_PORT" --listen-address=127.0.0.1 --bind-interfaces --no-resolv \
+		--no-hosts --server="127.0.0.1#$PORT" --keep-in-foreground --pid-file= \
+		--log-facility="$W/forwarder.log" &
+	FWD_PID=$!
+fi
+"$RESPONDER" "$LOSSY_PORT" "$DELAY_MS" 4194304 10 > /dev/null 2> "$W/lossy.err" &
+LOSSY_PID=$!
+sleep 0.5
+fwd() { "$EGRESSC" --resolver "127.0.0.1:$FWD_PORT" -o "$W/forwarder.$i.hosts" "$W/names.eg"; }
+lossy() { "$EGRESSC" --resolver "127.0.0.1:$LOSSY_PORT" -o "$W/lossy.$i.hosts" "$W/names.eg"; }
+[ -z "$FWD_PID" ] || measure forwarder check_egressc fwd
+measure lossy check_egressc lossy
+stop_extra
+
 # --- report --------------------------------------------------------------
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0fx", a / b }'; }
 ms() { awk -v s="$1" 'BEGIN { printf "%.1f", s * 1000 }'; }
@@ -231,6 +256,11 @@ for r in 1 3; do
 done
 line "dig -f (sequential)" "$NQ" "${SEEN_OF[dig]}" "${LOST_OF[dig]}" "${OK_OF[dig]}/$NAMES" \
 	"$SEQ" 1x
+[ -z "$FWD_PID" ] || line "egressc via dnsmasq (3 rounds)" "$((3 * NQ))" - \
+	"${LOST_OF[forwarder]}" "${OK_OF[forwarder]}/$NAMES" "${WALL_OF[forwarder]}" \
+	"$(ratio "$SEQ" "${WALL_OF[forwarder]}")"
+line "egressc, 1 in 10 lost (3 rounds)" "$((3 * NQ))" - "${LOST_OF[lossy]}" \
+	"${OK_OF[lossy]}/$NAMES" "${WALL_OF[lossy]}" "$(ratio "$SEQ" "${WALL_OF[lossy]}")"
 echo "  srv saw: queries the server received (median; retries included);" \
 	"lost: datagrams the client's"
 echo "  socket dropped for a full receive buffer (worst run); answered: names" \
