@@ -8,7 +8,9 @@
 # verdict 'egressc query' gives. Then diff is checked against query on
 # pairs of policies: empty for a rewrite that means the same, and for two
 # random policies empty exactly when every probe gets the same verdict
-# (and a line it prints names a packet whose verdict differs).
+# (and a line it prints names a packet whose verdict differs); and the
+# policy with its IPv4-mapped addresses written as IPv4 is the same
+# policy: diff is empty, and query answers every probe the same.
 #
 # The probes of a policy:
 #   - random destinations, often inside the policy's targets, an IPv4 one
@@ -101,16 +103,28 @@ everywhere() { # PROTO ADDR PORT: from the container, from the runner as each us
 # Writes the probes to stdout, and the client's nat table for them to
 # $tmp/nat.nft.
 make_probes() {
-	local proto addr port pre fam i nat4='' nat6=''
+	local proto addr port pre fam i nat4='' nat6='' many many_targets many_ports
 	local pres=(192.0.2.1 203.0.113.1 2001:db8::1 2001:db8:ff::1) res=()
 	for _ in $(seq "$nprobes"); do
 		rand_proto
 		proto=$REPLY
-		probe_dest
-		addr=$REPLY
+		if [ ${#RP_MANY[@]} -gt 0 ] && [ $((RANDOM % 2)) -eq 0 ]; then
+			# At one of the many-port rules: inside one of its
+			# targets, at a port in or around its ports.
+			many=${RP_MANY[RANDOM % ${#RP_MANY[@]}]}
+			read -r -a many_targets <<<"${many%|*}"
+			read -r -a many_ports <<<"${many#*|}"
+			rand_host_in "${many_targets[RANDOM % ${#many_targets[@]}]}"
+			addr=$REPLY
+			port=${many_ports[RANDOM % ${#many_ports[@]}]}
+		else
+			probe_dest
+			addr=$REPLY
+			probe_port
+			port=$REPLY
+		fi
 		[[ $addr != *:* ]] && [ $((RANDOM % 6)) -eq 0 ] && addr=::ffff:$addr
-		probe_port
-		everywhere "$proto" "$addr" "$REPLY"
+		everywhere "$proto" "$addr" "$port"
 	done
 	# DNS to each resolver; an IPv4 one now and then IPv4-mapped.
 	for addr in "${RP_RESOLVERS[@]}"; do
@@ -373,6 +387,19 @@ for n in $(seq "$policies"); do
 	if ! "$egressc" diff "$tmp/p.eg" "$tmp/same.eg" >"$tmp/diff"; then
 		bad "seed $seed policy $n: diff of a reordering is not empty"
 		cat "$tmp/diff"
+	fi
+	# The policy with every IPv4-mapped address written as IPv4 is the
+	# same policy.
+	printf '%s\n' "${RP_IPV4[@]}" >"$tmp/v4.eg"
+	if ! "$egressc" diff "$tmp/p.eg" "$tmp/v4.eg" >"$tmp/diff" 2>&1; then
+		bad "seed $seed policy $n: diff of the policy with its IPv4-mapped addresses written as IPv4 is not empty"
+		head -5 "$tmp/diff"
+		diff "$tmp/p.eg" "$tmp/v4.eg" | cut -c1-160
+	elif ! query_answers "$tmp/v4.eg" | cmp -s - "$tmp/query"; then
+		bad "seed $seed policy $n: query answers differ with its IPv4-mapped addresses written as IPv4"
+		diff "$tmp/p.eg" "$tmp/v4.eg" | cut -c1-160
+	else
+		ok
 	fi
 	rand_policy >"$tmp/q.eg"
 	query_answers "$tmp/q.eg" >"$tmp/query2"

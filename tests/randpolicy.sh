@@ -20,8 +20,12 @@
 #   RP_TARGETS    its targets, as the kernel sees them: "a.b.c.d/len" (a
 #                 mapped one as IPv4) or "2001:db8:X::/len"
 #   RP_PORTS      ports in and around its many-port rules' ports
+#   RP_MANY       a "TARGET...|PORT..." line per many-port rule: its
+#                 targets (as in RP_TARGETS) and ports in and around its own
 #   RP_RESOLVERS  its resolvers' addresses, a mapped one as IPv4
 #   RP_FORWARDER  the forwarder's user; empty without a resolver
+#   RP_IPV4       the policy's lines with every IPv4-mapped address written
+#                 as the IPv4 one: the same policy, to egressc
 nets=(192.0.2 198.51.100 203.0.113)
 ports=(22 53 80 443 8000-8100 8080)
 
@@ -41,6 +45,7 @@ rand_addr() { # [FAMILY]
 	fi
 }
 
+# shellcheck disable=SC2034 # for tests/difftest.sh
 probe_ports=(22 53 80 443 8000 8050 8080 9999)
 
 # A destination inside PREFIX (an RP_TARGETS entry) into REPLY, as
@@ -117,10 +122,11 @@ rand_prefix() {
 
 # A port list of 100 to 300 entries into REPLY ("port 2000, 2003-2010,
 # ..."), in a window somewhere in 1-65535 (now and then at either end),
-# sorted or shuffled, a few entries overlapping others; about 16 ports
-# in and around them are added to RP_PORTS.
+# sorted or shuffled, a few entries overlapping others; about 32 ports in
+# and around them into PICKS, for probes.
 rand_many_ports() {
 	local n=$((100 + RANDOM % 201)) p lo hi i j tmp e=() text
+	PICKS=()
 	p=$((1 + (RANDOM * 32768 + RANDOM) % 63000))
 	[ $((RANDOM % 8)) -eq 0 ] && p=1
 	[ $((RANDOM % 8)) -eq 0 ] && p=$((65535 - n * 6))
@@ -133,13 +139,13 @@ rand_many_ports() {
 		[ $((RANDOM % 25)) -eq 0 ] && e+=("$((lo + (hi - lo) / 2))-$((hi + 2 > 65535 ? 65535 : hi + 2))")
 		p=$((hi + 1 + RANDOM % 8))
 	done
-	for ((j = 0; j < 8; j++)); do
+	for ((j = 0; j < 16; j++)); do
 		tmp=${e[RANDOM % ${#e[@]}]}
 		lo=${tmp%-*} hi=${tmp#*-}
 		if [ $((RANDOM % 2)) -eq 0 ]; then
-			RP_PORTS+=("$lo" $((hi + 1 > 65535 ? hi : hi + 1)))
+			PICKS+=("$lo" $((hi + 1 > 65535 ? hi : hi + 1)))
 		else
-			RP_PORTS+=("$hi" $((lo - 1 < 1 ? lo : lo - 1)))
+			PICKS+=("$hi" $((lo - 1 < 1 ? lo : lo - 1)))
 		fi
 	done
 	if [ $((RANDOM % 2)) -eq 0 ]; then
@@ -152,14 +158,15 @@ rand_many_ports() {
 	REPLY="port ${text%, }"
 }
 
-# A resolver line into REPLY; its addresses and user into RP_RESOLVERS and
-# RP_FORWARDER.
+# A resolver line into REPLY, and into REPLY4 with mapped addresses as
+# IPv4; its addresses and user into RP_RESOLVERS and RP_FORWARDER.
 rand_resolver() {
-	local nres=$((1 + RANDOM % 2)) list='' written
+	local nres=$((1 + RANDOM % 2)) list='' list4='' written user=''
 	for _ in $(seq $nres); do
 		rand_addr
 		case " ${RP_RESOLVERS[*]} " in *" $REPLY "*) continue ;; esac
 		RP_RESOLVERS+=("$REPLY")
+		list4=${list4:+$list4, }$REPLY
 		written=$REPLY
 		if [[ $REPLY != *:* ]]; then
 			case $((RANDOM % 6)) in
@@ -170,33 +177,41 @@ rand_resolver() {
 		list=${list:+$list, }$written
 	done
 	RP_FORWARDER=dnsmasq
-	REPLY="resolver $list"
 	case $((RANDOM % 3)) in
-	1) REPLY="$REPLY user dnsmasq" ;;
-	2) REPLY="$REPLY user nobody" RP_FORWARDER=nobody ;;
+	1) user=" user dnsmasq" ;;
+	2) user=" user nobody" RP_FORWARDER=nobody ;;
 	esac
+	REPLY="resolver $list$user"
+	REPLY4="resolver $list4$user"
+}
+
+# A line of the policy: LINE to stdout, and LINE4 (LINE if not given)
+# into RP_IPV4.
+policy_line() { # LINE [LINE4]
+	echo "$1"
+	RP_IPV4+=("${2-$1}")
 }
 
 # shellcheck disable=SC2034 # RP_*: for the tests that source this
 rand_policy() {
 	local many=0
-	RP_TARGETS=() RP_PORTS=() RP_RESOLVERS=() RP_FORWARDER=
-	echo "essentials off"
-	[ $((RANDOM % 3)) -eq 0 ] && echo "default allow"
-	[ $((RANDOM % 3)) -eq 0 ] && echo "on-deny drop"
+	RP_TARGETS=() RP_PORTS=() RP_MANY=() RP_RESOLVERS=() RP_FORWARDER='' RP_IPV4=()
+	policy_line "essentials off"
+	[ $((RANDOM % 3)) -eq 0 ] && policy_line "default allow"
+	[ $((RANDOM % 3)) -eq 0 ] && policy_line "on-deny drop"
 	if [ $((RANDOM % 3)) -eq 0 ]; then
 		rand_resolver
-		echo "$REPLY"
+		policy_line "$REPLY" "$REPLY4"
 	fi
 	local nrules=$((2 + RANDOM % 9))
 	for _ in $(seq $nrules); do
-		local verdict=allow targets svc=
+		local verdict=allow targets targets4 svc=''
 		[ $((RANDOM % 3)) -eq 0 ] && verdict=deny
 		rand_prefix
-		targets=$REPLY
+		targets=$REPLY targets4=${RP_TARGETS[-1]}
 		if [ $((RANDOM % 2)) -eq 0 ]; then
 			rand_prefix
-			targets="$targets, $REPLY"
+			targets="$targets, $REPLY" targets4="$targets4, ${RP_TARGETS[-1]}"
 		fi
 		case $((RANDOM % 4)) in
 		0) svc=" port ${ports[RANDOM % 6]}" ;;
@@ -207,11 +222,13 @@ rand_policy() {
 			many=$((many + 1))
 			rand_many_ports
 			svc=" $REPLY"
+			RP_PORTS+=("${PICKS[@]}")
+			RP_MANY+=("${targets4//, / }|${PICKS[*]}")
 			case $((RANDOM % 3)) in
 			1) svc="$svc proto udp" ;;
 			2) svc="$svc proto tcp, udp" ;;
 			esac
 		fi
-		echo "$verdict $targets$svc"
+		policy_line "$verdict $targets$svc" "$verdict $targets4$svc"
 	done
 }
