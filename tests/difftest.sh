@@ -100,10 +100,20 @@ everywhere() { # PROTO ADDR PORT: from the container, from the runner as each us
 	done
 }
 
+once() { # PROTO ADDR PORT: from the container or the runner as one of the users
+	local who=$((RANDOM % (1 + ${#users[@]})))
+	if [ $who -eq 0 ]; then
+		echo "container root $1 $2 $3 $2 $3"
+	else
+		echo "runner ${users[who - 1]} $1 $2 $3 $2 $3"
+	fi
+}
+
 # Writes the probes to stdout, and the client's nat table for them to
 # $tmp/nat.nft.
 make_probes() {
-	local proto addr port pre fam i nat4='' nat6='' many many_targets many_ports
+	local proto addr port pre fam i nat4='' nat6=''
+	local many many_t many_p many_pr many_targets many_ports many_protos
 	local pres=(192.0.2.1 203.0.113.1 2001:db8::1 2001:db8:ff::1) res=()
 	for _ in $(seq "$nprobes"); do
 		rand_proto
@@ -112,8 +122,9 @@ make_probes() {
 			# At one of the many-port rules: inside one of its
 			# targets, at a port in or around its ports.
 			many=${RP_MANY[RANDOM % ${#RP_MANY[@]}]}
-			read -r -a many_targets <<<"${many%|*}"
-			read -r -a many_ports <<<"${many#*|}"
+			IFS='|' read -r many_t many_p _ <<<"$many"
+			read -r -a many_targets <<<"$many_t"
+			read -r -a many_ports <<<"$many_p"
 			rand_host_in "${many_targets[RANDOM % ${#many_targets[@]}]}"
 			addr=$REPLY
 			port=${many_ports[RANDOM % ${#many_ports[@]}]}
@@ -125,6 +136,18 @@ make_probes() {
 		fi
 		[[ $addr != *:* ]] && [ $((RANDOM % 6)) -eq 0 ] && addr=::ffff:$addr
 		everywhere "$proto" "$addr" "$port"
+	done
+	# Every port picked in and around a many-port rule's ports, inside
+	# one of its targets, with one of its protocols, once: from the
+	# container or from the runner as one of the users.
+	for many in "${RP_MANY[@]}"; do
+		IFS='|' read -r many_t many_p many_pr <<<"$many"
+		read -r -a many_targets <<<"$many_t"
+		read -r -a many_protos <<<"$many_pr"
+		for port in $many_p; do
+			rand_host_in "${many_targets[RANDOM % ${#many_targets[@]}]}"
+			once "${many_protos[RANDOM % ${#many_protos[@]}]}" "$REPLY" "$port"
+		done
 	done
 	# DNS to each resolver; an IPv4 one now and then IPv4-mapped.
 	for addr in "${RP_RESOLVERS[@]}"; do

@@ -20,8 +20,9 @@
 #   RP_TARGETS    its targets, as the kernel sees them: "a.b.c.d/len" (a
 #                 mapped one as IPv4) or "2001:db8:X::/len"
 #   RP_PORTS      ports in and around its many-port rules' ports
-#   RP_MANY       a "TARGET...|PORT..." line per many-port rule: its
-#                 targets (as in RP_TARGETS) and ports in and around its own
+#   RP_MANY       a "TARGET...|PORT...|PROTO..." line per many-port rule:
+#                 its targets (as in RP_TARGETS), ports in and around its
+#                 own, and its protocols
 #   RP_RESOLVERS  its resolvers' addresses, a mapped one as IPv4
 #   RP_FORWARDER  the forwarder's user; empty without a resolver
 #   RP_IPV4       the policy's lines with every IPv4-mapped address written
@@ -205,7 +206,7 @@ rand_policy() {
 	fi
 	local nrules=$((2 + RANDOM % 9))
 	for _ in $(seq $nrules); do
-		local verdict=allow targets targets4 svc=''
+		local verdict=allow targets targets4 svc='' protos
 		[ $((RANDOM % 3)) -eq 0 ] && verdict=deny
 		rand_prefix
 		targets=$REPLY targets4=${RP_TARGETS[-1]}
@@ -223,11 +224,12 @@ rand_policy() {
 			rand_many_ports
 			svc=" $REPLY"
 			RP_PORTS+=("${PICKS[@]}")
-			RP_MANY+=("${targets4//, / }|${PICKS[*]}")
+			protos=tcp
 			case $((RANDOM % 3)) in
-			1) svc="$svc proto udp" ;;
-			2) svc="$svc proto tcp, udp" ;;
+			1) svc="$svc proto udp" protos=udp ;;
+			2) svc="$svc proto tcp, udp" protos="tcp udp" ;;
 			esac
+			RP_MANY+=("${targets4//, / }|${PICKS[*]}|$protos")
 		fi
 		policy_line "$verdict $targets$svc" "$verdict $targets4$svc"
 	done
