@@ -31,8 +31,9 @@ BISON    ?= bison
 FLEX     ?= flex
 PKG_CONFIG ?= pkg-config
 
-# Random policies x probes that make check sends through the kernel, each
-# probe from the runner and from a container.
+# Random policies x destinations that make check probes through the kernel,
+# each from a container and from the runner as three users (with nat,
+# loopback and DNS probes besides: see tests/difftest.sh).
 DIFFTEST_CHECK ?= 20 50
 ifeq ($(SANITIZE),1)
 DIFFTEST_CHECK = 5 25

@@ -31,7 +31,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define MAX_PORTS		64
+#define MAX_PORTS		128
 #define DEFAULT_TIMEOUT_MS	1500
 #define EPERM_GRACE_MS		100
 
