@@ -66,8 +66,10 @@ int cmd_names(int argc, char **argv)
 	compilation_init(&c);
 	if (compilation_names(&c, p.args[0], &args.compile) == 0) {
 		struct host **sorted = xreallocarray(NULL, c.resolved.nhosts + 1, sizeof(*sorted));
-		memcpy(sorted, c.resolved.hosts, c.resolved.nhosts * sizeof(*sorted));
-		qsort(sorted, c.resolved.nhosts, sizeof(*sorted), name_cmp);
+		for (size_t i = 0; i < c.resolved.nhosts; i++)
+			sorted[i] = c.resolved.hosts[i];
+		if (c.resolved.nhosts > 1)
+			qsort(sorted, c.resolved.nhosts, sizeof(*sorted), name_cmp);
 		for (size_t i = 0; i < c.resolved.nhosts; i++)
 			printf("%s\n", sorted[i]->name);
 		free(sorted);

@@ -130,8 +130,11 @@ static void coverers_build(const struct model *m, struct coverers *cv)
 			VEC_PUSH(queries, nqueries, queries_cap,
 				 (struct port_span){ c->svc.ports[0].lo, 0, ci });
 	}
-	qsort(spans, nspans, sizeof(*spans), cmp_span_lo);
-	qsort(queries, nqueries, sizeof(*queries), cmp_query);
+	/* Empty arrays are NULL, which qsort() may not be given. */
+	if (nspans > 1)
+		qsort(spans, nspans, sizeof(*spans), cmp_span_lo);
+	if (nqueries > 1)
+		qsort(queries, nqueries, sizeof(*queries), cmp_query);
 	/* Sweep: ACTIVE holds the spans begun by the query's port; those
 	 * ended before it are dropped as met, so each is dropped once. */
 	for (size_t q = 0, next = 0; q < nqueries; q++) {
@@ -150,7 +153,8 @@ static void coverers_build(const struct model *m, struct coverers *cv)
 			k++;
 		}
 	}
-	qsort(pairs, npairs, sizeof(*pairs), cmp_pair);
+	if (npairs > 1)
+		qsort(pairs, npairs, sizeof(*pairs), cmp_pair);
 	cv->first = xcalloc(m->nclasses + 1, sizeof(*cv->first));
 	cv->ids = xmalloc((npairs ? npairs : 1) * sizeof(*cv->ids));
 	for (size_t k = 0; k < npairs; k++) {

@@ -95,7 +95,8 @@ static int cmp_v4(const void *a, const void *b)
 static void sort_v4(uint64_t *keys, size_t n)
 {
 	if (n < RADIX_SORT_MIN) {
-		qsort(keys, n, sizeof(*keys), cmp_v4);
+		if (n > 1)	/* NULL when empty, which qsort() may not be given */
+			qsort(keys, n, sizeof(*keys), cmp_v4);
 		return;
 	}
 	uint64_t *tmp = xmalloc(n * sizeof(*tmp));
@@ -148,7 +149,8 @@ static int cmp_v6(const void *a, const void *b)
 static void sort_v6(struct rangeset6_entry *v, size_t n)
 {
 	if (n < RADIX_SORT_MIN) {
-		qsort(v, n, sizeof(*v), cmp_v6);
+		if (n > 1)
+			qsort(v, n, sizeof(*v), cmp_v6);
 		return;
 	}
 	struct rangeset6_entry *tmp = xmalloc(n * sizeof(*tmp));

@@ -239,7 +239,8 @@ static void chain_accepted(const struct vchain *c, const size_t *some, size_t ns
 					 (struct addr_event){ r->addrs.v[i].hi + 1, rank, false });
 		}
 	}
-	qsort(ev, nev, sizeof(*ev), addr_event_cmp);
+	if (nev > 1)	/* NULL when empty, which qsort() may not be given */
+		qsort(ev, nev, sizeof(*ev), addr_event_cmp);
 	/* held[rank]: how many of the rule's intervals hold the address. */
 	size_t *held = xcalloc(nrules ? nrules : 1, sizeof(*held));
 	addr_t at = 0;
@@ -666,7 +667,8 @@ static void sweep_init(struct rule_sweep *s, const struct vchain *c)
 					 (struct sweep_event){ r->ports[j].hi + 1u, i, -1 });
 		}
 	}
-	qsort(s->ev, s->nev, sizeof(*s->ev), event_cmp);
+	if (s->nev > 1)
+		qsort(s->ev, s->nev, sizeof(*s->ev), event_cmp);
 }
 
 /* Back to port 0, nothing held. */
@@ -703,7 +705,8 @@ static void sweep_to(struct rule_sweep *s, unsigned port)
 	}
 	if (!nfresh && !dropped)
 		return;
-	qsort(fresh, nfresh, sizeof(*fresh), size_cmp);
+	if (nfresh > 1)
+		qsort(fresh, nfresh, sizeof(*fresh), size_cmp);
 	size_t *merged = xmalloc((s->nactive + nfresh + 1) * sizeof(*merged));
 	size_t n = 0, i = 0, j = 0;
 	while (i < s->nactive || j < nfresh) {
