@@ -64,4 +64,10 @@ bare=$(grep -n '^#[[:space:]]*include[[:space:]]*"[^/"]*"' lib/*.[ch] grammar/*.
 	compiler/*.[ch] emit/*.[ch] verify/*.[ch] host/*.[ch] cmd/*.[ch] 2>/dev/null)
 expect "every include names its directory${bare:+: $bare}" [ -z "$bare" ]
 expect "includes were read ($checked)" [ "$checked" -gt 100 ]
+# Every source says its license in its first lines (scripts after #!).
+unlicensed=$(git ls-files '*.[chly]' '*.sh' '*.py' Makefile 2>/dev/null |
+	while read -r f; do
+		head -3 "$f" | grep -q 'SPDX-License-Identifier: GPL-2.0-or-later' || echo "$f"
+	done)
+expect "every source has an SPDX line${unlicensed:+: $unlicensed}" [ -z "$unlicensed" ]
 testlib_finish

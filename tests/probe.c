@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * probe - traffic source and sink for the egressc traffic tests.
  *

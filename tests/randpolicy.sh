@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # Sourced: random policies for the tests that compare two views of one
 # policy (-O0 and -O1, the kernel and query). Seed with RANDOM=N first;
