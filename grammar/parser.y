@@ -58,6 +58,7 @@ struct log_list {
 
 #include "lib/arena.h"
 #include "grammar/grammar.h"
+#include "lib/suggest.h"
 #include "grammar/scanner.h"
 #include "lib/xalloc.h"
 
@@ -382,13 +383,130 @@ static bool expects_target(const yysymbol_kind_t *expected, int n)
 	return hits == 3;
 }
 
+static bool expects(const yysymbol_kind_t *expected, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(yysymbol_name(expected[i]), name) == 0)
+			return true;
+	return false;
+}
+
+/* Whether TOKEN is one item of a list: a target, a port, a protocol, a
+ * module. */
+static bool list_item(int token)
+{
+	return token == WORD || token == ADDRESS || token == VARIABLE || token == WILDCARD ||
+	       token == NUMBER;
+}
+
+/* TOKEN's text as written: a define's name with its '$'. */
+static const char *item_text(struct parse_state *ps, int token, const char *text)
+{
+	const char *q = diag_quote(ps->diags, text, strlen(text));
+
+	return token == VARIABLE ? arena_printf(ps->arena, "$%s", q) : q;
+}
+
+/* For "did you mean": the clauses, then words people write for them. */
+static const char *const clause_words[] = { "port", "proto", "timeout", "protocol", "protocols" };
+static const char *const clause_meant[] = { "port", "proto", "timeout", "proto", "proto" };
+
+/* A name, a number or a target where the last list of a statement ended:
+ * a misspelt clause, a clause left out, or a missing comma. Returns
+ * whether it said so. */
+static bool report_list_end(struct parse_state *ps, const struct loc *loc, int got,
+			    const yysymbol_kind_t *expected, int n)
+{
+	bool clause = expects(expected, n, "'port'");
+	bool comma = expects(expected, n, "','");
+	bool rule = ps->list_token == ALLOW || ps->list_token == DENY;
+	const char *text = ps->last_text, *q;
+
+	if (!text || !list_item(got))
+		return false;
+	q = diag_quote(ps->diags, text, strlen(text));
+	if (got == WORD && clause) {
+		const char *near = suggest_closest(text, clause_words, 5);
+		for (size_t i = 0; near && i < 5; i++) {
+			if (near != clause_words[i])
+				continue;
+			diag_error(ps->diags, loc, "unknown clause '%s'; did you mean '%s'?", q,
+				   clause_meant[i]);
+			return true;
+		}
+		if ((strcmp(text, "tcp") == 0 || strcmp(text, "udp") == 0) &&
+		    ps->list_token != PROTO) {
+			diag_error(ps->diags, loc,
+				   "unexpected '%s' (protocols go in a 'proto' clause, as in 'proto %s')",
+				   q, q);
+			return true;
+		}
+	}
+	/* A number after the targets is a port without its keyword. */
+	if (got == NUMBER && clause && ps->list_token != PORT) {
+		if (rule && ps->prev_text && ps->prev_token != NUMBER)
+			diag_error(ps->diags, loc,
+				   "unexpected '%s' (ports go in a 'port' clause, as in '%s %s port %s')",
+				   q, ps->list_token == ALLOW ? "allow" : "deny",
+				   item_text(ps, ps->prev_token, ps->prev_text), q);
+		else
+			diag_error(ps->diags, loc,
+				   "unexpected '%s' (ports go in a 'port' clause, as in 'port %s')",
+				   q, q);
+		return true;
+	}
+	/* "*example.com" is two tokens, but no list of two. */
+	if (!comma || !ps->last_spaced || !ps->prev_text || !list_item(ps->prev_token))
+		return false;
+	/* "allow a.example foo": a clause, more likely than a target. */
+	if (got == WORD && clause && ps->list_token != PROTO && !strchr(text, '.')) {
+		diag_error(ps->diags, loc, "unknown clause '%s' (expected port, proto or timeout)", q);
+		return true;
+	}
+	const char *prev = item_text(ps, ps->prev_token, ps->prev_text);
+	const char *cur = item_text(ps, got, text);
+	if (ps->list_token == PORT || ps->list_token == PROTO)
+		diag_error(ps->diags, loc, "missing ',' between '%s' and '%s' (as in '%s %s, %s')",
+			   prev, cur, ps->list_token == PORT ? "port" : "proto", prev, cur);
+	else
+		diag_error(ps->diags, loc, "missing ',' between '%s' and '%s' (as in '%s, %s')", prev,
+			   cur, prev, cur);
+	return true;
+}
+
+/* "host:443" scans as a name and an address starting with ':'. */
+static bool report_host_port(struct parse_state *ps, const struct loc *loc)
+{
+	const char *text = ps->last_text;
+
+	if (ps->last_token != ADDRESS || text[0] != ':')
+		return false;
+	const char *port = text + 1, *q = diag_quote(ps->diags, text, strlen(text));
+	if (!*port || strspn(port, "0123456789") != strlen(port)) {
+		diag_error(ps->diags, loc, "unexpected '%s'", q);
+		return true;
+	}
+	if ((ps->list_token == ALLOW || ps->list_token == DENY) && ps->prev_token == WORD)
+		diag_error(ps->diags, loc,
+			   "unexpected '%s' (ports go in a 'port' clause, as in '%s %s port %s')", q,
+			   ps->list_token == ALLOW ? "allow" : "deny",
+			   diag_quote(ps->diags, ps->prev_text, strlen(ps->prev_text)), q + 1);
+	else
+		diag_error(ps->diags, loc,
+			   "unexpected '%s' (ports go in a rule's 'port' clause, as in 'port %s')", q,
+			   q + 1);
+	return true;
+}
+
 /* Syntax errors, with hints where a plain "unexpected X" would puzzle. */
 static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner, struct parse_state *ps)
 {
 	const struct loc *loc = yypcontext_location(ctx);
 	yysymbol_kind_t got = yypcontext_token(ctx);
-	yysymbol_kind_t expected[8];
-	int n = yypcontext_expected_tokens(ctx, expected, 8);
+	yysymbol_kind_t expected[16];
+	int all = yypcontext_expected_tokens(ctx, expected, 16);
+	/* The plain message lists up to 8. */
+	int n = all <= 8 ? all : 0;
 	char buf[256];
 	size_t len;
 
@@ -404,14 +522,10 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner, struct 
 			   diag_quote(ps->diags, ps->last_text, strlen(ps->last_text)));
 		return 0;
 	}
-	/* "host:443" scans as a name and an address starting with ':'. */
-	if (ps->last_token == ADDRESS && ps->last_text[0] == ':') {
-		diag_error(ps->diags, loc,
-			   "unexpected '%s' (ports go in a 'port' clause, as in 'port %s')",
-			   diag_quote(ps->diags, ps->last_text, strlen(ps->last_text)),
-			   diag_quote(ps->diags, ps->last_text + 1, strlen(ps->last_text + 1)));
+	if (report_host_port(ps, loc))
 		return 0;
-	}
+	if (report_list_end(ps, loc, ps->last_token, expected, all))
+		return 0;
 	len = (size_t)snprintf(buf, sizeof(buf), "syntax error, unexpected %s", yysymbol_name(got));
 	if (n > 0 && expects_target(expected, n)) {
 		bool brace = false;
