@@ -486,7 +486,8 @@ static bool report_host_port(struct parse_state *ps, const struct loc *loc)
 		diag_error(ps->diags, loc, "unexpected '%s'", q);
 		return true;
 	}
-	if ((ps->list_token == ALLOW || ps->list_token == DENY) && ps->prev_token == WORD)
+	if ((ps->list_token == ALLOW || ps->list_token == DENY) &&
+	    (ps->prev_token == WORD || ps->prev_token == ADDRESS))
 		diag_error(ps->diags, loc,
 			   "unexpected '%s' (ports go in a 'port' clause, as in '%s %s port %s')", q,
 			   ps->list_token == ALLOW ? "allow" : "deny",
