@@ -30,6 +30,35 @@ int query_parse_service(const char *spec, struct packet *pkt)
 	return -1;
 }
 
+static bool all_digits(const char *s, size_t n)
+{
+	return n > 0 && n <= 5 && strspn(s, "0123456789") >= n;
+}
+
+bool query_dest_has_port(struct arena *a, const char *dest, const char **host,
+			 const char **port)
+{
+	enum family f;
+	addr_t addr;
+	const char *colon;
+
+	*port = NULL;
+	if (dest[0] == '[') {
+		const char *close = strchr(dest, ']');
+		if (!close || (close[1] && (close[1] != ':' || !all_digits(close + 2, strlen(close + 2)))))
+			return false;
+		*host = arena_strndup(a, dest + 1, (size_t)(close - dest - 1));
+		*port = close[1] ? close + 2 : NULL;
+		return true;
+	}
+	if (addr_parse(dest, &f, &addr) || !(colon = strchr(dest, ':')) || colon == dest ||
+	    strchr(colon + 1, ':') || !all_digits(colon + 1, strlen(colon + 1)))
+		return false;
+	*host = arena_strndup(a, dest, (size_t)(colon - dest));
+	*port = colon + 1;
+	return true;
+}
+
 static const char *service_text(const struct packet *pkt, char *buf, size_t size)
 {
 	if (!pkt->proto)
