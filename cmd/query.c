@@ -27,8 +27,9 @@ static const struct cmd_spec query_spec = {
 	.name = "query",
 	.usage = query_usage,
 	.about = "Says what POLICY does with a packet to DEST, and why. DEST is an address or\n"
-		 "a hostname, resolved as the compiler would; PORT alone means TCP, no PORT\n"
-		 "a packet without ports. With DEST '-', reads 'DEST [PORT[/PROTO]]' lines\n"
+		 "a hostname, resolved as the compiler would (a name no rule names but a\n"
+		 "wildcard covers: as once dnsmasq has resolved it); PORT alone means TCP, no\n"
+		 "PORT a packet without ports. With DEST '-', reads 'DEST [PORT[/PROTO]]' lines\n"
 		 "from standard input and answers each on a line.\n",
 	.options = query_options,
 	.notes = "Exit status: 0 allow, 1 deny, 2 errors (for '-': the worst answer).\n",
