@@ -27,20 +27,49 @@ static const struct cmd_spec query_spec = {
 	.name = "query",
 	.usage = query_usage,
 	.about = "Says what POLICY does with a packet to DEST, and why. DEST is an address or\n"
-		 "a hostname, resolved as the compiler would; PORT alone means TCP, no PORT\n"
-		 "a packet without ports. With DEST '-', reads 'DEST [PORT[/PROTO]]' lines\n"
+		 "a hostname, resolved as the compiler would (a name no rule names but a\n"
+		 "wildcard covers: as once dnsmasq has resolved it); PORT alone means TCP, no\n"
+		 "PORT a packet without ports. With DEST '-', reads 'DEST [PORT[/PROTO]]' lines\n"
 		 "from standard input and answers each on a line.\n",
 	.options = query_options,
 	.notes = "Exit status: 0 allow, 1 deny, 2 errors (for '-': the worst answer).\n",
 };
 
-/* One answer, or a line each for queries on stdin. ARGS: DEST [SERVICE]. */
-static int run_query(const struct resolve_opts *ropts, struct compilation *c, char **args,
+/* "ghcr.io:443" where "ghcr.io 443" was meant: says what to type (the
+ * command, or in a BATCH the line) and returns true. */
+static bool dest_with_port(struct compilation *c, const char *dest, const char *policy,
+			   bool batch, const char *svc)
+{
+	const char *host, *port, *rest;
+
+	if (!query_dest_has_port(&c->arena, dest, &host, &port))
+		return false;
+	rest = port ? port : svc;
+	if (batch)
+		printf("error %s %s %s: '%s%s%s'\n", dest, svc && *svc ? svc : "-",
+		       port ? "ports go after the destination" : "an IPv6 address goes without brackets",
+		       host, rest && *rest ? " " : "", rest ? rest : "");
+	else
+		diag_error(&c->diags, NULL, "%s: 'egressc query %s %s%s%s'",
+			   port ? "ports go after the destination"
+				: "an IPv6 address goes without brackets",
+			   policy, host, rest && *rest ? " " : "", rest ? rest : "");
+	return true;
+}
+
+/* One answer, or a line each for queries on stdin. ARGS: POLICY DEST
+ * [SERVICE]. */
+static int run_query(const struct resolve_opts *ropts, struct compilation *c, char **argv,
 		     int nargs)
 {
 	struct packet pkt;
+	const char *policy = argv[0];
+	char **args = argv + 1;
 
+	nargs--;
 	if (strcmp(args[0], "-") != 0) {
+		if (dest_with_port(c, args[0], policy, false, nargs > 1 ? args[1] : NULL))
+			return 2;
 		if (query_parse_service(nargs > 1 ? args[1] : NULL, &pkt) < 0) {
 			diag_error(&c->diags, NULL, "bad service '%s' (PORT, PORT/tcp or PORT/udp)",
 				   args[1]);
@@ -58,6 +87,10 @@ static int run_query(const struct resolve_opts *ropts, struct compilation *c, ch
 		char dest[512] = "", svc[64] = "";
 		if (sscanf(line, "%511s %63s", dest, svc) < 1 || dest[0] == '#')
 			continue;
+		if (dest_with_port(c, dest, policy, true, svc)) {
+			status = 2;
+			continue;
+		}
 		if (query_parse_service(svc, &pkt) < 0) {
 			printf("error %s %s bad service\n", dest, svc);
 			status = 2;
@@ -109,7 +142,7 @@ int cmd_query(int argc, char **argv)
 	if (compilation_run(&c, p.args[0], &o.compile) < 0)
 		status = 2;
 	else
-		status = run_query(&o.compile.resolve, &c, p.args + 1, p.nargs - 1);
+		status = run_query(&o.compile.resolve, &c, p.args, p.nargs);
 	diags_print_errors(&c.diags, stderr);
 	compilation_release(&c);
 	policy_args_release(&o);

@@ -61,6 +61,10 @@ struct port_item {
 	uint32_t lo, hi;
 	struct loc loc;
 	struct port_item *next;
+	/* The parser's own: "tcp" of "8443/tcp", which it moves into the
+	 * rule's proto clause. NULL once the statement is parsed. */
+	const char *proto;
+	struct loc proto_loc;
 };
 
 struct proto_item {

@@ -22,6 +22,7 @@ struct checker {
 	const char **define_names;	/* for suggestions */
 	size_t ndefines, define_names_cap;
 	const struct stmt *setting_seen[STMT_LOG + 1]; /* by kind: settings, resolver, log */
+	const struct stmt *stmt;	/* the statement being checked, for hints */
 };
 
 struct word_value {
@@ -82,16 +83,57 @@ static void unknown_word(struct checker *c, const struct loc *loc, const char *w
 		   diag_quote(c->diags, word, strlen(word)), expected);
 }
 
+/* "198.51.100.40:8443": an IPv4 address and a port. Returns where the
+ * port starts, or NULL. (An IPv6 address cannot be told from one with a
+ * port: 2001:db8::1:443 is an address.) */
+static const char *address_port(struct checker *c, const char *text)
+{
+	const char *colon = strrchr(text, ':');
+	struct prefix p;
+
+	if (!colon || !colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1))
+		return NULL;
+	char *addr = arena_strndup(c->arena, text, (size_t)(colon - text));
+	if (prefix_parse(addr, &p) != PREFIX_OK || p.family != FAMILY_V4 || strchr(addr, '/'))
+		return NULL;
+	return colon + 1;
+}
+
+/* Where the port of ADDR:PORT goes, in the statement being checked. */
+static void address_port_error(struct checker *c, struct target *t, const char *q,
+			       const char *port)
+{
+	const struct stmt *s = c->stmt;
+	int len = (int)(port - 1 - t->text);
+
+	if (s->kind == STMT_RULE)
+		diag_error(c->diags, &t->loc,
+			   "invalid address '%s' (ports go in a 'port' clause, as in '%s %.*s port %s')",
+			   q, s->rule.verdict == VERDICT_ALLOW ? "allow" : "deny", len, t->text, port);
+	else if (s->kind == STMT_DEFINE)
+		diag_error(c->diags, &t->loc,
+			   "invalid address '%s' (ports go in the 'port' clause of a rule, as in 'allow $%s port %s')",
+			   q, s->define.name, port);
+	else
+		diag_error(c->diags, &t->loc,
+			   "invalid address '%s' (a resolver is an address alone: the forwarder asks it on port 53)",
+			   q);
+}
+
 static void check_address(struct checker *c, struct target *t)
 {
 	char net[PREFIX_STRLEN];
 	const char *q = diag_quote(c->diags, t->text, strlen(t->text));
+	const char *port;
 
 	switch (prefix_parse(t->text, &t->prefix)) {
 	case PREFIX_OK:
 		return;
 	case PREFIX_BAD_ADDRESS:
-		diag_error(c->diags, &t->loc, "invalid address '%s'", q);
+		if ((port = address_port(c, t->text)))
+			address_port_error(c, t, q, port);
+		else
+			diag_error(c->diags, &t->loc, "invalid address '%s'", q);
 		return;
 	case PREFIX_BAD_LENGTH: {
 		/* Name the range of the family it is written in (an
@@ -115,10 +157,42 @@ static void check_address(struct checker *c, struct target *t)
 	}
 }
 
+static const char *name_of(const struct stmt *s);
+static const struct loc *name_loc_of(const struct stmt *s);
+
+/* 'allow cache' beside 'define cache = ...' means $cache: without a dot,
+ * a name that is a define's is taken for one, never looked up ("cache."
+ * is the host). Returns whether it was. */
+static bool host_is_define(struct checker *c, const struct target *t)
+{
+	const struct stmt *s;
+	char *lower;
+
+	if (strchr(t->text, '.'))
+		return false;
+	s = strmap_get(&c->defines, t->text);
+	if (!s) {
+		lower = arena_strdup(c->arena, t->text);
+		hostname_normalize(lower);
+		s = strmap_get(&c->defines, lower);
+	}
+	if (!s)
+		return false;
+	const char *q = diag_quote(c->diags, t->text, strlen(t->text));
+	struct diag *dg = diag_error(c->diags, &t->loc,
+				     "'%s' names a %s, not a host; did you mean '$%s'?", q,
+				     s->kind == STMT_DEFINE ? "define" : "dynamic set", name_of(s));
+	diag_related(dg, name_loc_of(s), s->kind == STMT_DEFINE ? "defined here" : "declared here");
+	return true;
+}
+
 static void check_host(struct checker *c, struct target *t)
 {
 	size_t len = strlen(t->text);
 	char *name = arena_strdup(c->arena, t->text);
+
+	if (host_is_define(c, t))
+		return;
 
 	hostname_normalize(name);
 	const char *problem = hostname_problem(name);
@@ -637,6 +711,7 @@ int check_policy(struct arena *a, struct diags *d, struct policy *p)
 			declare_name(&c, s);
 
 	for (struct stmt *s = p->stmts; s; s = s->next) {
+		c.stmt = s;
 		switch (s->kind) {
 		case STMT_DEFAULT:
 		case STMT_ON_DENY:

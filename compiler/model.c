@@ -8,6 +8,7 @@
 #include "compiler/addrlist.h"
 #include "lib/arena.h"
 #include "compiler/diag.h"
+#include "lib/dnsname.h"
 #include "lib/duration.h"
 #include "lib/ipsetname.h"
 #include "compiler/resolve.h"
@@ -1060,7 +1061,7 @@ size_t model_runtime_could(const struct model *m, const struct packet *pkt,
 {
 	size_t n = 0;
 
-	if (d->verdict == VERDICT_DENY && d->reason == DECIDED_BY_RULE)
+	if (d->verdict == VERDICT_DENY && d->reason != DECIDED_BY_DEFAULT)
 		return 0;
 	const enum verdict changer = d->verdict == VERDICT_ALLOW ? VERDICT_DENY : VERDICT_ALLOW;
 	for (size_t i = 0; i < m->nclasses; i++) {
@@ -1077,6 +1078,92 @@ size_t model_runtime_could(const struct model *m, const struct packet *pkt,
 		}
 	}
 	return n;
+}
+
+size_t model_addresses_could(const struct model *m, const struct packet *pkt,
+			     const struct decision *d, const struct stmt **out, size_t max)
+{
+	size_t n = 0;
+
+	if (d->verdict == VERDICT_DENY && d->reason != DECIDED_BY_DEFAULT)
+		return 0;
+	const enum verdict changer = d->verdict == VERDICT_ALLOW ? VERDICT_DENY : VERDICT_ALLOW;
+	for (size_t i = 0; i < m->nclasses; i++) {
+		const struct rule_class *c = &m->classes[i];
+		if (c->verdict != changer || !service_matches(&c->svc, pkt->proto, pkt->port))
+			continue;
+		for (int f = 0; f < FAMILY_COUNT; f++) {
+			for (size_t j = 0; j < c->nfamily_rules[f] && n < max; j++) {
+				const struct stmt *rule = c->family_rules[f][j];
+				bool seen = false;
+				for (size_t k = 0; k < n; k++)
+					seen |= out[k] == rule;
+				if (!seen)
+					out[n++] = rule;
+			}
+		}
+	}
+	return n;
+}
+
+static bool name_pinned(const struct model *m, const char *name)
+{
+	for (size_t i = 0; i < m->npinned; i++)
+		if (strcmp(m->pinned[i]->name, name) == 0)
+			return true;
+	return false;
+}
+
+/* Whether dnsmasq asks upstream for NAME, which is what fills sets. */
+static bool name_forwarded(const struct model *m, const char *name)
+{
+	if (name_pinned(m, name))
+		return false;
+	if (!m->resolver)
+		return true;
+	for (size_t i = 0; i < m->ndomains; i++)
+		if (m->domains[i].allowed && strcmp(name, m->domains[i].domain) != 0 &&
+		    domain_within(name, m->domains[i].domain))
+			return true;
+	return false;
+}
+
+bool model_runtime_takes(const struct model *m, const struct runtime_set *r, const char *name)
+{
+	if (r->kind != RUNTIME_WILDCARD || !name_forwarded(m, name))
+		return false;
+	for (size_t w = 0; w < r->nwildcards; w++)
+		if (domain_within(name, r->wildcards[w]->domain))
+			return true;
+	return false;
+}
+
+struct decision model_decide_name(const struct model *m, const char *name,
+				  const struct packet *pkt)
+{
+	struct decision best = { .verdict = m->default_verdict, .reason = DECIDED_BY_DEFAULT,
+				 .counter = model_default_counter(m) };
+
+	/* Classes are deny first, so the first match decides. */
+	for (size_t i = 0; i < m->nclasses; i++) {
+		const struct rule_class *c = &m->classes[i];
+		if (!service_matches(&c->svc, pkt->proto, pkt->port))
+			continue;
+		for (size_t j = 0; j < c->nruntime; j++) {
+			const struct runtime_set *r = &m->runtime[c->runtime[j]];
+			if (!model_runtime_takes(m, r, name))
+				continue;
+			best = (struct decision){
+				.verdict = c->verdict, .reason = DECIDED_BY_RUNTIME, .cls = c,
+				.runtime = r,
+				.counter = c->verdict == VERDICT_DENY
+						   ? &m->counters[c->runtime_counter[j]]
+						   : NULL,
+			};
+			return best;
+		}
+	}
+	return best;
 }
 
 /* Whether K counts packets the policy denies (rather than the accepts of

@@ -191,13 +191,15 @@ struct packet {
 enum decision_reason {
 	DECIDED_BY_RULE,	/* class and span say which */
 	DECIDED_BY_DEFAULT,
+	DECIDED_BY_RUNTIME,	/* model_decide_name(): class and runtime say which */
 };
 
 struct decision {
 	enum verdict verdict;
 	enum decision_reason reason;
-	const struct rule_class *cls;	/* DECIDED_BY_RULE: the class and ... */
-	struct span span;		/* ... the span of its set that matched */
+	const struct rule_class *cls;	/* DECIDED_BY_RULE, _RUNTIME: the class and ... */
+	struct span span;		/* ... the span of its set that matched, or */
+	const struct runtime_set *runtime; /* ... the run-time set that holds it */
 	/* A deny: the counter the packet adds to (and its log line names). */
 	const struct counter *counter;
 };
@@ -276,6 +278,31 @@ void model_accepted_region(const struct model *m, enum family f, unsigned proto,
  * sets before an allow. Returns how many there are. */
 size_t model_runtime_could(const struct model *m, const struct packet *pkt,
 			   const struct decision *d, const struct runtime_set **out, size_t max);
+
+/* The rules whose addresses would change decision D of PKT if its
+ * destination were among them (for a destination not known yet), into
+ * OUT[0..max), in class order: deny rules before an allow, allow rules
+ * before a default deny. Returns how many there are. */
+size_t model_addresses_could(const struct model *m, const struct packet *pkt,
+			     const struct decision *d, const struct stmt **out, size_t max);
+
+/* Whether dnsmasq puts what it answers for NAME (lower case, no final
+ * dot) into run-time set R: R is a wildcard set, one of its domains is
+ * NAME or above it, and dnsmasq asks upstream for NAME. It does for every
+ * name but those pinned in the hosts fragment (allowed by name), which it
+ * answers from there; under DNS lockdown, only for names below a domain an
+ * allow rule's wildcard names (the rest are NXDOMAIN). */
+bool model_runtime_takes(const struct model *m, const struct runtime_set *r, const char *name);
+
+/* Rules 2, 4 and 5 for a packet of PKT's service to NAME, once dnsmasq
+ * has answered for it: its addresses are then in every set that
+ * model_runtime_takes() NAME into, and the first class (deny first)
+ * matching the service with one of those decides (DECIDED_BY_RUNTIME);
+ * else the default does. What other sets hold is not known from a name:
+ * model_addresses_could() and model_runtime_could() say what could
+ * change the decision. PKT's destination is not read. */
+struct decision model_decide_name(const struct model *m, const char *name,
+				  const struct packet *pkt);
 
 /* Whether replies (established, related) are accepted before the deny
  * rules. Enforcing, no: deny rules see every packet, so that a denied host

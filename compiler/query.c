@@ -6,7 +6,10 @@
 
 #include "lib/arena.h"
 #include "compiler/diag.h"
+#include "lib/dnsname.h"
+#include "lib/duration.h"
 #include "compiler/resolve.h"
+#include "lib/strmap.h"
 
 int query_parse_service(const char *spec, struct packet *pkt)
 {
@@ -28,6 +31,35 @@ int query_parse_service(const char *spec, struct packet *pkt)
 		return 0;
 	}
 	return -1;
+}
+
+static bool all_digits(const char *s, size_t n)
+{
+	return n > 0 && n <= 5 && strspn(s, "0123456789") >= n;
+}
+
+bool query_dest_has_port(struct arena *a, const char *dest, const char **host,
+			 const char **port)
+{
+	enum family f;
+	addr_t addr;
+	const char *colon;
+
+	*port = NULL;
+	if (dest[0] == '[') {
+		const char *close = strchr(dest, ']');
+		if (!close || (close[1] && (close[1] != ':' || !all_digits(close + 2, strlen(close + 2)))))
+			return false;
+		*host = arena_strndup(a, dest + 1, (size_t)(close - dest - 1));
+		*port = close[1] ? close + 2 : NULL;
+		return true;
+	}
+	if (addr_parse(dest, &f, &addr) || !(colon = strchr(dest, ':')) || colon == dest ||
+	    strchr(colon + 1, ':') || !all_digits(colon + 1, strlen(colon + 1)))
+		return false;
+	*host = arena_strndup(a, dest, (size_t)(colon - dest));
+	*port = colon + 1;
+	return true;
 }
 
 static const char *service_text(const struct packet *pkt, char *buf, size_t size)
@@ -96,6 +128,93 @@ static void runtime_caveats(FILE *fp, const struct model *m, const struct packet
 	}
 }
 
+/* Before an unknown address: the rules naming addresses that could
+ * change the answer. */
+static void address_caveats(FILE *fp, const struct model *m, const struct packet *pkt,
+			    const struct decision *dc)
+{
+	const struct stmt *rules[8];
+	size_t n = model_addresses_could(m, pkt, dc, rules, 8);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct loc *at = &rules[i]->loc;
+		size_t len;
+		const char *line = source_line(at->src, at->first_line, &len);
+		fprintf(fp, "  unless it resolves to an address that %s:%d names: %.*s\n",
+			at->src->path, at->first_line, (int)len, line);
+	}
+}
+
+/* "x.ci.test is below *.ci.test": the wildcard of R that takes NAME, the
+ * nearest if several. */
+static const char *below_wildcard(struct arena *a, const struct runtime_set *r,
+				  const char *name)
+{
+	const struct target *best = NULL;
+
+	for (size_t w = 0; w < r->nwildcards; w++)
+		if (domain_within(name, r->wildcards[w]->domain) &&
+		    (!best || strlen(r->wildcards[w]->domain) > strlen(best->domain)))
+			best = r->wildcards[w];
+	/* Without 'resolver', dnsmasq fills the sets for the domain too. */
+	return arena_printf(a, "%s %s %s", name,
+			    strcmp(name, best->domain) == 0 ? "is the domain of" : "is below",
+			    best->text);
+}
+
+/* NAME, which no rule names, is below a wildcard whose sets take what
+ * dnsmasq answers for it: the answer is what happens once it has, and
+ * nothing is looked up now (that answer would be a guess at the run
+ * time's). Returns the exit status, or -1 when no wildcard takes NAME. */
+static int answer_by_wildcard(FILE *fp, struct arena *a, const struct model *m,
+			      const char *dest, const char *name, struct packet *pkt, bool brief)
+{
+	const struct runtime_set *takes = NULL;
+	char svc[32], dur[DURATION_STRLEN];
+
+	for (size_t i = 0; i < m->nruntime && !takes; i++)
+		if (model_runtime_takes(m, &m->runtime[i], name))
+			takes = &m->runtime[i];
+	if (!takes)
+		return -1;
+	service_text(pkt, svc, sizeof(svc));
+	struct decision dc = model_decide_name(m, name, pkt);
+	const char *verdict = dc.verdict == VERDICT_ALLOW ? "allow" : "deny";
+	int status = dc.verdict == VERDICT_ALLOW ? 0 : 1;
+	if (dc.reason == DECIDED_BY_DEFAULT) {
+		if (brief) {
+			fprintf(fp, "%s %s %s default run-time\n", verdict, dest, svc);
+			return status;
+		}
+		fprintf(fp, "%s\n  %s %s: no rule matches; the default policy is %s\n", verdict,
+			name, svc, verdict);
+		fprintf(fp, "  %s, whose run-time sets take its addresses once dnsmasq"
+			" resolves it; no rule with them matches %s\n",
+			below_wildcard(a, takes, name), pkt->proto ? svc : "a packet without ports");
+	} else {
+		const struct stmt *rule = dc.runtime->rules[0];
+		const struct loc *at = &rule->loc;
+		if (brief) {
+			fprintf(fp, "%s %s %s %s:%d run-time\n", verdict, dest, svc, at->src->path,
+				at->first_line);
+			return status;
+		}
+		size_t len;
+		const char *line = source_line(at->src, at->first_line, &len);
+		fprintf(fp, "%s\n  %s %s: %s:%d: %.*s\n", verdict, name, svc, at->src->path,
+			at->first_line, (int)len, line);
+		fprintf(fp, "  %s: %s once dnsmasq resolves it, which puts its"
+			" addresses in run-time set %s for %s\n",
+			below_wildcard(a, dc.runtime, name),
+			dc.verdict == VERDICT_ALLOW ? "allowed" : "denied", dc.runtime->name,
+			duration_format(dc.runtime->timeout, dur));
+	}
+	counted_as(fp, m, &dc);
+	address_caveats(fp, m, pkt, &dc);
+	runtime_caveats(fp, m, pkt, &dc);
+	return status;
+}
+
 int query_answer(FILE *fp, struct arena *a, struct diags *d, const struct model *m,
 		 const char *dest, struct packet *pkt, const struct resolve_opts *opts,
 		 struct resolution *r, bool brief)
@@ -107,6 +226,14 @@ int query_answer(FILE *fp, struct arena *a, struct diags *d, const struct model 
 	if (addr_parse(dest, &f, &pkt->addr)) {
 		pkt->family = f;
 	} else {
+		/* A name the policy names is answered by its addresses. */
+		char *lower = arena_strdup(a, dest);
+		hostname_normalize(lower);
+		if (!strmap_get(&r->hosts_by_name, lower) && !hostname_problem(lower)) {
+			int status = answer_by_wildcard(fp, a, m, dest, lower, pkt, brief);
+			if (status >= 0)
+				return status;
+		}
 		struct host *h = resolve_hostname(a, d, dest, opts, r);
 		if (!h)
 			return -1;

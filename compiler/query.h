@@ -31,6 +31,14 @@ void decision_explain(const struct model *m, const struct decision *dc,
  * port, such as ICMP) into PKT. Returns 0, or -1 on a bad spec. */
 int query_parse_service(const char *spec, struct packet *pkt);
 
+/* Whether DEST is written the way a URL writes a host and port:
+ * "ghcr.io:443", "192.0.2.1:443", "[2001:db8::1]:443", or an IPv6 address
+ * in brackets alone. If so, *HOST is the destination (in A) and *PORT its
+ * port, or NULL. An IPv6 address without brackets is an address, never an
+ * address and a port: 2001:db8::1:443 is one. */
+bool query_dest_has_port(struct arena *a, const char *dest, const char **host,
+			 const char **port);
+
 /* Answers for DEST (an address, or a hostname resolved as OPTS says)
  * and the service in PKT: prints the verdict, then why. Returns the
  * verdict's exit status (0 allow, 1 deny), or -1 with errors queued when

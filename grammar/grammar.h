@@ -25,11 +25,18 @@ struct parse_state {
 	bool join_next_line;	/* after ',', '{' or '=' a newline does not end the statement */
 	bool sent_final_newline;
 	bool last_was_junk;	/* the scanner already reported this token */
-	/* The last token, so a syntax error can say more than bison knows. */
-	int last_token;
-	const char *last_text;
+	/* The last two tokens, so a syntax error can say more than bison
+	 * knows: the last is the one that did not fit. Texts are NULL for
+	 * tokens without one (keywords, punctuation). */
+	int last_token, prev_token;
+	const char *last_text, *prev_text;
 	bool last_starts_stmt;
+	bool last_spaced;	/* blanks (or a joined line) came before it */
+	bool spaced;		/* blanks since the last token */
 	bool at_stmt_start;
+	int stmt_token;		/* the first token of the statement: its verb */
+	int list_token;		/* the keyword whose list is being read: the
+				 * statement's, or 'port', 'proto', 'timeout' */
 };
 
 /* Parses SRC. Returns its statements (possibly partial); errors are queued

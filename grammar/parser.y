@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The policy grammar. Each statement becomes one struct stmt appended to
- * the parse state's list; nothing is checked or resolved here.
+ * the parse state's list; nothing is checked or resolved here, but one
+ * spelling is made canonical: 'port 53/udp' becomes 'port 53 proto udp'
+ * (port_protocols()), so later stages and fmt know one form.
  *
  * api.pure full, locations: reentrant, with a struct loc on every symbol;
  * api.location.type: our own struct loc, which also names the source;
@@ -54,10 +56,12 @@ struct log_list {
 
 %code {
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/arena.h"
 #include "grammar/grammar.h"
+#include "lib/suggest.h"
 #include "grammar/scanner.h"
 #include "lib/xalloc.h"
 
@@ -117,6 +121,159 @@ static void use(struct parse_state *ps, const char *name, const struct loc *loc)
 	s->use.name_loc = *loc;
 }
 
+/* Port ranges of one protocol, sorted and merged, to compare. */
+struct range_set {
+	const char *proto;
+	struct loc loc;		/* where the protocol is first named */
+	uint32_t (*r)[2];
+	size_t n;
+};
+
+static int range_cmp(const void *pa, const void *pb)
+{
+	const uint32_t *a = pa, *b = pb;
+
+	return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1];
+}
+
+static void range_set_normalize(struct range_set *rs)
+{
+	size_t n = 0;
+
+	qsort(rs->r, rs->n, sizeof(*rs->r), range_cmp);
+	for (size_t i = 0; i < rs->n; i++) {
+		if (n && rs->r[i][0] <= rs->r[n - 1][1] + 1) {
+			if (rs->r[i][1] > rs->r[n - 1][1])
+				rs->r[n - 1][1] = rs->r[i][1];
+			continue;
+		}
+		rs->r[n][0] = rs->r[i][0];
+		rs->r[n][1] = rs->r[i][1];
+		n++;
+	}
+	rs->n = n;
+}
+
+static bool range_set_equal(const struct range_set *a, const struct range_set *b)
+{
+	return a->n == b->n && memcmp(a->r, b->r, a->n * sizeof(*a->r)) == 0;
+}
+
+static const char *port_proto(const struct port_item *p)
+{
+	return p->proto ? p->proto : "tcp";
+}
+
+/* "port 80, 8080 proto tcp": P's ports whose protocol is PROTO. */
+static const char *clause_text(struct parse_state *ps, const struct port_item *p,
+			       const char *proto)
+{
+	const char *text = "port";
+	const char *sep = " ";
+
+	for (; p; p = p->next) {
+		if (strcmp(port_proto(p), proto) != 0)
+			continue;
+		text = p->lo == p->hi ? arena_printf(ps->arena, "%s%s%u", text, sep, p->lo)
+				      : arena_printf(ps->arena, "%s%s%u-%u", text, sep, p->lo, p->hi);
+		sep = ", ";
+	}
+	return arena_printf(ps->arena, "%s proto %s", text, diag_quote(ps->diags, proto, strlen(proto)));
+}
+
+/* 'port 53/tcp, 53/udp' is 'port 53 proto tcp, udp': a protocol written
+ * after a port becomes the rule's proto clause, so every later stage, and
+ * fmt, sees one form. Beside ports with a protocol, a port without one
+ * means tcp, as a port clause without 'proto' does. A rule matches each of
+ * its ports with each of its protocols, so every protocol must come with
+ * the same ports; and the protocols are given once, after the ports or in
+ * a 'proto' clause. */
+static void port_protocols(struct parse_state *ps, struct rule_opts *o)
+{
+	const struct port_item *first = NULL;
+	struct range_set sets[8];
+	size_t nsets = 0, nports = 0;
+	bool same = true;
+
+	for (const struct port_item *p = o->ports; p; p = p->next) {
+		nports++;
+		if (!first && p->proto)
+			first = p;
+	}
+	if (!first)
+		return;
+	if (o->protos) {
+		struct diag *dg = diag_error(ps->diags, &first->proto_loc,
+			"the protocol is given twice, after a port and in a 'proto' clause (as in '%s')",
+			clause_text(ps, o->ports, port_proto(first)));
+		diag_related(dg, &o->proto_loc, "the 'proto' clause");
+		goto done;
+	}
+	for (const struct port_item *p = o->ports; p; p = p->next) {
+		const char *proto = port_proto(p);
+		size_t i = 0;
+		while (i < nsets && strcmp(sets[i].proto, proto) != 0)
+			i++;
+		if (i == nsets) {
+			if (nsets == sizeof(sets) / sizeof(*sets))
+				continue; /* more protocols than check.c knows: it says so */
+			sets[nsets].proto = proto;
+			sets[nsets].loc = p->proto ? p->proto_loc : p->loc;
+			sets[nsets].r = arena_alloc(ps->arena, nports * sizeof(*sets[nsets].r));
+			sets[nsets].n = 0;
+			nsets++;
+		}
+		uint32_t lo = p->lo < p->hi ? p->lo : p->hi, hi = p->lo < p->hi ? p->hi : p->lo;
+		sets[i].r[sets[i].n][0] = lo;
+		sets[i].r[sets[i].n][1] = hi;
+		sets[i].n++;
+	}
+	for (size_t i = 0; i < nsets; i++) {
+		range_set_normalize(&sets[i]);
+		same &= range_set_equal(&sets[0], &sets[i]);
+	}
+	if (!same) {
+		const char *rules = arena_printf(ps->arena, "'%s'", clause_text(ps, o->ports, sets[0].proto));
+		for (size_t i = 1; i < nsets; i++)
+			rules = arena_printf(ps->arena, "%s%s'%s'", rules, i + 1 < nsets ? ", " : " and ",
+					     clause_text(ps, o->ports, sets[i].proto));
+		struct loc all = o->port_loc;
+		for (const struct port_item *p = o->ports; p; p = p->next) {
+			const struct loc *end = p->proto ? &p->proto_loc : &p->loc;
+			all.last_line = end->last_line;
+			all.last_column = end->last_column;
+		}
+		diag_error(ps->diags, &all,
+			   "ports with different protocols need a rule each: %s", rules);
+		goto done;
+	}
+	/* The ports of the first protocol stand for all of them. */
+	struct port_item *ports = NULL, **tail = &ports;
+	struct proto_item *protos = NULL, **ptail = &protos;
+	for (struct port_item *p = o->ports; p; p = p->next) {
+		if (strcmp(port_proto(p), sets[0].proto) != 0)
+			continue;
+		struct port_item *copy = node(ps, sizeof(*copy));
+		*copy = *p;
+		copy->next = NULL;
+		*tail = copy;
+		tail = &copy->next;
+	}
+	for (size_t i = 0; i < nsets; i++) {
+		struct proto_item *it = node(ps, sizeof(*it));
+		it->name = sets[i].proto;
+		it->loc = sets[i].loc;
+		*ptail = it;
+		ptail = &it->next;
+	}
+	o->ports = ports;
+	o->protos = protos;
+	o->proto_loc = first->proto_loc;
+done:
+	for (struct port_item *p = o->ports; p; p = p->next)
+		p->proto = NULL;
+}
+
 /* A clause given twice is an error, not "the last one wins". */
 static void once(struct parse_state *ps, const void *seen, const char *what,
 		 const struct loc *loc, const struct loc *first)
@@ -155,7 +312,7 @@ static void once(struct parse_state *ps, const void *seen, const char *what,
 %type <verdict> verdict
 %type <target> target
 %type <targets> targets target_block
-%type <port> port
+%type <port> port port_range
 %type <ports> ports
 %type <protos> protos
 %type <opts> rule_opts
@@ -212,6 +369,7 @@ stmt		: DEFAULT setting_word	{ setting(ps, STMT_DEFAULT, &@1, $2, &@2); }
 			s->rule.verdict = (enum verdict)$1;
 			s->rule.targets = $2.head;
 			s->rule.opts = $3;
+			port_protocols(ps, &s->rule.opts);
 		}
 		| RESOLVER targets
 		{
@@ -236,6 +394,7 @@ stmt		: DEFAULT setting_word	{ setting(ps, STMT_DEFAULT, &@1, $2, &@2); }
 			s->dynamic.name = $2;
 			s->dynamic.name_loc = @2;
 			s->dynamic.opts = $3;
+			port_protocols(ps, &s->dynamic.opts);
 		}
 		;
 
@@ -336,8 +495,18 @@ ports		: port			{ $$.head = $$.tail = $1; }
 		| ports ',' port	{ $$ = $1; $$.tail->next = $3; $$.tail = $3; }
 		;
 
-/* port -> number ['-' number] */
-port		: NUMBER
+/* port -> port_range ['/' protocol], the protocol as query writes it */
+port		: port_range		{ $$ = $1; }
+		| port_range '/' WORD
+		{
+			$$ = $1;
+			$$->proto = $3;
+			$$->proto_loc = @3;
+		}
+		;
+
+/* port_range -> number ['-' number] */
+port_range	: NUMBER
 		{
 			$$ = node(ps, sizeof(*$$));
 			$$->lo = $$->hi = $1;
@@ -382,13 +551,150 @@ static bool expects_target(const yysymbol_kind_t *expected, int n)
 	return hits == 3;
 }
 
+static bool expects(const yysymbol_kind_t *expected, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(yysymbol_name(expected[i]), name) == 0)
+			return true;
+	return false;
+}
+
+/* Whether TOKEN is one item of a list: a target, a port, a protocol, a
+ * module. */
+static bool list_item(int token)
+{
+	return token == WORD || token == ADDRESS || token == VARIABLE || token == WILDCARD ||
+	       token == NUMBER;
+}
+
+/* TOKEN's text as written: a define's name with its '$'. */
+static const char *item_text(struct parse_state *ps, int token, const char *text)
+{
+	const char *q = diag_quote(ps->diags, text, strlen(text));
+
+	return token == VARIABLE ? arena_printf(ps->arena, "$%s", q) : q;
+}
+
+/* For "did you mean": the clauses, then words people write for them. */
+static const char *const clause_words[] = { "port", "proto", "timeout", "protocol", "protocols" };
+static const char *const clause_meant[] = { "port", "proto", "timeout", "proto", "proto" };
+
+/* A name, a number or a target where the last list of a statement ended:
+ * a misspelt clause, a clause left out, or a missing comma. Returns
+ * whether it said so. */
+static bool report_list_end(struct parse_state *ps, const struct loc *loc, int got,
+			    const yysymbol_kind_t *expected, int n)
+{
+	bool clause = expects(expected, n, "'port'");
+	bool comma = expects(expected, n, "','");
+	bool rule = ps->list_token == ALLOW || ps->list_token == DENY;
+	const char *text = ps->last_text, *q;
+
+	if (!text || !list_item(got))
+		return false;
+	q = diag_quote(ps->diags, text, strlen(text));
+	if (got == WORD && clause) {
+		const char *near = suggest_closest(text, clause_words, 5);
+		for (size_t i = 0; near && i < 5; i++) {
+			if (near != clause_words[i])
+				continue;
+			diag_error(ps->diags, loc, "unknown clause '%s'; did you mean '%s'?", q,
+				   clause_meant[i]);
+			return true;
+		}
+		if ((strcmp(text, "tcp") == 0 || strcmp(text, "udp") == 0) &&
+		    ps->list_token != PROTO) {
+			diag_error(ps->diags, loc,
+				   "unexpected '%s' (protocols go in a 'proto' clause, as in 'proto %s')",
+				   q, q);
+			return true;
+		}
+	}
+	/* A number after the targets is a port without its keyword. */
+	if (got == NUMBER && clause && ps->list_token != PORT) {
+		if (rule && ps->prev_text && ps->prev_token != NUMBER)
+			diag_error(ps->diags, loc,
+				   "unexpected '%s' (ports go in a 'port' clause, as in '%s %s port %s')",
+				   q, ps->list_token == ALLOW ? "allow" : "deny",
+				   item_text(ps, ps->prev_token, ps->prev_text), q);
+		else
+			diag_error(ps->diags, loc,
+				   "unexpected '%s' (ports go in a 'port' clause, as in 'port %s')",
+				   q, q);
+		return true;
+	}
+	/* "*example.com" is two tokens, but no list of two. */
+	if (!comma || !ps->last_spaced || !ps->prev_text || !list_item(ps->prev_token))
+		return false;
+	/* "allow a.example foo": a clause, more likely than a target. */
+	if (got == WORD && clause && ps->list_token != PROTO && !strchr(text, '.')) {
+		diag_error(ps->diags, loc, "unknown clause '%s' (expected port, proto or timeout)", q);
+		return true;
+	}
+	const char *prev = item_text(ps, ps->prev_token, ps->prev_text);
+	const char *cur = item_text(ps, got, text);
+	if (ps->list_token == PORT || ps->list_token == PROTO)
+		diag_error(ps->diags, loc, "missing ',' between '%s' and '%s' (as in '%s %s, %s')",
+			   prev, cur, ps->list_token == PORT ? "port" : "proto", prev, cur);
+	else
+		diag_error(ps->diags, loc, "missing ',' between '%s' and '%s' (as in '%s, %s')", prev,
+			   cur, prev, cur);
+	return true;
+}
+
+/* "host:443" scans as a name and an address starting with ':'. */
+static bool report_host_port(struct parse_state *ps, const struct loc *loc)
+{
+	const char *text = ps->last_text;
+
+	if (ps->last_token != ADDRESS || text[0] != ':')
+		return false;
+	const char *port = text + 1, *q = diag_quote(ps->diags, text, strlen(text));
+	if (!*port || strspn(port, "0123456789") != strlen(port)) {
+		diag_error(ps->diags, loc, "unexpected '%s'", q);
+		return true;
+	}
+	if ((ps->list_token == ALLOW || ps->list_token == DENY) &&
+	    (ps->prev_token == WORD || ps->prev_token == ADDRESS))
+		diag_error(ps->diags, loc,
+			   "unexpected '%s' (ports go in a 'port' clause, as in '%s %s port %s')", q,
+			   ps->list_token == ALLOW ? "allow" : "deny",
+			   diag_quote(ps->diags, ps->prev_text, strlen(ps->prev_text)), q + 1);
+	else
+		diag_error(ps->diags, loc,
+			   "unexpected '%s' (ports go in a rule's 'port' clause, as in 'port %s')", q,
+			   q + 1);
+	return true;
+}
+
+/* '/' belongs after a port ("53/udp"); elsewhere it is a path or a
+ * protocol list written the way prose writes it. */
+static bool report_slash(struct parse_state *ps, const struct loc *loc)
+{
+	if (ps->last_token != '/')
+		return false;
+	if (ps->list_token == PROTO && ps->prev_token == WORD)
+		diag_error(ps->diags, loc,
+			   "unexpected '/' (protocols are separated by commas, as in 'proto tcp, udp')");
+	else if ((ps->list_token == ALLOW || ps->list_token == DENY) && ps->prev_token == WORD)
+		diag_error(ps->diags, loc,
+			   "unexpected '/' (a policy names hosts, not paths, as in '%s %s')",
+			   ps->list_token == ALLOW ? "allow" : "deny",
+			   diag_quote(ps->diags, ps->prev_text, strlen(ps->prev_text)));
+	else
+		diag_error(ps->diags, loc, "unexpected '/'");
+	return true;
+}
+
 /* Syntax errors, with hints where a plain "unexpected X" would puzzle. */
 static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner, struct parse_state *ps)
 {
 	const struct loc *loc = yypcontext_location(ctx);
 	yysymbol_kind_t got = yypcontext_token(ctx);
-	yysymbol_kind_t expected[8];
-	int n = yypcontext_expected_tokens(ctx, expected, 8);
+	yysymbol_kind_t expected[16];
+	int all = yypcontext_expected_tokens(ctx, expected, 16);
+	/* The plain message lists up to 8. */
+	int n = all <= 8 ? all : 0;
 	char buf[256];
 	size_t len;
 
@@ -404,14 +710,10 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner, struct 
 			   diag_quote(ps->diags, ps->last_text, strlen(ps->last_text)));
 		return 0;
 	}
-	/* "host:443" scans as a name and an address starting with ':'. */
-	if (ps->last_token == ADDRESS && ps->last_text[0] == ':') {
-		diag_error(ps->diags, loc,
-			   "unexpected '%s' (ports go in a 'port' clause, as in 'port %s')",
-			   diag_quote(ps->diags, ps->last_text, strlen(ps->last_text)),
-			   diag_quote(ps->diags, ps->last_text + 1, strlen(ps->last_text + 1)));
+	if (report_host_port(ps, loc) || report_slash(ps, loc))
 		return 0;
-	}
+	if (report_list_end(ps, loc, ps->last_token, expected, all))
+		return 0;
 	len = (size_t)snprintf(buf, sizeof(buf), "syntax error, unexpected %s", yysymbol_name(got));
 	if (n > 0 && expects_target(expected, n)) {
 		bool brace = false;

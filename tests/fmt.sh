@@ -106,6 +106,14 @@ expect "-w left a formatted file alone" [ "$(stat -c %Y "$tmp/good.eg")" = "$(da
 run fmt --check "$tmp/messy.eg" "$tmp/good.eg"
 expect "--check: exit 0 when all are formatted" [ $rc -eq 0 -a ! -s "$tmp/stdout" ]
 
+# A protocol after a port is printed as the proto clause it means.
+printf 'allow 192.0.2.1 port 8443/tcp\nallow 192.0.2.2 port 53/tcp, 53/udp timeout 1h\ndynamic b port 22/udp\n' \
+	>"$tmp/suffix.eg"
+printf 'allow 192.0.2.1 port 8443 proto tcp\nallow 192.0.2.2 port 53 proto tcp, udp timeout 1h\ndynamic b port 22 proto udp\n' \
+	>"$tmp/suffix-want.eg"
+run fmt "$tmp/suffix.eg"
+expect "port N/PROTO: printed as a proto clause" diff -u "$tmp/suffix-want.eg" "$tmp/stdout"
+
 # A file that does not parse: an error, nothing written.
 printf 'allow {\n' >"$tmp/bad.eg"
 cp "$tmp/bad.eg" "$tmp/bad.orig"

@@ -1158,6 +1158,64 @@ static void test_wildcard_domains(void **state)
 	compilation_release(&c);
 }
 
+/* What dnsmasq fills for a name no rule names: the sets of every wildcard
+ * at or above it, unless it is pinned; under DNS lockdown only names below
+ * an allowed wildcard's domain, which are the ones forwarded. The first
+ * class (deny first) with such a set decides for the service. */
+static void test_decide_name(void **state)
+{
+	char *hosts = temp_file("192.0.2.10 pinned.a.test\n");
+	struct packet tcp443 = { .proto = PROTO_TCP, .port = 443 };
+	struct packet tcp22 = { .proto = PROTO_TCP, .port = 22 };
+	struct compilation c;
+	const struct model *m;
+	struct decision d;
+
+	(void)state;
+	m = compile_hosts(&c, "allow *.a.test port 443\n"
+			      "deny *.bad.a.test\n"
+			      "allow pinned.a.test port 22\n",
+			  hosts);
+	d = model_decide_name(m, "x.a.test", &tcp443);
+	assert_int_equal(d.reason, DECIDED_BY_RUNTIME);
+	assert_int_equal(d.verdict, VERDICT_ALLOW);
+	assert_int_equal(d.runtime->kind, RUNTIME_WILDCARD);
+	assert_null(d.counter);
+	/* Both wildcards take it; the deny decides, and counts. */
+	d = model_decide_name(m, "y.bad.a.test", &tcp443);
+	assert_int_equal(d.reason, DECIDED_BY_RUNTIME);
+	assert_int_equal(d.verdict, VERDICT_DENY);
+	assert_string_equal(d.counter->name, "deny_1");
+	/* No set of the wildcard is for 22: the default decides. */
+	d = model_decide_name(m, "x.a.test", &tcp22);
+	assert_int_equal(d.reason, DECIDED_BY_DEFAULT);
+	assert_int_equal(d.verdict, VERDICT_DENY);
+	/* The domain itself fills the sets: dnsmasq's /a.test/ matches it. */
+	d = model_decide_name(m, "a.test", &tcp443);
+	assert_int_equal(d.reason, DECIDED_BY_RUNTIME);
+	/* A pinned name is answered from the hosts fragment: no set. */
+	d = model_decide_name(m, "pinned.a.test", &tcp443);
+	assert_int_equal(d.reason, DECIDED_BY_DEFAULT);
+	d = model_decide_name(m, "a.testx", &tcp443);
+	assert_int_equal(d.reason, DECIDED_BY_DEFAULT);
+	compilation_release(&c);
+
+	/* Under lockdown the domain is NXDOMAIN, and a name only a deny
+	 * wildcard names is not forwarded. */
+	m = compile(&c, "resolver 192.0.2.53\n"
+			"allow *.a.test port 443\n"
+			"deny *.c.test\n");
+	d = model_decide_name(m, "x.a.test", &tcp443);
+	assert_int_equal(d.reason, DECIDED_BY_RUNTIME);
+	d = model_decide_name(m, "a.test", &tcp443);
+	assert_int_equal(d.reason, DECIDED_BY_DEFAULT);
+	d = model_decide_name(m, "x.c.test", &tcp443);
+	assert_int_equal(d.reason, DECIDED_BY_DEFAULT);
+	compilation_release(&c);
+	unlink(hosts);
+	free(hosts);
+}
+
 /* ---- regions ------------------------------------------------------------ */
 
 /* Whether normalized L holds A. */
@@ -1406,6 +1464,7 @@ int main(void)
 		cmocka_unit_test(test_class_names),
 		cmocka_unit_test(test_names_unique),
 		cmocka_unit_test(test_runtime_names),
+		cmocka_unit_test(test_decide_name),
 		cmocka_unit_test(test_origins),
 		cmocka_unit_test(test_v4_mapped),
 		cmocka_unit_test(test_hostnames),

@@ -305,6 +305,37 @@ static void test_defaults_and_clause_order(void **state)
 	parsed_release(&ps);
 }
 
+/* "port 53/tcp, 53/udp" is "port 53 proto tcp, udp": the parser moves a
+ * port's protocol into the proto clause, keeping the ports of the first
+ * protocol, and leaves no protocol on a port. */
+static void test_port_protocols(void **state)
+{
+	struct parsed ps;
+	const struct stmt *s;
+
+	(void)state;
+	parse_ok(&ps, "allow 192.0.2.1 port 53/tcp, 80, 53/udp, 80/udp\n");
+	s = nth_stmt(&ps.policy, 0);
+	assert_int_equal(s->rule.opts.ports->lo, 53);
+	assert_int_equal(s->rule.opts.ports->next->lo, 80);
+	assert_null(s->rule.opts.ports->next->next);
+	assert_null(s->rule.opts.ports->proto);
+	assert_int_equal(s->rule.opts.protos->bit, PROTO_TCP);
+	assert_int_equal(s->rule.opts.protos->next->bit, PROTO_UDP);
+	assert_null(s->rule.opts.protos->next->next);
+	expect_loc(&s->rule.opts.protos->next->loc, 1, 37, 39);
+	parsed_release(&ps);
+
+	parse(&ps, "allow 192.0.2.1 port 80/tcp, 53/udp\nallow 192.0.2.2 port 1/tcp proto tcp\n"
+		   "allow 192.0.2.3 ports 1\n");
+	assert_int_equal(ps.diags.errors, 3);
+	expect_diag(&ps.diags, 0, 1, 17, "ports with different protocols need a rule each");
+	expect_diag(&ps.diags, 1, 2, 24, "the protocol is given twice");
+	/* The error does not hide the next line's. */
+	expect_diag(&ps.diags, 2, 3, 17, "unknown clause 'ports'; did you mean 'port'?");
+	parsed_release(&ps);
+}
+
 /* An include is kept as a statement, naming the path as written, and the
  * included file's statements follow it in place. */
 static void test_include(void **state)
@@ -937,6 +968,7 @@ int main(void)
 		cmocka_unit_test(test_nul_byte),
 		cmocka_unit_test(test_invalid_utf8),
 		cmocka_unit_test(test_huge_line),
+		cmocka_unit_test(test_port_protocols),
 		cmocka_unit_test(test_print_format),
 		cmocka_unit_test(test_print_unlocated_and_dropped),
 		cmocka_unit_test(test_print_included),
