@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "compiler/optimize.h"
+#include "lib/vec.h"
 
 static int parse_int(const char *s, int min, int max, int *out)
 {
@@ -51,8 +52,7 @@ int policy_args_take(struct policy_args *a, struct cmd_parse *p, int val, const 
 		r->hosts_file = arg;
 		return 1;
 	case OPT_RESOLVER:
-		r->servers = xrealloc(r->servers, (r->nservers + 1) * sizeof(char *));
-		r->servers[r->nservers++] = arg;
+		VEC_PUSH(r->servers, r->nservers, a->servers_cap, arg);
 		return 1;
 	case OPT_RESOLVE_ROUNDS:
 		if (parse_int(arg, 1, 16, &r->resolve_rounds) < 0)

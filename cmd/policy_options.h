@@ -64,6 +64,7 @@ enum {
 struct policy_args {
 	struct compile_opts compile;
 	const char *module_dirs[MAX_MODULE_DIRS];
+	size_t servers_cap;	/* of compile.resolve.servers */
 };
 
 /* The defaults. A must not move afterwards: compile points into it. */

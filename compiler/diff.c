@@ -6,6 +6,7 @@
 
 #include "lib/arena.h"
 #include "lib/ivlist.h"
+#include "lib/vec.h"
 #include "compiler/resolve.h"
 
 enum { PROTOS = 3 };
@@ -134,7 +135,7 @@ struct runtime_use {
 
 static size_t runtime_uses(const struct model *m, struct runtime_use **out)
 {
-	size_t n = 0;
+	size_t n = 0, cap = 0;
 
 	*out = NULL;
 	for (size_t i = 0; i < m->nclasses; i++) {
@@ -142,7 +143,7 @@ static size_t runtime_uses(const struct model *m, struct runtime_use **out)
 		for (size_t j = 0; j < c->nruntime; j++) {
 			const struct runtime_set *r = &m->runtime[c->runtime[j]];
 			size_t k = r->kind == RUNTIME_WILDCARD ? r->nwildcards : 1;
-			*out = xrealloc(*out, (n + k) * sizeof(**out));
+			VEC_GROW(*out, n + k, cap);
 			for (size_t w = 0; w < k; w++)
 				(*out)[n++] = (struct runtime_use){
 					c, r->kind == RUNTIME_WILDCARD ? r->wildcards[w]->text

@@ -13,6 +13,7 @@
 #include "lib/ipsetname.h"
 #include "compiler/resolve.h"
 #include "lib/strmap.h"
+#include "lib/vec.h"
 
 /* One rule's part in one class, before grouping: its addresses and
  * wildcards under its own service, or one dynamic set it names under the
@@ -208,10 +209,7 @@ static uint32_t add_origin(struct builder *b, const struct stmt *rule, const str
 		b->overflow = true;
 		return NO_ORIGIN;
 	}
-	if (m->norigins == b->origins_cap) {
-		b->origins_cap = b->origins_cap ? b->origins_cap * 2 : 64;
-		m->origins = xrealloc(m->origins, b->origins_cap * sizeof(*m->origins));
-	}
+	VEC_GROW(m->origins, m->norigins + 1, b->origins_cap);
 	m->origins[m->norigins] = (struct origin){ .rule = rule, .target = t };
 	return (uint32_t)m->norigins++;
 }
@@ -238,11 +236,7 @@ static void add_pinned(struct builder *b, const struct host *h)
 {
 	struct model *m = b->m;
 
-	if (m->npinned == b->pinned_cap) {
-		b->pinned_cap = b->pinned_cap ? b->pinned_cap * 2 : 16;
-		m->pinned = xrealloc(m->pinned, b->pinned_cap * sizeof(*m->pinned));
-	}
-	m->pinned[m->npinned++] = h;
+	VEC_PUSH(m->pinned, m->npinned, b->pinned_cap, h);
 }
 
 static void runtime_add_rule(struct runtime_set *r, const struct stmt *rule)
@@ -250,8 +244,7 @@ static void runtime_add_rule(struct runtime_set *r, const struct stmt *rule)
 	for (size_t i = 0; i < r->nrules; i++)
 		if (r->rules[i] == rule)
 			return;
-	r->rules = xrealloc(r->rules, (r->nrules + 1) * sizeof(*r->rules));
-	r->rules[r->nrules++] = rule;
+	VEC_PUSH(r->rules, r->nrules, r->rules_cap, rule);
 }
 
 static void class_add_runtime(struct rule_class *c, size_t idx)
@@ -259,13 +252,12 @@ static void class_add_runtime(struct rule_class *c, size_t idx)
 	for (size_t i = 0; i < c->nruntime; i++)
 		if (c->runtime[i] == idx)
 			return;
-	c->runtime = xrealloc(c->runtime, (c->nruntime + 1) * sizeof(*c->runtime));
-	c->runtime[c->nruntime++] = idx;
+	VEC_PUSH(c->runtime, c->nruntime, c->runtime_cap, idx);
 }
 
 static size_t new_runtime(struct model *m)
 {
-	m->runtime = xrealloc(m->runtime, (m->nruntime + 1) * sizeof(*m->runtime));
+	VEC_GROW(m->runtime, m->nruntime + 1, m->runtime_cap);
 	memset(&m->runtime[m->nruntime], 0, sizeof(*m->runtime));
 	return m->nruntime++;
 }
@@ -394,8 +386,7 @@ static void add_wildcard(struct builder *b, struct rule_class *c, const struct s
 		class_add_runtime(c, idx);
 	}
 	runtime_add_rule(r, rule);
-	r->wildcards = xrealloc(r->wildcards, (r->nwildcards + 1) * sizeof(*r->wildcards));
-	r->wildcards[r->nwildcards++] = t;
+	VEC_PUSH(r->wildcards, r->nwildcards, r->wildcards_cap, t);
 }
 
 /* Adds every address under T (following defines) to class C. */
@@ -484,11 +475,7 @@ static void family_rules_finish(struct model *m)
 
 static void add_entry(struct builder *b, const struct entry *e)
 {
-	if (b->nentries == b->entries_cap) {
-		b->entries_cap = b->entries_cap ? b->entries_cap * 2 : 16;
-		b->entries = xrealloc(b->entries, b->entries_cap * sizeof(*b->entries));
-	}
-	b->entries[b->nentries++] = *e;
+	VEC_PUSH(b->entries, b->nentries, b->entries_cap, *e);
 }
 
 /* Whether T names anything but dynamic sets; and an entry for each
@@ -546,13 +533,12 @@ static int dynamic_decl_cmp(const void *pa, const void *pb)
 static void declare_dynamic_sets(struct model *m, const struct policy *p)
 {
 	const struct stmt **decls = NULL;
-	size_t n = 0;
+	size_t n = 0, decls_cap = 0;
 
 	for (const struct stmt *s = p->stmts; s; s = s->next) {
 		if (s->kind != STMT_DYNAMIC)
 			continue;
-		decls = xrealloc(decls, (n + 1) * sizeof(*decls));
-		decls[n++] = s;
+		VEC_PUSH(decls, n, decls_cap, s);
 	}
 	if (n > 1)
 		qsort(decls, n, sizeof(*decls), dynamic_decl_cmp);
@@ -774,8 +760,7 @@ int model_build(struct model *m, const struct policy *p, struct diags *d)
 				rangeset_init(&c->sets[f], (enum family)f);
 		}
 		if (!c->nrules || c->rules[c->nrules - 1] != e->rule) {
-			c->rules = xrealloc(c->rules, (c->nrules + 1) * sizeof(*c->rules));
-			c->rules[c->nrules++] = e->rule;
+			VEC_PUSH(c->rules, c->nrules, c->rules_cap, e->rule);
 		}
 		if (e->dynamic)
 			add_dynamic(&b, c, e);

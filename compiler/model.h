@@ -94,10 +94,10 @@ struct runtime_set {
 	/* RUNTIME_WILDCARD: the wildcards feeding it, sorted by domain, one
 	 * per domain (the first written). */
 	const struct target **wildcards;
-	size_t nwildcards;
+	size_t nwildcards, wildcards_cap;
 	/* The rules that name it, in policy order. */
 	const struct stmt **rules;
-	size_t nrules;
+	size_t nrules, rules_cap;
 };
 
 /* What a blocked packet (in monitor mode: one that would be) is counted and
@@ -125,9 +125,9 @@ struct rule_class {
 	char name[CLASS_NAME_MAX + 1];	/* stable: derived from verdict and service */
 	struct rangeset sets[FAMILY_COUNT];
 	size_t *runtime;		/* indexes into model.runtime: wildcard sets by */
-	size_t nruntime;		/* timeout, then dynamic sets by name */
+	size_t nruntime, runtime_cap;	/* timeout, then dynamic sets by name */
 	const struct stmt **rules;	/* every rule of the class, in policy order */
-	size_t nrules;
+	size_t nrules, rules_cap;
 	/* The rules that put addresses into sets[f], in policy order. */
 	const struct stmt **family_rules[FAMILY_COUNT];
 	size_t nfamily_rules[FAMILY_COUNT];
@@ -154,7 +154,7 @@ struct model {
 	size_t norigins;
 	/* Dynamic sets sorted by name, then wildcard sets in class order. */
 	struct runtime_set *runtime;
-	size_t nruntime;
+	size_t nruntime, runtime_cap;
 	/* Every wildcard's domain once, sorted by strcmp(): what dnsmasq
 	 * fills sets for, and under DNS lockdown forwards (the allowed
 	 * ones). */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "compiler/model.h"
+#include "lib/xalloc.h"
 #include "emit/names.h"
 
 /* A comment names at most this many rules; the rest are counted. */
@@ -54,11 +55,10 @@ int emit_to_memory(const struct model *m, int (*emit)(const struct model *, FILE
 
 	*text = NULL;
 	*len = 0;
-	fp = open_memstream(text, len);
-	if (!fp)
-		return -1;
+	fp = xopen_memstream(text, len);	/* memory runs out: abort */
 	int rc = emit(m, fp);
-	if (fclose(fp) != 0 || rc < 0) {
+	xmemstream_close(fp);
+	if (rc < 0) {
 		free(*text);
 		*text = NULL;
 		return -1;

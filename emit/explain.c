@@ -9,6 +9,7 @@
 
 #include "lib/duration.h"
 #include "compiler/lockdown.h"
+#include "lib/xalloc.h"
 #include "compiler/model.h"
 #include "emit/names.h"
 
@@ -62,12 +63,12 @@ static void explain_rule_line(FILE *fp, const char *indent, const struct stmt *s
 {
 	size_t len;
 	const char *line = source_line(s->loc.src, s->loc.first_line, &len);
-	char *text = strndup(line, len);
+	char *text = xstrndup(line, len);
 
 	fputs(indent, fp);
 	emit_location(fp, s);
 	fputs(": ", fp);
-	emit_comment_text(fp, text ? text : "");
+	emit_comment_text(fp, text);
 	fputc('\n', fp);
 	free(text);
 }
