@@ -40,11 +40,11 @@ static const struct cmd_option apply_options[] = {
 	{ .val = OPT_HOSTS_PATH,
 	  .long_name = "hosts-path",
 	  .arg = "FILE",
-	  .help = "the hosts file to splice (default /etc/hosts)" },
+	  .help = "the hosts file to splice (default " APPLY_HOSTS_PATH ")" },
 	{ .val = OPT_DNSMASQ_PATH,
 	  .long_name = "dnsmasq-path",
 	  .arg = "FILE",
-	  .help = "where the fragment goes (default /etc/dnsmasq.d/egressc.conf, if that "
+	  .help = "where the fragment goes (default " APPLY_DNSMASQ_PATH ", if that "
 		  "directory exists)" },
 	{ .val = OPT_DNSMASQ_RESTART,
 	  .long_name = "dnsmasq-restart",

@@ -14,6 +14,7 @@
 #include "cmd/policy_options.h"
 #include "compiler/driver.h"
 #include "emit/emit.h"
+#include "emit/names.h"
 #include "host/nftcheck.h"
 #include "lib/output.h"
 #include "verify/verify.h"
@@ -43,9 +44,9 @@ static const struct cmd_option compile_options[] = {
 		  "overrides the extension" },
 	{ .val = 'O',
 	  .arg = "DIR",
-	  .help = "write ruleset.nft, rules.v4, rules.v6, hosts, ipsets, dnsmasq.conf and "
-		  "dnsmasq-ipset.conf into DIR (-O0 and -O1 are levels: -O ./0 is a "
-		  "directory named 0)" },
+	  .help = "write " FILE_NFT ", " FILE_IPTABLES ", " FILE_IP6TABLES ", " FILE_HOSTS ", "
+		  FILE_IPSETS ", " FILE_DNSMASQ " and " FILE_DNSMASQ_IPSET " into DIR (-O0 and "
+		  "-O1 are levels: -O ./0 is a directory named 0)" },
 	{ .val = OPT_EXPLAIN,
 	  .long_name = "explain",
 	  .help = "print an overview of the compiled policy: its sets, and how to add to "
