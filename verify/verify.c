@@ -1488,7 +1488,8 @@ static const char *const ipt_fixed_v6[] = {
  * only). Then each must go to the policy, and both must be hooked. */
 static const char *const ipt_nd[] = {
 	"-d ff02::2/128 -p ipv6-icmp -m icmp6 --icmpv6-type router-solicitation -m hl --hl-eq 255 -j RETURN",
-	"-p ipv6-icmp -m owner --uid-owner 0-4294967294 -g " IPT_CHAIN_POLICY,
+	/* Parenthesized: one string made of two, not two strings. */
+	("-p ipv6-icmp -m owner --uid-owner 0-4294967294 -g " IPT_CHAIN_POLICY),
 	"-p ipv6-icmp -m icmp6 --icmpv6-type router-solicitation -m hl --hl-eq 255 -j RETURN",
 	"-p ipv6-icmp -m icmp6 --icmpv6-type neighbour-solicitation -m hl --hl-eq 255 -j RETURN",
 	"-p ipv6-icmp -m icmp6 --icmpv6-type neighbour-advertisement -m hl --hl-eq 255 -j RETURN",
