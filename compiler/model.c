@@ -1041,17 +1041,26 @@ bool service_intersect(const struct service *a, const struct service *b, struct 
 	return false;
 }
 
+/* Whether class C could still change decision D for PKT as its run-time
+ * sets or pins grow: a class of the other verdict whose service matches.
+ * None can once a deny rule decided: nothing added undoes a deny. */
+static bool class_could_change(const struct rule_class *c, const struct packet *pkt,
+			       const struct decision *d)
+{
+	if (d->verdict == VERDICT_DENY && d->reason != DECIDED_BY_DEFAULT)
+		return false;
+	enum verdict changer = d->verdict == VERDICT_ALLOW ? VERDICT_DENY : VERDICT_ALLOW;
+	return c->verdict == changer && service_matches(&c->svc, pkt->proto, pkt->port);
+}
+
 size_t model_runtime_could(const struct model *m, const struct packet *pkt,
 			   const struct decision *d, const struct runtime_set **out, size_t max)
 {
 	size_t n = 0;
 
-	if (d->verdict == VERDICT_DENY && d->reason != DECIDED_BY_DEFAULT)
-		return 0;
-	const enum verdict changer = d->verdict == VERDICT_ALLOW ? VERDICT_DENY : VERDICT_ALLOW;
 	for (size_t i = 0; i < m->nclasses; i++) {
 		const struct rule_class *c = &m->classes[i];
-		if (c->verdict != changer || !service_matches(&c->svc, pkt->proto, pkt->port))
+		if (!class_could_change(c, pkt, d))
 			continue;
 		for (size_t j = 0; j < c->nruntime && n < max; j++) {
 			const struct runtime_set *r = &m->runtime[c->runtime[j]];
@@ -1070,12 +1079,9 @@ size_t model_addresses_could(const struct model *m, const struct packet *pkt,
 {
 	size_t n = 0;
 
-	if (d->verdict == VERDICT_DENY && d->reason != DECIDED_BY_DEFAULT)
-		return 0;
-	const enum verdict changer = d->verdict == VERDICT_ALLOW ? VERDICT_DENY : VERDICT_ALLOW;
 	for (size_t i = 0; i < m->nclasses; i++) {
 		const struct rule_class *c = &m->classes[i];
-		if (c->verdict != changer || !service_matches(&c->svc, pkt->proto, pkt->port))
+		if (!class_could_change(c, pkt, d))
 			continue;
 		for (int f = 0; f < FAMILY_COUNT; f++) {
 			for (size_t j = 0; j < c->nfamily_rules[f] && n < max; j++) {
