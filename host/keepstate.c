@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "host/keepstate.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emit/names.h"
+#include "lib/duration.h"
+#include "lib/xalloc.h"
+
+/* The block of "\tset NAME {" in TEXT (a listing or a script: both put a
+ * table's sets one tab in and close them with "\t}"), as [*BEGIN, *END),
+ * or false when there is none. */
+static bool set_block(const char *text, const char *name, size_t namelen, const char **begin,
+		      const char **end)
+{
+	for (const char *p = text; (p = strstr(p, "\tset ")) != NULL; p += 5) {
+		if (p != text && p[-1] != '\n')
+			continue;
+		const char *n = p + 5;
+		if (strncmp(n, name, namelen) != 0 || strncmp(n + namelen, " {\n", 3) != 0)
+			continue;
+		const char *close = strstr(n, "\n\t}");
+		*begin = n;
+		*end = close ? close : n + strlen(n);
+		return true;
+	}
+	return false;
+}
+
+/* The set's default timeout in seconds ("\t\ttimeout 30m"), 0 when it has
+ * none: not a run-time set. */
+static uint32_t block_timeout(const char *begin, const char *end)
+{
+	const char *p = strstr(begin, "\n\t\ttimeout ");
+	char word[DURATION_STRLEN + 1];
+	enum duration_problem why;
+
+	if (!p || p >= end || sscanf(p + 11, "%24s", word) != 1)
+		return 0;
+	return duration_parse(word, UINT32_MAX, &why);
+}
+
+/* nft's spelling of a time left, "29m59s968ms", in milliseconds; 0 when it
+ * is not one. */
+static uint64_t nft_time_ms(const char *s, size_t len)
+{
+	static const struct {
+		const char *unit;
+		uint64_t ms;
+	} units[] = { { "ms", 1 }, { "d", 86400000 }, { "h", 3600000 }, { "m", 60000 }, { "s", 1000 } };
+	uint64_t total = 0;
+	size_t i = 0;
+
+	while (i < len) {
+		uint64_t n = 0;
+		size_t digits = 0;
+		while (i < len && s[i] >= '0' && s[i] <= '9' && digits++ < 12)
+			n = n * 10 + (uint64_t)(s[i++] - '0');
+		size_t u = 0;
+		while (u < sizeof(units) / sizeof(units[0])) {
+			size_t ul = strlen(units[u].unit);
+			/* "ms" is tried before "m". */
+			if (digits && i + ul <= len && strncmp(s + i, units[u].unit, ul) == 0)
+				break;
+			u++;
+		}
+		if (u == sizeof(units) / sizeof(units[0]))
+			return 0;
+		total += n * units[u].ms;
+		i += strlen(units[u].unit);
+	}
+	return total;
+}
+
+/* One member of a listing's "elements = { ... }", E[0..LEN): its value
+ * (an address, a prefix or a range) and the time it has left. */
+static void keep_member(FILE *out, const char *set, const char *e, size_t len, uint32_t timeout)
+{
+	while (len && (*e == ' ' || *e == '\t' || *e == '\n'))
+		e++, len--;
+	size_t vlen = strcspn(e, " \t\n,}");
+	if (vlen == 0 || vlen > len)
+		return;
+	/* Without "expires" the member has no timeout (added by hand):
+	 * it gets the set's. */
+	uint64_t left_ms = (uint64_t)timeout * 1000;
+	for (size_t i = vlen; i + 8 <= len; i++) {
+		if (strncmp(e + i, "expires ", 8) != 0)
+			continue;
+		size_t tlen = strcspn(e + i + 8, " \t\n,}");
+		uint64_t ms = nft_time_ms(e + i + 8, tlen);
+		if (ms == 0)
+			return;	/* expired, or nothing we can read */
+		left_ms = ms;
+		break;
+	}
+	uint64_t left_s = (left_ms + 999) / 1000;
+	if (left_s > timeout)
+		left_s = timeout;
+	fprintf(out, "add element " NFT_TABLE " %s { %.*s timeout %us expires %llus }\n", set,
+		(int)vlen, e, timeout, (unsigned long long)left_s);
+}
+
+char *keep_nft_members(const char *listing, const char *script)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *out = xopen_memstream(&buf, &size);
+
+	for (const char *p = listing; p && (p = strstr(p, "\tset ")) != NULL; p += 5) {
+		if (p != listing && p[-1] != '\n')
+			continue;
+		const char *name = p + 5;
+		size_t namelen = strcspn(name, " \n");
+		const char *old_begin, *old_end, *new_begin, *new_end;
+		if (!set_block(listing, name, namelen, &old_begin, &old_end) ||
+		    !set_block(script, name, namelen, &new_begin, &new_end))
+			continue;
+		uint32_t timeout = block_timeout(new_begin, new_end);
+		const char *elems = strstr(old_begin, "elements = {");
+		if (timeout == 0 || !elems || elems > old_end)
+			continue;
+		elems += strlen("elements = {");
+		const char *close = strchr(elems, '}');
+		if (!close || close > old_end)
+			continue;
+		char *set = xmalloc(namelen + 1);
+		memcpy(set, name, namelen);
+		set[namelen] = '\0';
+		for (const char *e = elems; e < close;) {
+			const char *comma = memchr(e, ',', (size_t)(close - e));
+			const char *stop = comma ? comma : close;
+			keep_member(out, set, e, (size_t)(stop - e), timeout);
+			e = stop + 1;
+		}
+		free(set);
+	}
+	xmemstream_close(out);
+	return buf;
+}
+
+char *keep_ipset_members(const char *restore)
+{
+	char *out = xmalloc(strlen(restore) + 1), *o = out;
+
+	for (const char *line = restore; *line;) {
+		const char *nl = strchr(line, '\n');
+		size_t n = nl ? (size_t)(nl - line) + 1 : strlen(line);
+		bool drop = false;
+		if (strncmp(line, "flush ", 6) == 0) {
+			/* Its create line: "create NAME TYPE ... timeout N". */
+			const char *name = line + 6;
+			size_t namelen = strcspn(name, " \n");
+			for (const char *c = restore; (c = strstr(c, "create ")) != NULL; c += 7) {
+				if ((c != restore && c[-1] != '\n') || strncmp(c + 7, name, namelen) != 0 ||
+				    c[7 + namelen] != ' ')
+					continue;
+				size_t clen = strcspn(c, "\n");
+				for (const char *t = c; t + 9 <= c + clen; t++)
+					if (strncmp(t, " timeout ", 9) == 0)
+						drop = true;
+				break;
+			}
+		}
+		if (!drop) {
+			memcpy(o, line, n);
+			o += n;
+		}
+		line += n;
+	}
+	*o = '\0';
+	return out;
+}
