@@ -20,6 +20,7 @@ static const struct command {
 	{ "apply", cmd_apply, "load compiled outputs (or a policy) on this host" },
 	{ "fmt", cmd_fmt, "print policies in the canonical layout" },
 	{ "names", cmd_names, "list the hostnames a policy needs resolved" },
+	{ "pins", cmd_pins, "check whether pinned names still resolve to their pins" },
 	{ NULL, NULL, NULL },
 };
 
