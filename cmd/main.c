@@ -21,6 +21,8 @@ static const struct command {
 	{ "fmt", cmd_fmt, "print policies in the canonical layout" },
 	{ "names", cmd_names, "list the hostnames a policy needs resolved" },
 	{ "pins", cmd_pins, "check whether pinned names still resolve to their pins" },
+	{ "dynamic", cmd_dynamic, "add, delete or list members of a policy's dynamic sets" },
+	{ "agent", cmd_agent, "serve 'dynamic' on this host (the resident agent)" },
 	{ NULL, NULL, NULL },
 };
 

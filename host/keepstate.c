@@ -78,31 +78,61 @@ static uint64_t nft_time_ms(const char *s, size_t len)
 
 /* One member of a listing's "elements = { ... }", E[0..LEN): its value
  * (an address, a prefix or a range) and the time it has left. */
-static void keep_member(FILE *out, const char *set, const char *e, size_t len, uint32_t timeout)
+static void each_member(const char *e, size_t len, nft_member_fn *fn, void *ctx)
 {
 	while (len && (*e == ' ' || *e == '\t' || *e == '\n'))
 		e++, len--;
 	size_t vlen = strcspn(e, " \t\n,}");
 	if (vlen == 0 || vlen > len)
 		return;
-	/* Without "expires" the member has no timeout (added by hand):
-	 * it gets the set's. */
-	uint64_t left_ms = (uint64_t)timeout * 1000;
+	uint64_t left_ms = 0;	/* no "expires": no timeout (added by hand) */
 	for (size_t i = vlen; i + 8 <= len; i++) {
 		if (strncmp(e + i, "expires ", 8) != 0)
 			continue;
-		size_t tlen = strcspn(e + i + 8, " \t\n,}");
-		uint64_t ms = nft_time_ms(e + i + 8, tlen);
-		if (ms == 0)
+		left_ms = nft_time_ms(e + i + 8, strcspn(e + i + 8, " \t\n,}"));
+		if (left_ms == 0)
 			return;	/* expired, or nothing we can read */
-		left_ms = ms;
 		break;
 	}
-	uint64_t left_s = (left_ms + 999) / 1000;
-	if (left_s > timeout)
-		left_s = timeout;
-	fprintf(out, "add element " NFT_TABLE " %s { %.*s timeout %us expires %llus }\n", set,
-		(int)vlen, e, timeout, (unsigned long long)left_s);
+	fn(ctx, e, vlen, left_ms);
+}
+
+void nft_listing_members(const char *listing, const char *set, nft_member_fn *fn, void *ctx)
+{
+	const char *begin, *end;
+
+	if (!set_block(listing, set, strlen(set), &begin, &end))
+		return;
+	const char *elems = strstr(begin, "elements = {");
+	if (!elems || elems > end)
+		return;
+	elems += strlen("elements = {");
+	const char *close = strchr(elems, '}');
+	if (!close || close > end)
+		return;
+	for (const char *e = elems; e < close;) {
+		const char *comma = memchr(e, ',', (size_t)(close - e));
+		const char *stop = comma ? comma : close;
+		each_member(e, (size_t)(stop - e), fn, ctx);
+		e = stop + 1;
+	}
+}
+
+struct keeping {
+	FILE *out;
+	const char *set;
+	uint32_t timeout;	/* the new set's */
+};
+
+static void keep_member(void *ctx, const char *value, size_t len, uint64_t left_ms)
+{
+	const struct keeping *k = ctx;
+	uint64_t left_s = left_ms ? (left_ms + 999) / 1000 : k->timeout;
+
+	if (left_s > k->timeout)
+		left_s = k->timeout;
+	fprintf(k->out, "add element " NFT_TABLE " %s { %.*s timeout %us expires %llus }\n", k->set,
+		(int)len, value, k->timeout, (unsigned long long)left_s);
 }
 
 char *keep_nft_members(const char *listing, const char *script)
@@ -116,27 +146,17 @@ char *keep_nft_members(const char *listing, const char *script)
 			continue;
 		const char *name = p + 5;
 		size_t namelen = strcspn(name, " \n");
-		const char *old_begin, *old_end, *new_begin, *new_end;
-		if (!set_block(listing, name, namelen, &old_begin, &old_end) ||
-		    !set_block(script, name, namelen, &new_begin, &new_end))
+		const char *new_begin, *new_end;
+		if (!set_block(script, name, namelen, &new_begin, &new_end))
 			continue;
-		uint32_t timeout = block_timeout(new_begin, new_end);
-		const char *elems = strstr(old_begin, "elements = {");
-		if (timeout == 0 || !elems || elems > old_end)
-			continue;
-		elems += strlen("elements = {");
-		const char *close = strchr(elems, '}');
-		if (!close || close > old_end)
+		struct keeping k = { out, NULL, block_timeout(new_begin, new_end) };
+		if (k.timeout == 0)
 			continue;
 		char *set = xmalloc(namelen + 1);
 		memcpy(set, name, namelen);
 		set[namelen] = '\0';
-		for (const char *e = elems; e < close;) {
-			const char *comma = memchr(e, ',', (size_t)(close - e));
-			const char *stop = comma ? comma : close;
-			keep_member(out, set, e, (size_t)(stop - e), timeout);
-			e = stop + 1;
-		}
+		k.set = set;
+		nft_listing_members(listing, set, keep_member, &k);
 		free(set);
 	}
 	xmemstream_close(out);

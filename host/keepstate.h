@@ -14,12 +14,22 @@
 #ifndef EGRESSC_KEEPSTATE_H
 #define EGRESSC_KEEPSTATE_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 /* The nft commands ("add element inet egressc SET { ... }" lines) that put
  * the members of LISTING's ('list table inet egressc') run-time sets back
  * into the sets of the same name that SCRIPT (a ruleset as emit_nft()
  * writes it) declares, each with the time it had left. Malloc'd; "" when
  * there is nothing to keep. */
 char *keep_nft_members(const char *listing, const char *script);
+
+/* Calls FN for each member of set SET in LISTING (nft's text listing of
+ * a table or a set): VALUE[0..LEN) as nft spells it (an address, a prefix
+ * or a range), and the milliseconds it has left (0: no timeout). Members
+ * that expired are skipped. */
+typedef void nft_member_fn(void *ctx, const char *value, size_t len, uint64_t left_ms);
+void nft_listing_members(const char *listing, const char *set, nft_member_fn *fn, void *ctx);
 
 /* RESTORE (an 'ipset restore' text as emit_ipset() writes it) without the
  * "flush" lines of its run-time sets (those created with a timeout), so
