@@ -119,3 +119,8 @@ void pin_drifts_free(struct pin_drift *drifts, size_t n)
 	}
 	free(drifts);
 }
+
+const char *pin_drift_reason(const struct pin_drift *d)
+{
+	return dns_status_reason(d->status);
+}

@@ -55,6 +55,9 @@ static inline bool pin_drifted(const struct pin_drift *d)
 	return d->status || d->nadded || d->ngone;
 }
 
+/* Why D's name did not resolve ("NXDOMAIN (no such name)", ...). */
+const char *pin_drift_reason(const struct pin_drift *d);
+
 /* Asks DNS for every pin of PS now, as O says, into *OUT (PS->n drifts,
  * malloc'd, in PS's order). Returns 0, or -1 with an error queued when DNS
  * could not be asked at all. */

@@ -9,10 +9,12 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "compiler/diag.h"
 #include "host/dynamic.h"
+#include "host/refresh.h"
 #include "lib/arena.h"
 #include "lib/duration.h"
 #include "lib/xalloc.h"
@@ -222,6 +224,21 @@ static void serve_client(const struct model *m, const struct agent_opts *o, int 
 	arena_release(&arena);
 }
 
+/* One refresh round; what went wrong goes to the journal, and the agent
+ * carries on: the next round may succeed. */
+static void refresh_round(struct refresh *r, time_t now, FILE *log)
+{
+	struct arena arena;
+	struct diags d;
+
+	arena_init(&arena);
+	diags_init(&d, &arena);
+	if (refresh_run(r, now, log, &d) < 0)
+		diags_print(&d, log);
+	fflush(log);
+	arena_release(&arena);
+}
+
 int agent_serve(const struct model *m, const struct agent_opts *o, FILE *log, struct diags *d)
 {
 	struct sigaction sa = { .sa_handler = on_stop };
@@ -236,8 +253,18 @@ int agent_serve(const struct model *m, const struct agent_opts *o, FILE *log, st
 	fflush(log);
 	while (!stopping) {
 		struct pollfd p = { .fd = lfd, .events = POLLIN };
-		if (poll(&p, 1, -1) <= 0)
-			continue;	/* a signal: look at stopping */
+		int wait_ms = -1;
+		if (o->refresh) {
+			time_t now = time(NULL), next = refresh_next(o->refresh);
+			if (next != (time_t)-1 && next <= now) {
+				refresh_round(o->refresh, now, log);
+				continue;
+			}
+			if (next != (time_t)-1)
+				wait_ms = (int)(next - now) * 1000;
+		}
+		if (poll(&p, 1, wait_ms) <= 0)
+			continue;	/* a signal (look at stopping), or time to refresh */
 		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd >= 0)
 			serve_client(m, o, fd, log);

@@ -2,8 +2,8 @@
 /* The resident agent: one process on the runner holding the compiled
  * model. It serves the CI platform's dynamic-set requests on a Unix
  * socket that only root and one group the administrator chooses may
- * connect to (file permissions decide; the agent logs the caller's uid).
- * Everything it changes is
+ * connect to (file permissions decide; the agent logs the caller's uid),
+ * and keeps pinned names current (refresh.h) when asked to. Everything it changes is
  * changed under the apply lock.
  *
  * The socket speaks lines. A request: "add SET SECONDS ADDR...", "del SET
@@ -21,6 +21,7 @@
 
 struct diags;
 struct model;
+struct refresh;
 
 #define AGENT_SOCKET_PATH "/run/egressc/agent.sock"
 /* The longest request line: a few thousand addresses. */
@@ -31,6 +32,7 @@ struct agent_opts {
 	const char *socket_path;	/* NULL: AGENT_SOCKET_PATH */
 	gid_t group;			/* may connect, besides root */
 	bool group_given;
+	struct refresh *refresh;	/* NULL: pins are not refreshed */
 };
 
 /* Serves until SIGTERM or SIGINT, logging a line for every change on LOG.

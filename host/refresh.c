@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "host/refresh.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <nftables/libnftables.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "compiler/diag.h"
+#include "compiler/model.h"
+#include "compiler/pins.h"
+#include "emit/emit.h"
+#include "emit/names.h"
+#include "host/hostsplice.h"
+#include "host/wholefile.h"
+#include "lib/duration.h"
+#include "lib/vec.h"
+#include "lib/xalloc.h"
+
+/* An address the agent keeps in a class's set. */
+struct placed {
+	const struct rule_class *cls;
+	struct prefix p;
+};
+
+/* The members the agent put into the sets, across rounds. */
+static struct placed *in_sets;
+static size_t nin_sets, in_sets_cap;
+
+/* Room for the classes one name feeds. */
+#define NAME_CLASSES_MAX 64
+
+void refresh_init(struct refresh *r, const struct model *m, struct host **hosts, size_t nhosts,
+		  const struct refresh_opts *o, time_t now)
+{
+	const struct rule_class *classes[NAME_CLASSES_MAX];
+
+	memset(r, 0, sizeof(*r));
+	r->m = m;
+	r->o = o;
+	r->names = xcalloc(m->npinned + 1, sizeof(*r->names));
+	for (size_t i = 0; i < m->npinned; i++) {
+		struct refresh_name *nm = &r->names[r->n];
+		for (size_t j = 0; j < nhosts && !nm->host; j++)
+			if (hosts[j] == m->pinned[i])
+				nm->host = hosts[j];
+		if (!nm->host)
+			continue;
+		nm->nclasses = model_host_classes(m, nm->host, classes, NAME_CLASSES_MAX);
+		nm->classes = xreallocarray(NULL, nm->nclasses + 1, sizeof(*nm->classes));
+		memcpy(nm->classes, classes, nm->nclasses * sizeof(*classes));
+		for (size_t j = 0; j < nm->host->naddrs; j++) {
+			struct refresh_addr a = { nm->host->addrs[j], now, false };
+			VEC_PUSH(nm->addrs, nm->naddrs, nm->addrs_cap, a);
+		}
+		nm->due = now;
+		nm->last_ok = now;
+		r->n++;
+	}
+}
+
+time_t refresh_next(const struct refresh *r)
+{
+	time_t next = 0;
+
+	for (size_t i = 0; i < r->n; i++)
+		if (i == 0 || r->names[i].due < next)
+			next = r->names[i].due;
+	return r->n ? next : (time_t)-1;
+}
+
+static uint32_t clamp_ttl(const struct refresh_opts *o, int ttl)
+{
+	if (ttl < 0 || (uint32_t)ttl < o->min_ttl)
+		return o->min_ttl;
+	return (uint32_t)ttl > o->max_ttl ? o->max_ttl : (uint32_t)ttl;
+}
+
+/* What DNS said of NM now: addresses seen, its next turn. */
+static void take_answer(struct refresh *r, struct refresh_name *nm, const struct pin_drift *dr,
+			time_t now, FILE *log)
+{
+	char buf[PREFIX_STRLEN], dur[DURATION_STRLEN];
+	const struct refresh_opts *o = r->o;
+
+	if (dr->status) {
+		nm->due = now + o->min_ttl;
+		if (nm->closed)
+			return;
+		if (now - nm->last_ok > (time_t)o->max_stale) {
+			nm->closed = true;
+			fprintf(log, "egressc agent: refresh %s: no answer for longer than %s (%s); "
+				"failing closed: the addresses refreshed for it are removed\n",
+				nm->host->name, duration_format(o->max_stale, dur),
+				pin_drift_reason(dr));
+		} else {
+			fprintf(log, "egressc agent: refresh %s: did not resolve (%s); keeping its "
+				"addresses until %s without an answer\n", nm->host->name,
+				pin_drift_reason(dr), duration_format(o->max_stale, dur));
+		}
+		return;
+	}
+	if (nm->closed)
+		fprintf(log, "egressc agent: refresh %s: resolves again\n", nm->host->name);
+	nm->closed = false;
+	nm->last_ok = now;
+	nm->due = now + clamp_ttl(o, dr->ttl);
+	for (size_t i = 0; i < dr->nnow; i++) {
+		size_t j = 0;
+		while (j < nm->naddrs && addr_sort_cmp(&nm->addrs[j].p, &dr->now[i]) != 0)
+			j++;
+		if (j < nm->naddrs) {
+			nm->addrs[j].last_seen = now;
+			continue;
+		}
+		struct refresh_addr a = { dr->now[i], now, true };
+		VEC_PUSH(nm->addrs, nm->naddrs, nm->addrs_cap, a);
+		fprintf(log, "egressc agent: refresh %s: new address %s\n", nm->host->name,
+			prefix_format(&dr->now[i], buf));
+	}
+}
+
+/* Drops the added addresses whose grace ended, or all added ones of a
+ * name that failed closed. */
+static void age_out(struct refresh *r, struct refresh_name *nm, time_t now, FILE *log)
+{
+	char buf[PREFIX_STRLEN];
+	size_t kept = 0;
+
+	for (size_t i = 0; i < nm->naddrs; i++) {
+		const struct refresh_addr *a = &nm->addrs[i];
+		bool expired = a->added && (nm->closed || now - a->last_seen > (time_t)r->o->grace);
+		if (expired && !nm->closed)
+			fprintf(log, "egressc agent: refresh %s: %s not returned since its grace "
+				"period began; removed\n", nm->host->name, prefix_format(&a->p, buf));
+		if (!expired)
+			nm->addrs[kept++] = *a;
+	}
+	nm->naddrs = kept;
+}
+
+/* One nft script, one transaction. */
+static int nft_run(const char *script, struct diags *d)
+{
+	struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
+
+	if (!nft) {
+		diag_error(d, NULL, "cannot start libnftables");
+		return -1;
+	}
+	nft_ctx_buffer_output(nft);
+	nft_ctx_buffer_error(nft);
+	int rc = nft_run_cmd_from_buffer(nft, script);
+	if (rc != 0 && d)
+		diag_error(d, NULL, "refresh: nft refused it:\n%s", nft_ctx_get_error_buffer(nft));
+	nft_ctx_free(nft);
+	return rc == 0 ? 0 : -1;
+}
+
+static void element(FILE *fp, const char *verb, const struct placed *pl)
+{
+	char buf[PREFIX_STRLEN];
+
+	fprintf(fp, "%s element " NFT_TABLE " %s_%s { %s }\n", verb, pl->cls->name,
+		emit_family_suffix[pl->p.family], prefix_format(&pl->p, buf));
+}
+
+static bool placed_has(const struct placed *v, size_t n, const struct placed *pl)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].cls == pl->cls && addr_sort_cmp(&v[i].p, &pl->p) == 0)
+			return true;
+	return false;
+}
+
+/* The hosts splice as the names' addresses now are. */
+static int write_hosts(struct refresh *r, FILE *log, struct diags *d)
+{
+	char *block = NULL, *old = NULL, *spliced = NULL;
+	size_t blen = 0, oldlen = 0, slen = 0;
+	const char *why;
+	int rc = -1;
+
+	if (emit_to_memory(r->m, emitter_by_name("hosts")->emit, &block, &blen) < 0) {
+		diag_error(d, NULL, "refresh: cannot render the hosts block");
+		return -1;
+	}
+	if (wholefile_read(r->o->hosts_path, &old, &oldlen) < 0) {
+		diag_error(d, NULL, "refresh: cannot read '%s': %s", r->o->hosts_path, strerror(errno));
+	} else if (hosts_splice(old, oldlen, block, blen, &spliced, &slen, &why) < 0) {
+		diag_error(d, NULL, "refresh: cannot splice into '%s': %s", r->o->hosts_path, why);
+	} else if (slen == oldlen && memcmp(spliced, old, slen) == 0) {
+		rc = 0;
+	} else {
+		rc = wholefile_write(r->o->hosts_path, spliced, slen, d);
+		if (rc == 0)
+			fprintf(log, "egressc agent: refresh: %s rewritten\n", r->o->hosts_path);
+	}
+	free(block);
+	free(old);
+	free(spliced);
+	return rc;
+}
+
+static int lock_apply(struct diags *d)
+{
+	int fd = open(APPLY_LOCK_PATH, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+		diag_error(d, NULL, "cannot lock '%s': %s", APPLY_LOCK_PATH, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int refresh_run(struct refresh *r, time_t now, FILE *log, struct diags *d)
+{
+	struct pins due = { 0 };
+	struct pin_drift *drifts = NULL;
+	struct placed *want = NULL;
+	size_t nwant = 0, want_cap = 0;
+	char buf[PREFIX_STRLEN];
+	int rc;
+
+	for (size_t i = 0; i < r->n; i++)
+		if (r->names[i].due <= now) {
+			struct pin p = { r->names[i].host->name, NULL, 0 };
+			VEC_PUSH(due.pins, due.n, due.cap, p);
+		}
+	if (due.n == 0)
+		return 0;
+	if (pins_compare(&due, r->o->resolve, d, &drifts) < 0) {
+		pins_release(&due);
+		return -1;
+	}
+	for (size_t i = 0, k = 0; i < r->n && k < due.n; i++)
+		if (r->names[i].due <= now)
+			take_answer(r, &r->names[i], &drifts[k++], now, log);
+	pin_drifts_free(drifts, due.n);
+	pins_release(&due);
+
+	/* What the sets should hold, and what each name shows in the hosts
+	 * splice: its addresses that some set of its classes admits. */
+	for (size_t i = 0; i < r->n; i++) {
+		struct refresh_name *nm = &r->names[i];
+		size_t nshown = 0;
+		age_out(r, nm, now, log);
+		nm->shown = xreallocarray(nm->shown, nm->naddrs + 1, sizeof(*nm->shown));
+		for (size_t j = 0; j < nm->naddrs; j++) {
+			const struct refresh_addr *a = &nm->addrs[j];
+			bool admitted = !a->added;
+			for (size_t c = 0; a->added && c < nm->nclasses; c++) {
+				const struct rule_class *cls = nm->classes[c];
+				struct placed pl = { cls, a->p };
+				if (model_denies_any(r->m, cls, (enum family)a->p.family, a->p.addr)) {
+					if (a->last_seen == now)
+						fprintf(log, "egressc agent: refresh %s: %s not admitted to %s: "
+							"a deny rule covers it\n", nm->host->name,
+							prefix_format(&a->p, buf), cls->name);
+					continue;
+				}
+				admitted = true;
+				if (rangeset_find(&cls->sets[a->p.family], a->p.addr) < 0 &&
+				    !placed_has(want, nwant, &pl))
+					VEC_PUSH(want, nwant, want_cap, pl);
+			}
+			if (admitted)
+				nm->shown[nshown++] = a->p;
+		}
+		qsort(nm->shown, nshown, sizeof(*nm->shown), addr_sort_cmp);
+		nm->host->addrs = nm->shown;
+		nm->host->naddrs = nshown;
+	}
+
+	/* Adds first, then the hosts splice, then removals: no name ever
+	 * leads to an address the sets do not admit. Adding again what is
+	 * there changes nothing, and puts back what an apply took. */
+	int lock = lock_apply(d);
+	if (lock < 0) {
+		free(want);
+		return -1;
+	}
+	char *script = NULL;
+	size_t slen = 0;
+	FILE *fp = xopen_memstream(&script, &slen);
+	for (size_t i = 0; i < nwant; i++)
+		element(fp, "add", &want[i]);
+	xmemstream_close(fp);
+	rc = *script ? nft_run(script, d) : 0;
+	free(script);
+	if (rc == 0)
+		rc = write_hosts(r, log, d);
+	for (size_t i = 0; rc == 0 && i < nin_sets; i++) {
+		if (placed_has(want, nwant, &in_sets[i]))
+			continue;
+		script = NULL;
+		fp = xopen_memstream(&script, &slen);
+		element(fp, "delete", &in_sets[i]);
+		xmemstream_close(fp);
+		/* Gone already when an apply replaced the table. */
+		nft_run(script, NULL);
+		free(script);
+	}
+	close(lock);
+	if (rc == 0) {
+		for (size_t i = 0; i < nwant; i++)
+			if (!placed_has(in_sets, nin_sets, &want[i]))
+				fprintf(log, "egressc agent: refresh: %s added to %s_%s\n",
+					prefix_format(&want[i].p, buf), want[i].cls->name,
+					emit_family_suffix[want[i].p.family]);
+		for (size_t i = 0; i < nin_sets; i++)
+			if (!placed_has(want, nwant, &in_sets[i]))
+				fprintf(log, "egressc agent: refresh: %s removed from %s_%s\n",
+					prefix_format(&in_sets[i].p, buf), in_sets[i].cls->name,
+					emit_family_suffix[in_sets[i].p.family]);
+		free(in_sets);
+		in_sets = want;
+		nin_sets = nwant;
+		in_sets_cap = want_cap;
+	} else {
+		free(want);
+	}
+	fflush(log);
+	return rc;
+}
+
+void refresh_release(struct refresh *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		free(r->names[i].classes);
+		free(r->names[i].addrs);
+		/* host->addrs may point here: the compilation goes first. */
+		free(r->names[i].shown);
+	}
+	free(r->names);
+	free(in_sets);
+	in_sets = NULL;
+	nin_sets = in_sets_cap = 0;
+	memset(r, 0, sizeof(*r));
+}
