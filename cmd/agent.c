@@ -67,13 +67,13 @@ static const struct cmd_option agent_options[] = {
 	{ .val = OPT_GRACE,
 	  .long_name = "grace",
 	  .arg = "D",
-	  .help = "an address the agent added stays this long after DNS last gave it "
+	  .help = "an address stays this long after DNS last gave it "
 		  "(default 10m)" },
 	{ .val = OPT_MAX_STALE,
 	  .long_name = "max-stale",
 	  .arg = "D",
-	  .help = "when DNS fails for a name, its refreshed addresses stay this long after "
-		  "its last answer, then go (default 1d)" },
+	  .help = "when DNS fails for a name, the addresses of its last answer stay this long "
+		  "after it, then go: the name fails closed (default 1d)" },
 	{ .val = OPT_HOSTS_PATH,
 	  .long_name = "hosts-path",
 	  .arg = "FILE",

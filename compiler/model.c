@@ -1198,6 +1198,24 @@ size_t model_host_classes(const struct model *m, const struct host *h,
 	return n;
 }
 
+bool model_host_owns(const struct model *m, const struct rule_class *c, const struct host *h,
+		     enum family f, addr_t a)
+{
+	long i = rangeset_find(&c->sets[f], a);
+
+	if (i < 0)
+		return false;
+	struct span sp = rangeset_span(&c->sets[f], (size_t)i);
+	if (sp.lo != a || sp.hi != a)
+		return false;
+	for (size_t j = sp.first; j < sp.first + sp.count; j++) {
+		const struct target *t = m->origins[rangeset_range(&c->sets[f], j).origin].target;
+		if (!t || t->kind != TARGET_HOST || t->host != h)
+			return false;
+	}
+	return true;
+}
+
 bool model_denies_any(const struct model *m, const struct rule_class *c, enum family f,
 		      addr_t a)
 {

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <ares.h>
+
 #include "compiler/dns.h"
 #include "compiler/hostsfile.h"
 #include "compiler/model.h"
@@ -123,4 +125,9 @@ void pin_drifts_free(struct pin_drift *drifts, size_t n)
 const char *pin_drift_reason(const struct pin_drift *d)
 {
 	return dns_status_reason(d->status);
+}
+
+bool pin_drift_answered(const struct pin_drift *d)
+{
+	return d->status == 0 || d->status == ARES_ENOTFOUND || d->status == ARES_ENODATA;
 }

@@ -55,6 +55,11 @@ static inline bool pin_drifted(const struct pin_drift *d)
 	return d->status || d->nadded || d->ngone;
 }
 
+/* Whether DNS answered for D's name, if with no addresses (NXDOMAIN, no
+ * A or AAAA records): the name has none now. Else it failed (a timeout,
+ * SERVFAIL, REFUSED, ...), which says nothing about its addresses. */
+bool pin_drift_answered(const struct pin_drift *d);
+
 /* Why D's name did not resolve ("NXDOMAIN (no such name)", ...). */
 const char *pin_drift_reason(const struct pin_drift *d);
 

@@ -20,16 +20,6 @@
 #include "lib/vec.h"
 #include "lib/xalloc.h"
 
-/* An address the agent keeps in a class's set. */
-struct placed {
-	const struct rule_class *cls;
-	struct prefix p;
-};
-
-/* The members the agent put into the sets, across rounds. */
-static struct placed *in_sets;
-static size_t nin_sets, in_sets_cap;
-
 /* Room for the classes one name feeds. */
 #define NAME_CLASSES_MAX 64
 
@@ -57,7 +47,7 @@ void refresh_init(struct refresh *r, const struct model *m, struct host **hosts,
 			VEC_PUSH(nm->addrs, nm->naddrs, nm->addrs_cap, a);
 		}
 		nm->due = now;
-		nm->last_ok = now;
+		nm->last_answer = now;
 		r->n++;
 	}
 }
@@ -86,14 +76,14 @@ static void take_answer(struct refresh *r, struct refresh_name *nm, const struct
 	char buf[PREFIX_STRLEN], dur[DURATION_STRLEN];
 	const struct refresh_opts *o = r->o;
 
-	if (dr->status) {
+	if (!pin_drift_answered(dr)) {
 		nm->due = now + o->min_ttl;
 		if (nm->closed)
 			return;
-		if (now - nm->last_ok > (time_t)o->max_stale) {
+		if (now - nm->last_answer > (time_t)o->max_stale) {
 			nm->closed = true;
 			fprintf(log, "egressc agent: refresh %s: no answer for longer than %s (%s); "
-				"failing closed: the addresses refreshed for it are removed\n",
+				"failing closed: its addresses are removed\n",
 				nm->host->name, duration_format(o->max_stale, dur),
 				pin_drift_reason(dr));
 		} else {
@@ -105,8 +95,12 @@ static void take_answer(struct refresh *r, struct refresh_name *nm, const struct
 	}
 	if (nm->closed)
 		fprintf(log, "egressc agent: refresh %s: resolves again\n", nm->host->name);
+	if (dr->status && !nm->empty)
+		fprintf(log, "egressc agent: refresh %s: %s: its addresses go after the grace "
+			"period\n", nm->host->name, pin_drift_reason(dr));
+	nm->empty = dr->status != 0;
 	nm->closed = false;
-	nm->last_ok = now;
+	nm->last_answer = now;
 	nm->due = now + clamp_ttl(o, dr->ttl);
 	for (size_t i = 0; i < dr->nnow; i++) {
 		size_t j = 0;
@@ -123,6 +117,17 @@ static void take_answer(struct refresh *r, struct refresh_name *nm, const struct
 	}
 }
 
+/* Whether A still counts for NM: given within the grace period before the
+ * name's last answer or NOW, whichever is earlier (DNS failing keeps what
+ * the last answer gave, up to the staleness bound, which closes it). */
+static bool addr_live(const struct refresh *r, const struct refresh_name *nm,
+		      const struct refresh_addr *a, time_t now)
+{
+	time_t ref = nm->last_answer < now ? nm->last_answer : now;
+
+	return !nm->closed && ref - a->last_seen <= (time_t)r->o->grace;
+}
+
 /* Drops the added addresses whose grace ended, or all added ones of a
  * name that failed closed. */
 static void age_out(struct refresh *r, struct refresh_name *nm, time_t now, FILE *log)
@@ -132,7 +137,7 @@ static void age_out(struct refresh *r, struct refresh_name *nm, time_t now, FILE
 
 	for (size_t i = 0; i < nm->naddrs; i++) {
 		const struct refresh_addr *a = &nm->addrs[i];
-		bool expired = a->added && (nm->closed || now - a->last_seen > (time_t)r->o->grace);
+		bool expired = a->added && !addr_live(r, nm, a, now);
 		if (expired && !nm->closed)
 			fprintf(log, "egressc agent: refresh %s: %s not returned since its grace "
 				"period began; removed\n", nm->host->name, prefix_format(&a->p, buf));
@@ -160,7 +165,7 @@ static int nft_run(const char *script, struct diags *d)
 	return rc == 0 ? 0 : -1;
 }
 
-static void element(FILE *fp, const char *verb, const struct placed *pl)
+static void element(FILE *fp, const char *verb, const struct refresh_placed *pl)
 {
 	char buf[PREFIX_STRLEN];
 
@@ -168,7 +173,7 @@ static void element(FILE *fp, const char *verb, const struct placed *pl)
 		emit_family_suffix[pl->p.family], prefix_format(&pl->p, buf));
 }
 
-static bool placed_has(const struct placed *v, size_t n, const struct placed *pl)
+static bool placed_has(const struct refresh_placed *v, size_t n, const struct refresh_placed *pl)
 {
 	for (size_t i = 0; i < n; i++)
 		if (v[i].cls == pl->cls && addr_sort_cmp(&v[i].p, &pl->p) == 0)
@@ -222,8 +227,8 @@ int refresh_run(struct refresh *r, time_t now, FILE *log, struct diags *d)
 {
 	struct pins due = { 0 };
 	struct pin_drift *drifts = NULL;
-	struct placed *want = NULL;
-	size_t nwant = 0, want_cap = 0;
+	struct refresh_placed *want = NULL, *take = NULL;
+	size_t nwant = 0, want_cap = 0, ntake = 0, take_cap = 0;
 	char buf[PREFIX_STRLEN];
 	int rc;
 
@@ -244,8 +249,9 @@ int refresh_run(struct refresh *r, time_t now, FILE *log, struct diags *d)
 	pin_drifts_free(drifts, due.n);
 	pins_release(&due);
 
-	/* What the sets should hold, and what each name shows in the hosts
-	 * splice: its addresses that some set of its classes admits. */
+	/* What the sets should hold, what the agent takes out of them, and
+	 * what each name shows in the hosts splice: its live addresses that
+	 * some set of its classes admits. */
 	for (size_t i = 0; i < r->n; i++) {
 		struct refresh_name *nm = &r->names[i];
 		size_t nshown = 0;
@@ -253,11 +259,19 @@ int refresh_run(struct refresh *r, time_t now, FILE *log, struct diags *d)
 		nm->shown = xreallocarray(nm->shown, nm->naddrs + 1, sizeof(*nm->shown));
 		for (size_t j = 0; j < nm->naddrs; j++) {
 			const struct refresh_addr *a = &nm->addrs[j];
-			bool admitted = !a->added;
-			for (size_t c = 0; a->added && c < nm->nclasses; c++) {
+			const enum family f = (enum family)a->p.family;
+			const bool live = addr_live(r, nm, a, now);
+			bool admitted = false;
+			for (size_t c = 0; c < nm->nclasses; c++) {
 				const struct rule_class *cls = nm->classes[c];
-				struct placed pl = { cls, a->p };
-				if (model_denies_any(r->m, cls, (enum family)a->p.family, a->p.addr)) {
+				struct refresh_placed pl = { cls, a->p };
+				if (!live) {
+					if (!a->added && model_host_owns(r->m, cls, nm->host, f, a->p.addr) &&
+					    !placed_has(take, ntake, &pl))
+						VEC_PUSH(take, ntake, take_cap, pl);
+					continue;
+				}
+				if (a->added && model_denies_any(r->m, cls, f, a->p.addr)) {
 					if (a->last_seen == now)
 						fprintf(log, "egressc agent: refresh %s: %s not admitted to %s: "
 							"a deny rule covers it\n", nm->host->name,
@@ -265,14 +279,16 @@ int refresh_run(struct refresh *r, time_t now, FILE *log, struct diags *d)
 					continue;
 				}
 				admitted = true;
-				if (rangeset_find(&cls->sets[a->p.family], a->p.addr) < 0 &&
+				bool in_policy = rangeset_find(&cls->sets[f], a->p.addr) >= 0;
+				if ((!in_policy || placed_has(r->taken, r->ntaken, &pl)) &&
 				    !placed_has(want, nwant, &pl))
 					VEC_PUSH(want, nwant, want_cap, pl);
 			}
 			if (admitted)
 				nm->shown[nshown++] = a->p;
 		}
-		qsort(nm->shown, nshown, sizeof(*nm->shown), addr_sort_cmp);
+		if (nshown > 1)
+			qsort(nm->shown, nshown, sizeof(*nm->shown), addr_sort_cmp);
 		nm->host->addrs = nm->shown;
 		nm->host->naddrs = nshown;
 	}
@@ -283,6 +299,7 @@ int refresh_run(struct refresh *r, time_t now, FILE *log, struct diags *d)
 	int lock = lock_apply(d);
 	if (lock < 0) {
 		free(want);
+		free(take);
 		return -1;
 	}
 	char *script = NULL;
@@ -295,35 +312,47 @@ int refresh_run(struct refresh *r, time_t now, FILE *log, struct diags *d)
 	free(script);
 	if (rc == 0)
 		rc = write_hosts(r, log, d);
-	for (size_t i = 0; rc == 0 && i < nin_sets; i++) {
-		if (placed_has(want, nwant, &in_sets[i]))
+	for (size_t i = 0; rc == 0 && i < r->nadded + ntake; i++) {
+		const struct refresh_placed *pl = i < r->nadded ? &r->added[i] : &take[i - r->nadded];
+		if (placed_has(want, nwant, pl))
 			continue;
 		script = NULL;
 		fp = xopen_memstream(&script, &slen);
-		element(fp, "delete", &in_sets[i]);
+		element(fp, "delete", pl);
 		xmemstream_close(fp);
-		/* Gone already when an apply replaced the table. */
+		/* Gone already when an apply replaced the table, or taken in
+		 * an earlier round. */
 		nft_run(script, NULL);
 		free(script);
 	}
 	close(lock);
 	if (rc == 0) {
 		for (size_t i = 0; i < nwant; i++)
-			if (!placed_has(in_sets, nin_sets, &want[i]))
+			if (!placed_has(r->added, r->nadded, &want[i]))
 				fprintf(log, "egressc agent: refresh: %s added to %s_%s\n",
 					prefix_format(&want[i].p, buf), want[i].cls->name,
 					emit_family_suffix[want[i].p.family]);
-		for (size_t i = 0; i < nin_sets; i++)
-			if (!placed_has(want, nwant, &in_sets[i]))
+		for (size_t i = 0; i < r->nadded; i++)
+			if (!placed_has(want, nwant, &r->added[i]) && !placed_has(take, ntake, &r->added[i]))
 				fprintf(log, "egressc agent: refresh: %s removed from %s_%s\n",
-					prefix_format(&in_sets[i].p, buf), in_sets[i].cls->name,
-					emit_family_suffix[in_sets[i].p.family]);
-		free(in_sets);
-		in_sets = want;
-		nin_sets = nwant;
-		in_sets_cap = want_cap;
+					prefix_format(&r->added[i].p, buf), r->added[i].cls->name,
+					emit_family_suffix[r->added[i].p.family]);
+		for (size_t i = 0; i < ntake; i++)
+			if (!placed_has(r->taken, r->ntaken, &take[i]))
+				fprintf(log, "egressc agent: refresh: %s removed from %s_%s (the policy's "
+					"pin, no longer given)\n", prefix_format(&take[i].p, buf),
+					take[i].cls->name, emit_family_suffix[take[i].p.family]);
+		free(r->added);
+		r->added = want;
+		r->nadded = nwant;
+		r->added_cap = want_cap;
+		free(r->taken);
+		r->taken = take;
+		r->ntaken = ntake;
+		r->taken_cap = take_cap;
 	} else {
 		free(want);
+		free(take);
 	}
 	fflush(log);
 	return rc;
@@ -338,8 +367,7 @@ void refresh_release(struct refresh *r)
 		free(r->names[i].shown);
 	}
 	free(r->names);
-	free(in_sets);
-	in_sets = NULL;
-	nin_sets = in_sets_cap = 0;
+	free(r->added);
+	free(r->taken);
 	memset(r, 0, sizeof(*r));
 }

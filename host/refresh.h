@@ -5,17 +5,18 @@
  * sets of every class the model says the name feeds (no reload: nothing
  * established is dropped, run-time sets are untouched) unless a deny rule
  * covers it, which the model says; then the hosts splice gets it. An
- * address the agent added that DNS stops giving stays for the grace
- * period after it was last seen, then leaves the hosts splice and then
- * the sets. When DNS fails for a name, what it had stays until max_stale
- * after its last answer; then the addresses the agent added for it go
- * (fail closed), loudly. Every change is a log line; each round changes
+ * address DNS stops giving (an answer without it, NXDOMAIN included)
+ * stays for the grace period after it was last seen, then leaves the
+ * hosts splice and then the sets. When DNS fails for a name (no answer,
+ * SERVFAIL, REFUSED), its last answer's addresses stay until max_stale
+ * after it; then they go (fail closed), loudly. Every change is a log line; each round changes
  * the sets in one transaction, under the apply lock.
  *
- * The addresses the policy was compiled with are the static sets' own:
- * they stay until the next apply (egressc pins check says when they
- * drifted). The nft backend only: iptables matches pinned addresses in
- * its rules, not in sets the agent could change. */
+ * The addresses the policy was compiled with age out alike, where the
+ * model says the name alone put them in a set as an element of their own;
+ * one merged with others' stays until the next apply (egressc pins check
+ * says when it drifted). The nft backend only: iptables matches pinned
+ * addresses in its rules, not in sets the agent could change. */
 #ifndef EGRESSC_REFRESH_H
 #define EGRESSC_REFRESH_H
 
@@ -53,6 +54,12 @@ struct refresh_addr {
 	bool added;		/* by the agent (else the policy's own) */
 };
 
+/* An address in one class's set, as the agent changed it. */
+struct refresh_placed {
+	const struct rule_class *cls;
+	struct prefix p;
+};
+
 struct refresh_name {
 	struct host *host;	/* the model's pinned host: its addresses are the splice's */
 	const struct rule_class **classes;
@@ -60,7 +67,9 @@ struct refresh_name {
 	struct refresh_addr *addrs;
 	size_t naddrs, addrs_cap;
 	struct prefix *shown;	/* what host->addrs points at, owned here */
-	time_t due, last_ok;
+	time_t due;
+	time_t last_answer;	/* with addresses or without (NXDOMAIN) */
+	bool empty;		/* the last answer had no addresses */
 	bool closed;		/* stale beyond max_stale: failed closed */
 };
 
@@ -69,6 +78,12 @@ struct refresh {
 	const struct refresh_opts *o;
 	struct refresh_name *names;
 	size_t n;
+	/* What the agent added to the sets, and what it took out of them
+	 * (the policy's own addresses), as of the last round. */
+	struct refresh_placed *added;
+	size_t nadded, added_cap;
+	struct refresh_placed *taken;
+	size_t ntaken, taken_cap;
 };
 
 /* Tracks M's pinned names; HOSTS[0..NHOSTS) are the compilation's hosts,

@@ -7,10 +7,12 @@
 #   - an address DNS starts to give connects once the agent asked again,
 #     and appears in the hosts splice;
 #   - one the agent added that DNS stops giving still connects during the
-#     grace period, and is blocked (and leaves the splice) after it;
+#     grace period, and is blocked (and leaves the splice) after it; so
+#     is one the policy was compiled with (another name's);
 #   - a newly given address a deny rule covers is never admitted;
-#   - DNS silence keeps the refreshed addresses until --max-stale, then
-#     they are removed: the name fails closed, and the journal says so;
+#   - DNS silence keeps the last known addresses until --max-stale, then
+#     they are removed, the compiled-in ones too: the name fails closed,
+#     and the journal says so;
 #   - a TCP stream to a pinned address, open all along, survives every
 #     refresh (nothing is reloaded);
 #   - --refresh with the iptables backend is a usage error.
@@ -42,7 +44,7 @@ if ! netns_setup; then
 	exit
 fi
 trap 'stop_all; netns_cleanup; testlib_cleanup' EXIT
-netns_add_server_addr 203.0.113.10 203.0.113.11 203.0.113.12 203.0.113.66 || exit 1
+netns_add_server_addr 203.0.113.10 203.0.113.11 203.0.113.12 203.0.113.20 203.0.113.66 || exit 1
 netns_serve 8080 || exit 1
 ip netns exec "$NS_CLIENT" ip link set lo up
 
@@ -61,7 +63,8 @@ while True:
 pids+=($!)
 
 zone=$tmp/zone.hosts
-pool() { printf '%s pool.rf.test\n' "$@" >"$zone"; }
+other=203.0.113.20	# other.rf.test's address, until it is dropped
+pool() { { printf '%s pool.rf.test\n' "$@"; [ -z "$other" ] || echo "$other other.rf.test"; } >"$zone"; }
 pool 203.0.113.10
 ip netns exec "$NS_CLIENT" dnsmasq --port=53 --listen-address=127.0.0.1 --bind-interfaces \
 	--no-resolv --no-hosts --addn-hosts="$zone" --local=/rf.test/ --local-ttl=1 \
@@ -73,7 +76,7 @@ rezone() { pool "$@"; kill -HUP "$dns_pid"; }
 
 cat >"$tmp/policy.eg" <<'EOF2'
 essentials off
-allow pool.rf.test port 8080, 9090
+allow pool.rf.test, other.rf.test port 8080, 9090
 deny 203.0.113.66
 EOF2
 ip netns exec "$NS_CLIENT" "$egressc" --resolver 127.0.0.1 --save-resolved "$tmp/resolved.hosts" \
@@ -119,9 +122,12 @@ until_log() {
 	return 1
 }
 
+expect "the agent starts" until_log 10 "listening on"
+sleep 1
+
 # 1. The pool grows: the new address connects after the TTL.
 rezone 203.0.113.10 203.0.113.11
-expect "a new address is taken in" until_log 5 "refresh pool.rf.test: new address 203.0.113.11"
+expect "a new address is taken in" until_log 10 "refresh pool.rf.test: new address 203.0.113.11" || head -20 "$tmp/agent.log"
 expect "and added to the class's set" until_log 2 "203.0.113.11 added to allow_tcp_"
 reaches "a new address" 203.0.113.11 8080
 expect "the hosts splice has it" grep -q "^203.0.113.11	pool.rf.test$" "$tmp/hosts"
@@ -129,12 +135,23 @@ expect "the hosts splice keeps the rest" grep -q "^127.0.0.1	localhost$" "$tmp/h
 
 # 2. The pool rotates: .11 goes, .12 comes; .11 lasts the grace period.
 rezone 203.0.113.10 203.0.113.12
-expect "the next new address" until_log 5 "new address 203.0.113.12"
+expect "the next new address" until_log 10 "new address 203.0.113.12"
 reaches "a dropped address, within its grace period" 203.0.113.11 8080
 reaches "the rotated-in address" 203.0.113.12 8080
 expect "the dropped address goes after the grace period" until_log 10 "203.0.113.11 removed from allow_tcp_"
 blocked "a dropped address, after its grace period" 203.0.113.11 8080
 expect "and leaves the hosts splice" bash -c "! grep -q '^203.0.113.11' '$tmp/hosts'"
+
+# 2b. Another name drops the address the policy was compiled with: it,
+# too, goes after the grace period.
+other=
+rezone 203.0.113.10 203.0.113.12
+reaches "a compiled-in address, within its grace period" 203.0.113.20 8080
+expect "a compiled-in address goes after the grace period" \
+	until_log 10 "203.0.113.20 removed from allow_tcp_.* (the policy's pin, no longer given)"
+blocked "a compiled-in address, after its grace period" 203.0.113.20 8080
+expect "and leaves the hosts splice" bash -c "! grep -q '^203.0.113.20' '$tmp/hosts'"
+reaches "pool still reaches its pin" 203.0.113.10 8080
 
 # 3. A new address a deny rule covers is never admitted.
 rezone 203.0.113.10 203.0.113.12 203.0.113.66
@@ -150,9 +167,13 @@ reaches "a refreshed address while DNS is silent" 203.0.113.12 8080
 expect "the name fails closed after --max-stale" until_log 15 "no answer for longer than 6s"
 expect "its refreshed address is removed" until_log 3 "203.0.113.12 removed from allow_tcp_"
 blocked "a refreshed address after --max-stale" 203.0.113.12 8080
+expect "the compiled-in address is removed too" until_log 3 "203.0.113.10 removed from allow_tcp_.* (the policy's pin"
+blocked "a compiled-in address after --max-stale" 203.0.113.10 8080
 kill -CONT "$dns_pid"
 
-# 5. The stream to the pinned address lived through all of it.
+# 5. The stream to the pinned address lived through all of it: refreshes
+# change set elements, never the table, and established connections pass
+# (the name failing closed stops new connections, not this one).
 touch "$tmp/stop-stream"
 wait "$stream_pid"
 rc=$?
@@ -163,4 +184,5 @@ stop_all
 ip netns exec "$NS_CLIENT" "$egressc" agent --backend iptables --refresh "$tmp/policy.eg" >"$tmp/stdout" 2>"$tmp/stderr"
 rc=$?
 exit_is "--refresh with iptables" 2
+[ "$fail" -eq 0 ] || indent <"$tmp/agent.log"
 testlib_finish

@@ -724,7 +724,8 @@ static void test_v4_mapped(void **state)
  * families; the hosts named by allow rules (directly or through defines)
  * are pinned, sorted by name, once each; deny-only hosts are not. */
 /* What the refresh agent asks: the classes a pinned name feeds (through
- * defines too), and whether a deny rule covers an address for a class's
+ * defines too), whether it alone put an address there as an element of its
+ * own, and whether a deny rule covers an address for a class's
  * service - some of its ports are enough; the default policy is not a
  * deny rule. */
 static void test_refresh_questions(void **state)
@@ -758,6 +759,15 @@ static void test_refresh_questions(void **state)
 	assert_string_equal(out[1]->name, "allow_tcp_443");
 	assert_int_equal(model_host_classes(m, hb, out, 8), 1);
 	assert_string_equal(out[0]->name, "allow_tcp_80");
+	/* b's address is next to a's in allow_tcp_80: one span, neither's
+	 * own; in allow_tcp_443 a's stands alone. */
+	assert_true(addr_parse("192.0.2.11", &f, &a));
+	assert_false(model_host_owns(m, out[0], hb, f, a));
+	assert_int_equal(model_host_classes(m, ha, out, 8), 2);
+	assert_true(addr_parse("192.0.2.10", &f, &a));
+	assert_false(model_host_owns(m, out[0], ha, f, a));
+	assert_true(model_host_owns(m, out[1], ha, f, a));
+	assert_false(model_host_owns(m, out[1], hb, f, a));
 	assert_true(addr_parse("203.0.113.5", &f, &a));
 	assert_true(model_denies_any(m, out[0], f, a));
 	assert_true(addr_parse("198.51.100.5", &f, &a));
