@@ -3,12 +3,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <nftables/libnftables.h>
 #include <spawn.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,6 +14,7 @@
 #include "compiler/model.h"
 #include "emit/names.h"
 #include "host/keepstate.h"
+#include "host/setops.h"
 #include "lib/duration.h"
 #include "lib/suggest.h"
 #include "lib/vec.h"
@@ -154,28 +153,6 @@ static int run(char *const argv[], const char *input, char **said)
 	return -1;
 }
 
-/* SCRIPT in one libnftables transaction; its listing into *OUTPUT
- * (malloc'd) when OUTPUT is given. */
-static int nft_run(const char *script, char **output, struct diags *d)
-{
-	struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
-
-	if (!nft) {
-		diag_error(d, NULL, "cannot start libnftables");
-		return -1;
-	}
-	nft_ctx_buffer_output(nft);
-	nft_ctx_buffer_error(nft);
-	int rc = nft_run_cmd_from_buffer(nft, script);
-	if (rc != 0)
-		diag_error(d, NULL, "nft refused it; nothing was changed:\n%s",
-			   nft_ctx_get_error_buffer(nft));
-	else if (output)
-		*output = xstrdup(nft_ctx_get_output_buffer(nft));
-	nft_ctx_free(nft);
-	return rc == 0 ? 0 : -1;
-}
-
 struct listing {
 	FILE *out;
 };
@@ -198,7 +175,7 @@ static int list_nft(const struct runtime_set *r, FILE *out, struct diags *d)
 		char script[128 + RUNTIME_NAME_MAX], set[RUNTIME_NAME_MAX + 8], *listing = NULL;
 		snprintf(set, sizeof(set), "%s_%s", r->name, f == FAMILY_V4 ? "v4" : "v6");
 		snprintf(script, sizeof(script), "list set " NFT_TABLE " %s", set);
-		if (nft_run(script, &listing, d) < 0)
+		if (setops_nft(script, &listing, d) < 0)
 			return -1;
 		struct listing l = { out };
 		nft_listing_members(listing, set, list_member, &l);
@@ -257,22 +234,6 @@ static char *change_text(const struct runtime_set *r, enum apply_backend b,
 	return buf;
 }
 
-/* The apply lock, held while the sets change: an apply replacing the
- * ruleset meanwhile would drop the change or refuse it. Returns the
- * descriptor to close, or -1 with an error queued. */
-static int lock_apply(struct diags *d)
-{
-	int fd = open(APPLY_LOCK_PATH, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-
-	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
-		diag_error(d, NULL, "cannot lock '%s': %s", APPLY_LOCK_PATH, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 int dynamic_run(const struct model *m, enum apply_backend b, const struct dynamic_request *rq,
 		FILE *out, struct diags *d)
 {
@@ -298,7 +259,7 @@ int dynamic_run(const struct model *m, enum apply_backend b, const struct dynami
 			rc = -1;
 		}
 	}
-	int lock = rc == 0 ? lock_apply(d) : -1;
+	int lock = rc == 0 ? setops_lock(d) : -1;
 	if (lock < 0) {
 		free(ps);
 		return -1;
@@ -308,7 +269,7 @@ int dynamic_run(const struct model *m, enum apply_backend b, const struct dynami
 	} else if (rq->naddrs) {
 		char *text = change_text(r, b, rq, ps, timeout);
 		if (b == APPLY_NFT) {
-			rc = nft_run(text, NULL, d);
+			rc = setops_nft(text, NULL, d);
 		} else {
 			char *argv[] = { "ipset", "restore", rq->op == DYNAMIC_ADD ? "-exist" : NULL, NULL };
 			char *said;
@@ -328,7 +289,7 @@ int dynamic_run(const struct model *m, enum apply_backend b, const struct dynami
 				fprintf(out, "deleted %s from %s\n", prefix_format(&ps[i], addr), rq->set);
 		}
 	}
-	close(lock);
+	setops_unlock(lock);
 	free(ps);
 	return rc;
 }

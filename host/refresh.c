@@ -2,12 +2,8 @@
 #include "host/refresh.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <nftables/libnftables.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 #include "compiler/diag.h"
 #include "compiler/model.h"
@@ -15,6 +11,7 @@
 #include "emit/emit.h"
 #include "emit/names.h"
 #include "host/hostsplice.h"
+#include "host/setops.h"
 #include "host/wholefile.h"
 #include "lib/duration.h"
 #include "lib/vec.h"
@@ -147,24 +144,6 @@ static void age_out(struct refresh *r, struct refresh_name *nm, time_t now, FILE
 	nm->naddrs = kept;
 }
 
-/* One nft script, one transaction. */
-static int nft_run(const char *script, struct diags *d)
-{
-	struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
-
-	if (!nft) {
-		diag_error(d, NULL, "cannot start libnftables");
-		return -1;
-	}
-	nft_ctx_buffer_output(nft);
-	nft_ctx_buffer_error(nft);
-	int rc = nft_run_cmd_from_buffer(nft, script);
-	if (rc != 0 && d)
-		diag_error(d, NULL, "refresh: nft refused it:\n%s", nft_ctx_get_error_buffer(nft));
-	nft_ctx_free(nft);
-	return rc == 0 ? 0 : -1;
-}
-
 static void element(FILE *fp, const char *verb, const struct refresh_placed *pl)
 {
 	char buf[PREFIX_STRLEN];
@@ -208,19 +187,6 @@ static int write_hosts(struct refresh *r, FILE *log, struct diags *d)
 	free(old);
 	free(spliced);
 	return rc;
-}
-
-static int lock_apply(struct diags *d)
-{
-	int fd = open(APPLY_LOCK_PATH, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-
-	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
-		diag_error(d, NULL, "cannot lock '%s': %s", APPLY_LOCK_PATH, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
 }
 
 int refresh_run(struct refresh *r, time_t now, FILE *log, struct diags *d)
@@ -296,7 +262,7 @@ int refresh_run(struct refresh *r, time_t now, FILE *log, struct diags *d)
 	/* Adds first, then the hosts splice, then removals: no name ever
 	 * leads to an address the sets do not admit. Adding again what is
 	 * there changes nothing, and puts back what an apply took. */
-	int lock = lock_apply(d);
+	int lock = setops_lock(d);
 	if (lock < 0) {
 		free(want);
 		free(take);
@@ -308,7 +274,7 @@ int refresh_run(struct refresh *r, time_t now, FILE *log, struct diags *d)
 	for (size_t i = 0; i < nwant; i++)
 		element(fp, "add", &want[i]);
 	xmemstream_close(fp);
-	rc = *script ? nft_run(script, d) : 0;
+	rc = *script ? setops_nft(script, NULL, d) : 0;
 	free(script);
 	if (rc == 0)
 		rc = write_hosts(r, log, d);
@@ -322,10 +288,10 @@ int refresh_run(struct refresh *r, time_t now, FILE *log, struct diags *d)
 		xmemstream_close(fp);
 		/* Gone already when an apply replaced the table, or taken in
 		 * an earlier round. */
-		nft_run(script, NULL);
+		setops_nft(script, NULL, NULL);
 		free(script);
 	}
-	close(lock);
+	setops_unlock(lock);
 	if (rc == 0) {
 		for (size_t i = 0; i < nwant; i++)
 			if (!placed_has(r->added, r->nadded, &want[i]))

@@ -106,7 +106,7 @@ print(n)' "$tmp/stop-stream" >"$tmp/stream.out" 2>&1 &
 stream_pid=$!
 
 ip netns exec "$NS_CLIENT" "$egressc" agent --socket "$tmp/agent.sock" --resolver 127.0.0.1 \
-	--refresh --refresh-min 1s --refresh-max 2s --grace 4s --max-stale 6s \
+	--refresh --refresh-min 1s --refresh-max 2s --grace 5s --max-stale 8s \
 	--hosts-path "$tmp/hosts" --hosts-file "$tmp/resolved.hosts" "$tmp/policy.eg" \
 	>"$tmp/agent.log" 2>&1 &
 agent_pid=$!
@@ -135,8 +135,8 @@ expect "the hosts splice keeps the rest" grep -q "^127.0.0.1	localhost$" "$tmp/h
 
 # 2. The pool rotates: .11 goes, .12 comes; .11 lasts the grace period.
 rezone 203.0.113.10 203.0.113.12
-expect "the next new address" until_log 10 "new address 203.0.113.12"
 reaches "a dropped address, within its grace period" 203.0.113.11 8080
+expect "the next new address" until_log 10 "new address 203.0.113.12"
 reaches "the rotated-in address" 203.0.113.12 8080
 expect "the dropped address goes after the grace period" until_log 10 "203.0.113.11 removed from allow_tcp_"
 blocked "a dropped address, after its grace period" 203.0.113.11 8080
@@ -164,7 +164,7 @@ expect "a denied address is not in the hosts splice" bash -c "! grep -q '^203.0.
 kill -STOP "$dns_pid"
 expect "silence is noticed" until_log 6 "refresh pool.rf.test: did not resolve"
 reaches "a refreshed address while DNS is silent" 203.0.113.12 8080
-expect "the name fails closed after --max-stale" until_log 15 "no answer for longer than 6s"
+expect "the name fails closed after --max-stale" until_log 20 "no answer for longer than 8s"
 expect "its refreshed address is removed" until_log 3 "203.0.113.12 removed from allow_tcp_"
 blocked "a refreshed address after --max-stale" 203.0.113.12 8080
 expect "the compiled-in address is removed too" until_log 3 "203.0.113.10 removed from allow_tcp_.* (the policy's pin"
