@@ -53,10 +53,15 @@ time_t refresh_next(const struct refresh *r)
 {
 	time_t next = 0;
 
+	if (r->n == 0)
+		return (time_t)-1;
+	/* Every min_ttl at least, the sets and the splice are put right:
+	 * an apply in between replaced them with the policy's own. */
+	next = r->last_round + (time_t)r->o->min_ttl;
 	for (size_t i = 0; i < r->n; i++)
-		if (i == 0 || r->names[i].due < next)
+		if (r->names[i].due < next)
 			next = r->names[i].due;
-	return r->n ? next : (time_t)-1;
+	return next;
 }
 
 static uint32_t clamp_ttl(const struct refresh_opts *o, int ttl)
@@ -203,9 +208,8 @@ int refresh_run(struct refresh *r, time_t now, FILE *log, struct diags *d)
 			struct pin p = { r->names[i].host->name, NULL, 0 };
 			VEC_PUSH(due.pins, due.n, due.cap, p);
 		}
-	if (due.n == 0)
-		return 0;
-	if (pins_compare(&due, r->o->resolve, d, &drifts) < 0) {
+	r->last_round = now;
+	if (due.n && pins_compare(&due, r->o->resolve, d, &drifts) < 0) {
 		pins_release(&due);
 		return -1;
 	}

@@ -9,7 +9,9 @@
  * stays for the grace period after it was last seen, then leaves the
  * hosts splice and then the sets. When DNS fails for a name (no answer,
  * SERVFAIL, REFUSED), its last answer's addresses stay until max_stale
- * after it; then they go (fail closed), loudly. Every change is a log line; each round changes
+ * after it; then they go (fail closed), loudly. At least every min_ttl
+ * the sets and the splice are put right again, should an apply have
+ * replaced them. Every change is a log line; each round changes
  * the sets in one transaction, under the apply lock.
  *
  * The addresses the policy was compiled with age out alike, where the
@@ -78,6 +80,7 @@ struct refresh {
 	const struct refresh_opts *o;
 	struct refresh_name *names;
 	size_t n;
+	time_t last_round;
 	/* What the agent added to the sets, and what it took out of them
 	 * (the policy's own addresses), as of the last round. */
 	struct refresh_placed *added;

@@ -13,6 +13,8 @@
 #   - DNS silence keeps the last known addresses until --max-stale, then
 #     they are removed, the compiled-in ones too: the name fails closed,
 #     and the journal says so;
+#   - a re-apply (which loads the policy's own sets) is put right within
+#     --refresh-min;
 #   - a TCP stream to a pinned address, open all along, survives every
 #     refresh (nothing is reloaded);
 #   - --refresh with the iptables backend is a usage error.
@@ -132,6 +134,22 @@ expect "and added to the class's set" until_log 2 "203.0.113.11 added to allow_t
 reaches "a new address" 203.0.113.11 8080
 expect "the hosts splice has it" grep -q "^203.0.113.11	pool.rf.test$" "$tmp/hosts"
 expect "the hosts splice keeps the rest" grep -q "^127.0.0.1	localhost$" "$tmp/hosts"
+
+# 1b. A re-apply puts the policy's own sets and splice back; the agent
+# puts the refreshed address back within --refresh-min.
+ip netns exec "$NS_CLIENT" "$egressc" apply --hosts-path "$tmp/hosts" --dnsmasq-path "$tmp/frag.conf" \
+	"$tmp/out" >"$tmp/apply.log" 2>&1
+rc=$?
+exit_is "re-apply" 0 "$tmp/apply.log"
+back() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[ "$(probe 203.0.113.11 8080)" = connected ] && grep -q "^203.0.113.11	" "$tmp/hosts" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+expect "after a re-apply, the refreshed address is back in the set and the splice" back
 
 # 2. The pool rotates: .11 goes, .12 comes; .11 lasts the grace period.
 rezone 203.0.113.10 203.0.113.12
