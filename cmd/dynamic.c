@@ -72,9 +72,11 @@ int cmd_dynamic(int argc, char **argv)
 		switch (opt) {
 		case OPT_TIMEOUT:
 			timeout = duration_parse(arg, DYNAMIC_TIMEOUT_MAX, &why);
-			if (!timeout)
-				return options_error(&p, "--timeout takes a duration such as 90s, 10m "
-							 "or 1h30m (at most 24d), not '%s'", arg), p.status;
+			if (!timeout) {
+				options_error(&p, "--timeout takes a duration such as 90s, 10m or "
+						  "1h30m (at most 24d), not '%s'", arg);
+				return p.status;
+			}
 			break;
 		case OPT_SOCKET:
 			socket = arg;
