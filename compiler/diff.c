@@ -25,14 +25,6 @@ struct region {
 /* Room for "path:line" of a setting. */
 #define PATH_MAX_SHOWN 4096
 
-struct printer {
-	FILE *fp;
-	enum diff_format format;
-	const struct model *old, *new;
-	const struct region *rg;
-	size_t lines;
-};
-
 /* A JSON string: quotes, backslashes and control characters escaped. */
 static void json_string(FILE *fp, const char *s)
 {
@@ -47,6 +39,181 @@ static void json_string(FILE *fp, const char *s)
 			fputc(c, fp);
 	}
 	fputc('"', fp);
+}
+
+/* Every hostname one side's policy names, sorted by name, once each, with
+ * the addresses that side resolved it to: the names behind a prefix. */
+struct side_hosts {
+	const struct host **v;
+	size_t n;
+};
+
+struct printer {
+	FILE *fp;
+	enum diff_format format;
+	const struct model *old, *new;
+	struct side_hosts hosts[2];	/* OLD's, NEW's */
+	const struct region *rg;
+	size_t lines;
+};
+
+static int host_cmp(const void *a, const void *b)
+{
+	return strcmp((*(const struct host *const *)a)->name, (*(const struct host *const *)b)->name);
+}
+
+static void side_hosts_init(struct side_hosts *h, const struct model *m)
+{
+	size_t cap = 0, n = 0;
+
+	h->v = NULL;
+	for (size_t i = 0; i < m->norigins; i++)
+		if (m->origins[i].target->kind == TARGET_HOST)
+			VEC_PUSH(h->v, n, cap, m->origins[i].target->host);
+	if (n)
+		qsort(h->v, n, sizeof(*h->v), host_cmp);
+	h->n = 0;
+	for (size_t i = 0; i < n; i++)
+		if (h->n == 0 || strcmp(h->v[h->n - 1]->name, h->v[i]->name) != 0)
+			h->v[h->n++] = h->v[i];
+}
+
+static const struct host *side_hosts_find(const struct side_hosts *h, const char *name)
+{
+	struct host key = { .name = name };
+	const struct host *k = &key;
+	const struct host **found =
+		h->n ? bsearch(&k, h->v, h->n, sizeof(*h->v), host_cmp) : NULL;
+
+	return found ? *found : NULL;
+}
+
+/* Whether one of H's addresses is in P. */
+static bool host_in_prefix(const struct host *h, const struct prefix *p)
+{
+	addr_t last = prefix_last(p);
+
+	for (size_t i = 0; i < h->naddrs; i++)
+		if (h->addrs[i].family == p->family && h->addrs[i].addr >= p->addr &&
+		    h->addrs[i].addr <= last)
+			return true;
+	return false;
+}
+
+/* Whether both sides resolved H's name, to different addresses. */
+static bool host_moved(const struct host *a, const struct host *b)
+{
+	if (!a || !b)
+		return false;
+	if (a->naddrs != b->naddrs)
+		return true;
+	for (size_t i = 0; i < a->naddrs; i++)
+		if (a->addrs[i].family != b->addrs[i].family || a->addrs[i].addr != b->addrs[i].addr ||
+		    a->addrs[i].len != b->addrs[i].len)
+			return true;
+	return false;
+}
+
+/* The names behind prefix P on each side, as the two sides resolved
+ * them; a name resolved differently by the two has moved. */
+struct names_behind {
+	const struct host **side[2];	/* OLD's, NEW's, each sorted by name */
+	size_t n[2];
+	bool same;			/* the two lists name the same names */
+};
+
+static void names_behind(const struct printer *pr, const struct prefix *p, struct names_behind *nb)
+{
+	for (int w = 0; w < 2; w++) {
+		const struct side_hosts *h = &pr->hosts[w];
+		nb->side[w] = h->n ? xcalloc(h->n, sizeof(*nb->side[w])) : NULL;
+		nb->n[w] = 0;
+		for (size_t i = 0; i < h->n; i++)
+			if (host_in_prefix(h->v[i], p))
+				nb->side[w][nb->n[w]++] = h->v[i];
+	}
+	nb->same = nb->n[0] == nb->n[1];
+	for (size_t i = 0; nb->same && i < nb->n[0]; i++)
+		nb->same = strcmp(nb->side[0][i]->name, nb->side[1][i]->name) == 0;
+}
+
+static void names_behind_release(struct names_behind *nb)
+{
+	free(nb->side[0]);
+	free(nb->side[1]);
+}
+
+static void print_addrs(FILE *fp, const struct host *h, bool json)
+{
+	char buf[PREFIX_STRLEN];
+
+	for (size_t i = 0; i < h->naddrs; i++)
+		fprintf(fp, json ? "%s\"%s\"" : "%s%s", i ? ", " : "", prefix_format(&h->addrs[i], buf));
+	if (!h->naddrs && !json)
+		fputs("nothing", fp);
+}
+
+/* One side's names: "a, b (moved; new: 198.51.100.99)". */
+static void print_names_text(const struct printer *pr, const struct names_behind *nb, int w)
+{
+	for (size_t i = 0; i < nb->n[w]; i++) {
+		const struct host *h = nb->side[w][i];
+		const struct host *other = side_hosts_find(&pr->hosts[1 - w], h->name);
+		fprintf(pr->fp, "%s%s", i ? ", " : "", h->name);
+		if (host_moved(h, other)) {
+			fprintf(pr->fp, " (moved; %s: ", w ? "old" : "new");
+			print_addrs(pr->fp, other, false);
+			fputc(')', pr->fp);
+		}
+	}
+	if (!nb->n[w])
+		fputs("none", pr->fp);
+}
+
+static void print_names(const struct printer *pr, const struct prefix *p)
+{
+	struct names_behind nb;
+
+	names_behind(pr, p, &nb);
+	if (pr->format == DIFF_JSON) {
+		for (int w = 0; w < 2; w++) {
+			fprintf(pr->fp, ", \"%s_names\": [", w ? "new" : "old");
+			for (size_t i = 0; i < nb.n[w]; i++) {
+				fputs(i ? ", " : "", pr->fp);
+				json_string(pr->fp, nb.side[w][i]->name);
+			}
+			fputs("]", pr->fp);
+		}
+		/* Moved: each name once, OLD's list first, then NEW's own. */
+		fputs(", \"moved\": [", pr->fp);
+		size_t k = 0;
+		for (int w = 0; w < 2; w++) {
+			for (size_t i = 0; i < nb.n[w]; i++) {
+				const struct host *h = nb.side[w][i];
+				const struct host *o = side_hosts_find(&pr->hosts[1 - w], h->name);
+				if (!host_moved(h, o) || (w == 1 && host_in_prefix(o, p)))
+					continue;
+				fputs(k++ ? ", " : "", pr->fp);
+				fputs("{\"name\": ", pr->fp);
+				json_string(pr->fp, h->name);
+				fputs(", \"old\": [", pr->fp);
+				print_addrs(pr->fp, w ? o : h, true);
+				fputs("], \"new\": [", pr->fp);
+				print_addrs(pr->fp, w ? h : o, true);
+				fputs("]}", pr->fp);
+			}
+		}
+		fputs("]", pr->fp);
+	} else if (nb.same && nb.n[0]) {
+		fputs("; ", pr->fp);
+		print_names_text(pr, &nb, pr->rg->sign > 0);
+	} else if (!nb.same) {
+		fputs("; old: ", pr->fp);
+		print_names_text(pr, &nb, 0);
+		fputs("; new: ", pr->fp);
+		print_names_text(pr, &nb, 1);
+	}
+	names_behind_release(&nb);
 }
 
 static void print_rule(FILE *fp, const struct model *m, const struct packet *pkt, bool json)
@@ -68,20 +235,12 @@ static void print_rule(FILE *fp, const struct model *m, const struct packet *pkt
 		} else {
 			fputs("\"default\"", fp);
 		}
-		fputs(", \"hosts\": [", fp);
-		for (size_t i = 0; i < b.nhosts; i++) {
-			fputs(i ? ", " : "", fp);
-			json_string(fp, b.hosts[i]);
-		}
-		fputs("]", fp);
 		return;
 	}
 	if (b.rule)
 		fprintf(fp, "%s:%d", b.rule->loc.src->path, b.rule->loc.first_line);
 	else
 		fputs("the default policy", fp);
-	for (size_t i = 0; i < b.nhosts; i++)
-		fprintf(fp, "%s%s", i ? ", " : "; ", b.hosts[i]);
 }
 
 static void print_prefix(const struct prefix *p, void *arg)
@@ -108,11 +267,13 @@ static void print_prefix(const struct prefix *p, void *arg)
 				"\"ports\": \"%s\", \"rule\": ",
 			pr->lines ? ",\n" : "", rg->sign > 0 ? "allowed" : "denied", buf, proto, ports);
 		print_rule(pr->fp, by, &pkt, true);
+		print_names(pr, p);
 		fputs("}", pr->fp);
 	} else {
 		fprintf(pr->fp, "%c %s %s %s  # %s ", rg->sign > 0 ? '+' : '-', buf, proto, ports,
 			rg->sign > 0 ? "allowed by" : "was allowed by");
 		print_rule(pr->fp, by, &pkt, false);
+		print_names(pr, p);
 		fputc('\n', pr->fp);
 	}
 	pr->lines++;
@@ -341,6 +502,50 @@ static void settings_diff(struct printer *pr)
 	}
 }
 
+/* --- modules ------------------------------------------------------------- */
+
+/* The source P loaded as module NAME, or NULL. */
+static const struct source *module_source(const struct policy *p, const char *name)
+{
+	for (const struct source *s = p->root; s; s = s->next_file)
+		if (s->module && strcmp(s->module, name) == 0)
+			return s;
+	return NULL;
+}
+
+/* Modules one side loads and the other does not: what their rules let
+ * out shows among the address lines, but a reviewer should see the
+ * 'use' that brought them in (or the essentials that did). */
+static void modules_diff(struct printer *pr)
+{
+	const struct model *ms[2] = { pr->old, pr->new };
+
+	for (int w = 1; w >= 0; w--) {
+		for (const struct source *s = ms[w]->policy->root; s; s = s->next_file) {
+			if (!s->module || module_source(ms[1 - w]->policy, s->module))
+				continue;
+			char at[PATH_MAX_SHOWN];
+			if (s->included_from)
+				snprintf(at, sizeof(at), "%s:%d", s->included_from->src->path,
+					 s->included_from->first_line);
+			else
+				snprintf(at, sizeof(at), "essentials");
+			if (pr->format == DIFF_JSON) {
+				fprintf(pr->fp, "%s  {\"change\": \"module\", \"module\": ",
+					pr->lines ? ",\n" : "");
+				json_string(pr->fp, s->module);
+				fprintf(pr->fp, ", \"loaded\": %s, \"at\": ", w ? "true" : "false");
+				json_string(pr->fp, at);
+				fputs("}", pr->fp);
+			} else {
+				fprintf(pr->fp, "~ use %s  # %s %s\n", s->module,
+					w ? "added by" : "removed, was loaded by", at);
+			}
+			pr->lines++;
+		}
+	}
+}
+
 size_t policy_diff(FILE *fp, const struct model *old, const struct model *new,
 		   enum diff_format format)
 {
@@ -349,9 +554,12 @@ size_t policy_diff(FILE *fp, const struct model *old, const struct model *new,
 	size_t ncuts;
 	uint16_t *cuts = model_port_cuts(ms, 2, &ncuts);
 
+	for (int w = 0; w < 2; w++)
+		side_hosts_init(&pr.hosts[w], ms[w]);
 	if (format == DIFF_JSON)
 		fputs("[\n", fp);
 	settings_diff(&pr);
+	modules_diff(&pr);
 	for (int sign = 1; sign >= -1; sign -= 2) {
 		for (int f = 0; f < FAMILY_COUNT; f++) {
 			/* The differences per protocol and port interval. */
@@ -399,5 +607,7 @@ size_t policy_diff(FILE *fp, const struct model *old, const struct model *new,
 	if (format == DIFF_JSON)
 		fputs(pr.lines ? "\n]\n" : "]\n", fp);
 	free(cuts);
+	free(pr.hosts[0].v);
+	free(pr.hosts[1].v);
 	return pr.lines;
 }
