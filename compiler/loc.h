@@ -39,4 +39,9 @@ struct loc {
 /* Start and length of line LINE (from 1), without its newline or CR. */
 const char *source_line(const struct source *s, int line, size_t *len);
 
+/* The text LOC spans as one line, for quoting a statement written over
+ * several: each line's comment dropped, lines joined by one space. The
+ * caller frees it. */
+char *source_span_text(const struct loc *loc);
+
 #endif

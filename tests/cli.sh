@@ -146,10 +146,18 @@ run --version
 expect "--version" grep -Eq '^egressc [0-9]+\.[0-9]+\.[0-9]+$' "$tmp/stdout"
 
 # --check: nft's own validation (root: in a private network namespace).
+# Alone, or writing to files, each says in one line that it passed.
 run $hosts --check $good
-expect "--check accepts a good policy" [ $rc -eq 0 -a ! -s "$tmp/stdout" ]
+expect "--check accepts a good policy" [ $rc -eq 0 ]
+expect "--check says one line" [ "$(cat "$tmp/stdout")" = "$good: nft accepts the ruleset" ]
 run $hosts --check -o "$tmp/checked.nft" $good
 expect "--check with -o writes" cmp -s "$tmp/checked.nft" golden/spec-example.nft
+expect "--check with -o says one line" [ "$(wc -l <"$tmp/stdout")" = 1 ]
+run $hosts --verify --check $good
+expect "--verify --check say one line" \
+	grep -qx "$good: verified: .*; nft accepts the ruleset" "$tmp/stdout"
+run $hosts --verify -o - $good
+expect "--verify -o - prints the ruleset alone" cmp -s "$tmp/stdout" golden/spec-example.nft
 
 # --monitor is 'mode monitor' in the policy, byte for byte (but the name).
 sed 's/^mode monitor$//' golden/monitor.eg >"$tmp/monitor.eg"
@@ -272,7 +280,12 @@ for cmd in compile query diff apply fmt names; do
 	cp "$tmp/stdout" "$tmp/help-$cmd"
 	run $cmd -h
 	expect "$cmd -h is --help" cmp -s "$tmp/stdout" "$tmp/help-$cmd"
+	run help $cmd
+	expect "help $cmd is $cmd --help" cmp -s "$tmp/stdout" "$tmp/help-$cmd"
 done
+run help nope
+expect "help of no command: exit 2" [ $rc -eq 2 ]
+expect "help of no command lists the commands" grep -q '^  query ' "$tmp/stderr"
 run --help
 expect "egressc --help lists the commands" \
 	[ "$(grep -cE '^  (compile|query|diff|apply|fmt|names) ' "$tmp/stdout")" -eq 6 ]
