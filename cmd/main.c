@@ -25,9 +25,7 @@ static const struct command {
 
 void commands_help(FILE *fp)
 {
-	fputs("Commands ('egressc COMMAND --help', or 'egressc help COMMAND', shows a\n"
-	      "command's options):\n",
-	      fp);
+	fputs("Commands ('egressc help COMMAND' shows a command's options):\n", fp);
 	for (const struct command *c = commands; c->name; c++)
 		fprintf(fp, "  %-10s %s\n", c->name, c->summary);
 }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "compiler/diag.h"
 #include "compiler/optimize.h"
 #include "lib/vec.h"
 
@@ -25,6 +26,7 @@ void policy_args_init(struct policy_args *a)
 	*a = (struct policy_args){
 		.compile = {
 			.optimize = OPTIMIZE_DEFAULT,
+			.max_errors = DIAG_MAX_ERRORS,
 			.resolve = {
 				.resolve_rounds = RESOLVE_ROUNDS_DEFAULT,
 				.dns_timeout_ms = DNS_TIMEOUT_MS_DEFAULT,
@@ -68,6 +70,14 @@ int policy_args_take(struct policy_args *a, struct cmd_parse *p, int val, const 
 	case OPT_STRICT:
 		c->strict = true;
 		return 1;
+	case OPT_MAX_ERRORS: {
+		int n;
+		if (parse_int(arg, 0, 1000000, &n) < 0)
+			return options_error(p, "--max-errors takes 0 (all) to 1000000, not '%s'",
+					     arg);
+		c->max_errors = (unsigned)n;
+		return 1;
+	}
 	case OPT_OPTIMIZE:
 		/* The word is -O0 or -O1. */
 		c->optimize = arg[2] - '0';

@@ -21,6 +21,7 @@ enum {
 	OPT_DNS_TIMEOUT,
 	OPT_ALLOW_UNRESOLVED,
 	OPT_STRICT,
+	OPT_MAX_ERRORS,
 };
 
 #define POLICY_OPTIONS                                                                        \
@@ -58,6 +59,10 @@ enum {
 	  .long_name = "strict",                                                              \
 	  .help = "a name resolving to a private, loopback, link-local, unspecified or "      \
 		  "multicast address is an error" },                                          \
+	{ .val = OPT_MAX_ERRORS,                                                              \
+	  .long_name = "max-errors",                                                          \
+	  .arg = "N",                                                                         \
+	  .help = "show at most N errors, counting the rest (default 20; 0: all)" },          \
 	OPTION_OPTIMIZE
 
 /* What POLICY_OPTIONS set: the options of a compilation. */

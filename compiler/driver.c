@@ -43,6 +43,7 @@ static struct load_opts load_opts(struct compilation *c, const struct compile_op
 {
 	struct load_opts lo = { .modules = NULL };
 
+	c->diags.max_errors = o->max_errors;
 	if (!o->no_modules) {
 		modpath_init(mp, &c->arena, o->module_dirs, o->nmodule_dirs);
 		lo.modules = mp;

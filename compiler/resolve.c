@@ -120,7 +120,7 @@ static void host_set_addrs(struct arena *a, struct host *h, const struct prefix 
 }
 
 static int resolve_from_file(struct arena *a, struct diags *d, const char *path,
-			     struct resolution *tab)
+			     struct resolution *tab, bool allow_unresolved)
 {
 	struct hostsfile hf;
 	int rc = hostsfile_load(a, d, path, &hf);
@@ -133,8 +133,14 @@ static int resolve_from_file(struct arena *a, struct diags *d, const char *path,
 			h->ttl = e->ttl;
 			continue;
 		}
-		diag_error(d, host_loc(h), "hostname '%s' is not in hosts file '%s'",
-			   h->name, diag_quote(d, path, strlen(path)));
+		/* As a name DNS does not know: --allow-unresolved warns. */
+		if (allow_unresolved)
+			diag_warning(d, host_loc(h),
+				     "hostname '%s' is not in hosts file '%s'; its rules allow nothing",
+				     h->name, diag_quote(d, path, strlen(path)));
+		else
+			diag_error(d, host_loc(h), "hostname '%s' is not in hosts file '%s'",
+				   h->name, diag_quote(d, path, strlen(path)));
 	}
 	hostsfile_release(&hf);
 	return rc;
@@ -239,9 +245,12 @@ struct host *resolve_hostname(struct arena *a, struct diags *d, const char *name
 	VEC_PUSH(r->hosts, r->nhosts, r->hosts_cap, h);
 	if (opts->hosts_file) {
 		struct resolution one = { .hosts = &h, .nhosts = 1 };
-		resolve_from_file(a, d, opts->hosts_file, &one);
+		/* The name asked about must resolve, whatever the policy's may. */
+		resolve_from_file(a, d, opts->hosts_file, &one, false);
 	} else {
-		resolve_from_dns(a, d, &h, 1, opts);
+		struct resolve_opts must = *opts;
+		must.allow_unresolved = false;
+		resolve_from_dns(a, d, &h, 1, &must);
 	}
 	return d->errors > errors || !h->naddrs ? NULL : h;
 }
@@ -262,7 +271,7 @@ int resolve_policy(struct arena *a, struct diags *d, struct policy *p,
 	if (tab->nhosts == 0)
 		return d->errors > errors ? -1 : 0;
 	if (opts->hosts_file)
-		resolve_from_file(a, d, opts->hosts_file, tab);
+		resolve_from_file(a, d, opts->hosts_file, tab, opts->allow_unresolved);
 	else
 		resolve_from_dns(a, d, tab->hosts, tab->nhosts, opts);
 	return d->errors > errors ? -1 : 0;

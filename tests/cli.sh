@@ -293,6 +293,30 @@ expect "egressc --help shows compile's options" grep -q '^  -o FILE ' "$tmp/stdo
 expect "query --help shows no compile-only option" \
 	not_in '^  -o \|--verify\|-Werror' "$tmp/help-query"
 
+# A name the hosts file lacks is a name that did not resolve: an error,
+# or with --allow-unresolved a warning, its rule then allowing nothing.
+run --hosts-file=golden/hostsdb -o "$tmp/unres.nft" golden/err-hostname-unknown.eg
+expect "a name the hosts file lacks: exit 1" [ $rc -eq 1 ]
+run --hosts-file=golden/hostsdb --allow-unresolved -o "$tmp/unres.nft" golden/err-hostname-unknown.eg
+expect "--allow-unresolved, a hosts file: compiles" [ $rc -eq 0 ]
+expect "--allow-unresolved, a hosts file: warns" \
+	grep -q "warning: hostname 'no-such-host.example.com' is not in hosts file" "$tmp/stderr"
+run query --hosts-file=golden/hostsdb --allow-unresolved golden/err-hostname-unknown.eg no-such-host.example.com 443
+expect "query: the name asked about must resolve" [ $rc -eq 2 ]
+
+# --max-errors: 20 shown by default, N if given, 0 for every one.
+for i in $(seq 30); do echo "allow 198.51.100.$((i + 255))"; done >"$tmp/many.eg"
+run "$tmp/many.eg"
+expect "20 errors shown by default" [ "$(grep -c ': error: ' "$tmp/stderr")" = 20 ]
+expect "the rest counted" grep -qx 'egressc: 10 more errors not shown' "$tmp/stderr"
+run --max-errors 3 "$tmp/many.eg"
+expect "--max-errors 3" [ "$(grep -c ': error: ' "$tmp/stderr")" = 3 ]
+run --max-errors 0 "$tmp/many.eg"
+expect "--max-errors 0 shows all" [ "$(grep -c ': error: ' "$tmp/stderr")" = 30 ]
+expect "--max-errors 0: none left to count" not_in 'more errors' "$tmp/stderr"
+run --max-errors -1 "$tmp/many.eg"
+expect "--max-errors -1 is a usage error" [ $rc -eq 2 ]
+
 # NO_COLOR and --color: colour only when asked, or on a terminal.
 run --color=always golden/err-log.eg
 expect "--color=always colours" grep -q $'\033\\[1;31merror:' "$tmp/stderr"
