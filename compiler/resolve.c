@@ -86,12 +86,18 @@ static struct addrlist *intern_list(struct arena *a, struct diags *d, struct res
 				    const struct target *use)
 {
 	const char *path = source_relative_path(a, use->loc.src, use->text);
-	struct addrlist *l = strmap_get(&r->lists_by_path, path);
+	/* A policy read from git lists from the same revision. */
+	const char *rev = use->loc.src->git_rev;
+	const char *key = rev ? arena_printf(a, "%s:%s", rev, path) : path;
+	struct addrlist *l = strmap_get(&r->lists_by_path, key);
 
 	if (l)
 		return l;
 	l = arena_alloc(a, sizeof(*l));
-	addrlist_load(a, d, path, &use->loc, l);
+	if (rev)
+		addrlist_load_git(a, d, rev, path, &use->loc, l);
+	else
+		addrlist_load(a, d, path, &use->loc, l);
 	strmap_put(&r->lists_by_path, l->path, l);
 	VEC_PUSH(r->lists, r->nlists, r->lists_cap, l);
 	return l;
