@@ -121,6 +121,9 @@ static int parse_args(struct cmd_parse *p, struct policy_args *o)
 		return options_error(p, "expected POLICY DEST [PORT[/PROTO]]");
 	if (p->nargs == 3 && strcmp(p->args[1], "-") == 0)
 		return options_error(p, "'-' reads DEST [PORT[/PROTO]] lines from standard input");
+	if (strcmp(p->args[0], "-") == 0 && strcmp(p->args[1], "-") == 0)
+		return options_error(p, "standard input ('-') holds the policy or the queries, "
+					"not both");
 	return 0;
 }
 

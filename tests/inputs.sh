@@ -97,6 +97,8 @@ run diff . policy.eg
 exit_is "a directory" 2
 cat policy.eg | "$egressc" query - 192.0.2.11 22 >"$tmp/stdout" 2>&1
 expect "query reads '-' too" grep -q '^allow' "$tmp/stdout"
+run query - - <policy.eg
+exit_is "query: '-' for the policy and the queries" 2
 
 # What a policy names is read only from regular files: a FIFO would wait
 # for a writer forever, a device might never end.
