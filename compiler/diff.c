@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lib/arena.h"
+#include "lib/duration.h"
 #include "lib/ivlist.h"
 #include "lib/vec.h"
 #include "compiler/resolve.h"
@@ -292,6 +293,7 @@ struct runtime_use {
 	const struct rule_class *cls;
 	const char *what;
 	const struct loc *at;	/* the wildcard, or the first rule naming the set */
+	uint32_t timeout;	/* how long a member stays, in seconds */
 };
 
 static size_t runtime_uses(const struct model *m, struct runtime_use **out)
@@ -310,18 +312,49 @@ static size_t runtime_uses(const struct model *m, struct runtime_use **out)
 					c, r->kind == RUNTIME_WILDCARD ? r->wildcards[w]->text
 								       : r->decl->dynamic.name,
 					r->kind == RUNTIME_WILDCARD ? &r->wildcards[w]->loc
-								    : &r->rules[0]->loc };
+								    : &r->rules[0]->loc,
+					r->timeout };
 		}
 	}
 	return n;
 }
 
-static bool runtime_has(const struct runtime_use *v, size_t n, const struct runtime_use *u)
+/* The use in V[0..N) of the same source in the same class, or NULL. */
+static const struct runtime_use *runtime_find(const struct runtime_use *v, size_t n,
+					      const struct runtime_use *u)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(v[i].cls->name, u->cls->name) == 0 && strcmp(v[i].what, u->what) == 0)
-			return true;
-	return false;
+			return &v[i];
+	return NULL;
+}
+
+/* A run-time set kept, its members staying longer or shorter: what it
+ * lets out stays open for another while after each answer. */
+static void runtime_timeout_line(struct printer *pr, const struct runtime_use *old,
+				 const struct runtime_use *new)
+{
+	char a[DURATION_STRLEN], b[DURATION_STRLEN];
+	const char *dyn = new->what[0] != '*' ? "$" : "";
+
+	duration_format(old->timeout, a);
+	duration_format(new->timeout, b);
+	if (pr->format == DIFF_JSON) {
+		fprintf(pr->fp, "%s  {\"change\": \"timeout\", \"runtime\": ",
+			pr->lines ? ",\n" : "");
+		char *text = xmalloc(strlen(new->what) + 2);
+		sprintf(text, "%s%s", dyn, new->what);
+		json_string(pr->fp, text);
+		free(text);
+		fputs(", \"class\": ", pr->fp);
+		json_string(pr->fp, new->cls->name);
+		fprintf(pr->fp, ", \"old\": \"%s\", \"new\": \"%s\", \"rule\": \"%s:%d\"}", a, b,
+			new->at->src->path, new->at->first_line);
+	} else {
+		fprintf(pr->fp, "~ %s%s %s  # run-time set, members kept %s, were kept %s; %s:%d\n", dyn,
+			new->what, new->cls->name, b, a, new->at->src->path, new->at->first_line);
+	}
+	pr->lines++;
 }
 
 /* Run-time sets gained or lost: what they let out is not known until the
@@ -334,7 +367,10 @@ static void runtime_diff(struct printer *pr)
 	for (int w = 1; w >= 0; w--) {
 		for (size_t i = 0; i < n[w]; i++) {
 			const struct runtime_use *x = &u[w][i];
-			if (runtime_has(u[1 - w], n[1 - w], x))
+			const struct runtime_use *was = runtime_find(u[1 - w], n[1 - w], x);
+			if (was && w == 1 && was->timeout != x->timeout)
+				runtime_timeout_line(pr, was, x);
+			if (was)
 				continue;
 			bool allows = (x->cls->verdict == VERDICT_ALLOW) == (w == 1);
 			const char *dyn = x->what[0] != '*' ? "$" : "";

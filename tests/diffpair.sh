@@ -77,7 +77,7 @@ diff_pair_check() { # WHAT OLD NEW QUERIES RESOLVER_OLD RESOLVER_NEW
 			opens="$opens $name"
 		fi
 	done
-	got=$(awk '/^[!~] / && $2 != "use" { printf " %s", $2 }' "$tmp/pair.all")
+	got=$(awk '/^[!~] / && $2 ~ /^(mode|default|on-deny|essentials|resolver|log)$/ { printf " %s", $2 }' "$tmp/pair.all")
 	if [ "$got" != "$want" ]; then
 		bad "$what: settings reported '$got', differing '$want'"
 		indent <"$tmp/pair.all" | head -5
