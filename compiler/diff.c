@@ -538,6 +538,70 @@ static void settings_diff(struct printer *pr)
 	}
 }
 
+/* --- pins ---------------------------------------------------------------- */
+
+static const struct host *pinned_find(const struct model *m, const char *name)
+{
+	for (size_t i = 0; i < m->npinned; i++)
+		if (strcmp(m->pinned[i]->name, name) == 0)
+			return m->pinned[i];
+	return NULL;
+}
+
+static void pin_line(struct printer *pr, const struct host *old, const struct host *new)
+{
+	const struct host *h = new ? new : old;
+	const struct loc *at = h->first_use ? &h->first_use->loc : NULL;
+	char where[PATH_MAX_SHOWN];
+
+	if (at)
+		snprintf(where, sizeof(where), "%s:%d", at->src->path, at->first_line);
+	else
+		snprintf(where, sizeof(where), "the policy");
+	if (pr->format == DIFF_JSON) {
+		fprintf(pr->fp, "%s  {\"change\": \"pin\", \"name\": ", pr->lines ? ",\n" : "");
+		json_string(pr->fp, h->name);
+		fputs(", \"old\": [", pr->fp);
+		if (old)
+			print_addrs(pr->fp, old, true);
+		fputs("], \"new\": [", pr->fp);
+		if (new)
+			print_addrs(pr->fp, new, true);
+		fputs("], \"at\": ", pr->fp);
+		json_string(pr->fp, where);
+		fputs("}", pr->fp);
+	} else {
+		fprintf(pr->fp, "~ pin %s ", h->name);
+		print_addrs(pr->fp, new ? new : old, false);
+		if (!old)
+			fprintf(pr->fp, "  # pinned by %s, not before\n", where);
+		else if (!new)
+			fprintf(pr->fp, "  # no longer pinned, was by %s\n", where);
+		else {
+			fputs("  # was ", pr->fp);
+			print_addrs(pr->fp, old, false);
+			fprintf(pr->fp, "; %s\n", where);
+		}
+	}
+	pr->lines++;
+}
+
+/* Names the hosts output pins on one side only, or to other addresses:
+ * the runner then resolves them differently, whether or not the
+ * addresses are let out either way. */
+static void pins_diff(struct printer *pr)
+{
+	for (size_t i = 0; i < pr->new->npinned; i++) {
+		const struct host *h = pr->new->pinned[i];
+		const struct host *was = pinned_find(pr->old, h->name);
+		if (!was || host_moved(was, h))
+			pin_line(pr, was, h);
+	}
+	for (size_t i = 0; i < pr->old->npinned; i++)
+		if (!pinned_find(pr->new, pr->old->pinned[i]->name))
+			pin_line(pr, pr->old->pinned[i], NULL);
+}
+
 /* --- modules ------------------------------------------------------------- */
 
 /* The source P loaded as module NAME, or NULL. */
@@ -640,6 +704,7 @@ size_t policy_diff(FILE *fp, const struct model *old, const struct model *new,
 		}
 	}
 	runtime_diff(&pr);
+	pins_diff(&pr);
 	if (format == DIFF_JSON)
 		fputs(pr.lines ? "\n]\n" : "]\n", fp);
 	free(cuts);
