@@ -42,11 +42,21 @@ static void json_string(FILE *fp, const char *s)
 	fputc('"', fp);
 }
 
+/* One address of a hostname. */
+struct host_addr {
+	enum family family;
+	addr_t addr;
+	const struct host *host;
+};
+
 /* Every hostname one side's policy names, sorted by name, once each, with
- * the addresses that side resolved it to: the names behind a prefix. */
+ * the addresses that side resolved it to; and those addresses sorted, so
+ * that the names behind a prefix are found without a walk over all. */
 struct side_hosts {
 	const struct host **v;
 	size_t n;
+	struct host_addr *by_addr;
+	size_t naddrs;
 };
 
 struct printer {
@@ -63,6 +73,17 @@ static int host_cmp(const void *a, const void *b)
 	return strcmp((*(const struct host *const *)a)->name, (*(const struct host *const *)b)->name);
 }
 
+static int host_addr_cmp(const void *pa, const void *pb)
+{
+	const struct host_addr *a = pa, *b = pb;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	if (a->addr != b->addr)
+		return a->addr < b->addr ? -1 : 1;
+	return strcmp(a->host->name, b->host->name);
+}
+
 static void side_hosts_init(struct side_hosts *h, const struct model *m)
 {
 	size_t cap = 0, n = 0;
@@ -77,6 +98,22 @@ static void side_hosts_init(struct side_hosts *h, const struct model *m)
 	for (size_t i = 0; i < n; i++)
 		if (h->n == 0 || strcmp(h->v[h->n - 1]->name, h->v[i]->name) != 0)
 			h->v[h->n++] = h->v[i];
+	h->by_addr = NULL;
+	h->naddrs = 0;
+	cap = 0;
+	for (size_t i = 0; i < h->n; i++)
+		for (size_t j = 0; j < h->v[i]->naddrs; j++)
+			VEC_PUSH(h->by_addr, h->naddrs, cap,
+				 (struct host_addr){ (enum family)h->v[i]->addrs[j].family,
+						     h->v[i]->addrs[j].addr, h->v[i] });
+	if (h->naddrs)
+		qsort(h->by_addr, h->naddrs, sizeof(*h->by_addr), host_addr_cmp);
+}
+
+static void side_hosts_release(struct side_hosts *h)
+{
+	free(h->v);
+	free(h->by_addr);
 }
 
 static const struct host *side_hosts_find(const struct side_hosts *h, const char *name)
@@ -99,6 +136,22 @@ static bool host_in_prefix(const struct host *h, const struct prefix *p)
 		    h->addrs[i].addr <= last)
 			return true;
 	return false;
+}
+
+/* The index of H's first address at or after P's first. */
+static size_t first_addr_in(const struct side_hosts *h, const struct prefix *p)
+{
+	size_t lo = 0, hi = h->naddrs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct host_addr *a = &h->by_addr[mid];
+		if (a->family < p->family || (a->family == p->family && a->addr < p->addr))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 /* Whether both sides resolved H's name, to different addresses. */
@@ -125,13 +178,22 @@ struct names_behind {
 
 static void names_behind(const struct printer *pr, const struct prefix *p, struct names_behind *nb)
 {
+	addr_t last = prefix_last(p);
+
 	for (int w = 0; w < 2; w++) {
 		const struct side_hosts *h = &pr->hosts[w];
-		nb->side[w] = h->n ? xcalloc(h->n, sizeof(*nb->side[w])) : NULL;
+		size_t n = 0, cap = 0;
+		nb->side[w] = NULL;
+		for (size_t i = first_addr_in(h, p);
+		     i < h->naddrs && h->by_addr[i].family == p->family && h->by_addr[i].addr <= last;
+		     i++)
+			VEC_PUSH(nb->side[w], n, cap, h->by_addr[i].host);
+		if (n)
+			qsort(nb->side[w], n, sizeof(*nb->side[w]), host_cmp);
 		nb->n[w] = 0;
-		for (size_t i = 0; i < h->n; i++)
-			if (host_in_prefix(h->v[i], p))
-				nb->side[w][nb->n[w]++] = h->v[i];
+		for (size_t i = 0; i < n; i++)
+			if (nb->n[w] == 0 || nb->side[w][nb->n[w] - 1] != nb->side[w][i])
+				nb->side[w][nb->n[w]++] = nb->side[w][i];
 	}
 	nb->same = nb->n[0] == nb->n[1];
 	for (size_t i = 0; nb->same && i < nb->n[0]; i++)
@@ -540,12 +602,15 @@ static void settings_diff(struct printer *pr)
 
 /* --- pins ---------------------------------------------------------------- */
 
+/* M's pin of NAME, or NULL: model.pinned is sorted by name. */
 static const struct host *pinned_find(const struct model *m, const char *name)
 {
-	for (size_t i = 0; i < m->npinned; i++)
-		if (strcmp(m->pinned[i]->name, name) == 0)
-			return m->pinned[i];
-	return NULL;
+	struct host key = { .name = name };
+	const struct host *k = &key;
+	const struct host *const *found =
+		m->npinned ? bsearch(&k, m->pinned, m->npinned, sizeof(*m->pinned), host_cmp) : NULL;
+
+	return found ? *found : NULL;
 }
 
 static void pin_line(struct printer *pr, const struct host *old, const struct host *new)
@@ -708,7 +773,7 @@ size_t policy_diff(FILE *fp, const struct model *old, const struct model *new,
 	if (format == DIFF_JSON)
 		fputs(pr.lines ? "\n]\n" : "]\n", fp);
 	free(cuts);
-	free(pr.hosts[0].v);
-	free(pr.hosts[1].v);
+	side_hosts_release(&pr.hosts[0]);
+	side_hosts_release(&pr.hosts[1]);
 	return pr.lines;
 }
