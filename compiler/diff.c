@@ -42,6 +42,19 @@ static void json_string(FILE *fp, const char *s)
 	fputc('"', fp);
 }
 
+/* "PATH:LINE" of AT as a JSON string. */
+static void json_location(FILE *fp, const struct loc *at)
+{
+	char line[16];
+	char *both = xmalloc(strlen(at->src->path) + sizeof(line));
+
+	snprintf(line, sizeof(line), ":%d", at->first_line);
+	strcpy(both, at->src->path);
+	strcat(both, line);
+	json_string(fp, both);
+	free(both);
+}
+
 /* One address of a hostname. */
 struct host_addr {
 	enum family family;
@@ -410,8 +423,9 @@ static void runtime_timeout_line(struct printer *pr, const struct runtime_use *o
 		free(text);
 		fputs(", \"class\": ", pr->fp);
 		json_string(pr->fp, new->cls->name);
-		fprintf(pr->fp, ", \"old\": \"%s\", \"new\": \"%s\", \"rule\": \"%s:%d\"}", a, b,
-			new->at->src->path, new->at->first_line);
+		fprintf(pr->fp, ", \"old\": \"%s\", \"new\": \"%s\", \"rule\": ", a, b);
+		json_location(pr->fp, new->at);
+		fputs("}", pr->fp);
 	} else {
 		fprintf(pr->fp, "~ %s%s %s  # run-time set, members kept %s, were kept %s; %s:%d\n", dyn,
 			new->what, new->cls->name, b, a, new->at->src->path, new->at->first_line);
@@ -446,7 +460,9 @@ static void runtime_diff(struct printer *pr)
 				free(text);
 				fputs(", \"class\": ", pr->fp);
 				json_string(pr->fp, x->cls->name);
-				fprintf(pr->fp, ", \"rule\": \"%s:%d\"}", at->src->path, at->first_line);
+				fputs(", \"rule\": ", pr->fp);
+				json_location(pr->fp, at);
+				fputs("}", pr->fp);
 			} else {
 				fprintf(pr->fp, "%c %s%s %s  # run-time set, %s %s:%d\n", allows ? '+' : '-',
 					dyn, x->what, x->cls->name, w == 1 ? "added by" : "was in",

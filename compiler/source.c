@@ -81,15 +81,17 @@ static int read_all(struct arena *a, struct diags *d, int fd, size_t hint, const
 	return 0;
 }
 
-/* Whether what FD is may be read: a regular file, or with STREAMS a pipe
- * or socket (what a shell hands over: '<(...)', '/dev/fd/N'). Never a
- * directory, nor a device, which could block forever or never end. */
+/* What may be read, besides regular files. */
 enum accept {
 	ACCEPT_FILES,		/* regular files only */
 	ACCEPT_STREAMS,		/* and pipes, sockets */
 	ACCEPT_STDIN,		/* and devices: what standard input was made */
 };
 
+/* Whether what FD is may be read: a regular file, or as ACCEPT says a pipe
+ * or socket (what a shell hands over: '<(...)', '/dev/fd/N'). Never a
+ * directory, nor a device unless standard input is one: a device named
+ * by a path could block forever or never end. */
 static int check_kind(struct diags *d, int fd, const char *q, const struct loc *at,
 		      enum accept accept, struct stat *st)
 {
