@@ -99,6 +99,11 @@ cat policy.eg | "$egressc" query - 192.0.2.11 22 >"$tmp/stdout" 2>&1
 expect "query reads '-' too" grep -q '^allow' "$tmp/stdout"
 run query - - <policy.eg
 exit_is "query: '-' for the policy and the queries" 2
+printf 'allow 192.0.2.1\nessentials off\n' >"$tmp/messy.eg"
+"$egressc" fmt - <"$tmp/messy.eg" >"$tmp/stdout" 2>&1
+expect "fmt formats standard input" [ "$(cat "$tmp/stdout")" = "$(printf 'essentials off\n\nallow 192.0.2.1')" ]
+run fmt -w -
+exit_is "fmt -w cannot write standard input back" 2
 
 # What a policy names is read only from regular files: a FIFO would wait
 # for a writer forever, a device might never end.
