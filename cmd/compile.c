@@ -140,7 +140,9 @@ static int parse_args(struct cmd_parse *p, struct compile_args *o)
 	if (p->nargs > 1)
 		return options_error(p, "unexpected argument '%s' (one policy at a time)",
 				     p->args[1]);
-	o->policy = p->args[0];
+	o->policy = policy_args_path(&o->policy_args, p, p->args[0]);
+	if (!o->policy)
+		return -1;
 	if (o->format && !emitter_by_name(o->format))
 		return options_error(p, "unknown format '%s' (nft, iptables, ip6tables, hosts, ipset, dnsmasq, dnsmasq-ipset, explain)",
 				     o->format);

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cmd/builtin.h"
 #include "cmd/options.h"
@@ -75,31 +74,6 @@ struct diff_args {
 	const char *rev[2];
 };
 
-/* ARG as a side: "REV:PATH" unless a file is called that. */
-static int side_from_arg(struct cmd_parse *p, const char *arg, const char **path, const char **rev)
-{
-	const char *colon = strchr(arg, ':');
-
-	*path = arg;
-	*rev = NULL;
-	if (!colon || strcmp(arg, "-") == 0 || access(arg, F_OK) == 0)
-		return 0;
-	char *r = xstrndup(arg, (size_t)(colon - arg));
-	if (!gitblob_rev_valid(r)) {
-		options_error(p, "'%s' is neither a file nor REV:PATH with a git revision", arg);
-		free(r);
-		return -1;
-	}
-	if (!colon[1]) {
-		options_error(p, "'%s' names no path in revision '%s'", arg, r);
-		free(r);
-		return -1;
-	}
-	*rev = r;
-	*path = colon + 1;
-	return 0;
-}
-
 static int parse_args(struct cmd_parse *p, struct diff_args *o)
 {
 	const char *arg;
@@ -131,7 +105,7 @@ static int parse_args(struct cmd_parse *p, struct diff_args *o)
 		return options_error(p, o->git_base ? "expected [OLD] NEW" : "expected OLD NEW");
 	for (int side = 0; side < 2; side++) {
 		const char *given = p->args[p->nargs == 2 ? side : 0];
-		if (side_from_arg(p, given, &o->path[side], &o->rev[side]) < 0)
+		if (policy_path_split(p, given, &o->path[side], &o->rev[side]) < 0)
 			return -1;
 	}
 	if (o->git_base) {

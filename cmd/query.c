@@ -140,9 +140,14 @@ int cmd_query(int argc, char **argv)
 		policy_args_release(&o);
 		return p.status;
 	}
+	const char *policy = policy_args_path(&o, &p, p.args[0]);
+	if (!policy) {
+		policy_args_release(&o);
+		return p.status;
+	}
 	compilation_init(&c);
 	/* The answer comes from the model; errors are 2. */
-	if (compilation_run(&c, p.args[0], &o.compile) < 0)
+	if (compilation_run(&c, policy, &o.compile) < 0)
 		status = 2;
 	else
 		status = run_query(&o.compile.resolve, &c, p.args, p.nargs);

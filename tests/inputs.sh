@@ -52,6 +52,17 @@ exit_is "a revision against itself" 0
 (cd ci && "$egressc" diff main:policy.eg policy.eg) >"$tmp/sub" 2>&1
 expect "REV:PATH from a subdirectory" grep -q 'was allowed by main:common.eg:1' "$tmp/sub"
 
+# query, names and compile read REV:PATH alike.
+run query main:ci/policy.eg 192.0.2.10 22
+expect "query REV:PATH: the base's include" grep -q 'main:ci/common.eg:1' "$tmp/stdout"
+run query main:ci/policy.eg 192.0.2.11 22
+exit_is "query REV:PATH: not the work tree's" 1
+run -o "$tmp/base.nft" main:ci/policy.eg
+exit_is "compile REV:PATH" 0
+expect "compile REV:PATH: the base's list" grep -q '198.51.100.0/28' "$tmp/base.nft"
+run names main:ci/policy.eg
+exit_is "names REV:PATH" 0
+
 # Errors name the revision and the file, and say what git said.
 run diff main:ci/nope.eg ci/policy.eg
 exit_is "a path the revision lacks" 2
