@@ -502,24 +502,49 @@ static int import_azure(struct import *im, const struct json_value *doc, FILE *o
 int import_provider(struct arena *a, struct diags *d, const struct import_request *req,
 		    FILE *out)
 {
+	/* Which of the request's selectors each provider reads: one it
+	 * would ignore is an error, never a silent no-op. */
+	enum { SECTION = 1 << 0, SERVICE = 1 << 1, REGION = 1 << 2, NAME = 1 << 3 };
 	static const struct {
 		const char *provider;
 		int (*run)(struct import *, const struct json_value *, FILE *);
+		unsigned takes;
 	} table[] = {
-		{ "github-meta", import_github_meta },
-		{ "aws-ip-ranges", import_aws },
-		{ "google-cloud", import_google },
-		{ "azure-service-tags", import_azure },
+		{ "github-meta", import_github_meta, SECTION | NAME },
+		{ "aws-ip-ranges", import_aws, SERVICE | REGION },
+		{ "google-cloud", import_google, REGION },
+		{ "azure-service-tags", import_azure, SERVICE },
+	};
+	static const struct {
+		unsigned flag;
+		const char *option;
+	} selectors[] = {
+		{ SECTION, "--section" },
+		{ SERVICE, "--service" },
+		{ REGION, "--region" },
+		{ NAME, "--name" },
 	};
 	struct import im = { .arena = a, .diags = d, .req = req, .file = base_name(req->path) };
 	int (*run)(struct import *, const struct json_value *, FILE *) = NULL;
+	unsigned takes = 0, given = 0;
 	struct source *src;
 	struct json_value *doc;
 	int rc;
 
-	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-		if (strcmp(table[i].provider, req->provider) == 0)
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		if (strcmp(table[i].provider, req->provider) == 0) {
 			run = table[i].run;
+			takes = table[i].takes;
+		}
+	}
+	given = (req->nsections ? SECTION : 0) | (req->service ? SERVICE : 0) |
+		(req->region ? REGION : 0) | (req->name ? NAME : 0);
+	for (size_t i = 0; run && i < sizeof(selectors) / sizeof(selectors[0]); i++) {
+		if ((given & ~takes) & selectors[i].flag) {
+			diag_error(d, NULL, "%s takes no %s", req->provider, selectors[i].option);
+			return -1;
+		}
+	}
 	if (!run) {
 		const char *guess = suggest_closest(req->provider, import_providers,
 						    sizeof(table) / sizeof(table[0]));

@@ -129,6 +129,8 @@ bad_import "an unknown provider" "unknown provider 'aws-ip-range'; did you mean 
 bad_import "a missing file" "cannot open" aws-ip-ranges "$tmp/none.json" --service S3
 bad_import "not AWS's document" "no 'createDate' here; is this AWS's ip-ranges.json" \
 	aws-ip-ranges "$tmp/meta.json" --service S3
+bad_import "a selector the provider does not read" "google-cloud takes no --service" \
+	google-cloud "$tmp/meta.json" --service S3
 bad_import "a bad module name" "is not a module name" \
 	github-meta "$tmp/meta.json" --section domains.actions --date 2026-12-05 --name Bad_Name
 
