@@ -284,6 +284,11 @@ static int import_github_meta(struct import *im, const struct json_value *doc, F
 					    "say when it was fetched with --date YYYY-MM-DD");
 		return -1;
 	}
+	if (im->nnames + im->nprefixes == 0) {
+		diag_error(im->diags, NULL, "github-meta: the sections named hold no %s",
+			   names ? "hostnames" : "address prefixes");
+		return -1;
+	}
 	sort_unique(im);
 
 	const char *what = "";
@@ -416,8 +421,9 @@ static int import_google(struct import *im, const struct json_value *doc, FILE *
 	if (im->failed)
 		return -1;
 	if (im->nprefixes == 0) {
-		diag_error(im->diags, NULL, "google-cloud: no prefixes of scope '%s' in '%s'",
-			   quote(im, req->region ? req->region : ""), quote(im, req->path));
+		diag_error(im->diags, NULL, "google-cloud: no prefixes%s%s%s in '%s'",
+			   req->region ? " of scope '" : "", req->region ? quote(im, req->region) : "",
+			   req->region ? "'" : "", quote(im, req->path));
 		return -1;
 	}
 	sort_unique(im);

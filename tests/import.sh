@@ -102,6 +102,9 @@ expect "small meta: prefixes sorted by family and address" \
 2001:db8::/32
 EOF2
 
+# doc NAME TEXT: a one-document file for the reader.
+doc() { printf '%s' "$2" >"$tmp/$1.json"; }
+
 # bad NAME EXPECTED-STDERR-REGEX ARGS...: an import that fails, writes
 # nothing, leaves -o's file as it was and says so.
 bad_import() {
@@ -131,11 +134,14 @@ bad_import "not AWS's document" "no 'createDate' here; is this AWS's ip-ranges.j
 	aws-ip-ranges "$tmp/meta.json" --service S3
 bad_import "a selector the provider does not read" "google-cloud takes no --service" \
 	google-cloud "$tmp/meta.json" --service S3
+doc empty '{"domains": {"x": {"trust_domain": ""}}, "hooks": []}'
+bad_import "a section without names" "the sections named hold no hostnames" \
+	github-meta "$tmp/empty.json" --section domains.x --date 2026-12-05
+bad_import "a section without prefixes" "the sections named hold no address prefixes" \
+	github-meta "$tmp/empty.json" --section hooks --date 2026-12-05
 bad_import "a bad module name" "is not a module name" \
 	github-meta "$tmp/meta.json" --section domains.actions --date 2026-12-05 --name Bad_Name
 
-# doc NAME TEXT: a one-document file for the reader.
-doc() { printf '%s' "$2" >"$tmp/$1.json"; }
 doc host '{"domains": {"x": ["ok.example", "bad..example"]}}'
 bad_import "a bad hostname, located" "host.json:1:34: error: 'bad..example' is not a hostname" \
 	github-meta "$tmp/host.json" --section domains.x --date 2026-12-05
