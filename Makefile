@@ -122,7 +122,7 @@ deps:
 test-deps:
 	scripts/deps.sh --test
 
-FUZZ_HARNESSES = parse compile
+FUZZ_HARNESSES = parse compile json
 REPLAY_BIN = $(FUZZ_HARNESSES:%=$(BUILD)/fuzz/replay_%)
 # The corpus make check replays: regressions and seeds, and every policy
 # the tests hold.

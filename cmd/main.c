@@ -20,6 +20,7 @@ static const struct command {
 	{ "apply", cmd_apply, "load compiled outputs (or a policy) on this host" },
 	{ "fmt", cmd_fmt, "print policies in the canonical layout" },
 	{ "names", cmd_names, "list the hostnames a policy needs resolved" },
+	{ "import", cmd_import, "turn a provider's published endpoint list into a module or list" },
 	{ NULL, NULL, NULL },
 };
 
