@@ -39,6 +39,7 @@ int cmd_names(int argc, char **argv);
 int cmd_pins(int argc, char **argv);
 int cmd_dynamic(int argc, char **argv);
 int cmd_agent(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 
 /* The commands and their summaries, for 'egressc --help'. */
 void commands_help(FILE *fp);
