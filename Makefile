@@ -220,6 +220,8 @@ install: all
 	chmod 0644 $(DESTDIR)$(MANDIR)/man1/egressc.1 $(DESTDIR)$(MANDIR)/man5/egressc.eg.5
 	sed 's|@BINDIR@|$(BINDIR)|g' contrib/systemd/egressc.service.in >$(DESTDIR)$(UNITDIR)/egressc.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/egressc.service
+	sed 's|@BINDIR@|$(BINDIR)|g' contrib/systemd/egressc-agent.service.in >$(DESTDIR)$(UNITDIR)/egressc-agent.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/egressc-agent.service
 	install -m 0644 contrib/vim/syntax/eg.vim $(DESTDIR)$(VIMDIR)/syntax/eg.vim
 	install -m 0644 contrib/vim/ftdetect/eg.vim $(DESTDIR)$(VIMDIR)/ftdetect/eg.vim
 

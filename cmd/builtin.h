@@ -36,6 +36,9 @@ int cmd_diff(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_fmt(int argc, char **argv);
 int cmd_names(int argc, char **argv);
+int cmd_pins(int argc, char **argv);
+int cmd_dynamic(int argc, char **argv);
+int cmd_agent(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 
 /* The commands and their summaries, for 'egressc --help'. */

@@ -20,6 +20,9 @@ static const struct command {
 	{ "apply", cmd_apply, "load compiled outputs (or a policy) on this host" },
 	{ "fmt", cmd_fmt, "print policies in the canonical layout" },
 	{ "names", cmd_names, "list the hostnames a policy needs resolved" },
+	{ "pins", cmd_pins, "check whether pinned names still resolve to their pins" },
+	{ "dynamic", cmd_dynamic, "add, delete or list members of a policy's dynamic sets" },
+	{ "agent", cmd_agent, "serve 'dynamic' on this host (the resident agent)" },
 	{ "import", cmd_import, "turn a provider's published endpoint list into a module or list" },
 	{ NULL, NULL, NULL },
 };

@@ -1179,6 +1179,68 @@ bool model_replies_first(const struct model *m)
 	return m->mode == MODE_MONITOR;
 }
 
+size_t model_host_classes(const struct model *m, const struct host *h,
+			  const struct rule_class **out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->nclasses && n < max; i++) {
+		const struct rule_class *c = &m->classes[i];
+		bool fed = false;
+		for (int f = 0; f < FAMILY_COUNT && !fed; f++)
+			for (size_t j = 0; j < c->sets[f].nranges && !fed; j++) {
+				const struct target *t = m->origins[rangeset_range(&c->sets[f], j).origin].target;
+				fed = t && t->kind == TARGET_HOST && t->host == h;
+			}
+		if (fed)
+			out[n++] = c;
+	}
+	return n;
+}
+
+bool model_host_owns(const struct model *m, const struct rule_class *c, const struct host *h,
+		     enum family f, addr_t a)
+{
+	long i = rangeset_find(&c->sets[f], a);
+
+	if (i < 0)
+		return false;
+	struct span sp = rangeset_span(&c->sets[f], (size_t)i);
+	if (sp.lo != a || sp.hi != a)
+		return false;
+	for (size_t j = sp.first; j < sp.first + sp.count; j++) {
+		const struct target *t = m->origins[rangeset_range(&c->sets[f], j).origin].target;
+		if (!t || t->kind != TARGET_HOST || t->host != h)
+			return false;
+	}
+	return true;
+}
+
+bool model_denies_any(const struct model *m, const struct rule_class *c, enum family f,
+		      addr_t a)
+{
+	static const unsigned protos[] = { PROTO_TCP, PROTO_UDP, 0 };
+	const struct model *ms[] = { m };
+	size_t ncuts;
+	uint16_t *cuts = model_port_cuts(ms, 1, &ncuts);
+	bool blocks = false;
+
+	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]) && !blocks; i++) {
+		if (c->svc.protos && !(c->svc.protos & protos[i]))
+			continue;
+		/* Another protocol has no ports: one packet stands for all. */
+		for (size_t j = 0; j < (protos[i] ? ncuts : 1) && !blocks; j++) {
+			struct packet pkt = { f, a, protos[i], protos[i] ? cuts[j] : 0 };
+			if (!service_matches(&c->svc, pkt.proto, pkt.port))
+				continue;
+			struct decision d = model_decide(m, &pkt);
+			blocks = d.reason == DECIDED_BY_RULE && d.cls->verdict == VERDICT_DENY;
+		}
+	}
+	free(cuts);
+	return blocks;
+}
+
 const struct inside_range model_inside_ranges[] = {
 	{ "0.0.0.0/32", "an unspecified address" },
 	{ "127.0.0.0/8", "a loopback address" },

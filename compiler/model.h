@@ -304,6 +304,25 @@ bool model_runtime_takes(const struct model *m, const struct runtime_set *r, con
 struct decision model_decide_name(const struct model *m, const char *name,
 				  const struct packet *pkt);
 
+/* The classes whose sets host H's addresses went into (its rules name
+ * it, directly or through defines), into OUT[0..max), in class order:
+ * where the refresh agent adds the addresses H has now. Returns how many
+ * there are. */
+size_t model_host_classes(const struct model *m, const struct host *h,
+			  const struct rule_class **out, size_t max);
+
+/* Whether address A of family F is an element of its own in class C's
+ * set (a span of one address) that only host H put there: one the refresh
+ * agent may take out when DNS no longer gives it for H. */
+bool model_host_owns(const struct model *m, const struct rule_class *c, const struct host *h,
+		     enum family f, addr_t a);
+
+/* Whether a deny rule (rule 2) blocks some packet of class C's service to
+ * address A of family F: what refreshing C's names must not admit, though
+ * DNS now returns it. */
+bool model_denies_any(const struct model *m, const struct rule_class *c, enum family f,
+		      addr_t a);
+
 /* Whether replies (established, related) are accepted before the deny
  * rules. Enforcing, no: deny rules see every packet, so that a denied host
  * which connects in gets nothing back. Monitoring, nothing is blocked

@@ -240,6 +240,24 @@ done:
 	free(servers);
 }
 
+int resolve_names_now(struct diags *d, const char *const *names, size_t n,
+		      const struct resolve_opts *o, struct dns_result *results)
+{
+	char *servers = servers_csv(o);
+	struct dns_config c = {
+		.servers = servers,
+		.rounds = o->resolve_rounds > 0 ? o->resolve_rounds : 1,
+		.timeout_ms = o->dns_timeout_ms > 0 ? o->dns_timeout_ms : DNS_TIMEOUT_MS_DEFAULT,
+	};
+	struct dns_error err;
+	int rc = dns_lookup(names, n, &c, results, &err);
+
+	if (rc < 0)
+		dns_setup_failed(d, &err, servers);
+	free(servers);
+	return rc;
+}
+
 struct host *resolve_hostname(struct arena *a, struct diags *d, const char *name,
 			      const struct resolve_opts *opts, struct resolution *r)
 {

@@ -52,6 +52,16 @@ static inline const struct loc *host_loc(const struct host *h)
 struct host *resolve_hostname(struct arena *a, struct diags *d, const char *name,
 			      const struct resolve_opts *opts, struct resolution *r);
 
+struct dns_result;
+
+/* Asks DNS for NAMES[0..N) now, as O says (its servers, rounds and
+ * timeout; never its hosts file), into RESULTS[0..N) (dns.h: each with
+ * addresses or a failure status; dns_result_release() frees each): for
+ * the runtime, which compares or refreshes pins. Returns 0, or -1 with an
+ * error queued when nothing could be asked (RESULTS then untouched). */
+int resolve_names_now(struct diags *d, const char *const *names, size_t n,
+		      const struct resolve_opts *o, struct dns_result *results);
+
 void resolution_init(struct resolution *r);
 /* Writes every resolved name as a hosts(5) file, one address a line, each
  * with a "# ttl=N" note when the TTL is known; --hosts-file reads it back

@@ -18,6 +18,7 @@
 #include "host/hostsplice.h"
 #include "host/ipthooks.h"
 #include "emit/names.h"
+#include "host/keepstate.h"
 #include "host/nftcheck.h"
 #include "host/uplink.h"
 #include "host/wholefile.h"
@@ -280,7 +281,8 @@ static int need_root(struct diags *d)
 }
 
 /* Replaces PATH's contents by TEXT unless they are that already. Returns
- * 1 when it wrote, 0 when there was nothing to do, -1 on errors. */
+ * 1 when it wrote (would write), 0 when there was nothing to do, -1 on
+ * errors. */
 static int install(FILE *log, const struct apply_opts *o, const char *what, const char *path,
 		   const char *text, size_t len, struct diags *d)
 {
@@ -295,7 +297,7 @@ static int install(FILE *log, const struct apply_opts *o, const char *what, cons
 	free(old);
 	fprintf(log, "%s: %s %s\n", what, o->dry_run ? "would write" : "writing", path);
 	if (o->dry_run)
-		return 0;
+		return 1;
 	return wholefile_write(path, text, len, d) < 0 ? -1 : 1;
 }
 
@@ -365,7 +367,7 @@ static int apply_dnsmasq(const struct apply_set *s, const struct apply_opts *o, 
 		return 0;
 	}
 	int rc = install(log, o, "dnsmasq", path, s->text[p], s->len[p], d);
-	*installed = rc >= 0;
+	*installed = rc > 0;
 	return rc < 0 ? -1 : 0;
 }
 
@@ -447,10 +449,13 @@ static int remove_nft(const struct apply_opts *o, FILE *log, struct diags *d)
 	return rc;
 }
 
-static int apply_nft(const struct apply_set *s, const struct apply_opts *o, FILE *log,
-		     struct diags *d)
+/* CURRENT: the table it replaces, listed (NULL: none), whose run-time
+ * sets' members the same transaction carries over (keepstate.h). */
+static int apply_nft(const struct apply_set *s, const char *current, const struct apply_opts *o,
+		     FILE *log, struct diags *d)
 {
 	char *why = NULL;
+	int rc;
 
 	if (o->dry_run && geteuid() != 0) {
 		fprintf(log, "nft: would replace table " NFT_TABLE " from %s (not checked: nft needs root)\n",
@@ -458,7 +463,7 @@ static int apply_nft(const struct apply_set *s, const struct apply_opts *o, FILE
 		return 0;
 	}
 	if (o->dry_run) {
-		int rc = nft_check_script(s->text[PART_NFT], s->len[PART_NFT], &why);
+		rc = nft_check_script(s->text[PART_NFT], s->len[PART_NFT], &why);
 		if (rc == 0)
 			fprintf(log, "nft: would replace table " NFT_TABLE " from %s (nft accepts it)\n",
 				s->where[PART_NFT]);
@@ -468,11 +473,17 @@ static int apply_nft(const struct apply_set *s, const struct apply_opts *o, FILE
 		free(why);
 		return rc;
 	}
-	if (nft_load(d, s->where[PART_NFT], s->text[PART_NFT], unchanged(o)) < 0)
-		return -1;
-	fprintf(log, "nft: replaced table " NFT_TABLE " from %s, in one transaction\n",
-		s->where[PART_NFT]);
-	return 0;
+	char *keep = keep_nft_members(current ? current : "", s->text[PART_NFT]);
+	size_t n = s->len[PART_NFT] + strlen(keep) + 1;
+	char *script = xmalloc(n);
+	snprintf(script, n, "%s%s", s->text[PART_NFT], keep);
+	rc = nft_load(d, s->where[PART_NFT], script, unchanged(o));
+	free(script);
+	if (rc == 0)
+		fprintf(log, "nft: replaced table " NFT_TABLE " from %s, in one transaction%s\n",
+			s->where[PART_NFT], *keep ? ", keeping its run-time sets' members" : "");
+	free(keep);
+	return rc;
 }
 
 /* The "create" lines of an ipset restore file (malloc'd). */
@@ -598,12 +609,15 @@ static int apply_iptables(const struct apply_set *s, const struct apply_opts *o,
 	if (ipt_load(d, s->where[PART_V4], v4, false, true) < 0 ||
 	    ipt_load(d, s->where[PART_V6], v6, true, true) < 0)
 		return -1;
-	/* Now the sets as the policy has them: created and emptied; then each
+	/* Now the sets as the policy has them: created and filled, those of
+	 * run-time sets keeping their members (keepstate.h); then each
 	 * family in one transaction, the previous policy holding in each
 	 * until its own is replaced. */
-	if ((s->text[PART_IPSETS] && tool(d, s->where[PART_IPSETS], s->text[PART_IPSETS],
-					  s->len[PART_IPSETS], "ipset", "restore", "-exist") < 0) ||
-	    ipt_load(d, s->where[PART_V4], v4, false, false) < 0 ||
+	char *sets = s->text[PART_IPSETS] ? keep_ipset_members(s->text[PART_IPSETS]) : NULL;
+	int rc = sets ? tool(d, s->where[PART_IPSETS], sets, strlen(sets), "ipset", "restore",
+			     "-exist") : 0;
+	free(sets);
+	if (rc < 0 || ipt_load(d, s->where[PART_V4], v4, false, false) < 0 ||
 	    ipt_load(d, s->where[PART_V6], v6, true, false) < 0)
 		return -1;
 	fprintf(log, "iptables: replaced egressc's IPv4 chains from %s and its IPv6 ones from %s\n",
@@ -708,11 +722,11 @@ static void file_restore(const struct file_was *w, FILE *log, struct diags *d)
 	fprintf(log, "%s: %s\n", w->path, rc == 0 ? "put back as it was" : "could not put it back");
 }
 
-/* dnsmasq must read the new fragment, and its cache must not outlive the
- * sets the reload emptied: restarted with the command given, or, for the
- * fragment at its default place, as the system's dnsmasq.service. A
- * fragment elsewhere (tests, a dnsmasq of one's own) and no command: the
- * restart is the caller's. */
+/* dnsmasq must read a changed fragment (which is what names new sets;
+ * the members of sets kept by name stay, keepstate.h): restarted with the
+ * command given, or, for the fragment at its default place, as the
+ * system's dnsmasq.service. A fragment elsewhere (tests, a dnsmasq of
+ * one's own) and no command: the restart is the caller's. */
 static int restart_dnsmasq(const struct apply_opts *o, FILE *log, struct diags *d)
 {
 	char *systemctl_active[] = { "systemctl", "is-active", "--quiet", "dnsmasq.service", NULL };
@@ -782,7 +796,8 @@ int apply_run(const struct apply_set *s, const struct apply_opts *o, FILE *log,
 		     file_save(&frag_was, dnsmasq_path(o), d) | fw_save(&fw, o, d);
 	if (rc == 0) {
 		fw_changed = true;
-		rc = o->backend == APPLY_NFT ? apply_nft(s, o, log, d) : apply_iptables(s, o, log, d);
+		rc = o->backend == APPLY_NFT ? apply_nft(s, fw.nft, o, log, d)
+					      : apply_iptables(s, o, log, d);
 	}
 	if (rc == 0) {
 		hosts_changed = true;

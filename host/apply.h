@@ -13,7 +13,9 @@
  * The firewall goes first because it is what allows traffic; the hosts
  * lines and the fragment only change which allowed addresses names reach.
  * Every file is written whole (a temporary renamed over it), and applying
- * twice is applying once. A failed apply leaves the previous state, except
+ * twice is applying once. The run-time sets' members that the new ruleset
+ * still has sets for are kept (keepstate.h); dnsmasq restarts only for a
+ * changed fragment. A failed apply leaves the previous state, except
  * with fail_closed. */
 #ifndef EGRESSC_APPLY_H
 #define EGRESSC_APPLY_H

@@ -478,10 +478,15 @@ backend_suite() {
 	snap "$backend-after-norestart"
 	same "$backend: dnsmasq does not restart: nothing changed" \
 		"$backend-before-rollback" "$backend-after-norestart"
-	eapply --dnsmasq-restart "echo restarted >'$tmp/restarted'" "$tmp/out"
+	eapply --dnsmasq-restart "echo restarted >'$tmp/restarted'" "$tmp/late"
 	exit_is "$backend: dnsmasq restarts" 0
 	expect "$backend: dnsmasq restarts: the command ran" grep -qx restarted "$tmp/restarted"
 	rm -f "$tmp/restarted"
+	# The run-time sets keep their members (tests/keepstate.sh): an
+	# unchanged fragment needs no restart.
+	eapply --dnsmasq-restart "echo restarted >'$tmp/restarted'" "$tmp/late"
+	exit_is "$backend: the same fragment again" 0
+	expect "$backend: the same fragment again: no restart" [ ! -e "$tmp/restarted" ]
 
 	eapply --remove
 	exit_is "$backend: --remove at the end" 0

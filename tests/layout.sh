@@ -11,7 +11,9 @@
 #   verify/   lib/, verify/, the AST as written (ast, source, diag,
 #             addrlist) and the names table (emit/names.h): never the
 #             model or the emitters whose output it judges
-#   host/     lib/, host/, diagnostics, emit/ (names, closed rulesets)
+#   host/     lib/, host/, diagnostics, emit/ (names, closed rulesets), and
+#             the model the runtime asks (which sets a name feeds, what a
+#             dynamic set is called) and the pins it keeps current
 #   cmd/      anything: it puts the rest together
 #
 #   tests/layout.sh
@@ -30,7 +32,8 @@ allowed_includes() {
 	emit) echo "lib/ compiler/ emit/" ;;
 	verify) echo "lib/ verify/ compiler/ast.h compiler/source.h compiler/loc.h compiler/diag.h" \
 		"compiler/addrlist.h emit/names.h" ;;
-	host) echo "lib/ host/ compiler/diag.h compiler/source.h compiler/loc.h emit/" ;;
+	host) echo "lib/ host/ compiler/diag.h compiler/source.h compiler/loc.h emit/" \
+		"compiler/model.h compiler/pins.h" ;;
 	cmd) echo "lib/ grammar/ compiler/ emit/ verify/ host/ cmd/" ;;
 	esac
 }

@@ -8,8 +8,8 @@
 # egressc(1): under OPTIONS, each .SS heading names the commands its
 # options belong to: "compile", or "Every command: compile, query, ...";
 # an option is the tag line after a .TP.
-# README.md: the table headed "| option | compile | query | ..." marks
-# with a non-empty cell which commands take the options in its first one.
+# README.md: each table headed "| option | COMMAND | ..." marks with a
+# non-empty cell which commands take the options in its first one.
 #
 #   tests/options.sh EGRESSC
 #@check fast
@@ -53,7 +53,7 @@ man_options() {
 # The same for the README's table.
 readme_options() {
 	awk -F '|' '
-		/^\| option \| compile \|/ {
+		/^\| option \|/ {
 			table = 1
 			for (i = 3; i < NF; i++) { name[i] = $i; gsub(/ /, "", name[i]) }
 			next

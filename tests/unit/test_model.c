@@ -723,6 +723,62 @@ static void test_v4_mapped(void **state)
 /* Every address a hosts file lists for a name counts, across lines and
  * families; the hosts named by allow rules (directly or through defines)
  * are pinned, sorted by name, once each; deny-only hosts are not. */
+/* What the refresh agent asks: the classes a pinned name feeds (through
+ * defines too), whether it alone put an address there as an element of its
+ * own, and whether a deny rule covers an address for a class's
+ * service - some of its ports are enough; the default policy is not a
+ * deny rule. */
+static void test_refresh_questions(void **state)
+{
+	char *hosts = temp_file("192.0.2.10 a.example\n"
+				"192.0.2.11 b.example\n");
+	const struct rule_class *out[8];
+	struct compilation c;
+	const struct model *m;
+	addr_t a;
+	enum family f;
+
+	(void)state;
+	m = compile_hosts(&c, "define d = { b.example }\n"
+			      "allow a.example port 443\n"
+			      "allow a.example, $d port 80\n"
+			      "deny 203.0.113.0/24 port 80\n"
+			      "deny 198.51.100.0/24 port 22\n",
+			  hosts);
+	const struct host *ha = NULL, *hb = NULL;
+	for (size_t i = 0; i < m->npinned; i++) {
+		if (strcmp(m->pinned[i]->name, "a.example") == 0)
+			ha = m->pinned[i];
+		if (strcmp(m->pinned[i]->name, "b.example") == 0)
+			hb = m->pinned[i];
+	}
+	assert_non_null(ha);
+	assert_non_null(hb);
+	assert_int_equal(model_host_classes(m, ha, out, 8), 2);
+	assert_string_equal(out[0]->name, "allow_tcp_80");
+	assert_string_equal(out[1]->name, "allow_tcp_443");
+	assert_int_equal(model_host_classes(m, hb, out, 8), 1);
+	assert_string_equal(out[0]->name, "allow_tcp_80");
+	/* b's address is next to a's in allow_tcp_80: one span, neither's
+	 * own; in allow_tcp_443 a's stands alone. */
+	assert_true(addr_parse("192.0.2.11", &f, &a));
+	assert_false(model_host_owns(m, out[0], hb, f, a));
+	assert_int_equal(model_host_classes(m, ha, out, 8), 2);
+	assert_true(addr_parse("192.0.2.10", &f, &a));
+	assert_false(model_host_owns(m, out[0], ha, f, a));
+	assert_true(model_host_owns(m, out[1], ha, f, a));
+	assert_false(model_host_owns(m, out[1], hb, f, a));
+	assert_true(addr_parse("203.0.113.5", &f, &a));
+	assert_true(model_denies_any(m, out[0], f, a));
+	assert_true(addr_parse("198.51.100.5", &f, &a));
+	assert_false(model_denies_any(m, out[0], f, a));	/* port 22 only */
+	assert_true(addr_parse("192.0.2.99", &f, &a));
+	assert_false(model_denies_any(m, out[0], f, a));	/* the default */
+	compilation_release(&c);
+	unlink(hosts);
+	free(hosts);
+}
+
 static void test_hostnames(void **state)
 {
 	char *hosts = temp_file("# test hosts\n"
@@ -1468,6 +1524,7 @@ int main(void)
 		cmocka_unit_test(test_origins),
 		cmocka_unit_test(test_v4_mapped),
 		cmocka_unit_test(test_hostnames),
+		cmocka_unit_test(test_refresh_questions),
 		cmocka_unit_test(test_random_differential),
 		cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_regions),

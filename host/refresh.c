@@ -1,0 +1,343 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "host/refresh.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compiler/diag.h"
+#include "compiler/model.h"
+#include "compiler/pins.h"
+#include "emit/emit.h"
+#include "emit/names.h"
+#include "host/hostsplice.h"
+#include "host/setops.h"
+#include "host/wholefile.h"
+#include "lib/duration.h"
+#include "lib/vec.h"
+#include "lib/xalloc.h"
+
+/* Room for the classes one name feeds. */
+#define NAME_CLASSES_MAX 64
+
+void refresh_init(struct refresh *r, const struct model *m, struct host **hosts, size_t nhosts,
+		  const struct refresh_opts *o, time_t now)
+{
+	const struct rule_class *classes[NAME_CLASSES_MAX];
+
+	memset(r, 0, sizeof(*r));
+	r->m = m;
+	r->o = o;
+	r->names = xcalloc(m->npinned + 1, sizeof(*r->names));
+	for (size_t i = 0; i < m->npinned; i++) {
+		struct refresh_name *nm = &r->names[r->n];
+		for (size_t j = 0; j < nhosts && !nm->host; j++)
+			if (hosts[j] == m->pinned[i])
+				nm->host = hosts[j];
+		if (!nm->host)
+			continue;
+		nm->nclasses = model_host_classes(m, nm->host, classes, NAME_CLASSES_MAX);
+		nm->classes = xreallocarray(NULL, nm->nclasses + 1, sizeof(*nm->classes));
+		memcpy(nm->classes, classes, nm->nclasses * sizeof(*classes));
+		for (size_t j = 0; j < nm->host->naddrs; j++) {
+			struct refresh_addr a = { nm->host->addrs[j], now, false };
+			VEC_PUSH(nm->addrs, nm->naddrs, nm->addrs_cap, a);
+		}
+		nm->due = now;
+		nm->last_answer = now;
+		r->n++;
+	}
+}
+
+time_t refresh_next(const struct refresh *r)
+{
+	time_t next = 0;
+
+	if (r->n == 0)
+		return (time_t)-1;
+	/* Every min_ttl at least, the sets and the splice are put right:
+	 * an apply in between replaced them with the policy's own. */
+	next = r->last_round + (time_t)r->o->min_ttl;
+	for (size_t i = 0; i < r->n; i++)
+		if (r->names[i].due < next)
+			next = r->names[i].due;
+	return next;
+}
+
+static uint32_t clamp_ttl(const struct refresh_opts *o, int ttl)
+{
+	if (ttl < 0 || (uint32_t)ttl < o->min_ttl)
+		return o->min_ttl;
+	return (uint32_t)ttl > o->max_ttl ? o->max_ttl : (uint32_t)ttl;
+}
+
+/* What DNS said of NM now: addresses seen, its next turn. */
+static void take_answer(struct refresh *r, struct refresh_name *nm, const struct pin_drift *dr,
+			time_t now, FILE *log)
+{
+	char buf[PREFIX_STRLEN], dur[DURATION_STRLEN];
+	const struct refresh_opts *o = r->o;
+
+	if (!pin_drift_answered(dr)) {
+		nm->due = now + o->min_ttl;
+		if (nm->closed)
+			return;
+		if (now - nm->last_answer > (time_t)o->max_stale) {
+			nm->closed = true;
+			fprintf(log, "egressc agent: refresh %s: no answer for longer than %s (%s); "
+				"failing closed: its addresses are removed\n",
+				nm->host->name, duration_format(o->max_stale, dur),
+				pin_drift_reason(dr));
+		} else {
+			fprintf(log, "egressc agent: refresh %s: did not resolve (%s); keeping its "
+				"addresses until %s without an answer\n", nm->host->name,
+				pin_drift_reason(dr), duration_format(o->max_stale, dur));
+		}
+		return;
+	}
+	if (nm->closed)
+		fprintf(log, "egressc agent: refresh %s: resolves again\n", nm->host->name);
+	if (dr->status && !nm->empty)
+		fprintf(log, "egressc agent: refresh %s: %s: its addresses go after the grace "
+			"period\n", nm->host->name, pin_drift_reason(dr));
+	nm->empty = dr->status != 0;
+	nm->closed = false;
+	nm->last_answer = now;
+	nm->due = now + clamp_ttl(o, dr->ttl);
+	for (size_t i = 0; i < dr->nnow; i++) {
+		size_t j = 0;
+		while (j < nm->naddrs && addr_sort_cmp(&nm->addrs[j].p, &dr->now[i]) != 0)
+			j++;
+		if (j < nm->naddrs) {
+			nm->addrs[j].last_seen = now;
+			continue;
+		}
+		struct refresh_addr a = { dr->now[i], now, true };
+		VEC_PUSH(nm->addrs, nm->naddrs, nm->addrs_cap, a);
+		fprintf(log, "egressc agent: refresh %s: new address %s\n", nm->host->name,
+			prefix_format(&dr->now[i], buf));
+	}
+}
+
+/* Whether A still counts for NM: given within the grace period before the
+ * name's last answer or NOW, whichever is earlier (DNS failing keeps what
+ * the last answer gave, up to the staleness bound, which closes it). */
+static bool addr_live(const struct refresh *r, const struct refresh_name *nm,
+		      const struct refresh_addr *a, time_t now)
+{
+	time_t ref = nm->last_answer < now ? nm->last_answer : now;
+
+	return !nm->closed && ref - a->last_seen <= (time_t)r->o->grace;
+}
+
+/* Drops the added addresses whose grace ended, or all added ones of a
+ * name that failed closed. */
+static void age_out(struct refresh *r, struct refresh_name *nm, time_t now, FILE *log)
+{
+	char buf[PREFIX_STRLEN];
+	size_t kept = 0;
+
+	for (size_t i = 0; i < nm->naddrs; i++) {
+		const struct refresh_addr *a = &nm->addrs[i];
+		bool expired = a->added && !addr_live(r, nm, a, now);
+		if (expired && !nm->closed)
+			fprintf(log, "egressc agent: refresh %s: %s not returned since its grace "
+				"period began; removed\n", nm->host->name, prefix_format(&a->p, buf));
+		if (!expired)
+			nm->addrs[kept++] = *a;
+	}
+	nm->naddrs = kept;
+}
+
+static void element(FILE *fp, const char *verb, const struct refresh_placed *pl)
+{
+	char buf[PREFIX_STRLEN];
+
+	fprintf(fp, "%s element " NFT_TABLE " %s_%s { %s }\n", verb, pl->cls->name,
+		emit_family_suffix[pl->p.family], prefix_format(&pl->p, buf));
+}
+
+static bool placed_has(const struct refresh_placed *v, size_t n, const struct refresh_placed *pl)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].cls == pl->cls && addr_sort_cmp(&v[i].p, &pl->p) == 0)
+			return true;
+	return false;
+}
+
+/* The hosts splice as the names' addresses now are. */
+static int write_hosts(struct refresh *r, FILE *log, struct diags *d)
+{
+	char *block = NULL, *old = NULL, *spliced = NULL;
+	size_t blen = 0, oldlen = 0, slen = 0;
+	const char *why;
+	int rc = -1;
+
+	if (emit_to_memory(r->m, emitter_by_name("hosts")->emit, &block, &blen) < 0) {
+		diag_error(d, NULL, "refresh: cannot render the hosts block");
+		return -1;
+	}
+	if (wholefile_read(r->o->hosts_path, &old, &oldlen) < 0) {
+		diag_error(d, NULL, "refresh: cannot read '%s': %s", r->o->hosts_path, strerror(errno));
+	} else if (hosts_splice(old, oldlen, block, blen, &spliced, &slen, &why) < 0) {
+		diag_error(d, NULL, "refresh: cannot splice into '%s': %s", r->o->hosts_path, why);
+	} else if (slen == oldlen && memcmp(spliced, old, slen) == 0) {
+		rc = 0;
+	} else {
+		rc = wholefile_write(r->o->hosts_path, spliced, slen, d);
+		if (rc == 0)
+			fprintf(log, "egressc agent: refresh: %s rewritten\n", r->o->hosts_path);
+	}
+	free(block);
+	free(old);
+	free(spliced);
+	return rc;
+}
+
+int refresh_run(struct refresh *r, time_t now, FILE *log, struct diags *d)
+{
+	struct pins due = { 0 };
+	struct pin_drift *drifts = NULL;
+	struct refresh_placed *want = NULL, *take = NULL;
+	size_t nwant = 0, want_cap = 0, ntake = 0, take_cap = 0;
+	char buf[PREFIX_STRLEN];
+	int rc;
+
+	for (size_t i = 0; i < r->n; i++)
+		if (r->names[i].due <= now) {
+			struct pin p = { r->names[i].host->name, NULL, 0 };
+			VEC_PUSH(due.pins, due.n, due.cap, p);
+		}
+	r->last_round = now;
+	if (due.n && pins_compare(&due, r->o->resolve, d, &drifts) < 0) {
+		pins_release(&due);
+		return -1;
+	}
+	for (size_t i = 0, k = 0; i < r->n && k < due.n; i++)
+		if (r->names[i].due <= now)
+			take_answer(r, &r->names[i], &drifts[k++], now, log);
+	pin_drifts_free(drifts, due.n);
+	pins_release(&due);
+
+	/* What the sets should hold, what the agent takes out of them, and
+	 * what each name shows in the hosts splice: its live addresses that
+	 * some set of its classes admits. */
+	for (size_t i = 0; i < r->n; i++) {
+		struct refresh_name *nm = &r->names[i];
+		size_t nshown = 0;
+		age_out(r, nm, now, log);
+		nm->shown = xreallocarray(nm->shown, nm->naddrs + 1, sizeof(*nm->shown));
+		for (size_t j = 0; j < nm->naddrs; j++) {
+			const struct refresh_addr *a = &nm->addrs[j];
+			const enum family f = (enum family)a->p.family;
+			const bool live = addr_live(r, nm, a, now);
+			bool admitted = false;
+			for (size_t c = 0; c < nm->nclasses; c++) {
+				const struct rule_class *cls = nm->classes[c];
+				struct refresh_placed pl = { cls, a->p };
+				if (!live) {
+					if (!a->added && model_host_owns(r->m, cls, nm->host, f, a->p.addr) &&
+					    !placed_has(take, ntake, &pl))
+						VEC_PUSH(take, ntake, take_cap, pl);
+					continue;
+				}
+				if (a->added && model_denies_any(r->m, cls, f, a->p.addr)) {
+					if (a->last_seen == now)
+						fprintf(log, "egressc agent: refresh %s: %s not admitted to %s: "
+							"a deny rule covers it\n", nm->host->name,
+							prefix_format(&a->p, buf), cls->name);
+					continue;
+				}
+				admitted = true;
+				bool in_policy = rangeset_find(&cls->sets[f], a->p.addr) >= 0;
+				if ((!in_policy || placed_has(r->taken, r->ntaken, &pl)) &&
+				    !placed_has(want, nwant, &pl))
+					VEC_PUSH(want, nwant, want_cap, pl);
+			}
+			if (admitted)
+				nm->shown[nshown++] = a->p;
+		}
+		if (nshown > 1)
+			qsort(nm->shown, nshown, sizeof(*nm->shown), addr_sort_cmp);
+		nm->host->addrs = nm->shown;
+		nm->host->naddrs = nshown;
+	}
+
+	/* Adds first, then the hosts splice, then removals: no name ever
+	 * leads to an address the sets do not admit. Adding again what is
+	 * there changes nothing, and puts back what an apply took. */
+	int lock = setops_lock(d);
+	if (lock < 0) {
+		free(want);
+		free(take);
+		return -1;
+	}
+	char *script = NULL;
+	size_t slen = 0;
+	FILE *fp = xopen_memstream(&script, &slen);
+	for (size_t i = 0; i < nwant; i++)
+		element(fp, "add", &want[i]);
+	xmemstream_close(fp);
+	rc = *script ? setops_nft(script, NULL, d) : 0;
+	free(script);
+	if (rc == 0)
+		rc = write_hosts(r, log, d);
+	for (size_t i = 0; rc == 0 && i < r->nadded + ntake; i++) {
+		const struct refresh_placed *pl = i < r->nadded ? &r->added[i] : &take[i - r->nadded];
+		if (placed_has(want, nwant, pl))
+			continue;
+		script = NULL;
+		fp = xopen_memstream(&script, &slen);
+		element(fp, "delete", pl);
+		xmemstream_close(fp);
+		/* Gone already when an apply replaced the table, or taken in
+		 * an earlier round. */
+		setops_nft(script, NULL, NULL);
+		free(script);
+	}
+	setops_unlock(lock);
+	if (rc == 0) {
+		for (size_t i = 0; i < nwant; i++)
+			if (!placed_has(r->added, r->nadded, &want[i]))
+				fprintf(log, "egressc agent: refresh: %s added to %s_%s\n",
+					prefix_format(&want[i].p, buf), want[i].cls->name,
+					emit_family_suffix[want[i].p.family]);
+		for (size_t i = 0; i < r->nadded; i++)
+			if (!placed_has(want, nwant, &r->added[i]) && !placed_has(take, ntake, &r->added[i]))
+				fprintf(log, "egressc agent: refresh: %s removed from %s_%s\n",
+					prefix_format(&r->added[i].p, buf), r->added[i].cls->name,
+					emit_family_suffix[r->added[i].p.family]);
+		for (size_t i = 0; i < ntake; i++)
+			if (!placed_has(r->taken, r->ntaken, &take[i]))
+				fprintf(log, "egressc agent: refresh: %s removed from %s_%s (the policy's "
+					"pin, no longer given)\n", prefix_format(&take[i].p, buf),
+					take[i].cls->name, emit_family_suffix[take[i].p.family]);
+		free(r->added);
+		r->added = want;
+		r->nadded = nwant;
+		r->added_cap = want_cap;
+		free(r->taken);
+		r->taken = take;
+		r->ntaken = ntake;
+		r->taken_cap = take_cap;
+	} else {
+		free(want);
+		free(take);
+	}
+	fflush(log);
+	return rc;
+}
+
+void refresh_release(struct refresh *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		free(r->names[i].classes);
+		free(r->names[i].addrs);
+		/* host->addrs may point here: the compilation goes first. */
+		free(r->names[i].shown);
+	}
+	free(r->names);
+	free(r->added);
+	free(r->taken);
+	memset(r, 0, sizeof(*r));
+}

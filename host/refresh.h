@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Keeping pinned names current on a running runner (the agent's timer).
+ * Each pinned name is asked again when its TTL ends, clamped to
+ * [min_ttl, max_ttl]. An address DNS now gives is added, in place, to the
+ * sets of every class the model says the name feeds (no reload: nothing
+ * established is dropped, run-time sets are untouched) unless a deny rule
+ * covers it, which the model says; then the hosts splice gets it. An
+ * address DNS stops giving (an answer without it, NXDOMAIN included)
+ * stays for the grace period after it was last seen, then leaves the
+ * hosts splice and then the sets. When DNS fails for a name (no answer,
+ * SERVFAIL, REFUSED), its last answer's addresses stay until max_stale
+ * after it; then they go (fail closed), loudly. At least every min_ttl
+ * the sets and the splice are put right again, should an apply have
+ * replaced them. Every change is a log line; each round changes
+ * the sets in one transaction, under the apply lock.
+ *
+ * The addresses the policy was compiled with age out alike, where the
+ * model says the name alone put them in a set as an element of their own;
+ * one merged with others' stays until the next apply (egressc pins check
+ * says when it drifted). The nft backend only: iptables matches pinned
+ * addresses in its rules, not in sets the agent could change. */
+#ifndef EGRESSC_REFRESH_H
+#define EGRESSC_REFRESH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "host/apply.h"
+#include "lib/addr.h"
+
+struct diags;
+struct host;
+struct model;
+struct resolve_opts;
+struct rule_class;
+
+/* Documented bounds (egressc(1), agent). */
+#define REFRESH_MIN_TTL 30
+#define REFRESH_MAX_TTL 3600
+#define REFRESH_GRACE 600
+#define REFRESH_MAX_STALE 86400
+
+struct refresh_opts {
+	uint32_t min_ttl, max_ttl;	/* seconds */
+	uint32_t grace;			/* an added address outlives its last answer by this */
+	uint32_t max_stale;		/* a name's addresses outlive its last answer by this */
+	const struct resolve_opts *resolve;
+	const char *hosts_path;		/* the hosts file with egressc's splice */
+};
+
+struct refresh_addr {
+	struct prefix p;
+	time_t last_seen;
+	bool added;		/* by the agent (else the policy's own) */
+};
+
+/* An address in one class's set, as the agent changed it. */
+struct refresh_placed {
+	const struct rule_class *cls;
+	struct prefix p;
+};
+
+struct refresh_name {
+	struct host *host;	/* the model's pinned host: its addresses are the splice's */
+	const struct rule_class **classes;
+	size_t nclasses;
+	struct refresh_addr *addrs;
+	size_t naddrs, addrs_cap;
+	struct prefix *shown;	/* what host->addrs points at, owned here */
+	time_t due;
+	time_t last_answer;	/* with addresses or without (NXDOMAIN) */
+	bool empty;		/* the last answer had no addresses */
+	bool closed;		/* stale beyond max_stale: failed closed */
+};
+
+struct refresh {
+	const struct model *m;
+	const struct refresh_opts *o;
+	struct refresh_name *names;
+	size_t n;
+	time_t last_round;
+	/* What the agent added to the sets, and what it took out of them
+	 * (the policy's own addresses), as of the last round. */
+	struct refresh_placed *added;
+	size_t nadded, added_cap;
+	struct refresh_placed *taken;
+	size_t ntaken, taken_cap;
+};
+
+/* Tracks M's pinned names; HOSTS[0..NHOSTS) are the compilation's hosts,
+ * whose addresses the refresh replaces (the model holds the same ones).
+ * Every name is due at once. */
+void refresh_init(struct refresh *r, const struct model *m, struct host **hosts, size_t nhosts,
+		  const struct refresh_opts *o, time_t now);
+/* When the next name is due. */
+time_t refresh_next(const struct refresh *r);
+/* Asks DNS for the names due at NOW and changes the sets and the hosts
+ * splice as above, logging each change on LOG. Returns 0, or -1 with
+ * errors queued (the sets as they were, or as far as one transaction
+ * went). */
+int refresh_run(struct refresh *r, time_t now, FILE *log, struct diags *d);
+void refresh_release(struct refresh *r);
+
+#endif

@@ -1,0 +1,206 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# egressc agent --refresh: pinned names kept current on a running runner,
+# through a DNS server whose answers change on command (dnsmasq in the
+# client namespace, answering from a hosts file it rereads on SIGHUP, with
+# a TTL of 1 s; SIGSTOP makes it silent). With the nft backend:
+#   - an address DNS starts to give connects once the agent asked again,
+#     and appears in the hosts splice;
+#   - one the agent added that DNS stops giving still connects during the
+#     grace period, and is blocked (and leaves the splice) after it; so
+#     is one the policy was compiled with (another name's);
+#   - a newly given address a deny rule covers is never admitted;
+#   - DNS silence keeps the last known addresses until --max-stale, then
+#     they are removed, the compiled-in ones too: the name fails closed,
+#     and the journal says so;
+#   - a re-apply (which loads the policy's own sets) is put right within
+#     --refresh-min;
+#   - a TCP stream to a pinned address, open all along, survives every
+#     refresh (nothing is reloaded);
+#   - --refresh with the iptables backend is a usage error.
+#
+#   PROBE=build/tests/probe tests/refresh.sh EGRESSC      (as root)
+#@check full
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+egressc=${1:?usage: PROBE=build/tests/probe tests/refresh.sh EGRESSC}
+egressc=$(cd "$(dirname "$egressc")" && pwd)/$(basename "$egressc")
+. "$here/lib.sh"
+. "$here/netns.sh"
+testlib_init refresh
+chmod 755 "$tmp"
+PROBE=${PROBE:-$here/../build/tests/probe}
+PROBE=$(cd "$(dirname "$PROBE")" && pwd)/$(basename "$PROBE")
+TCP_TIMEOUT_MS=700
+pids=()
+stop_all() {
+	local p
+	for p in "${pids[@]}"; do kill -CONT "$p" 2>/dev/null; kill "$p" 2>/dev/null; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+	pids=()
+}
+
+if ! netns_setup; then
+	bad "cannot set up the namespaces"
+	testlib_finish
+	exit
+fi
+trap 'stop_all; netns_cleanup; testlib_cleanup' EXIT
+netns_add_server_addr 203.0.113.10 203.0.113.11 203.0.113.12 203.0.113.20 203.0.113.66 || exit 1
+netns_serve 8080 || exit 1
+ip netns exec "$NS_CLIENT" ip link set lo up
+
+# An echo server for the long stream, in the server namespace.
+ip netns exec "$NS_SERVER" /usr/bin/python3 -c '
+import socket, threading
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 9090)); s.listen(4)
+def echo(c):
+    while True:
+        b = c.recv(64)
+        if not b: return
+        c.sendall(b)
+while True:
+    c, _ = s.accept(); threading.Thread(target=echo, args=(c,), daemon=True).start()' &
+pids+=($!)
+
+zone=$tmp/zone.hosts
+other=203.0.113.20	# other.rf.test's address, until it is dropped
+pool() { { printf '%s pool.rf.test\n' "$@"; [ -z "$other" ] || echo "$other other.rf.test"; } >"$zone"; }
+pool 203.0.113.10
+ip netns exec "$NS_CLIENT" dnsmasq --port=53 --listen-address=127.0.0.1 --bind-interfaces \
+	--no-resolv --no-hosts --addn-hosts="$zone" --local=/rf.test/ --local-ttl=1 \
+	--keep-in-foreground --pid-file= --user=root --log-facility="$tmp/dnsmasq.log" &
+dns_pid=$!
+pids+=($dns_pid)
+sleep 0.5
+rezone() { pool "$@"; kill -HUP "$dns_pid"; }
+
+cat >"$tmp/policy.eg" <<'EOF2'
+essentials off
+allow pool.rf.test, other.rf.test port 8080, 9090
+deny 203.0.113.66
+EOF2
+ip netns exec "$NS_CLIENT" "$egressc" --resolver 127.0.0.1 --save-resolved "$tmp/resolved.hosts" \
+	-O "$tmp/out" "$tmp/policy.eg" 2>"$tmp/stderr"
+rc=$?
+exit_is "compiles through the test server" 0 "$tmp/stderr"
+printf '127.0.0.1\tlocalhost\n' >"$tmp/hosts"
+ip netns exec "$NS_CLIENT" "$egressc" apply --hosts-path "$tmp/hosts" --dnsmasq-path "$tmp/frag.conf" \
+	"$tmp/out" >"$tmp/apply.log" 2>&1
+rc=$?
+exit_is "apply" 0 "$tmp/apply.log"
+reaches "the pinned address" 203.0.113.10 8080
+blocked() { if [ "$(probe "$2" "$3")" = connected ]; then bad "$1: $2 port $3 connects"; else ok; fi; }
+blocked "not yet given" 203.0.113.11 8080
+
+# The long stream, to the pinned address: a byte every 0.2 s, echoed.
+ip netns exec "$NS_CLIENT" /usr/bin/python3 -c '
+import os, socket, sys, time
+c = socket.create_connection(("203.0.113.10", 9090), timeout=2)
+n = 0
+while not os.path.exists(sys.argv[1]):
+    c.sendall(b"x")
+    if c.recv(1) != b"x": sys.exit(1)
+    n += 1
+    time.sleep(0.2)
+print(n)' "$tmp/stop-stream" >"$tmp/stream.out" 2>&1 &
+stream_pid=$!
+
+ip netns exec "$NS_CLIENT" "$egressc" agent --socket "$tmp/agent.sock" --resolver 127.0.0.1 \
+	--refresh --refresh-min 1s --refresh-max 2s --grace 5s --max-stale 8s \
+	--hosts-path "$tmp/hosts" --hosts-file "$tmp/resolved.hosts" "$tmp/policy.eg" \
+	>"$tmp/agent.log" 2>&1 &
+agent_pid=$!
+pids+=($agent_pid)
+
+# until SECONDS PATTERN: waits for the agent's log to say PATTERN.
+until_log() {
+	local i
+	for ((i = 0; i < $1 * 10; i++)); do
+		grep -q -- "$2" "$tmp/agent.log" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+expect "the agent starts" until_log 10 "listening on"
+sleep 1
+
+# 1. The pool grows: the new address connects after the TTL.
+rezone 203.0.113.10 203.0.113.11
+expect "a new address is taken in" until_log 10 "refresh pool.rf.test: new address 203.0.113.11" || head -20 "$tmp/agent.log"
+expect "and added to the class's set" until_log 2 "203.0.113.11 added to allow_tcp_"
+reaches "a new address" 203.0.113.11 8080
+expect "the hosts splice has it" grep -q "^203.0.113.11	pool.rf.test$" "$tmp/hosts"
+expect "the hosts splice keeps the rest" grep -q "^127.0.0.1	localhost$" "$tmp/hosts"
+
+# 1b. A re-apply puts the policy's own sets and splice back; the agent
+# puts the refreshed address back within --refresh-min.
+ip netns exec "$NS_CLIENT" "$egressc" apply --hosts-path "$tmp/hosts" --dnsmasq-path "$tmp/frag.conf" \
+	"$tmp/out" >"$tmp/apply.log" 2>&1
+rc=$?
+exit_is "re-apply" 0 "$tmp/apply.log"
+back() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[ "$(probe 203.0.113.11 8080)" = connected ] && grep -q "^203.0.113.11	" "$tmp/hosts" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+expect "after a re-apply, the refreshed address is back in the set and the splice" back
+
+# 2. The pool rotates: .11 goes, .12 comes; .11 lasts the grace period.
+rezone 203.0.113.10 203.0.113.12
+reaches "a dropped address, within its grace period" 203.0.113.11 8080
+expect "the next new address" until_log 10 "new address 203.0.113.12"
+reaches "the rotated-in address" 203.0.113.12 8080
+expect "the dropped address goes after the grace period" until_log 10 "203.0.113.11 removed from allow_tcp_"
+blocked "a dropped address, after its grace period" 203.0.113.11 8080
+expect "and leaves the hosts splice" bash -c "! grep -q '^203.0.113.11' '$tmp/hosts'"
+
+# 2b. Another name drops the address the policy was compiled with: it,
+# too, goes after the grace period.
+other=
+rezone 203.0.113.10 203.0.113.12
+reaches "a compiled-in address, within its grace period" 203.0.113.20 8080
+expect "a compiled-in address goes after the grace period" \
+	until_log 10 "203.0.113.20 removed from allow_tcp_.* (the policy's pin, no longer given)"
+blocked "a compiled-in address, after its grace period" 203.0.113.20 8080
+expect "and leaves the hosts splice" bash -c "! grep -q '^203.0.113.20' '$tmp/hosts'"
+reaches "pool still reaches its pin" 203.0.113.10 8080
+
+# 3. A new address a deny rule covers is never admitted.
+rezone 203.0.113.10 203.0.113.12 203.0.113.66
+expect "a denied address is said to be refused" until_log 5 "203.0.113.66 not admitted to allow_tcp_.*: a deny rule covers it"
+blocked "a denied address DNS gives" 203.0.113.66 8080
+expect "a denied address is not in the hosts splice" bash -c "! grep -q '^203.0.113.66' '$tmp/hosts'"
+
+# 4. DNS goes silent: the last known addresses stay until --max-stale,
+# then the name fails closed.
+kill -STOP "$dns_pid"
+expect "silence is noticed" until_log 6 "refresh pool.rf.test: did not resolve"
+reaches "a refreshed address while DNS is silent" 203.0.113.12 8080
+expect "the name fails closed after --max-stale" until_log 20 "no answer for longer than 8s"
+expect "its refreshed address is removed" until_log 3 "203.0.113.12 removed from allow_tcp_"
+blocked "a refreshed address after --max-stale" 203.0.113.12 8080
+expect "the compiled-in address is removed too" until_log 3 "203.0.113.10 removed from allow_tcp_.* (the policy's pin"
+blocked "a compiled-in address after --max-stale" 203.0.113.10 8080
+kill -CONT "$dns_pid"
+
+# 5. The stream to the pinned address lived through all of it: refreshes
+# change set elements, never the table, and established connections pass
+# (the name failing closed stops new connections, not this one).
+touch "$tmp/stop-stream"
+wait "$stream_pid"
+rc=$?
+exit_is "the long stream survived every refresh" 0 "$tmp/stream.out"
+expect "the long stream carried data" [ "$(cat "$tmp/stream.out")" -gt 20 ]
+
+stop_all
+ip netns exec "$NS_CLIENT" "$egressc" agent --backend iptables --refresh "$tmp/policy.eg" >"$tmp/stdout" 2>"$tmp/stderr"
+rc=$?
+exit_is "--refresh with iptables" 2
+[ "$fail" -eq 0 ] || indent <"$tmp/agent.log"
+testlib_finish
