@@ -515,6 +515,16 @@ static int ipset_save_runtime(char **saved)
 	return rc;
 }
 
+/* Whether an ipset restore TEXT has a command: one of only comments is not
+ * worth starting ipset for. */
+static bool ipset_has_commands(const char *text)
+{
+	for (const char *line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL)
+		if (*line != '#' && *line != '\n')
+			return true;
+	return false;
+}
+
 /* The "create" lines of an ipset restore file (malloc'd). */
 static char *create_lines(const char *text)
 {
@@ -635,8 +645,9 @@ static int apply_iptables(const struct apply_set *s, const struct apply_opts *o,
 	/* The sets must exist for the rules to be tested: create them, but
 	 * flush nothing yet - a set's members stay until the rules pass. */
 	char *creates = plan ? create_lines(plan) : NULL;
-	int rc = creates && tool(d, s->where[PART_IPSETS], creates, strlen(creates), "ipset",
-				 "restore", "-exist") < 0 ? -1 : 0;
+	int rc = creates && ipset_has_commands(creates) &&
+			 tool(d, s->where[PART_IPSETS], creates, strlen(creates), "ipset", "restore",
+			      "-exist") < 0 ? -1 : 0;
 	free(creates);
 	if (rc == 0 && (ipt_load(d, s->where[PART_V4], v4, false, true) < 0 ||
 			ipt_load(d, s->where[PART_V6], v6, true, true) < 0))
@@ -644,8 +655,9 @@ static int apply_iptables(const struct apply_set *s, const struct apply_opts *o,
 	/* Now the sets as the policy has them: run-time sets created and
 	 * emptied, static sets filled; then each family in one transaction,
 	 * the previous policy holding in each until its own is replaced. */
-	if (rc == 0 && ((plan && tool(d, s->where[PART_IPSETS], plan, strlen(plan), "ipset",
-				     "restore", "-exist") < 0) ||
+	if (rc == 0 && ((plan && ipset_has_commands(plan) &&
+			 tool(d, s->where[PART_IPSETS], plan, strlen(plan), "ipset", "restore",
+			      "-exist") < 0) ||
 			ipt_load(d, s->where[PART_V4], v4, false, false) < 0 ||
 			ipt_load(d, s->where[PART_V6], v6, true, false) < 0))
 		rc = -1;
