@@ -88,7 +88,7 @@ struct vrule {
 	 * off; the scenario being checked decides. */
 	bool runtime;
 	bool on;
-	char set[128];			/* the ruleset's view: the set's name */
+	char *set;			/* the ruleset's view: the set's name (malloc'd) */
 	const struct target *src;	/* the policy's view: wildcard or $dynamic */
 	char jump[VJUMP_MAX];		/* the ruleset's view of a deny: where it goes */
 };
@@ -117,6 +117,7 @@ static void chain_free(struct vchain *c)
 {
 	for (size_t i = 0; i < c->n; i++) {
 		ivl_free(&c->rules[i].addrs);
+		free(c->rules[i].set);
 		free(c->rules[i].ports);
 		free(c->rules[i].also_ports);
 	}
@@ -1213,7 +1214,7 @@ static void nft_read_rule(struct nft_reader *nr, const char *s)
 	r->protos = VP_ALL;
 	if (set->runtime) {
 		r->runtime = true;
-		snprintf(r->set, sizeof(r->set), "%s", set->name);
+		r->set = xstrdup(set->name);
 	} else {
 		ivl_append(&r->addrs, &set->addrs);
 		ivl_normalize(&r->addrs);
@@ -1392,11 +1393,12 @@ bad:
 	return -1;
 }
 
+/* REF: the policy's chain (policy_chain()), which each reader compares
+ * its ruleset with; built once for all of them. */
 static int verify_nft(struct diags *d, const struct policy *p, const char *text, size_t len,
-		      const struct fill_map *fm)
+		      const struct fill_map *fm, struct vchain *ref)
 {
 	struct nft_reader nr = { .d = d, .ok = true };
-	struct vchain ref = { 0 };
 	struct vlines output_local = { 0 }, forward_local = { 0 };
 	const char *line;
 
@@ -1443,10 +1445,8 @@ static int verify_nft(struct diags *d, const struct policy *p, const char *text,
 	if (rc == 0)
 		rc = resolve_jumps(d, "nft ruleset", &nr.chain, &nr.counter_chains, NFT_CHAIN_BLOCKED,
 				   p->mode);
-	if (rc == 0) {
-		policy_chain(p, &ref);
-		rc = compare_scenarios(d, "nft ruleset", &nr.chain, &ref, FAMILY_COUNT, fm, "");
-	}
+	if (rc == 0)
+		rc = compare_scenarios(d, "nft ruleset", &nr.chain, ref, FAMILY_COUNT, fm, "");
 	for (size_t i = 0; i < nr.nsets; i++)
 		ivl_free(&nr.sets[i].addrs);
 	free(nr.sets);
@@ -1457,7 +1457,6 @@ static int verify_nft(struct diags *d, const struct policy *p, const char *text,
 	vlines_free(&output_local);
 	vlines_free(&forward_local);
 	chain_free(&nr.chain);
-	chain_free(&ref);
 	return rc;
 }
 
@@ -1735,7 +1734,7 @@ static bool ipt_read_rule(struct vchain *c, enum family f, const struct ipset_li
 	r->protos = VP_ALL;
 	r->runtime = runtime && !set->fixed;
 	if (r->runtime)
-		memcpy(r->set, text, n + 1);
+		r->set = xstrdup(text);
 	else if (set)
 		ivl_append(&r->addrs, &set->addrs);
 	else
@@ -1797,10 +1796,10 @@ static bool ipt_read_counter_chain(struct vchains *t, const char *line)
 
 static int verify_iptables(struct diags *d, const struct policy *p, enum family f,
 			   const char *text, size_t len, const struct ipset_list *il,
-			   const struct fill_map *fm)
+			   const struct fill_map *fm, struct vchain *ref)
 {
 	struct line_reader lr = { .p = text, .end = text + len };
-	struct vchain out = { .final_accept = true }, ref = { 0 };
+	struct vchain out = { .final_accept = true };
 	struct vchains counter_chains = { 0 };
 	const char *line, *what = f == FAMILY_V4 ? "iptables rules" : "ip6tables rules";
 	int rc = 0;
@@ -1866,16 +1865,13 @@ static int verify_iptables(struct diags *d, const struct policy *p, enum family 
 	/* egressc does not own the built-in chains, whose policy is the
 	 * administrator's: what its chain does not decide, it returns. */
 	out.policy_drop = !out.final_accept;
-	if (rc == 0) {
-		policy_chain(p, &ref);
-		rc = compare_scenarios(d, what, &out, &ref, f, fm, IPSET_PREFIX);
-	}
+	if (rc == 0)
+		rc = compare_scenarios(d, what, &out, ref, f, fm, IPSET_PREFIX);
 	vchains_release(&counter_chains);
 	line_reader_release(&lr);
 	vlines_free(&hooks[0].want);
 	vlines_free(&hooks[1].want);
 	chain_free(&out);
-	chain_free(&ref);
 	return rc;
 }
 
@@ -1894,6 +1890,7 @@ int verify_outputs(struct diags *d, const struct policy *p, const struct verify_
 {
 	struct fill_map nft_fill = { 0 }, ipt_fill = { 0 };
 	struct ipset_list il = { 0 };
+	struct vchain ref = { 0 };
 	int rc = 0;
 
 	if (read_fill(d, t->text[VERIFY_DNSMASQ], t->len[VERIFY_DNSMASQ], true, &nft_fill) < 0 ||
@@ -1903,11 +1900,13 @@ int verify_outputs(struct diags *d, const struct policy *p, const struct verify_
 	    check_static_ipsets(d, p, &il, &ipt_fill) < 0) {
 		rc = -1;
 	} else {
-		rc |= verify_nft(d, p, t->text[VERIFY_NFT], t->len[VERIFY_NFT], &nft_fill);
+		policy_chain(p, &ref);
+		rc |= verify_nft(d, p, t->text[VERIFY_NFT], t->len[VERIFY_NFT], &nft_fill, &ref);
 		for (int f = 0; f < FAMILY_COUNT; f++)
 			rc |= verify_iptables(d, p, (enum family)f, t->text[VERIFY_IPTABLES + f],
-					      t->len[VERIFY_IPTABLES + f], &il, &ipt_fill);
+					      t->len[VERIFY_IPTABLES + f], &il, &ipt_fill, &ref);
 	}
+	chain_free(&ref);
 	fill_map_free(&nft_fill);
 	fill_map_free(&ipt_fill);
 	ipset_list_release(&il);
