@@ -421,6 +421,21 @@ void model_name_static_ipsets(struct model *m)
 	strmap_release(&names);
 }
 
+bool model_uses_ipsets(const struct model *m, enum family f)
+{
+	if (m->nruntime)
+		return true;
+	for (size_t i = 0; i < m->nclasses; i++) {
+		const struct rule_class *c = &m->classes[i];
+		if (c->ipset[f].name[0])
+			return true;
+		for (size_t j = 0; j < c->nparts; j++)
+			if (c->parts[j].ipset[f].name[0])
+				return true;
+	}
+	return false;
+}
+
 /* Returns 0, or -1 with errors queued. */
 static int runtime_names(struct model *m, struct diags *d)
 {

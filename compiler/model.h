@@ -226,6 +226,9 @@ void model_release(struct model *m);
  * set after it (the optimizer) calls it again. Names are unique among
  * all the model's ipsets, run-time ones included. */
 void model_name_static_ipsets(struct model *m);
+/* Whether the iptables rules of family F match an ipset, run-time or
+ * static: the ipset output must be loaded before them. */
+bool model_uses_ipsets(const struct model *m, enum family f);
 /* A name given twice among the model's sets (classes', deny parts' and
  * run-time sets'), counters and ipsets, or NULL. model_build() makes them
  * unique and aborts with a BUG when they are not. */

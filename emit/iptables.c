@@ -140,22 +140,6 @@ static void write_set_rules(struct rule_writer *w, const char *ipset)
 	write_rules(w, dst);
 }
 
-/* Whether the rules of family F match an ipset: static or run-time. */
-static bool family_uses_ipsets(const struct model *m, enum family f)
-{
-	if (m->nruntime)
-		return true;
-	for (size_t i = 0; i < m->nclasses; i++) {
-		const struct rule_class *c = &m->classes[i];
-		if (c->ipset[f].name[0])
-			return true;
-		for (size_t j = 0; j < c->nparts; j++)
-			if (c->parts[j].ipset[f].name[0])
-				return true;
-	}
-	return false;
-}
-
 /* "EGRESSC-deny_3" */
 static const char *counter_chain(const struct counter *k, char *buf, size_t size)
 {
@@ -317,7 +301,7 @@ static int emit_family(const struct model *m, FILE *fp, enum family f)
 		"# forward hook is first in FORWARD only until Docker adds a network:\n"
 		"# on a Docker host, use egressc apply (it hooks " IPT_DOCKER_USER ").\n",
 		tool);
-	if (family_uses_ipsets(m, f))
+	if (model_uses_ipsets(m, f))
 		fputs("# Its rules match ipsets: load the ipset output first.\n", fp);
 	fputs("*filter\n"
 	      ":" IPT_CHAIN_POLICY " - [0:0]\n"
