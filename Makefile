@@ -10,7 +10,7 @@
 #   make checkm           the golden cases under valgrind
 #   make check-deb        build the .deb, install it, test it, purge it
 #   make fuzz             libFuzzer for FUZZ_SECONDS (60) a harness
-#   make bench            the address-list, DNS and replies benchmarks
+#   make bench            the address-list, DNS, replies, growth and packet-path benchmarks
 #   make difftest N=...   more random policies through the kernel
 #   make golden-update    rewrite golden/ expectations (review the diff!)
 #   make install PREFIX=/usr/local DESTDIR=
@@ -181,6 +181,7 @@ bench: all
 	bench/dns.sh $(BUILD)
 	bench/replies.sh $(BUILD)
 	bench/growth.sh $(BUILD)
+	bench/packets.sh $(BUILD)
 
 # More of the kernel differential test: make difftest N=200 PROBES=100 SEED=7
 N ?= 100

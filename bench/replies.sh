@@ -12,10 +12,10 @@
 #       'ct state established,related accept';
 #   (c) the same with that accept moved to the top of chain egress (the
 #       order before deny rules saw replies);
-#   (b) and (c) again with rules.v4 under iptables-restore --noflush, the
-#       accept being '-m conntrack --ctstate RELATED,ESTABLISHED -j RETURN'
-#       and each denied prefix a rule of its own (IPv4 only: so is the
-#       traffic).
+#   (b) and (c) again with rules.v4 under iptables-restore --noflush
+#       (after the ipsets it matches), the accept being '-m conntrack
+#       --ctstate RELATED,ESTABLISHED -j RETURN' and a deny rule's prefixes
+#       one ipset (IPv4 only: so is the traffic).
 # Each variant is checked to differ from egressc's output by that one moved
 # line, and each is loaded into a new client namespace. The policy is
 # 'default deny' with an allow for the server's port, deny of a large
@@ -61,6 +61,7 @@ mkdir -p "$W"
 need=()
 command -v nft >/dev/null || need+=(nftables)
 command -v iptables-restore >/dev/null || need+=(iptables)
+command -v ipset >/dev/null || need+=(ipset)
 command -v ip >/dev/null || need+=(iproute2)
 if ((${#need[@]})); then
 	say "installing ${need[*]}"
@@ -201,7 +202,8 @@ load() {
 	case $1 in
 	none) ;;
 	nft-*) ip netns exec "$NS_C" nft -f "$W/$1.nft" ;;
-	ipt-*) ip netns exec "$NS_C" iptables-restore --noflush "$W/$1.v4" ;;
+	ipt-*) ip netns exec "$NS_C" ipset restore -exist < "$W/out/ipsets"
+	       ip netns exec "$NS_C" iptables-restore --noflush "$W/$1.v4" ;;
 	esac
 }
 

@@ -345,6 +345,97 @@ static int ipset_names(struct model *m, struct diags *d)
 	return rc;
 }
 
+/* Static ipsets. What a set holds is hashed as its intervals, each bound
+ * as 16 bytes, most significant first: the same on every machine. */
+static uint32_t hash_interval(uint32_t h, addr_t lo, addr_t hi)
+{
+	char bytes[32];
+
+	for (int i = 0; i < 16; i++) {
+		bytes[i] = (char)(unsigned char)(lo >> (8 * (15 - i)));
+		bytes[16 + i] = (char)(unsigned char)(hi >> (8 * (15 - i)));
+	}
+	return fnv1a(h, bytes, sizeof(bytes));
+}
+
+static void count_prefix(const struct prefix *p, void *arg)
+{
+	(void)p;
+	++*(size_t *)arg;
+}
+
+/* Gives S the first name for SPELLING and CONTENT free in NAMES, or none
+ * when the set needs no ipset. */
+static void static_ipset_take(struct strmap *names, struct static_ipset *s, const char *spelling,
+			      uint32_t content, enum family f)
+{
+	s->name[0] = '\0';
+	if (s->nprefixes < 2)
+		return;
+	for (unsigned salt = 0;; salt++) {
+		ipsetname_static(s->name, spelling, content, ipset_suffix[f], salt);
+		if (!strmap_get(names, s->name))
+			break;
+	}
+	strmap_put(names, s->name, s);
+}
+
+void model_name_static_ipsets(struct model *m)
+{
+	struct strmap names;
+
+	strmap_init(&names);
+	for (size_t i = 0; i < m->nruntime; i++)
+		for (int f = 0; f < FAMILY_COUNT; f++)
+			strmap_put(&names, m->runtime[i].ipset[f], &m->runtime[i]);
+	for (size_t i = 0; i < m->nclasses; i++) {
+		struct rule_class *c = &m->classes[i];
+		for (int f = 0; f < FAMILY_COUNT; f++) {
+			const struct rangeset *set = &c->sets[f];
+			uint32_t h = FNV_SEED;
+			c->ipset[f].nprefixes = 0;
+			if (c->verdict == VERDICT_ALLOW) {
+				for (size_t j = 0; j < set->nspans; j++) {
+					struct span sp = rangeset_span(set, j);
+					h = hash_interval(h, sp.lo, sp.hi);
+					range_to_prefixes((enum family)f, sp.lo, sp.hi, count_prefix,
+							  &c->ipset[f].nprefixes);
+				}
+			}
+			static_ipset_take(&names, &c->ipset[f], c->name, h, (enum family)f);
+			for (size_t j = 0; j < c->nparts; j++) {
+				struct deny_part *part = &c->parts[j];
+				const struct ivlist *l = &part->sets[f];
+				h = FNV_SEED;
+				part->ipset[f].nprefixes = 0;
+				for (size_t k = 0; k < l->n; k++) {
+					h = hash_interval(h, l->v[k].lo, l->v[k].hi);
+					range_to_prefixes((enum family)f, l->v[k].lo, l->v[k].hi,
+							  count_prefix, &part->ipset[f].nprefixes);
+				}
+				static_ipset_take(&names, &part->ipset[f],
+						  m->counters[part->counter].name, h, (enum family)f);
+			}
+		}
+	}
+	strmap_release(&names);
+}
+
+bool model_uses_ipsets(const struct model *m, enum family f)
+{
+	if (m->nruntime)
+		return true;
+	for (size_t i = 0; i < m->nclasses; i++) {
+		const struct rule_class *c = &m->classes[i];
+		if (c->ipset[f].name[0])
+			return true;
+		for (size_t j = 0; j < c->nparts; j++)
+			if (c->parts[j].ipset[f].name[0])
+				return true;
+	}
+	return false;
+}
+
 /* Returns 0, or -1 with errors queued. */
 static int runtime_names(struct model *m, struct diags *d)
 {
@@ -779,6 +870,7 @@ int model_build(struct model *m, const struct policy *p, struct diags *d)
 	family_rules_finish(m);
 	deny_parts_finish(m, counter_of_rule);
 	free(counter_of_rule);
+	model_name_static_ipsets(m);
 	pinned_finish(m);
 	const char *twice = model_duplicate_name(m);
 	if (twice)
@@ -810,6 +902,16 @@ const char *model_duplicate_name(const struct model *m)
 		twice = seen_twice(&sets, m->runtime[i].name);
 		for (int f = 0; f < FAMILY_COUNT && !twice; f++)
 			twice = seen_twice(&ipsets, m->runtime[i].ipset[f]);
+	}
+	for (size_t i = 0; i < m->nclasses && !twice; i++) {
+		const struct rule_class *c = &m->classes[i];
+		for (int f = 0; f < FAMILY_COUNT && !twice; f++) {
+			if (c->ipset[f].name[0])
+				twice = seen_twice(&ipsets, c->ipset[f].name);
+			for (size_t j = 0; j < c->nparts && !twice; j++)
+				if (c->parts[j].ipset[f].name[0])
+					twice = seen_twice(&ipsets, c->parts[j].ipset[f].name);
+		}
 	}
 	strmap_release(&sets);
 	strmap_release(&ipsets);

@@ -110,6 +110,17 @@ struct counter {
 	const struct stmt *rule;	/* NULL: the default policy */
 };
 
+/* A static set of one family (a class's, or a deny rule's share of one)
+ * as the iptables backend loads it: an ipset (lib/ipsetname.h's
+ * ipsetname_static(): its name hashes what it holds) when it takes more
+ * than one prefix, so that a class is one rule however many prefixes it
+ * has; a single prefix is matched in the rule itself. Named by
+ * model_name_static_ipsets(). */
+struct static_ipset {
+	char name[IPSET_NAME_MAX + 1];	/* "": no ipset (no prefix, or one) */
+	size_t nprefixes;		/* the set's minimal prefix cover */
+};
+
 /* One deny rule's share of its class: the addresses it put there, merged,
  * per family. A packet is counted under the first part (in class order,
  * then policy order) that holds its destination, which is also the rule
@@ -117,6 +128,7 @@ struct counter {
 struct deny_part {
 	size_t counter;			/* index into model.counters */
 	struct ivlist sets[FAMILY_COUNT];	/* normalized; one may be empty */
+	struct static_ipset ipset[FAMILY_COUNT];
 };
 
 struct rule_class {
@@ -124,6 +136,7 @@ struct rule_class {
 	struct service svc;
 	char name[CLASS_NAME_MAX + 1];	/* stable: derived from verdict and service */
 	struct rangeset sets[FAMILY_COUNT];
+	struct static_ipset ipset[FAMILY_COUNT];	/* allow classes' sets[] */
 	size_t *runtime;		/* indexes into model.runtime: wildcard sets by */
 	size_t nruntime, runtime_cap;	/* timeout, then dynamic sets by name */
 	const struct stmt **rules;	/* every rule of the class, in policy order */
@@ -208,6 +221,14 @@ struct decision {
  * with errors queued when a limit is exceeded. */
 int model_build(struct model *m, const struct policy *p, struct diags *d);
 void model_release(struct model *m);
+/* Names the static ipsets of every allow class and deny part anew, from
+ * what their sets hold now: model_build() does, and whatever changes a
+ * set after it (the optimizer) calls it again. Names are unique among
+ * all the model's ipsets, run-time ones included. */
+void model_name_static_ipsets(struct model *m);
+/* Whether the iptables rules of family F match an ipset, run-time or
+ * static: the ipset output must be loaded before them. */
+bool model_uses_ipsets(const struct model *m, enum family f);
 /* A name given twice among the model's sets (classes', deny parts' and
  * run-time sets'), counters and ipsets, or NULL. model_build() makes them
  * unique and aborts with a BUG when they are not. */

@@ -255,4 +255,6 @@ void optimize_model(struct model *m, int level)
 		ivl_free(&orig[i]);
 	free(orig);
 	coverers_release(&cv);
+	/* A static ipset's name says what it holds. */
+	model_name_static_ipsets(m);
 }

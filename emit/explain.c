@@ -179,6 +179,12 @@ int emit_explain(const struct model *m, FILE *fp)
 		      "  fragment, then dnsmasq with " FILE_DNSMASQ " (" FILE_DNSMASQ_IPSET
 		      " for iptables)\n",
 		      fp);
+	else if (model_uses_ipsets(m, FAMILY_V4) || model_uses_ipsets(m, FAMILY_V6))
+		fputs("nft -f " FILE_NFT " (or ipset restore -exist < " FILE_IPSETS ", then\n"
+		      "  iptables-restore " FILE_IPTABLES " and ip6tables-restore " FILE_IP6TABLES
+		      "), then the hosts\n"
+		      "  fragment\n",
+		      fp);
 	else
 		fputs("nft -f " FILE_NFT " (or iptables-restore " FILE_IPTABLES " and\n"
 		      "  ip6tables-restore " FILE_IP6TABLES "), then the hosts fragment\n",

@@ -1,14 +1,103 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* ipset restore output: the run-time sets the iptables rules match, as
- * hash:net sets with a timeout. Sets must exist before iptables-restore
- * loads a rule naming them, so this file loads first. Each set is flushed
- * as it is (re)created: reloading starts them empty, as reloading the nft
- * table does. */
+/* ipset restore output: the sets the iptables rules match, loaded first
+ * (a rule can name only a set that exists). Two kinds:
+ *   - run-time sets, hash:net with a timeout, which dnsmasq or other
+ *     software fills: each is flushed as it is (re)created, so reloading
+ *     starts them empty, as reloading the nft table does;
+ *   - static sets, the addresses of a class or of a deny rule when they
+ *     take more than one prefix: hash:net sized from the data, filled
+ *     here. A static set's name hashes what it holds (see
+ *     lib/ipsetname.h), so one that exists already holds just that: it is
+ *     never flushed, and loading it again changes nothing a rule sees. A
+ *     changed policy's sets are new names, loaded beside the old ones;
+ *     the rules switch from the old to the new in one iptables-restore,
+ *     and apply destroys what no rule names any more. */
 #include "emit/emit.h"
 
 #include "compiler/model.h"
 
 static const char *const family_word[FAMILY_COUNT] = { "inet", "inet6" };
+
+/* ipset's smallest hash size; each bucket holds a few entries. */
+#define IPSET_HASHSIZE_MIN 64
+
+struct add_writer {
+	FILE *fp;
+	const char *name;
+};
+
+static void write_add(const struct prefix *p, void *arg)
+{
+	const struct add_writer *w = arg;
+	char buf[PREFIX_STRLEN];
+
+	/* ipset wants the length even for a host, as iptables does. */
+	fprintf(w->fp, "add %s %s/%u\n", w->name, addr_format(p->family, p->addr, buf), p->len);
+}
+
+/* "create S hash:net family inet hashsize 4096 maxelem 3812": as many
+ * buckets as prefixes (rounded up to a power of two), so the set is never
+ * resized while it loads, and room for exactly its prefixes. */
+static void write_static_create(FILE *fp, const struct static_ipset *s, enum family f)
+{
+	size_t hashsize = IPSET_HASHSIZE_MIN;
+
+	while (hashsize < s->nprefixes)
+		hashsize *= 2;
+	fprintf(fp, "create %s hash:net family %s hashsize %zu maxelem %zu\n", s->name,
+		family_word[f], hashsize, s->nprefixes);
+}
+
+static void write_static_class(FILE *fp, const struct rule_class *c, enum family f)
+{
+	const struct rangeset *set = &c->sets[f];
+	struct add_writer w = { .fp = fp, .name = c->ipset[f].name };
+
+	emit_class_comment(fp, "", c, f);
+	write_static_create(fp, &c->ipset[f], f);
+	for (size_t i = 0; i < set->nspans; i++) {
+		struct span sp = rangeset_span(set, i);
+		range_to_prefixes(f, sp.lo, sp.hi, write_add, &w);
+	}
+}
+
+static void write_static_part(FILE *fp, const struct model *m, const struct rule_class *c,
+			      const struct deny_part *part, enum family f)
+{
+	const struct counter *k = &m->counters[part->counter];
+	const struct ivlist *l = &part->sets[f];
+	struct add_writer w = { .fp = fp, .name = part->ipset[f].name };
+
+	fprintf(fp, "# %s (%s): ", k->name, c->name);
+	emit_location(fp, k->rule);
+	fputc('\n', fp);
+	write_static_create(fp, &part->ipset[f], f);
+	for (size_t i = 0; i < l->n; i++)
+		range_to_prefixes(f, l->v[i].lo, l->v[i].hi, write_add, &w);
+}
+
+/* The static sets, in model order: what the rules match, in their order. */
+static bool write_static_sets(FILE *fp, const struct model *m)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < m->nclasses; i++) {
+		const struct rule_class *c = &m->classes[i];
+		for (int f = 0; f < FAMILY_COUNT; f++) {
+			if (c->ipset[f].name[0]) {
+				write_static_class(fp, c, (enum family)f);
+				any = true;
+			}
+			for (size_t j = 0; j < c->nparts; j++) {
+				if (!c->parts[j].ipset[f].name[0])
+					continue;
+				write_static_part(fp, m, c, &c->parts[j], (enum family)f);
+				any = true;
+			}
+		}
+	}
+	return any;
+}
 
 int emit_ipset(const struct model *m, FILE *fp)
 {
@@ -16,8 +105,6 @@ int emit_ipset(const struct model *m, FILE *fp)
 	fputs("# Load with 'ipset restore -exist < FILE', before iptables-restore and\n"
 	      "# ip6tables-restore: their rules match these sets.\n",
 	      fp);
-	if (!m->nruntime)
-		fputs("# The policy has no wildcard or dynamic set: nothing to create.\n", fp);
 	for (size_t i = 0; i < m->nruntime; i++) {
 		const struct runtime_set *r = &m->runtime[i];
 		emit_runtime_comment(fp, "", r);
@@ -27,5 +114,9 @@ int emit_ipset(const struct model *m, FILE *fp)
 			fprintf(fp, "flush %s\n", r->ipset[f]);
 		}
 	}
+	if (!write_static_sets(fp, m) && !m->nruntime)
+		fputs("# The policy has no set of more than one prefix, wildcard or dynamic set:\n"
+		      "# nothing to create.\n",
+		      fp);
 	return ferror(fp) ? -1 : 0;
 }

@@ -6,9 +6,12 @@
  * it) go; EGRESSC-BLOCK does what on-deny says. An accept is a RETURN, so
  * other rules of the table (Docker's isolation, the administrator's own)
  * still see what egressc lets through; a block is final. iptables has no
- * interval sets: each prefix of each class becomes one rule per protocol.
- * Run-time sets are ipsets (the ipset output creates them), matched with
- * -m set. Every deny rule, and the default policy, has a chain of its own,
+ * interval sets, and a rule per prefix costs every new connection a walk
+ * through them all: a class's set (a deny rule's share of one) of more
+ * than one prefix is a static ipset, matched with -m set like the
+ * run-time sets; the ipset output creates and fills them all. A class is
+ * then one rule per protocol (per 15 ports) however many prefixes it has;
+ * a single prefix is matched in the rule, with -d. Every deny rule, and the default policy, has a chain of its own,
  * EGRESSC-deny_N and EGRESSC-default, named as the nft counters are: its
  * last rule's counter counts what that rule blocked (in monitor mode,
  * accepted instead), and a LOG or NFLOG rule before it logs them. */
@@ -128,6 +131,15 @@ static void write_prefixes(struct rule_writer *w, enum family f, const struct iv
 		range_to_prefixes(f, v[i].lo, v[i].hi, write_prefix_rules, w);
 }
 
+/* A static set's match: "-m set --match-set S dst". */
+static void write_set_rules(struct rule_writer *w, const char *ipset)
+{
+	char dst[IPSET_NAME_MAX + 32];
+
+	snprintf(dst, sizeof(dst), "-m set --match-set %s dst", ipset);
+	write_rules(w, dst);
+}
+
 /* "EGRESSC-deny_3" */
 static const char *counter_chain(const struct counter *k, char *buf, size_t size)
 {
@@ -240,7 +252,9 @@ static void write_classes(FILE *fp, const struct model *m, enum family f, enum v
 		struct rule_writer w = { .fp = fp, .cls = c, .verdict = "-j RETURN" };
 		if (c->verdict == VERDICT_ALLOW && s->nspans) {
 			emit_class_comment(fp, "", c, f);
-			for (size_t j = 0; j < s->nspans; j++) {
+			if (c->ipset[f].name[0])
+				write_set_rules(&w, c->ipset[f].name);
+			for (size_t j = 0; !c->ipset[f].name[0] && j < s->nspans; j++) {
 				struct span sp = rangeset_span(s, j);
 				range_to_prefixes(f, sp.lo, sp.hi, write_prefix_rules, &w);
 			}
@@ -254,7 +268,10 @@ static void write_classes(FILE *fp, const struct model *m, enum family f, enum v
 			emit_location(fp, k->rule);
 			fputc('\n', fp);
 			w.verdict = counter_verdict(k, verdict, sizeof(verdict));
-			write_prefixes(&w, f, l->v, l->n);
+			if (c->parts[j].ipset[f].name[0])
+				write_set_rules(&w, c->parts[j].ipset[f].name);
+			else
+				write_prefixes(&w, f, l->v, l->n);
 		}
 		for (size_t j = 0; j < c->nruntime; j++) {
 			const struct runtime_set *r = &m->runtime[c->runtime[j]];
@@ -284,7 +301,7 @@ static int emit_family(const struct model *m, FILE *fp, enum family f)
 		"# forward hook is first in FORWARD only until Docker adds a network:\n"
 		"# on a Docker host, use egressc apply (it hooks " IPT_DOCKER_USER ").\n",
 		tool);
-	if (m->nruntime)
+	if (model_uses_ipsets(m, f))
 		fputs("# Its rules match ipsets: load the ipset output first.\n", fp);
 	fputs("*filter\n"
 	      ":" IPT_CHAIN_POLICY " - [0:0]\n"

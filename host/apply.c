@@ -16,6 +16,7 @@
 #include "compiler/diag.h"
 #include "emit/emit.h"
 #include "host/hostsplice.h"
+#include "host/ipsetplan.h"
 #include "host/ipthooks.h"
 #include "emit/names.h"
 #include "host/keepstate.h"
@@ -486,6 +487,55 @@ static int apply_nft(const struct apply_set *s, const char *current, const struc
 	return rc;
 }
 
+/* What 'ipset list -t' says of the kernel's sets, into *LISTING
+ * (malloc'd); NULL when ipset cannot tell (no ipset: no sets). */
+static void ipset_listing(char **listing)
+{
+	char *argv[] = { "ipset", "list", "-t", NULL };
+
+	if (run_tool(argv, "", 0, listing) == 0)
+		return;
+	free(*listing);
+	*listing = NULL;
+}
+
+/* 'ipset save' of egressc's run-time sets, members and all (dnsmasq added
+ * them), into *SAVED (malloc'd). Static sets need no saving: nothing
+ * changes one before the rules that name it are replaced (see
+ * host/ipsetplan.h). Returns 0, or -1 when a set cannot be saved. */
+static int ipset_save_runtime(char **saved)
+{
+	char *listing = NULL, *names;
+	size_t size = 0;
+	FILE *fp = xopen_memstream(saved, &size);
+	int rc = 0;
+
+	ipset_listing(&listing);
+	names = ipset_runtime_names(listing ? listing : "", IPSET_PREFIX);
+	free(listing);
+	for (char *name = strtok(names, "\n"); name && rc == 0; name = strtok(NULL, "\n")) {
+		char *argv[] = { "ipset", "save", name, NULL };
+		char *one = NULL;
+		rc = run_tool(argv, "", 0, &one) == 0 ? 0 : -1;
+		if (one)
+			fputs(one, fp);
+		free(one);
+	}
+	free(names);
+	xmemstream_close(fp);
+	return rc;
+}
+
+/* Whether an ipset restore TEXT has a command: one of only comments is not
+ * worth starting ipset for. */
+static bool ipset_has_commands(const char *text)
+{
+	for (const char *line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL)
+		if (*line != '#' && *line != '\n')
+			return true;
+	return false;
+}
+
 /* The "create" lines of an ipset restore file (malloc'd). */
 static char *create_lines(const char *text)
 {
@@ -512,7 +562,7 @@ struct fw_saved {
 	enum apply_backend backend;
 	char *nft;		/* NULL: there was no table */
 	char *v4, *v6;
-	char *sets;		/* 'ipset save': members too, which dnsmasq added */
+	char *sets;		/* run-time sets saved: members too, which dnsmasq added */
 };
 
 /* "list table inet egressc" into *LISTING (malloc'd), or NULL when there
@@ -536,14 +586,12 @@ static int nft_list_table(char **listing, struct diags *d)
 
 static int fw_save(struct fw_saved *sv, const struct apply_opts *o, struct diags *d)
 {
-	char *ipsets[] = { "ipset", "save", NULL };
-
 	memset(sv, 0, sizeof(*sv));
 	sv->backend = o->backend;
 	if (o->backend == APPLY_NFT)
 		return nft_list_table(&sv->nft, d);
 	if (ipt_save(false, &sv->v4) < 0 || ipt_save(true, &sv->v6) < 0 ||
-	    run_tool(ipsets, "", 0, &sv->sets) != 0) {
+	    ipset_save_runtime(&sv->sets) < 0) {
 		diag_error(d, NULL, "cannot save the current iptables rules; %s", unchanged(o));
 		return -1;
 	}
@@ -597,28 +645,38 @@ static int apply_iptables(const struct apply_set *s, const struct apply_opts *o,
 			s->where[PART_V4], s->where[PART_V6]);
 		return 0;
 	}
+	/* The sets that need loading: the static sets the kernel has whole
+	 * already are left out. */
+	char *listing = NULL, *plan = NULL;
+	if (s->text[PART_IPSETS]) {
+		ipset_listing(&listing);
+		plan = ipset_plan(s->text[PART_IPSETS], listing);
+		free(listing);
+	}
 	/* The sets must exist for the rules to be tested: create them, but
 	 * flush nothing yet - a set's members stay until the rules pass. */
-	char *creates = s->text[PART_IPSETS] ? create_lines(s->text[PART_IPSETS]) : NULL;
-	if (creates && tool(d, s->where[PART_IPSETS], creates, strlen(creates), "ipset", "restore",
-			    "-exist") < 0) {
-		free(creates);
-		return -1;
-	}
+	char *creates = plan ? create_lines(plan) : NULL;
+	int rc = creates && ipset_has_commands(creates) &&
+			 tool(d, s->where[PART_IPSETS], creates, strlen(creates), "ipset", "restore",
+			      "-exist") < 0 ? -1 : 0;
 	free(creates);
-	if (ipt_load(d, s->where[PART_V4], v4, false, true) < 0 ||
-	    ipt_load(d, s->where[PART_V6], v6, true, true) < 0)
-		return -1;
-	/* Now the sets as the policy has them: created and filled, those of
-	 * run-time sets keeping their members (keepstate.h); then each
+	if (rc == 0 && (ipt_load(d, s->where[PART_V4], v4, false, true) < 0 ||
+			ipt_load(d, s->where[PART_V6], v6, true, true) < 0))
+		rc = -1;
+	/* Now the sets as the policy has them: static sets filled, run-time
+	 * sets created and keeping their members (keepstate.h); then each
 	 * family in one transaction, the previous policy holding in each
 	 * until its own is replaced. */
-	char *sets = s->text[PART_IPSETS] ? keep_ipset_members(s->text[PART_IPSETS]) : NULL;
-	int rc = sets ? tool(d, s->where[PART_IPSETS], sets, strlen(sets), "ipset", "restore",
-			     "-exist") : 0;
+	char *sets = plan ? keep_ipset_members(plan) : NULL;
+	if (rc == 0 && ((sets && ipset_has_commands(sets) &&
+			 tool(d, s->where[PART_IPSETS], sets, strlen(sets), "ipset", "restore",
+			      "-exist") < 0) ||
+			ipt_load(d, s->where[PART_V4], v4, false, false) < 0 ||
+			ipt_load(d, s->where[PART_V6], v6, true, false) < 0))
+		rc = -1;
 	free(sets);
-	if (rc < 0 || ipt_load(d, s->where[PART_V4], v4, false, false) < 0 ||
-	    ipt_load(d, s->where[PART_V6], v6, true, false) < 0)
+	free(plan);
+	if (rc < 0)
 		return -1;
 	fprintf(log, "iptables: replaced egressc's IPv4 chains from %s and its IPv6 ones from %s\n",
 		s->where[PART_V4], s->where[PART_V6]);

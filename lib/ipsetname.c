@@ -65,3 +65,12 @@ void ipsetname_dynamic(char out[IPSET_NAME_MAX + 1], const char *name, uint32_t 
 	ipsetname_dynamic_spelling(spelling, sizeof(spelling), name, timeout);
 	ipsetname_make(out, spelling, suffix, 0);
 }
+
+void ipsetname_static(char out[IPSET_NAME_MAX + 1], const char *spelling, uint32_t content,
+		      const char *suffix, unsigned salt)
+{
+	uint32_t h = fnv1a_salted(fnv1a(content, spelling, strlen(spelling)), salt);
+
+	snprintf(out, IPSET_NAME_MAX + 1, IPSET_PREFIX "%.*s_%08x_%s", ipset_stem(spelling),
+		 spelling, h, suffix);
+}

@@ -40,4 +40,14 @@ void ipsetname_dynamic_spelling(char *out, size_t size, const char *name, uint32
 void ipsetname_dynamic(char out[IPSET_NAME_MAX + 1], const char *name, uint32_t timeout,
 		       const char *suffix);
 
+/* A static set (the addresses of a class or of a deny rule, fixed by the
+ * policy) as an ipset: "egressc_allow_tcp_5d0e4c1b_v4", its spelling's
+ * start and a hash of the spelling and of CONTENT, a hash of what the set
+ * holds. The name says what is in the set, so a set that exists already
+ * holds what it should: loading again changes nothing, and a changed
+ * policy loads its sets beside the old ones, which its rules replace in
+ * one step. */
+void ipsetname_static(char out[IPSET_NAME_MAX + 1], const char *spelling, uint32_t content,
+		      const char *suffix, unsigned salt);
+
 #endif

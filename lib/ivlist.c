@@ -35,6 +35,13 @@ void ivl_normalize(struct ivlist *l)
 		l->v[n++] = l->v[i];
 	}
 	l->n = n;
+	/* A normalized list is mostly kept as it is, and there are many of
+	 * them (a rule's, a set's), most of one interval: give back what
+	 * the growth left over. */
+	if (n && l->cap > n) {
+		l->v = xreallocarray(l->v, n, sizeof(*l->v));
+		l->cap = n;
+	}
 }
 
 void ivl_append(struct ivlist *dst, const struct ivlist *src)

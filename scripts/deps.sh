@@ -3,6 +3,7 @@
 # Installs the Debian 12 packages egressc needs, and only those missing.
 #   scripts/deps.sh          to build egressc
 #   scripts/deps.sh --test   to build it and run its tests
+#   scripts/deps.sh --bench  to build it and run make bench
 # Nothing is fetched when everything is already installed, so a prepared
 # machine works offline.
 set -eu
@@ -11,8 +12,11 @@ build="make gcc libc6-dev pkg-config flex bison libnftables-dev libc-ares-dev"
 test="libcmocka-dev dnsmasq-base nftables iptables ipset iproute2 bind9-dnsutils diffutils clang-14 libclang-rt-14-dev valgrind libcap2-bin
       debhelper dpkg-dev fakeroot docker.io busybox-static git"
 
+bench="nftables iptables ipset iproute2 iprange time iperf3 dnsmasq-base"
+
 want=$build
 [ "${1:-}" = --test ] && want="$build $test"
+[ "${1:-}" = --bench ] && want="$build $bench"
 
 missing=""
 for pkg in $want; do

@@ -56,9 +56,16 @@ printf '203.0.113.20\tpkg.apply.test\n2001:db8:2::20\tpkg.apply.test\n' >"$tmp/n
 # The wildcard's set and its ipset, as the outputs name them (a hash of
 # what fills them is part of the name).
 wild_set=$(sed -n 's/^\tset \(allow_tcp_443_dns_[0-9a-f]*\)_v4 {$/\1/p' "$tmp/out/ruleset.nft")
-wild_ipset=$(sed -n 's/^create \(egressc_[^ ]*\)_v4 .*/\1/p' "$tmp/out/ipsets")
+wild_ipset=$(sed -n 's/^create \(egressc_[^ ]*\)_v4 hash:net family inet timeout .*/\1/p' "$tmp/out/ipsets")
 if [ -z "$wild_set" ] || [ -z "$wild_ipset" ]; then
 	echo "apply: the wildcard's set is missing from the outputs"
+	exit 1
+fi
+# The IPv6 addresses of port 443 (the hostname's and a network): a static
+# set of more than one prefix, an ipset the outputs fill.
+static_ipset=$(sed -n 's/^create \(egressc_[^ ]*_v6\) hash:net family inet6 hashsize .*/\1/p' "$tmp/out/ipsets")
+if [ -z "$static_ipset" ]; then
+	echo "apply: the static set of port 443 is missing from the ipsets"
 	exit 1
 fi
 
@@ -84,7 +91,9 @@ state() {
 	else
 		{ in_ns iptables-save; in_ns ip6tables-save; } | grep -v '^#' |
 			sed -E 's/ \[[0-9]+:[0-9]+\]$//'
-		in_ns ipset save | sed -E 's/ initval 0x[0-9a-f]+//; /^add /s/ timeout [0-9]+//'
+		# A hash set lists its members in no fixed order.
+		in_ns ipset save | sed -E 's/ initval 0x[0-9a-f]+//; /^add /s/ timeout [0-9]+//' |
+			LC_ALL=C sort
 	fi
 }
 
@@ -147,8 +156,10 @@ loaded() {
 				grep -q -- '-A EGRESSC -d 198.51.100.66/32 -g EGRESSC-deny_2' "$tmp/table"
 			expect "$what: the wildcard's set matched" \
 				grep -q -- "--match-set ${wild_ipset}_v4 dst" "$tmp/table"
+			expect "$what: the static set matched" \
+				grep -q -- "--match-set $static_ipset dst" "$tmp/table"
 			expect "$what: the hostname's addresses" \
-				grep -q -- '-d 2001:db8:2::20/128' "$tmp/table"
+				in_ns ipset test "$static_ipset" 2001:db8:2::20 2>/dev/null
 		else
 			bad "$what: iptables -S EGRESSC fails"
 			indent <"$tmp/table"
@@ -157,7 +168,8 @@ loaded() {
 		local sets
 		sets=$(in_ns ipset list -n | sort | tr '\n' ' ')
 		expect "$what: ipsets: $sets" \
-			[ "$sets" = "${wild_ipset}_v4 ${wild_ipset}_v6 " ]
+			[ "$sets" = "$(printf '%s\n' "${wild_ipset}_v4" "${wild_ipset}_v6" "$static_ipset" |
+				       sort | tr '\n' ' ')" ]
 	fi
 }
 
@@ -527,7 +539,7 @@ exit_is "switch: back to iptables" 0
 expect "switch: an earlier policy's ipset is destroyed" [ -z "$(in_ns ipset list -n | grep -x egressc_stale_v4)" ]
 expect "switch: the administrator's ipset is kept" in_ns ipset list -n admin_set >/dev/null
 expect "switch: the policy's ipsets are kept" \
-	[ "$(in_ns ipset list -n | grep -c '^egressc_allow')" = 2 ]
+	[ "$(in_ns ipset list -n | grep -c '^egressc_allow')" = 3 ]
 in_ns ipset destroy admin_set
 backend=nft
 eapply --remove

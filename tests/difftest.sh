@@ -399,11 +399,13 @@ for n in $(seq "$policies"); do
 	for backend in nft iptables; do
 		netns_fresh_client || { bad "policy $n: $backend: namespace renewal"; continue; }
 		# --noflush, as egressc apply loads them: the iptables files
-		# replace only egressc's own chains.
+		# replace only egressc's own chains, and match the ipsets
+		# (static sets of more than one prefix), loaded first.
 		if [ $backend = nft ]; then
 			ip netns exec "$NS_CLIENT" nft -f "$tmp/out/ruleset.nft"
 		else
-			ip netns exec "$NS_CLIENT" iptables-nft-restore --noflush "$tmp/out/rules.v4" &&
+			ip netns exec "$NS_CLIENT" ipset restore -exist <"$tmp/out/ipsets" &&
+				ip netns exec "$NS_CLIENT" iptables-nft-restore --noflush "$tmp/out/rules.v4" &&
 				ip netns exec "$NS_CLIENT" ip6tables-nft-restore --noflush "$tmp/out/rules.v6"
 		fi || { bad "policy $n: $backend load"; continue; }
 		ip netns exec "$NS_CLIENT" nft -f "$tmp/nat.nft" ||

@@ -88,7 +88,7 @@ struct vrule {
 	 * off; the scenario being checked decides. */
 	bool runtime;
 	bool on;
-	char set[128];			/* the ruleset's view: the set's name */
+	char *set;			/* the ruleset's view: the set's name (malloc'd) */
 	const struct target *src;	/* the policy's view: wildcard or $dynamic */
 	char jump[VJUMP_MAX];		/* the ruleset's view of a deny: where it goes */
 };
@@ -117,6 +117,7 @@ static void chain_free(struct vchain *c)
 {
 	for (size_t i = 0; i < c->n; i++) {
 		ivl_free(&c->rules[i].addrs);
+		free(c->rules[i].set);
 		free(c->rules[i].ports);
 		free(c->rules[i].also_ports);
 	}
@@ -1213,7 +1214,7 @@ static void nft_read_rule(struct nft_reader *nr, const char *s)
 	r->protos = VP_ALL;
 	if (set->runtime) {
 		r->runtime = true;
-		snprintf(r->set, sizeof(r->set), "%s", set->name);
+		r->set = xstrdup(set->name);
 	} else {
 		ivl_append(&r->addrs, &set->addrs);
 		ivl_normalize(&r->addrs);
@@ -1392,11 +1393,12 @@ bad:
 	return -1;
 }
 
+/* REF: the policy's chain (policy_chain()), which each reader compares
+ * its ruleset with; built once for all of them. */
 static int verify_nft(struct diags *d, const struct policy *p, const char *text, size_t len,
-		      const struct fill_map *fm)
+		      const struct fill_map *fm, struct vchain *ref)
 {
 	struct nft_reader nr = { .d = d, .ok = true };
-	struct vchain ref = { 0 };
 	struct vlines output_local = { 0 }, forward_local = { 0 };
 	const char *line;
 
@@ -1443,10 +1445,8 @@ static int verify_nft(struct diags *d, const struct policy *p, const char *text,
 	if (rc == 0)
 		rc = resolve_jumps(d, "nft ruleset", &nr.chain, &nr.counter_chains, NFT_CHAIN_BLOCKED,
 				   p->mode);
-	if (rc == 0) {
-		policy_chain(p, &ref);
-		rc = compare_scenarios(d, "nft ruleset", &nr.chain, &ref, FAMILY_COUNT, fm, "");
-	}
+	if (rc == 0)
+		rc = compare_scenarios(d, "nft ruleset", &nr.chain, ref, FAMILY_COUNT, fm, "");
 	for (size_t i = 0; i < nr.nsets; i++)
 		ivl_free(&nr.sets[i].addrs);
 	free(nr.sets);
@@ -1457,7 +1457,6 @@ static int verify_nft(struct diags *d, const struct policy *p, const char *text,
 	vlines_free(&output_local);
 	vlines_free(&forward_local);
 	chain_free(&nr.chain);
-	chain_free(&ref);
 	return rc;
 }
 
@@ -1561,49 +1560,149 @@ static bool in_table(const char *line, const char *const *table, size_t n)
 
 #define IN_TABLE(line, t) in_table(line, t, sizeof(t) / sizeof(*(t)))
 
-/* The ipsets an ipset restore file creates: "create NAME hash:net family
- * inet|inet6 timeout N", each followed by "flush NAME". */
-struct ipset_list {
-	char (*names)[IPSET_NAME_MAX + 1];
-	enum family *families;
-	size_t n, names_cap, families_cap;	/* one count, a capacity for each */
+/* The ipsets an ipset restore file creates. A run-time set: "create NAME
+ * hash:net family inet|inet6 timeout N", then "flush NAME". A static set:
+ * "create NAME hash:net family inet|inet6 hashsize H maxelem M", then
+ * "add NAME P" for each of its prefixes; no timeout, so nothing ages out,
+ * and what it holds is what the rules that match it accept or deny. */
+struct vipset {
+	char name[IPSET_NAME_MAX + 1];
+	enum family family;
+	bool fixed;		/* static: its members are the "add" lines */
+	size_t maxelem;
+	struct ivlist addrs;	/* normalized once read */
 };
+
+struct ipset_list {
+	struct vipset *v;
+	size_t n, cap;
+	struct name_index index;
+};
+
+static void ipset_list_release(struct ipset_list *il)
+{
+	for (size_t i = 0; i < il->n; i++)
+		ivl_free(&il->v[i].addrs);
+	free(il->v);
+	free(il->index.slots);
+}
+
+static const struct vipset *ipset_find(const struct ipset_list *il, const char *name)
+{
+	long i = name_index_find(&il->index, il->v, name, strlen(name));
+	return i < 0 ? NULL : &il->v[i];
+}
+
+/* "create NAME hash:net family F timeout N" or "... hashsize H maxelem M". */
+static bool read_ipset_create(const char *line, struct vipset *set)
+{
+	char fam[8];
+	unsigned timeout, hashsize;
+	size_t maxelem;
+	int end = 0;
+
+	memset(set, 0, sizeof(*set));
+	if (sscanf(line, "create %31s hash:net family %7s timeout %u%n", set->name, fam, &timeout,
+		   &end) == 3 && line[end] == '\0') {
+		set->fixed = false;
+	} else if (end = 0, sscanf(line, "create %31s hash:net family %7s hashsize %u maxelem %zu%n",
+				   set->name, fam, &hashsize, &maxelem, &end) == 4 &&
+		   line[end] == '\0' && maxelem > 0) {
+		set->fixed = true;
+		set->maxelem = maxelem;
+	} else {
+		return false;
+	}
+	if (strcmp(fam, "inet") != 0 && strcmp(fam, "inet6") != 0)
+		return false;
+	set->family = strcmp(fam, "inet") == 0 ? FAMILY_V4 : FAMILY_V6;
+	return true;
+}
+
+/* "add NAME P", NAME the static set created last. */
+static bool read_ipset_add(const char *line, struct vipset *set, size_t *nadds)
+{
+	size_t n = strlen(set->name);
+	struct prefix pf;
+
+	if (strncmp(line, "add ", 4) != 0 || strncmp(line + 4, set->name, n) != 0 ||
+	    line[4 + n] != ' ' || !set->fixed ||
+	    prefix_parse_written(line + 5 + n, &pf) != PREFIX_OK || pf.family != set->family ||
+	    ++*nadds > set->maxelem)
+		return false;
+	ivl_add(&set->addrs, pf.addr, prefix_last(&pf));
+	return true;
+}
 
 static int read_ipsets(struct diags *d, const char *text, size_t len, struct ipset_list *il)
 {
 	struct line_reader lr = { .p = text, .end = text + len };
 	const char *line;
-	char name[IPSET_NAME_MAX + 1], fam[8];
-	unsigned timeout;
-	int end;
+	size_t nadds = 0;
 
+	il->index.stride = sizeof(*il->v);
+	il->index.offset = offsetof(struct vipset, name);
 	while ((line = next_line(&lr))) {
-		if (il->n && strncmp(line, "flush ", 6) == 0 && strcmp(line + 6, il->names[il->n - 1]) == 0)
+		struct vipset *last = il->n ? &il->v[il->n - 1] : NULL;
+		if (last && !last->fixed && strncmp(line, "flush ", 6) == 0 &&
+		    strcmp(line + 6, last->name) == 0)
 			continue;
-		end = 0;
-		if (sscanf(line, "create %31s hash:net family %7s timeout %u%n", name, fam, &timeout,
-			   &end) != 3 || line[end] != '\0' ||
-		    (strcmp(fam, "inet") != 0 && strcmp(fam, "inet6") != 0)) {
-			diag_error(d, NULL, "ipsets, line %d: unrecognized: '%s'", lr.lineno,
-				   diag_quote(d, line, strlen(line)));
-			line_reader_release(&lr);
-			return -1;
+		if (last && strncmp(line, "add ", 4) == 0) {
+			if (read_ipset_add(line, last, &nadds))
+				continue;
+		} else {
+			VEC_GROW(il->v, il->n + 1, il->cap);
+			if (read_ipset_create(line, &il->v[il->n]) &&
+			    !ipset_find(il, il->v[il->n].name)) {
+				if (last)
+					ivl_normalize(&last->addrs);
+				name_index_add(&il->index, il->v, il->n++);
+				nadds = 0;
+				continue;
+			}
 		}
-		VEC_GROW(il->names, il->n + 1, il->names_cap);
-		VEC_GROW(il->families, il->n + 1, il->families_cap);
-		memcpy(il->names[il->n], name, sizeof(name));
-		il->families[il->n++] = strcmp(fam, "inet") == 0 ? FAMILY_V4 : FAMILY_V6;
+		diag_error(d, NULL, "ipsets, line %d: unrecognized: '%s'", lr.lineno,
+			   diag_quote(d, line, strlen(line)));
+		line_reader_release(&lr);
+		return -1;
 	}
+	if (il->n)
+		ivl_normalize(&il->v[il->n - 1].addrs);
 	line_reader_release(&lr);
 	return 0;
 }
 
-static bool ipset_exists(const struct ipset_list *il, const char *name, enum family f)
+/* A static set is the rules' alone: no dnsmasq line may fill it, and no
+ * dynamic set (which other software fills by its name) may be it. */
+static int check_static_ipsets(struct diags *d, const struct policy *p,
+			       const struct ipset_list *il, const struct fill_map *fm)
 {
-	for (size_t i = 0; i < il->n; i++)
-		if (strcmp(il->names[i], name) == 0)
-			return il->families[i] == f;
-	return false;
+	static const char *const suffix[FAMILY_COUNT] = { "v4", "v6" };
+	char name[IPSET_NAME_MAX + 1];
+
+	for (size_t i = 0; i < fm->n; i++)
+		for (size_t j = 0; j < fm->lines[i].nsets; j++) {
+			const struct vipset *set = ipset_find(il, fm->lines[i].sets[j].set);
+			if (set && set->fixed) {
+				diag_error(d, NULL, "the dnsmasq fragment fills the static ipset '%s'",
+					   set->name);
+				return -1;
+			}
+		}
+	for (const struct stmt *s = p->stmts; s; s = s->next) {
+		if (s->kind != STMT_DYNAMIC)
+			continue;
+		for (int f = 0; f < FAMILY_COUNT; f++) {
+			ipsetname_dynamic(name, s->dynamic.name, s->dynamic.opts.timeout, suffix[f]);
+			const struct vipset *set = ipset_find(il, name);
+			if (set && set->fixed) {
+				diag_error(d, NULL, "dynamic set '$%s' is filled by the name of the static ipset '%s'",
+					   s->dynamic.name, name);
+				return -1;
+			}
+		}
+	}
+	return 0;
 }
 
 /* "-A EGRESSC -d P|-m set --match-set S dst [-p X [-m X --dport N[:M] |
@@ -1625,16 +1724,19 @@ static bool ipt_read_rule(struct vchain *c, enum family f, const struct ipset_li
 	memcpy(text, s, n);
 	text[n] = '\0';
 	s += n;
-	if (runtime ? !ipset_exists(il, text, f) || !eat(&s, " dst")
+	const struct vipset *set = runtime ? ipset_find(il, text) : NULL;
+	if (runtime ? !set || set->family != f || !eat(&s, " dst")
 		    : prefix_parse_written(text, &p) != PREFIX_OK || p.family != f)
 		return false;
 
 	struct vrule *r = chain_add(c);
 	r->family = f;
 	r->protos = VP_ALL;
-	r->runtime = runtime;
-	if (runtime)
-		memcpy(r->set, text, n + 1);
+	r->runtime = runtime && !set->fixed;
+	if (r->runtime)
+		r->set = xstrdup(text);
+	else if (set)
+		ivl_append(&r->addrs, &set->addrs);
 	else
 		ivl_add(&r->addrs, p.addr, prefix_last(&p));
 	if (eat(&s, " -p tcp"))
@@ -1694,10 +1796,10 @@ static bool ipt_read_counter_chain(struct vchains *t, const char *line)
 
 static int verify_iptables(struct diags *d, const struct policy *p, enum family f,
 			   const char *text, size_t len, const struct ipset_list *il,
-			   const struct fill_map *fm)
+			   const struct fill_map *fm, struct vchain *ref)
 {
 	struct line_reader lr = { .p = text, .end = text + len };
-	struct vchain out = { .final_accept = true }, ref = { 0 };
+	struct vchain out = { .final_accept = true };
 	struct vchains counter_chains = { 0 };
 	const char *line, *what = f == FAMILY_V4 ? "iptables rules" : "ip6tables rules";
 	int rc = 0;
@@ -1763,16 +1865,13 @@ static int verify_iptables(struct diags *d, const struct policy *p, enum family 
 	/* egressc does not own the built-in chains, whose policy is the
 	 * administrator's: what its chain does not decide, it returns. */
 	out.policy_drop = !out.final_accept;
-	if (rc == 0) {
-		policy_chain(p, &ref);
-		rc = compare_scenarios(d, what, &out, &ref, f, fm, IPSET_PREFIX);
-	}
+	if (rc == 0)
+		rc = compare_scenarios(d, what, &out, ref, f, fm, IPSET_PREFIX);
 	vchains_release(&counter_chains);
 	line_reader_release(&lr);
 	vlines_free(&hooks[0].want);
 	vlines_free(&hooks[1].want);
 	chain_free(&out);
-	chain_free(&ref);
 	return rc;
 }
 
@@ -1791,22 +1890,25 @@ int verify_outputs(struct diags *d, const struct policy *p, const struct verify_
 {
 	struct fill_map nft_fill = { 0 }, ipt_fill = { 0 };
 	struct ipset_list il = { 0 };
+	struct vchain ref = { 0 };
 	int rc = 0;
 
 	if (read_fill(d, t->text[VERIFY_DNSMASQ], t->len[VERIFY_DNSMASQ], true, &nft_fill) < 0 ||
 	    read_fill(d, t->text[VERIFY_DNSMASQ_IPSET], t->len[VERIFY_DNSMASQ_IPSET], false,
 		      &ipt_fill) < 0 ||
-	    read_ipsets(d, t->text[VERIFY_IPSET], t->len[VERIFY_IPSET], &il) < 0) {
+	    read_ipsets(d, t->text[VERIFY_IPSET], t->len[VERIFY_IPSET], &il) < 0 ||
+	    check_static_ipsets(d, p, &il, &ipt_fill) < 0) {
 		rc = -1;
 	} else {
-		rc |= verify_nft(d, p, t->text[VERIFY_NFT], t->len[VERIFY_NFT], &nft_fill);
+		policy_chain(p, &ref);
+		rc |= verify_nft(d, p, t->text[VERIFY_NFT], t->len[VERIFY_NFT], &nft_fill, &ref);
 		for (int f = 0; f < FAMILY_COUNT; f++)
 			rc |= verify_iptables(d, p, (enum family)f, t->text[VERIFY_IPTABLES + f],
-					      t->len[VERIFY_IPTABLES + f], &il, &ipt_fill);
+					      t->len[VERIFY_IPTABLES + f], &il, &ipt_fill, &ref);
 	}
+	chain_free(&ref);
 	fill_map_free(&nft_fill);
 	fill_map_free(&ipt_fill);
-	free(il.names);
-	free(il.families);
+	ipset_list_release(&il);
 	return rc ? -1 : 0;
 }

@@ -213,6 +213,51 @@ static void test_many_ports(void **state)
 	free(text);
 }
 
+/* The iptables backend's static ipsets: what a set holds is what the rule
+ * matching it accepts or denies, read from the ipset text. */
+static const char static_sets[] =
+	"essentials off\n"
+	"default deny\n"
+	"deny 192.0.2.66, 192.0.2.70/31 port 22\n"
+	"allow 192.0.2.0/24, 203.0.113.7 port 22, 443\n"
+	"allow *.ci.test port 443\n";
+
+static void test_static_ipset_edits_are_refused(void **state)
+{
+	struct rendered r;
+	const char *set;
+
+	(void)state;
+	render(&r, static_sets);
+	/* The texts as written pass, sets and all. */
+	char msg[4096] = "";
+	if (verify_with(&r, -1, NULL, msg, sizeof(msg)) != 0)
+		fail_msg("refused the emitters' own texts:\n%s", msg);
+	assert_non_null(strstr(r.texts[VERIFY_IPTABLES], "--match-set egressc_allow_tcp_"));
+	/* A member more in an allow set, one less in a deny rule's. */
+	refused(&r, VERIFY_IPSET, replace(r.texts[VERIFY_IPSET], "203.0.113.7/32", "203.0.113.6/31"),
+		"accepts what the policy denies");
+	refused(&r, VERIFY_IPSET, replace(r.texts[VERIFY_IPSET], "192.0.2.70/31", "192.0.2.70/32"),
+		"accepts what the policy denies");
+	/* More members than the set has room for. */
+	refused(&r, VERIFY_IPSET, replace(r.texts[VERIFY_IPSET], "maxelem 2", "maxelem 1"),
+		"unrecognized");
+	/* dnsmasq filling a static set would widen its class at run time. */
+	char name[64];
+	set = strstr(r.texts[VERIFY_IPSET], " hashsize ");	/* a static set's create */
+	assert_non_null(set);
+	while (set > r.texts[VERIFY_IPSET] && set[-1] != '\n')
+		set--;
+	assert_int_equal(sscanf(set, "create %63s", name), 1);
+	char *line = strstr(r.texts[VERIFY_DNSMASQ_IPSET], "ipset=/ci.test/");
+	assert_non_null(line);
+	char fill[128];
+	snprintf(fill, sizeof(fill), "ipset=/ci.test/%s,", name);
+	refused(&r, VERIFY_DNSMASQ_IPSET, replace(r.texts[VERIFY_DNSMASQ_IPSET], "ipset=/ci.test/", fill),
+		"fills the static ipset");
+	release(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -221,6 +266,7 @@ int main(void)
 		cmocka_unit_test(test_iptables_edits_are_refused),
 		cmocka_unit_test(test_resolver_read_as_written),
 		cmocka_unit_test(test_many_ports),
+		cmocka_unit_test(test_static_ipset_edits_are_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests for ipset_plan() and ipset_runtime_names(): a static set the
+ * kernel has whole is left out, one it has in part is emptied and filled
+ * again, one it lacks is loaded; run-time sets are loaded as written. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "host/ipsetplan.h"
+
+static const char text[] =
+	"# Compiled by egressc\n"
+	"create egressc_allow_tcp_880e0aca_v4 hash:net family inet timeout 3600\n"
+	"flush egressc_allow_tcp_880e0aca_v4\n"
+	"# allow_tcp_443: t.eg:3\n"
+	"create egressc_allow_tcp_a3601e9c_v4 hash:net family inet hashsize 64 maxelem 2\n"
+	"add egressc_allow_tcp_a3601e9c_v4 192.0.2.0/24\n"
+	"add egressc_allow_tcp_a3601e9c_v4 203.0.113.7/32\n"
+	"# deny_1 (deny_all): t.eg:2\n"
+	"create egressc_deny_1_f4a1443c_v4 hash:net family inet hashsize 64 maxelem 2\n"
+	"add egressc_deny_1_f4a1443c_v4 192.0.2.66/32\n"
+	"add egressc_deny_1_f4a1443c_v4 192.0.2.70/31\n";
+
+/* As 'ipset list -t' prints them. */
+static const char *listing_of(unsigned allow_entries, unsigned deny_entries)
+{
+	static char buf[2048];
+
+	snprintf(buf, sizeof(buf),
+		 "Name: egressc_allow_tcp_880e0aca_v4\n"
+		 "Type: hash:net\n"
+		 "Revision: 7\n"
+		 "Header: family inet hashsize 1024 maxelem 65536 timeout 3600 bucketsize 12 initval 0x1\n"
+		 "Size in memory: 456\n"
+		 "References: 1\n"
+		 "Number of entries: 2\n"
+		 "Name: egressc_allow_tcp_a3601e9c_v4\n"
+		 "Type: hash:net\n"
+		 "Revision: 7\n"
+		 "Header: family inet hashsize 64 maxelem 2 bucketsize 12 initval 0x2\n"
+		 "Size in memory: 600\n"
+		 "References: 1\n"
+		 "Number of entries: %u\n"
+		 "Name: egressc_deny_1_f4a1443c_v4\n"
+		 "Type: hash:net\n"
+		 "Revision: 7\n"
+		 "Header: family inet hashsize 64 maxelem 2 bucketsize 12 initval 0x3\n"
+		 "Size in memory: 600\n"
+		 "References: 1\n"
+		 "Number of entries: %u\n",
+		 allow_entries, deny_entries);
+	return buf;
+}
+
+static void test_no_sets_loads_all(void **state)
+{
+	(void)state;
+	char *plan = ipset_plan(text, NULL);
+	assert_string_equal(plan, text);
+	free(plan);
+	plan = ipset_plan(text, "");
+	assert_string_equal(plan, text);
+	free(plan);
+}
+
+static void test_whole_sets_left_out(void **state)
+{
+	(void)state;
+	char *plan = ipset_plan(text, listing_of(2, 1));
+	/* The whole one: neither created nor filled. */
+	assert_null(strstr(plan, "egressc_allow_tcp_a3601e9c_v4"));
+	/* The one lacking a member: emptied and filled again. */
+	assert_non_null(strstr(plan, "create egressc_deny_1_f4a1443c_v4 hash:net family inet hashsize 64 maxelem 2\n"
+				     "flush egressc_deny_1_f4a1443c_v4\n"
+				     "add egressc_deny_1_f4a1443c_v4 192.0.2.66/32\n"
+				     "add egressc_deny_1_f4a1443c_v4 192.0.2.70/31\n"));
+	/* The run-time set, as written, though the kernel has it. */
+	assert_non_null(strstr(plan, "create egressc_allow_tcp_880e0aca_v4 hash:net family inet timeout 3600\n"
+				     "flush egressc_allow_tcp_880e0aca_v4\n"));
+	free(plan);
+}
+
+static void test_runtime_names(void **state)
+{
+	(void)state;
+	char *names = ipset_runtime_names(listing_of(2, 2), "egressc_");
+	assert_string_equal(names, "egressc_allow_tcp_880e0aca_v4\n");
+	free(names);
+	names = ipset_runtime_names("", "egressc_");
+	assert_string_equal(names, "");
+	free(names);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_no_sets_loads_all),
+		cmocka_unit_test(test_whole_sets_left_out),
+		cmocka_unit_test(test_runtime_names),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
