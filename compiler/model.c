@@ -731,6 +731,15 @@ int model_build(struct model *m, const struct policy *p, struct diags *d)
 	m->log_denied = p->log_denied || p->mode == MODE_MONITOR;
 	m->log_to_group = p->log_to_group;
 	m->log_group = p->log_group;
+	m->record = p->record;
+	m->record_limit = p->record_limit;
+	if (m->record != RECORD_OFF) {
+		/* 'ipset create' fixes maxelem: the name holds it. */
+		char spelling[32];
+		snprintf(spelling, sizeof(spelling), "record_%u", m->record_limit);
+		for (int f = 0; f < FAMILY_COUNT; f++)
+			ipsetname_make(m->record_ipset[f], spelling, ipset_suffix[f], 0);
+	}
 	size_t *counter_of_rule = counters_declare(m, p);
 	declare_dynamic_sets(m, p);
 	for (const struct stmt *s = p->stmts; s; s = s->next) {
@@ -1167,6 +1176,11 @@ static bool counter_denies(const struct model *m, const struct counter *k)
 bool model_counter_logs(const struct model *m, const struct counter *k)
 {
 	return m->log_denied && counter_denies(m, k);
+}
+
+bool model_counter_records(const struct model *m, const struct counter *k)
+{
+	return m->record == RECORD_BLOCKED && counter_denies(m, k);
 }
 
 bool model_counter_blocks(const struct model *m, const struct counter *k)

@@ -171,6 +171,16 @@ struct model {
 	 * model_counter_logs() which counters do. */
 	bool log_denied, log_to_group;
 	uint16_t log_group;
+	/* What the kernel records per destination, address, protocol and
+	 * port, with packet and byte counts, in a table of at most
+	 * record_limit destinations (beyond it: an overflow counter):
+	 * RECORD_BLOCKED, each packet counted under a counter that
+	 * model_counter_records() (before it is blocked, or monitoring,
+	 * accepted); RECORD_ALL, each packet that starts a connection and
+	 * that no exemption accepts, whatever the policy decides. */
+	enum record_what record;
+	uint32_t record_limit;
+	char record_ipset[FAMILY_COUNT][IPSET_NAME_MAX + 1]; /* "egressc_record_65536_v4" */
 	/* One per deny rule, in policy order, then the default policy's. */
 	struct counter *counters;
 	size_t ncounters;
@@ -247,6 +257,10 @@ enum exemption model_exemption(const struct model *m, const struct packet *pkt);
  * accepted; it neither logs nor blocks. */
 bool model_counter_logs(const struct model *m, const struct counter *k);
 bool model_counter_blocks(const struct model *m, const struct counter *k);
+/* Whether a packet counted under K is recorded by destination (see
+ * model.record): under 'record blocked', exactly when K counts what is
+ * (or, monitoring, would be) blocked. */
+bool model_counter_records(const struct model *m, const struct counter *k);
 
 /* Rules 2, 4 and 5 above for a packet that starts a connection and that
  * no exemption accepts, with every run-time set empty. */
