@@ -197,8 +197,10 @@ struct policy {
 	bool log_denied;		/* log what is (or would be) blocked ... */
 	bool log_to_group;		/* ... to NFLOG group log_group, else the kernel log */
 	uint16_t log_group;
-	/* 'record': blocked in monitor mode, else off, unless it says. */
+	/* 'record' as written (record_given), else off; model_record() says
+	 * what is recorded. */
 	enum record_what record;
+	bool record_given;
 	uint32_t record_limit;
 	unsigned nrules;
 };

@@ -486,6 +486,7 @@ static void check_record(struct checker *c, struct stmt *s)
 
 	if (!first_setting(c, s, "record"))
 		return;
+	p->record_given = true;
 	for (const struct log_item *it = s->log.items; it; it = it->next) {
 		const struct word_value *w = NULL;
 		for (const struct word_value *v = record_words; v->word; v++)
@@ -791,10 +792,6 @@ int check_policy(struct arena *a, struct diags *d, struct policy *p)
 			break;
 		}
 	}
-	/* Monitor mode exists to say what a policy would block: it records
-	 * that unless told otherwise. */
-	if (!c.setting_seen[STMT_RECORD])
-		p->record = p->mode == MODE_MONITOR ? RECORD_BLOCKED : RECORD_OFF;
 	for (struct stmt *s = p->stmts; s; s = s->next)
 		if (s->kind == STMT_DEFINE && s->define.visit == UNVISITED)
 			check_cycles(&c, s, 1);

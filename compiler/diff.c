@@ -287,11 +287,11 @@ static void setting_value(const struct policy *p, enum setting which, struct set
 			snprintf(v->text, sizeof(v->text), "denied");
 		break;
 	case SETTING_RECORD:
-		if (p->record == RECORD_OFF)
+		if (model_record(p) == RECORD_OFF)
 			snprintf(v->text, sizeof(v->text), "off");
 		else
 			snprintf(v->text, sizeof(v->text), "%s limit %u",
-				 p->record == RECORD_ALL ? "all" : "blocked", p->record_limit);
+				 model_record(p) == RECORD_ALL ? "all" : "blocked", p->record_limit);
 		break;
 	case SETTINGS:
 		break;

@@ -731,7 +731,7 @@ int model_build(struct model *m, const struct policy *p, struct diags *d)
 	m->log_denied = p->log_denied || p->mode == MODE_MONITOR;
 	m->log_to_group = p->log_to_group;
 	m->log_group = p->log_group;
-	m->record = p->record;
+	m->record = model_record(p);
 	m->record_limit = p->record_limit;
 	if (m->record != RECORD_OFF) {
 		/* 'ipset create' fixes maxelem: the name holds it. */
@@ -1176,6 +1176,13 @@ static bool counter_denies(const struct model *m, const struct counter *k)
 bool model_counter_logs(const struct model *m, const struct counter *k)
 {
 	return m->log_denied && counter_denies(m, k);
+}
+
+enum record_what model_record(const struct policy *p)
+{
+	if (p->record_given)
+		return p->record;
+	return p->mode == MODE_MONITOR ? RECORD_BLOCKED : RECORD_OFF;
 }
 
 bool model_counter_records(const struct model *m, const struct counter *k)

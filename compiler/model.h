@@ -257,6 +257,9 @@ enum exemption model_exemption(const struct model *m, const struct packet *pkt);
  * accepted; it neither logs nor blocks. */
 bool model_counter_logs(const struct model *m, const struct counter *k);
 bool model_counter_blocks(const struct model *m, const struct counter *k);
+/* What policy P records: as its 'record' says, else what monitor mode
+ * exists to tell (what would be blocked), and nothing when enforcing. */
+enum record_what model_record(const struct policy *p);
 /* Whether a packet counted under K is recorded by destination (see
  * model.record): under 'record blocked', exactly when K counts what is
  * (or, monitoring, would be) blocked. */
