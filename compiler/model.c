@@ -1114,18 +1114,31 @@ static bool name_pinned(const struct model *m, const char *name)
 	return false;
 }
 
-/* Whether dnsmasq asks upstream for NAME, which is what fills sets. */
-static bool name_forwarded(const struct model *m, const char *name)
+/* Whether DNS lockdown, enforcing, forwards NAME (not pinned): it is below
+ * a domain an allow rule's wildcard names. */
+static bool lockdown_forwards(const struct model *m, const char *name)
 {
-	if (name_pinned(m, name))
-		return false;
-	if (!m->resolver)
-		return true;
 	for (size_t i = 0; i < m->ndomains; i++)
 		if (m->domains[i].allowed && strcmp(name, m->domains[i].domain) != 0 &&
 		    domain_within(name, m->domains[i].domain))
 			return true;
 	return false;
+}
+
+/* Whether dnsmasq asks upstream for NAME, which is what fills sets.
+ * Monitoring, DNS lockdown forwards every name. */
+static bool name_forwarded(const struct model *m, const char *name)
+{
+	if (name_pinned(m, name))
+		return false;
+	if (!m->resolver || m->mode == MODE_MONITOR)
+		return true;
+	return lockdown_forwards(m, name);
+}
+
+bool model_dns_refuses(const struct model *m, const char *name)
+{
+	return m->resolver && !name_pinned(m, name) && !lockdown_forwards(m, name);
 }
 
 bool model_runtime_takes(const struct model *m, const struct runtime_set *r, const char *name)

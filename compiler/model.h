@@ -307,9 +307,15 @@ size_t model_addresses_could(const struct model *m, const struct packet *pkt,
  * dot) into run-time set R: R is a wildcard set, one of its domains is
  * NAME or above it, and dnsmasq asks upstream for NAME. It does for every
  * name but those pinned in the hosts fragment (allowed by name), which it
- * answers from there; under DNS lockdown, only for names below a domain an
- * allow rule's wildcard names (the rest are NXDOMAIN). */
+ * answers from there; under DNS lockdown, enforcing, only for names below
+ * a domain an allow rule's wildcard names (the rest are NXDOMAIN), and
+ * monitoring, for every name. */
 bool model_runtime_takes(const struct model *m, const struct runtime_set *r, const char *name);
+/* Whether DNS lockdown refuses NAME (NXDOMAIN) when enforcing: there is a
+ * lockdown, NAME is not pinned, and no allow rule's wildcard covers it.
+ * Monitoring, the forwarder answers it all the same: this says that the
+ * lockdown would have refused it. */
+bool model_dns_refuses(const struct model *m, const char *name);
 
 /* Rules 2, 4 and 5 for a packet of PKT's service to NAME, once dnsmasq
  * has answered for it: its addresses are then in every set that

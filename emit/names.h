@@ -59,6 +59,10 @@
 #define IPT_CHAIN_RECORD IPT_CHAIN_PREFIX "-RECORD"
 #define RECORD_TIMEOUT_SECONDS 86400u
 #define RECORD_TIMEOUT_NFT "1d"
+/* While recording, the dnsmasq fragment logs each query and answer here
+ * (dnsmasq's whole log goes there), so that a recorded address maps back
+ * to the names that resolved to it: egressc report reads it. */
+#define DNS_LOG_FILE "/var/log/egressc-dns.log"
 
 /* ipsets (run-time sets of the iptables backend) begin with IPSET_PREFIX:
  * lib/ipsetname.h names them, for the model and the verifier alike. */
