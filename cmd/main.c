@@ -20,6 +20,8 @@ static const struct command {
 	{ "apply", cmd_apply, "load compiled outputs (or a policy) on this host" },
 	{ "fmt", cmd_fmt, "print policies in the canonical layout" },
 	{ "names", cmd_names, "list the hostnames a policy needs resolved" },
+	{ "report", cmd_report, "report what the loaded ruleset recorded, or suggest policy lines" },
+	{ "stats", cmd_stats, "print the loaded ruleset's counters for Prometheus, or as JSON" },
 	{ NULL, NULL, NULL },
 };
 
