@@ -172,7 +172,7 @@ expect "-O0 fifty times, then -O1" cmp -s "$tmp/stdout" golden/spec-example.nft
 
 # The commands' --help together and the manual page list the same
 # options (tests/options.sh checks them command by command).
-for cmd in compile query diff apply fmt names; do
+for cmd in compile query diff apply fmt names report stats; do
 	run $cmd --help
 	cat "$tmp/stdout"
 done | grep -oE -- '--[a-z][a-z-]+' | sort -u >"$tmp/help-opts"
