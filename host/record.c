@@ -100,7 +100,7 @@ int record_parse_nft_set(struct record_table *t, enum family f, const char *text
 		p += strspn(p, " \t\n,");
 		if (*p == '}' || !*p)
 			break;
-		if (sscanf(p, "%45s . %u . %u counter packets %llu bytes %llu%n", addr, &proto, &port,
+		if (sscanf(p, "%43s . %u . %u counter packets %llu bytes %llu%n", addr, &proto, &port,
 			   &packets, &bytes, &n) != 5)
 			return -1;
 		enum family af;
