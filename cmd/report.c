@@ -15,6 +15,8 @@
 #include "cmd/policy_options.h"
 #include "compiler/driver.h"
 #include "compiler/model.h"
+#include "compiler/modpath.h"
+#include "lib/arena.h"
 #include "emit/names.h"
 #include "host/dnslog.h"
 #include "host/record.h"
@@ -550,10 +552,68 @@ static size_t names_below(const struct report *rp, const char *domain, size_t wa
 	return n;
 }
 
+/* Whether a module's allow rules under T (through defines) name NAME, or a
+ * wildcard above it. */
+static bool targets_name(const struct target *t, const char *name, int depth)
+{
+	for (; t && depth < 16; t = t->next) {
+		if (t->kind == TARGET_HOST && strcmp(t->text, name) == 0)
+			return true;
+		if (t->kind == TARGET_WILDCARD && t->domain && strcmp(t->domain, name) != 0 &&
+		    domain_within(name, t->domain))
+			return true;
+		if (t->kind == TARGET_VARIABLE && t->define &&
+		    targets_name(t->define->define.targets, name, depth + 1))
+			return true;
+	}
+	return false;
+}
+
+/* The stdlib modules that allow names of W[0..n) (not addresses): 'use
+ * MODULE' for each, in name order, and those names marked COVERED. Each
+ * module is loaded and checked alone, resolving nothing, to read its rules. */
+static void suggest_modules(FILE *fp, const struct want *w, size_t n, bool *covered,
+			    const struct compile_opts *base)
+{
+	struct arena a;
+	struct modpath mp;
+	const char **names;
+
+	arena_init(&a);
+	modpath_init(&mp, &a, base->module_dirs, base->nmodule_dirs);
+	size_t nmodules = modpath_list(&mp, &a, &names);
+	for (size_t i = 0; i < nmodules; i++) {
+		const char *display, *path = modpath_find(&mp, &a, names[i], &display);
+		struct compilation c;
+		bool used = false;
+		compilation_init(&c);
+		if (path && compilation_names(&c, path, base) == 0) {
+			for (size_t k = 0; k < n; k++) {
+				if (w[k].address || covered[k])
+					continue;
+				/* Its own rules and those of the modules it uses,
+				 * not what essentials add to it as to any policy. */
+				for (const struct stmt *st = c.policy.stmts; st; st = st->next)
+					if (st->kind == STMT_RULE && st->rule.verdict == VERDICT_ALLOW &&
+					    !st->loc.src->implicit &&
+					    targets_name(st->rule.targets, w[k].target, 0)) {
+						covered[k] = used = true;
+						break;
+					}
+			}
+		}
+		compilation_release(&c);
+		if (used)
+			fprintf(fp, "use %s\n", names[i]);
+	}
+	arena_release(&a);
+}
+
 /* Lines that allow each blocked destination: by its names where it has
  * any (every name of an address: which one a client used the kernel
  * cannot say), else by address; its protocol and port as seen. */
-static void print_suggest(FILE *fp, const struct report *rp, const char *policy, unsigned wild)
+static void print_suggest(FILE *fp, const struct report *rp, const char *policy, unsigned wild,
+			  const struct compile_opts *opts)
 {
 	struct want *w = NULL;
 	size_t n = 0, cap = 0;
@@ -598,7 +658,12 @@ static void print_suggest(FILE *fp, const struct report *rp, const char *policy,
 	}
 	if (!n)
 		fputs("# Nothing the default blocked: nothing to add.\n", fp);
+	bool *covered = xmalloc((n + 1) * sizeof(*covered));
+	memset(covered, 0, (n + 1) * sizeof(*covered));
+	suggest_modules(fp, w, n, covered, opts);
 	for (size_t i = 0; i < n; i++) {
+		if (covered[i])
+			continue;
 		const char *target = w[i].target, *dom;
 		char star[260];
 		if (wild && !w[i].address && (dom = parent_domain(target)) &&
@@ -642,6 +707,7 @@ static void print_suggest(FILE *fp, const struct report *rp, const char *policy,
 	}
 	for (size_t i = 0; i < n; i++)
 		free(w[i].ports);
+	free(covered);
 	free(w);
 	free(addrs);
 }
@@ -733,7 +799,7 @@ static int report(struct report_args *o, const char *policy)
 		report_build(&rp);
 		const char *backend = o->iptables ? "iptables" : "nft";
 		if (o->suggest)
-			print_suggest(stdout, &rp, policy, o->wildcards);
+			print_suggest(stdout, &rp, policy, o->wildcards, &o->policy.compile);
 		else if (o->format == FORMAT_JSON)
 			print_json(stdout, &rp, policy, backend);
 		else if (o->format == FORMAT_MARKDOWN)

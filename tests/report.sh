@@ -48,6 +48,7 @@ testlib_init report
 RESOLVER=192.0.2.53
 PORTS=443,8080,5353,9
 ALLOWED_V4=198.51.100.200	# allowed.job.test: the policy allows port 443
+NPM_V4=198.51.100.140		# registry.npmjs.org: a stdlib module's name
 UNSEEN_V4=198.51.100.199	# unseen.job.test: resolvable, never contacted
 
 # The job: NAME V4 V6 PROTO PORT COUNT WHERE. A "-" address: none. WHERE is
@@ -99,12 +100,14 @@ EOT
 # configuration; the addresses the server owns.
 : >"$tmp/zone.hosts"
 : >"$tmp/server.conf"
-addrs=("$ALLOWED_V4" "$UNSEEN_V4")
+addrs=("$ALLOWED_V4" "$UNSEEN_V4" "$NPM_V4")
 {
 	echo "host-record=allowed.job.test,$ALLOWED_V4"
 	echo "host-record=unseen.job.test,$UNSEEN_V4"
+	echo "host-record=registry.npmjs.org,$NPM_V4"
 } >>"$tmp/server.conf"
-printf '%s\tallowed.job.test\n%s\tunseen.job.test\n' "$ALLOWED_V4" "$UNSEEN_V4" >>"$tmp/zone.hosts"
+printf '%s\tallowed.job.test\n%s\tunseen.job.test\n%s\tregistry.npmjs.org\n' \
+	"$ALLOWED_V4" "$UNSEEN_V4" "$NPM_V4" >>"$tmp/zone.hosts"
 while read -r name v4 v6 _; do
 	[ -n "$name" ] || continue
 	for a in $v4 $v6; do
@@ -131,6 +134,7 @@ for key in "${!want_packets[@]}"; do
 	names=$(awk -v a="$addr" '$1 == a { print $2 }' "$tmp/zone.hosts" | sort | paste -sd,)
 	echo "$key ${want_packets[$key]} $names"
 done | sort >"$tmp/want"
+echo "$NPM_V4 tcp 443 1 registry.npmjs.org" >>"$tmp/want"
 
 DNS_PIDS=()
 
@@ -192,6 +196,10 @@ job()
 			done
 		done
 	done <<<"$JOB"
+	# A stdlib module's name, once.
+	got=$(ip netns exec "$NS_CLIENT" dig +short +tries=1 +time=2 @127.0.0.1 registry.npmjs.org A)
+	[ "$got" = "$NPM_V4" ] || bad "dig registry.npmjs.org: '$got', not $NPM_V4"
+	reaches "monitor mode: registry.npmjs.org" "$NPM_V4" 443
 	# Allowed: connects, and is not recorded.
 	for ((i = 0; i < 2; i++)); do
 		reaches "the allowed name" "$ALLOWED_V4" 443
@@ -233,7 +241,7 @@ report_check()
 	# Every name the job asked but allowed.job.test would be refused.
 	got=$($PY -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["dns_refused"]))' \
 		"$tmp/report-$b.json")
-	expect "$b: lockdown would refuse the job's 30 names (got $got)" [ "$got" = 30 ]
+	expect "$b: lockdown would refuse the job's 31 names (got $got)" [ "$got" = 31 ]
 	expect "$b: the allowed name is not refused" not_grep '"allowed.job.test"' \
 		"$tmp/report-$b.json"
 	ip netns exec "$NS_CLIENT" "$egressc" report --backend "$b" --hosts-file "$tmp/zone.hosts" \
@@ -252,8 +260,11 @@ report_check()
 		--dns-log "$tmp/client-$b.log" --format markdown "$policy" >"$tmp/report-$b.md" 2>"$tmp/stderr"
 	rc=$?
 	exit_is "$b: report --format markdown" 0 "$tmp/stderr"
-	expect "$b: markdown has a table row per destination" \
-		[ "$(grep -c '^| n[0-9]' "$tmp/report-$b.md")" = "$(wc -l <"$tmp/want")" ]
+	got=$(grep -c '^| [a-z][a-z0-9-]*\.' "$tmp/report-$b.md")
+	if [ "$got" = "$(wc -l <"$tmp/want")" ]; then ok; else
+		bad "$b: markdown has a table row per destination ($got):"
+		indent <"$tmp/report-$b.md"
+	fi
 }
 
 not_grep() { ! grep -q "$1" "$2"; }
@@ -347,9 +358,17 @@ print(len(rows), sum(d["packets"] for d in rows), r["overflow_packets"])' \
 expect "a full table: 100 destinations, 200 packets, 100 overflow (got $got)" [ "$got" = "100 200 100" ]
 
 # The suggestion, appended, enforced.
+expect "the suggestion uses the npm module for registry.npmjs.org" grep -qx 'use npm' "$tmp/suggest.eg"
+expect "the suggestion names no name the module allows" not_grep 'registry.npmjs.org' "$tmp/suggest.eg"
+expect "the suggestion allows a name by name" grep -qx 'allow n02.job.test port 443 proto tcp' "$tmp/suggest.eg"
+expect "the suggestion allows both names of a shared address" \
+	grep -qx 'allow n12.job.test port 443 proto tcp' "$tmp/suggest.eg"
+expect "the suggestion leaves out what a deny rule blocked" \
+	grep -q '^# Not suggested: n10.job.test 203.0.113.10 tcp port 9, denied by deny_2' "$tmp/suggest.eg"
 run fmt --check "$tmp/suggest.eg"
 exit_is "the suggestion passes fmt --check" 0
 { grep -v '^mode monitor$' "$policy"; cat "$tmp/suggest.eg"; } >"$tmp/enforce.eg"
+printf '198.51.100.141\tregistry.yarnpkg.com\n' >>"$tmp/zone.hosts"
 run diff --hosts-file "$tmp/zone.hosts" "$policy" "$tmp/enforce.eg"
 expect "diff: the suggestion changes what leaves" [ "$rc" = 1 ]
 run --hosts-file "$tmp/zone.hosts" -O "$tmp/enforce" "$tmp/enforce.eg"
