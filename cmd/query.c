@@ -121,6 +121,9 @@ static int parse_args(struct cmd_parse *p, struct policy_args *o)
 		return options_error(p, "expected POLICY DEST [PORT[/PROTO]]");
 	if (p->nargs == 3 && strcmp(p->args[1], "-") == 0)
 		return options_error(p, "'-' reads DEST [PORT[/PROTO]] lines from standard input");
+	if (strcmp(p->args[0], "-") == 0 && strcmp(p->args[1], "-") == 0)
+		return options_error(p, "standard input ('-') holds the policy or the queries, "
+					"not both");
 	return 0;
 }
 
@@ -137,9 +140,14 @@ int cmd_query(int argc, char **argv)
 		policy_args_release(&o);
 		return p.status;
 	}
+	const char *policy = policy_args_path(&o, &p, p.args[0]);
+	if (!policy) {
+		policy_args_release(&o);
+		return p.status;
+	}
 	compilation_init(&c);
 	/* The answer comes from the model; errors are 2. */
-	if (compilation_run(&c, p.args[0], &o.compile) < 0)
+	if (compilation_run(&c, policy, &o.compile) < 0)
 		status = 2;
 	else
 		status = run_query(&o.compile.resolve, &c, p.args, p.nargs);
