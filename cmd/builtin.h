@@ -40,6 +40,8 @@ int cmd_pins(int argc, char **argv);
 int cmd_dynamic(int argc, char **argv);
 int cmd_agent(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
 
 /* The commands and their summaries, for 'egressc --help'. */
 void commands_help(FILE *fp);

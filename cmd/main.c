@@ -24,6 +24,8 @@ static const struct command {
 	{ "dynamic", cmd_dynamic, "add, delete or list members of a policy's dynamic sets" },
 	{ "agent", cmd_agent, "serve 'dynamic' on this host (the resident agent)" },
 	{ "import", cmd_import, "turn a provider's published endpoint list into a module or list" },
+	{ "report", cmd_report, "report what the loaded ruleset recorded, or suggest policy lines" },
+	{ "stats", cmd_stats, "print the loaded ruleset's counters for Prometheus, or as JSON" },
 	{ NULL, NULL, NULL },
 };
 

@@ -86,6 +86,7 @@ enum stmt_kind {
 	STMT_ESSENTIALS,	/* essentials on|off */
 	STMT_MODE,		/* mode enforce|monitor */
 	STMT_LOG,		/* log denied [group N] | log group N */
+	STMT_RECORD,		/* record blocked|all|off [limit N] */
 };
 
 enum mode {
@@ -93,7 +94,21 @@ enum mode {
 	MODE_MONITOR,		/* ... is logged and counted, then accepted */
 };
 
-/* One word of a 'log' statement: "denied", or "group" with its number. */
+/* What the kernel records per destination (address, protocol, port),
+ * with packet and byte counts: for 'egressc report' and 'stats'. */
+enum record_what {
+	RECORD_OFF,
+	RECORD_BLOCKED,		/* what is (monitoring: would be) blocked */
+	RECORD_ALL,		/* every connection the policy judges */
+};
+
+/* A recorded destination table holds at most this many by default; beyond
+ * its limit, packets are counted as overflow. */
+#define RECORD_DEFAULT_LIMIT 65536u
+#define RECORD_MAX_LIMIT (1u << 24)
+
+/* One word of a 'log' or 'record' statement: "denied", or "group" with
+ * its number; "blocked", or "limit" with its number. */
 struct log_item {
 	const char *word;
 	struct loc loc;
@@ -168,7 +183,7 @@ struct stmt {
 		} use;
 		struct {
 			struct log_item *items;
-		} log;
+		} log;			/* and STMT_RECORD's */
 	};
 };
 
@@ -190,6 +205,11 @@ struct policy {
 	bool log_denied;		/* log what is (or would be) blocked ... */
 	bool log_to_group;		/* ... to NFLOG group log_group, else the kernel log */
 	uint16_t log_group;
+	/* 'record' as written (record_given), else off; model_record() says
+	 * what is recorded. */
+	enum record_what record;
+	bool record_given;
+	uint32_t record_limit;
 	unsigned nrules;
 };
 

@@ -21,7 +21,7 @@ struct checker {
 	struct strmap defines;		/* name -> STMT_DEFINE or STMT_DYNAMIC */
 	const char **define_names;	/* for suggestions */
 	size_t ndefines, define_names_cap;
-	const struct stmt *setting_seen[STMT_LOG + 1]; /* by kind: settings, resolver, log */
+	const struct stmt *setting_seen[STMT_RECORD + 1]; /* by kind: settings, resolver, log, record */
 	const struct stmt *stmt;	/* the statement being checked, for hints */
 };
 
@@ -471,6 +471,51 @@ static void check_log(struct checker *c, struct stmt *s)
 	}
 }
 
+/* record blocked|all|off [limit N]: what the kernel records per
+ * destination, and how many destinations it holds at most. */
+static void check_record(struct checker *c, struct stmt *s)
+{
+	static const struct word_value record_words[] = {
+		{ "blocked", RECORD_BLOCKED },
+		{ "all", RECORD_ALL },
+		{ "off", RECORD_OFF },
+		{ NULL, 0 },
+	};
+	struct policy *p = c->policy;
+	bool what_given = false;
+
+	if (!first_setting(c, s, "record"))
+		return;
+	p->record_given = true;
+	for (const struct log_item *it = s->log.items; it; it = it->next) {
+		const struct word_value *w = NULL;
+		for (const struct word_value *v = record_words; v->word; v++)
+			if (strcmp(it->word, v->word) == 0)
+				w = v;
+		if (w && !it->has_number && !what_given) {
+			p->record = (enum record_what)w->value;
+			what_given = true;
+		} else if (strcmp(it->word, "limit") == 0 && it->has_number) {
+			if (it->number < 1 || it->number > RECORD_MAX_LIMIT)
+				diag_error(c->diags, &it->loc,
+					   "record limit %u is out of range (1-%u)", it->number,
+					   RECORD_MAX_LIMIT);
+			else
+				p->record_limit = it->number;
+		} else if (strcmp(it->word, "limit") == 0) {
+			diag_error(c->diags, &it->loc,
+				   "'limit' needs the most destinations to record, as in 'record blocked limit 100000'");
+		} else {
+			diag_error(c->diags, &it->loc,
+				   "unknown record option '%s' (expected 'blocked', 'all' or 'off', then 'limit N')",
+				   diag_quote(c->diags, it->word, strlen(it->word)));
+		}
+	}
+	/* 'record limit N' alone records what is blocked. */
+	if (!what_given)
+		p->record = RECORD_BLOCKED;
+}
+
 static const char *name_of(const struct stmt *s)
 {
 	return s->kind == STMT_DEFINE ? s->define.name : s->dynamic.name;
@@ -706,6 +751,7 @@ int check_policy(struct arena *a, struct diags *d, struct policy *p)
 	p->on_deny = DENY_REJECT;
 	p->mode = MODE_ENFORCE;
 	p->essentials = true;
+	p->record_limit = RECORD_DEFAULT_LIMIT;
 	for (struct stmt *s = p->stmts; s; s = s->next)
 		if (s->kind == STMT_DEFINE || s->kind == STMT_DYNAMIC)
 			declare_name(&c, s);
@@ -721,6 +767,9 @@ int check_policy(struct arena *a, struct diags *d, struct policy *p)
 			break;
 		case STMT_LOG:
 			check_log(&c, s);
+			break;
+		case STMT_RECORD:
+			check_record(&c, s);
 			break;
 		case STMT_INCLUDE:
 		case STMT_USE:

@@ -501,6 +501,7 @@ enum setting {
 	SETTING_ESSENTIALS,
 	SETTING_RESOLVER,
 	SETTING_LOG,
+	SETTING_RECORD,
 	SETTINGS
 };
 
@@ -514,6 +515,7 @@ static const struct {
 	[SETTING_ESSENTIALS] = { "essentials", STMT_ESSENTIALS },
 	[SETTING_RESOLVER] = { "resolver", STMT_RESOLVER },
 	[SETTING_LOG] = { "log", STMT_LOG },
+	[SETTING_RECORD] = { "record", STMT_RECORD },
 };
 
 static void setting_value(const struct policy *p, enum setting which, struct setting_value *v)
@@ -559,6 +561,13 @@ static void setting_value(const struct policy *p, enum setting which, struct set
 		else
 			snprintf(v->text, sizeof(v->text), "denied");
 		break;
+	case SETTING_RECORD:
+		if (model_record(p) == RECORD_OFF)
+			snprintf(v->text, sizeof(v->text), "off");
+		else
+			snprintf(v->text, sizeof(v->text), "%s limit %u",
+				 model_record(p) == RECORD_ALL ? "all" : "blocked", p->record_limit);
+		break;
 	case SETTINGS:
 		break;
 	}
@@ -592,6 +601,10 @@ static void settings_diff(struct printer *pr)
 		setting_value(pr->old->policy, (enum setting)which, &a);
 		setting_value(pr->new->policy, (enum setting)which, &b);
 		if (strcmp(a.text, b.text) == 0)
+			continue;
+		/* Recording follows the mode unless a policy says: the mode's
+		 * line says it all. */
+		if (which == SETTING_RECORD && !a.at && !b.at)
 			continue;
 		bool opens = opens_everything((enum setting)which, a.text, b.text);
 		where(at_old, sizeof(at_old), a.at);

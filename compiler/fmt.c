@@ -193,6 +193,7 @@ static const struct {
 	{ STMT_ESSENTIALS, "essentials" },
 	{ STMT_MODE, "mode" },
 	{ STMT_LOG, "log" },
+	{ STMT_RECORD, "record" },
 };
 
 #define NSETTINGS (int)(sizeof(settings) / sizeof(*settings))
@@ -275,7 +276,8 @@ static void unit_parts(const struct unit *u, char **head, char **tail)
 		}
 		break;
 	case STMT_LOG:
-		add(&h, "log");
+	case STMT_RECORD:
+		add(&h, s->kind == STMT_LOG ? "log" : "record");
 		for (const struct log_item *it = s->log.items; it; it = it->next) {
 			char num[16];
 			add(&h, " ");

@@ -423,7 +423,7 @@ void model_name_static_ipsets(struct model *m)
 
 bool model_uses_ipsets(const struct model *m, enum family f)
 {
-	if (m->nruntime)
+	if (m->nruntime || m->record != RECORD_OFF)
 		return true;
 	for (size_t i = 0; i < m->nclasses; i++) {
 		const struct rule_class *c = &m->classes[i];
@@ -822,6 +822,15 @@ int model_build(struct model *m, const struct policy *p, struct diags *d)
 	m->log_denied = p->log_denied || p->mode == MODE_MONITOR;
 	m->log_to_group = p->log_to_group;
 	m->log_group = p->log_group;
+	m->record = model_record(p);
+	m->record_limit = p->record_limit;
+	if (m->record != RECORD_OFF) {
+		/* 'ipset create' fixes maxelem: the name holds it. */
+		char spelling[32];
+		snprintf(spelling, sizeof(spelling), "record_%u", m->record_limit);
+		for (int f = 0; f < FAMILY_COUNT; f++)
+			ipsetname_make(m->record_ipset[f], spelling, ipset_suffix[f], 0);
+	}
 	size_t *counter_of_rule = counters_declare(m, p);
 	declare_dynamic_sets(m, p);
 	for (const struct stmt *s = p->stmts; s; s = s->next) {
@@ -1207,18 +1216,31 @@ static bool name_pinned(const struct model *m, const char *name)
 	return false;
 }
 
-/* Whether dnsmasq asks upstream for NAME, which is what fills sets. */
-static bool name_forwarded(const struct model *m, const char *name)
+/* Whether DNS lockdown, enforcing, forwards NAME (not pinned): it is below
+ * a domain an allow rule's wildcard names. */
+static bool lockdown_forwards(const struct model *m, const char *name)
 {
-	if (name_pinned(m, name))
-		return false;
-	if (!m->resolver)
-		return true;
 	for (size_t i = 0; i < m->ndomains; i++)
 		if (m->domains[i].allowed && strcmp(name, m->domains[i].domain) != 0 &&
 		    domain_within(name, m->domains[i].domain))
 			return true;
 	return false;
+}
+
+/* Whether dnsmasq asks upstream for NAME, which is what fills sets.
+ * Monitoring, DNS lockdown forwards every name. */
+static bool name_forwarded(const struct model *m, const char *name)
+{
+	if (name_pinned(m, name))
+		return false;
+	if (!m->resolver || m->mode == MODE_MONITOR)
+		return true;
+	return lockdown_forwards(m, name);
+}
+
+bool model_dns_refuses(const struct model *m, const char *name)
+{
+	return m->resolver && !name_pinned(m, name) && !lockdown_forwards(m, name);
 }
 
 bool model_runtime_takes(const struct model *m, const struct runtime_set *r, const char *name)
@@ -1269,6 +1291,18 @@ static bool counter_denies(const struct model *m, const struct counter *k)
 bool model_counter_logs(const struct model *m, const struct counter *k)
 {
 	return m->log_denied && counter_denies(m, k);
+}
+
+enum record_what model_record(const struct policy *p)
+{
+	if (p->record_given)
+		return p->record;
+	return p->mode == MODE_MONITOR ? RECORD_BLOCKED : RECORD_OFF;
+}
+
+bool model_counter_records(const struct model *m, const struct counter *k)
+{
+	return m->record == RECORD_BLOCKED && counter_denies(m, k);
 }
 
 bool model_counter_blocks(const struct model *m, const struct counter *k)

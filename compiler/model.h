@@ -184,6 +184,16 @@ struct model {
 	 * model_counter_logs() which counters do. */
 	bool log_denied, log_to_group;
 	uint16_t log_group;
+	/* What the kernel records per destination, address, protocol and
+	 * port, with packet and byte counts, in a table of at most
+	 * record_limit destinations (beyond it: an overflow counter):
+	 * RECORD_BLOCKED, each packet counted under a counter that
+	 * model_counter_records() (before it is blocked, or monitoring,
+	 * accepted); RECORD_ALL, each packet that starts a connection and
+	 * that no exemption accepts, whatever the policy decides. */
+	enum record_what record;
+	uint32_t record_limit;
+	char record_ipset[FAMILY_COUNT][IPSET_NAME_MAX + 1]; /* "egressc_record_65536_v4" */
 	/* One per deny rule, in policy order, then the default policy's. */
 	struct counter *counters;
 	size_t ncounters;
@@ -268,6 +278,13 @@ enum exemption model_exemption(const struct model *m, const struct packet *pkt);
  * accepted; it neither logs nor blocks. */
 bool model_counter_logs(const struct model *m, const struct counter *k);
 bool model_counter_blocks(const struct model *m, const struct counter *k);
+/* What policy P records: as its 'record' says, else what monitor mode
+ * exists to tell (what would be blocked), and nothing when enforcing. */
+enum record_what model_record(const struct policy *p);
+/* Whether a packet counted under K is recorded by destination (see
+ * model.record): under 'record blocked', exactly when K counts what is
+ * (or, monitoring, would be) blocked. */
+bool model_counter_records(const struct model *m, const struct counter *k);
 
 /* Rules 2, 4 and 5 above for a packet that starts a connection and that
  * no exemption accepts, with every run-time set empty. */
@@ -311,9 +328,15 @@ size_t model_addresses_could(const struct model *m, const struct packet *pkt,
  * dot) into run-time set R: R is a wildcard set, one of its domains is
  * NAME or above it, and dnsmasq asks upstream for NAME. It does for every
  * name but those pinned in the hosts fragment (allowed by name), which it
- * answers from there; under DNS lockdown, only for names below a domain an
- * allow rule's wildcard names (the rest are NXDOMAIN). */
+ * answers from there; under DNS lockdown, enforcing, only for names below
+ * a domain an allow rule's wildcard names (the rest are NXDOMAIN), and
+ * monitoring, for every name. */
 bool model_runtime_takes(const struct model *m, const struct runtime_set *r, const char *name);
+/* Whether DNS lockdown refuses NAME (NXDOMAIN) when enforcing: there is a
+ * lockdown, NAME is not pinned, and no allow rule's wildcard covers it.
+ * Monitoring, the forwarder answers it all the same: this says that the
+ * lockdown would have refused it. */
+bool model_dns_refuses(const struct model *m, const char *name);
 
 /* Rules 2, 4 and 5 for a packet of PKT's service to NAME, once dnsmasq
  * has answered for it: its addresses are then in every set that

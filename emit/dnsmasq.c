@@ -101,8 +101,37 @@ static void emit_server_lines(FILE *fp, const struct model *m, const char *star,
 			addr_format(t->prefix.family, t->prefix.addr, buf));
 }
 
+/* Monitoring, lockdown refuses nothing: every name goes to the policy's
+ * resolvers, and egressc report says which ones it would have refused. */
+static void emit_lockdown_monitor(FILE *fp, const struct model *m)
+{
+	char buf[PREFIX_STRLEN];
+
+	fputs("# DNS lockdown (", fp);
+	emit_location(fp, m->resolver);
+	fputs("), monitoring:\n# every name is forwarded to the policy's resolvers; egressc report\n"
+	      "# lists the names it would refuse.\n"
+	      "no-resolv\n",
+	      fp);
+	for (const struct target *t = m->resolver->resolver.addrs; t; t = t->next)
+		fprintf(fp, "server=%s\n", addr_format(t->prefix.family, t->prefix.addr, buf));
+}
+
+/* Recording: every query and answer, to a file egressc report reads. */
+static void emit_query_log(FILE *fp)
+{
+	fputs("# Recording: each query and its answers, so that egressc report maps\n"
+	      "# each recorded address back to the names that resolved to it. All of\n"
+	      "# dnsmasq's log goes to this file.\n"
+	      "log-queries=extra\n"
+	      "log-facility=" DNS_LOG_FILE "\n",
+	      fp);
+}
+
 static void emit_lockdown(FILE *fp, const struct model *m)
 {
+	if (m->mode == MODE_MONITOR)
+		return emit_lockdown_monitor(fp, m);
 	fputs("# DNS lockdown (", fp);
 	emit_location(fp, m->resolver);
 	fputs("): forward only the names the policy allows, to its\n"
@@ -123,17 +152,20 @@ static int emit_dnsmasq(const struct model *m, FILE *fp, enum fill_backend b)
 	emit_header(fp, m);
 	fprintf(fp, FRAGMENT_SECOND_LINE "%s.\n",
 		b == FILL_NFTSET ? "nft ruleset" : "ipsets and iptables rules");
-	if (!m->nruntime && !m->resolver)
+	if (!m->nruntime && !m->resolver && m->record == RECORD_OFF)
 		fputs("# The policy has no wildcard and no resolver: nothing to configure.\n", fp);
 	emit_fill(fp, m, b);
 	if (m->resolver)
 		emit_lockdown(fp, m);
+	if (m->record != RECORD_OFF)
+		emit_query_log(fp);
 	return ferror(fp) ? -1 : 0;
 }
 
 /* The lines a fragment holds besides comments. */
 static const char *const fragment_keys[] = {
-	"nftset=/", "ipset=/", "bogus-nxdomain=", "server=/", "address=/", "no-resolv",
+	"nftset=/", "ipset=/", "bogus-nxdomain=", "server=", "address=/", "no-resolv",
+	"log-queries=", "log-facility=",
 };
 
 static bool line_is(const char *line, size_t len, const char *prefix)

@@ -124,6 +124,13 @@ static void explain_counters(FILE *fp, const struct model *m)
 	else
 		fprintf(fp, "logging: to the kernel log, at most %d a second per counter\n",
 			EMIT_LOG_PER_SECOND);
+	if (m->record == RECORD_OFF)
+		fputs("recording: off\n", fp);
+	else
+		fprintf(fp, "recording: %s, per destination, up to %u of them (egressc report);\n"
+			"  dnsmasq logs its answers to " DNS_LOG_FILE "\n",
+			m->record == RECORD_ALL ? "every connection" : "what is blocked (monitoring: would be)",
+			m->record_limit);
 	fputs("counters (nft list counters table " NFT_TABLE "; iptables -L " IPT_CHAIN_PREFIX
 	      "-NAME -v):\n",
 	      fp);
@@ -154,9 +161,11 @@ int emit_explain(const struct model *m, FILE *fp)
 			fprintf(fp, " %s", addr_format(t->prefix.family, t->prefix.addr, buf));
 		fprintf(fp, ", and only from the forwarder (user %s; ", m->resolver->resolver.user);
 		emit_location(fp, m->resolver);
-		fputs("): every other process and every container gets DNS only through it;\n"
-		      "  dnsmasq answers NXDOMAIN for names the policy does not allow\n",
-		      fp);
+		fprintf(fp, "): every other process and every container gets DNS only through it;\n"
+			"  %s\n",
+			m->mode == MODE_MONITOR
+				? "monitoring, dnsmasq forwards every name; egressc report lists those it would refuse"
+				: "dnsmasq answers NXDOMAIN for names the policy does not allow");
 	}
 	explain_counters(fp, m);
 	explain_modules(fp, m);

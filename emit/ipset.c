@@ -16,6 +16,8 @@
 
 #include "compiler/model.h"
 
+#include "emit/names.h"
+
 static const char *const family_word[FAMILY_COUNT] = { "inet", "inet6" };
 
 /* ipset's smallest hash size; each bucket holds a few entries. */
@@ -99,6 +101,19 @@ static bool write_static_sets(FILE *fp, const struct model *m)
 	return any;
 }
 
+/* The record sets (model.record): a destination, address and protocol
+ * with port, per member, with counters, at most record_limit of them. */
+static void emit_record_ipsets(const struct model *m, FILE *fp)
+{
+	fputs("# What was recorded per destination, with counters: egressc report.\n", fp);
+	for (int f = 0; f < FAMILY_COUNT; f++) {
+		fprintf(fp, "create %s hash:ip,port family %s counters timeout %u maxelem %u\n",
+			m->record_ipset[f], family_word[f], RECORD_TIMEOUT_SECONDS,
+			m->record_limit);
+		fprintf(fp, "flush %s\n", m->record_ipset[f]);
+	}
+}
+
 int emit_ipset(const struct model *m, FILE *fp)
 {
 	emit_header(fp, m);
@@ -114,7 +129,10 @@ int emit_ipset(const struct model *m, FILE *fp)
 			fprintf(fp, "flush %s\n", r->ipset[f]);
 		}
 	}
-	if (!write_static_sets(fp, m) && !m->nruntime)
+	bool any = write_static_sets(fp, m);
+	if (m->record != RECORD_OFF)
+		emit_record_ipsets(m, fp);
+	else if (!any && !m->nruntime)
 		fputs("# The policy has no set of more than one prefix, wildcard or dynamic set:\n"
 		      "# nothing to create.\n",
 		      fp);

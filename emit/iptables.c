@@ -155,11 +155,44 @@ static const char *counter_verdict(const struct counter *k, char *buf, size_t si
 	return buf;
 }
 
+/* --- recording (model.record) ------------------------------------------
+ * EGRESSC-RECORD puts a packet's destination (address, protocol, port)
+ * into the family's record ipset (hash:ip,port with counters; the ipset
+ * output creates it) and counts the packet on it. The SET target cannot
+ * count: an add of an element already there, with --exist, resets its
+ * counters to the one packet. So a member is matched first (which counts
+ * it); a new one is added, which counts its first packet, and matched
+ * again without counting, to tell an add that failed on a full set: such
+ * a packet falls through to the last rule, whose counter is the overflow.
+ * A member's timeout is never refreshed: what is left of it says when it
+ * was first seen. */
+static void write_record_chain(FILE *fp, const struct model *m, enum family f)
+{
+	const char *set = m->record_ipset[f];
+
+	fprintf(fp,
+		"-A " IPT_CHAIN_RECORD " -m set --match-set %s dst,dst -j RETURN\n"
+		"-A " IPT_CHAIN_RECORD " -j SET --add-set %s dst,dst\n"
+		"-A " IPT_CHAIN_RECORD " -m set --match-set %s dst,dst ! --update-counters -j RETURN\n"
+		"-A " IPT_CHAIN_RECORD " -m comment --comment \"record overflow\" -j RETURN\n",
+		set, set, set);
+}
+
+/* Where packets go to be recorded: each counter chain that records, or
+ * under 'record all' every packet that starts a connection. */
+static void write_record_jump(FILE *fp, const struct model *m, const char *chain)
+{
+	fprintf(fp, "-A %s%s -j " IPT_CHAIN_RECORD "\n", chain,
+		m->record == RECORD_ALL ? " -m conntrack --ctstate NEW" : "");
+}
+
 static void write_counter_chain(FILE *fp, const struct model *m, const struct counter *k)
 {
 	char chain[COUNTER_NAME_MAX + 16], prefix[EMIT_LOG_PREFIX_MAX];
 
 	counter_chain(k, chain, sizeof(chain));
+	if (model_counter_records(m, k))
+		write_record_jump(fp, m, chain);
 	if (model_counter_logs(m, k)) {
 		fprintf(fp, "-A %s %s", chain, EMIT_LOG_RATE_IPT);
 		if (m->log_to_group)
@@ -314,11 +347,15 @@ static int emit_family(const struct model *m, FILE *fp, enum family f)
 		char chain[COUNTER_NAME_MAX + 16];
 		fprintf(fp, ":%s - [0:0]\n", counter_chain(&m->counters[i], chain, sizeof(chain)));
 	}
+	if (m->record != RECORD_OFF)
+		fputs(":" IPT_CHAIN_RECORD " - [0:0]\n", fp);
 	write_hook_chains(fp, m, f);
 	/* Enforcing, after the denies: a denied host which connects in gets
 	 * nothing back. Monitoring, before: a connection is counted once. */
 	if (model_replies_first(m))
 		fputs("-A " IPT_CHAIN_POLICY " -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN\n", fp);
+	if (m->record == RECORD_ALL)
+		write_record_jump(fp, m, IPT_CHAIN_POLICY);
 	write_classes(fp, m, f, VERDICT_DENY);
 	if (!model_replies_first(m))
 		fputs(IPT_REPLIES, fp);
@@ -327,6 +364,8 @@ static int emit_family(const struct model *m, FILE *fp, enum family f)
 		counter_verdict(model_default_counter(m), verdict, sizeof(verdict)));
 	for (size_t i = 0; i < m->ncounters; i++)
 		write_counter_chain(fp, m, &m->counters[i]);
+	if (m->record != RECORD_OFF)
+		write_record_chain(fp, m, f);
 	/* Monitoring, nothing is blocked, so there is no EGRESSC-BLOCK. */
 	if (m->mode == MODE_ENFORCE && m->on_deny == DENY_REJECT)
 		fprintf(fp,

@@ -45,6 +45,25 @@
  * could judge: the hook chains drop it (ip6tables). */
 #define IPT_NO_ROUTING_HEADER "-m ipv6header --header ipv6-route --soft -j DROP"
 
+/* Recording (model.record): a table of destinations per family, each
+ * with its packet and byte counts, that the chain of this name adds to,
+ * and a counter of the packets that found the table full. nft: sets
+ * "record_v4", "record_v6" (address . protocol . port), a chain and a
+ * named counter; iptables: the chain EGRESSC-RECORD, whose last rule
+ * counts the overflow, and ipsets the model names (hash:ip,port). An
+ * element ages out RECORD_TIMEOUT_SECONDS after nft last saw it (after
+ * ipset first added it): what is left of it tells when. */
+#define NFT_SET_RECORD "record"
+#define NFT_CHAIN_RECORD "record"
+#define NFT_COUNTER_RECORD_OVERFLOW "record_overflow"
+#define IPT_CHAIN_RECORD IPT_CHAIN_PREFIX "-RECORD"
+#define RECORD_TIMEOUT_SECONDS 86400u
+#define RECORD_TIMEOUT_NFT "1d"
+/* While recording, the dnsmasq fragment logs each query and answer here
+ * (dnsmasq's whole log goes there), so that a recorded address maps back
+ * to the names that resolved to it: egressc report reads it. */
+#define DNS_LOG_FILE "/var/log/egressc-dns.log"
+
 /* ipsets (run-time sets of the iptables backend) begin with IPSET_PREFIX:
  * lib/ipsetname.h names them, for the model and the verifier alike. */
 

@@ -104,23 +104,40 @@ static void emit_counters(FILE *fp, const struct model *m)
 		}
 		fputs("\"\n\t}\n", fp);
 	}
+	if (m->record != RECORD_OFF)
+		fputs("\tcounter " NFT_COUNTER_RECORD_OVERFLOW " {\n"
+		      "\t\tcomment \"packets not recorded: the record sets were full\"\n"
+		      "\t}\n",
+		      fp);
 	fputc('\n', fp);
 }
 
-/* The chain of a counter that logs: a packet counted under it is logged,
- * then blocked or (monitoring) accepted. One that does not log goes
- * straight to blocked. */
+/* Whether a packet counted under K has a chain of its own to go to, to be
+ * recorded or logged before its verdict. */
+static bool counter_has_chain(const struct model *m, const struct counter *k)
+{
+	return model_counter_logs(m, k) || model_counter_records(m, k);
+}
+
+/* The chain of a counter that records or logs: a packet counted under it
+ * is recorded, logged, then blocked or (monitoring) accepted. One that
+ * does neither goes straight to blocked. */
 static void emit_counter_chain(FILE *fp, const struct model *m, const struct counter *k)
 {
 	char prefix[EMIT_LOG_PREFIX_MAX];
 
 	fprintf(fp, "\tchain %s {\n", k->name);
-	fprintf(fp, "\t\tlimit rate %s log prefix \"%s\"", EMIT_LOG_RATE_NFT,
-		emit_log_prefix(m, k, prefix));
-	if (m->log_to_group)
-		fprintf(fp, " group %u", m->log_group);
-	fputs(model_counter_blocks(m, k) ? "\n\t\tgoto " NFT_CHAIN_BLOCKED "\n\t}\n\n"
-					 : "\n\t\taccept\n\t}\n\n",
+	if (model_counter_records(m, k))
+		fputs("\t\tjump " NFT_CHAIN_RECORD "\n", fp);
+	if (model_counter_logs(m, k)) {
+		fprintf(fp, "\t\tlimit rate %s log prefix \"%s\"", EMIT_LOG_RATE_NFT,
+			emit_log_prefix(m, k, prefix));
+		if (m->log_to_group)
+			fprintf(fp, " group %u", m->log_group);
+		fputc('\n', fp);
+	}
+	fputs(model_counter_blocks(m, k) ? "\t\tgoto " NFT_CHAIN_BLOCKED "\n\t}\n\n"
+					 : "\t\taccept\n\t}\n\n",
 	      fp);
 }
 
@@ -128,7 +145,47 @@ static void emit_counter_chain(FILE *fp, const struct model *m, const struct cou
 static void emit_blocked_verdict(FILE *fp, const struct model *m, const struct counter *k)
 {
 	fprintf(fp, "counter name \"%s\" goto %s\n", k->name,
-		model_counter_logs(m, k) ? k->name : NFT_CHAIN_BLOCKED);
+		counter_has_chain(m, k) ? k->name : NFT_CHAIN_BLOCKED);
+}
+
+/* Recording (model.record): per family, a set of destinations, address .
+ * protocol . port (0 for a protocol without ports), that the kernel adds
+ * to from the packet path, each element with its own counter. 'update'
+ * adds a new element, or refreshes the timeout of one there (so what is
+ * left of it says when it was last seen), and counts the packet on it; on
+ * a full set it fails, the rule does not match, and the packet falls
+ * through to the overflow counter. Nothing is lost unseen, however fast
+ * new destinations come: the kernel does it all in the packet's path. */
+static void emit_record_sets(FILE *fp, const struct model *m)
+{
+	fprintf(fp, "\t# What was %s, per destination, with counters:\n"
+		"\t# egressc report, egressc stats.\n",
+		m->record == RECORD_ALL ? "judged" : "blocked (monitoring: would have been)");
+	for (int f = 0; f < FAMILY_COUNT; f++)
+		fprintf(fp,
+			"\tset " NFT_SET_RECORD "_%s {\n"
+			"\t\ttype %s . inet_proto . inet_service\n"
+			"\t\tsize %u\n"
+			"\t\tflags dynamic, timeout\n"
+			"\t\ttimeout " RECORD_TIMEOUT_NFT "\n"
+			"\t}\n\n",
+			emit_family_suffix[f], family_type[f], m->record_limit);
+}
+
+static void emit_record_chain(FILE *fp)
+{
+	fputs("\tchain " NFT_CHAIN_RECORD " {\n", fp);
+	for (int f = 0; f < FAMILY_COUNT; f++) {
+		static const char *const nfproto[FAMILY_COUNT] = { "ipv4", "ipv6" };
+		const char *daddr = family_daddr[f], *sfx = emit_family_suffix[f];
+		fprintf(fp,
+			"\t\tmeta nfproto %s meta l4proto { tcp, udp } update @" NFT_SET_RECORD "_%s"
+			" { %s . meta l4proto . th dport counter } return\n"
+			"\t\tmeta nfproto %s meta l4proto != { tcp, udp } update @" NFT_SET_RECORD "_%s"
+			" { %s . meta l4proto . 0 counter } return\n",
+			nfproto[f], sfx, daddr, nfproto[f], sfx, daddr);
+	}
+	fputs("\t\tcounter name \"" NFT_COUNTER_RECORD_OVERFLOW "\"\n\t}\n\n", fp);
 }
 
 static void emit_runtime_set(FILE *fp, const struct runtime_set *r, enum family f)
@@ -357,8 +414,12 @@ int emit_nft(const struct model *m, FILE *fp)
 	for (size_t i = 0; i < m->nruntime; i++)
 		for (int f = 0; f < FAMILY_COUNT; f++)
 			emit_runtime_set(fp, &m->runtime[i], (enum family)f);
+	if (m->record != RECORD_OFF) {
+		emit_record_sets(fp, m);
+		emit_record_chain(fp);
+	}
 	for (size_t i = 0; i < m->ncounters; i++)
-		if (model_counter_logs(m, &m->counters[i]))
+		if (counter_has_chain(m, &m->counters[i]))
 			emit_counter_chain(fp, m, &m->counters[i]);
 
 	/* Monitoring, nothing is blocked: every deny goes through its
@@ -390,6 +451,8 @@ int emit_nft(const struct model *m, FILE *fp)
 		      "\t# that came in, but for a published port's, meet the policy.\n"
 		      "\tchain " NFT_CHAIN_POLICY " {\n",
 		      fp);
+	if (m->record == RECORD_ALL)
+		fputs("\t\tct state new jump " NFT_CHAIN_RECORD "\n", fp);
 	emit_rules(fp, m, VERDICT_DENY);
 	if (!model_replies_first(m))
 		fputs(NFT_REPLIES, fp);

@@ -306,6 +306,7 @@ static void once(struct parse_state *ps, const void *seen, const char *what,
 %token INCLUDE "'include'" DEFINE "'define'" PORT "'port'" PROTO "'proto'"
 %token FILE_ "'file'" TIMEOUT "'timeout'" RESOLVER "'resolver'" DYNAMIC "'dynamic'"
 %token USE "'use'" ESSENTIALS "'essentials'" MODE "'mode'" LOG "'log'"
+%token RECORD "'record'"
 %token <str> WORD "name" ADDRESS "address" VARIABLE "$name" WILDCARD "wildcard"
 %token <str> STRING "string" JUNK "invalid token"
 %token <num> NUMBER "number"
@@ -345,7 +346,7 @@ end		: NEWLINE
 		;
 
 /* stmt -> 'default' word | 'on-deny' word | 'essentials' word | 'mode' word
- *       | 'include' string | 'use' modules | 'log' log_items
+ *       | 'include' string | 'use' modules | 'log' log_items | 'record' log_items
  *       | 'define' name '=' targets | verdict targets rule_opts
  *       | 'resolver' targets ['user' name] | 'dynamic' name rule_opts */
 stmt		: DEFAULT setting_word	{ setting(ps, STMT_DEFAULT, &@1, $2, &@2); }
@@ -356,6 +357,11 @@ stmt		: DEFAULT setting_word	{ setting(ps, STMT_DEFAULT, &@1, $2, &@2); }
 		| LOG log_items
 		{
 			struct stmt *s = stmt_new(ps, STMT_LOG, &@1);
+			s->log.items = $2.head;
+		}
+		| RECORD log_items
+		{
+			struct stmt *s = stmt_new(ps, STMT_RECORD, &@1);
 			s->log.items = $2.head;
 		}
 		| INCLUDE STRING

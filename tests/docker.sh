@@ -22,7 +22,8 @@
 #   - local traffic needs no allow: container to container on one network
 #     and through the container on both, the runner to the containers, the
 #     published port from the server namespace (inbound) and the runner;
-#   - deny_1 and deny_2 count the containers' denied connects;
+#   - deny_1 and deny_2 count the containers' denied connects, and
+#     egressc report lists them by destination, to the packet ('record');
 #   - iptables: a job network created after the apply (as on a runner,
 #     where each job makes its own) gets the policy, too;
 #   - Docker's rules (DOCKER, DOCKER-ISOLATION-STAGE-1/2, nat MASQUERADE,
@@ -560,7 +561,9 @@ nft_hooked()
 egressc_state()
 {
 	if [ "$1" = nft ]; then
-		in_runner nft list table inet egressc 2>&1 | sed -E 's/packets [0-9]+ bytes [0-9]+//'
+		# Counts, and what recording holds, are traffic, not state.
+		in_runner nft list table inet egressc 2>&1 | sed -E 's/packets [0-9]+ bytes [0-9]+//' |
+			awk '/^\tset record_v[46] \{/ { skip = 1 } !skip { print } skip && /^\t}/ { skip = 0 }'
 	else
 		rules | grep EGRESSC
 		in_runner ipset list -n | grep '^egressc_'
@@ -612,6 +615,33 @@ counted()
 	settle
 	deny_grew "$what" deny_1 "$b1" "$(deny_packets "$2" deny_1)" 3
 	deny_grew "$what" deny_2 "$b2" "$(deny_packets "$2" deny_2)" 2
+	recorded "$1" "$2"
+}
+
+# recorded WHAT BACKEND: egressc report lists what the containers and the
+# runner sent to each denied address, to the packet: as many as its deny
+# rule's counter counted since the apply.
+recorded()
+{
+	local what="$1: report" a c want got
+
+	if ! in_runner "$egressc" report --backend "$2" --hosts-file "$tmp/names.hosts" \
+		--dns-log /dev/null --format json "$policy" >"$tmp/report.json" 2>"$tmp/report.log"; then
+		bad "$what: egressc report failed:"
+		indent <"$tmp/report.log"
+		return
+	fi
+	for a in "$DENY_V4 deny_1" "$DENY_V6 deny_2"; do
+		c=${a#* } a=${a% *}
+		want=$(deny_packets "$2" "$c")
+		got=$(/usr/bin/python3 -c 'import json, sys
+r = json.load(open(sys.argv[1]))
+print(sum(d["packets"] for d in r["destinations"] if d["address"] == sys.argv[2]
+          and d["decided_by"].startswith(sys.argv[3] + " ")))' "$tmp/report.json" "$a" "$c")
+		if [ -n "$want" ] && [ "$got" = "$want" ]; then ok; else
+			bad "$what: $a recorded $got packets, its counter $c ${want:-nothing}"
+		fi
+	done
 }
 
 # late_network WHAT: a job network made after the apply, and a container

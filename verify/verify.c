@@ -1260,7 +1260,8 @@ static void nft_read_counter(struct nft_reader *nr, const char *name)
 			nft_fail(nr, "unrecognized line in a counter");
 }
 
-/* chain NAME { [limit rate R log prefix "P" [group N]] goto blocked|accept } */
+/* chain NAME { [jump record] [limit rate R log prefix "P" [group N]]
+ * goto blocked|accept } */
 static void nft_read_counter_chain(struct nft_reader *nr, const char *name)
 {
 	const char *line;
@@ -1276,6 +1277,8 @@ static void nft_read_counter_chain(struct nft_reader *nr, const char *name)
 			nft_fail(nr, "a rule after a counter chain's verdict");
 		} else if (accept || strcmp(line, "goto blocked") == 0) {
 			vchains_end(t, t->n - 1, accept);
+		} else if (strcmp(line, "jump " NFT_CHAIN_RECORD) == 0) {
+			continue;	/* it returns, having counted */
 		} else if (strncmp(line, "limit rate " EMIT_LOG_RATE_NFT " log prefix \"" LOG_PREFIX,
 				   strlen("limit rate " EMIT_LOG_RATE_NFT " log prefix \"" LOG_PREFIX)) == 0) {
 			t->v[t->n - 1].logged = true;
@@ -1303,7 +1306,8 @@ static void nft_read_policy(struct nft_reader *nr)
 	const char *line;
 
 	while ((line = next_line(&nr->lr)) && strcmp(line, "}") != 0)
-		nft_read_rule(nr, line);
+		if (strcmp(line, "ct state new jump " NFT_CHAIN_RECORD) != 0)
+			nft_read_rule(nr, line);
 }
 
 /* A base chain: its hook and policy, what it lets through before the
@@ -1393,6 +1397,64 @@ bad:
 	return -1;
 }
 
+/* --- recording (the policy's 'record') -----------------------------------
+ * Recording may count but never decide: its sets are no address set a
+ * rule can match, its chain only returns (it is jumped to, never gone to),
+ * and what jumps to it goes on to the verdict it had. Each line is read
+ * as the one form it may take. */
+
+static const char *const nft_record_chain[] = {
+	"meta l4proto { tcp, udp } update @" NFT_SET_RECORD "_v4 { ip daddr . meta l4proto . th dport counter } return",
+	"meta l4proto != { tcp, udp } update @" NFT_SET_RECORD "_v4 { ip daddr . meta l4proto . 0 counter } return",
+	"meta l4proto { tcp, udp } update @" NFT_SET_RECORD "_v6 { ip6 daddr . meta l4proto . th dport counter } return",
+	"meta l4proto != { tcp, udp } update @" NFT_SET_RECORD "_v6 { ip6 daddr . meta l4proto . 0 counter } return",
+	"counter name \"" NFT_COUNTER_RECORD_OVERFLOW "\"",
+};
+
+/* "meta nfproto ipv4 meta l4proto ..." as emitted, or as nft lists it. */
+static bool nft_record_line(const char *line, size_t i)
+{
+	const char *want = nft_record_chain[i];
+
+	if (strcmp(line, want) == 0)
+		return true;
+	if (i + 1 == ARRAY_SIZE(nft_record_chain))
+		return false;
+	return eat(&line, i < 2 ? "meta nfproto ipv4 " : "meta nfproto ipv6 ") &&
+	       strcmp(line, want) == 0;
+}
+
+static void nft_read_record_chain(struct nft_reader *nr)
+{
+	const char *line;
+	size_t i = 0;
+
+	while ((line = next_line(&nr->lr)) && strcmp(line, "}") != 0)
+		if (i >= ARRAY_SIZE(nft_record_chain) || !nft_record_line(line, i++))
+			nft_fail(nr, "the record chain does something besides recording");
+	if (i != ARRAY_SIZE(nft_record_chain))
+		nft_fail(nr, "the record chain is incomplete");
+}
+
+/* set record_v4 { type ipv4_addr . inet_proto . inet_service; size N;
+ * flags dynamic, timeout; timeout D }: no rule may match it. */
+static void nft_read_record_set(struct nft_reader *nr, enum family f)
+{
+	const char *line;
+
+	while ((line = next_line(&nr->lr)) && strcmp(line, "}") != 0) {
+		unsigned size;
+		int end = 0;
+		if (strcmp(line, f == FAMILY_V4 ? "type ipv4_addr . inet_proto . inet_service"
+						: "type ipv6_addr . inet_proto . inet_service") == 0 ||
+		    strcmp(line, "flags dynamic, timeout") == 0 ||
+		    strcmp(line, "timeout " RECORD_TIMEOUT_NFT) == 0 ||
+		    (sscanf(line, "size %u%n", &size, &end) == 1 && line[end] == '\0'))
+			continue;
+		nft_fail(nr, "unrecognized line in a record set");
+	}
+}
+
 /* REF: the policy's chain (policy_chain()), which each reader compares
  * its ruleset with; built once for all of them. */
 static int verify_nft(struct diags *d, const struct policy *p, const char *text, size_t len,
@@ -1414,7 +1476,13 @@ static int verify_nft(struct diags *d, const struct policy *p, const char *text,
 		    strcmp(line, "delete table " NFT_TABLE) == 0 ||
 		    strcmp(line, "table " NFT_TABLE " {") == 0 || strcmp(line, "}") == 0)
 			continue;
-		if (strncmp(line, "set ", 4) == 0) {
+		if (strcmp(line, "set " NFT_SET_RECORD "_v4 {") == 0) {
+			nft_read_record_set(&nr, FAMILY_V4);
+		} else if (strcmp(line, "set " NFT_SET_RECORD "_v6 {") == 0) {
+			nft_read_record_set(&nr, FAMILY_V6);
+		} else if (strcmp(line, "chain " NFT_CHAIN_RECORD " {") == 0) {
+			nft_read_record_chain(&nr);
+		} else if (strncmp(line, "set ", 4) == 0) {
 			nft_read_set(&nr, line);
 		} else if (strncmp(line, "counter ", 8) == 0) {
 			nft_read_counter(&nr, line + 8);
@@ -1634,11 +1702,31 @@ static bool read_ipset_add(const char *line, struct vipset *set, size_t *nadds)
 	return true;
 }
 
+/* "create NAME hash:ip,port family F counters timeout N maxelem M": a
+ * record set, which no rule of the policy may match; its name into
+ * RECORD. */
+static bool read_record_ipset(const char *line, char record[IPSET_NAME_MAX + 1])
+{
+	char name[IPSET_NAME_MAX + 1], fam[8];
+	unsigned timeout, maxelem;
+	int end = 0;
+
+	/* Into NAME first: a line that is not a record set's leaves RECORD
+	 * as it was. */
+	if (sscanf(line, "create %31s hash:ip,port family %7s counters timeout %u maxelem %u%n",
+		   name, fam, &timeout, &maxelem, &end) != 4 || line[end] != '\0' ||
+	    strncmp(name, IPSET_PREFIX "record_", strlen(IPSET_PREFIX "record_")) != 0)
+		return false;
+	memcpy(record, name, sizeof(name));
+	return true;
+}
+
 static int read_ipsets(struct diags *d, const char *text, size_t len, struct ipset_list *il)
 {
 	struct line_reader lr = { .p = text, .end = text + len };
 	const char *line;
 	size_t nadds = 0;
+	char record[IPSET_NAME_MAX + 1] = "";
 
 	il->index.stride = sizeof(*il->v);
 	il->index.offset = offsetof(struct vipset, name);
@@ -1646,6 +1734,10 @@ static int read_ipsets(struct diags *d, const char *text, size_t len, struct ips
 		struct vipset *last = il->n ? &il->v[il->n - 1] : NULL;
 		if (last && !last->fixed && strncmp(line, "flush ", 6) == 0 &&
 		    strcmp(line + 6, last->name) == 0)
+			continue;
+		if (record[0] && strncmp(line, "flush ", 6) == 0 && strcmp(line + 6, record) == 0)
+			continue;
+		if (read_record_ipset(line, record))
 			continue;
 		if (last && strncmp(line, "add ", 4) == 0) {
 			if (read_ipset_add(line, last, &nadds))
@@ -1794,6 +1886,37 @@ static bool ipt_read_counter_chain(struct vchains *t, const char *line)
 		strncmp(line, "NFLOG --nflog-group ", 20) == 0);
 }
 
+/* A line of EGRESSC-RECORD (see the recording section above), or a jump
+ * to it: a jump, so that the packet comes back to its verdict. */
+static bool ipt_record_line(const char *line)
+{
+	static const char *const forms[] = {
+		" -m set --match-set %31s dst,dst -j RETURN%n",
+		" -j SET --add-set %31s dst,dst%n",
+		" -m set --match-set %31s dst,dst ! --update-counters -j RETURN%n",
+	};
+	char set[IPSET_NAME_MAX + 1];
+
+	if (strcmp(line, ":" IPT_CHAIN_RECORD " - [0:0]") == 0 ||
+	    strcmp(line, "-A " IPT_CHAIN_RECORD " -m comment --comment \"record overflow\" -j RETURN") == 0 ||
+	    strcmp(line, "-A " IPT_CHAIN_POLICY " -m conntrack --ctstate NEW -j " IPT_CHAIN_RECORD) == 0)
+		return true;
+	if (eat(&line, "-A " IPT_CHAIN_RECORD)) {
+		for (size_t i = 0; i < ARRAY_SIZE(forms); i++) {
+			int end = 0;
+			if (sscanf(line, forms[i], set, &end) == 1 && line[end] == '\0')
+				return strncmp(set, IPSET_PREFIX "record_",
+					       strlen(IPSET_PREFIX "record_")) == 0;
+		}
+		return false;
+	}
+	/* "-A EGRESSC-deny_3 -j EGRESSC-RECORD" */
+	if (!eat(&line, "-A " IPT_CHAIN_PREFIX "-"))
+		return false;
+	size_t len = strcspn(line, " ");
+	return len && strcmp(line + len, " -j " IPT_CHAIN_RECORD) == 0;
+}
+
 static int verify_iptables(struct diags *d, const struct policy *p, enum family f,
 			   const char *text, size_t len, const struct ipset_list *il,
 			   const struct fill_map *fm, struct vchain *ref)
@@ -1815,7 +1938,8 @@ static int verify_iptables(struct diags *d, const struct policy *p, enum family 
 	while (rc == 0 && (line = next_line(&lr))) {
 		bool bad = false;
 		if (IN_TABLE(line, ipt_fixed) ||
-		    (f == FAMILY_V4 ? IN_TABLE(line, ipt_fixed_v4) : IN_TABLE(line, ipt_fixed_v6)))
+		    (f == FAMILY_V4 ? IN_TABLE(line, ipt_fixed_v4) : IN_TABLE(line, ipt_fixed_v6)) ||
+		    ipt_record_line(line))
 			continue;
 		if (ipt_read_hook(&hooks[0], line, &bad) || ipt_read_hook(&hooks[1], line, &bad)) {
 			if (bad) {

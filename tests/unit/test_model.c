@@ -1178,6 +1178,78 @@ static void test_counter_verdicts(void **state)
 	}
 }
 
+/* What is recorded: monitor mode records what it would block unless the
+ * policy says; enforcing, only when the policy says; 'record all' records
+ * at no counter (the policy chain does); the default's counter under
+ * default allow counts accepts, never recorded as blocked. */
+static void test_record(void **state)
+{
+	static const struct {
+		const char *settings;
+		enum record_what what;
+		uint32_t limit;
+		bool rule_records, default_records;
+	} cases[] = {
+		{ "", RECORD_OFF, RECORD_DEFAULT_LIMIT, false, false },
+		{ "mode monitor\n", RECORD_BLOCKED, RECORD_DEFAULT_LIMIT, true, true },
+		{ "mode monitor\ndefault allow\n", RECORD_BLOCKED, RECORD_DEFAULT_LIMIT, true, false },
+		{ "mode monitor\nrecord off\n", RECORD_OFF, RECORD_DEFAULT_LIMIT, false, false },
+		{ "record blocked limit 10\n", RECORD_BLOCKED, 10, true, true },
+		{ "record limit 10\n", RECORD_BLOCKED, 10, true, true },
+		{ "record all\n", RECORD_ALL, RECORD_DEFAULT_LIMIT, false, false },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[256];
+		struct compilation c;
+		snprintf(text, sizeof(text), "%sallow 192.0.2.0/24\ndeny 192.0.2.7\n",
+			 cases[i].settings);
+		const struct model *m = compile(&c, text);
+		assert_int_equal(m->record, cases[i].what);
+		assert_int_equal(m->record_limit, cases[i].limit);
+		assert_int_equal(model_counter_records(m, &m->counters[0]), cases[i].rule_records);
+		assert_int_equal(model_counter_records(m, model_default_counter(m)),
+				 cases[i].default_records);
+		if (m->record != RECORD_OFF && strstr(m->record_ipset[FAMILY_V4], "_v4") == NULL)
+			fail_msg("record ipset '%s'", m->record_ipset[FAMILY_V4]);
+		compilation_release(&c);
+	}
+}
+
+/* DNS lockdown refuses what it does not forward, in either mode: pinned
+ * names and names below an allowed wildcard's domain are answered. */
+static void test_dns_refuses(void **state)
+{
+	struct compilation c;
+	const struct model *m;
+	const char *modes[] = { "", "mode monitor\n" };
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		char text[256];
+		snprintf(text, sizeof(text), "%sresolver 192.0.2.53\nallow *.ok.test port 443\n"
+			 "deny *.bad.test\n", modes[i]);
+		m = compile(&c, text);
+		assert_false(model_dns_refuses(m, "a.ok.test"));
+		assert_true(model_dns_refuses(m, "ok.test"));
+		assert_true(model_dns_refuses(m, "a.bad.test"));
+		assert_true(model_dns_refuses(m, "elsewhere.test"));
+		/* Monitoring, dnsmasq forwards every name: the deny's set fills. */
+		const struct runtime_set *bad = NULL;
+		for (size_t r = 0; r < m->nruntime; r++)
+			if (m->runtime[r].nwildcards &&
+			    strcmp(m->runtime[r].wildcards[0]->domain, "bad.test") == 0)
+				bad = &m->runtime[r];
+		assert_non_null(bad);
+		assert_int_equal(model_runtime_takes(m, bad, "a.bad.test"), i == 1);
+		compilation_release(&c);
+	}
+	m = compile(&c, "allow *.ok.test port 443\n");
+	assert_false(model_dns_refuses(m, "elsewhere.test"));
+	compilation_release(&c);
+}
+
 /* Every wildcard's domain once, sorted, however many classes and sets
  * name it; allowed when an allow rule's wildcard names it. */
 static void test_wildcard_domains(void **state)
@@ -1531,6 +1603,8 @@ int main(void)
 		cmocka_unit_test(test_exemption),
 		cmocka_unit_test(test_counter_verdicts),
 		cmocka_unit_test(test_wildcard_domains),
+		cmocka_unit_test(test_record),
+		cmocka_unit_test(test_dns_refuses),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -258,6 +258,35 @@ static void test_static_ipset_edits_are_refused(void **state)
 	release(&r);
 }
 
+/* Recording counts and never decides: the emitters' own recording passes,
+ * and a record chain or a jump that would decide is refused. */
+static void test_recording_only_counts(void **state)
+{
+	static const char recorded[] = "essentials off\n"
+				       "mode monitor\n"
+				       "record all limit 1000\n"
+				       "deny 198.51.100.128/25 port 22\n"
+				       "allow 198.51.100.0/24 port 443\n";
+	struct rendered r;
+	char msg[4096] = "";
+	const int nft = VERIFY_NFT, ipt = VERIFY_IPTABLES;
+
+	(void)state;
+	render(&r, recorded);
+	if (verify_with(&r, -1, NULL, msg, sizeof(msg)) != 0)
+		fail_msg("refused the emitters' own recording:\n%s", msg);
+	refused(&r, nft, replace(r.texts[nft], "counter name \"record_overflow\"", "accept"),
+		"besides recording");
+	refused(&r, nft, replace(r.texts[nft], "ct state new jump record", "ct state new goto record"),
+		"unrecognized");
+	refused(&r, ipt, replace(r.texts[ipt], "--comment \"record overflow\" -j RETURN",
+				 "--comment \"record overflow\" -j ACCEPT"),
+		"unrecognized");
+	refused(&r, ipt, replace(r.texts[ipt], "dst,dst -j RETURN", "dst,dst -j ACCEPT"),
+		"unrecognized");
+	release(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -267,6 +296,7 @@ int main(void)
 		cmocka_unit_test(test_resolver_read_as_written),
 		cmocka_unit_test(test_many_ports),
 		cmocka_unit_test(test_static_ipset_edits_are_refused),
+		cmocka_unit_test(test_recording_only_counts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,7 +5,7 @@ if exists("b:current_syntax")
 endif
 
 syn keyword egStatement allow deny define include use resolver dynamic
-syn keyword egSetting default on-deny essentials mode log
+syn keyword egSetting default on-deny essentials mode log record
 syn keyword egClause port proto timeout file
 syn keyword egWord reject drop on off enforce monitor denied group tcp udp
 syn match egComment "#.*$" contains=@Spell
