@@ -79,7 +79,8 @@ enum stmt_kind {
 	STMT_ON_DENY,		/* on-deny reject|drop */
 	STMT_INCLUDE,		/* include "file" */
 	STMT_DEFINE,		/* define NAME = { targets } */
-	STMT_RULE,		/* allow|deny targets [port ...] [proto ...] [timeout D] */
+	STMT_RULE,		/* allow|deny targets [port ...] [proto ...] [timeout D]
+				 * [user ...] [group ...] */
 	STMT_RESOLVER,		/* resolver ADDR[, ADDR]: DNS lockdown */
 	STMT_DYNAMIC,		/* dynamic NAME [timeout D] [port ...] [proto ...] */
 	STMT_USE,		/* use NAME: one statement per module named */
@@ -102,12 +103,24 @@ struct log_item {
 	struct log_item *next;
 };
 
+/* One item of a 'user' or 'group' clause: a name, which nft and iptables
+ * look up when they load the ruleset, or a number. */
+struct owner_item {
+	const char *name;		/* NULL: the number */
+	uint32_t id;			/* as written (saturated): check.c bounds it */
+	struct loc loc;
+	struct owner_item *next;
+};
+
 /* The options a rule or a dynamic set may carry; NULL or 0: not given. */
 struct rule_opts {
 	struct port_item *ports;
 	struct proto_item *protos;
 	const char *timeout_text;	/* "1h30m", as written */
 	struct loc port_loc, proto_loc, timeout_loc;
+	/* Rules only: the sending socket's owner, 'user' and 'group'. */
+	struct owner_item *users, *groups;
+	struct loc user_loc, group_loc;
 	uint32_t timeout;		/* seconds, filled by check.c */
 };
 

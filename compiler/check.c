@@ -347,7 +347,7 @@ static void check_opts(struct checker *c, struct rule_opts *o)
 		uint32_t bad = !lo_ok ? p->lo : p->hi;
 
 		if (!lo_ok || !hi_ok) {
-			if (bad >= 0xffffffu)
+			if (bad == UINT32_MAX)
 				diag_error(c->diags, &p->loc, "port number is out of range (1-65535)");
 			else
 				diag_error(c->diags, &p->loc, "port %u is out of range (1-65535)", bad);
@@ -531,6 +531,57 @@ static bool valid_user(const char *name)
 	if (n == 0 || n > 32 || !(islower((unsigned char)name[0]) || name[0] == '_'))
 		return false;
 	return strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n;
+}
+
+/* The largest uid or gid: (uid_t)-1 means "none" to the kernel. */
+#define OWNER_ID_MAX 4294967294u
+
+/* 'user NAME|UID, ...' or 'group NAME|GID, ...' (WHAT says which): names
+ * as useradd(8) and groupadd(8) take them, which nft and iptables look
+ * up when they load the ruleset; numbers in range; each once. */
+static void check_owners(struct checker *c, const char *what, const char *id_word,
+			 struct owner_item *items)
+{
+	for (struct owner_item *it = items; it; it = it->next) {
+		if (it->name && !valid_user(it->name)) {
+			const char *q = diag_quote(c->diags, it->name, strlen(it->name));
+			diag_error(c->diags, &it->loc,
+				   "'%s' is not a %s name (lower case letters, digits, '_' and '-'; "
+				   "or a number, the %s)", q, what, id_word);
+			continue;
+		}
+		if (!it->name && it->id > OWNER_ID_MAX) {
+			if (it->id == UINT32_MAX)
+				diag_error(c->diags, &it->loc, "%s number is out of range (0-%u)",
+					   id_word, OWNER_ID_MAX);
+			else
+				diag_error(c->diags, &it->loc, "%s %u is out of range (0-%u)", id_word,
+					   it->id, OWNER_ID_MAX);
+			continue;
+		}
+		for (const struct owner_item *first = items; first != it; first = first->next) {
+			bool same = first->name ? it->name && strcmp(first->name, it->name) == 0
+						: !it->name && first->id == it->id;
+			if (!same)
+				continue;
+			char num[16];
+			snprintf(num, sizeof(num), "%u", it->id);
+			struct diag *dg = diag_warning(c->diags, &it->loc, "%s '%s' is listed twice",
+						       what, it->name ? it->name : num);
+			diag_related(dg, &first->loc, "first listed here");
+			break;
+		}
+	}
+}
+
+/* A rule's 'user' and 'group' clauses. They match what a socket on this
+ * machine sends: on a rule they are always meaningful (the rest of the
+ * rule still applies to forwarded traffic through the classes for
+ * everyone), so what is refused here is only what no socket can be. */
+static void check_rule_owners(struct checker *c, struct stmt *s)
+{
+	check_owners(c, "user", "uid", s->rule.opts.users);
+	check_owners(c, "group", "gid", s->rule.opts.groups);
 }
 
 /* resolver ADDR[, ADDR] [user NAME]: the servers the forwarder (dnsmasq,
@@ -732,6 +783,7 @@ int check_policy(struct arena *a, struct diags *d, struct policy *p)
 			s->rule.index = p->nrules++;
 			check_targets(&c, s->rule.targets);
 			check_opts(&c, &s->rule.opts);
+			check_rule_owners(&c, s);
 			break;
 		case STMT_RESOLVER:
 			/* Splices the lockdown's rules in after S: the loop

@@ -21,6 +21,8 @@
 struct entry {
 	const struct stmt *rule;
 	struct service svc;
+	struct who who;			/* the rule's; the first entry of a rule owns it */
+	bool owns_who;
 	const struct stmt *dynamic;	/* NULL: the rule's other targets */
 };
 
@@ -81,6 +83,133 @@ static int service_cmp(const struct service *a, const struct service *b)
 	return a->nports < b->nports ? -1 : a->nports > b->nports;
 }
 
+int owner_id_cmp(const struct owner_id *a, const struct owner_id *b)
+{
+	if (!a->name != !b->name)
+		return a->name ? 1 : -1;
+	if (a->name)
+		return strcmp(a->name, b->name);
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+static int owner_id_qcmp(const void *a, const void *b)
+{
+	return owner_id_cmp(a, b);
+}
+
+const char *owner_id_format(const struct owner_id *o, char *buf, size_t size)
+{
+	if (o->name)
+		snprintf(buf, size, "%s", o->name);
+	else
+		snprintf(buf, size, "%u", o->id);
+	return buf;
+}
+
+/* A clause's items, sorted and without duplicates (check.c has warned). */
+static struct owner_set owner_set_of(const struct owner_item *items)
+{
+	struct owner_set set = { 0 };
+	size_t n = 0;
+
+	for (const struct owner_item *it = items; it; it = it->next)
+		n++;
+	if (!n)
+		return set;
+	set.ids = xmalloc(n * sizeof(*set.ids));
+	for (const struct owner_item *it = items; it; it = it->next)
+		set.ids[set.n++] = (struct owner_id){ .name = it->name, .id = it->id };
+	qsort(set.ids, set.n, sizeof(*set.ids), owner_id_qcmp);
+	n = 0;
+	for (size_t i = 0; i < set.n; i++)
+		if (n == 0 || owner_id_cmp(&set.ids[n - 1], &set.ids[i]) != 0)
+			set.ids[n++] = set.ids[i];
+	set.n = n;
+	return set;
+}
+
+static void owner_set_release(struct owner_set *set)
+{
+	free(set->ids);
+	memset(set, 0, sizeof(*set));
+}
+
+static int owner_set_cmp(const struct owner_set *a, const struct owner_set *b)
+{
+	for (size_t i = 0; i < a->n && i < b->n; i++) {
+		int c = owner_id_cmp(&a->ids[i], &b->ids[i]);
+		if (c)
+			return c;
+	}
+	return a->n < b->n ? -1 : a->n > b->n;
+}
+
+static bool owner_set_has(const struct owner_set *set, const struct owner_id *o)
+{
+	return o && bsearch(o, set->ids, set->n, sizeof(*set->ids), owner_id_qcmp);
+}
+
+/* Every member of NARROW is in WIDE; an empty set is everyone. */
+static bool owner_set_covers(const struct owner_set *wide, const struct owner_set *narrow)
+{
+	if (!wide->n)
+		return true;
+	if (!narrow->n)
+		return false;
+	for (size_t i = 0; i < narrow->n; i++)
+		if (!owner_set_has(wide, &narrow->ids[i]))
+			return false;
+	return true;
+}
+
+/* Everyone first, then users, then groups. */
+static int who_cmp(const struct who *a, const struct who *b)
+{
+	int c = owner_set_cmp(&a->users, &b->users);
+
+	return c ? c : owner_set_cmp(&a->groups, &b->groups);
+}
+
+bool who_matches(const struct who *w, const struct sender *s)
+{
+	return (!w->users.n || owner_set_has(&w->users, s->user)) &&
+	       (!w->groups.n || owner_set_has(&w->groups, s->group));
+}
+
+bool who_covers(const struct who *wide, const struct who *narrow)
+{
+	return owner_set_covers(&wide->users, &narrow->users) &&
+	       owner_set_covers(&wide->groups, &narrow->groups);
+}
+
+static struct owner_set owner_set_copy(const struct owner_set *set)
+{
+	struct owner_set copy = { .n = set->n };
+
+	if (set->n) {
+		copy.ids = xmalloc(set->n * sizeof(*copy.ids));
+		memcpy(copy.ids, set->ids, set->n * sizeof(*copy.ids));
+	}
+	return copy;
+}
+
+static struct who who_copy(const struct who *w)
+{
+	return (struct who){ .users = owner_set_copy(&w->users),
+			     .groups = owner_set_copy(&w->groups) };
+}
+
+static struct who opts_who(const struct rule_opts *o)
+{
+	return (struct who){ .users = owner_set_of(o->users), .groups = owner_set_of(o->groups) };
+}
+
+static void who_release(struct who *w)
+{
+	owner_set_release(&w->users);
+	owner_set_release(&w->groups);
+}
+
 static int entry_cmp(const void *pa, const void *pb)
 {
 	const struct entry *a = pa, *b = pb;
@@ -88,6 +217,9 @@ static int entry_cmp(const void *pa, const void *pb)
 	if (a->rule->rule.verdict != b->rule->rule.verdict)
 		return a->rule->rule.verdict == VERDICT_DENY ? -1 : 1;
 	int c = service_cmp(&a->svc, &b->svc);
+	if (c)
+		return c;
+	c = who_cmp(&a->who, &b->who);
 	if (c)
 		return c;
 	if (a->rule != b->rule)
@@ -127,15 +259,37 @@ struct spelling {
 	uint32_t hash;
 };
 
+static void spell_text(struct spelling *sp, const char *piece, size_t n)
+{
+	for (size_t i = 0; i < n; i++, sp->len++)
+		if (sp->len < CLASS_NAME_MAX)
+			sp->text[sp->len] = piece[i];
+	sp->hash = fnv1a(sp->hash, piece, n);
+}
+
 static void spell(struct spelling *sp, const char *fmt, unsigned a, unsigned b)
 {
 	char piece[32];
 	int n = snprintf(piece, sizeof(piece), fmt, a, b);
 
-	for (int i = 0; i < n; i++, sp->len++)
-		if (sp->len < CLASS_NAME_MAX)
-			sp->text[sp->len] = piece[i];
-	sp->hash = fnv1a(sp->hash, piece, (size_t)n);
+	spell_text(sp, piece, (size_t)n);
+}
+
+/* "_user_runner_1001": a name is letters, digits, '_' and '-' (check.c),
+ * which every set and chain name may hold; numbers come first, so a name
+ * that is all digits cannot be read as another list. */
+static void spell_owners(struct spelling *sp, const char *what, const struct owner_set *set)
+{
+	char buf[48];
+
+	if (!set->n)
+		return;
+	spell(sp, what, 0, 0);
+	for (size_t i = 0; i < set->n; i++) {
+		spell_text(sp, "_", 1);
+		owner_id_format(&set->ids[i], buf, sizeof(buf));
+		spell_text(sp, buf, strlen(buf));
+	}
 }
 
 /* Whether NAME is given already; if not, it is now. NAME must stay put
@@ -148,10 +302,11 @@ static bool name_taken(struct strmap *names, const char *name)
 	return false;
 }
 
-/* "allow_tcp_80_443", "deny_all", "allow_tcp_udp_8000-8100"; longer than
+/* "allow_tcp_80_443", "deny_all", "allow_tcp_udp_8000-8100",
+ * "deny_tcp_8443_user_runner"; longer than
  * CLASS_NAME_MAX, "allow_tcp_10001_10003_10005_10007_1000_h01234567". A
- * spelt-out name is the service itself, so two classes (whose services
- * differ) never share one; nor does a hashed name share one with a
+ * spelt-out name is the service and sender themselves, so two classes
+ * (whose keys differ) never share one; nor does a hashed name share one with a
  * spelt-out name, which has no 'h'. */
 static void class_name(struct strmap *names, struct rule_class *c)
 {
@@ -168,6 +323,8 @@ static void class_name(struct strmap *names, struct rule_class *c)
 		const struct port_range *p = &c->svc.ports[i];
 		spell(&sp, p->lo == p->hi ? "_%u" : "_%u-%u", p->lo, p->hi);
 	}
+	spell_owners(&sp, "_user", &c->who.users);
+	spell_owners(&sp, "_group", &c->who.groups);
 	if (sp.len <= CLASS_NAME_MAX) {
 		memcpy(c->name, sp.text, sp.len);
 		c->name[sp.len] = '\0';
@@ -481,18 +638,18 @@ static void add_entry(struct builder *b, const struct entry *e)
 /* Whether T names anything but dynamic sets; and an entry for each
  * dynamic set it names (duplicates are merged when classes form). */
 static bool rule_entries(struct builder *b, const struct stmt *rule, const struct service *svc,
-			 const struct target *t)
+			 const struct who *who, const struct target *t)
 {
 	bool other = false;
 
 	for (; t; t = t->next) {
 		if (t->kind == TARGET_VARIABLE && t->define) {
-			other |= rule_entries(b, rule, svc, t->define->define.targets);
+			other |= rule_entries(b, rule, svc, who, t->define->define.targets);
 		} else if (t->kind == TARGET_VARIABLE && t->dynamic) {
 			struct service dsvc = opts_service(&t->dynamic->dynamic.opts), both;
 			if (service_intersect(svc, &dsvc, &both)) {
 				add_entry(b, &(struct entry){ .rule = rule, .svc = both,
-							      .dynamic = t->dynamic });
+							      .who = *who, .dynamic = t->dynamic });
 			} else {
 				struct diag *dg = diag_error(b->diags, &t->loc,
 					"the rule and dynamic set '$%s' have no protocol and port in common",
@@ -737,10 +894,17 @@ int model_build(struct model *m, const struct policy *p, struct diags *d)
 		if (s->kind != STMT_RULE)
 			continue;
 		struct service svc = opts_service(&s->rule.opts);
-		if (rule_entries(&b, s, &svc, s->rule.targets))
-			add_entry(&b, &(struct entry){ .rule = s, .svc = svc });
+		struct who who = opts_who(&s->rule.opts);
+		size_t first = b.nentries;
+		if (rule_entries(&b, s, &svc, &who, s->rule.targets))
+			add_entry(&b, &(struct entry){ .rule = s, .svc = svc, .who = who });
 		else
 			free(svc.ports);
+		/* The rule's entries share its who; one of them owns it. */
+		if (b.nentries > first)
+			b.entries[first].owns_who = true;
+		else
+			who_release(&who);
 	}
 	if (b.nentries > 1)
 		qsort(b.entries, b.nentries, sizeof(*b.entries), entry_cmp);
@@ -749,12 +913,16 @@ int model_build(struct model *m, const struct policy *p, struct diags *d)
 	for (size_t i = 0; i < b.nentries; i++) {
 		const struct entry *e = &b.entries[i];
 		struct rule_class *c = m->nclasses ? &m->classes[m->nclasses - 1] : NULL;
-		if (c && c->verdict == e->rule->rule.verdict && service_cmp(&c->svc, &e->svc) == 0) {
+		if (c && c->verdict == e->rule->rule.verdict && service_cmp(&c->svc, &e->svc) == 0 &&
+		    who_cmp(&c->who, &e->who) == 0) {
 			free(e->svc.ports);
 		} else {
 			c = &m->classes[m->nclasses++];
 			c->verdict = e->rule->rule.verdict;
 			c->svc = e->svc;
+			/* A copy: the entry's arrays belong to its rule's
+			 * first entry, freed below. */
+			c->who = who_copy(&e->who);
 			class_name(&b.class_names, c);
 			for (int f = 0; f < FAMILY_COUNT; f++)
 				rangeset_init(&c->sets[f], (enum family)f);
@@ -767,6 +935,9 @@ int model_build(struct model *m, const struct policy *p, struct diags *d)
 		else
 			expand(&b, c, e->rule, e->rule->rule.targets);
 	}
+	for (size_t i = 0; i < b.nentries; i++)
+		if (b.entries[i].owns_who)
+			who_release(&b.entries[i].who);
 	free(b.entries);
 	strmap_release(&b.class_names);
 	runtime_finish(m);
@@ -830,6 +1001,7 @@ void model_release(struct model *m)
 		free(c->parts);
 		free(c->runtime_counter);
 		free(c->svc.ports);
+		who_release(&c->who);
 		free(c->rules);
 		free(c->runtime);
 	}
@@ -844,6 +1016,14 @@ void model_release(struct model *m)
 	free(m->origins);
 	free(m->pinned);
 	memset(m, 0, sizeof(*m));
+}
+
+bool model_names_senders(const struct model *m)
+{
+	for (size_t i = 0; i < m->nclasses; i++)
+		if (!who_everyone(&m->classes[i].who))
+			return true;
+	return false;
 }
 
 bool service_matches(const struct service *svc, unsigned proto, uint16_t port)
@@ -906,7 +1086,7 @@ struct decision model_decide(const struct model *m, const struct packet *pkt)
 	/* Classes are deny first, so the first match decides. */
 	for (size_t i = 0; i < m->nclasses; i++) {
 		const struct rule_class *c = &m->classes[i];
-		if (!service_matches(&c->svc, pkt->proto, pkt->port))
+		if (!service_matches(&c->svc, pkt->proto, pkt->port) || !who_matches(&c->who, &pkt->from))
 			continue;
 		long sp = rangeset_find(&c->sets[pkt->family], pkt->addr);
 		if (sp < 0)
@@ -920,15 +1100,19 @@ struct decision model_decide(const struct model *m, const struct packet *pkt)
 	return best;
 }
 
-/* Every span of the classes of verdict V that match the service, into
- * OUT (emptied first), normalized. */
-static void region_of(const struct model *m, enum verdict v, enum family f, unsigned proto,
-		      uint16_t port, struct ivlist *out)
+/* Every span of the classes of verdict V that match the service and
+ * either the sender FROM or (FROM NULL) every sender W matches, into OUT
+ * (emptied first), normalized. */
+static void region_of(const struct model *m, enum verdict v, const struct sender *from,
+		      const struct who *w, enum family f, unsigned proto, uint16_t port,
+		      struct ivlist *out)
 {
 	out->n = 0;
 	for (size_t i = 0; i < m->nclasses; i++) {
 		const struct rule_class *c = &m->classes[i];
 		if (c->verdict != v || !service_matches(&c->svc, proto, port))
+			continue;
+		if (from ? !who_matches(&c->who, from) : !who_covers(&c->who, w))
 			continue;
 		for (size_t j = 0; j < c->sets[f].nspans; j++) {
 			struct span sp = rangeset_span(&c->sets[f], j);
@@ -938,25 +1122,80 @@ static void region_of(const struct model *m, enum verdict v, enum family f, unsi
 	ivl_normalize(out);
 }
 
+static const struct sender no_sender;
+
 void model_denied_region(const struct model *m, enum family f, unsigned proto, uint16_t port,
 			 struct ivlist *out)
 {
-	region_of(m, VERDICT_DENY, f, proto, port, out);
+	model_denied_region_from(m, &no_sender, f, proto, port, out);
 }
 
 void model_accepted_region(const struct model *m, enum family f, unsigned proto, uint16_t port,
 			   struct ivlist *out)
 {
+	model_accepted_region_from(m, &no_sender, f, proto, port, out);
+}
+
+void model_denied_region_from(const struct model *m, const struct sender *from, enum family f,
+			      unsigned proto, uint16_t port, struct ivlist *out)
+{
+	region_of(m, VERDICT_DENY, from, NULL, f, proto, port, out);
+}
+
+void model_denied_region_covering(const struct model *m, const struct who *w, enum family f,
+				  unsigned proto, uint16_t port, struct ivlist *out)
+{
+	region_of(m, VERDICT_DENY, NULL, w, f, proto, port, out);
+}
+
+void model_accepted_region_from(const struct model *m, const struct sender *from,
+				enum family f, unsigned proto, uint16_t port, struct ivlist *out)
+{
 	struct ivlist deny = { 0 }, allow = { 0 };
 
-	region_of(m, VERDICT_DENY, f, proto, port, &deny);
+	region_of(m, VERDICT_DENY, from, NULL, f, proto, port, &deny);
 	if (m->default_verdict == VERDICT_ALLOW)
 		ivl_add(&allow, 0, family_max(f));
 	else
-		region_of(m, VERDICT_ALLOW, f, proto, port, &allow);
+		region_of(m, VERDICT_ALLOW, from, NULL, f, proto, port, &allow);
 	ivl_subtract(out, &allow, &deny);
 	ivl_free(&deny);
 	ivl_free(&allow);
+}
+
+static void owners_merge(struct owner_set *out, const struct owner_set *in, size_t *cap)
+{
+	for (size_t i = 0; i < in->n; i++)
+		VEC_PUSH(out->ids, out->n, *cap, in->ids[i]);
+}
+
+static void owners_finish(struct owner_set *set)
+{
+	size_t n = 0;
+
+	if (set->n > 1)
+		qsort(set->ids, set->n, sizeof(*set->ids), owner_id_qcmp);
+	for (size_t i = 0; i < set->n; i++)
+		if (n == 0 || owner_id_cmp(&set->ids[n - 1], &set->ids[i]) != 0)
+			set->ids[n++] = set->ids[i];
+	set->n = n;
+}
+
+void model_owners(const struct model *const *ms, size_t nmodels, struct owner_set *users,
+		  struct owner_set *groups)
+{
+	size_t ucap = 0, gcap = 0;
+
+	memset(users, 0, sizeof(*users));
+	memset(groups, 0, sizeof(*groups));
+	for (size_t w = 0; w < nmodels; w++) {
+		for (size_t i = 0; i < ms[w]->nclasses; i++) {
+			owners_merge(users, &ms[w]->classes[i].who.users, &ucap);
+			owners_merge(groups, &ms[w]->classes[i].who.groups, &gcap);
+		}
+	}
+	owners_finish(users);
+	owners_finish(groups);
 }
 
 static int u16_cmp(const void *pa, const void *pb)
@@ -1050,7 +1289,8 @@ static bool class_could_change(const struct rule_class *c, const struct packet *
 	if (d->verdict == VERDICT_DENY && d->reason != DECIDED_BY_DEFAULT)
 		return false;
 	enum verdict changer = d->verdict == VERDICT_ALLOW ? VERDICT_DENY : VERDICT_ALLOW;
-	return c->verdict == changer && service_matches(&c->svc, pkt->proto, pkt->port);
+	return c->verdict == changer && service_matches(&c->svc, pkt->proto, pkt->port) &&
+	       who_matches(&c->who, &pkt->from);
 }
 
 size_t model_runtime_could(const struct model *m, const struct packet *pkt,
@@ -1138,7 +1378,7 @@ struct decision model_decide_name(const struct model *m, const char *name,
 	/* Classes are deny first, so the first match decides. */
 	for (size_t i = 0; i < m->nclasses; i++) {
 		const struct rule_class *c = &m->classes[i];
-		if (!service_matches(&c->svc, pkt->proto, pkt->port))
+		if (!service_matches(&c->svc, pkt->proto, pkt->port) || !who_matches(&c->who, &pkt->from))
 			continue;
 		for (size_t j = 0; j < c->nruntime; j++) {
 			const struct runtime_set *r = &m->runtime[c->runtime[j]];

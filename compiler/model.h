@@ -15,6 +15,10 @@
  *      send a packet on "lo" elsewhere);
  *   2. a packet matching any deny class is blocked (on_deny), replies
  *      included: a denied host that connects in gets nothing back;
+ *      deny wins over allow for exactly the packets it matches: a deny
+ *      for user runner blocks runner's packets and no one else's, so an
+ *      allow for everyone still accepts the others' (and an allow for a
+ *      user never undoes a deny for everyone);
  *   3. packets of established and related connections are accepted when
  *      this machine (or its containers) started the connection, or it came
  *      in to a published port (through nat); a reply to any other
@@ -22,10 +26,20 @@
  *      listens cannot hand data to whoever connects;
  *   4. a packet matching any allow class is accepted;
  *   5. everything else gets default_verdict.
- * A class matches a packet whose service it matches and whose destination
- * is in its set of the family or in one of its run-time sets.
- * Classes are ordered deny first, then by service, so output order depends
- * only on what the policy says, not how it is laid out. */
+ * A class matches a packet whose service it matches, whose sender it
+ * matches (struct who) and whose destination is in its set of the family
+ * or in one of its run-time sets. A class with a user or group matches
+ * only packets a socket on this machine sends: forwarded packets (a
+ * container's, a VM's) have no socket, so such a class neither blocks nor
+ * accepts them, and they meet the classes for everyone. A group is the
+ * socket's primary (file system) group, as both kernels' matches see it;
+ * supplementary groups do not count. Users and groups written by name are
+ * looked up by nft and iptables when the ruleset is loaded (a name the
+ * runner does not know fails the load, which leaves the old ruleset);
+ * the model compares them as written: a name is not its number.
+ * Classes are ordered deny first, then by service, then by sender (everyone
+ * first), so output order depends only on what the policy says, not how it
+ * is laid out. */
 #ifndef EGRESSC_MODEL_H
 #define EGRESSC_MODEL_H
 
@@ -43,6 +57,33 @@ struct host;
 
 struct port_range {
 	uint16_t lo, hi;
+};
+
+/* A user or group as a rule names it: by name (looked up at load time),
+ * or by number. */
+struct owner_id {
+	const char *name;	/* NULL: id */
+	uint32_t id;
+};
+
+/* Sorted (numbers ascending, then names by strcmp()), no duplicates. */
+struct owner_set {
+	struct owner_id *ids;
+	size_t n;
+};
+
+/* Whom a class's rules are for: the sending socket's user and primary
+ * group. An empty set does not restrict; both empty: every sender,
+ * forwarded traffic included. */
+struct who {
+	struct owner_set users, groups;
+};
+
+/* The sender of a packet, for model_decide() and the regions: its
+ * socket's user and group, or NULL where there is none (a forwarded
+ * packet) or it is not known. Classes for everyone match regardless. */
+struct sender {
+	const struct owner_id *user, *group;
 };
 
 struct service {
@@ -122,6 +163,7 @@ struct deny_part {
 struct rule_class {
 	enum verdict verdict;
 	struct service svc;
+	struct who who;
 	char name[CLASS_NAME_MAX + 1];	/* stable: derived from verdict and service */
 	struct rangeset sets[FAMILY_COUNT];
 	size_t *runtime;		/* indexes into model.runtime: wildcard sets by */
@@ -186,6 +228,7 @@ struct packet {
 	addr_t addr;
 	unsigned proto;
 	uint16_t port;
+	struct sender from;	/* zero: no socket's, or not known */
 };
 
 enum decision_reason {
@@ -214,6 +257,18 @@ void model_release(struct model *m);
 const char *model_duplicate_name(const struct model *m);
 
 bool service_matches(const struct service *svc, unsigned proto, uint16_t port);
+/* Whether W is for everyone (no user, no group). */
+static inline bool who_everyone(const struct who *w)
+{
+	return !w->users.n && !w->groups.n;
+}
+/* Whether a packet from S is one W's class matches. */
+bool who_matches(const struct who *w, const struct sender *s);
+/* Whether every sender NARROW matches, WIDE matches too. */
+bool who_covers(const struct who *wide, const struct who *narrow);
+int owner_id_cmp(const struct owner_id *a, const struct owner_id *b);
+/* "runner", "1001" into BUF. */
+const char *owner_id_format(const struct owner_id *o, char *buf, size_t size);
 /* The packets both A and B match, into *OUT (ports malloc'd). Returns
  * false, with nothing allocated, when there are none. */
 bool service_intersect(const struct service *a, const struct service *b, struct service *out);
@@ -223,6 +278,8 @@ bool service_covers(const struct service *wide, const struct service *narrow);
  * its mind: 0, and every port range's start and end + 1, sorted, unique.
  * The caller frees the array. */
 uint16_t *model_port_cuts(const struct model *const *ms, size_t nmodels, size_t *n);
+/* Whether some class is for a user or group only. */
+bool model_names_senders(const struct model *m);
 /* The default policy's counter. */
 static inline const struct counter *model_default_counter(const struct model *m)
 {
@@ -272,6 +329,22 @@ void model_denied_region(const struct model *m, enum family f, unsigned proto, u
  * region. An address is in it exactly when model_decide() says allow. */
 void model_accepted_region(const struct model *m, enum family f, unsigned proto, uint16_t port,
 			   struct ivlist *out);
+/* Both, for packets sent by FROM rather than by no socket: the classes
+ * for everyone and those whose who matches FROM. */
+void model_denied_region_from(const struct model *m, const struct sender *from, enum family f,
+			      unsigned proto, uint16_t port, struct ivlist *out);
+void model_accepted_region_from(const struct model *m, const struct sender *from,
+				enum family f, unsigned proto, uint16_t port, struct ivlist *out);
+/* The destinations that every sender W matches is denied: those of
+ * every deny class matching the service whose who covers W (lint: an
+ * allow for W there is dead). */
+void model_denied_region_covering(const struct model *m, const struct who *w, enum family f,
+				  unsigned proto, uint16_t port, struct ivlist *out);
+/* Every user and group some class names, once each, sorted: with the
+ * sender that has neither, the senders to ask about to see every
+ * decision the model makes (diff). The caller frees both arrays. */
+void model_owners(const struct model *const *ms, size_t nmodels, struct owner_set *users,
+		  struct owner_set *groups);
 
 /* The run-time sets that would change decision D of PKT if they held its
  * destination, into OUT[0..max): allow sets before a default deny, deny

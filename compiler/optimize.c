@@ -51,10 +51,12 @@ static void trim_spans(struct rangeset *s, const struct ivlist *keep)
 }
 
 /* Whether class I can cover allow class CI: a deny class or an allow class
- * whose service takes in CI's. */
+ * whose service takes in CI's, for every sender CI is for (a deny for one
+ * user covers nothing an allow for everyone accepts for the others). */
 static bool covers_class(const struct model *m, size_t i, size_t ci)
 {
-	return i != ci && service_covers(&m->classes[i].svc, &m->classes[ci].svc);
+	return i != ci && service_covers(&m->classes[i].svc, &m->classes[ci].svc) &&
+	       who_covers(&m->classes[i].who, &m->classes[ci].who);
 }
 
 /* For each allow class CI, the classes that cover it, in class order:

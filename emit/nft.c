@@ -181,11 +181,35 @@ static void emit_service(FILE *fp, const struct service *svc)
 	emit_ports(fp, svc);
 }
 
+/* "meta skuid "runner" ", "meta skgid { 100, "docker" } ": the socket's
+ * owner, by number or by name, which nft looks up when it loads the
+ * ruleset. A packet without a socket (forwarded) matches neither. */
+static void emit_owner_match(FILE *fp, const char *key, const struct owner_set *set)
+{
+	char buf[48];
+
+	if (!set->n)
+		return;
+	fprintf(fp, "meta %s %s", key, set->n > 1 ? "{ " : "");
+	for (size_t i = 0; i < set->n; i++)
+		fprintf(fp, set->ids[i].name ? "%s\"%s\"" : "%s%s", i ? ", " : "",
+			owner_id_format(&set->ids[i], buf, sizeof(buf)));
+	fputs(set->n > 1 ? " } " : " ", fp);
+}
+
+static void emit_who(FILE *fp, const struct who *w)
+{
+	emit_owner_match(fp, "skuid", &w->users);
+	emit_owner_match(fp, "skgid", &w->groups);
+}
+
 /* K: the counter of a deny rule's match; NULL for an allow. */
 static void emit_rule(FILE *fp, const struct model *m, const struct rule_class *c,
 		      const char *set, enum family f, const struct counter *k)
 {
-	fprintf(fp, "\t\t%s @%s_%s", family_daddr[f], set, emit_family_suffix[f]);
+	fputs("\t\t", fp);
+	emit_who(fp, &c->who);
+	fprintf(fp, "%s @%s_%s", family_daddr[f], set, emit_family_suffix[f]);
 	emit_service(fp, &c->svc);
 	fputc(' ', fp);
 	if (k)
@@ -220,21 +244,26 @@ static void emit_rules(FILE *fp, const struct model *m, enum verdict v)
 
 /* The forwarder's DNS to the resolvers, before the policy denies all DNS:
  * "meta skuid "dnsmasq" ip daddr { 192.0.2.53 } meta l4proto { tcp, udp }
- * th dport { 53, 853 } accept", a line per family that has resolvers. */
+ * th dport { 53, 853 } accept", a line per family that has resolvers. The
+ * user match is a rule's 'user' clause's. */
 static void emit_forwarder(FILE *fp, const struct model *m)
 {
 	char buf[PREFIX_STRLEN];
 
 	if (!m->resolver)
 		return;
+	struct owner_id user = { .name = m->resolver->resolver.user };
+	const struct owner_set forwarder = { .ids = &user, .n = 1 };
 	for (int f = 0; f < FAMILY_COUNT; f++) {
 		bool first = true;
 		for (const struct target *t = m->resolver->resolver.addrs; t; t = t->next) {
 			if (t->prefix.family != f)
 				continue;
-			if (first)
-				fprintf(fp, "\t\tmeta skuid \"%s\" %s { ", m->resolver->resolver.user,
-					family_daddr[f]);
+			if (first) {
+				fputs("\t\t", fp);
+				emit_owner_match(fp, "skuid", &forwarder);
+				fprintf(fp, "%s { ", family_daddr[f]);
+			}
 			fprintf(fp, "%s%s", first ? "" : ", ", addr_format(f, t->prefix.addr, buf));
 			first = false;
 		}
