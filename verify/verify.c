@@ -71,6 +71,29 @@ struct vport_range {
 	uint16_t lo, hi;
 };
 
+/* Users or groups, each a name or a number, spelt as the policy does. */
+#define VOWNER_MAX 48
+
+struct vowners {
+	char (*v)[VOWNER_MAX];
+	size_t n, cap;
+};
+
+static void vowners_add(struct vowners *o, const char *text, size_t len)
+{
+	VEC_GROW(o->v, o->n + 1, o->cap);
+	snprintf(o->v[o->n++], VOWNER_MAX, "%.*s", (int)(len < VOWNER_MAX ? len : VOWNER_MAX - 1),
+		 text);
+}
+
+static bool vowners_has(const struct vowners *o, const char *text)
+{
+	for (size_t i = 0; i < o->n; i++)
+		if (strcmp(o->v[i], text) == 0)
+			return true;
+	return false;
+}
+
 struct vrule {
 	bool accept;
 	unsigned protos;		/* VP_* bits */
@@ -91,6 +114,10 @@ struct vrule {
 	char set[128];			/* the ruleset's view: the set's name */
 	const struct target *src;	/* the policy's view: wildcard or $dynamic */
 	char jump[VJUMP_MAX];		/* the ruleset's view of a deny: where it goes */
+	/* The sending socket's owner it is for, as written (a name, or a
+	 * number in decimal); none: every sender. */
+	struct vowners users, groups;
+	bool off;			/* not for the sender being checked */
 };
 
 struct vchain {
@@ -117,6 +144,8 @@ static void chain_free(struct vchain *c)
 {
 	for (size_t i = 0; i < c->n; i++) {
 		ivl_free(&c->rules[i].addrs);
+		free(c->rules[i].users.v);
+		free(c->rules[i].groups.v);
 		free(c->rules[i].ports);
 		free(c->rules[i].also_ports);
 	}
@@ -224,7 +253,7 @@ static void chain_accepted(const struct vchain *c, const size_t *some, size_t ns
 	acc->n = 0;
 	for (size_t k = 0, n = some ? nsome : c->n; k < n; k++) {
 		const struct vrule *r = &c->rules[some ? some[k] : k];
-		if (r->family != f || !rule_matches(r, proto, lo) || (r->runtime && !r->on))
+		if (r->family != f || r->off || !rule_matches(r, proto, lo) || (r->runtime && !r->on))
 			continue;
 		size_t rank = nrules;
 		VEC_PUSH(rules, nrules, rules_cap, r);
@@ -475,8 +504,29 @@ static size_t rule_pair(struct vchain *c, const struct stmt *s, bool accept)
 		r->protos = opts_protos(&s->rule.opts);
 		for (const struct port_item *pt = s->rule.opts.ports; pt; pt = pt->next)
 			rule_add_port(r, pt->lo, pt->hi);
+		for (int g = 0; g < 2; g++) {
+			struct vowners *o = g ? &r->groups : &r->users;
+			for (const struct owner_item *it = g ? s->rule.opts.groups : s->rule.opts.users;
+			     it; it = it->next) {
+				char num[16];
+				snprintf(num, sizeof(num), "%u", it->id);
+				const char *text = it->name ? it->name : num;
+				if (!vowners_has(o, text))
+					vowners_add(o, text, strlen(text));
+			}
+		}
 	}
 	return first;
+}
+
+/* Whether the policy has a rule for a user or group: then iptables has
+ * its policy for this machine's traffic in a chain of its own. */
+static bool policy_names_senders(const struct policy *p)
+{
+	for (const struct stmt *s = p->stmts; s; s = s->next)
+		if (s->kind == STMT_RULE && (s->rule.opts.users || s->rule.opts.groups))
+			return true;
+	return false;
 }
 
 static void expand_targets(struct vrule *r[FAMILY_COUNT], const struct target *t)
@@ -931,6 +981,68 @@ static int compare_scenarios(struct diags *d, const char *what, struct vchain *o
 	return rc;
 }
 
+/* A sender to check the chains for: a forwarded packet (no socket), or
+ * one a socket of USER and GROUP sends ("": one the policy does not
+ * name). */
+struct vsender {
+	bool local;
+	const char *user, *group;
+};
+
+static void chain_for_sender(struct vchain *c, const struct vsender *snd)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		struct vrule *r = &c->rules[i];
+		bool named = r->users.n || r->groups.n;
+		r->off = named && (!snd->local || (r->users.n && !vowners_has(&r->users, snd->user)) ||
+				   (r->groups.n && !vowners_has(&r->groups, snd->group)));
+	}
+}
+
+/* Compares, under every scenario of the run-time sets, FORWARD (what
+ * forwarded packets meet) and LOCAL (what this machine's sockets' packets
+ * meet; the same chain for nft) with REF, for a forwarded packet and for
+ * each user and group the policy names, and one it does not, and each
+ * pair of them: the rules for users are on for those alone. */
+static int compare_senders(struct diags *d, const char *what, struct vchain *forward,
+			   struct vchain *local, struct vchain *ref, enum family only,
+			   const struct fill_map *fm, const char *prefix)
+{
+	struct vowners users = { 0 }, groups = { 0 };
+	int rc;
+
+	vowners_add(&users, "", 0);
+	vowners_add(&groups, "", 0);
+	for (size_t i = 0; i < ref->n; i++) {
+		for (size_t j = 0; j < ref->rules[i].users.n; j++)
+			if (!vowners_has(&users, ref->rules[i].users.v[j]))
+				vowners_add(&users, ref->rules[i].users.v[j], strlen(ref->rules[i].users.v[j]));
+		for (size_t j = 0; j < ref->rules[i].groups.n; j++)
+			if (!vowners_has(&groups, ref->rules[i].groups.v[j]))
+				vowners_add(&groups, ref->rules[i].groups.v[j],
+					    strlen(ref->rules[i].groups.v[j]));
+	}
+	struct vsender snd = { .local = false };
+	chain_for_sender(forward, &snd);
+	chain_for_sender(ref, &snd);
+	rc = compare_scenarios(d, what, forward, ref, only, fm, prefix);
+	for (size_t u = 0; u < users.n && rc == 0; u++) {
+		for (size_t g = 0; g < groups.n && rc == 0; g++) {
+			char label[256];
+			snd = (struct vsender){ .local = true, .user = users.v[u], .group = groups.v[g] };
+			snprintf(label, sizeof(label), "%s, for a socket of %s%s and %s%s", what,
+				 *snd.user ? "user " : "a user the policy does not name", snd.user,
+				 *snd.group ? "group " : "a group it does not name", snd.group);
+			chain_for_sender(local, &snd);
+			chain_for_sender(ref, &snd);
+			rc = compare_scenarios(d, label, local, ref, only, fm, prefix);
+		}
+	}
+	free(users.v);
+	free(groups.v);
+	return rc;
+}
+
 /* --- reading text back ----------------------------------------------------- */
 
 /* A line is as long as the text makes it: a class with thousands of ports
@@ -1179,9 +1291,29 @@ static bool nft_read_verdict(struct nft_reader *nr, const char *s, char jump[VJU
 	return eat(&s, " goto ") && set_jump(jump, s, strlen(s));
 }
 
+/* "meta skuid "runner" ", "meta skuid { 1001, "runner" } " after KEY:
+ * into O. True when there is none, too. */
+static bool nft_read_owners(const char **s, const char *key, struct vowners *o)
+{
+	if (!eat(s, key))
+		return true;
+	bool open = eat(s, "{ ");
+	for (;;) {
+		bool quoted = eat(s, "\"");
+		size_t n = quoted ? strcspn(*s, "\"") : strcspn(*s, " ,");
+		if (!n || n >= VOWNER_MAX || (quoted && (*s)[n] != '"'))
+			return false;
+		vowners_add(o, *s, n);
+		*s += n + quoted;
+		if (!open || !eat(s, ", "))
+			break;
+	}
+	return (!open || eat(s, " }")) && eat(s, " ");
+}
+
 static void nft_read_rule(struct nft_reader *nr, const char *s)
 {
-	enum family f;
+	enum family f = FAMILY_COUNT;
 
 	for (size_t i = 0; i < sizeof(nft_prelude) / sizeof(*nft_prelude); i++) {
 		if (strcmp(s, nft_prelude[i]) == 0) {
@@ -1196,19 +1328,30 @@ static void nft_read_rule(struct nft_reader *nr, const char *s)
 		nr->chain.final_accept = accept;
 		return;
 	}
+	struct vowners owners[2] = { { 0 }, { 0 } };
+	for (int g = 0; g < 2; g++)
+		if (!nft_read_owners(&s, g ? "meta skgid " : "meta skuid ", &owners[g])) {
+			free(owners[0].v);
+			free(owners[1].v);
+			return nft_fail(nr, "bad user or group match");
+		}
 	if (eat(&s, "ip daddr @"))
 		f = FAMILY_V4;
 	else if (eat(&s, "ip6 daddr @"))
 		f = FAMILY_V6;
-	else
-		return nft_fail(nr, "unrecognized rule in the policy chain");
 	size_t len = strcspn(s, " ");
-	const struct nft_set *set = nft_find_set(nr, s, len);
-	if (!set || set->family != f)
-		return nft_fail(nr, "rule names an unknown set or one of the other family");
+	const struct nft_set *set = f == FAMILY_COUNT ? NULL : nft_find_set(nr, s, len);
+	if (!set || set->family != f) {
+		free(owners[0].v);
+		free(owners[1].v);
+		return nft_fail(nr, f == FAMILY_COUNT ? "unrecognized rule in the policy chain"
+				    : "rule names an unknown set or one of the other family");
+	}
 	s += len;
 
 	struct vrule *r = chain_add(&nr->chain);
+	r->users = owners[0];
+	r->groups = owners[1];
 	r->family = f;
 	r->protos = VP_ALL;
 	if (set->runtime) {
@@ -1445,7 +1588,8 @@ static int verify_nft(struct diags *d, const struct policy *p, const char *text,
 				   p->mode);
 	if (rc == 0) {
 		policy_chain(p, &ref);
-		rc = compare_scenarios(d, "nft ruleset", &nr.chain, &ref, FAMILY_COUNT, fm, "");
+		rc = compare_senders(d, "nft ruleset", &nr.chain, &nr.chain, &ref, FAMILY_COUNT, fm,
+				     "");
 	}
 	for (size_t i = 0; i < nr.nsets; i++)
 		ivl_free(&nr.sets[i].addrs);
@@ -1489,7 +1633,7 @@ static const char *const ipt_fixed_v6[] = {
 static const char *const ipt_nd[] = {
 	"-d ff02::2/128 -p ipv6-icmp -m icmp6 --icmpv6-type router-solicitation -m hl --hl-eq 255 -j RETURN",
 	/* Parenthesized: one string made of two, not two strings. */
-	("-p ipv6-icmp -m owner --uid-owner 0-4294967294 -g " IPT_CHAIN_POLICY),
+	"-p ipv6-icmp -m owner --uid-owner 0-4294967294 -g %s",
 	"-p ipv6-icmp -m icmp6 --icmpv6-type router-solicitation -m hl --hl-eq 255 -j RETURN",
 	"-p ipv6-icmp -m icmp6 --icmpv6-type neighbour-solicitation -m hl --hl-eq 255 -j RETURN",
 	"-p ipv6-icmp -m icmp6 --icmpv6-type neighbour-advertisement -m hl --hl-eq 255 -j RETURN",
@@ -1525,9 +1669,11 @@ static void ipt_hook_expect(struct ipt_hook *h, const struct policy *p, enum fam
 				   "--uid-owner %s -j RETURN", addr_format(f, t->prefix.addr, buf),
 				   family_bits(f), udp ? "udp" : "tcp", p->resolver->resolver.user);
 	}
+	/* This machine's traffic meets the rules for users too. */
+	const char *policy = output && policy_names_senders(p) ? IPT_CHAIN_LOCAL : IPT_CHAIN_POLICY;
 	for (size_t i = 0; output && f == FAMILY_V6 && i < ARRAY_SIZE(ipt_nd); i++)
-		vlines_add(&h->want, "%s", ipt_nd[i]);
-	vlines_add(&h->want, "-g " IPT_CHAIN_POLICY);
+		vlines_add(&h->want, ipt_nd[i], policy);
+	vlines_add(&h->want, "-g %s", policy);
 }
 
 /* A line of a hook chain, or its hook: true when it is one (and then
@@ -1606,8 +1752,28 @@ static bool ipset_exists(const struct ipset_list *il, const char *name, enum fam
 	return false;
 }
 
-/* "-A EGRESSC -d P|-m set --match-set S dst [-p X [-m X --dport N[:M] |
- * -m multiport --dports L]] -j T" */
+/* " -m owner [--uid-owner U] [--gid-owner G]" into R; true when there
+ * is none, too. */
+static bool ipt_read_owner(const char **s, struct vrule *r)
+{
+	if (!eat(s, " -m owner"))
+		return true;
+	bool any = false;
+	for (int g = 0; g < 2; g++) {
+		if (!eat(s, g ? " --gid-owner " : " --uid-owner "))
+			continue;
+		size_t n = strcspn(*s, " ");
+		if (!n || n >= VOWNER_MAX)
+			return false;
+		vowners_add(g ? &r->groups : &r->users, *s, n);
+		*s += n;
+		any = true;
+	}
+	return any;
+}
+
+/* "-A CHAIN -d P|-m set --match-set S dst [-m owner ...] [-p X [-m X
+ * --dport N[:M] | -m multiport --dports L]] -j T", after "-A CHAIN". */
 static bool ipt_read_rule(struct vchain *c, enum family f, const struct ipset_list *il,
 			  const char *s)
 {
@@ -1615,9 +1781,9 @@ static bool ipt_read_rule(struct vchain *c, enum family f, const struct ipset_li
 	struct prefix p;
 	bool runtime = false;
 
-	if (eat(&s, "-A " IPT_CHAIN_POLICY " -m set --match-set "))
+	if (eat(&s, " -m set --match-set "))
 		runtime = true;
-	else if (!eat(&s, "-A " IPT_CHAIN_POLICY " -d "))
+	else if (!eat(&s, " -d "))
 		return false;
 	size_t n = strcspn(s, " ");
 	if (n >= sizeof(text))
@@ -1637,6 +1803,8 @@ static bool ipt_read_rule(struct vchain *c, enum family f, const struct ipset_li
 		memcpy(r->set, text, n + 1);
 	else
 		ivl_add(&r->addrs, p.addr, prefix_last(&p));
+	if (!ipt_read_owner(&s, r))
+		return false;
 	if (eat(&s, " -p tcp"))
 		r->protos = VP_TCP;
 	else if (eat(&s, " -p udp"))
@@ -1692,15 +1860,28 @@ static bool ipt_read_counter_chain(struct vchains *t, const char *line)
 		strncmp(line, "NFLOG --nflog-group ", 20) == 0);
 }
 
+/* One of the chains that hold the policy, as read. */
+struct ipt_policy {
+	const char *chain;
+	bool expected;
+	struct vchain out;
+};
+
 static int verify_iptables(struct diags *d, const struct policy *p, enum family f,
 			   const char *text, size_t len, const struct ipset_list *il,
 			   const struct fill_map *fm)
 {
 	struct line_reader lr = { .p = text, .end = text + len };
-	struct vchain out = { .final_accept = true }, ref = { 0 };
+	struct vchain ref = { 0 };
 	struct vchains counter_chains = { 0 };
 	const char *line, *what = f == FAMILY_V4 ? "iptables rules" : "ip6tables rules";
 	int rc = 0;
+	/* The policy, and with rules for users the policy for this machine's
+	 * own traffic (EGRESSC-LOCAL): read alike. */
+	struct ipt_policy forward = { .chain = IPT_CHAIN_POLICY, .expected = true,
+				      .out = { .final_accept = true } };
+	struct ipt_policy local = { .chain = IPT_CHAIN_LOCAL, .expected = policy_names_senders(p),
+				    .out = { .final_accept = true } };
 
 	struct ipt_hook hooks[2] = {
 		{ .chain = IPT_CHAIN_OUTPUT, .hook_line = IPT_HOOK_OUTPUT },
@@ -1712,9 +1893,20 @@ static int verify_iptables(struct diags *d, const struct policy *p, enum family 
 
 	while (rc == 0 && (line = next_line(&lr))) {
 		bool bad = false;
+		struct ipt_policy *pc = NULL;
 		if (IN_TABLE(line, ipt_fixed) ||
 		    (f == FAMILY_V4 ? IN_TABLE(line, ipt_fixed_v4) : IN_TABLE(line, ipt_fixed_v6)))
 			continue;
+		if (local.expected && strcmp(line, ":" IPT_CHAIN_LOCAL " - [0:0]") == 0)
+			continue;
+		for (int i = 0; i < (local.expected ? 2 : 1) && !pc; i++) {
+			struct ipt_policy *q = i ? &local : &forward;
+			size_t n = strlen(q->chain);
+			if (strncmp(line, "-A ", 3) == 0 && strncmp(line + 3, q->chain, n) == 0 &&
+			    line[3 + n] == ' ')
+				pc = q;
+		}
+		const char *rest = pc ? line + 3 + strlen(pc->chain) : NULL;
 		if (ipt_read_hook(&hooks[0], line, &bad) || ipt_read_hook(&hooks[1], line, &bad)) {
 			if (bad) {
 				diag_error(d, NULL, "%s, line %d: a hook chain does something besides "
@@ -1722,31 +1914,33 @@ static int verify_iptables(struct diags *d, const struct policy *p, enum family 
 					   what, lr.lineno, diag_quote(d, line, strlen(line)));
 				rc = -1;
 			}
-		} else if (strcmp(line, "-A " IPT_CHAIN_POLICY
-				   " -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN") == 0 ||
-			   strcmp(line, "-A " IPT_CHAIN_POLICY " -m conntrack --ctstate "
-					"RELATED,ESTABLISHED --ctdir ORIGINAL -j RETURN") == 0 ||
-			   strcmp(line, "-A " IPT_CHAIN_POLICY " -m conntrack --ctstate "
-					"RELATED,ESTABLISHED -m conntrack --ctstate DNAT -j RETURN") == 0) {
-			out.replies_accepted = true;
-		} else if (strncmp(line, "-A " IPT_CHAIN_POLICY " -g ",
-				   strlen("-A " IPT_CHAIN_POLICY " -g ")) == 0) {
-			const char *jump = line + strlen("-A " IPT_CHAIN_POLICY " -g ");
-			out.final_accept = false;
-			if (!set_jump(out.final_jump, jump, strlen(jump))) {
+		} else if (pc && (strcmp(rest, " -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN") == 0 ||
+				  strcmp(rest, " -m conntrack --ctstate RELATED,ESTABLISHED --ctdir ORIGINAL -j RETURN") == 0 ||
+				  strcmp(rest, " -m conntrack --ctstate RELATED,ESTABLISHED -m conntrack --ctstate DNAT -j RETURN") == 0)) {
+			pc->out.replies_accepted = true;
+		} else if (pc && eat(&rest, " -g ") && !strchr(rest, ' ')) {
+			pc->out.final_accept = false;
+			if (!set_jump(pc->out.final_jump, rest, strlen(rest))) {
 				diag_error(d, NULL, "%s, line %d: bad final jump", what, lr.lineno);
 				rc = -1;
 			}
-		} else if (!ipt_read_rule(&out, f, il, line) &&
+		} else if (!(pc && ipt_read_rule(&pc->out, f, il, line + 3 + strlen(pc->chain))) &&
 			   !ipt_read_counter_chain(&counter_chains, line)) {
 			diag_error(d, NULL, "%s, line %d: unrecognized: '%s'", what, lr.lineno,
 				   diag_quote(d, line, strlen(line)));
 			rc = -1;
-		} else if (p->mode == MODE_ENFORCE && out.replies_accepted && out.n &&
-			   out.rules[out.n - 1].jump[0] &&
-			   strncmp(line, "-A " IPT_CHAIN_POLICY " ", strlen("-A " IPT_CHAIN_POLICY " ")) == 0) {
+		} else if (pc && p->mode == MODE_ENFORCE && pc->out.replies_accepted && pc->out.n &&
+			   pc->out.rules[pc->out.n - 1].jump[0]) {
 			diag_error(d, NULL, "%s, line %d: a deny after the accept of replies: a denied "
 				   "host that connects in would get data back", what, lr.lineno);
+			rc = -1;
+		}
+		/* The owner match is refused in a chain the forward hook reaches. */
+		if (rc == 0 && pc == &forward && forward.out.n &&
+		    (forward.out.rules[forward.out.n - 1].users.n ||
+		     forward.out.rules[forward.out.n - 1].groups.n)) {
+			diag_error(d, NULL, "%s, line %d: an owner match in the chain forwarded traffic "
+				   "meets", what, lr.lineno);
 			rc = -1;
 		}
 	}
@@ -1758,20 +1952,26 @@ static int verify_iptables(struct diags *d, const struct policy *p, enum family 
 			rc = -1;
 		}
 	}
-	if (rc == 0)
-		rc = resolve_jumps(d, what, &out, &counter_chains, IPT_CHAIN_BLOCK, p->mode);
-	/* egressc does not own the built-in chains, whose policy is the
-	 * administrator's: what its chain does not decide, it returns. */
-	out.policy_drop = !out.final_accept;
+	for (int i = 0; i < (local.expected ? 2 : 1); i++) {
+		struct ipt_policy *pc = i ? &local : &forward;
+		if (rc == 0)
+			rc = resolve_jumps(d, what, &pc->out, &counter_chains, IPT_CHAIN_BLOCK,
+					   p->mode);
+		/* egressc does not own the built-in chains, whose policy is the
+		 * administrator's: what its chain does not decide, it returns. */
+		pc->out.policy_drop = !pc->out.final_accept;
+	}
 	if (rc == 0) {
 		policy_chain(p, &ref);
-		rc = compare_scenarios(d, what, &out, &ref, f, fm, IPSET_PREFIX);
+		rc = compare_senders(d, what, &forward.out, local.expected ? &local.out : &forward.out,
+				     &ref, f, fm, IPSET_PREFIX);
 	}
 	vchains_release(&counter_chains);
 	line_reader_release(&lr);
 	vlines_free(&hooks[0].want);
 	vlines_free(&hooks[1].want);
-	chain_free(&out);
+	chain_free(&forward.out);
+	chain_free(&local.out);
 	chain_free(&ref);
 	return rc;
 }
