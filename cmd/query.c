@@ -2,6 +2,7 @@
 /* egressc query: what a policy does with one packet, and why; or with a
  * packet a line of standard input. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd/builtin.h"
@@ -16,8 +17,19 @@ static const char *const query_usage[] = {
 	NULL,
 };
 
+enum {
+	OPT_USER = OPT_OWN,
+	OPT_GROUP,
+};
+
 static const struct cmd_option query_options[] = {
 	POLICY_OPTIONS,
+	{ .val = OPT_USER, .long_name = "user", .arg = "NAME|UID",
+	  .help = "the packet is sent by a socket of this user (default: by none, as a "
+		  "forwarded packet is): rules for users match it as written, a name its "
+		  "name, a number its number" },
+	{ .val = OPT_GROUP, .long_name = "group", .arg = "NAME|GID",
+	  .help = "... whose primary group is this one" },
 	OPTION_COLOR,
 	OPTION_HELP,
 	OPTION_END,
@@ -57,12 +69,19 @@ static bool dest_with_port(struct compilation *c, const char *dest, const char *
 	return true;
 }
 
+struct query_args {
+	struct policy_args policy_args;
+	struct owner_id user, group;
+	bool has_user, has_group;
+};
+
 /* One answer, or a line each for queries on stdin. ARGS: POLICY DEST
  * [SERVICE]. */
-static int run_query(const struct resolve_opts *ropts, struct compilation *c, char **argv,
-		     int nargs)
+static int run_query(const struct query_args *o, struct compilation *c, char **argv, int nargs)
 {
-	struct packet pkt;
+	const struct resolve_opts *ropts = &o->policy_args.compile.resolve;
+	struct packet pkt = { .from = { .user = o->has_user ? &o->user : NULL,
+					.group = o->has_group ? &o->group : NULL } };
 	const char *policy = argv[0];
 	char **args = argv + 1;
 
@@ -108,13 +127,40 @@ static int run_query(const struct resolve_opts *ropts, struct compilation *c, ch
 	return status;
 }
 
-static int parse_args(struct cmd_parse *p, struct policy_args *o)
+/* "runner" or "1001", as a rule's clause writes it. */
+static int parse_owner(struct cmd_parse *p, const char *what, const char *arg,
+		       struct owner_id *out)
+{
+	char *end;
+
+	if (*arg >= '0' && *arg <= '9') {
+		unsigned long long id = strtoull(arg, &end, 10);
+		if (*end || id > 4294967294ull)
+			return options_error(p, "--%s takes a name or a number up to 4294967294, not '%s'",
+					     what, arg);
+		*out = (struct owner_id){ .id = (uint32_t)id };
+		return 0;
+	}
+	if (!*arg || strspn(arg, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(arg))
+		return options_error(p, "--%s takes a name (lower case letters, digits, '_' and '-') "
+				     "or a number, not '%s'", what, arg);
+	*out = (struct owner_id){ .name = arg };
+	return 0;
+}
+
+static int parse_args(struct cmd_parse *p, struct query_args *o)
 {
 	const char *arg;
 	int c;
 
-	while ((c = policy_options_next(p, o, &arg)) > 0)
-		;	/* query has no options of its own */
+	while ((c = policy_options_next(p, &o->policy_args, &arg)) > 0) {
+		if (c == OPT_USER && parse_owner(p, "user", arg, &o->user) < 0)
+			return -1;
+		if (c == OPT_GROUP && parse_owner(p, "group", arg, &o->group) < 0)
+			return -1;
+		o->has_user |= c == OPT_USER;
+		o->has_group |= c == OPT_GROUP;
+	}
 	if (c < 0)
 		return -1;
 	if (p->nargs < 2 || p->nargs > 3)
@@ -126,25 +172,25 @@ static int parse_args(struct cmd_parse *p, struct policy_args *o)
 
 int cmd_query(int argc, char **argv)
 {
-	struct policy_args o;
+	struct query_args o = { 0 };
 	struct compilation c;
 	struct cmd_parse p;
 	int status;
 
-	policy_args_init(&o);
+	policy_args_init(&o.policy_args);
 	options_init(&p, &query_spec, argc, argv);
 	if (parse_args(&p, &o) < 0) {
-		policy_args_release(&o);
+		policy_args_release(&o.policy_args);
 		return p.status;
 	}
 	compilation_init(&c);
 	/* The answer comes from the model; errors are 2. */
-	if (compilation_run(&c, p.args[0], &o.compile) < 0)
+	if (compilation_run(&c, p.args[0], &o.policy_args.compile) < 0)
 		status = 2;
 	else
-		status = run_query(&o.compile.resolve, &c, p.args, p.nargs);
+		status = run_query(&o, &c, p.args, p.nargs);
 	diags_print_errors(&c.diags, stderr);
 	compilation_release(&c);
-	policy_args_release(&o);
+	policy_args_release(&o.policy_args);
 	return status;
 }

@@ -1337,6 +1337,27 @@ size_t model_addresses_could(const struct model *m, const struct packet *pkt,
 	return n;
 }
 
+size_t model_senders_could(const struct model *m, const struct packet *pkt,
+			   const struct decision *d, const struct rule_class **out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->nclasses && n < max; i++) {
+		const struct rule_class *c = &m->classes[i];
+		if (who_everyone(&c->who) || who_matches(&c->who, &pkt->from) ||
+		    !service_matches(&c->svc, pkt->proto, pkt->port) ||
+		    rangeset_find(&c->sets[pkt->family], pkt->addr) < 0)
+			continue;
+		struct packet as = *pkt;
+		as.from.user = c->who.users.n ? &c->who.users.ids[0] : pkt->from.user;
+		as.from.group = c->who.groups.n ? &c->who.groups.ids[0] : pkt->from.group;
+		struct decision other = model_decide(m, &as);
+		if (other.verdict != d->verdict && other.cls == c)
+			out[n++] = c;
+	}
+	return n;
+}
+
 static bool name_pinned(const struct model *m, const char *name)
 {
 	for (size_t i = 0; i < m->npinned; i++)

@@ -359,6 +359,13 @@ size_t model_runtime_could(const struct model *m, const struct packet *pkt,
 size_t model_addresses_could(const struct model *m, const struct packet *pkt,
 			     const struct decision *d, const struct stmt **out, size_t max);
 
+/* The classes for users or groups that PKT's sender is not among, whose
+ * service and set match PKT and which would change decision D if it
+ * were (a packet of one of their users and groups: first of each), into
+ * OUT[0..max), in class order. Returns how many there are. */
+size_t model_senders_could(const struct model *m, const struct packet *pkt,
+			   const struct decision *d, const struct rule_class **out, size_t max);
+
 /* Whether dnsmasq puts what it answers for NAME (lower case, no final
  * dot) into run-time set R: R is a wildcard set, one of its domains is
  * NAME or above it, and dnsmasq asks upstream for NAME. It does for every

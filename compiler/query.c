@@ -128,6 +128,49 @@ static void runtime_caveats(FILE *fp, const struct model *m, const struct packet
 	}
 }
 
+/* "user runner, 1001 and group ops" into BUF. */
+static const char *who_text(const struct who *w, char *buf, size_t size)
+{
+	char id[48];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int g = 0; g < 2; g++) {
+		const struct owner_set *set = g ? &w->groups : &w->users;
+		if (!set->n)
+			continue;
+		n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "%s%s ", n ? " and " : "",
+				      g ? "group" : "user");
+		for (size_t i = 0; i < set->n; i++)
+			n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "%s%s", i ? ", " : "",
+					      owner_id_format(&set->ids[i], id, sizeof(id)));
+	}
+	return buf;
+}
+
+/* Who the deciding class is for, and the rules for other senders that
+ * would decide otherwise. */
+static void sender_caveats(FILE *fp, const struct model *m, const struct packet *pkt,
+			   const struct decision *dc)
+{
+	const struct rule_class *classes[8];
+	char who[256];
+	size_t n = model_senders_could(m, pkt, dc, classes, 8);
+
+	if (dc->cls && !who_everyone(&dc->cls->who))
+		fprintf(fp, "  the rule is for %s: a socket of this machine's (forwarded traffic"
+			" never matches it)\n", who_text(&dc->cls->who, who, sizeof(who)));
+	for (size_t i = 0; i < n; i++) {
+		const struct loc *at = &classes[i]->rules[0]->loc;
+		size_t len;
+		const char *line = source_line(at->src, at->first_line, &len);
+		fprintf(fp, "  but %s for %s: %s:%d: %.*s\n",
+			classes[i]->verdict == VERDICT_ALLOW ? "allowed" : "denied",
+			who_text(&classes[i]->who, who, sizeof(who)), at->src->path, at->first_line,
+			(int)len, line);
+	}
+}
+
 /* Before an unknown address: the rules naming addresses that could
  * change the answer. */
 static void address_caveats(FILE *fp, const struct model *m, const struct packet *pkt,
@@ -263,6 +306,7 @@ int query_answer(FILE *fp, struct arena *a, struct diags *d, const struct model 
 				verdict, addr, svc, verdict);
 		if (!brief) {
 			counted_as(fp, m, &dc);
+			sender_caveats(fp, m, pkt, &dc);
 			runtime_caveats(fp, m, pkt, &dc);
 		}
 		return dc.verdict == VERDICT_ALLOW ? 0 : 1;
@@ -287,6 +331,7 @@ int query_answer(FILE *fp, struct arena *a, struct diags *d, const struct model 
 	if (b.rule->rule.lockdown)
 		fprintf(fp, "  DNS lockdown: only the forwarder (user %s) reaches the resolvers;"
 			" everything else resolves through it\n", m->resolver->resolver.user);
+	sender_caveats(fp, m, pkt, &dc);
 	runtime_caveats(fp, m, pkt, &dc);
 	return dc.verdict == VERDICT_ALLOW ? 0 : 1;
 }

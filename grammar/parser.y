@@ -672,7 +672,8 @@ static bool report_list_end(struct parse_state *ps, const struct loc *loc, int g
 	if (!comma || !ps->last_spaced || !ps->prev_text || !list_item(ps->prev_token))
 		return false;
 	/* "allow a.example foo": a clause, more likely than a target. */
-	if (got == WORD && clause && ps->list_token != PROTO && !strchr(text, '.')) {
+	if (got == WORD && clause && ps->list_token != PROTO && ps->list_token != USER &&
+	    ps->list_token != GROUP && !strchr(text, '.')) {
 		diag_error(ps->diags, loc, "unknown clause '%s' (expected port, proto, timeout, user or group)", q);
 		return true;
 	}
