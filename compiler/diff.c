@@ -30,6 +30,9 @@ struct printer {
 	enum diff_format format;
 	const struct model *old, *new;
 	const struct region *rg;
+	/* The sender the lines are for: none (a forwarded packet, or a socket
+	 * of a user neither policy names), or a user and group they name. */
+	struct sender from;
 	size_t lines;
 };
 
@@ -93,7 +96,14 @@ static void print_prefix(const struct prefix *p, void *arg)
 	/* Attribute with the region's first packet: the same rules decide
 	 * all of it, or the region would have been split. */
 	struct packet pkt = { .family = rg->family, .addr = p->addr,
-			      .proto = rg->proto < 0 ? 0 : protos[rg->proto], .port = rg->lo };
+			      .proto = rg->proto < 0 ? 0 : protos[rg->proto], .port = rg->lo,
+			      .from = pr->from };
+	char user[48] = "", group[48] = "";
+
+	if (pr->from.user)
+		owner_id_format(pr->from.user, user, sizeof(user));
+	if (pr->from.group)
+		owner_id_format(pr->from.group, group, sizeof(group));
 	const struct model *by = rg->sign > 0 ? pr->new : pr->old;
 
 	if (rg->proto < 0 || protos[rg->proto] == 0 || (rg->lo == 0 && rg->hi == 65535))
@@ -108,9 +118,14 @@ static void print_prefix(const struct prefix *p, void *arg)
 				"\"ports\": \"%s\", \"rule\": ",
 			pr->lines ? ",\n" : "", rg->sign > 0 ? "allowed" : "denied", buf, proto, ports);
 		print_rule(pr->fp, by, &pkt, true);
+		if (*user)
+			fprintf(pr->fp, ", \"user\": \"%s\"", user);
+		if (*group)
+			fprintf(pr->fp, ", \"group\": \"%s\"", group);
 		fputs("}", pr->fp);
 	} else {
-		fprintf(pr->fp, "%c %s %s %s  # %s ", rg->sign > 0 ? '+' : '-', buf, proto, ports,
+		fprintf(pr->fp, "%c %s %s %s%s%s%s%s  # %s ", rg->sign > 0 ? '+' : '-', buf, proto,
+			ports, *user ? " user " : "", user, *group ? " group " : "", group,
 			rg->sign > 0 ? "allowed by" : "was allowed by");
 		print_rule(pr->fp, by, &pkt, false);
 		fputc('\n', pr->fp);
@@ -341,17 +356,15 @@ static void settings_diff(struct printer *pr)
 	}
 }
 
-size_t policy_diff(FILE *fp, const struct model *old, const struct model *new,
-		   enum diff_format format)
+/* The differences for packets from FROM, as policy_diff() prints them
+ * (additions, then removals, each family in turn), ending with a region
+ * whose sign is 0. The caller frees them with regions_free(). */
+static struct region *sender_regions(const struct model *const *ms, const struct sender *from,
+				     const uint16_t *cuts, size_t ncuts)
 {
-	const struct model *ms[2] = { old, new };
-	struct printer pr = { .fp = fp, .format = format, .old = old, .new = new };
-	size_t ncuts;
-	uint16_t *cuts = model_port_cuts(ms, 2, &ncuts);
+	struct region *all = NULL;
+	size_t nall = 0, all_cap = 0;
 
-	if (format == DIFF_JSON)
-		fputs("[\n", fp);
-	settings_diff(&pr);
 	for (int sign = 1; sign >= -1; sign -= 2) {
 		for (int f = 0; f < FAMILY_COUNT; f++) {
 			/* The differences per protocol and port interval. */
@@ -362,8 +375,8 @@ size_t policy_diff(FILE *fp, const struct model *old, const struct model *new,
 				for (size_t i = 0; i < n; i++) {
 					struct ivlist a[2] = { { 0 }, { 0 } }, d = { 0 };
 					for (int w = 0; w < 2; w++)
-						model_accepted_region(ms[w], (enum family)f, protos[p],
-								      cuts[i], &a[w]);
+						model_accepted_region_from(ms[w], from, (enum family)f,
+									   protos[p], cuts[i], &a[w]);
 					if (sign > 0)
 						ivl_subtract(&d, &a[1], &a[0]);
 					else
@@ -385,16 +398,75 @@ size_t policy_diff(FILE *fp, const struct model *old, const struct model *new,
 			    rs[1].hi == 65535 && ivl_equal(&rs[0].addrs, &rs[1].addrs) &&
 			    ivl_equal(&rs[0].addrs, &rs[2].addrs)) {
 				rs[0].proto = -1;
-				region_print(&pr, &rs[0]);
-			} else {
-				for (size_t i = 0; i < nrs; i++)
-					region_print(&pr, &rs[i]);
+				for (size_t i = 1; i < nrs; i++)
+					ivl_free(&rs[i].addrs);
+				nrs = 1;
 			}
 			for (size_t i = 0; i < nrs; i++)
-				ivl_free(&rs[i].addrs);
+				VEC_PUSH(all, nall, all_cap, rs[i]);
 			free(rs);
 		}
 	}
+	VEC_PUSH(all, nall, all_cap, (struct region){ .sign = 0 });
+	return all;
+}
+
+static bool regions_equal(const struct region *a, const struct region *b)
+{
+	for (; a->sign && b->sign; a++, b++)
+		if (a->sign != b->sign || a->proto != b->proto || a->lo != b->lo || a->hi != b->hi ||
+		    a->family != b->family || !ivl_equal(&a->addrs, &b->addrs))
+			return false;
+	return !a->sign && !b->sign;
+}
+
+static void print_regions(struct printer *pr, const struct region *rs)
+{
+	for (; rs->sign; rs++)
+		region_print(pr, rs);
+}
+
+static void regions_free(struct region *rs)
+{
+	for (struct region *r = rs; r->sign; r++)
+		ivl_free(&r->addrs);
+	free(rs);
+}
+
+size_t policy_diff(FILE *fp, const struct model *old, const struct model *new,
+		   enum diff_format format)
+{
+	const struct model *ms[2] = { old, new };
+	struct printer pr = { .fp = fp, .format = format, .old = old, .new = new };
+	size_t ncuts;
+	uint16_t *cuts = model_port_cuts(ms, 2, &ncuts);
+
+	if (format == DIFF_JSON)
+		fputs("[\n", fp);
+	settings_diff(&pr);
+	struct sender none = { 0 };
+	struct region *base = sender_regions(ms, &none, cuts, ncuts);
+	print_regions(&pr, base);
+	/* Each user and group the policies name, and each pair of them: a
+	 * sender's lines when they differ from the lines above. */
+	struct owner_set users, groups;
+	model_owners(ms, 2, &users, &groups);
+	for (size_t u = 0; u <= users.n; u++) {
+		for (size_t g = 0; g <= groups.n; g++) {
+			if (u == users.n && g == groups.n)
+				continue;
+			pr.from = (struct sender){ .user = u < users.n ? &users.ids[u] : NULL,
+						   .group = g < groups.n ? &groups.ids[g] : NULL };
+			struct region *rs = sender_regions(ms, &pr.from, cuts, ncuts);
+			if (!regions_equal(rs, base))
+				print_regions(&pr, rs);
+			regions_free(rs);
+		}
+	}
+	pr.from = none;
+	regions_free(base);
+	free(users.ids);
+	free(groups.ids);
 	runtime_diff(&pr);
 	if (format == DIFF_JSON)
 		fputs(pr.lines ? "\n]\n" : "]\n", fp);

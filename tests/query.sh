@@ -48,6 +48,18 @@ for q in golden/query/*.queries; do
 	check_golden "$base.explain"
 done
 
+# Who sends: the same packets from sockets of users and groups.
+for who in "--user nobody" "--user daemon" "--user 1002" "--group staff" \
+	   "--user backup --group users" "--user backup"; do
+	grep -v '^#' golden/query/users.queries | while read -r dest svc; do
+		echo "\$ egressc query $who golden/query/users.eg $dest $svc"
+		# shellcheck disable=SC2086 # $who is two words, or four
+		"$egressc" query $hosts $who golden/query/users.eg "$dest" $svc 2>&1
+		echo "exit $?"
+	done
+done >"$tmp/got"
+check_golden golden/query/users.senders
+
 for old in golden/diff/*.old.eg; do
 	base=${old%.old.eg}
 	sides=$hosts
