@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "lib/addr.h"
+#include "lib/window.h"
 #include "compiler/source.h"
 
 struct addrlist;
@@ -80,7 +81,7 @@ enum stmt_kind {
 	STMT_INCLUDE,		/* include "file" */
 	STMT_DEFINE,		/* define NAME = { targets } */
 	STMT_RULE,		/* allow|deny targets [port ...] [proto ...] [timeout D]
-				 * [user ...] [group ...] */
+				 * [user ...] [group ...] [during "WINDOW"] */
 	STMT_RESOLVER,		/* resolver ADDR[, ADDR]: DNS lockdown */
 	STMT_DYNAMIC,		/* dynamic NAME [timeout D] [port ...] [proto ...] */
 	STMT_USE,		/* use NAME: one statement per module named */
@@ -121,6 +122,11 @@ struct rule_opts {
 	/* Rules only: the sending socket's owner, 'user' and 'group'. */
 	struct owner_item *users, *groups;
 	struct loc user_loc, group_loc;
+	/* Rules only: 'during "Mon-Fri 01:00-03:00"', as written (NULL: at
+	 * any time), and the window check.c reads from it. */
+	const char *during;
+	struct loc during_loc, during_text_loc;
+	struct window window;
 	uint32_t timeout;		/* seconds, filled by check.c */
 };
 

@@ -584,6 +584,24 @@ static void check_rule_owners(struct checker *c, struct stmt *s)
 	check_owners(c, "group", "gid", s->rule.opts.groups);
 }
 
+/* 'during "WINDOW"': lib/window.h's grammar, the error pointed at the
+ * character it is about (the string has no escapes, so columns map). */
+static void check_during(struct checker *c, struct rule_opts *o)
+{
+	const char *why;
+	size_t at;
+
+	if (!o->during || window_parse(o->during, &o->window, &why, &at) == 0)
+		return;
+	struct loc loc = o->during_text_loc;
+	if (loc.first_line == loc.last_line) {
+		loc.first_column += 1 + (int)at;
+		loc.last_column = loc.first_column;
+	}
+	diag_error(c->diags, &loc, "bad window '%s': %s", diag_quote(c->diags, o->during,
+								      strlen(o->during)), why);
+}
+
 /* resolver ADDR[, ADDR] [user NAME]: the servers the forwarder (dnsmasq,
  * running as NAME, by default dnsmasq) forwards to; DNS from anyone else,
  * to any address, is denied. */
@@ -784,6 +802,7 @@ int check_policy(struct arena *a, struct diags *d, struct policy *p)
 			check_targets(&c, s->rule.targets);
 			check_opts(&c, &s->rule.opts);
 			check_rule_owners(&c, s);
+			check_during(&c, &s->rule.opts);
 			break;
 		case STMT_RESOLVER:
 			/* Splices the lockdown's rules in after S: the loop

@@ -32,7 +32,7 @@ struct printer {
 	const struct region *rg;
 	/* The sender the lines are for: none (a forwarded packet, or a socket
 	 * of a user neither policy names), or a user and group they name. */
-	struct sender from;
+	struct sending from;
 	size_t lines;
 };
 
@@ -359,7 +359,7 @@ static void settings_diff(struct printer *pr)
 /* The differences for packets from FROM, as policy_diff() prints them
  * (additions, then removals, each family in turn), ending with a region
  * whose sign is 0. The caller frees them with regions_free(). */
-static struct region *sender_regions(const struct model *const *ms, const struct sender *from,
+static struct region *sender_regions(const struct model *const *ms, const struct sending *from,
 				     const uint16_t *cuts, size_t ncuts)
 {
 	struct region *all = NULL;
@@ -444,7 +444,7 @@ size_t policy_diff(FILE *fp, const struct model *old, const struct model *new,
 	if (format == DIFF_JSON)
 		fputs("[\n", fp);
 	settings_diff(&pr);
-	struct sender none = { 0 };
+	struct sending none = { 0 };
 	struct region *base = sender_regions(ms, &none, cuts, ncuts);
 	print_regions(&pr, base);
 	/* Each user and group the policies name, and each pair of them: a
@@ -455,7 +455,7 @@ size_t policy_diff(FILE *fp, const struct model *old, const struct model *new,
 		for (size_t g = 0; g <= groups.n; g++) {
 			if (u == users.n && g == groups.n)
 				continue;
-			pr.from = (struct sender){ .user = u < users.n ? &users.ids[u] : NULL,
+			pr.from = (struct sending){ .user = u < users.n ? &users.ids[u] : NULL,
 						   .group = g < groups.n ? &groups.ids[g] : NULL };
 			struct region *rs = sender_regions(ms, &pr.from, cuts, ncuts);
 			if (!regions_equal(rs, base))

@@ -76,8 +76,8 @@ static void mark_alive(struct linter *l, const struct atom *a, enum family f)
 		if (c->verdict != VERDICT_ALLOW || !class_matches(c, a))
 			continue;
 		const struct ivlist *denied = &everyone;
-		if (!who_everyone(&c->who)) {
-			model_denied_region_covering(m, &c->who, f, a->proto, a->port, &senders);
+		if (!who_everyone(&c->who) || c->when.n) {
+			model_denied_region_covering(m, c, f, a->proto, a->port, &senders);
 			denied = &senders;
 		}
 		const struct rangeset *s = &c->sets[f];
@@ -104,11 +104,19 @@ static int event_cmp(const void *pa, const void *pb)
 	return a->pos < b->pos ? -1 : a->pos > b->pos;
 }
 
-/* Whether allow class C takes part in the sweep for the rules for W:
- * it matches the atom and accepts for every sender W is for. */
-static bool sweeps_for(const struct rule_class *c, const struct atom *a, const struct who *w)
+/* Whether allow class C takes part in the sweep for the rules of class
+ * W's senders and window: it matches the atom and accepts for every
+ * sender, at every time, W does. */
+static bool sweeps_for(const struct rule_class *c, const struct atom *a, const struct rule_class *w)
 {
-	return c->verdict == VERDICT_ALLOW && class_matches(c, a) && who_covers(&c->who, w);
+	return c->verdict == VERDICT_ALLOW && class_matches(c, a) && who_covers(&c->who, &w->who) &&
+	       when_covers(&c->when, &w->when);
+}
+
+/* Whether class C is for exactly W's senders and times, or fewer. */
+static bool within(const struct rule_class *c, const struct rule_class *w)
+{
+	return who_covers(&w->who, &c->who) && when_covers(&w->when, &c->when);
 }
 
 /* Redundant rules among those for senders W: a sweep over every allow
@@ -118,7 +126,7 @@ static bool sweeps_for(const struct rule_class *c, const struct atom *a, const s
  * everyone and one for user runner over the same addresses: the first is
  * needed, for everyone else; the second is not.) */
 static void mark_needed_for(struct linter *l, const struct atom *a, enum family f,
-			    const struct who *w)
+			    const struct rule_class *w)
 {
 	const struct model *m = l->model;
 	size_t n = 0, cap = 0;
@@ -137,7 +145,7 @@ static void mark_needed_for(struct linter *l, const struct atom *a, enum family 
 	}
 	if (classes == 0)
 		return;
-	if (classes == 1 && only->nrules == 1 && who_covers(w, &only->who)) {
+	if (classes == 1 && only->nrules == 1 && within(only, w)) {
 		if (!l->excluded[only->rules[0]->rule.index])
 			l->needed[only->rules[0]->rule.index] = true;
 		return;
@@ -180,25 +188,26 @@ static void mark_needed_for(struct linter *l, const struct atom *a, enum family 
 			}
 		}
 		/* The stretch from POS to the next event has these rules. */
-		if (distinct == 1 && who_covers(w, &l->who_of[sum]->who))
+		if (distinct == 1 && within(l->who_of[sum], w))
 			l->needed[sum] = true;
 	}
 	free(active);
 	free(ev);
 }
 
-/* mark_needed_for() for everyone, and for the senders of each class for
- * users or groups that matches the atom. */
+/* mark_needed_for() for everyone at any time, and for the senders and
+ * window of each class for users, groups or times that matches the atom. */
 static void mark_needed(struct linter *l, const struct atom *a, enum family f)
 {
 	const struct model *m = l->model;
-	static const struct who everyone;
+	static const struct rule_class everyone;
 
 	mark_needed_for(l, a, f, &everyone);
 	for (size_t i = 0; i < m->nclasses; i++) {
 		const struct rule_class *c = &m->classes[i];
-		if (c->verdict == VERDICT_ALLOW && !who_everyone(&c->who) && class_matches(c, a))
-			mark_needed_for(l, a, f, &c->who);
+		if (c->verdict == VERDICT_ALLOW && (!who_everyone(&c->who) || c->when.n) &&
+		    class_matches(c, a))
+			mark_needed_for(l, a, f, c);
 	}
 }
 
@@ -213,13 +222,15 @@ static void sweep(struct linter *l, void (*mark)(struct linter *, const struct a
  * RULE's service contains ADDR: the one to point at in a warning. */
 static const struct stmt *covering_rule(const struct linter *l, const struct stmt *rule,
 					enum verdict verdict, enum family f, addr_t addr,
-					const struct service *svc, const struct who *who)
+					const struct service *svc, const struct who *who,
+					const struct window *when)
 {
 	const struct model *m = l->model;
 
 	for (size_t i = 0; i < m->nclasses; i++) {
 		const struct rule_class *c = &m->classes[i];
-		if (c->verdict != verdict || !service_covers(&c->svc, svc) || !who_covers(&c->who, who))
+		if (c->verdict != verdict || !service_covers(&c->svc, svc) || !who_covers(&c->who, who) ||
+		    !when_covers(&c->when, when))
 			continue;
 		const struct rangeset *s = &c->sets[f];
 		for (size_t j = 0; j < s->nranges; j++) {
@@ -275,7 +286,7 @@ static void find_cover(struct linter *l, const struct rule_class *c, const struc
 		for (size_t i = 0; !by && i < l->model->nclasses; i++) {
 			const struct rule_class *d = &l->model->classes[i];
 			if (d->verdict != VERDICT_DENY || !service_covers(&d->svc, &c->svc) ||
-			    !who_covers(&d->who, &c->who))
+			    !who_covers(&d->who, &c->who) || !when_covers(&d->when, &c->when))
 				continue;
 			long sp = rangeset_find(&d->sets[f], addr);
 			if (sp >= 0) {
@@ -287,7 +298,7 @@ static void find_cover(struct linter *l, const struct rule_class *c, const struc
 		out->by = by;
 		return;
 	}
-	out->by = covering_rule(l, rule, VERDICT_ALLOW, f, addr, &c->svc, &c->who);
+	out->by = covering_rule(l, rule, VERDICT_ALLOW, f, addr, &c->svc, &c->who, &c->when);
 }
 
 static void report(struct diags *d, const struct policy *p, const struct finding *found)

@@ -170,10 +170,49 @@ static int who_cmp(const struct who *a, const struct who *b)
 	return c ? c : owner_set_cmp(&a->groups, &b->groups);
 }
 
-bool who_matches(const struct who *w, const struct sender *s)
+bool who_matches(const struct who *w, const struct sending *s)
 {
 	return (!w->users.n || owner_set_has(&w->users, s->user)) &&
 	       (!w->groups.n || owner_set_has(&w->groups, s->group));
+}
+
+bool when_matches(const struct window *w, const struct instant *at)
+{
+	return !w->n || (at->known && window_holds(w, at->minute));
+}
+
+bool when_covers(const struct window *wide, const struct window *narrow)
+{
+	if (!wide->n)
+		return true;
+	if (!narrow->n)
+		return false;
+	/* Both sorted and merged: each narrow span inside one wide span. */
+	for (size_t i = 0, j = 0; i < narrow->n; i++) {
+		while (j < wide->n && wide->spans[j].hi <= narrow->spans[i].lo)
+			j++;
+		if (j == wide->n || wide->spans[j].lo > narrow->spans[i].lo ||
+		    wide->spans[j].hi < narrow->spans[i].hi)
+			return false;
+	}
+	return true;
+}
+
+/* Any time first, then by spans. */
+static int when_cmp(const struct window *a, const struct window *b)
+{
+	for (size_t i = 0; i < a->n && i < b->n; i++) {
+		if (a->spans[i].lo != b->spans[i].lo)
+			return a->spans[i].lo < b->spans[i].lo ? -1 : 1;
+		if (a->spans[i].hi != b->spans[i].hi)
+			return a->spans[i].hi < b->spans[i].hi ? -1 : 1;
+	}
+	return a->n < b->n ? -1 : a->n > b->n;
+}
+
+bool class_matches_sending(const struct rule_class *c, const struct sending *s)
+{
+	return who_matches(&c->who, s) && when_matches(&c->when, &s->at);
 }
 
 bool who_covers(const struct who *wide, const struct who *narrow)
@@ -220,6 +259,9 @@ static int entry_cmp(const void *pa, const void *pb)
 	if (c)
 		return c;
 	c = who_cmp(&a->who, &b->who);
+	if (c)
+		return c;
+	c = when_cmp(&a->rule->rule.opts.window, &b->rule->rule.opts.window);
 	if (c)
 		return c;
 	if (a->rule != b->rule)
@@ -325,6 +367,18 @@ static void class_name(struct strmap *names, struct rule_class *c)
 	}
 	spell_owners(&sp, "_user", &c->who.users);
 	spell_owners(&sp, "_group", &c->who.groups);
+	/* A window by a hash of its spans: "_during_1a2b3c4d". */
+	if (c->when.n) {
+		uint32_t h = FNV_SEED;
+		for (size_t i = 0; i < c->when.n; i++) {
+			char b[4] = { (char)(c->when.spans[i].lo >> 8),
+				       (char)c->when.spans[i].lo,
+				       (char)(c->when.spans[i].hi >> 8),
+				       (char)c->when.spans[i].hi };
+			h = fnv1a(h, b, sizeof(b));
+		}
+		spell(&sp, "_during_%08x", h, 0);
+	}
 	if (sp.len <= CLASS_NAME_MAX) {
 		memcpy(c->name, sp.text, sp.len);
 		c->name[sp.len] = '\0';
@@ -914,7 +968,8 @@ int model_build(struct model *m, const struct policy *p, struct diags *d)
 		const struct entry *e = &b.entries[i];
 		struct rule_class *c = m->nclasses ? &m->classes[m->nclasses - 1] : NULL;
 		if (c && c->verdict == e->rule->rule.verdict && service_cmp(&c->svc, &e->svc) == 0 &&
-		    who_cmp(&c->who, &e->who) == 0) {
+		    who_cmp(&c->who, &e->who) == 0 &&
+		    when_cmp(&c->when, &e->rule->rule.opts.window) == 0) {
 			free(e->svc.ports);
 		} else {
 			c = &m->classes[m->nclasses++];
@@ -923,6 +978,7 @@ int model_build(struct model *m, const struct policy *p, struct diags *d)
 			/* A copy: the entry's arrays belong to its rule's
 			 * first entry, freed below. */
 			c->who = who_copy(&e->who);
+			c->when = e->rule->rule.opts.window;
 			class_name(&b.class_names, c);
 			for (int f = 0; f < FAMILY_COUNT; f++)
 				rangeset_init(&c->sets[f], (enum family)f);
@@ -1086,7 +1142,7 @@ struct decision model_decide(const struct model *m, const struct packet *pkt)
 	/* Classes are deny first, so the first match decides. */
 	for (size_t i = 0; i < m->nclasses; i++) {
 		const struct rule_class *c = &m->classes[i];
-		if (!service_matches(&c->svc, pkt->proto, pkt->port) || !who_matches(&c->who, &pkt->from))
+		if (!service_matches(&c->svc, pkt->proto, pkt->port) || !class_matches_sending(c, &pkt->from))
 			continue;
 		long sp = rangeset_find(&c->sets[pkt->family], pkt->addr);
 		if (sp < 0)
@@ -1101,10 +1157,10 @@ struct decision model_decide(const struct model *m, const struct packet *pkt)
 }
 
 /* Every span of the classes of verdict V that match the service and
- * either the sender FROM or (FROM NULL) every sender W matches, into OUT
- * (emptied first), normalized. */
-static void region_of(const struct model *m, enum verdict v, const struct sender *from,
-		      const struct who *w, enum family f, unsigned proto, uint16_t port,
+ * either FROM or (FROM NULL) every sender and time class NARROW matches,
+ * into OUT (emptied first), normalized. */
+static void region_of(const struct model *m, enum verdict v, const struct sending *from,
+		      const struct rule_class *narrow, enum family f, unsigned proto, uint16_t port,
 		      struct ivlist *out)
 {
 	out->n = 0;
@@ -1112,7 +1168,8 @@ static void region_of(const struct model *m, enum verdict v, const struct sender
 		const struct rule_class *c = &m->classes[i];
 		if (c->verdict != v || !service_matches(&c->svc, proto, port))
 			continue;
-		if (from ? !who_matches(&c->who, from) : !who_covers(&c->who, w))
+		if (from ? !class_matches_sending(c, from)
+			 : !who_covers(&c->who, &narrow->who) || !when_covers(&c->when, &narrow->when))
 			continue;
 		for (size_t j = 0; j < c->sets[f].nspans; j++) {
 			struct span sp = rangeset_span(&c->sets[f], j);
@@ -1122,7 +1179,7 @@ static void region_of(const struct model *m, enum verdict v, const struct sender
 	ivl_normalize(out);
 }
 
-static const struct sender no_sender;
+static const struct sending no_sender;
 
 void model_denied_region(const struct model *m, enum family f, unsigned proto, uint16_t port,
 			 struct ivlist *out)
@@ -1136,19 +1193,19 @@ void model_accepted_region(const struct model *m, enum family f, unsigned proto,
 	model_accepted_region_from(m, &no_sender, f, proto, port, out);
 }
 
-void model_denied_region_from(const struct model *m, const struct sender *from, enum family f,
+void model_denied_region_from(const struct model *m, const struct sending *from, enum family f,
 			      unsigned proto, uint16_t port, struct ivlist *out)
 {
 	region_of(m, VERDICT_DENY, from, NULL, f, proto, port, out);
 }
 
-void model_denied_region_covering(const struct model *m, const struct who *w, enum family f,
-				  unsigned proto, uint16_t port, struct ivlist *out)
+void model_denied_region_covering(const struct model *m, const struct rule_class *narrow,
+				  enum family f, unsigned proto, uint16_t port, struct ivlist *out)
 {
-	region_of(m, VERDICT_DENY, NULL, w, f, proto, port, out);
+	region_of(m, VERDICT_DENY, NULL, narrow, f, proto, port, out);
 }
 
-void model_accepted_region_from(const struct model *m, const struct sender *from,
+void model_accepted_region_from(const struct model *m, const struct sending *from,
 				enum family f, unsigned proto, uint16_t port, struct ivlist *out)
 {
 	struct ivlist deny = { 0 }, allow = { 0 };
@@ -1290,7 +1347,7 @@ static bool class_could_change(const struct rule_class *c, const struct packet *
 		return false;
 	enum verdict changer = d->verdict == VERDICT_ALLOW ? VERDICT_DENY : VERDICT_ALLOW;
 	return c->verdict == changer && service_matches(&c->svc, pkt->proto, pkt->port) &&
-	       who_matches(&c->who, &pkt->from);
+	       class_matches_sending(c, &pkt->from);
 }
 
 size_t model_runtime_could(const struct model *m, const struct packet *pkt,
@@ -1344,13 +1401,15 @@ size_t model_senders_could(const struct model *m, const struct packet *pkt,
 
 	for (size_t i = 0; i < m->nclasses && n < max; i++) {
 		const struct rule_class *c = &m->classes[i];
-		if (who_everyone(&c->who) || who_matches(&c->who, &pkt->from) ||
+		if ((who_everyone(&c->who) && !c->when.n) || class_matches_sending(c, &pkt->from) ||
 		    !service_matches(&c->svc, pkt->proto, pkt->port) ||
 		    rangeset_find(&c->sets[pkt->family], pkt->addr) < 0)
 			continue;
 		struct packet as = *pkt;
 		as.from.user = c->who.users.n ? &c->who.users.ids[0] : pkt->from.user;
 		as.from.group = c->who.groups.n ? &c->who.groups.ids[0] : pkt->from.group;
+		if (c->when.n && !when_matches(&c->when, &pkt->from.at))
+			as.from.at = (struct instant){ true, c->when.spans[0].lo };
 		struct decision other = model_decide(m, &as);
 		if (other.verdict != d->verdict && other.cls == c)
 			out[n++] = c;
@@ -1399,7 +1458,7 @@ struct decision model_decide_name(const struct model *m, const char *name,
 	/* Classes are deny first, so the first match decides. */
 	for (size_t i = 0; i < m->nclasses; i++) {
 		const struct rule_class *c = &m->classes[i];
-		if (!service_matches(&c->svc, pkt->proto, pkt->port) || !who_matches(&c->who, &pkt->from))
+		if (!service_matches(&c->svc, pkt->proto, pkt->port) || !class_matches_sending(c, &pkt->from))
 			continue;
 		for (size_t j = 0; j < c->nruntime; j++) {
 			const struct runtime_set *r = &m->runtime[c->runtime[j]];

@@ -27,8 +27,9 @@
  *   4. a packet matching any allow class is accepted;
  *   5. everything else gets default_verdict.
  * A class matches a packet whose service it matches, whose sender it
- * matches (struct who) and whose destination is in its set of the family
- * or in one of its run-time sets. A class with a user or group matches
+ * matches (struct who), sent at a time its window holds (struct window,
+ * in UTC; none: any time) and whose destination is in its set of the
+ * family or in one of its run-time sets. A class with a user or group matches
  * only packets a socket on this machine sends: forwarded packets (a
  * container's, a VM's) have no socket, so such a class neither blocks nor
  * accepts them, and they meet the classes for everyone. A group is the
@@ -38,8 +39,8 @@
  * runner does not know fails the load, which leaves the old ruleset);
  * the model compares them as written: a name is not its number.
  * Classes are ordered deny first, then by service, then by sender (everyone
- * first), so output order depends only on what the policy says, not how it
- * is laid out. */
+ * first), then by window (any time first), so output order depends only
+ * on what the policy says, not how it is laid out. */
 #ifndef EGRESSC_MODEL_H
 #define EGRESSC_MODEL_H
 
@@ -49,6 +50,7 @@
 
 #include "compiler/ast.h"
 #include "lib/ipsetname.h"
+#include "lib/window.h"
 #include "lib/ivlist.h"
 #include "lib/rangeset.h"
 
@@ -79,11 +81,19 @@ struct who {
 	struct owner_set users, groups;
 };
 
-/* The sender of a packet, for model_decide() and the regions: its
+/* A minute of the week (lib/window.h), or none known. */
+struct instant {
+	bool known;
+	uint16_t minute;
+};
+
+/* Who sends a packet, and when, for model_decide() and the regions: its
  * socket's user and group, or NULL where there is none (a forwarded
- * packet) or it is not known. Classes for everyone match regardless. */
-struct sender {
+ * packet) or it is not known; the time, or none (then no window holds
+ * it). Classes for everyone at any time match regardless. */
+struct sending {
 	const struct owner_id *user, *group;
+	struct instant at;
 };
 
 struct service {
@@ -164,6 +174,7 @@ struct rule_class {
 	enum verdict verdict;
 	struct service svc;
 	struct who who;
+	struct window when;		/* n 0: at any time */
 	char name[CLASS_NAME_MAX + 1];	/* stable: derived from verdict and service */
 	struct rangeset sets[FAMILY_COUNT];
 	size_t *runtime;		/* indexes into model.runtime: wildcard sets by */
@@ -228,7 +239,7 @@ struct packet {
 	addr_t addr;
 	unsigned proto;
 	uint16_t port;
-	struct sender from;	/* zero: no socket's, or not known */
+	struct sending from;	/* zero: no socket's, or not known */
 };
 
 enum decision_reason {
@@ -263,7 +274,13 @@ static inline bool who_everyone(const struct who *w)
 	return !w->users.n && !w->groups.n;
 }
 /* Whether a packet from S is one W's class matches. */
-bool who_matches(const struct who *w, const struct sender *s);
+bool who_matches(const struct who *w, const struct sending *s);
+/* Whether window W (none: any time) holds AT. */
+bool when_matches(const struct window *w, const struct instant *at);
+/* Whether every minute NARROW holds, WIDE holds too. */
+bool when_covers(const struct window *wide, const struct window *narrow);
+/* Whether class C matches packets from S: who and when. */
+bool class_matches_sending(const struct rule_class *c, const struct sending *s);
 /* Whether every sender NARROW matches, WIDE matches too. */
 bool who_covers(const struct who *wide, const struct who *narrow);
 int owner_id_cmp(const struct owner_id *a, const struct owner_id *b);
@@ -331,15 +348,16 @@ void model_accepted_region(const struct model *m, enum family f, unsigned proto,
 			   struct ivlist *out);
 /* Both, for packets sent by FROM rather than by no socket: the classes
  * for everyone and those whose who matches FROM. */
-void model_denied_region_from(const struct model *m, const struct sender *from, enum family f,
+void model_denied_region_from(const struct model *m, const struct sending *from, enum family f,
 			      unsigned proto, uint16_t port, struct ivlist *out);
-void model_accepted_region_from(const struct model *m, const struct sender *from,
+void model_accepted_region_from(const struct model *m, const struct sending *from,
 				enum family f, unsigned proto, uint16_t port, struct ivlist *out);
-/* The destinations that every sender W matches is denied: those of
- * every deny class matching the service whose who covers W (lint: an
- * allow for W there is dead). */
-void model_denied_region_covering(const struct model *m, const struct who *w, enum family f,
-				  unsigned proto, uint16_t port, struct ivlist *out);
+/* The destinations denied to every sender, at every time, that class
+ * NARROW matches: those of every deny class matching the service whose
+ * who and window cover NARROW's (lint: an allow of NARROW's there is
+ * dead). */
+void model_denied_region_covering(const struct model *m, const struct rule_class *narrow,
+				  enum family f, unsigned proto, uint16_t port, struct ivlist *out);
 /* Every user and group some class names, once each, sorted: with the
  * sender that has neither, the senders to ask about to see every
  * decision the model makes (diff). The caller frees both arrays. */
@@ -359,10 +377,11 @@ size_t model_runtime_could(const struct model *m, const struct packet *pkt,
 size_t model_addresses_could(const struct model *m, const struct packet *pkt,
 			     const struct decision *d, const struct stmt **out, size_t max);
 
-/* The classes for users or groups that PKT's sender is not among, whose
- * service and set match PKT and which would change decision D if it
- * were (a packet of one of their users and groups: first of each), into
- * OUT[0..max), in class order. Returns how many there are. */
+/* The classes for users, groups or times that PKT's sending is not
+ * among, whose service and set match PKT and which would change decision
+ * D if it were (a packet of one of their users and groups, first of each,
+ * at the start of their window), into OUT[0..max), in class order.
+ * Returns how many there are. */
 size_t model_senders_could(const struct model *m, const struct packet *pkt,
 			   const struct decision *d, const struct rule_class **out, size_t max);
 

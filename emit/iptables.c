@@ -110,7 +110,7 @@ static void write_rules(const struct rule_writer *w, const char *dst_only)
 {
 	const struct service *svc = &w->cls->svc;
 	const char *verdict = w->verdict;
-	char dst[IPSET_NAME_MAX + 128];
+	char dst[IPSET_NAME_MAX + 256];
 
 	snprintf(dst, sizeof(dst), "%s%s", dst_only, w->owner);
 	if (!svc->protos)
@@ -303,6 +303,49 @@ static void write_class(FILE *fp, const struct model *m, enum family f,
 	}
 }
 
+/* " -m time --timestart 01:00:00 --timestop 02:59:59 --weekdays Mon,Tue
+ * --utc" after OWNER, into BUF: a piece of a window (the stop is the last
+ * second it holds). */
+static const char *time_match(const char *owner, const struct window_piece *p, char *buf,
+			      size_t size)
+{
+	size_t n = (size_t)snprintf(buf, size, "%s -m time", owner);
+
+	if (p->lo != 0 || p->hi != DAY_MINUTES)
+		n += (size_t)snprintf(buf + n, n < size ? size - n : 0,
+				      " --timestart %02u:%02u:00 --timestop %02u:%02u:59",
+				      p->lo / 60u, p->lo % 60u, (p->hi - 1u) / 60u, (p->hi - 1u) % 60u);
+	if (p->days != 0x7f) {
+		n += (size_t)snprintf(buf + n, n < size ? size - n : 0, " --weekdays ");
+		for (unsigned d = 0, first = 1; d < 7; d++) {
+			if (!(p->days & 1u << d))
+				continue;
+			n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "%s%s", first ? "" : ",",
+					      window_day_name(d));
+			first = 0;
+		}
+	}
+	snprintf(buf + n, n < size ? size - n : 0, " --utc");
+	return buf;
+}
+
+/* Class C's rules for one owner (OWNER: "" or its match), a rule each
+ * piece of its window. */
+static void write_class_times(FILE *fp, const struct model *m, enum family f,
+			      const struct rule_class *c, const char *chain, const char *owner)
+{
+	struct window_piece pieces[WINDOW_MAX_PIECES];
+	char match[OWNER_MATCH_MAX + 128];
+
+	if (!c->when.n) {
+		write_class(fp, m, f, c, chain, owner);
+		return;
+	}
+	size_t n = window_pieces(&c->when, pieces);
+	for (size_t i = 0; i < n; i++)
+		write_class(fp, m, f, c, chain, time_match(owner, &pieces[i], match, sizeof(match)));
+}
+
 /* The rules of the classes of verdict V, in model order, in CHAIN; those
  * for users and groups only when LOCAL, one pass per user and group. */
 static void write_classes(FILE *fp, const struct model *m, enum family f, enum verdict v,
@@ -317,10 +360,10 @@ static void write_classes(FILE *fp, const struct model *m, enum family f, enum v
 			continue;
 		for (size_t u = 0; u < (w->users.n ? w->users.n : 1); u++)
 			for (size_t g = 0; g < (w->groups.n ? w->groups.n : 1); g++)
-				write_class(fp, m, f, c, chain,
-					    owner_match(w->users.n ? &w->users.ids[u] : NULL,
-							w->groups.n ? &w->groups.ids[g] : NULL,
-							owner, sizeof(owner)));
+				write_class_times(fp, m, f, c, chain,
+						  owner_match(w->users.n ? &w->users.ids[u] : NULL,
+							      w->groups.n ? &w->groups.ids[g] : NULL,
+							      owner, sizeof(owner)));
 	}
 }
 

@@ -203,19 +203,51 @@ static void emit_who(FILE *fp, const struct who *w)
 	emit_owner_match(fp, "skgid", &w->groups);
 }
 
-/* K: the counter of a deny rule's match; NULL for an allow. */
+/* "meta day { 1, 2 } meta hour 3600-10799 ": a piece of a window, in
+ * numbers, which nft takes as UTC (a time written "01:00" it would take
+ * as the loading machine's local time); days count from Sunday, 0. */
+static void emit_window_piece(FILE *fp, const struct window_piece *p)
+{
+	if (p->days != 0x7f) {
+		unsigned n = 0;
+		for (unsigned d = 0; d < 7; d++)
+			n += (p->days >> d) & 1;
+		fputs(n > 1 ? "meta day { " : "meta day ", fp);
+		/* Sunday (bit 6) first, as nft counts. */
+		for (unsigned i = 0, first = 1; i < 7; i++) {
+			unsigned bit = (i + 6) % 7;
+			if (!(p->days & 1u << bit))
+				continue;
+			fprintf(fp, "%s%u", first ? "" : ", ", i);
+			first = 0;
+		}
+		fputs(n > 1 ? " } " : " ", fp);
+	}
+	if (p->lo != 0 || p->hi != DAY_MINUTES)
+		fprintf(fp, "meta hour %u-%u ", p->lo * 60u, p->hi * 60u - 1);
+}
+
+/* K: the counter of a deny rule's match; NULL for an allow. A class with
+ * a window has a rule for each piece of it. */
 static void emit_rule(FILE *fp, const struct model *m, const struct rule_class *c,
 		      const char *set, enum family f, const struct counter *k)
 {
-	fputs("\t\t", fp);
-	emit_who(fp, &c->who);
-	fprintf(fp, "%s @%s_%s", family_daddr[f], set, emit_family_suffix[f]);
-	emit_service(fp, &c->svc);
-	fputc(' ', fp);
-	if (k)
-		emit_blocked_verdict(fp, m, k);
-	else
-		fputs("accept\n", fp);
+	struct window_piece pieces[WINDOW_MAX_PIECES];
+	size_t n = c->when.n ? window_pieces(&c->when, pieces) : 1;
+
+	for (size_t i = 0; i < n; i++) {
+		fputs("\t\t", fp);
+		emit_who(fp, &c->who);
+		if (c->when.n)
+			emit_window_piece(fp, &pieces[i]);
+		fprintf(fp, "%s @%s_%s", family_daddr[f], set, emit_family_suffix[f]);
+		emit_service(fp, &c->svc);
+		fputc(' ', fp);
+		if (k)
+			emit_blocked_verdict(fp, m, k);
+		else
+			fputs("accept\n", fp);
+	}
 }
 
 /* The rules of the classes of verdict V, in model order. */

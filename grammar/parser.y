@@ -309,7 +309,7 @@ static void once(struct parse_state *ps, const void *seen, const char *what,
 %token INCLUDE "'include'" DEFINE "'define'" PORT "'port'" PROTO "'proto'"
 %token FILE_ "'file'" TIMEOUT "'timeout'" RESOLVER "'resolver'" DYNAMIC "'dynamic'"
 %token USE "'use'" ESSENTIALS "'essentials'" MODE "'mode'" LOG "'log'"
-%token USER "'user'" GROUP "'group'"
+%token USER "'user'" GROUP "'group'" DURING "'during'"
 %token <str> WORD "name" ADDRESS "address" VARIABLE "$name" WILDCARD "wildcard"
 %token <str> STRING "string" JUNK "invalid token"
 %token <num> NUMBER "number"
@@ -463,8 +463,9 @@ target		: ADDRESS		{ $$ = target_new(ps, TARGET_ADDRESS, $1, &@1); }
 		;
 
 /* rule_opts -> { 'port' ports | 'proto' protos | 'timeout' duration
- *              | 'user' owners | 'group' owners }, each at most once
- * ('user' and 'group' are keywords in rules only: see the scanner) */
+ *              | 'user' owners | 'group' owners | 'during' string },
+ * each at most once ('user', 'group' and 'during' are keywords in rules
+ * only: see the scanner) */
 rule_opts	: %empty		{ memset(&$$, 0, sizeof($$)); }
 		| rule_opts PORT ports
 		{
@@ -500,6 +501,14 @@ rule_opts	: %empty		{ memset(&$$, 0, sizeof($$)); }
 			once(ps, $1.groups, "group", &@2, &$1.group_loc);
 			$$.groups = $3.head;
 			$$.group_loc = @2;
+		}
+		| rule_opts DURING STRING
+		{
+			$$ = $1;
+			once(ps, $1.during, "during", &@2, &$1.during_loc);
+			$$.during = $3;
+			$$.during_loc = @2;
+			$$.during_text_loc = @3;
 		}
 		;
 
@@ -619,9 +628,11 @@ static const char *item_text(struct parse_state *ps, int token, const char *text
 
 /* For "did you mean": the clauses, then words people write for them. */
 static const char *const clause_words[] = { "port", "proto", "timeout", "user", "group",
-					    "protocol", "protocols", "users", "groups", "uid", "gid" };
+					    "during", "protocol", "protocols", "users", "groups",
+					    "uid", "gid", "between", "when" };
 static const char *const clause_meant[] = { "port", "proto", "timeout", "user", "group",
-					    "proto", "proto", "user", "group", "user", "group" };
+					    "during", "proto", "proto", "user", "group",
+					    "user", "group", "during", "during" };
 
 /* A name, a number or a target where the last list of a statement ended:
  * a misspelt clause, a clause left out, or a missing comma. Returns
@@ -674,7 +685,7 @@ static bool report_list_end(struct parse_state *ps, const struct loc *loc, int g
 	/* "allow a.example foo": a clause, more likely than a target. */
 	if (got == WORD && clause && ps->list_token != PROTO && ps->list_token != USER &&
 	    ps->list_token != GROUP && !strchr(text, '.')) {
-		diag_error(ps->diags, loc, "unknown clause '%s' (expected port, proto, timeout, user or group)", q);
+		diag_error(ps->diags, loc, "unknown clause '%s' (expected port, proto, timeout, user, group or during)", q);
 		return true;
 	}
 	const char *prev = item_text(ps, ps->prev_token, ps->prev_text);

@@ -1058,14 +1058,14 @@ static void test_senders(void **state)
 	const struct owner_id runner = { .name = "runner" }, deploy = { .name = "deploy" },
 			      uid1002 = { .id = 1002 }, uid1001 = { .id = 1001 },
 			      ops = { .name = "ops" };
-	const struct sender none = { 0 }, as_runner = { .user = &runner },
+	const struct sending none = { 0 }, as_runner = { .user = &runner },
 			    as_deploy_ops = { .user = &deploy, .group = &ops },
 			    as_deploy = { .user = &deploy }, as_1002_ops = { .user = &uid1002, .group = &ops },
 			    as_1001 = { .user = &uid1001 };
 	const struct {
 		const char *addr;
 		uint16_t port;
-		const struct sender *from;
+		const struct sending *from;
 		enum verdict want;
 	} cases[] = {
 		/* A deny for runner: runner blocked, everyone else allowed. */
