@@ -18,6 +18,7 @@
 #include "lib/ipsetname.h"
 #include "emit/names.h"
 #include "lib/vec.h"
+#include "lib/window.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
 
@@ -117,7 +118,9 @@ struct vrule {
 	/* The sending socket's owner it is for, as written (a name, or a
 	 * number in decimal); none: every sender. */
 	struct vowners users, groups;
-	bool off;			/* not for the sender being checked */
+	/* The times it matches; n 0: any time. */
+	struct window when;
+	bool off;			/* not for the sender or time being checked */
 };
 
 struct vchain {
@@ -504,6 +507,7 @@ static size_t rule_pair(struct vchain *c, const struct stmt *s, bool accept)
 		r->protos = opts_protos(&s->rule.opts);
 		for (const struct port_item *pt = s->rule.opts.ports; pt; pt = pt->next)
 			rule_add_port(r, pt->lo, pt->hi);
+		r->when = s->rule.opts.window;
 		for (int g = 0; g < 2; g++) {
 			struct vowners *o = g ? &r->groups : &r->users;
 			for (const struct owner_item *it = g ? s->rule.opts.groups : s->rule.opts.users;
@@ -987,6 +991,7 @@ static int compare_scenarios(struct diags *d, const char *what, struct vchain *o
 struct vsender {
 	bool local;
 	const char *user, *group;
+	unsigned at;		/* the minute of the week */
 };
 
 static void chain_for_sender(struct vchain *c, const struct vsender *snd)
@@ -996,6 +1001,26 @@ static void chain_for_sender(struct vchain *c, const struct vsender *snd)
 		bool named = r->users.n || r->groups.n;
 		r->off = named && (!snd->local || (r->users.n && !vowners_has(&r->users, snd->user)) ||
 				   (r->groups.n && !vowners_has(&r->groups, snd->group)));
+		r->off |= r->when.n && !window_holds(&r->when, snd->at);
+	}
+}
+
+static int unsigned_cmp(const void *pa, const void *pb)
+{
+	unsigned a = *(const unsigned *)pa, b = *(const unsigned *)pb;
+
+	return (a > b) - (a < b);
+}
+
+/* The minutes of the week at which no window of the chains' rules begins
+ * or ends until the next: Monday 00:00, and every span's ends. */
+static void add_instants(const struct vchain *c, unsigned **v, size_t *n, size_t *cap)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		for (size_t j = 0; j < c->rules[i].when.n; j++) {
+			VEC_PUSH(*v, *n, *cap, c->rules[i].when.spans[j].lo);
+			VEC_PUSH(*v, *n, *cap, c->rules[i].when.spans[j].hi % WEEK_MINUTES);
+		}
 	}
 }
 
@@ -1022,22 +1047,43 @@ static int compare_senders(struct diags *d, const char *what, struct vchain *for
 				vowners_add(&groups, ref->rules[i].groups.v[j],
 					    strlen(ref->rules[i].groups.v[j]));
 	}
-	struct vsender snd = { .local = false };
-	chain_for_sender(forward, &snd);
-	chain_for_sender(ref, &snd);
-	rc = compare_scenarios(d, what, forward, ref, only, fm, prefix);
-	for (size_t u = 0; u < users.n && rc == 0; u++) {
-		for (size_t g = 0; g < groups.n && rc == 0; g++) {
-			char label[256];
-			snd = (struct vsender){ .local = true, .user = users.v[u], .group = groups.v[g] };
-			snprintf(label, sizeof(label), "%s, for a socket of %s%s and %s%s", what,
-				 *snd.user ? "user " : "a user the policy does not name", snd.user,
-				 *snd.group ? "group " : "a group it does not name", snd.group);
-			chain_for_sender(local, &snd);
-			chain_for_sender(ref, &snd);
-			rc = compare_scenarios(d, label, local, ref, only, fm, prefix);
+	unsigned *at = NULL;
+	size_t nat = 0, at_cap = 0;
+	VEC_PUSH(at, nat, at_cap, 0u);
+	add_instants(ref, &at, &nat, &at_cap);
+	add_instants(forward, &at, &nat, &at_cap);
+	add_instants(local, &at, &nat, &at_cap);
+	qsort(at, nat, sizeof(*at), unsigned_cmp);
+	rc = 0;
+	for (size_t t = 0; t < nat && rc == 0; t++) {
+		char when[64] = "";
+		if (t && at[t] == at[t - 1])
+			continue;
+		if (nat > 1)
+			snprintf(when, sizeof(when), ", at %s %02u:%02u UTC",
+				 window_day_name(at[t] / DAY_MINUTES), at[t] % DAY_MINUTES / 60,
+				 at[t] % 60);
+		struct vsender snd = { .local = false, .at = at[t] };
+		char label[320];
+		snprintf(label, sizeof(label), "%s%s", what, when);
+		chain_for_sender(forward, &snd);
+		chain_for_sender(ref, &snd);
+		rc = compare_scenarios(d, label, forward, ref, only, fm, prefix);
+		for (size_t u = 0; u < users.n && rc == 0; u++) {
+			for (size_t g = 0; g < groups.n && rc == 0; g++) {
+				snd = (struct vsender){ .local = true, .user = users.v[u],
+							.group = groups.v[g], .at = at[t] };
+				snprintf(label, sizeof(label), "%s, for a socket of %s%s and %s%s%s", what,
+					 *snd.user ? "user " : "a user the policy does not name",
+					 snd.user, *snd.group ? "group " : "a group it does not name",
+					 snd.group, when);
+				chain_for_sender(local, &snd);
+				chain_for_sender(ref, &snd);
+				rc = compare_scenarios(d, label, local, ref, only, fm, prefix);
+			}
 		}
 	}
+	free(at);
 	free(users.v);
 	free(groups.v);
 	return rc;
@@ -1311,6 +1357,69 @@ static bool nft_read_owners(const char **s, const char *key, struct vowners *o)
 	return (!open || eat(s, " }")) && eat(s, " ");
 }
 
+/* DAYS (bit 0 Monday) from LO to HI minutes of each day, into W. */
+static void window_of_days(struct window *w, unsigned days, unsigned lo, unsigned hi)
+{
+	memset(w, 0, sizeof(*w));
+	for (unsigned d = 0; d < 7; d++)
+		if (days & 1u << d)
+			w->spans[w->n++] = (struct week_span){ (uint16_t)(d * DAY_MINUTES + lo),
+							       (uint16_t)(d * DAY_MINUTES + hi) };
+	/* Adjacent days' spans join, as the policy's window has them. */
+	size_t n = 0;
+	for (size_t i = 0; i < w->n; i++) {
+		if (n && w->spans[n - 1].hi == w->spans[i].lo)
+			w->spans[n - 1].hi = w->spans[i].hi;
+		else
+			w->spans[n++] = w->spans[i];
+	}
+	w->n = n;
+}
+
+/* "meta day { 1, 2 } meta hour 3600-10799 " (days from Sunday, 0; seconds
+ * of the day, UTC), either or both, into W; none: W empty (any time).
+ * False when malformed. */
+static bool nft_read_time(const char **s, struct window *w)
+{
+	unsigned days = 0, lo = 0, hi = DAY_MINUTES;
+	bool any = false;
+
+	memset(w, 0, sizeof(*w));
+	if (eat(s, "meta day ")) {
+		bool open = eat(s, "{ ");
+		for (;;) {
+			unsigned v;
+			if (!read_port(s, &v) || v > 6)
+				return false;
+			days |= 1u << ((v + 6) % 7);
+			if (!open || !eat(s, ", "))
+				break;
+		}
+		if ((open && !eat(s, " }")) || !eat(s, " "))
+			return false;
+		any = true;
+	} else {
+		days = 0x7f;
+	}
+	if (eat(s, "meta hour ")) {
+		char *end;
+		unsigned long a = strtoul(*s, &end, 10), b;
+		if (end == *s || *end != '-')
+			return false;
+		*s = end + 1;
+		b = strtoul(*s, &end, 10);
+		if (end == *s || *end != ' ' || a % 60 || (b + 1) % 60 || a > b || b >= 86400)
+			return false;
+		*s = end + 1;
+		lo = (unsigned)a / 60;
+		hi = (unsigned)(b + 1) / 60;
+		any = true;
+	}
+	if (any)
+		window_of_days(w, days, lo, hi);
+	return true;
+}
+
 static void nft_read_rule(struct nft_reader *nr, const char *s)
 {
 	enum family f = FAMILY_COUNT;
@@ -1329,12 +1438,18 @@ static void nft_read_rule(struct nft_reader *nr, const char *s)
 		return;
 	}
 	struct vowners owners[2] = { { 0 }, { 0 } };
+	struct window when;
 	for (int g = 0; g < 2; g++)
 		if (!nft_read_owners(&s, g ? "meta skgid " : "meta skuid ", &owners[g])) {
 			free(owners[0].v);
 			free(owners[1].v);
 			return nft_fail(nr, "bad user or group match");
 		}
+	if (!nft_read_time(&s, &when)) {
+		free(owners[0].v);
+		free(owners[1].v);
+		return nft_fail(nr, "bad meta day or meta hour");
+	}
 	if (eat(&s, "ip daddr @"))
 		f = FAMILY_V4;
 	else if (eat(&s, "ip6 daddr @"))
@@ -1352,6 +1467,7 @@ static void nft_read_rule(struct nft_reader *nr, const char *s)
 	struct vrule *r = chain_add(&nr->chain);
 	r->users = owners[0];
 	r->groups = owners[1];
+	r->when = when;
 	r->family = f;
 	r->protos = VP_ALL;
 	if (set->runtime) {
@@ -1772,6 +1888,44 @@ static bool ipt_read_owner(const char **s, struct vrule *r)
 	return any;
 }
 
+/* " -m time [--timestart HH:MM:00 --timestop HH:MM:59] [--weekdays Mon,...]
+ * --utc" into R's window; true when there is none, too. */
+static bool ipt_read_time(const char **s, struct vrule *r)
+{
+	unsigned days = 0, lo = 0, hi = DAY_MINUTES, h1, m1, h2, m2;
+	int end = 0;
+
+	if (!eat(s, " -m time"))
+		return true;
+	if (sscanf(*s, " --timestart %2u:%2u:00 --timestop %2u:%2u:59%n", &h1, &m1, &h2, &m2, &end) == 4 &&
+	    end > 0) {
+		*s += end;
+		lo = h1 * 60 + m1;
+		hi = h2 * 60 + m2 + 1;
+		if (h1 > 23 || m1 > 59 || h2 > 23 || m2 > 59 || lo >= hi)
+			return false;
+	}
+	if (eat(s, " --weekdays ")) {
+		for (;;) {
+			unsigned d = 0;
+			while (d < 7 && strncmp(*s, window_day_name(d), 3) != 0)
+				d++;
+			if (d == 7)
+				return false;
+			days |= 1u << d;
+			*s += 3;
+			if (!eat(s, ","))
+				break;
+		}
+	} else {
+		days = 0x7f;
+	}
+	if (!eat(s, " --utc"))
+		return false;
+	window_of_days(&r->when, days, lo, hi);
+	return true;
+}
+
 /* "-A CHAIN -d P|-m set --match-set S dst [-m owner ...] [-p X [-m X
  * --dport N[:M] | -m multiport --dports L]] -j T", after "-A CHAIN". */
 static bool ipt_read_rule(struct vchain *c, enum family f, const struct ipset_list *il,
@@ -1803,7 +1957,7 @@ static bool ipt_read_rule(struct vchain *c, enum family f, const struct ipset_li
 		memcpy(r->set, text, n + 1);
 	else
 		ivl_add(&r->addrs, p.addr, prefix_last(&p));
-	if (!ipt_read_owner(&s, r))
+	if (!ipt_read_owner(&s, r) || !ipt_read_time(&s, r))
 		return false;
 	if (eat(&s, " -p tcp"))
 		r->protos = VP_TCP;
