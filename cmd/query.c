@@ -10,6 +10,7 @@
 #include "cmd/policy_options.h"
 #include "compiler/driver.h"
 #include "compiler/query.h"
+#include "lib/window.h"
 
 static const char *const query_usage[] = {
 	"egressc query [OPTIONS] POLICY DEST [PORT[/tcp|/udp]]",
@@ -20,6 +21,7 @@ static const char *const query_usage[] = {
 enum {
 	OPT_USER = OPT_OWN,
 	OPT_GROUP,
+	OPT_AT,
 };
 
 static const struct cmd_option query_options[] = {
@@ -30,6 +32,9 @@ static const struct cmd_option query_options[] = {
 		  "name, a number its number" },
 	{ .val = OPT_GROUP, .long_name = "group", .arg = "NAME|GID",
 	  .help = "... whose primary group is this one" },
+	{ .val = OPT_AT, .long_name = "at", .arg = "'DAY HH:MM'",
+	  .help = "the packet is sent at this time of the week, UTC, as in 'Mon 02:00' "
+		  "(default: at a time no rule's window holds)" },
 	OPTION_COLOR,
 	OPTION_HELP,
 	OPTION_END,
@@ -73,6 +78,7 @@ struct query_args {
 	struct policy_args policy_args;
 	struct owner_id user, group;
 	bool has_user, has_group;
+	struct instant at;
 };
 
 /* One answer, or a line each for queries on stdin. ARGS: POLICY DEST
@@ -81,7 +87,8 @@ static int run_query(const struct query_args *o, struct compilation *c, char **a
 {
 	const struct resolve_opts *ropts = &o->policy_args.compile.resolve;
 	struct packet pkt = { .from = { .user = o->has_user ? &o->user : NULL,
-					.group = o->has_group ? &o->group : NULL } };
+					.group = o->has_group ? &o->group : NULL,
+					.at = o->at } };
 	const char *policy = argv[0];
 	char **args = argv + 1;
 
@@ -160,6 +167,13 @@ static int parse_args(struct cmd_parse *p, struct query_args *o)
 			return -1;
 		o->has_user |= c == OPT_USER;
 		o->has_group |= c == OPT_GROUP;
+		if (c == OPT_AT) {
+			int minute = window_parse_instant(arg);
+			if (minute < 0)
+				return options_error(p, "--at takes a day and a time, UTC, as in 'Mon 02:00', "
+						     "not '%s'", arg);
+			o->at = (struct instant){ true, (uint16_t)minute };
+		}
 	}
 	if (c < 0)
 		return -1;

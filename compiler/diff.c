@@ -8,6 +8,7 @@
 #include "lib/ivlist.h"
 #include "lib/vec.h"
 #include "compiler/resolve.h"
+#include "lib/window.h"
 
 enum { PROTOS = 3 };
 static const unsigned protos[PROTOS] = { PROTO_TCP, PROTO_UDP, 0 };
@@ -33,6 +34,7 @@ struct printer {
 	/* The sender the lines are for: none (a forwarded packet, or a socket
 	 * of a user neither policy names), or a user and group they name. */
 	struct sending from;
+	const char *during;	/* "Mon 01:00-Mon 03:00 UTC", or "" */
 	size_t lines;
 };
 
@@ -122,10 +124,13 @@ static void print_prefix(const struct prefix *p, void *arg)
 			fprintf(pr->fp, ", \"user\": \"%s\"", user);
 		if (*group)
 			fprintf(pr->fp, ", \"group\": \"%s\"", group);
+		if (pr->during && *pr->during)
+			fprintf(pr->fp, ", \"at\": \"%s\"", pr->during);
 		fputs("}", pr->fp);
 	} else {
-		fprintf(pr->fp, "%c %s %s %s%s%s%s%s  # %s ", rg->sign > 0 ? '+' : '-', buf, proto,
+		fprintf(pr->fp, "%c %s %s %s%s%s%s%s%s%s  # %s ", rg->sign > 0 ? '+' : '-', buf, proto,
 			ports, *user ? " user " : "", user, *group ? " group " : "", group,
+			pr->during && *pr->during ? " at " : "", pr->during ? pr->during : "",
 			rg->sign > 0 ? "allowed by" : "was allowed by");
 		print_rule(pr->fp, by, &pkt, false);
 		fputc('\n', pr->fp);
@@ -426,6 +431,76 @@ static void print_regions(struct printer *pr, const struct region *rs)
 		region_print(pr, rs);
 }
 
+/* A sender's or a time's lines, all of them; when there are none, one
+ * line that says so, since the lines for everyone do not hold for it. */
+static void print_regions_or_none(struct printer *pr, const struct region *rs)
+{
+	size_t before = pr->lines;
+	char user[48] = "", group[48] = "";
+
+	print_regions(pr, rs);
+	if (pr->lines != before)
+		return;
+	if (pr->from.user)
+		owner_id_format(pr->from.user, user, sizeof(user));
+	if (pr->from.group)
+		owner_id_format(pr->from.group, group, sizeof(group));
+	if (pr->format == DIFF_JSON) {
+		fprintf(pr->fp, "%s  {\"change\": \"none\"", pr->lines ? ",\n" : "");
+		if (*user)
+			fprintf(pr->fp, ", \"user\": \"%s\"", user);
+		if (*group)
+			fprintf(pr->fp, ", \"group\": \"%s\"", group);
+		if (pr->during)
+			fprintf(pr->fp, ", \"at\": \"%s\"", pr->during);
+		fputs("}", pr->fp);
+	} else {
+		fprintf(pr->fp, "=%s%s%s%s%s%s  # no change for these\n", *user ? " user " : "", user,
+			*group ? " group " : "", group, pr->during ? " at " : "",
+			pr->during ? pr->during : "");
+	}
+	pr->lines++;
+}
+
+/* The stretches of the week from cut I on with the same lines as AT[I]
+ * (those not yet printed), into BUF: "Mon,Tue 01:00-03:00 UTC" when they
+ * share their times of day, else "Mon 22:00-Tue 02:00, ... UTC". */
+static void stretches_text(const uint16_t *cuts, size_t n, struct region *const *at, size_t i,
+			   char *buf, size_t size)
+{
+	unsigned lo0 = cuts[i] % DAY_MINUTES, len0 = 0;
+	bool same = true;
+	size_t k = 0;
+
+	for (size_t j = i; j < n; j++) {
+		if (!at[j] || (j != i && !regions_equal(at[j], at[i])))
+			continue;
+		unsigned lo = cuts[j], hi = j + 1 < n ? cuts[j + 1] : cuts[0] + WEEK_MINUTES;
+		if (j == i)
+			len0 = hi - lo;
+		same &= lo % DAY_MINUTES == lo0 && hi - lo == len0 && lo0 + len0 <= DAY_MINUTES;
+	}
+	buf[0] = '\0';
+	for (size_t j = i; j < n; j++) {
+		if (!at[j] || (j != i && !regions_equal(at[j], at[i])))
+			continue;
+		unsigned lo = cuts[j], hi = j + 1 < n ? cuts[j + 1] : cuts[0] + WEEK_MINUTES;
+		if (same)
+			k += (size_t)snprintf(buf + k, k < size ? size - k : 0, "%s%s", k ? "," : "",
+					      window_day_name(lo / DAY_MINUTES));
+		else
+			k += (size_t)snprintf(buf + k, k < size ? size - k : 0, "%s%s %02u:%02u-%s %02u:%02u",
+					      k ? ", " : "", window_day_name(lo / DAY_MINUTES),
+					      lo % DAY_MINUTES / 60, lo % 60,
+					      window_day_name(hi % WEEK_MINUTES / DAY_MINUTES),
+					      hi % DAY_MINUTES / 60, hi % 60);
+	}
+	if (same)
+		k += (size_t)snprintf(buf + k, k < size ? size - k : 0, " %02u:%02u-%02u:%02u", lo0 / 60,
+				      lo0 % 60, (lo0 + len0) / 60, (lo0 + len0) % 60);
+	snprintf(buf + k, k < size ? size - k : 0, " UTC");
+}
+
 static void regions_free(struct region *rs)
 {
 	for (struct region *r = rs; r->sign; r++)
@@ -459,10 +534,44 @@ size_t policy_diff(FILE *fp, const struct model *old, const struct model *new,
 						   .group = g < groups.n ? &groups.ids[g] : NULL };
 			struct region *rs = sender_regions(ms, &pr.from, cuts, ncuts);
 			if (!regions_equal(rs, base))
-				print_regions(&pr, rs);
+				print_regions_or_none(&pr, rs);
 			regions_free(rs);
 		}
 	}
+	pr.from = none;
+	/* Each stretch of the week over which no window begins or ends: its
+	 * lines where they differ from those at a time no window holds, the
+	 * stretches with the same lines together. */
+	size_t nwcuts;
+	uint16_t *wcuts = model_window_cuts(ms, 2, &nwcuts);
+	struct region **at = xcalloc(nwcuts ? nwcuts : 1, sizeof(*at));
+	for (size_t i = 0; i < nwcuts; i++) {
+		pr.from = (struct sending){ .at = { true, wcuts[i] } };
+		at[i] = sender_regions(ms, &pr.from, cuts, ncuts);
+	}
+	pr.from = none;
+	for (size_t i = 0; i < nwcuts; i++) {
+		if (!at[i] || regions_equal(at[i], base))
+			continue;
+		char during[512];
+		stretches_text(wcuts, nwcuts, at, i, during, sizeof(during));
+		pr.during = during;
+		pr.from = (struct sending){ .at = { true, wcuts[i] } };
+		print_regions_or_none(&pr, at[i]);
+		pr.from = none;
+		pr.during = NULL;
+		for (size_t j = nwcuts; j-- > i;) {
+			if (at[j] && (j == i || regions_equal(at[j], at[i]))) {
+				regions_free(at[j]);
+				at[j] = NULL;
+			}
+		}
+	}
+	for (size_t i = 0; i < nwcuts; i++)
+		if (at[i])
+			regions_free(at[i]);
+	free(at);
+	free(wcuts);
 	pr.from = none;
 	regions_free(base);
 	free(users.ids);

@@ -1260,6 +1260,29 @@ static int u16_cmp(const void *pa, const void *pb)
 	return (int)*(const uint16_t *)pa - (int)*(const uint16_t *)pb;
 }
 
+uint16_t *model_window_cuts(const struct model *const *ms, size_t nmodels, size_t *n)
+{
+	uint16_t *cuts = NULL;
+	size_t k = 0, cap = 0, u = 0;
+
+	for (size_t w = 0; w < nmodels; w++) {
+		for (size_t i = 0; i < ms[w]->nclasses; i++) {
+			const struct window *win = &ms[w]->classes[i].when;
+			for (size_t j = 0; j < win->n; j++) {
+				VEC_PUSH(cuts, k, cap, win->spans[j].lo);
+				VEC_PUSH(cuts, k, cap, (uint16_t)(win->spans[j].hi % WEEK_MINUTES));
+			}
+		}
+	}
+	if (k > 1)
+		qsort(cuts, k, sizeof(*cuts), u16_cmp);
+	for (size_t i = 0; i < k; i++)
+		if (u == 0 || cuts[u - 1] != cuts[i])
+			cuts[u++] = cuts[i];
+	*n = u;
+	return cuts;
+}
+
 uint16_t *model_port_cuts(const struct model *const *ms, size_t nmodels, size_t *n)
 {
 	size_t cap = 1, k = 0;

@@ -358,6 +358,10 @@ void model_accepted_region_from(const struct model *m, const struct sending *fro
  * dead). */
 void model_denied_region_covering(const struct model *m, const struct rule_class *narrow,
 				  enum family f, unsigned proto, uint16_t port, struct ivlist *out);
+/* The minutes of the week at which some class's window of MS[0..N)
+ * begins or ends, sorted, unique (none: no class has a window); between
+ * one and the next, no class changes its mind. The caller frees it. */
+uint16_t *model_window_cuts(const struct model *const *ms, size_t nmodels, size_t *n);
 /* Every user and group some class names, once each, sorted: with the
  * sender that has neither, the senders to ask about to see every
  * decision the model makes (diff). The caller frees both arrays. */

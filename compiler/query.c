@@ -148,25 +148,40 @@ static const char *who_text(const struct who *w, char *buf, size_t size)
 	return buf;
 }
 
-/* Who the deciding class is for, and the rules for other senders that
- * would decide otherwise. */
+/* "for user runner during "Mon-Fri 01:00-03:00"": whom and when class C
+ * is for, as its first rule writes it. */
+static const char *class_for_text(const struct rule_class *c, char *buf, size_t size)
+{
+	char who[256];
+	const struct rule_opts *o = &c->rules[0]->rule.opts;
+
+	who_text(&c->who, who, sizeof(who));
+	snprintf(buf, size, "%s%s%s%s%s%s", *who ? "for " : "", who, *who && c->when.n ? " " : "",
+		 c->when.n ? "during \"" : "", c->when.n ? o->during : "", c->when.n ? "\"" : "");
+	return buf;
+}
+
+/* Whom and when the deciding class is for, and the rules for other
+ * senders or times that would decide otherwise. */
 static void sender_caveats(FILE *fp, const struct model *m, const struct packet *pkt,
 			   const struct decision *dc)
 {
 	const struct rule_class *classes[8];
-	char who[256];
+	char text[512];
 	size_t n = model_senders_could(m, pkt, dc, classes, 8);
 
 	if (dc->cls && !who_everyone(&dc->cls->who))
 		fprintf(fp, "  the rule is for %s: a socket of this machine's (forwarded traffic"
-			" never matches it)\n", who_text(&dc->cls->who, who, sizeof(who)));
+			" never matches it)\n", who_text(&dc->cls->who, text, sizeof(text)));
+	if (dc->cls && dc->cls->when.n)
+		fprintf(fp, "  the rule holds during \"%s\" only\n", dc->cls->rules[0]->rule.opts.during);
 	for (size_t i = 0; i < n; i++) {
 		const struct loc *at = &classes[i]->rules[0]->loc;
 		size_t len;
 		const char *line = source_line(at->src, at->first_line, &len);
-		fprintf(fp, "  but %s for %s: %s:%d: %.*s\n",
+		fprintf(fp, "  but %s %s: %s:%d: %.*s\n",
 			classes[i]->verdict == VERDICT_ALLOW ? "allowed" : "denied",
-			who_text(&classes[i]->who, who, sizeof(who)), at->src->path, at->first_line,
+			class_for_text(classes[i], text, sizeof(text)), at->src->path, at->first_line,
 			(int)len, line);
 	}
 }
