@@ -60,6 +60,16 @@ for who in "--user nobody" "--user daemon" "--user 1002" "--group staff" \
 done >"$tmp/got"
 check_golden golden/query/users.senders
 
+# When: the same packets at times in and out of the windows.
+for at in "Tue 02:30" "Sat 02:30" "Sun 21:00" "Mon 00:30"; do
+	grep -v '^#' golden/query/windows.queries | while read -r dest svc; do
+		echo "\$ egressc query --at '$at' golden/query/windows.eg $dest $svc"
+		"$egressc" query $hosts --at "$at" golden/query/windows.eg "$dest" $svc 2>&1
+		echo "exit $?"
+	done
+done >"$tmp/got"
+check_golden golden/query/windows.times
+
 for old in golden/diff/*.old.eg; do
 	base=${old%.old.eg}
 	sides=$hosts
