@@ -754,9 +754,9 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner, struct 
 	yysymbol_kind_t got = yypcontext_token(ctx);
 	yysymbol_kind_t expected[16];
 	int all = yypcontext_expected_tokens(ctx, expected, 16);
-	/* The plain message lists up to 8. */
-	int n = all <= 8 ? all : 0;
-	char buf[256];
+	/* The plain message lists up to 9: what may follow a rule's target. */
+	int n = all <= 9 ? all : 0;
+	char buf[320];
 	size_t len;
 
 	(void)scanner;
