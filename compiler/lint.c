@@ -34,7 +34,7 @@ struct linter {
 	bool *alive;	/* by rule index: some packet it allows is not denied */
 	bool *needed;	/* by rule index: some packet only it allows */
 	bool *excluded;	/* by rule index: left out of the redundancy sweep */
-	const struct rule_class **who_of;	/* by rule index: an allow rule's class */
+	const struct rule_class **class_of;	/* by rule index: an allow rule's class */
 };
 
 static void make_atoms(struct linter *l)
@@ -188,7 +188,7 @@ static void mark_needed_for(struct linter *l, const struct atom *a, enum family 
 			}
 		}
 		/* The stretch from POS to the next event has these rules. */
-		if (distinct == 1 && within(l->who_of[sum], w))
+		if (distinct == 1 && within(l->class_of[sum], w))
 			l->needed[sum] = true;
 	}
 	free(active);
@@ -350,11 +350,11 @@ void lint_rules(struct diags *d, const struct policy *p, const struct model *m)
 	l.alive = xcalloc(nrules, sizeof(*l.alive));
 	l.needed = xcalloc(nrules, sizeof(*l.needed));
 	l.excluded = xcalloc(nrules, sizeof(*l.excluded));
-	l.who_of = xcalloc(nrules, sizeof(*l.who_of));
+	l.class_of = xcalloc(nrules, sizeof(*l.class_of));
 	for (size_t i = 0; i < m->nclasses; i++)
 		for (size_t j = 0; j < m->classes[i].nrules; j++)
 			if (m->classes[i].verdict == VERDICT_ALLOW)
-				l.who_of[m->classes[i].rules[j]->rule.index] = &m->classes[i];
+				l.class_of[m->classes[i].rules[j]->rule.index] = &m->classes[i];
 	sweep(&l, mark_alive);
 
 	/* Dead rules first, and out of the redundancy sweep: what they cover
@@ -406,7 +406,7 @@ void lint_rules(struct diags *d, const struct policy *p, const struct model *m)
 	free(l.alive);
 	free(l.needed);
 	free(l.excluded);
-	free(l.who_of);
+	free(l.class_of);
 	free(l.atoms);
 }
 

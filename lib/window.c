@@ -95,8 +95,8 @@ static int read_zone(struct cursor *c, int *offset)
 	const char *at = c->p;
 
 	*offset = 0;
-	if (strncmp(c->p, "UTC", 3) == 0 || strncmp(c->p, "Z", 1) == 0) {
-		c->p += *c->p == 'Z' ? 1 : 3;
+	if (strncmp(c->p, "UTC", 3) == 0) {
+		c->p += 3;
 		if (*c->p != '+' && *c->p != '-')
 			return 0;
 	}
