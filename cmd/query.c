@@ -22,6 +22,7 @@ enum {
 	OPT_USER = OPT_OWN,
 	OPT_GROUP,
 	OPT_AT,
+	OPT_FROM,
 };
 
 static const struct cmd_option query_options[] = {
@@ -32,6 +33,9 @@ static const struct cmd_option query_options[] = {
 		  "name, a number its number" },
 	{ .val = OPT_GROUP, .long_name = "group", .arg = "NAME|GID",
 	  .help = "... whose primary group is this one" },
+	{ .val = OPT_FROM, .long_name = "from", .arg = "ADDR",
+	  .help = "the packet is forwarded (a container's) from this source address; not "
+		  "with --user or --group, which are this machine's own sockets'" },
 	{ .val = OPT_AT, .long_name = "at", .arg = "'DAY HH:MM'",
 	  .help = "the packet is sent at this time of the week, UTC, as in 'Mon 02:00' "
 		  "(default: at a time no rule's window holds)" },
@@ -79,6 +83,7 @@ struct query_args {
 	struct owner_id user, group;
 	bool has_user, has_group;
 	struct instant at;
+	const char *from;	/* --from, as given */
 };
 
 /* One answer, or a line each for queries on stdin. ARGS: POLICY DEST
@@ -89,6 +94,11 @@ static int run_query(const struct query_args *o, struct compilation *c, char **a
 	struct packet pkt = { .from = { .user = o->has_user ? &o->user : NULL,
 					.group = o->has_group ? &o->group : NULL,
 					.at = o->at } };
+
+	if (o->from) {
+		pkt.from.src.known = true;
+		addr_parse(o->from, &pkt.from.src.family, &pkt.from.src.addr);
+	}
 	const char *policy = argv[0];
 	char **args = argv + 1;
 
@@ -167,6 +177,8 @@ static int parse_args(struct cmd_parse *p, struct query_args *o)
 			return -1;
 		o->has_user |= c == OPT_USER;
 		o->has_group |= c == OPT_GROUP;
+		if (c == OPT_FROM)
+			o->from = arg;
 		if (c == OPT_AT) {
 			int minute = window_parse_instant(arg);
 			if (minute < 0)
@@ -177,6 +189,15 @@ static int parse_args(struct cmd_parse *p, struct query_args *o)
 	}
 	if (c < 0)
 		return -1;
+	if (o->from) {
+		enum family f;
+		addr_t a;
+		if (!addr_parse(o->from, &f, &a))
+			return options_error(p, "--from takes an address, not '%s'", o->from);
+		if (o->has_user || o->has_group)
+			return options_error(p, "--from is a forwarded packet's source: it has no user "
+					     "or group (--user, --group)");
+	}
 	if (p->nargs < 2 || p->nargs > 3)
 		return options_error(p, "expected POLICY DEST [PORT[/PROTO]]");
 	if (p->nargs == 3 && strcmp(p->args[1], "-") == 0)

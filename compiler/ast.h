@@ -81,7 +81,8 @@ enum stmt_kind {
 	STMT_INCLUDE,		/* include "file" */
 	STMT_DEFINE,		/* define NAME = { targets } */
 	STMT_RULE,		/* allow|deny targets [port ...] [proto ...] [timeout D]
-				 * [user ...] [group ...] [during "WINDOW"] */
+				 * [user ...] [group ...] [during "WINDOW"]
+				 * [from SOURCE, ...] */
 	STMT_RESOLVER,		/* resolver ADDR[, ADDR]: DNS lockdown */
 	STMT_DYNAMIC,		/* dynamic NAME [timeout D] [port ...] [proto ...] */
 	STMT_USE,		/* use NAME: one statement per module named */
@@ -122,6 +123,10 @@ struct rule_opts {
 	/* Rules only: the sending socket's owner, 'user' and 'group'. */
 	struct owner_item *users, *groups;
 	struct loc user_loc, group_loc;
+	/* Rules only: 'from SOURCE, ...', addresses or defines of them: the
+	 * source of forwarded packets (NULL: any, and this machine's own). */
+	struct target *sources;
+	struct loc from_loc;
 	/* Rules only: 'during "Mon-Fri 01:00-03:00"', as written (NULL: at
 	 * any time), and the window check.c reads from it. */
 	const char *during;

@@ -584,6 +584,67 @@ static void check_rule_owners(struct checker *c, struct stmt *s)
 	check_owners(c, "group", "gid", s->rule.opts.groups);
 }
 
+/* Whether every target under T (through defines) is an address. Reports
+ * the first that is not, at USE (the source as the rule writes it). */
+static bool only_addresses(struct checker *c, const struct target *t, const struct target *use)
+{
+	for (; t; t = t->next) {
+		if (t->kind == TARGET_VARIABLE && t->define) {
+			if (!only_addresses(c, t->define->define.targets, use))
+				return false;
+		} else if (t->kind != TARGET_ADDRESS) {
+			struct diag *dg = diag_error(c->diags, &use->loc,
+				"a source is an address or a network (a container's, as it leaves it), "
+				"not '%s'", diag_quote(c->diags, t->text, strlen(t->text)));
+			if (t != use)
+				diag_related(dg, &t->loc, "in the define");
+			return false;
+		}
+	}
+	return true;
+}
+
+/* 'from SOURCE, ...': addresses, or defines of them, of the packets this
+ * machine forwards (its containers' and VMs'); its own traffic is told
+ * apart by 'user' and 'group', and no packet has both a socket and a
+ * forwarded source. */
+static void check_sources(struct checker *c, struct stmt *s)
+{
+	struct rule_opts *o = &s->rule.opts;
+
+	if (!o->sources)
+		return;
+	for (struct target *t = o->sources; t; t = t->next) {
+		if (t->kind == TARGET_ADDRESS) {
+			check_address(c, t);
+		} else if (t->kind == TARGET_VARIABLE) {
+			unsigned before = c->diags->errors;
+			check_each_target(c, t);
+			if (c->diags->errors == before && t->dynamic)
+				diag_error(c->diags, &t->loc, "a source is an address or a network, not "
+					   "dynamic set '$%s'", t->text);
+			/* Defines are walked once their cycles are cut:
+			 * check_source_defines(). */
+		} else {
+			only_addresses(c, t, t);
+		}
+	}
+	if (o->users || o->groups) {
+		struct diag *dg = diag_error(c->diags, o->users ? &o->user_loc : &o->group_loc,
+			"'%s' matches this machine's own sockets and 'from' the packets it forwards: "
+			"no packet is both (write two rules)", o->users ? "user" : "group");
+		diag_related(dg, &o->from_loc, "the 'from' clause");
+	}
+}
+
+/* The defines a rule's sources name hold addresses only. */
+static void check_source_defines(struct checker *c, struct stmt *s)
+{
+	for (struct target *t = s->rule.opts.sources; t; t = t->next)
+		if (t->kind == TARGET_VARIABLE && t->define)
+			only_addresses(c, t, t);
+}
+
 /* 'during "WINDOW"': lib/window.h's grammar, the error pointed at the
  * character it is about (the string has no escapes, so columns map). */
 static void check_during(struct checker *c, struct rule_opts *o)
@@ -803,6 +864,7 @@ int check_policy(struct arena *a, struct diags *d, struct policy *p)
 			check_opts(&c, &s->rule.opts);
 			check_rule_owners(&c, s);
 			check_during(&c, &s->rule.opts);
+			check_sources(&c, s);
 			break;
 		case STMT_RESOLVER:
 			/* Splices the lockdown's rules in after S: the loop
@@ -821,8 +883,10 @@ int check_policy(struct arena *a, struct diags *d, struct policy *p)
 	 * expansion is known to be bounded, it ends soon. */
 	if (check_expansion(&c) == 0)
 		for (struct stmt *s = p->stmts; s; s = s->next)
-			if (s->kind == STMT_RULE)
+			if (s->kind == STMT_RULE) {
 				check_runtime(&c, s);
+				check_source_defines(&c, s);
+			}
 
 	strmap_release(&c.defines);
 	free(c.define_names);

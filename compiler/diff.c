@@ -35,6 +35,7 @@ struct printer {
 	 * of a user neither policy names), or a user and group they name. */
 	struct sending from;
 	const char *during;	/* "Mon 01:00-Mon 03:00 UTC", or "" */
+	const char *source;	/* "198.51.100.0/31", or NULL */
 	size_t lines;
 };
 
@@ -126,11 +127,14 @@ static void print_prefix(const struct prefix *p, void *arg)
 			fprintf(pr->fp, ", \"group\": \"%s\"", group);
 		if (pr->during && *pr->during)
 			fprintf(pr->fp, ", \"at\": \"%s\"", pr->during);
+		if (pr->source)
+			fprintf(pr->fp, ", \"from\": \"%s\"", pr->source);
 		fputs("}", pr->fp);
 	} else {
-		fprintf(pr->fp, "%c %s %s %s%s%s%s%s%s%s  # %s ", rg->sign > 0 ? '+' : '-', buf, proto,
+		fprintf(pr->fp, "%c %s %s %s%s%s%s%s%s%s%s%s  # %s ", rg->sign > 0 ? '+' : '-', buf, proto,
 			ports, *user ? " user " : "", user, *group ? " group " : "", group,
 			pr->during && *pr->during ? " at " : "", pr->during ? pr->during : "",
+			pr->source ? " from " : "", pr->source ? pr->source : "",
 			rg->sign > 0 ? "allowed by" : "was allowed by");
 		print_rule(pr->fp, by, &pkt, false);
 		fputc('\n', pr->fp);
@@ -428,7 +432,51 @@ static bool regions_equal(const struct region *a, const struct region *b)
 static void print_regions(struct printer *pr, const struct region *rs)
 {
 	for (; rs->sign; rs++)
-		region_print(pr, rs);
+		if (!pr->from.src.known || rs->family == pr->from.src.family)
+			region_print(pr, rs);
+}
+
+/* Whether RS and BASE hold the same lines of family F. */
+static bool regions_equal_family(const struct region *rs, const struct region *base, enum family f)
+{
+	for (;;) {
+		while (rs->sign && rs->family != f)
+			rs++;
+		while (base->sign && base->family != f)
+			base++;
+		if (!rs->sign || !base->sign)
+			return !rs->sign && !base->sign;
+		if (rs->sign != base->sign || rs->proto != base->proto || rs->lo != base->lo ||
+		    rs->hi != base->hi || !ivl_equal(&rs->addrs, &base->addrs))
+			return false;
+		rs++;
+		base++;
+	}
+}
+
+static void count_prefix(const struct prefix *p, void *arg)
+{
+	(void)p;
+	(*(size_t *)arg)++;
+}
+
+/* "198.51.100.0/31", or "198.51.100.0-198.51.100.2" for what no prefix is. */
+static void source_text(enum family f, addr_t lo, addr_t hi, char *buf, size_t size)
+{
+	char a[PREFIX_STRLEN], b[PREFIX_STRLEN];
+	size_t n = 0;
+
+	range_to_prefixes(f, lo, hi, count_prefix, &n);
+	if (n == 1) {
+		unsigned len = family_bits(f);
+		while (len > 0 && ((hi - lo) >> (family_bits(f) - len)) != 0)
+			len--;
+		snprintf(buf, size, "%s/%u", addr_format(f, lo, a), len);
+		if (len == family_bits(f))
+			snprintf(buf, size, "%s", addr_format(f, lo, a));
+	} else {
+		snprintf(buf, size, "%s-%s", addr_format(f, lo, a), addr_format(f, hi, b));
+	}
 }
 
 /* A sender's or a time's lines, all of them; when there are none, one
@@ -453,11 +501,14 @@ static void print_regions_or_none(struct printer *pr, const struct region *rs)
 			fprintf(pr->fp, ", \"group\": \"%s\"", group);
 		if (pr->during)
 			fprintf(pr->fp, ", \"at\": \"%s\"", pr->during);
+		if (pr->source)
+			fprintf(pr->fp, ", \"from\": \"%s\"", pr->source);
 		fputs("}", pr->fp);
 	} else {
-		fprintf(pr->fp, "=%s%s%s%s%s%s  # no change for these\n", *user ? " user " : "", user,
-			*group ? " group " : "", group, pr->during ? " at " : "",
-			pr->during ? pr->during : "");
+		fprintf(pr->fp, "=%s%s%s%s%s%s%s%s  # no change for these\n", *user ? " user " : "",
+			user, *group ? " group " : "", group, pr->during ? " at " : "",
+			pr->during ? pr->during : "", pr->source ? " from " : "",
+			pr->source ? pr->source : "");
 	}
 	pr->lines++;
 }
@@ -572,6 +623,27 @@ size_t policy_diff(FILE *fp, const struct model *old, const struct model *new,
 			regions_free(at[i]);
 	free(at);
 	free(wcuts);
+	/* Each stretch of forwarded packets' sources over which no class's
+	 * sources begin or end: its lines of its family, where they differ. */
+	for (int f = 0; f < FAMILY_COUNT; f++) {
+		size_t nsrc;
+		addr_t *src = model_source_cuts(ms, 2, (enum family)f, &nsrc);
+		for (size_t i = 0; nsrc > 1 && i < nsrc; i++) {
+			char text[2 * PREFIX_STRLEN + 2];
+			addr_t hi = i + 1 < nsrc ? src[i + 1] - 1 : family_max((enum family)f);
+			pr.from = (struct sending){ .src = { true, (enum family)f, src[i] } };
+			struct region *rs = sender_regions(ms, &pr.from, cuts, ncuts);
+			if (!regions_equal_family(rs, base, (enum family)f)) {
+				source_text((enum family)f, src[i], hi, text, sizeof(text));
+				pr.source = text;
+				print_regions_or_none(&pr, rs);
+				pr.source = NULL;
+			}
+			regions_free(rs);
+		}
+		free(src);
+	}
+	pr.from = none;
 	pr.from = none;
 	regions_free(base);
 	free(users.ids);

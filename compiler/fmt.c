@@ -204,6 +204,10 @@ static void add_opts(struct buf *b, const struct rule_opts *o, bool timeout_firs
 		add(b, o->during);
 		add(b, "\"");
 	}
+	for (const struct target *t = o->sources; t; t = t->next) {
+		add(b, t == o->sources ? " from " : ", ");
+		add_target(b, t);
+	}
 }
 
 /* The settings, in the order they are printed. */

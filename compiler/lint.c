@@ -76,7 +76,7 @@ static void mark_alive(struct linter *l, const struct atom *a, enum family f)
 		if (c->verdict != VERDICT_ALLOW || !class_matches(c, a))
 			continue;
 		const struct ivlist *denied = &everyone;
-		if (!who_everyone(&c->who) || c->when.n) {
+		if (!who_everyone(&c->who) || c->when.n || c->src.given) {
 			model_denied_region_covering(m, c, f, a->proto, a->port, &senders);
 			denied = &senders;
 		}
@@ -110,13 +110,14 @@ static int event_cmp(const void *pa, const void *pb)
 static bool sweeps_for(const struct rule_class *c, const struct atom *a, const struct rule_class *w)
 {
 	return c->verdict == VERDICT_ALLOW && class_matches(c, a) && who_covers(&c->who, &w->who) &&
-	       when_covers(&c->when, &w->when);
+	       when_covers(&c->when, &w->when) && source_covers(&c->src, &w->src);
 }
 
 /* Whether class C is for exactly W's senders and times, or fewer. */
 static bool within(const struct rule_class *c, const struct rule_class *w)
 {
-	return who_covers(&w->who, &c->who) && when_covers(&w->when, &c->when);
+	return who_covers(&w->who, &c->who) && when_covers(&w->when, &c->when) &&
+	       source_covers(&w->src, &c->src);
 }
 
 /* Redundant rules among those for senders W: a sweep over every allow
@@ -205,7 +206,7 @@ static void mark_needed(struct linter *l, const struct atom *a, enum family f)
 	mark_needed_for(l, a, f, &everyone);
 	for (size_t i = 0; i < m->nclasses; i++) {
 		const struct rule_class *c = &m->classes[i];
-		if (c->verdict == VERDICT_ALLOW && (!who_everyone(&c->who) || c->when.n) &&
+		if (c->verdict == VERDICT_ALLOW && (!who_everyone(&c->who) || c->when.n || c->src.given) &&
 		    class_matches(c, a))
 			mark_needed_for(l, a, f, c);
 	}
@@ -223,14 +224,14 @@ static void sweep(struct linter *l, void (*mark)(struct linter *, const struct a
 static const struct stmt *covering_rule(const struct linter *l, const struct stmt *rule,
 					enum verdict verdict, enum family f, addr_t addr,
 					const struct service *svc, const struct who *who,
-					const struct window *when)
+					const struct window *when, const struct source_set *src)
 {
 	const struct model *m = l->model;
 
 	for (size_t i = 0; i < m->nclasses; i++) {
 		const struct rule_class *c = &m->classes[i];
 		if (c->verdict != verdict || !service_covers(&c->svc, svc) || !who_covers(&c->who, who) ||
-		    !when_covers(&c->when, when))
+		    !when_covers(&c->when, when) || !source_covers(&c->src, src))
 			continue;
 		const struct rangeset *s = &c->sets[f];
 		for (size_t j = 0; j < s->nranges; j++) {
@@ -286,7 +287,8 @@ static void find_cover(struct linter *l, const struct rule_class *c, const struc
 		for (size_t i = 0; !by && i < l->model->nclasses; i++) {
 			const struct rule_class *d = &l->model->classes[i];
 			if (d->verdict != VERDICT_DENY || !service_covers(&d->svc, &c->svc) ||
-			    !who_covers(&d->who, &c->who) || !when_covers(&d->when, &c->when))
+			    !who_covers(&d->who, &c->who) || !when_covers(&d->when, &c->when) ||
+			    !source_covers(&d->src, &c->src))
 				continue;
 			long sp = rangeset_find(&d->sets[f], addr);
 			if (sp >= 0) {
@@ -298,7 +300,8 @@ static void find_cover(struct linter *l, const struct rule_class *c, const struc
 		out->by = by;
 		return;
 	}
-	out->by = covering_rule(l, rule, VERDICT_ALLOW, f, addr, &c->svc, &c->who, &c->when);
+	out->by = covering_rule(l, rule, VERDICT_ALLOW, f, addr, &c->svc, &c->who, &c->when,
+				&c->src);
 }
 
 static void report(struct diags *d, const struct policy *p, const struct finding *found)

@@ -20,6 +20,7 @@
  * service both allow. */
 struct entry {
 	const struct stmt *rule;
+	const struct source_set *src;	/* the builder's, of the rule */
 	struct service svc;
 	struct who who;			/* the rule's; the first entry of a rule owns it */
 	bool owns_who;
@@ -210,9 +211,75 @@ static int when_cmp(const struct window *a, const struct window *b)
 	return a->n < b->n ? -1 : a->n > b->n;
 }
 
+static bool source_matches(const struct source_set *src, const struct sending *s)
+{
+	return !src->given ||
+	       (s->src.known && ivl_covers(&src->sets[s->src.family], s->src.addr, s->src.addr));
+}
+
+bool source_covers(const struct source_set *wide, const struct source_set *narrow)
+{
+	if (!wide->given)
+		return true;
+	if (!narrow->given)
+		return false;
+	for (int f = 0; f < FAMILY_COUNT; f++)
+		for (size_t i = 0; i < narrow->sets[f].n; i++)
+			if (!ivl_covers(&wide->sets[f], narrow->sets[f].v[i].lo, narrow->sets[f].v[i].hi))
+				return false;
+	return true;
+}
+
+/* Any source first, then by family and ranges. */
+static int source_cmp(const struct source_set *a, const struct source_set *b)
+{
+	if (a->given != b->given)
+		return a->given ? 1 : -1;
+	for (int f = 0; f < FAMILY_COUNT; f++) {
+		const struct ivlist *x = &a->sets[f], *y = &b->sets[f];
+		for (size_t i = 0; i < x->n && i < y->n; i++) {
+			if (x->v[i].lo != y->v[i].lo)
+				return x->v[i].lo < y->v[i].lo ? -1 : 1;
+			if (x->v[i].hi != y->v[i].hi)
+				return x->v[i].hi < y->v[i].hi ? -1 : 1;
+		}
+		if (x->n != y->n)
+			return x->n < y->n ? -1 : 1;
+	}
+	return 0;
+}
+
+static void source_add(struct source_set *src, const struct target *t)
+{
+	for (; t; t = t->next) {
+		if (t->kind == TARGET_ADDRESS)
+			ivl_add(&src->sets[t->prefix.family], t->prefix.addr, prefix_last(&t->prefix));
+		else if (t->kind == TARGET_VARIABLE && t->define)
+			source_add(src, t->define->define.targets);
+	}
+}
+
+static struct source_set source_copy(const struct source_set *src)
+{
+	struct source_set copy = { .given = src->given };
+
+	for (int f = 0; f < FAMILY_COUNT; f++) {
+		ivl_append(&copy.sets[f], &src->sets[f]);
+		ivl_normalize(&copy.sets[f]);
+	}
+	return copy;
+}
+
+static void source_release(struct source_set *src)
+{
+	for (int f = 0; f < FAMILY_COUNT; f++)
+		ivl_free(&src->sets[f]);
+}
+
 bool class_matches_sending(const struct rule_class *c, const struct sending *s)
 {
-	return who_matches(&c->who, s) && when_matches(&c->when, &s->at);
+	return who_matches(&c->who, s) && when_matches(&c->when, &s->at) &&
+	       source_matches(&c->src, s);
 }
 
 bool who_covers(const struct who *wide, const struct who *narrow)
@@ -262,6 +329,9 @@ static int entry_cmp(const void *pa, const void *pb)
 	if (c)
 		return c;
 	c = when_cmp(&a->rule->rule.opts.window, &b->rule->rule.opts.window);
+	if (c)
+		return c;
+	c = source_cmp(a->src, b->src);
 	if (c)
 		return c;
 	if (a->rule != b->rule)
@@ -379,6 +449,20 @@ static void class_name(struct strmap *names, struct rule_class *c)
 		}
 		spell(&sp, "_during_%08x", h, 0);
 	}
+	/* Sources by a hash of their ranges: "_from_1a2b3c4d". */
+	if (c->src.given) {
+		uint32_t h = FNV_SEED;
+		for (int f = 0; f < FAMILY_COUNT; f++) {
+			h = fnv1a(h, f ? "6" : "4", 1);
+			for (size_t i = 0; i < c->src.sets[f].n; i++) {
+				char b[2 * sizeof(addr_t)];
+				memcpy(b, &c->src.sets[f].v[i].lo, sizeof(addr_t));
+				memcpy(b + sizeof(addr_t), &c->src.sets[f].v[i].hi, sizeof(addr_t));
+				h = fnv1a(h, b, sizeof(b));
+			}
+		}
+		spell(&sp, "_from_%08x", h, 0);
+	}
 	if (sp.len <= CLASS_NAME_MAX) {
 		memcpy(c->name, sp.text, sp.len);
 		c->name[sp.len] = '\0';
@@ -403,6 +487,7 @@ struct builder {
 	size_t pinned_cap;
 	struct entry *entries;
 	size_t nentries, entries_cap;
+	struct source_set *sources;	/* by rule index */
 };
 
 #define NO_ORIGIN UINT32_MAX
@@ -943,6 +1028,7 @@ int model_build(struct model *m, const struct policy *p, struct diags *d)
 	m->log_to_group = p->log_to_group;
 	m->log_group = p->log_group;
 	size_t *counter_of_rule = counters_declare(m, p);
+	b.sources = xcalloc(p->nrules ? p->nrules : 1, sizeof(*b.sources));
 	declare_dynamic_sets(m, p);
 	for (const struct stmt *s = p->stmts; s; s = s->next) {
 		if (s->kind != STMT_RULE)
@@ -950,6 +1036,11 @@ int model_build(struct model *m, const struct policy *p, struct diags *d)
 		struct service svc = opts_service(&s->rule.opts);
 		struct who who = opts_who(&s->rule.opts);
 		size_t first = b.nentries;
+		struct source_set *src = &b.sources[s->rule.index];
+		src->given = s->rule.opts.sources != NULL;
+		source_add(src, s->rule.opts.sources);
+		for (int f = 0; f < FAMILY_COUNT; f++)
+			ivl_normalize(&src->sets[f]);
 		if (rule_entries(&b, s, &svc, &who, s->rule.targets))
 			add_entry(&b, &(struct entry){ .rule = s, .svc = svc, .who = who });
 		else
@@ -960,6 +1051,8 @@ int model_build(struct model *m, const struct policy *p, struct diags *d)
 		else
 			who_release(&who);
 	}
+	for (size_t i = 0; i < b.nentries; i++)
+		b.entries[i].src = &b.sources[b.entries[i].rule->rule.index];
 	if (b.nentries > 1)
 		qsort(b.entries, b.nentries, sizeof(*b.entries), entry_cmp);
 
@@ -969,7 +1062,8 @@ int model_build(struct model *m, const struct policy *p, struct diags *d)
 		struct rule_class *c = m->nclasses ? &m->classes[m->nclasses - 1] : NULL;
 		if (c && c->verdict == e->rule->rule.verdict && service_cmp(&c->svc, &e->svc) == 0 &&
 		    who_cmp(&c->who, &e->who) == 0 &&
-		    when_cmp(&c->when, &e->rule->rule.opts.window) == 0) {
+		    when_cmp(&c->when, &e->rule->rule.opts.window) == 0 &&
+		    source_cmp(&c->src, e->src) == 0) {
 			free(e->svc.ports);
 		} else {
 			c = &m->classes[m->nclasses++];
@@ -979,6 +1073,7 @@ int model_build(struct model *m, const struct policy *p, struct diags *d)
 			 * first entry, freed below. */
 			c->who = who_copy(&e->who);
 			c->when = e->rule->rule.opts.window;
+			c->src = source_copy(e->src);
 			class_name(&b.class_names, c);
 			for (int f = 0; f < FAMILY_COUNT; f++)
 				rangeset_init(&c->sets[f], (enum family)f);
@@ -995,6 +1090,9 @@ int model_build(struct model *m, const struct policy *p, struct diags *d)
 		if (b.entries[i].owns_who)
 			who_release(&b.entries[i].who);
 	free(b.entries);
+	for (unsigned i = 0; i < p->nrules; i++)
+		source_release(&b.sources[i]);
+	free(b.sources);
 	strmap_release(&b.class_names);
 	runtime_finish(m);
 	domains_finish(m);
@@ -1058,6 +1156,7 @@ void model_release(struct model *m)
 		free(c->runtime_counter);
 		free(c->svc.ports);
 		who_release(&c->who);
+		source_release(&c->src);
 		free(c->rules);
 		free(c->runtime);
 	}
@@ -1077,9 +1176,40 @@ void model_release(struct model *m)
 bool model_names_senders(const struct model *m)
 {
 	for (size_t i = 0; i < m->nclasses; i++)
-		if (!who_everyone(&m->classes[i].who))
+		if (!who_everyone(&m->classes[i].who) || m->classes[i].src.given)
 			return true;
 	return false;
+}
+
+static int addr_cmp(const void *pa, const void *pb)
+{
+	addr_t a = *(const addr_t *)pa, b = *(const addr_t *)pb;
+
+	return (a > b) - (a < b);
+}
+
+addr_t *model_source_cuts(const struct model *const *ms, size_t nmodels, enum family f, size_t *n)
+{
+	addr_t *cuts = NULL;
+	size_t k = 0, cap = 0, u = 0;
+
+	VEC_PUSH(cuts, k, cap, (addr_t)0);
+	for (size_t w = 0; w < nmodels; w++) {
+		for (size_t i = 0; i < ms[w]->nclasses; i++) {
+			const struct ivlist *l = &ms[w]->classes[i].src.sets[f];
+			for (size_t j = 0; j < l->n; j++) {
+				VEC_PUSH(cuts, k, cap, l->v[j].lo);
+				if (l->v[j].hi != family_max(f))
+					VEC_PUSH(cuts, k, cap, l->v[j].hi + 1);
+			}
+		}
+	}
+	qsort(cuts, k, sizeof(*cuts), addr_cmp);
+	for (size_t i = 0; i < k; i++)
+		if (u == 0 || cuts[u - 1] != cuts[i])
+			cuts[u++] = cuts[i];
+	*n = u;
+	return cuts;
 }
 
 bool service_matches(const struct service *svc, unsigned proto, uint16_t port)
@@ -1168,8 +1298,13 @@ static void region_of(const struct model *m, enum verdict v, const struct sendin
 		const struct rule_class *c = &m->classes[i];
 		if (c->verdict != v || !service_matches(&c->svc, proto, port))
 			continue;
+		/* A source is of the packet's family: no other family's
+		 * class for sources matches it. */
+		if (from && from->src.known && from->src.family != f && c->src.given)
+			continue;
 		if (from ? !class_matches_sending(c, from)
-			 : !who_covers(&c->who, &narrow->who) || !when_covers(&c->when, &narrow->when))
+			 : !who_covers(&c->who, &narrow->who) || !when_covers(&c->when, &narrow->when) ||
+				   !source_covers(&c->src, &narrow->src))
 			continue;
 		for (size_t j = 0; j < c->sets[f].nspans; j++) {
 			struct span sp = rangeset_span(&c->sets[f], j);
@@ -1424,7 +1559,8 @@ size_t model_senders_could(const struct model *m, const struct packet *pkt,
 
 	for (size_t i = 0; i < m->nclasses && n < max; i++) {
 		const struct rule_class *c = &m->classes[i];
-		if ((who_everyone(&c->who) && !c->when.n) || class_matches_sending(c, &pkt->from) ||
+		if ((who_everyone(&c->who) && !c->when.n && !c->src.given) ||
+		    class_matches_sending(c, &pkt->from) ||
 		    !service_matches(&c->svc, pkt->proto, pkt->port) ||
 		    rangeset_find(&c->sets[pkt->family], pkt->addr) < 0)
 			continue;
@@ -1433,6 +1569,14 @@ size_t model_senders_could(const struct model *m, const struct packet *pkt,
 		as.from.group = c->who.groups.n ? &c->who.groups.ids[0] : pkt->from.group;
 		if (c->when.n && !when_matches(&c->when, &pkt->from.at))
 			as.from.at = (struct instant){ true, c->when.spans[0].lo };
+		if (c->src.given) {
+			if (!c->src.sets[pkt->family].n)
+				continue;
+			as.from.src.known = true;
+			as.from.src.family = pkt->family;
+			as.from.src.addr = c->src.sets[pkt->family].v[0].lo;
+			as.from.user = as.from.group = NULL;
+		}
 		struct decision other = model_decide(m, &as);
 		if (other.verdict != d->verdict && other.cls == c)
 			out[n++] = c;

@@ -34,7 +34,11 @@
  * container's, a VM's) have no socket, so such a class neither blocks nor
  * accepts them, and they meet the classes for everyone. A group is the
  * socket's primary (file system) group, as both kernels' matches see it;
- * supplementary groups do not count. Users and groups written by name are
+ * supplementary groups do not count. A class with sources matches only
+ * forwarded packets from them (the source a container's packet has in the
+ * forward hook, before any masquerading): never this machine's own, which
+ * 'user' and 'group' tell apart, and never a packet of another family.
+ * Users and groups written by name are
  * looked up by nft and iptables when the ruleset is loaded (a name the
  * runner does not know fails the load, which leaves the old ruleset);
  * the model compares them as written: a name is not its number.
@@ -81,6 +85,13 @@ struct who {
 	struct owner_set users, groups;
 };
 
+/* The sources a class is for: forwarded packets from these addresses,
+ * merged, per family. Not given: any packet, forwarded or not. */
+struct source_set {
+	bool given;
+	struct ivlist sets[FAMILY_COUNT];	/* normalized; one may be empty */
+};
+
 /* A minute of the week (lib/window.h), or none known. */
 struct instant {
 	bool known;
@@ -94,6 +105,13 @@ struct instant {
 struct sending {
 	const struct owner_id *user, *group;
 	struct instant at;
+	/* A forwarded packet's source (of its family), or none known: then
+	 * it is this machine's own, or from a source no rule names. */
+	struct {
+		bool known;
+		enum family family;
+		addr_t addr;
+	} src;
 };
 
 struct service {
@@ -175,6 +193,7 @@ struct rule_class {
 	struct service svc;
 	struct who who;
 	struct window when;		/* n 0: at any time */
+	struct source_set src;		/* not given: from any source, this machine too */
 	char name[CLASS_NAME_MAX + 1];	/* stable: derived from verdict and service */
 	struct rangeset sets[FAMILY_COUNT];
 	size_t *runtime;		/* indexes into model.runtime: wildcard sets by */
@@ -295,8 +314,16 @@ bool service_covers(const struct service *wide, const struct service *narrow);
  * its mind: 0, and every port range's start and end + 1, sorted, unique.
  * The caller frees the array. */
 uint16_t *model_port_cuts(const struct model *const *ms, size_t nmodels, size_t *n);
-/* Whether some class is for a user or group only. */
+/* Whether some class is for some senders only: users, groups (this
+ * machine's own traffic) or sources (forwarded traffic); then the two
+ * meet different rules. */
 bool model_names_senders(const struct model *m);
+/* Whether every source NARROW holds, WIDE holds too. */
+bool source_covers(const struct source_set *wide, const struct source_set *narrow);
+/* The source cuts of family F: the first addresses of the stretches over
+ * which no class's sources of MS[0..N) change, sorted, unique: 0, and
+ * every source range's start and end + 1. The caller frees them. */
+addr_t *model_source_cuts(const struct model *const *ms, size_t nmodels, enum family f, size_t *n);
 /* The default policy's counter. */
 static inline const struct counter *model_default_counter(const struct model *m)
 {

@@ -58,7 +58,8 @@ static bool covers_class(const struct model *m, size_t i, size_t ci)
 {
 	return i != ci && service_covers(&m->classes[i].svc, &m->classes[ci].svc) &&
 	       who_covers(&m->classes[i].who, &m->classes[ci].who) &&
-	       when_covers(&m->classes[i].when, &m->classes[ci].when);
+	       when_covers(&m->classes[i].when, &m->classes[ci].when) &&
+	       source_covers(&m->classes[i].src, &m->classes[ci].src);
 }
 
 /* For each allow class CI, the classes that cover it, in class order:

@@ -156,8 +156,13 @@ static const char *class_for_text(const struct rule_class *c, char *buf, size_t 
 	const struct rule_opts *o = &c->rules[0]->rule.opts;
 
 	who_text(&c->who, who, sizeof(who));
-	snprintf(buf, size, "%s%s%s%s%s%s", *who ? "for " : "", who, *who && c->when.n ? " " : "",
-		 c->when.n ? "during \"" : "", c->when.n ? o->during : "", c->when.n ? "\"" : "");
+	int n = snprintf(buf, size, "%s%s%s%s%s%s", *who ? "for " : "", who,
+			 *who && c->when.n ? " " : "", c->when.n ? "during \"" : "",
+			 c->when.n ? o->during : "", c->when.n ? "\"" : "");
+	if (c->src.given && n >= 0 && (size_t)n < size)
+		snprintf(buf + n, size - (size_t)n, "%sforwarded from %s%s%s", n ? " " : "",
+			 o->sources->kind == TARGET_VARIABLE ? "$" : "", o->sources->text,
+			 o->sources->next ? ", ..." : "");
 	return buf;
 }
 
@@ -175,6 +180,9 @@ static void sender_caveats(FILE *fp, const struct model *m, const struct packet 
 			" never matches it)\n", who_text(&dc->cls->who, text, sizeof(text)));
 	if (dc->cls && dc->cls->when.n)
 		fprintf(fp, "  the rule holds during \"%s\" only\n", dc->cls->rules[0]->rule.opts.during);
+	if (dc->cls && dc->cls->src.given)
+		fprintf(fp, "  the rule is for packets forwarded from its sources (this machine's own"
+			" never match it)\n");
 	for (size_t i = 0; i < n; i++) {
 		const struct loc *at = &classes[i]->rules[0]->loc;
 		size_t len;
@@ -303,6 +311,12 @@ int query_answer(FILE *fp, struct arena *a, struct diags *d, const struct model 
 	}
 	addr_format(pkt->family, pkt->addr, addr);
 	service_text(pkt, svc, sizeof(svc));
+	if (pkt->from.src.known && pkt->from.src.family != pkt->family) {
+		diag_error(d, NULL, "a packet from an %s source goes to an %s destination, not to %s",
+			   pkt->from.src.family == FAMILY_V4 ? "IPv4" : "IPv6",
+			   pkt->from.src.family == FAMILY_V4 ? "IPv4" : "IPv6", addr);
+		return -1;
+	}
 
 	if (model_exemption(m, pkt) == EXEMPT_LOOPBACK) {
 		if (brief)

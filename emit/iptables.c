@@ -20,11 +20,13 @@
 #include "emit/emit.h"
 
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "compiler/lockdown.h"
 #include "compiler/model.h"
 #include "emit/names.h"
+#include "lib/xalloc.h"
 
 /* multiport takes 15 ports, a range counting as two. */
 #define MULTIPORT_MAX_SLOTS 15
@@ -110,15 +112,17 @@ static void write_rules(const struct rule_writer *w, const char *dst_only)
 {
 	const struct service *svc = &w->cls->svc;
 	const char *verdict = w->verdict;
-	char dst[IPSET_NAME_MAX + 256];
+	char *dst = xmalloc(strlen(dst_only) + strlen(w->owner) + 1);
 
-	snprintf(dst, sizeof(dst), "%s%s", dst_only, w->owner);
+	strcpy(dst, dst_only);
+	strcat(dst, w->owner);
 	if (!svc->protos)
 		fprintf(w->fp, "-A %s %s %s\n", w->chain, dst, verdict);
 	if (svc->protos & PROTO_TCP)
 		write_proto_rules(w->fp, w->chain, dst, "tcp", svc, verdict);
 	if (svc->protos & PROTO_UDP)
 		write_proto_rules(w->fp, w->chain, dst, "udp", svc, verdict);
+	free(dst);
 }
 
 static void write_prefix_rules(const struct prefix *p, void *arg)
@@ -335,19 +339,52 @@ static void write_class_times(FILE *fp, const struct model *m, enum family f,
 			      const struct rule_class *c, const char *chain, const char *owner)
 {
 	struct window_piece pieces[WINDOW_MAX_PIECES];
-	char match[OWNER_MATCH_MAX + 128];
+	char *match = NULL;
 
 	if (!c->when.n) {
 		write_class(fp, m, f, c, chain, owner);
 		return;
 	}
-	size_t n = window_pieces(&c->when, pieces);
+	size_t n = window_pieces(&c->when, pieces), size = strlen(owner) + 128;
+	match = xmalloc(size);
 	for (size_t i = 0; i < n; i++)
-		write_class(fp, m, f, c, chain, time_match(owner, &pieces[i], match, sizeof(match)));
+		write_class(fp, m, f, c, chain, time_match(owner, &pieces[i], match, size));
+	free(match);
+}
+
+struct source_list {
+	FILE *fp;
+	bool first;
+};
+
+static void write_source(const struct prefix *p, void *arg)
+{
+	struct source_list *w = arg;
+	char buf[PREFIX_STRLEN];
+
+	fprintf(w->fp, "%s%s/%u", w->first ? "" : ",", addr_format(p->family, p->addr, buf), p->len);
+	w->first = false;
+}
+
+/* " -s 198.51.100.0/31,198.51.100.8/29": a forwarded packet's sources
+ * (iptables-restore makes a rule of each), malloc'd. */
+static char *source_match(const struct ivlist *l, enum family f)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp = xopen_memstream(&text, &len);
+	struct source_list w = { .fp = fp, .first = true };
+
+	fputs(" -s ", fp);
+	for (size_t i = 0; i < l->n; i++)
+		range_to_prefixes(f, l->v[i].lo, l->v[i].hi, write_source, &w);
+	fclose(fp);
+	return text;
 }
 
 /* The rules of the classes of verdict V, in model order, in CHAIN; those
- * for users and groups only when LOCAL, one pass per user and group. */
+ * for users and groups only when LOCAL, one pass per user and group;
+ * those for sources only when not (forwarded traffic is not LOCAL's). */
 static void write_classes(FILE *fp, const struct model *m, enum family f, enum verdict v,
 			  const char *chain, bool local)
 {
@@ -358,6 +395,14 @@ static void write_classes(FILE *fp, const struct model *m, enum family f, enum v
 		const struct who *w = &c->who;
 		if (c->verdict != v || (!local && !who_everyone(w)))
 			continue;
+		if (c->src.given) {
+			if (local || !c->src.sets[f].n)
+				continue;
+			char *src = source_match(&c->src.sets[f], f);
+			write_class_times(fp, m, f, c, chain, src);
+			free(src);
+			continue;
+		}
 		for (size_t u = 0; u < (w->users.n ? w->users.n : 1); u++)
 			for (size_t g = 0; g < (w->groups.n ? w->groups.n : 1); g++)
 				write_class_times(fp, m, f, c, chain,

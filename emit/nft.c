@@ -23,6 +23,7 @@
 
 static const char *const family_type[FAMILY_COUNT] = { "ipv4_addr", "ipv6_addr" };
 static const char *const family_daddr[FAMILY_COUNT] = { "ip daddr", "ip6 daddr" };
+static const char *const family_saddr[FAMILY_COUNT] = { "ip saddr", "ip6 saddr" };
 
 struct element_writer {
 	FILE *fp;
@@ -227,19 +228,51 @@ static void emit_window_piece(FILE *fp, const struct window_piece *p)
 		fprintf(fp, "meta hour %u-%u ", p->lo * 60u, p->hi * 60u - 1);
 }
 
+struct source_writer {
+	FILE *fp;
+	bool first;
+};
+
+static void write_source(const struct prefix *p, void *arg)
+{
+	struct source_writer *w = arg;
+	char buf[PREFIX_STRLEN];
+
+	fprintf(w->fp, "%s%s", w->first ? "" : ", ", prefix_format(p, buf));
+	w->first = false;
+}
+
+/* "ip saddr { 198.51.100.0/31 } fib saddr type != local ": a forwarded
+ * packet's source; the fib match leaves out this machine's own packets,
+ * whose source is one of its addresses. */
+static void emit_sources(FILE *fp, const struct ivlist *l, enum family f)
+{
+	struct source_writer w = { .fp = fp, .first = true };
+
+	fprintf(fp, "%s { ", family_saddr[f]);
+	for (size_t i = 0; i < l->n; i++)
+		range_to_prefixes(f, l->v[i].lo, l->v[i].hi, write_source, &w);
+	fputs(" } fib saddr type != local ", fp);
+}
+
 /* K: the counter of a deny rule's match; NULL for an allow. A class with
- * a window has a rule for each piece of it. */
+ * a window has a rule for each piece of it; one with sources none for a
+ * family it has no sources of. */
 static void emit_rule(FILE *fp, const struct model *m, const struct rule_class *c,
 		      const char *set, enum family f, const struct counter *k)
 {
 	struct window_piece pieces[WINDOW_MAX_PIECES];
 	size_t n = c->when.n ? window_pieces(&c->when, pieces) : 1;
 
+	if (c->src.given && !c->src.sets[f].n)
+		return;
 	for (size_t i = 0; i < n; i++) {
 		fputs("\t\t", fp);
 		emit_who(fp, &c->who);
 		if (c->when.n)
 			emit_window_piece(fp, &pieces[i]);
+		if (c->src.given)
+			emit_sources(fp, &c->src.sets[f], f);
 		fprintf(fp, "%s @%s_%s", family_daddr[f], set, emit_family_suffix[f]);
 		emit_service(fp, &c->svc);
 		fputc(' ', fp);

@@ -309,7 +309,7 @@ static void once(struct parse_state *ps, const void *seen, const char *what,
 %token INCLUDE "'include'" DEFINE "'define'" PORT "'port'" PROTO "'proto'"
 %token FILE_ "'file'" TIMEOUT "'timeout'" RESOLVER "'resolver'" DYNAMIC "'dynamic'"
 %token USE "'use'" ESSENTIALS "'essentials'" MODE "'mode'" LOG "'log'"
-%token USER "'user'" GROUP "'group'" DURING "'during'"
+%token USER "'user'" GROUP "'group'" DURING "'during'" FROM "'from'"
 %token <str> WORD "name" ADDRESS "address" VARIABLE "$name" WILDCARD "wildcard"
 %token <str> STRING "string" JUNK "invalid token"
 %token <num> NUMBER "number"
@@ -463,7 +463,8 @@ target		: ADDRESS		{ $$ = target_new(ps, TARGET_ADDRESS, $1, &@1); }
 		;
 
 /* rule_opts -> { 'port' ports | 'proto' protos | 'timeout' duration
- *              | 'user' owners | 'group' owners | 'during' string },
+ *              | 'user' owners | 'group' owners | 'during' string
+ *              | 'from' targets },
  * each at most once ('user', 'group' and 'during' are keywords in rules
  * only: see the scanner) */
 rule_opts	: %empty		{ memset(&$$, 0, sizeof($$)); }
@@ -509,6 +510,13 @@ rule_opts	: %empty		{ memset(&$$, 0, sizeof($$)); }
 			$$.during = $3;
 			$$.during_loc = @2;
 			$$.during_text_loc = @3;
+		}
+		| rule_opts FROM targets
+		{
+			$$ = $1;
+			once(ps, $1.sources, "from", &@2, &$1.from_loc);
+			$$.sources = $3.head;
+			$$.from_loc = @2;
 		}
 		;
 
@@ -628,11 +636,11 @@ static const char *item_text(struct parse_state *ps, int token, const char *text
 
 /* For "did you mean": the clauses, then words people write for them. */
 static const char *const clause_words[] = { "port", "proto", "timeout", "user", "group",
-					    "during", "protocol", "protocols", "users", "groups",
-					    "uid", "gid", "between", "when" };
+					    "during", "from", "protocol", "protocols", "users", "groups",
+					    "uid", "gid", "between", "when", "source", "src" };
 static const char *const clause_meant[] = { "port", "proto", "timeout", "user", "group",
-					    "during", "proto", "proto", "user", "group",
-					    "user", "group", "during", "during" };
+					    "during", "from", "proto", "proto", "user", "group",
+					    "user", "group", "during", "during", "from", "from" };
 
 /* A name, a number or a target where the last list of a statement ended:
  * a misspelt clause, a clause left out, or a missing comma. Returns
@@ -684,18 +692,18 @@ static bool report_list_end(struct parse_state *ps, const struct loc *loc, int g
 		return false;
 	/* "allow a.example foo": a clause, more likely than a target. */
 	if (got == WORD && clause && ps->list_token != PROTO && ps->list_token != USER &&
-	    ps->list_token != GROUP && !strchr(text, '.')) {
-		diag_error(ps->diags, loc, "unknown clause '%s' (expected port, proto, timeout, user, group or during)", q);
+	    ps->list_token != GROUP && ps->list_token != FROM && !strchr(text, '.')) {
+		diag_error(ps->diags, loc, "unknown clause '%s' (expected port, proto, timeout, user, group, during or from)", q);
 		return true;
 	}
 	const char *prev = item_text(ps, ps->prev_token, ps->prev_text);
 	const char *cur = item_text(ps, got, text);
 	if (ps->list_token == PORT || ps->list_token == PROTO || ps->list_token == USER ||
-	    ps->list_token == GROUP)
+	    ps->list_token == GROUP || ps->list_token == FROM)
 		diag_error(ps->diags, loc, "missing ',' between '%s' and '%s' (as in '%s %s, %s')",
 			   prev, cur,
 			   ps->list_token == PORT ? "port" : ps->list_token == PROTO ? "proto"
-			   : ps->list_token == USER ? "user" : "group",
+			   : ps->list_token == USER ? "user" : ps->list_token == GROUP ? "group" : "from",
 			   prev, cur);
 	else
 		diag_error(ps->diags, loc, "missing ',' between '%s' and '%s' (as in '%s, %s')", prev,
@@ -754,8 +762,8 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner, struct 
 	yysymbol_kind_t got = yypcontext_token(ctx);
 	yysymbol_kind_t expected[16];
 	int all = yypcontext_expected_tokens(ctx, expected, 16);
-	/* The plain message lists up to 9: what may follow a rule's target. */
-	int n = all <= 9 ? all : 0;
+	/* The plain message lists up to 10: what may follow a rule's target. */
+	int n = all <= 10 ? all : 0;
 	char buf[320];
 	size_t len;
 

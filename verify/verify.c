@@ -120,6 +120,10 @@ struct vrule {
 	struct vowners users, groups;
 	/* The times it matches; n 0: any time. */
 	struct window when;
+	/* The sources of forwarded packets it matches (its family's), when
+	 * it has any: never this machine's own packets. */
+	bool has_src;
+	struct ivlist from;
 	bool off;			/* not for the sender or time being checked */
 };
 
@@ -149,6 +153,7 @@ static void chain_free(struct vchain *c)
 		ivl_free(&c->rules[i].addrs);
 		free(c->rules[i].users.v);
 		free(c->rules[i].groups.v);
+		ivl_free(&c->rules[i].from);
 		free(c->rules[i].ports);
 		free(c->rules[i].also_ports);
 	}
@@ -494,6 +499,17 @@ static unsigned opts_protos(const struct rule_opts *o)
 	return protos;
 }
 
+/* The addresses of family F under the sources T (through defines). */
+static void add_sources(struct ivlist *l, enum family f, const struct target *t)
+{
+	for (; t; t = t->next) {
+		if (t->kind == TARGET_ADDRESS && t->prefix.family == f)
+			ivl_add(l, t->prefix.addr, prefix_last(&t->prefix));
+		else if (t->kind == TARGET_VARIABLE && t->define)
+			add_sources(l, f, t->define->define.targets);
+	}
+}
+
 /* Two rules, one a family, matching what rule S's clauses say; returns
  * the index of the first. */
 static size_t rule_pair(struct vchain *c, const struct stmt *s, bool accept)
@@ -508,6 +524,9 @@ static size_t rule_pair(struct vchain *c, const struct stmt *s, bool accept)
 		for (const struct port_item *pt = s->rule.opts.ports; pt; pt = pt->next)
 			rule_add_port(r, pt->lo, pt->hi);
 		r->when = s->rule.opts.window;
+		r->has_src = s->rule.opts.sources != NULL;
+		add_sources(&r->from, (enum family)f, s->rule.opts.sources);
+		ivl_normalize(&r->from);
 		for (int g = 0; g < 2; g++) {
 			struct vowners *o = g ? &r->groups : &r->users;
 			for (const struct owner_item *it = g ? s->rule.opts.groups : s->rule.opts.users;
@@ -528,7 +547,8 @@ static size_t rule_pair(struct vchain *c, const struct stmt *s, bool accept)
 static bool policy_names_senders(const struct policy *p)
 {
 	for (const struct stmt *s = p->stmts; s; s = s->next)
-		if (s->kind == STMT_RULE && (s->rule.opts.users || s->rule.opts.groups))
+		if (s->kind == STMT_RULE &&
+		    (s->rule.opts.users || s->rule.opts.groups || s->rule.opts.sources))
 			return true;
 	return false;
 }
@@ -992,6 +1012,7 @@ struct vsender {
 	bool local;
 	const char *user, *group;
 	unsigned at;		/* the minute of the week */
+	addr_t src;		/* not local: the source, of the family checked */
 };
 
 static void chain_for_sender(struct vchain *c, const struct vsender *snd)
@@ -1002,7 +1023,30 @@ static void chain_for_sender(struct vchain *c, const struct vsender *snd)
 		r->off = named && (!snd->local || (r->users.n && !vowners_has(&r->users, snd->user)) ||
 				   (r->groups.n && !vowners_has(&r->groups, snd->group)));
 		r->off |= r->when.n && !window_holds(&r->when, snd->at);
+		r->off |= r->has_src && (snd->local || !ivl_covers(&r->from, snd->src, snd->src));
 	}
+}
+
+/* The sources of family F at which no rule's sources begin or end until
+ * the next: 0, and every source range's start and end + 1. */
+static void add_source_cuts(const struct vchain *c, enum family f, addr_t **v, size_t *n,
+			    size_t *cap)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		const struct vrule *r = &c->rules[i];
+		for (size_t j = 0; r->family == f && j < r->from.n; j++) {
+			VEC_PUSH(*v, *n, *cap, r->from.v[j].lo);
+			if (r->from.v[j].hi != family_max(f))
+				VEC_PUSH(*v, *n, *cap, r->from.v[j].hi + 1);
+		}
+	}
+}
+
+static int addr_cmp(const void *pa, const void *pb)
+{
+	addr_t a = *(const addr_t *)pa, b = *(const addr_t *)pb;
+
+	return (a > b) - (a < b);
 }
 
 static int unsigned_cmp(const void *pa, const void *pb)
@@ -1063,15 +1107,33 @@ static int compare_senders(struct diags *d, const char *what, struct vchain *for
 			snprintf(when, sizeof(when), ", at %s %02u:%02u UTC",
 				 window_day_name(at[t] / DAY_MINUTES), at[t] % DAY_MINUTES / 60,
 				 at[t] % 60);
-		struct vsender snd = { .local = false, .at = at[t] };
 		char label[320];
-		snprintf(label, sizeof(label), "%s%s", what, when);
-		chain_for_sender(forward, &snd);
-		chain_for_sender(ref, &snd);
-		rc = compare_scenarios(d, label, forward, ref, only, fm, prefix);
+		/* Forwarded packets, from each stretch of sources. */
+		for (int f = 0; f < FAMILY_COUNT && rc == 0; f++) {
+			addr_t *src = NULL;
+			size_t nsrc = 0, src_cap = 0;
+			if (only != FAMILY_COUNT && f != (int)only)
+				continue;
+			VEC_PUSH(src, nsrc, src_cap, (addr_t)0);
+			add_source_cuts(ref, (enum family)f, &src, &nsrc, &src_cap);
+			add_source_cuts(forward, (enum family)f, &src, &nsrc, &src_cap);
+			qsort(src, nsrc, sizeof(*src), addr_cmp);
+			for (size_t k = 0; k < nsrc && rc == 0; k++) {
+				char buf[PREFIX_STRLEN];
+				if (k && src[k] == src[k - 1])
+					continue;
+				struct vsender snd = { .local = false, .at = at[t], .src = src[k] };
+				snprintf(label, sizeof(label), "%s, forwarded from %s%s", what,
+					 addr_format((enum family)f, src[k], buf), when);
+				chain_for_sender(forward, &snd);
+				chain_for_sender(ref, &snd);
+				rc = compare_scenarios(d, label, forward, ref, (enum family)f, fm, prefix);
+			}
+			free(src);
+		}
 		for (size_t u = 0; u < users.n && rc == 0; u++) {
 			for (size_t g = 0; g < groups.n && rc == 0; g++) {
-				snd = (struct vsender){ .local = true, .user = users.v[u],
+				struct vsender snd = { .local = true, .user = users.v[u],
 							.group = groups.v[g], .at = at[t] };
 				snprintf(label, sizeof(label), "%s, for a socket of %s%s and %s%s%s", what,
 					 *snd.user ? "user " : "a user the policy does not name",
@@ -1420,6 +1482,37 @@ static bool nft_read_time(const char **s, struct window *w)
 	return true;
 }
 
+/* "ip saddr { P, P } fib saddr type != local " into L: its family, or
+ * FAMILY_COUNT when there is none, or -1 when malformed. */
+static int nft_read_sources(const char **s, struct ivlist *l)
+{
+	enum family f;
+	char text[PREFIX_STRLEN + 2];
+	struct prefix p;
+
+	if (eat(s, "ip saddr { "))
+		f = FAMILY_V4;
+	else if (eat(s, "ip6 saddr { "))
+		f = FAMILY_V6;
+	else
+		return FAMILY_COUNT;
+	for (;;) {
+		size_t n = strcspn(*s, ", }");
+		if (!n || n >= sizeof(text))
+			return -1;
+		memcpy(text, *s, n);
+		text[n] = '\0';
+		if (prefix_parse_written(text, &p) != PREFIX_OK || p.family != f)
+			return -1;
+		ivl_add(l, p.addr, prefix_last(&p));
+		*s += n;
+		if (!eat(s, ", "))
+			break;
+	}
+	ivl_normalize(l);
+	return eat(s, " } fib saddr type != local ") ? (int)f : -1;
+}
+
 static void nft_read_rule(struct nft_reader *nr, const char *s)
 {
 	enum family f = FAMILY_COUNT;
@@ -1450,15 +1543,24 @@ static void nft_read_rule(struct nft_reader *nr, const char *s)
 		free(owners[1].v);
 		return nft_fail(nr, "bad meta day or meta hour");
 	}
+	struct ivlist src = { 0 };
+	int src_family = nft_read_sources(&s, &src);
+	if (src_family < 0) {
+		free(owners[0].v);
+		free(owners[1].v);
+		ivl_free(&src);
+		return nft_fail(nr, "bad source match");
+	}
 	if (eat(&s, "ip daddr @"))
 		f = FAMILY_V4;
 	else if (eat(&s, "ip6 daddr @"))
 		f = FAMILY_V6;
 	size_t len = strcspn(s, " ");
 	const struct nft_set *set = f == FAMILY_COUNT ? NULL : nft_find_set(nr, s, len);
-	if (!set || set->family != f) {
+	if (!set || set->family != f || (src_family != FAMILY_COUNT && src_family != (int)f)) {
 		free(owners[0].v);
 		free(owners[1].v);
+		ivl_free(&src);
 		return nft_fail(nr, f == FAMILY_COUNT ? "unrecognized rule in the policy chain"
 				    : "rule names an unknown set or one of the other family");
 	}
@@ -1468,6 +1570,8 @@ static void nft_read_rule(struct nft_reader *nr, const char *s)
 	r->users = owners[0];
 	r->groups = owners[1];
 	r->when = when;
+	r->has_src = src_family != FAMILY_COUNT;
+	r->from = src;
 	r->family = f;
 	r->protos = VP_ALL;
 	if (set->runtime) {
@@ -1868,6 +1972,32 @@ static bool ipset_exists(const struct ipset_list *il, const char *name, enum fam
 	return false;
 }
 
+/* " -s P,P" (family F) into R's sources; true when there is none, too. */
+static bool ipt_read_source(const char **s, struct vrule *r, enum family f)
+{
+	char text[PREFIX_STRLEN + 2];
+	struct prefix p;
+
+	if (!eat(s, " -s "))
+		return true;
+	r->has_src = true;
+	for (;;) {
+		size_t n = strcspn(*s, ", ");
+		if (!n || n >= sizeof(text))
+			return false;
+		memcpy(text, *s, n);
+		text[n] = '\0';
+		if (prefix_parse_written(text, &p) != PREFIX_OK || p.family != f)
+			return false;
+		ivl_add(&r->from, p.addr, prefix_last(&p));
+		*s += n;
+		if (!eat(s, ","))
+			break;
+	}
+	ivl_normalize(&r->from);
+	return true;
+}
+
 /* " -m owner [--uid-owner U] [--gid-owner G]" into R; true when there
  * is none, too. */
 static bool ipt_read_owner(const char **s, struct vrule *r)
@@ -1957,7 +2087,7 @@ static bool ipt_read_rule(struct vchain *c, enum family f, const struct ipset_li
 		memcpy(r->set, text, n + 1);
 	else
 		ivl_add(&r->addrs, p.addr, prefix_last(&p));
-	if (!ipt_read_owner(&s, r) || !ipt_read_time(&s, r))
+	if (!ipt_read_source(&s, r, f) || !ipt_read_owner(&s, r) || !ipt_read_time(&s, r))
 		return false;
 	if (eat(&s, " -p tcp"))
 		r->protos = VP_TCP;
@@ -2087,6 +2217,13 @@ static int verify_iptables(struct diags *d, const struct policy *p, enum family 
 			   pc->out.rules[pc->out.n - 1].jump[0]) {
 			diag_error(d, NULL, "%s, line %d: a deny after the accept of replies: a denied "
 				   "host that connects in would get data back", what, lr.lineno);
+			rc = -1;
+		}
+		/* A rule for sources in the chain of this machine's own traffic
+		 * would match packets of its own whose source lies there. */
+		if (rc == 0 && pc == &local && local.out.n && local.out.rules[local.out.n - 1].has_src) {
+			diag_error(d, NULL, "%s, line %d: a source match in the chain this machine's own "
+				   "traffic meets", what, lr.lineno);
 			rc = -1;
 		}
 		/* The owner match is refused in a chain the forward hook reaches. */
