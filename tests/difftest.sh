@@ -28,9 +28,11 @@
 #     destination and port;
 #   - to loopback (127.0.0.1, ::1), where a listener in the client answers.
 # Rules may name users and groups (the probes' own: root with group root,
-# the others with group nogroup) and hold during a window open now or one
+# the others with group nogroup) and sources (the container's networks)
+# and hold during a window open now or one
 # that is not (RP_SENDERS, RP_OPEN, RP_CLOSED: tests/randpolicy.sh): query
-# is asked as each probe's user and group, at the time it runs.
+# is asked as each probe's user and group, or the container's source, at
+# the time it runs.
 # The expected verdict is query's for the destination after nat, but for
 # the forwarder's user (the resolver's 'user', dnsmasq by default): the
 # ruleset lets the forwarder reach the resolvers on 53 and 853 (tcp, udp)
@@ -254,15 +256,22 @@ kernel_answers() {
 query_answers() {
 	local side user at who
 	at=$(date -u '+%a %H:%M')
-	for who in "container root" "runner root" "runner nobody" "runner dnsmasq"; do
-		read -r side user <<<"$who"
+	# The container's probes are forwarded from its address of the
+	# destination's family (tests/netns.sh).
+	for who in "container root 4" "container root 6" "runner root" "runner nobody" "runner dnsmasq"; do
+		read -r side user fam <<<"$who"
 		local as=()
 		if [ "$side" = runner ]; then
 			as=(--user "$user" --group nogroup)
 			[ "$user" = root ] && as=(--user root --group root)
+		elif [ "$fam" = 4 ]; then
+			as=(--from 198.51.100.0)
+		else
+			as=(--from 2001:db8:ec::2)
 		fi
-		paste -d ' ' <(awk -v s="$side" -v u="$user" '$1 == s && $2 == u { print NR }' "$tmp/probes") \
-			<(awk -v s="$side" -v u="$user" '$1 == s && $2 == u { print $6, $7 "/" $3 }' "$tmp/probes" |
+		local pick='$1 == s && $2 == u && (f == "" || (f == 6) == ($6 ~ /:/ && $6 !~ /^::ffff:/))'
+		paste -d ' ' <(awk -v s="$side" -v u="$user" -v f="${fam:-}" "$pick { print NR }" "$tmp/probes") \
+			<(awk -v s="$side" -v u="$user" -v f="${fam:-}" "$pick { print \$6, \$7 \"/\" \$3 }" "$tmp/probes" |
 				"$egressc" query "${as[@]}" --at "$at" "$1" - 2>/dev/null | awk '{ print $1 }')
 	done | sort -n | awk '{ print $2 }'
 }
