@@ -22,6 +22,7 @@ VERSION   = 0.1.0
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
 DATADIR  ?= $(PREFIX)/share/egressc
+DOCDIR   ?= $(PREFIX)/share/doc/egressc
 MANDIR   ?= $(PREFIX)/share/man
 UNITDIR  ?= $(PREFIX)/lib/systemd/system
 VIMDIR   ?= $(PREFIX)/share/vim/addons
@@ -121,7 +122,7 @@ deps:
 test-deps:
 	scripts/deps.sh --test
 
-FUZZ_HARNESSES = parse compile
+FUZZ_HARNESSES = parse compile json
 REPLAY_BIN = $(FUZZ_HARNESSES:%=$(BUILD)/fuzz/replay_%)
 # The corpus make check replays: regressions and seeds, and every policy
 # the tests hold.
@@ -209,8 +210,14 @@ install: all
 	install -m 0644 stdlib/README.md stdlib/*.eg $(DESTDIR)$(DATADIR)/stdlib/
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(UNITDIR) \
 		$(DESTDIR)$(VIMDIR)/syntax $(DESTDIR)$(VIMDIR)/ftdetect
-	install -m 0644 man/egressc.1 $(DESTDIR)$(MANDIR)/man1/egressc.1
-	install -m 0644 man/egressc.eg.5 $(DESTDIR)$(MANDIR)/man5/egressc.eg.5
+	install -d $(DESTDIR)$(DOCDIR)
+	install -m 0644 docs/*.md $(DESTDIR)$(DOCDIR)/
+	# The man pages name the stdlib and the docs where this PREFIX puts them.
+	sed 's|@DATADIR@|$(DATADIR)|g; s|@DOCDIR@|$(DOCDIR)|g' man/egressc.1 \
+		>$(DESTDIR)$(MANDIR)/man1/egressc.1
+	sed 's|@DATADIR@|$(DATADIR)|g; s|@DOCDIR@|$(DOCDIR)|g' man/egressc.eg.5 \
+		>$(DESTDIR)$(MANDIR)/man5/egressc.eg.5
+	chmod 0644 $(DESTDIR)$(MANDIR)/man1/egressc.1 $(DESTDIR)$(MANDIR)/man5/egressc.eg.5
 	sed 's|@BINDIR@|$(BINDIR)|g' contrib/systemd/egressc.service.in >$(DESTDIR)$(UNITDIR)/egressc.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/egressc.service
 	install -m 0644 contrib/vim/syntax/eg.vim $(DESTDIR)$(VIMDIR)/syntax/eg.vim

@@ -36,6 +36,7 @@ int cmd_diff(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_fmt(int argc, char **argv);
 int cmd_names(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 
 /* The commands and their summaries, for 'egressc --help'. */
 void commands_help(FILE *fp);

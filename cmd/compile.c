@@ -140,7 +140,9 @@ static int parse_args(struct cmd_parse *p, struct compile_args *o)
 	if (p->nargs > 1)
 		return options_error(p, "unexpected argument '%s' (one policy at a time)",
 				     p->args[1]);
-	o->policy = p->args[0];
+	o->policy = policy_args_path(&o->policy_args, p, p->args[0]);
+	if (!o->policy)
+		return -1;
 	if (o->format && !emitter_by_name(o->format))
 		return options_error(p, "unknown format '%s' (nft, iptables, ip6tables, hosts, ipset, dnsmasq, dnsmasq-ipset, explain)",
 				     o->format);
@@ -325,6 +327,15 @@ static int verify(struct compilation *c)
 	return rc;
 }
 
+/* Whether an output goes to standard output, where a line saying that
+ * --verify or --check passed would be mixed into it. */
+static bool output_to_stdout(const struct compile_args *o, bool writes)
+{
+	if (o->out_file)
+		return strcmp(o->out_file, "-") == 0;
+	return writes && !o->out_dir;
+}
+
 static int compile(struct compile_args *o)
 {
 	struct compilation c;
@@ -349,6 +360,11 @@ static int compile(struct compile_args *o)
 		rc = check_with_nft(&c);
 	if (rc == 0 && writes)
 		rc = write_outputs(o, &c);
+	if (rc == 0 && (o->verify || o->check) && !output_to_stdout(o, writes))
+		printf("%s: %s%s%s\n", o->policy,
+		       o->verify ? "verified: the nft and iptables outputs accept exactly what it allows" : "",
+		       o->verify && o->check ? "; " : "",
+		       o->check ? "nft accepts the ruleset" : "");
 	diags_print(&c.diags, stderr);
 	compilation_release(&c);
 	return rc == 0 ? EXIT_OK : EXIT_POLICY;

@@ -59,7 +59,8 @@ static int fmt_one(const struct fmt_args *o, const char *path, bool *unformatted
 
 	arena_init(&a);
 	diags_init(&d, &a);
-	struct source *src = source_load(&a, &d, path, NULL);
+	/* "-" or a pipe too: a filter for an editor. */
+	struct source *src = source_load_arg(&a, &d, path);
 	if (src && format_source(&a, &d, src, &text, &len) == 0) {
 		bool same = len == src->len && memcmp(text, src->text, len) == 0;
 		rc = 0;
@@ -100,6 +101,9 @@ static int parse_args(struct cmd_parse *p, struct fmt_args *o)
 		return options_error(p, "no policy file given");
 	if (o->write && o->check)
 		return options_error(p, "options '-w' and '--check' cannot be used together");
+	for (int i = 0; o->write && i < p->nargs; i++)
+		if (strcmp(p->args[i], "-") == 0)
+			return options_error(p, "'-w' cannot write standard input back");
 	return 0;
 }
 

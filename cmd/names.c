@@ -59,12 +59,13 @@ int cmd_names(int argc, char **argv)
 		;	/* -I is all names takes */
 	if (opt == 0 && p.nargs != 1)
 		opt = options_error(&p, "expected one POLICY");
-	if (opt != 0) {
+	const char *policy = opt == 0 ? policy_args_path(&args, &p, p.args[0]) : NULL;
+	if (opt != 0 || !policy) {
 		policy_args_release(&args);
 		return p.status;
 	}
 	compilation_init(&c);
-	if (compilation_names(&c, p.args[0], &args.compile) == 0) {
+	if (compilation_names(&c, policy, &args.compile) == 0) {
 		struct host **sorted = xreallocarray(NULL, c.resolved.nhosts + 1, sizeof(*sorted));
 		for (size_t i = 0; i < c.resolved.nhosts; i++)
 			sorted[i] = c.resolved.hosts[i];

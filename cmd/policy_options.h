@@ -21,6 +21,7 @@ enum {
 	OPT_DNS_TIMEOUT,
 	OPT_ALLOW_UNRESOLVED,
 	OPT_STRICT,
+	OPT_MAX_ERRORS,
 };
 
 #define POLICY_OPTIONS                                                                        \
@@ -58,6 +59,10 @@ enum {
 	  .long_name = "strict",                                                              \
 	  .help = "a name resolving to a private, loopback, link-local, unspecified or "      \
 		  "multicast address is an error" },                                          \
+	{ .val = OPT_MAX_ERRORS,                                                              \
+	  .long_name = "max-errors",                                                          \
+	  .arg = "N",                                                                         \
+	  .help = "show at most N errors, counting the rest (default 20; 0: all)" },          \
 	OPTION_OPTIMIZE
 
 /* What POLICY_OPTIONS set: the options of a compilation. */
@@ -73,6 +78,17 @@ void policy_args_init(struct policy_args *a);
  * did, 0 if VAL is not one of them, or -1 after a usage error on P. */
 int policy_args_take(struct policy_args *a, struct cmd_parse *p, int val, const char *arg);
 void policy_args_release(struct policy_args *a);
+
+/* A policy named on the command line: a file, "-", or "REV:PATH" when no
+ * file is called that - PATH as git revision REV has it. Sets *PATH, and
+ * *REV (malloc'd; the caller frees it) or NULL. Returns 0, or -1 after a
+ * usage error on P. */
+int policy_path_split(struct cmd_parse *p, const char *arg, const char **path,
+		      const char **rev);
+/* The same for the one policy of A's compilation: its revision goes to
+ * A->compile.git_rev, which policy_args_release() frees. Returns the
+ * path, or NULL after a usage error. */
+const char *policy_args_path(struct policy_args *a, struct cmd_parse *p, const char *arg);
 
 /* options_next() for a command whose table holds POLICY_OPTIONS: takes
  * those into A itself and returns the command's own options, then 0 or

@@ -202,6 +202,9 @@ static int parse_args(struct cmd_parse *p, struct query_args *o)
 		return options_error(p, "expected POLICY DEST [PORT[/PROTO]]");
 	if (p->nargs == 3 && strcmp(p->args[1], "-") == 0)
 		return options_error(p, "'-' reads DEST [PORT[/PROTO]] lines from standard input");
+	if (strcmp(p->args[0], "-") == 0 && strcmp(p->args[1], "-") == 0)
+		return options_error(p, "standard input ('-') holds the policy or the queries, "
+					"not both");
 	return 0;
 }
 
@@ -218,9 +221,14 @@ int cmd_query(int argc, char **argv)
 		policy_args_release(&o.policy_args);
 		return p.status;
 	}
+	const char *policy = policy_args_path(&o.policy_args, &p, p.args[0]);
+	if (!policy) {
+		policy_args_release(&o.policy_args);
+		return p.status;
+	}
 	compilation_init(&c);
 	/* The answer comes from the model; errors are 2. */
-	if (compilation_run(&c, p.args[0], &o.policy_args.compile) < 0)
+	if (compilation_run(&c, policy, &o.policy_args.compile) < 0)
 		status = 2;
 	else
 		status = run_query(&o, &c, p.args, p.nargs);

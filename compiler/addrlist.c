@@ -11,6 +11,7 @@
 
 #include "lib/arena.h"
 #include "compiler/diag.h"
+#include "compiler/gitblob.h"
 #include "compiler/source.h"
 #include "lib/vec.h"
 #include "lib/xalloc.h"
@@ -161,37 +162,20 @@ static void parse_line(struct list_reader *r, int lineno, const char *line, size
 	}
 }
 
-int addrlist_load(struct arena *a, struct diags *d, const char *path, const struct loc *at,
-		  struct addrlist *l)
+/* Reads FD's lines into R's list; Q names it in errors at AT. */
+static void read_lines(struct list_reader *r, int fd, const char *q, const struct loc *at)
 {
-	struct list_reader r = { .arena = a, .diags = d, .list = l };
-	const char *q = diag_quote(d, path, strlen(path));
-	struct stat st;
-	char *buf = NULL;
 	size_t cap = SOURCE_MAX_LINE + 1, have = 0;
+	char *buf = xmalloc(cap);	/* always whole lines, up to the line limit */
 	int lineno = 1;
 
-	memset(l, 0, sizeof(*l));
-	l->path = arena_strdup(a, path);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		diag_error(d, at, "cannot open list '%s': %s", q, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
-		diag_error(d, at, "list '%s' is not a regular file", q);
-		close(fd);
-		return -1;
-	}
-	/* A buffer that always holds whole lines, up to the line limit. */
-	buf = xmalloc(cap);
 	for (;;) {
 		ssize_t got = read(fd, buf + have, cap - have);
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0) {
-			diag_error(d, at, "cannot read list '%s': %s", q, strerror(errno));
-			r.failed = true;
+			diag_error(r->diags, at, "cannot read list '%s': %s", q, strerror(errno));
+			r->failed = true;
 			break;
 		}
 		size_t end = have + (size_t)got, pos = 0;
@@ -199,25 +183,79 @@ int addrlist_load(struct arena *a, struct diags *d, const char *path, const stru
 			char *nl = memchr(buf + pos, '\n', end - pos);
 			if (!nl)
 				break;
-			parse_line(&r, lineno++, buf + pos, (size_t)(nl - (buf + pos)));
+			parse_line(r, lineno++, buf + pos, (size_t)(nl - (buf + pos)));
 			pos = (size_t)(nl - buf) + 1;
 		}
 		if (got == 0) {
 			if (pos < end)
-				parse_line(&r, lineno, buf + pos, end - pos);
+				parse_line(r, lineno, buf + pos, end - pos);
 			break;
 		}
 		memmove(buf, buf + pos, end - pos);
 		have = end - pos;
 		if (have == cap) {
-			entry_error(&r, lineno, buf, 0, 0, 1,
-				    arena_printf(a, "line is longer than the limit of %d bytes",
+			entry_error(r, lineno, buf, 0, 0, 1,
+				    arena_printf(r->arena, "line is longer than the limit of %d bytes",
 						 SOURCE_MAX_LINE));
 			break;
 		}
 	}
 	free(buf);
+}
+
+int addrlist_load(struct arena *a, struct diags *d, const char *path, const struct loc *at,
+		  struct addrlist *l)
+{
+	struct list_reader r = { .arena = a, .diags = d, .list = l };
+	const char *q = diag_quote(d, path, strlen(path));
+	struct stat st;
+
+	memset(l, 0, sizeof(*l));
+	l->path = arena_strdup(a, path);
+	/* Not blocking in open(): a FIFO with no writer would hang it. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		diag_error(d, at, "cannot open list '%s': %s", q, strerror(errno));
+		return -1;
+	}
+	/* A policy must not make the compiler wait on a FIFO or read a device. */
+	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+		diag_error(d, at, "list '%s' is not a regular file", q);
+		close(fd);
+		return -1;
+	}
+	read_lines(&r, fd, q, at);
 	close(fd);
+	return r.failed ? -1 : 0;
+}
+
+int addrlist_load_git(struct arena *a, struct diags *d, const char *rev, const char *path,
+		      const struct loc *at, struct addrlist *l)
+{
+	struct list_reader r = { .arena = a, .diags = d, .list = l };
+	const char *shown = arena_printf(a, "%s:%s", rev, path);
+	const char *q = diag_quote(d, shown, strlen(shown));
+	struct gitblob b;
+	char *msg;
+
+	memset(l, 0, sizeof(*l));
+	l->path = shown;
+	if (path[0] == '/') {
+		diag_error(d, at, "list '%s': an absolute path cannot be read from git revision '%s'",
+			   q, diag_quote(d, rev, strlen(rev)));
+		return -1;
+	}
+	if (gitblob_open(&b, rev, path) < 0) {
+		diag_error(d, at, "cannot run git to read list '%s': %s", q, strerror(errno));
+		return -1;
+	}
+	read_lines(&r, b.fd, q, at);
+	if (gitblob_close(&b, &msg) < 0) {
+		if (!r.failed)
+			diag_error(d, at, "cannot read list '%s' from git: %s", q, msg);
+		free(msg);
+		return -1;
+	}
 	return r.failed ? -1 : 0;
 }
 

@@ -31,6 +31,10 @@ struct addrlist {
  * 0, or -1 if there was any error. */
 int addrlist_load(struct arena *a, struct diags *d, const char *path, const struct loc *at,
 		  struct addrlist *l);
+/* The same for PATH of git revision REV (gitblob.h); L->path shows
+ * "REV:PATH". */
+int addrlist_load_git(struct arena *a, struct diags *d, const char *rev, const char *path,
+		      const struct loc *at, struct addrlist *l);
 static inline struct prefix addrlist_v4(const struct addrlist *l, size_t i)
 {
 	struct prefix p = { .addr = (addr_t)(l->v4[i] >> 8), .len = (unsigned char)l->v4[i],

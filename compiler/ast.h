@@ -141,6 +141,8 @@ struct rule_opts {
 struct stmt {
 	enum stmt_kind kind;
 	struct loc loc;		/* the keyword that starts it */
+	struct loc extent;	/* all of it, over every line it takes; src NULL
+				 * for a statement no file holds */
 	struct stmt *next;
 	union {
 		struct {
@@ -193,6 +195,12 @@ struct stmt {
 		} log;
 	};
 };
+
+/* Where all of S is written: its extent, or its keyword's location. */
+static inline const struct loc *stmt_extent(const struct stmt *s)
+{
+	return s->extent.src ? &s->extent : &s->loc;
+}
 
 struct policy {
 	const struct source *root;

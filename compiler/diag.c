@@ -15,12 +15,13 @@ void diags_init(struct diags *d, struct arena *a)
 	memset(d, 0, sizeof(*d));
 	d->arena = a;
 	d->tail = &d->head;
+	d->max_errors = DIAG_MAX_ERRORS;
 }
 
 static struct diag *diag_vadd(struct diags *d, enum diag_kind kind, const struct loc *loc,
 			      const char *fmt, va_list ap)
 {
-	if (kind == DIAG_ERROR && d->errors >= DIAG_MAX_ERRORS) {
+	if (kind == DIAG_ERROR && d->max_errors && d->errors >= d->max_errors) {
 		d->errors++;
 		d->dropped++;
 		return NULL;

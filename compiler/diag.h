@@ -11,7 +11,8 @@
 #include "compiler/loc.h"
 
 #define DIAG_MAX_RELATED 2
-/* After this many errors the rest are counted, not stored. */
+/* After this many errors the rest are counted, not stored, unless the
+ * command line says otherwise (struct diags' max_errors). */
 #define DIAG_MAX_ERRORS 20
 
 enum diag_kind {
@@ -38,7 +39,8 @@ struct diags {
 	struct arena *arena;
 	struct diag *head, **tail;
 	unsigned errors, warnings;
-	unsigned dropped; /* errors beyond DIAG_MAX_ERRORS */
+	unsigned max_errors; /* errors stored, the rest counted; 0: all */
+	unsigned dropped; /* errors beyond max_errors */
 };
 
 void diags_init(struct diags *d, struct arena *a);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lib/arena.h"
+#include "lib/duration.h"
 #include "lib/ivlist.h"
 #include "lib/vec.h"
 #include "compiler/resolve.h"
@@ -26,19 +27,6 @@ struct region {
 /* Room for "path:line" of a setting. */
 #define PATH_MAX_SHOWN 4096
 
-struct printer {
-	FILE *fp;
-	enum diff_format format;
-	const struct model *old, *new;
-	const struct region *rg;
-	/* The sender the lines are for: none (a forwarded packet, or a socket
-	 * of a user neither policy names), or a user and group they name. */
-	struct sending from;
-	const char *during;	/* "Mon 01:00-Mon 03:00 UTC", or "" */
-	const char *source;	/* "198.51.100.0/31", or NULL */
-	size_t lines;
-};
-
 /* A JSON string: quotes, backslashes and control characters escaped. */
 static void json_string(FILE *fp, const char *s)
 {
@@ -53,6 +41,261 @@ static void json_string(FILE *fp, const char *s)
 			fputc(c, fp);
 	}
 	fputc('"', fp);
+}
+
+/* "PATH:LINE" of AT as a JSON string. */
+static void json_location(FILE *fp, const struct loc *at)
+{
+	char line[16];
+	char *both = xmalloc(strlen(at->src->path) + sizeof(line));
+
+	snprintf(line, sizeof(line), ":%d", at->first_line);
+	strcpy(both, at->src->path);
+	strcat(both, line);
+	json_string(fp, both);
+	free(both);
+}
+
+/* One address of a hostname. */
+struct host_addr {
+	enum family family;
+	addr_t addr;
+	const struct host *host;
+};
+
+/* Every hostname one side's policy names, sorted by name, once each, with
+ * the addresses that side resolved it to; and those addresses sorted, so
+ * that the names behind a prefix are found without a walk over all. */
+struct side_hosts {
+	const struct host **v;
+	size_t n;
+	struct host_addr *by_addr;
+	size_t naddrs;
+};
+
+struct printer {
+	FILE *fp;
+	enum diff_format format;
+	const struct model *old, *new;
+	struct side_hosts hosts[2];	/* OLD's, NEW's */
+	const struct region *rg;
+	/* The sender the lines are for: none (a forwarded packet, or a socket
+	 * of a user neither policy names), or a user and group they name. */
+	struct sending from;
+	const char *during;	/* "Mon 01:00-Mon 03:00 UTC", or "" */
+	const char *source;	/* "198.51.100.0/31", or NULL */
+	size_t lines;
+};
+
+static int host_cmp(const void *a, const void *b)
+{
+	return strcmp((*(const struct host *const *)a)->name, (*(const struct host *const *)b)->name);
+}
+
+static int host_addr_cmp(const void *pa, const void *pb)
+{
+	const struct host_addr *a = pa, *b = pb;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	if (a->addr != b->addr)
+		return a->addr < b->addr ? -1 : 1;
+	return strcmp(a->host->name, b->host->name);
+}
+
+static void side_hosts_init(struct side_hosts *h, const struct model *m)
+{
+	size_t cap = 0, n = 0;
+
+	h->v = NULL;
+	for (size_t i = 0; i < m->norigins; i++)
+		if (m->origins[i].target->kind == TARGET_HOST)
+			VEC_PUSH(h->v, n, cap, m->origins[i].target->host);
+	if (n)
+		qsort(h->v, n, sizeof(*h->v), host_cmp);
+	h->n = 0;
+	for (size_t i = 0; i < n; i++)
+		if (h->n == 0 || strcmp(h->v[h->n - 1]->name, h->v[i]->name) != 0)
+			h->v[h->n++] = h->v[i];
+	h->by_addr = NULL;
+	h->naddrs = 0;
+	cap = 0;
+	for (size_t i = 0; i < h->n; i++)
+		for (size_t j = 0; j < h->v[i]->naddrs; j++)
+			VEC_PUSH(h->by_addr, h->naddrs, cap,
+				 (struct host_addr){ (enum family)h->v[i]->addrs[j].family,
+						     h->v[i]->addrs[j].addr, h->v[i] });
+	if (h->naddrs)
+		qsort(h->by_addr, h->naddrs, sizeof(*h->by_addr), host_addr_cmp);
+}
+
+static void side_hosts_release(struct side_hosts *h)
+{
+	free(h->v);
+	free(h->by_addr);
+}
+
+static const struct host *side_hosts_find(const struct side_hosts *h, const char *name)
+{
+	struct host key = { .name = name };
+	const struct host *k = &key;
+	const struct host **found =
+		h->n ? bsearch(&k, h->v, h->n, sizeof(*h->v), host_cmp) : NULL;
+
+	return found ? *found : NULL;
+}
+
+/* Whether one of H's addresses is in P. */
+static bool host_in_prefix(const struct host *h, const struct prefix *p)
+{
+	addr_t last = prefix_last(p);
+
+	for (size_t i = 0; i < h->naddrs; i++)
+		if (h->addrs[i].family == p->family && h->addrs[i].addr >= p->addr &&
+		    h->addrs[i].addr <= last)
+			return true;
+	return false;
+}
+
+/* The index of H's first address at or after P's first. */
+static size_t first_addr_in(const struct side_hosts *h, const struct prefix *p)
+{
+	size_t lo = 0, hi = h->naddrs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct host_addr *a = &h->by_addr[mid];
+		if (a->family < p->family || (a->family == p->family && a->addr < p->addr))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Whether both sides resolved H's name, to different addresses. */
+static bool host_moved(const struct host *a, const struct host *b)
+{
+	if (!a || !b)
+		return false;
+	if (a->naddrs != b->naddrs)
+		return true;
+	for (size_t i = 0; i < a->naddrs; i++)
+		if (a->addrs[i].family != b->addrs[i].family || a->addrs[i].addr != b->addrs[i].addr ||
+		    a->addrs[i].len != b->addrs[i].len)
+			return true;
+	return false;
+}
+
+/* The names behind prefix P on each side, as the two sides resolved
+ * them; a name resolved differently by the two has moved. */
+struct names_behind {
+	const struct host **side[2];	/* OLD's, NEW's, each sorted by name */
+	size_t n[2];
+	bool same;			/* the two lists name the same names */
+};
+
+static void names_behind(const struct printer *pr, const struct prefix *p, struct names_behind *nb)
+{
+	addr_t last = prefix_last(p);
+
+	for (int w = 0; w < 2; w++) {
+		const struct side_hosts *h = &pr->hosts[w];
+		size_t n = 0, cap = 0;
+		nb->side[w] = NULL;
+		for (size_t i = first_addr_in(h, p);
+		     i < h->naddrs && h->by_addr[i].family == p->family && h->by_addr[i].addr <= last;
+		     i++)
+			VEC_PUSH(nb->side[w], n, cap, h->by_addr[i].host);
+		if (n)
+			qsort(nb->side[w], n, sizeof(*nb->side[w]), host_cmp);
+		nb->n[w] = 0;
+		for (size_t i = 0; i < n; i++)
+			if (nb->n[w] == 0 || nb->side[w][nb->n[w] - 1] != nb->side[w][i])
+				nb->side[w][nb->n[w]++] = nb->side[w][i];
+	}
+	nb->same = nb->n[0] == nb->n[1];
+	for (size_t i = 0; nb->same && i < nb->n[0]; i++)
+		nb->same = strcmp(nb->side[0][i]->name, nb->side[1][i]->name) == 0;
+}
+
+static void names_behind_release(struct names_behind *nb)
+{
+	free(nb->side[0]);
+	free(nb->side[1]);
+}
+
+static void print_addrs(FILE *fp, const struct host *h, bool json)
+{
+	char buf[PREFIX_STRLEN];
+
+	for (size_t i = 0; i < h->naddrs; i++)
+		fprintf(fp, json ? "%s\"%s\"" : "%s%s", i ? ", " : "", prefix_format(&h->addrs[i], buf));
+	if (!h->naddrs && !json)
+		fputs("nothing", fp);
+}
+
+/* One side's names: "a, b (moved; new: 198.51.100.99)". */
+static void print_names_text(const struct printer *pr, const struct names_behind *nb, int w)
+{
+	for (size_t i = 0; i < nb->n[w]; i++) {
+		const struct host *h = nb->side[w][i];
+		const struct host *other = side_hosts_find(&pr->hosts[1 - w], h->name);
+		fprintf(pr->fp, "%s%s", i ? ", " : "", h->name);
+		if (host_moved(h, other)) {
+			fprintf(pr->fp, " (moved; %s: ", w ? "old" : "new");
+			print_addrs(pr->fp, other, false);
+			fputc(')', pr->fp);
+		}
+	}
+	if (!nb->n[w])
+		fputs("none", pr->fp);
+}
+
+static void print_names(const struct printer *pr, const struct prefix *p)
+{
+	struct names_behind nb;
+
+	names_behind(pr, p, &nb);
+	if (pr->format == DIFF_JSON) {
+		for (int w = 0; w < 2; w++) {
+			fprintf(pr->fp, ", \"%s_names\": [", w ? "new" : "old");
+			for (size_t i = 0; i < nb.n[w]; i++) {
+				fputs(i ? ", " : "", pr->fp);
+				json_string(pr->fp, nb.side[w][i]->name);
+			}
+			fputs("]", pr->fp);
+		}
+		/* Moved: each name once, OLD's list first, then NEW's own. */
+		fputs(", \"moved\": [", pr->fp);
+		size_t k = 0;
+		for (int w = 0; w < 2; w++) {
+			for (size_t i = 0; i < nb.n[w]; i++) {
+				const struct host *h = nb.side[w][i];
+				const struct host *o = side_hosts_find(&pr->hosts[1 - w], h->name);
+				if (!host_moved(h, o) || (w == 1 && host_in_prefix(o, p)))
+					continue;
+				fputs(k++ ? ", " : "", pr->fp);
+				fputs("{\"name\": ", pr->fp);
+				json_string(pr->fp, h->name);
+				fputs(", \"old\": [", pr->fp);
+				print_addrs(pr->fp, w ? o : h, true);
+				fputs("], \"new\": [", pr->fp);
+				print_addrs(pr->fp, w ? h : o, true);
+				fputs("]}", pr->fp);
+			}
+		}
+		fputs("]", pr->fp);
+	} else if (nb.same && nb.n[0]) {
+		fputs("; ", pr->fp);
+		print_names_text(pr, &nb, pr->rg->sign > 0);
+	} else if (!nb.same) {
+		fputs("; old: ", pr->fp);
+		print_names_text(pr, &nb, 0);
+		fputs("; new: ", pr->fp);
+		print_names_text(pr, &nb, 1);
+	}
+	names_behind_release(&nb);
 }
 
 static void print_rule(FILE *fp, const struct model *m, const struct packet *pkt, bool json)
@@ -74,20 +317,12 @@ static void print_rule(FILE *fp, const struct model *m, const struct packet *pkt
 		} else {
 			fputs("\"default\"", fp);
 		}
-		fputs(", \"hosts\": [", fp);
-		for (size_t i = 0; i < b.nhosts; i++) {
-			fputs(i ? ", " : "", fp);
-			json_string(fp, b.hosts[i]);
-		}
-		fputs("]", fp);
 		return;
 	}
 	if (b.rule)
 		fprintf(fp, "%s:%d", b.rule->loc.src->path, b.rule->loc.first_line);
 	else
 		fputs("the default policy", fp);
-	for (size_t i = 0; i < b.nhosts; i++)
-		fprintf(fp, "%s%s", i ? ", " : "; ", b.hosts[i]);
 }
 
 static void print_prefix(const struct prefix *p, void *arg)
@@ -101,13 +336,13 @@ static void print_prefix(const struct prefix *p, void *arg)
 	struct packet pkt = { .family = rg->family, .addr = p->addr,
 			      .proto = rg->proto < 0 ? 0 : protos[rg->proto], .port = rg->lo,
 			      .from = pr->from };
+	const struct model *by = rg->sign > 0 ? pr->new : pr->old;
 	char user[48] = "", group[48] = "";
 
 	if (pr->from.user)
 		owner_id_format(pr->from.user, user, sizeof(user));
 	if (pr->from.group)
 		owner_id_format(pr->from.group, group, sizeof(group));
-	const struct model *by = rg->sign > 0 ? pr->new : pr->old;
 
 	if (rg->proto < 0 || protos[rg->proto] == 0 || (rg->lo == 0 && rg->hi == 65535))
 		snprintf(ports, sizeof(ports), "all");
@@ -121,6 +356,7 @@ static void print_prefix(const struct prefix *p, void *arg)
 				"\"ports\": \"%s\", \"rule\": ",
 			pr->lines ? ",\n" : "", rg->sign > 0 ? "allowed" : "denied", buf, proto, ports);
 		print_rule(pr->fp, by, &pkt, true);
+		print_names(pr, p);
 		if (*user)
 			fprintf(pr->fp, ", \"user\": \"%s\"", user);
 		if (*group)
@@ -137,6 +373,7 @@ static void print_prefix(const struct prefix *p, void *arg)
 			pr->source ? " from " : "", pr->source ? pr->source : "",
 			rg->sign > 0 ? "allowed by" : "was allowed by");
 		print_rule(pr->fp, by, &pkt, false);
+		print_names(pr, p);
 		fputc('\n', pr->fp);
 	}
 	pr->lines++;
@@ -155,6 +392,7 @@ struct runtime_use {
 	const struct rule_class *cls;
 	const char *what;
 	const struct loc *at;	/* the wildcard, or the first rule naming the set */
+	uint32_t timeout;	/* how long a member stays, in seconds */
 };
 
 static size_t runtime_uses(const struct model *m, struct runtime_use **out)
@@ -173,18 +411,50 @@ static size_t runtime_uses(const struct model *m, struct runtime_use **out)
 					c, r->kind == RUNTIME_WILDCARD ? r->wildcards[w]->text
 								       : r->decl->dynamic.name,
 					r->kind == RUNTIME_WILDCARD ? &r->wildcards[w]->loc
-								    : &r->rules[0]->loc };
+								    : &r->rules[0]->loc,
+					r->timeout };
 		}
 	}
 	return n;
 }
 
-static bool runtime_has(const struct runtime_use *v, size_t n, const struct runtime_use *u)
+/* The use in V[0..N) of the same source in the same class, or NULL. */
+static const struct runtime_use *runtime_find(const struct runtime_use *v, size_t n,
+					      const struct runtime_use *u)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(v[i].cls->name, u->cls->name) == 0 && strcmp(v[i].what, u->what) == 0)
-			return true;
-	return false;
+			return &v[i];
+	return NULL;
+}
+
+/* A run-time set kept, its members staying longer or shorter: what it
+ * lets out stays open for another while after each answer. */
+static void runtime_timeout_line(struct printer *pr, const struct runtime_use *old,
+				 const struct runtime_use *new)
+{
+	char a[DURATION_STRLEN], b[DURATION_STRLEN];
+	const char *dyn = new->what[0] != '*' ? "$" : "";
+
+	duration_format(old->timeout, a);
+	duration_format(new->timeout, b);
+	if (pr->format == DIFF_JSON) {
+		fprintf(pr->fp, "%s  {\"change\": \"timeout\", \"runtime\": ",
+			pr->lines ? ",\n" : "");
+		char *text = xmalloc(strlen(new->what) + 2);
+		sprintf(text, "%s%s", dyn, new->what);
+		json_string(pr->fp, text);
+		free(text);
+		fputs(", \"class\": ", pr->fp);
+		json_string(pr->fp, new->cls->name);
+		fprintf(pr->fp, ", \"old\": \"%s\", \"new\": \"%s\", \"rule\": ", a, b);
+		json_location(pr->fp, new->at);
+		fputs("}", pr->fp);
+	} else {
+		fprintf(pr->fp, "~ %s%s %s  # run-time set, members kept %s, were kept %s; %s:%d\n", dyn,
+			new->what, new->cls->name, b, a, new->at->src->path, new->at->first_line);
+	}
+	pr->lines++;
 }
 
 /* Run-time sets gained or lost: what they let out is not known until the
@@ -197,7 +467,10 @@ static void runtime_diff(struct printer *pr)
 	for (int w = 1; w >= 0; w--) {
 		for (size_t i = 0; i < n[w]; i++) {
 			const struct runtime_use *x = &u[w][i];
-			if (runtime_has(u[1 - w], n[1 - w], x))
+			const struct runtime_use *was = runtime_find(u[1 - w], n[1 - w], x);
+			if (was && w == 1 && was->timeout != x->timeout)
+				runtime_timeout_line(pr, was, x);
+			if (was)
 				continue;
 			bool allows = (x->cls->verdict == VERDICT_ALLOW) == (w == 1);
 			const char *dyn = x->what[0] != '*' ? "$" : "";
@@ -211,7 +484,9 @@ static void runtime_diff(struct printer *pr)
 				free(text);
 				fputs(", \"class\": ", pr->fp);
 				json_string(pr->fp, x->cls->name);
-				fprintf(pr->fp, ", \"rule\": \"%s:%d\"}", at->src->path, at->first_line);
+				fputs(", \"rule\": ", pr->fp);
+				json_location(pr->fp, at);
+				fputs("}", pr->fp);
 			} else {
 				fprintf(pr->fp, "%c %s%s %s  # run-time set, %s %s:%d\n", allows ? '+' : '-',
 					dyn, x->what, x->cls->name, w == 1 ? "added by" : "was in",
@@ -362,6 +637,117 @@ static void settings_diff(struct printer *pr)
 				opens ? ": EVERYTHING MAY LEAVE THE RUNNER" : "");
 		}
 		pr->lines++;
+	}
+}
+
+/* --- pins ---------------------------------------------------------------- */
+
+/* M's pin of NAME, or NULL: model.pinned is sorted by name. */
+static const struct host *pinned_find(const struct model *m, const char *name)
+{
+	struct host key = { .name = name };
+	const struct host *k = &key;
+	const struct host *const *found =
+		m->npinned ? bsearch(&k, m->pinned, m->npinned, sizeof(*m->pinned), host_cmp) : NULL;
+
+	return found ? *found : NULL;
+}
+
+static void pin_line(struct printer *pr, const struct host *old, const struct host *new)
+{
+	const struct host *h = new ? new : old;
+	const struct loc *at = h->first_use ? &h->first_use->loc : NULL;
+	char where[PATH_MAX_SHOWN];
+
+	if (at)
+		snprintf(where, sizeof(where), "%s:%d", at->src->path, at->first_line);
+	else
+		snprintf(where, sizeof(where), "the policy");
+	if (pr->format == DIFF_JSON) {
+		fprintf(pr->fp, "%s  {\"change\": \"pin\", \"name\": ", pr->lines ? ",\n" : "");
+		json_string(pr->fp, h->name);
+		fputs(", \"old\": [", pr->fp);
+		if (old)
+			print_addrs(pr->fp, old, true);
+		fputs("], \"new\": [", pr->fp);
+		if (new)
+			print_addrs(pr->fp, new, true);
+		fputs("], \"at\": ", pr->fp);
+		json_string(pr->fp, where);
+		fputs("}", pr->fp);
+	} else {
+		fprintf(pr->fp, "~ pin %s ", h->name);
+		print_addrs(pr->fp, new ? new : old, false);
+		if (!old)
+			fprintf(pr->fp, "  # pinned by %s, not before\n", where);
+		else if (!new)
+			fprintf(pr->fp, "  # no longer pinned, was by %s\n", where);
+		else {
+			fputs("  # was ", pr->fp);
+			print_addrs(pr->fp, old, false);
+			fprintf(pr->fp, "; %s\n", where);
+		}
+	}
+	pr->lines++;
+}
+
+/* Names the hosts output pins on one side only, or to other addresses:
+ * the runner then resolves them differently, whether or not the
+ * addresses are let out either way. */
+static void pins_diff(struct printer *pr)
+{
+	for (size_t i = 0; i < pr->new->npinned; i++) {
+		const struct host *h = pr->new->pinned[i];
+		const struct host *was = pinned_find(pr->old, h->name);
+		if (!was || host_moved(was, h))
+			pin_line(pr, was, h);
+	}
+	for (size_t i = 0; i < pr->old->npinned; i++)
+		if (!pinned_find(pr->new, pr->old->pinned[i]->name))
+			pin_line(pr, pr->old->pinned[i], NULL);
+}
+
+/* --- modules ------------------------------------------------------------- */
+
+/* The source P loaded as module NAME, or NULL. */
+static const struct source *module_source(const struct policy *p, const char *name)
+{
+	for (const struct source *s = p->root; s; s = s->next_file)
+		if (s->module && strcmp(s->module, name) == 0)
+			return s;
+	return NULL;
+}
+
+/* Modules one side loads and the other does not: what their rules let
+ * out shows among the address lines, but a reviewer should see the
+ * 'use' that brought them in (or the essentials that did). */
+static void modules_diff(struct printer *pr)
+{
+	const struct model *ms[2] = { pr->old, pr->new };
+
+	for (int w = 1; w >= 0; w--) {
+		for (const struct source *s = ms[w]->policy->root; s; s = s->next_file) {
+			if (!s->module || module_source(ms[1 - w]->policy, s->module))
+				continue;
+			char at[PATH_MAX_SHOWN];
+			if (s->included_from)
+				snprintf(at, sizeof(at), "%s:%d", s->included_from->src->path,
+					 s->included_from->first_line);
+			else
+				snprintf(at, sizeof(at), "essentials");
+			if (pr->format == DIFF_JSON) {
+				fprintf(pr->fp, "%s  {\"change\": \"module\", \"module\": ",
+					pr->lines ? ",\n" : "");
+				json_string(pr->fp, s->module);
+				fprintf(pr->fp, ", \"loaded\": %s, \"at\": ", w ? "true" : "false");
+				json_string(pr->fp, at);
+				fputs("}", pr->fp);
+			} else {
+				fprintf(pr->fp, "~ use %s  # %s %s\n", s->module,
+					w ? "added by" : "removed, was loaded by", at);
+			}
+			pr->lines++;
+		}
 	}
 }
 
@@ -567,9 +953,12 @@ size_t policy_diff(FILE *fp, const struct model *old, const struct model *new,
 	size_t ncuts;
 	uint16_t *cuts = model_port_cuts(ms, 2, &ncuts);
 
+	for (int w = 0; w < 2; w++)
+		side_hosts_init(&pr.hosts[w], ms[w]);
 	if (format == DIFF_JSON)
 		fputs("[\n", fp);
 	settings_diff(&pr);
+	modules_diff(&pr);
 	struct sending none = { 0 };
 	struct region *base = sender_regions(ms, &none, cuts, ncuts);
 	print_regions(&pr, base);
@@ -649,8 +1038,11 @@ size_t policy_diff(FILE *fp, const struct model *old, const struct model *new,
 	free(users.ids);
 	free(groups.ids);
 	runtime_diff(&pr);
+	pins_diff(&pr);
 	if (format == DIFF_JSON)
 		fputs(pr.lines ? "\n]\n" : "]\n", fp);
 	free(cuts);
+	side_hosts_release(&pr.hosts[0]);
+	side_hosts_release(&pr.hosts[1]);
 	return pr.lines;
 }

@@ -41,8 +41,9 @@ static int compile_loaded(struct compilation *c, const struct compile_opts *o)
 static struct load_opts load_opts(struct compilation *c, const struct compile_opts *o,
 				  struct modpath *mp)
 {
-	struct load_opts lo = { .modules = NULL };
+	struct load_opts lo = { .modules = NULL, .git_rev = o->git_rev };
 
+	c->diags.max_errors = o->max_errors;
 	if (!o->no_modules) {
 		modpath_init(mp, &c->arena, o->module_dirs, o->nmodule_dirs);
 		lo.modules = mp;

@@ -22,6 +22,10 @@ struct compile_opts {
 	bool monitor;		/* --monitor: as if the policy said 'mode monitor' */
 	bool strict;		/* pinned addresses inside the network are errors */
 	int optimize;		/* optimize.h's level; 0 leaves the model as built */
+	unsigned max_errors;	/* errors shown, the rest counted; 0: all */
+	/* Read the policy, its includes and its lists from this git revision
+	 * of the repository holding the current directory; NULL: files. */
+	const char *git_rev;
 };
 
 struct compilation {

@@ -548,11 +548,25 @@ int format_source(struct arena *a, struct diags *d, const struct source *src, ch
 	/* The head of the file: what comes before its first statement, but
 	 * the comment block attached to it. */
 	int first = nunits ? attached_from(lines, 1, units[0].line) : nlines + 1;
-	bool hoisted_any = false;
+	int top = -1;	/* the unit printed first: the first of the highest rank */
 	for (int i = 0; i < nunits; i++)
-		hoisted_any |= setting_rank(units[i].first) >= 0;
+		if (setting_rank(units[i].first) >= 0 &&
+		    (top < 0 || setting_rank(units[i].first) < setting_rank(units[top].first)))
+			top = i;
+	bool hoisted_any = top >= 0;
+	int head_from = 1;
+	/* A comment the file starts with is its header, and stays first,
+	 * though it sits right above a statement that another moves below. */
+	if (hoisted_any && top != 0 && first == 1 && lines[1].comment && !lines[1].code) {
+		int l = 1;
+		while (l < units[0].line && lines[l].comment && !lines[l].code)
+			l++;
+		print_pre(&pr, lines, 1, l);
+		put_blank(&pr);
+		head_from = first = units[0].pre_from = l;
+	}
 	if (hoisted_any) {
-		print_pre(&pr, lines, 1, first);
+		print_pre(&pr, lines, head_from, first);
 		for (int rank = 0; rank < NSETTINGS; rank++) {
 			for (int i = 0; i < nunits; i++) {
 				struct unit *u = &units[i];

@@ -95,7 +95,8 @@ static void parse_line(struct arena *a, struct diags *d, struct hostsfile *hf,
 int hostsfile_load(struct arena *a, struct diags *d, const char *path, struct hostsfile *hf)
 {
 	unsigned errors = d->errors;
-	const struct source *src = source_load(a, d, path, NULL);
+	/* Named on the command line: a pipe will do ('<(...)'). */
+	const struct source *src = source_load_arg(a, d, path);
 
 	hf->path = path;
 	strmap_init(&hf->names);

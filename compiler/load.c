@@ -25,6 +25,7 @@
 #include "compiler/diag.h"
 #include "grammar/grammar.h"
 #include "compiler/modpath.h"
+#include "compiler/source.h"
 #include "lib/strmap.h"
 #include "lib/suggest.h"
 #include "lib/xalloc.h"
@@ -110,6 +111,54 @@ static const char *file_key(struct arena *a, const char *path, struct stat *st)
 			    (unsigned long long)dir.st_ino);
 }
 
+/* PATH without "." and without a name followed by "..": "a/./b/../c" is
+ * "a/c". How a file of a git revision is told apart from another, where
+ * no inode says it. */
+static const char *normalized_path(struct arena *a, const char *path)
+{
+	size_t n = strlen(path);
+	char *out = arena_alloc(a, n + 1);
+	size_t len = 0;
+
+	for (const char *p = path; *p;) {
+		const char *end = strchr(p, '/');
+		size_t seg = end ? (size_t)(end - p) : strlen(p);
+		bool up = seg == 2 && p[0] == '.' && p[1] == '.';
+		const char *last = len ? memrchr(out, '/', len) : NULL;
+		size_t last_start = last ? (size_t)(last - out) + 1 : 0;
+		bool can_pop = len && !(len - last_start == 2 && out[last_start] == '.' &&
+					out[last_start + 1] == '.');
+		if (seg == 0 || (seg == 1 && p[0] == '.')) {
+			/* nothing */
+		} else if (up && can_pop) {
+			len = last ? (size_t)(last - out) : 0;
+		} else {
+			if (len)
+				out[len++] = '/';
+			memcpy(out + len, p, seg);
+			len += seg;
+		}
+		p += seg;
+		if (*p == '/')
+			p++;
+	}
+	out[len] = '\0';
+	return out;
+}
+
+/* Whether the files being read include the file PATH of git revision REV. */
+static bool git_file_open(struct loader *ld, const struct open_file *outer, const char *rev,
+			  const char *path)
+{
+	const char *want = normalized_path(ld->arena, path);
+
+	for (const struct open_file *f = outer; f; f = f->outer)
+		if (f->src->git_rev && strcmp(f->src->git_rev, rev) == 0 &&
+		    strcmp(normalized_path(ld->arena, f->src->file), want) == 0)
+			return true;
+	return false;
+}
+
 static struct file_node *node_new(struct loader *ld, struct source *src)
 {
 	struct file_node *n = arena_alloc(ld->arena, sizeof(*n));
@@ -147,14 +196,20 @@ static struct file_node *scan_include(struct loader *ld, const struct stmt *inc,
 		diag_error(ld->diags, at, "empty include path");
 		return NULL;
 	}
-	const char *key = file_key(ld->arena, path, &st);
+	/* A file of a git revision includes from the same revision. */
+	const char *rev = outer->src->git_rev;
+	const char *key = rev ? arena_printf(ld->arena, "git:%s:%s", rev,
+					     normalized_path(ld->arena, path))
+			      : file_key(ld->arena, path, &st);
 	if (key) {
-		for (const struct open_file *f = outer; f; f = f->outer) {
-			if (f->dev == st.st_dev && f->ino == st.st_ino) {
-				diag_error(ld->diags, at, "include cycle: '%s' is already being read",
-					   diag_quote(ld->diags, path, strlen(path)));
-				return NULL;
-			}
+		bool cycle = rev ? git_file_open(ld, outer, rev, path) : false;
+		for (const struct open_file *f = outer; f && !rev && !cycle; f = f->outer)
+			cycle = f->dev == st.st_dev && f->ino == st.st_ino;
+		if (cycle) {
+			const char *shown = rev ? arena_printf(ld->arena, "%s:%s", rev, path) : path;
+			diag_error(ld->diags, at, "include cycle: '%s' is already being read",
+				   diag_quote(ld->diags, shown, strlen(shown)));
+			return NULL;
 		}
 		/* Read before: its includes nest as deep as they did then. */
 		struct file_node *seen = strmap_get(&ld->by_file, key);
@@ -166,7 +221,8 @@ static struct file_node *scan_include(struct loader *ld, const struct stmt *inc,
 		if (seen)
 			return seen;
 	}
-	struct source *src = source_load(ld->arena, ld->diags, path, at);
+	struct source *src = rev ? source_load_git(ld->arena, ld->diags, rev, path, at)
+				 : source_load(ld->arena, ld->diags, path, at);
 	if (!src)
 		return NULL;
 	src->included_from = at;
@@ -451,8 +507,10 @@ int load_policy(struct arena *a, struct diags *d, const char *path,
 		const struct load_opts *o, struct policy *policy)
 {
 	struct loader ld = { .arena = a, .diags = d, .modules = o ? o->modules : NULL };
+	const char *rev = o ? o->git_rev : NULL;
 
-	return load_root(&ld, source_load(a, d, path, NULL), policy);
+	return load_root(&ld, rev ? source_load_git(a, d, rev, path, NULL) : source_load_arg(a, d, path),
+			 policy);
 }
 
 int load_policy_buffer(struct arena *a, struct diags *d, const char *name, const char *text,

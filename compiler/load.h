@@ -15,6 +15,10 @@ struct modpath;
  * an error, and essentials are not added. */
 struct load_opts {
 	const struct modpath *modules;
+	/* The policy is PATH of this git revision, and so are the files it
+	 * includes and lists (modules come from the module path); NULL:
+	 * files, PATH as source_load_arg() takes it. */
+	const char *git_rev;
 };
 
 /* Includes nest at most this deep; deeper is an error, not a crash. */

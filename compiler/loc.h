@@ -25,6 +25,11 @@ struct source {
 	const struct loc *included_from; /* NULL for the root policy */
 	int first_line;		/* the line number of text's first line; 0 means 1 */
 	const char *module;	/* a module loaded by 'use' (or essentials): its name */
+	/* Read from git revision GIT_REV (PATH shows "REV:FILE"): what it
+	 * includes and lists is read from there too. NULL: from files. */
+	const char *git_rev;
+	bool stream;		/* read from a pipe or standard input: its relative
+				 * paths are the current directory's */
 	bool implicit;		/* loaded because essentials are on, not by a 'use' */
 };
 
@@ -38,5 +43,10 @@ struct loc {
 
 /* Start and length of line LINE (from 1), without its newline or CR. */
 const char *source_line(const struct source *s, int line, size_t *len);
+
+/* The text LOC spans as one line, for quoting a statement written over
+ * several: each line's comment dropped, lines joined by one space. The
+ * caller frees it. */
+char *source_span_text(const struct loc *loc);
 
 #endif

@@ -204,10 +204,10 @@ static void address_caveats(FILE *fp, const struct model *m, const struct packet
 
 	for (size_t i = 0; i < n; i++) {
 		const struct loc *at = &rules[i]->loc;
-		size_t len;
-		const char *line = source_line(at->src, at->first_line, &len);
-		fprintf(fp, "  unless it resolves to an address that %s:%d names: %.*s\n",
-			at->src->path, at->first_line, (int)len, line);
+		char *text = source_span_text(stmt_extent(rules[i]));
+		fprintf(fp, "  unless it resolves to an address that %s:%d names: %s\n",
+			at->src->path, at->first_line, text);
+		free(text);
 	}
 }
 
@@ -265,10 +265,10 @@ static int answer_by_wildcard(FILE *fp, struct arena *a, const struct model *m,
 				at->first_line);
 			return status;
 		}
-		size_t len;
-		const char *line = source_line(at->src, at->first_line, &len);
-		fprintf(fp, "%s\n  %s %s: %s:%d: %.*s\n", verdict, name, svc, at->src->path,
-			at->first_line, (int)len, line);
+		char *text = source_span_text(stmt_extent(rule));
+		fprintf(fp, "%s\n  %s %s: %s:%d: %s\n", verdict, name, svc, at->src->path,
+			at->first_line, text);
+		free(text);
 		fprintf(fp, "  %s: %s once dnsmasq resolves it, which puts its"
 			" addresses in run-time set %s for %s\n",
 			below_wildcard(a, dc.runtime, name),
@@ -348,10 +348,10 @@ int query_answer(FILE *fp, struct arena *a, struct diags *d, const struct model 
 		fprintf(fp, "%s %s %s %s:%d\n", verdict, dest, svc, at->src->path, at->first_line);
 		return dc.verdict == VERDICT_ALLOW ? 0 : 1;
 	}
-	size_t len;
-	const char *line = source_line(at->src, at->first_line, &len);
-	fprintf(fp, "%s\n  %s %s: %s:%d: %.*s\n", verdict, addr, svc, at->src->path,
-		at->first_line, (int)len, line);
+	char *text = source_span_text(stmt_extent(b.rule));
+	fprintf(fp, "%s\n  %s %s: %s:%d: %s\n", verdict, addr, svc, at->src->path,
+		at->first_line, text);
+	free(text);
 	if (name)
 		fprintf(fp, "  %s resolves to %s\n", name, addr);
 	for (size_t i = 0; i < b.nhosts; i++)

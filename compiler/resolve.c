@@ -86,12 +86,18 @@ static struct addrlist *intern_list(struct arena *a, struct diags *d, struct res
 				    const struct target *use)
 {
 	const char *path = source_relative_path(a, use->loc.src, use->text);
-	struct addrlist *l = strmap_get(&r->lists_by_path, path);
+	/* A policy read from git lists from the same revision. */
+	const char *rev = use->loc.src->git_rev;
+	const char *key = rev ? arena_printf(a, "%s:%s", rev, path) : path;
+	struct addrlist *l = strmap_get(&r->lists_by_path, key);
 
 	if (l)
 		return l;
 	l = arena_alloc(a, sizeof(*l));
-	addrlist_load(a, d, path, &use->loc, l);
+	if (rev)
+		addrlist_load_git(a, d, rev, path, &use->loc, l);
+	else
+		addrlist_load(a, d, path, &use->loc, l);
 	strmap_put(&r->lists_by_path, l->path, l);
 	VEC_PUSH(r->lists, r->nlists, r->lists_cap, l);
 	return l;
@@ -120,7 +126,7 @@ static void host_set_addrs(struct arena *a, struct host *h, const struct prefix 
 }
 
 static int resolve_from_file(struct arena *a, struct diags *d, const char *path,
-			     struct resolution *tab)
+			     struct resolution *tab, bool allow_unresolved)
 {
 	struct hostsfile hf;
 	int rc = hostsfile_load(a, d, path, &hf);
@@ -133,8 +139,14 @@ static int resolve_from_file(struct arena *a, struct diags *d, const char *path,
 			h->ttl = e->ttl;
 			continue;
 		}
-		diag_error(d, host_loc(h), "hostname '%s' is not in hosts file '%s'",
-			   h->name, diag_quote(d, path, strlen(path)));
+		/* As a name DNS does not know: --allow-unresolved warns. */
+		if (allow_unresolved)
+			diag_warning(d, host_loc(h),
+				     "hostname '%s' is not in hosts file '%s'; its rules allow nothing",
+				     h->name, diag_quote(d, path, strlen(path)));
+		else
+			diag_error(d, host_loc(h), "hostname '%s' is not in hosts file '%s'",
+				   h->name, diag_quote(d, path, strlen(path)));
 	}
 	hostsfile_release(&hf);
 	return rc;
@@ -239,9 +251,12 @@ struct host *resolve_hostname(struct arena *a, struct diags *d, const char *name
 	VEC_PUSH(r->hosts, r->nhosts, r->hosts_cap, h);
 	if (opts->hosts_file) {
 		struct resolution one = { .hosts = &h, .nhosts = 1 };
-		resolve_from_file(a, d, opts->hosts_file, &one);
+		/* The name asked about must resolve, whatever the policy's may. */
+		resolve_from_file(a, d, opts->hosts_file, &one, false);
 	} else {
-		resolve_from_dns(a, d, &h, 1, opts);
+		struct resolve_opts must = *opts;
+		must.allow_unresolved = false;
+		resolve_from_dns(a, d, &h, 1, &must);
 	}
 	return d->errors > errors || !h->naddrs ? NULL : h;
 }
@@ -262,7 +277,7 @@ int resolve_policy(struct arena *a, struct diags *d, struct policy *p,
 	if (tab->nhosts == 0)
 		return d->errors > errors ? -1 : 0;
 	if (opts->hosts_file)
-		resolve_from_file(a, d, opts->hosts_file, tab);
+		resolve_from_file(a, d, opts->hosts_file, tab, opts->allow_unresolved);
 	else
 		resolve_from_dns(a, d, tab->hosts, tab->nhosts, opts);
 	return d->errors > errors ? -1 : 0;

@@ -11,6 +11,7 @@
 
 #include "lib/arena.h"
 #include "compiler/diag.h"
+#include "compiler/gitblob.h"
 #include "lib/utf8.h"
 #include "lib/xalloc.h"
 
@@ -30,47 +31,24 @@ struct source *source_from_buffer(struct arena *a, const char *name, const char 
 	return source_new(a, name, arena_strndup(a, text, len), len);
 }
 
-struct source *source_load(struct arena *a, struct diags *d, const char *path,
-			   const struct loc *at)
+/* Reads FD to its end into *TEXT (in A, NUL-terminated), within
+ * SOURCE_MAX_BYTES; Q names it in errors. The size is a hint: a file in
+ * /proc says 0, a pipe says nothing, and a file may grow while it is
+ * read. Read into the arena while the hint holds, then into a growing
+ * buffer. */
+static int read_all(struct arena *a, struct diags *d, int fd, size_t hint, const char *q,
+		    const struct loc *at, char **text_out, size_t *len_out)
 {
-	const char *q = diag_quote(d, path, strlen(path));
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0) {
-		diag_error(d, at, "cannot open '%s': %s", q, strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) < 0) {
-		diag_error(d, at, "cannot stat '%s': %s", q, strerror(errno));
-		goto fail;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		diag_error(d, at, "'%s' is a directory, not a file", q);
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		diag_error(d, at, "'%s' is not a regular file", q);
-		goto fail;
-	}
-	if ((unsigned long long)st.st_size > SOURCE_MAX_BYTES) {
-		diag_error(d, at, "'%s' is larger than the limit of %u bytes", q,
-			   SOURCE_MAX_BYTES);
-		goto fail;
-	}
-
-	/* The size is a hint: a file in /proc says 0, and a file may grow
-	 * while it is read. Read to the end, into the arena while the hint
-	 * holds, then into a growing buffer, within the limit either way. */
-	size_t cap = (size_t)st.st_size + 1, len = 0;
+	size_t cap = hint + 1, len = 0;
 	char *text = arena_alloc(a, cap + 1), *grown = NULL;
+
 	for (;;) {
 		if (len == cap) {
 			if (len > SOURCE_MAX_BYTES) {
 				diag_error(d, at, "'%s' is larger than the limit of %u bytes", q,
 					   SOURCE_MAX_BYTES);
 				free(grown);
-				goto fail;
+				return -1;
 			}
 			cap = cap * 2 > SOURCE_MAX_BYTES + 1 ? SOURCE_MAX_BYTES + 1 : cap * 2;
 			if (!grown) {
@@ -87,7 +65,7 @@ struct source *source_load(struct arena *a, struct diags *d, const char *path,
 		if (n < 0) {
 			diag_error(d, at, "cannot read '%s': %s", q, strerror(errno));
 			free(grown);
-			goto fail;
+			return -1;
 		}
 		if (n == 0)
 			break;
@@ -97,14 +75,143 @@ struct source *source_load(struct arena *a, struct diags *d, const char *path,
 		text = arena_strndup(a, grown, len);
 		free(grown);
 	}
-	close(fd);
 	text[len] = '\0';
+	*text_out = text;
+	*len_out = len;
+	return 0;
+}
+
+/* What may be read, besides regular files. */
+enum accept {
+	ACCEPT_FILES,		/* regular files only */
+	ACCEPT_STREAMS,		/* and pipes, sockets */
+	ACCEPT_STDIN,		/* and devices: what standard input was made */
+};
+
+/* Whether what FD is may be read: a regular file, or as ACCEPT says a pipe
+ * or socket (what a shell hands over: '<(...)', '/dev/fd/N'). Never a
+ * directory, nor a device unless standard input is one: a device named
+ * by a path could block forever or never end. */
+static int check_kind(struct diags *d, int fd, const char *q, const struct loc *at,
+		      enum accept accept, struct stat *st)
+{
+	bool streams = accept != ACCEPT_FILES;
+
+	if (fstat(fd, st) < 0) {
+		diag_error(d, at, "cannot stat '%s': %s", q, strerror(errno));
+		return -1;
+	}
+	if (S_ISDIR(st->st_mode)) {
+		diag_error(d, at, "'%s' is a directory, not a file", q);
+		return -1;
+	}
+	if (streams && (S_ISFIFO(st->st_mode) || S_ISSOCK(st->st_mode)))
+		return 0;
+	/* Standard input is what the user made it, /dev/null or a terminal. */
+	if (accept == ACCEPT_STDIN && !S_ISREG(st->st_mode))
+		return 0;
+	if (!S_ISREG(st->st_mode)) {
+		diag_error(d, at, streams ? "'%s' is not a regular file, a pipe or a socket"
+					  : "'%s' is not a regular file", q);
+		return -1;
+	}
+	if ((unsigned long long)st->st_size > SOURCE_MAX_BYTES) {
+		diag_error(d, at, "'%s' is larger than the limit of %u bytes", q, SOURCE_MAX_BYTES);
+		return -1;
+	}
+	return 0;
+}
+
+static struct source *load_fd(struct arena *a, struct diags *d, int fd, const char *path,
+			      const struct loc *at, enum accept accept)
+{
+	const char *q = diag_quote(d, path, strlen(path));
+	struct stat st;
+	char *text;
+	size_t len;
+
+	if (check_kind(d, fd, q, at, accept, &st) < 0 ||
+	    read_all(a, d, fd, S_ISREG(st.st_mode) ? (size_t)st.st_size : 0, q, at, &text, &len) < 0)
+		return NULL;
 	struct source *src = source_new(a, path, text, len);
 	src->file = src->path;
+	src->stream = !S_ISREG(st.st_mode);
 	return src;
-fail:
+}
+
+struct source *source_load(struct arena *a, struct diags *d, const char *path,
+			   const struct loc *at)
+{
+	/* Not blocking in open(): a FIFO with no writer would hang it before
+	 * load_fd() could refuse it. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0) {
+		diag_error(d, at, "cannot open '%s': %s", diag_quote(d, path, strlen(path)),
+			   strerror(errno));
+		return NULL;
+	}
+	/* Reading a regular file never blocks anyway: no need to clear it. */
+	struct source *src = load_fd(a, d, fd, path, at, ACCEPT_FILES);
 	close(fd);
-	return NULL;
+	return src;
+}
+
+struct source *source_load_arg(struct arena *a, struct diags *d, const char *path)
+{
+	if (strcmp(path, "-") == 0) {
+		struct source *src = load_fd(a, d, 0, SOURCE_STDIN_NAME, NULL, ACCEPT_STDIN);
+		if (src)
+			src->stream = true;
+		return src;
+	}
+	/* Not blocking in open(): a FIFO with no writer yet is a mistake to
+	 * report, not to wait for; reading then waits as a pipe does. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		diag_error(d, NULL, "cannot open '%s': %s", diag_quote(d, path, strlen(path)),
+			   strerror(errno));
+		return NULL;
+	}
+	int flags = fcntl(fd, F_GETFL);
+	if (flags >= 0)
+		fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+	struct source *src = load_fd(a, d, fd, path, NULL, ACCEPT_STREAMS);
+	close(fd);
+	return src;
+}
+
+struct source *source_load_git(struct arena *a, struct diags *d, const char *rev,
+			       const char *path, const struct loc *at)
+{
+	const char *shown = arena_printf(a, "%s:%s", rev, path);
+	const char *q = diag_quote(d, shown, strlen(shown));
+	struct gitblob b;
+	char *text, *msg;
+	size_t len;
+
+	if (path[0] == '/') {
+		diag_error(d, at, "'%s': an absolute path cannot be read from git revision '%s'",
+			   q, diag_quote(d, rev, strlen(rev)));
+		return NULL;
+	}
+	if (gitblob_open(&b, rev, path) < 0) {
+		diag_error(d, at, "cannot run git to read '%s': %s", q, strerror(errno));
+		return NULL;
+	}
+	int rc = read_all(a, d, b.fd, 0, q, at, &text, &len);
+	if (gitblob_close(&b, &msg) < 0) {
+		if (rc == 0)
+			diag_error(d, at, "cannot read '%s' from git: %s", q, msg);
+		free(msg);
+		return NULL;
+	}
+	if (rc < 0)
+		return NULL;
+	struct source *src = source_new(a, shown, text, len);
+	src->file = arena_strdup(a, path);
+	src->git_rev = arena_strdup(a, rev);
+	return src;
 }
 
 int source_validate(struct diags *d, const struct source *s)
@@ -148,9 +255,11 @@ int source_validate(struct diags *d, const struct source *s)
 
 const char *source_relative_path(struct arena *a, const struct source *from, const char *path)
 {
-	const char *slash = strrchr(from->path, '/');
+	/* A file of a git revision: the path in the tree, not as shown. */
+	const char *base = from->git_rev ? from->file : from->path;
+	const char *slash = strrchr(base, '/');
 
-	if (path[0] == '/' || !slash)
+	if (path[0] == '/' || !slash || from->stream)
 		return path;
-	return arena_printf(a, "%.*s/%s", (int)(slash - from->path), from->path, path);
+	return arena_printf(a, "%.*s/%s", (int)(slash - base), base, path);
 }

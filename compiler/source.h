@@ -22,11 +22,25 @@ struct diags;
  * is NULL) and returns NULL. */
 struct source *source_load(struct arena *a, struct diags *d, const char *path,
 			   const struct loc *at);
+/* What a policy read from standard input is called in diagnostics. */
+#define SOURCE_STDIN_NAME "<stdin>"
+
+/* Reads PATH, a file named on the command line: besides a regular file,
+ * "-" (standard input) or a pipe ('<(...)', '/dev/fd/N'), whose relative
+ * paths are the current directory's. Files a policy names are read with
+ * source_load(), regular files only: a policy must not make the compiler
+ * wait on a FIFO or read a device. */
+struct source *source_load_arg(struct arena *a, struct diags *d, const char *path);
+/* Reads PATH (relative to the current directory) as git revision REV
+ * has it (gitblob.h); the source shows "REV:PATH". */
+struct source *source_load_git(struct arena *a, struct diags *d, const char *rev,
+			       const char *path, const struct loc *at);
 /* A source made from memory (fuzzers, unit tests). */
 struct source *source_from_buffer(struct arena *a, const char *name, const char *text,
 				  size_t len);
 /* PATH as seen from the file FROM: relative paths are relative to FROM's
- * directory. */
+ * directory (in FROM's git revision, for one read from git; the current
+ * directory, for one read from a pipe). */
 const char *source_relative_path(struct arena *a, const struct source *from, const char *path);
 /* Checks that S is text a person could have written: valid UTF-8, no NUL
  * bytes, no line longer than SOURCE_MAX_LINE. Queues an error (one a line)

@@ -61,9 +61,8 @@ static void explain_runtime(FILE *fp, const struct runtime_set *r)
 /* "stdlib/npm.eg:5: allow registry.npmjs.org port 443", as written. */
 static void explain_rule_line(FILE *fp, const char *indent, const struct stmt *s)
 {
-	size_t len;
-	const char *line = source_line(s->loc.src, s->loc.first_line, &len);
-	char *text = xstrndup(line, len);
+	/* The whole statement, though it be written over several lines. */
+	char *text = source_span_text(stmt_extent(s));
 
 	fputs(indent, fp);
 	emit_location(fp, s);

@@ -18,6 +18,7 @@ struct parse_state {
 	struct diags *diags;
 	const struct source *src;
 	struct stmt *head, **tail;
+	struct stmt *unspanned;	/* the first statement of this line, until it ends */
 	/* Scanner position and line-joining state. */
 	int line, column;
 	int brace_depth;

@@ -91,6 +91,8 @@ static struct stmt *stmt_new(struct parse_state *ps, enum stmt_kind kind, const 
 
 	s->kind = kind;
 	s->loc = *loc;
+	if (!ps->unspanned)
+		ps->unspanned = s;
 	*ps->tail = s;
 	ps->tail = &s->next;
 	return s;
@@ -337,7 +339,13 @@ policy		: %empty
 /* line -> [stmt] end | error end */
 line		: end
 		| stmt end
-		| error end		{ yyerrok; }
+		{
+			/* Every statement the line made spans all of it. */
+			for (struct stmt *s = ps->unspanned; s; s = s->next)
+				s->extent = @1;
+			ps->unspanned = NULL;
+		}
+		| error end		{ yyerrok; ps->unspanned = NULL; }
 		;
 
 end		: NEWLINE

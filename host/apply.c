@@ -639,19 +639,36 @@ int apply_close(const struct apply_opts *o, FILE *log, struct diags *d)
 }
 
 /* What leaves through a bridge is kept local (container networks): a
- * machine whose way out is a bridge would have nothing filtered. */
+ * machine whose way out is a bridge would have nothing filtered, and one
+ * whose bridge holds a physical port would not filter that segment. */
 static int check_uplink(const struct apply_opts *o, struct diags *d)
 {
 	char name[IF_NAMESIZE];
 	const bool by_name = o->backend == APPLY_IPTABLES;
 
-	if (!uplink_local(by_name, name))
+	char port[IF_NAMESIZE];
+
+	if (uplink_local(by_name, name)) {
+		diag_error(d, NULL, "the way out leaves through '%s', %s, and egressc keeps traffic "
+			   "out of a bridge local (container networks): it would filter nothing; "
+			   "route the uplink through another interface", name,
+			   by_name ? "named like a bridge" : "a bridge");
+		return -1;
+	}
+	switch (bridge_outside_port(by_name, name, port)) {
+	case 0:
 		return 0;
-	diag_error(d, NULL, "the way out leaves through '%s', %s, and egressc keeps traffic out "
-		   "of a bridge local (container networks): it would filter nothing; route the "
-		   "uplink through another interface", name,
-		   by_name ? "named like a bridge" : "a bridge");
-	return -1;
+	case 1:
+		diag_error(d, NULL, "bridge '%s' holds '%s', which is not a container's or VM's "
+			   "port (a veth or a tap): egressc keeps traffic out of a bridge local, so "
+			   "the network beyond '%s' would be reachable unfiltered; take it out of "
+			   "the bridge", name, port, port);
+		return -1;
+	default:
+		diag_error(d, NULL, "cannot list this machine's network interfaces to check its "
+			   "bridges: %s", strerror(errno));
+		return -1;
+	}
 }
 
 /* A file's bytes before apply changed it, to put back. */

@@ -5,16 +5,19 @@
 #include <fnmatch.h>
 #include <linux/ethtool.h>
 #include <linux/netlink.h>
+#include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <linux/sockios.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "emit/names.h"
+#include "lib/vec.h"
 
 /* The kernel's own answer, in this network namespace: the bridge driver
  * says "bridge" for its devices. (/sys/class/net may belong to another
@@ -135,6 +138,120 @@ static int route_oif(int family, const void *dest, size_t len, char ifname[IF_NA
 out:
 	close(fd);
 	return rc;
+}
+
+/* Ports a container or VM network's bridge holds: one end of a veth pair
+ * (a container's, a CNI pod's) or a tap (a VM's, libvirt's). Anything
+ * else - an Ethernet device (no kind at all), a bond, a VLAN, a tunnel -
+ * reaches a segment beyond this machine. */
+static bool container_port_kind(const char *kind)
+{
+	return strcmp(kind, "veth") == 0 || strcmp(kind, "tun") == 0;
+}
+
+/* One link of an RTM_GETLINK dump: what bridge_outside_port() needs. */
+struct link_info {
+	int index, master;
+	char name[IF_NAMESIZE];
+	char kind[16];		/* IFLA_INFO_KIND; "" when the device has none */
+};
+
+static void link_parse(struct nlmsghdr *nh, struct link_info *l)
+{
+	struct ifinfomsg *ifi = NLMSG_DATA(nh);
+	int alen = (int)IFLA_PAYLOAD(nh);
+
+	memset(l, 0, sizeof(*l));
+	l->index = ifi->ifi_index;
+	for (struct rtattr *a = IFLA_RTA(ifi); RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
+		if (a->rta_type == IFLA_IFNAME)
+			snprintf(l->name, sizeof(l->name), "%.*s", (int)RTA_PAYLOAD(a),
+				 (const char *)RTA_DATA(a));
+		else if (a->rta_type == IFLA_MASTER && RTA_PAYLOAD(a) >= sizeof(int))
+			memcpy(&l->master, RTA_DATA(a), sizeof(int));
+		else if (a->rta_type == IFLA_LINKINFO) {
+			int ilen = (int)RTA_PAYLOAD(a);
+			for (struct rtattr *i = RTA_DATA(a); RTA_OK(i, ilen); i = RTA_NEXT(i, ilen))
+				if (i->rta_type == IFLA_INFO_KIND)
+					snprintf(l->kind, sizeof(l->kind), "%.*s",
+						 (int)RTA_PAYLOAD(i), (const char *)RTA_DATA(i));
+		}
+	}
+}
+
+/* Every link of this network namespace, from one RTM_GETLINK dump; into
+ * *LINKS (malloc'd). Returns the count, or -1. */
+static int links_dump(struct link_info **links)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+	} req;
+	char reply[32768];
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	size_t n = 0, cap = 0;
+	bool done = false;
+
+	*links = NULL;
+	if (fd < 0)
+		return -1;
+	memset(&req, 0, sizeof(req));
+	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifi));
+	req.nh.nlmsg_type = RTM_GETLINK;
+	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	req.ifi.ifi_family = AF_UNSPEC;
+	if (send(fd, &req, req.nh.nlmsg_len, 0) < 0)
+		goto fail;
+	while (!done) {
+		ssize_t got = recv(fd, reply, sizeof(reply), 0);
+		if (got <= 0)
+			goto fail;
+		size_t left = (size_t)got;
+		for (struct nlmsghdr *nh = (struct nlmsghdr *)reply; NLMSG_OK(nh, left);
+		     nh = NLMSG_NEXT(nh, left)) {
+			if (nh->nlmsg_type == NLMSG_DONE) {
+				done = true;
+				break;
+			}
+			if (nh->nlmsg_type == NLMSG_ERROR)
+				goto fail;
+			if (nh->nlmsg_type != RTM_NEWLINK)
+				continue;
+			VEC_GROW(*links, n + 1, cap);
+			link_parse(nh, &(*links)[n++]);
+		}
+	}
+	close(fd);
+	return (int)n;
+fail:
+	close(fd);
+	free(*links);
+	*links = NULL;
+	return -1;
+}
+
+int bridge_outside_port(bool by_name, char bridge[IF_NAMESIZE], char port[IF_NAMESIZE])
+{
+	struct link_info *links;
+	int n = links_dump(&links);
+	int found = 0;
+
+	if (n < 0)
+		return -1;
+	for (int i = 0; i < n && !found; i++) {
+		if (!links[i].master || container_port_kind(links[i].kind))
+			continue;
+		for (int j = 0; j < n; j++)
+			if (links[j].index == links[i].master &&
+			    kept_local(links[j].name, by_name)) {
+				memcpy(bridge, links[j].name, IF_NAMESIZE);
+				memcpy(port, links[i].name, IF_NAMESIZE);
+				found = 1;
+				break;
+			}
+	}
+	free(links);
+	return found;
 }
 
 int uplink_local(bool by_name, char name[IF_NAMESIZE])

@@ -19,4 +19,13 @@
  * routing included). Returns 1, or 0 when there is none. */
 int uplink_local(bool by_name, char name[IF_NAMESIZE]);
 
+/* A bridge egressc keeps local (BY_NAME as above) that holds a port other
+ * than a container's or VM's (a veth or a tap): an Ethernet device, a bond,
+ * a VLAN, a tunnel. What leaves through such a bridge reaches a network
+ * segment beyond this machine unfiltered - and a process can send there
+ * by binding its socket to the bridge (SO_BINDTODEVICE needs no privilege)
+ * - so apply refuses the machine. Into BRIDGE and PORT; returns 1, 0 when
+ * there is none, -1 when the links cannot be read. */
+int bridge_outside_port(bool by_name, char bridge[IF_NAMESIZE], char port[IF_NAMESIZE]);
+
 #endif

@@ -9,7 +9,7 @@ set -eu
 
 build="make gcc libc6-dev pkg-config flex bison libnftables-dev libc-ares-dev"
 test="libcmocka-dev dnsmasq-base nftables iptables ipset iproute2 bind9-dnsutils diffutils clang-14 libclang-rt-14-dev valgrind libcap2-bin
-      debhelper dpkg-dev fakeroot docker.io busybox-static"
+      debhelper dpkg-dev fakeroot docker.io busybox-static git"
 
 want=$build
 [ "${1:-}" = --test ] && want="$build $test"

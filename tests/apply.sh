@@ -578,6 +578,35 @@ eapply "$tmp/out"
 exit_is "uplink: nft, the same uplink, no bridge" 0
 eapply --remove
 in_ns ip link del br-ex
+# A bridge that is not the way out but holds a port other than a
+# container's veth or a VM's tap (here a VXLAN tunnel; an Ethernet device
+# or a VLAN is the same): what leaves through it reaches that segment
+# unfiltered - a process binds its socket to the bridge - so apply refuses
+# and changes nothing. The same bridge holding only veths is a container
+# network, and applies. Named like Docker's, so both backends keep it local.
+in_ns ip link add br-egtest type bridge && in_ns ip link set br-egtest up &&
+	in_ns ip link add egvp0 type veth peer name egvp1 &&
+	in_ns ip link set egvp0 master br-egtest || bad "bridge port: cannot make the bridge"
+for backend in nft iptables; do
+	eapply "$tmp/out"
+	exit_is "bridge port: $backend: a bridge of veths applies" 0
+	eapply --remove
+done
+in_ns ip link add egvx0 type vxlan id 42 dstport 4789 && in_ns ip link set egvx0 master br-egtest ||
+	bad "bridge port: cannot add the dummy port"
+for backend in nft iptables; do
+	snap "bridgeport-$backend-before"
+	eapply "$tmp/out"
+	exit_is "bridge port: $backend: a bridge with an outside port" 1
+	expect "bridge port: $backend: the error names bridge and port" \
+		grep -q "bridge 'br-egtest' holds 'egvx0'" "$tmp/stderr"
+	snap "bridgeport-$backend-after"
+	same "bridge port: $backend: nothing changed" "bridgeport-$backend-before" \
+		"bridgeport-$backend-after"
+done
+in_ns ip link del egvx0
+in_ns ip link del egvp0
+in_ns ip link del br-egtest
 
 # 13. A hosts file that is a symbolic link (a runner image's /etc/hosts ->
 # /run/..., or a link to a link): apply and --remove write through it, at

@@ -146,10 +146,18 @@ run --version
 expect "--version" grep -Eq '^egressc [0-9]+\.[0-9]+\.[0-9]+$' "$tmp/stdout"
 
 # --check: nft's own validation (root: in a private network namespace).
+# Alone, or writing to files, each says in one line that it passed.
 run $hosts --check $good
-expect "--check accepts a good policy" [ $rc -eq 0 -a ! -s "$tmp/stdout" ]
+expect "--check accepts a good policy" [ $rc -eq 0 ]
+expect "--check says one line" [ "$(cat "$tmp/stdout")" = "$good: nft accepts the ruleset" ]
 run $hosts --check -o "$tmp/checked.nft" $good
 expect "--check with -o writes" cmp -s "$tmp/checked.nft" golden/spec-example.nft
+expect "--check with -o says one line" [ "$(wc -l <"$tmp/stdout")" = 1 ]
+run $hosts --verify --check $good
+expect "--verify --check say one line" \
+	grep -qx "$good: verified: .*; nft accepts the ruleset" "$tmp/stdout"
+run $hosts --verify -o - $good
+expect "--verify -o - prints the ruleset alone" cmp -s "$tmp/stdout" golden/spec-example.nft
 
 # --monitor is 'mode monitor' in the policy, byte for byte (but the name).
 sed 's/^mode monitor$//' golden/monitor.eg >"$tmp/monitor.eg"
@@ -172,7 +180,7 @@ expect "-O0 fifty times, then -O1" cmp -s "$tmp/stdout" golden/spec-example.nft
 
 # The commands' --help together and the manual page list the same
 # options (tests/options.sh checks them command by command).
-for cmd in compile query diff apply fmt names; do
+for cmd in $("$egressc" --help | awk '/^Commands/ { l = 1; next } l && /^  [a-z]/ { print $1; next } l { exit }'); do
 	run $cmd --help
 	cat "$tmp/stdout"
 done | grep -oE -- '--[a-z][a-z-]+' | sort -u >"$tmp/help-opts"
@@ -282,13 +290,42 @@ for cmd in compile query diff apply fmt names; do
 	cp "$tmp/stdout" "$tmp/help-$cmd"
 	run $cmd -h
 	expect "$cmd -h is --help" cmp -s "$tmp/stdout" "$tmp/help-$cmd"
+	run help $cmd
+	expect "help $cmd is $cmd --help" cmp -s "$tmp/stdout" "$tmp/help-$cmd"
 done
+run help nope
+expect "help of no command: exit 2" [ $rc -eq 2 ]
+expect "help of no command lists the commands" grep -q '^  query ' "$tmp/stderr"
 run --help
 expect "egressc --help lists the commands" \
 	[ "$(grep -cE '^  (compile|query|diff|apply|fmt|names) ' "$tmp/stdout")" -eq 6 ]
 expect "egressc --help shows compile's options" grep -q '^  -o FILE ' "$tmp/stdout"
 expect "query --help shows no compile-only option" \
 	not_in '^  -o \|--verify\|-Werror' "$tmp/help-query"
+
+# A name the hosts file lacks is a name that did not resolve: an error,
+# or with --allow-unresolved a warning, its rule then allowing nothing.
+run --hosts-file=golden/hostsdb -o "$tmp/unres.nft" golden/err-hostname-unknown.eg
+expect "a name the hosts file lacks: exit 1" [ $rc -eq 1 ]
+run --hosts-file=golden/hostsdb --allow-unresolved -o "$tmp/unres.nft" golden/err-hostname-unknown.eg
+expect "--allow-unresolved, a hosts file: compiles" [ $rc -eq 0 ]
+expect "--allow-unresolved, a hosts file: warns" \
+	grep -q "warning: hostname 'no-such-host.example.com' is not in hosts file" "$tmp/stderr"
+run query --hosts-file=golden/hostsdb --allow-unresolved golden/err-hostname-unknown.eg no-such-host.example.com 443
+expect "query: the name asked about must resolve" [ $rc -eq 2 ]
+
+# --max-errors: 20 shown by default, N if given, 0 for every one.
+for i in $(seq 30); do echo "allow 198.51.100.$((i + 255))"; done >"$tmp/many.eg"
+run "$tmp/many.eg"
+expect "20 errors shown by default" [ "$(grep -c ': error: ' "$tmp/stderr")" = 20 ]
+expect "the rest counted" grep -qx 'egressc: 10 more errors not shown' "$tmp/stderr"
+run --max-errors 3 "$tmp/many.eg"
+expect "--max-errors 3" [ "$(grep -c ': error: ' "$tmp/stderr")" = 3 ]
+run --max-errors 0 "$tmp/many.eg"
+expect "--max-errors 0 shows all" [ "$(grep -c ': error: ' "$tmp/stderr")" = 30 ]
+expect "--max-errors 0: none left to count" not_in 'more errors' "$tmp/stderr"
+run --max-errors -1 "$tmp/many.eg"
+expect "--max-errors -1 is a usage error" [ $rc -eq 2 ]
 
 # NO_COLOR and --color: colour only when asked, or on a terminal.
 run --color=always golden/err-log.eg

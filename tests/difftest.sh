@@ -8,8 +8,10 @@
 # the client (traffic the runner forwards). Every outcome must be the
 # verdict 'egressc query' gives. Then diff is checked against query on
 # pairs of policies: empty for a rewrite that means the same, and for two
-# random policies empty exactly when every probe gets the same verdict
-# (and a line it prints names a packet whose verdict differs); and the
+# random policies, the second with its settings changed too, as
+# tests/diffpair.sh says (each setting that differs a line, '!' for those
+# that let everything out, address lines exactly when a probe's verdict
+# differs, the first naming such a packet); and the
 # policy with its IPv4-mapped addresses written as IPv4 is the same
 # policy: diff is empty, and query answers every probe the same.
 #
@@ -57,6 +59,7 @@ PROBE=$(cd "$(dirname "${PROBE:?set PROBE to the probe binary}")" && pwd)/$(base
 testlib_init difftest
 . tests/netns.sh
 . tests/randpolicy.sh
+. tests/diffpair.sh
 RANDOM=$seed
 agree=0
 disagree=0
@@ -469,45 +472,16 @@ for n in $(seq "$policies"); do
 	else
 		ok
 	fi
+	# A second random policy, its settings changed too (mode, log,
+	# essentials): tests/diffpair.sh checks diff against query on the
+	# pair, at this policy's probes.
+	resolver_shown
+	res_p=$REPLY
 	rand_policy >"$tmp/q.eg"
-	query_answers "$tmp/q.eg" >"$tmp/query2"
-	"$egressc" diff "$tmp/p.eg" "$tmp/q.eg" >"$tmp/diff.all" 2>/dev/null
-	rc=$?
-	# Settings that differ come first ('!' or '~'); the address lines,
-	# which name packets, after them.
-	grep -v '^[!~] ' "$tmp/diff.all" >"$tmp/diff"
-	if [ $rc -eq 0 ] && ! cmp -s "$tmp/query" "$tmp/query2"; then
-		bad "seed $seed policy $n: diff empty, yet probes differ"
-	elif [ $rc -eq 1 ] && [ ! -s "$tmp/diff" ]; then
-		# Only settings differ (on-deny, say): no packet's verdict may.
-		if cmp -s "$tmp/query" "$tmp/query2"; then ok; else
-			bad "seed $seed policy $n: diff shows settings only, yet probes differ"
-			cat "$tmp/diff.all"
-		fi
-	elif [ $rc -eq 1 ] && [ "$(awk 'NR == 1 { print $4 }' "$tmp/diff")" = 0 ]; then
-		ok # port 0 alone cannot be queried
-	elif [ $rc -eq 1 ] && grep -q '^= \| user \| group \| at ' <(head -1 "$tmp/diff"); then
-		ok # a sender's or a time's line: not the packet query asks about below
-	elif [ $rc -eq 1 ]; then
-		# The first line names a packet: its verdicts must differ.
-		read -r sign prefix proto dports _ <"$tmp/diff"
-		addr=${prefix%/*}
-		port=${dports%%-*}
-		# Port 0 cannot be queried; the range's next port is as good.
-		[ "$port" = all ] || [ "$port" = 0 ] && port=1
-		svc=$port/$proto
-		[ "$proto" = other ] && svc=
-		[ "$proto" = any ] && svc=1/tcp
-		v1=$("$egressc" query "$tmp/p.eg" "$addr" $svc 2>/dev/null | head -1)
-		v2=$("$egressc" query "$tmp/q.eg" "$addr" $svc 2>/dev/null | head -1)
-		if [ "$v1" = "$v2" ]; then
-			bad "seed $seed policy $n: diff says '$sign $prefix $proto $dports' but both $v1"
-		else
-			ok
-		fi
-	elif [ $rc -ne 0 ]; then
-		bad "seed $seed policy $n: diff failed"
-	fi
+	resolver_shown
+	rand_settings "$tmp/q.eg"
+	awk '{ print $6, $7 "/" $3 }' "$tmp/probes" >"$tmp/queries"
+	diff_pair_check "seed $seed policy $n" "$tmp/p.eg" "$tmp/q.eg" "$tmp/queries" "$res_p" "$REPLY"
 done
 
 echo "difftest: $policies policies, $nprobes destinations each, both backends: $agree probes agreed ($slow of them on a second try), $disagree disagreed (${disagree_from[runner]} from the runner, ${disagree_from[container]} from the container)"

@@ -36,7 +36,11 @@ for f in golden/*.eg golden/include/*.eg golden/diff/*.eg golden/query/*.eg test
 	case $f in golden/include/* | stdlib/*) continue ;; esac
 	hosts=golden/hostsdb
 	[ -f "${f%.eg}.hostsdb" ] && hosts=${f%.eg}.hostsdb
-	case $f in golden/stdlib-* | golden/essentials* | examples/*) hosts=tests/stdlib.hosts ;; esac
+	[[ $f == golden/diff/* && -f ${f%.eg}.hosts ]] && hosts=${f%.eg}.hosts # its side's
+	case $f in
+	golden/stdlib-* | golden/essentials* | golden/diff/essentials* | golden/diff/modules* | examples/*)
+		hosts=tests/stdlib.hosts ;;
+	esac
 	# Formatted beside the original, so includes and lists still resolve.
 	cp "$tmp/once.eg" "$(dirname "$f")/.fmt-test.eg"
 	"$egressc" diff --hosts-file "$hosts" "$f" "$(dirname "$f")/.fmt-test.eg" >"$tmp/diff" 2>&1
@@ -92,6 +96,13 @@ IN
 run fmt "$tmp/messy.eg"
 expect "fmt exits 0" [ $rc -eq 0 ]
 expect "the canonical layout" diff -u "$tmp/want.eg" "$tmp/stdout"
+
+# A header comment stays first, though it sits right above a rule and a
+# setting further down moves up.
+printf '# The header.\n# Its second line.\nallow 192.0.2.1 port 443\nmode monitor\n' >"$tmp/header.eg"
+run fmt "$tmp/header.eg"
+expect "fmt keeps the header comment first" \
+	[ "$(cat "$tmp/stdout")" = "$(printf '# The header.\n# Its second line.\n\nmode monitor\n\nallow 192.0.2.1 port 443')" ]
 
 # --check lists what is not formatted; -w fixes it, only it.
 cp "$tmp/want.eg" "$tmp/good.eg"

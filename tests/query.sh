@@ -7,7 +7,8 @@
 #   golden/diff/NAME.old.eg + NAME.new.eg expected NAME.diff (text) and
 #                                         NAME.json, each with the exit status
 # Hostnames resolve from golden/hostsdb; a diff case with NAME.old.hosts
-# and NAME.new.hosts resolves each side from its own.
+# and NAME.new.hosts resolves each side from its own; the diff cases
+# about modules (modules*, essentials*) from tests/stdlib.hosts.
 #
 #   tests/query.sh [--update] EGRESSC
 #@check fast
@@ -21,6 +22,8 @@ egressc=${1:?usage: tests/query.sh [--update] EGRESSC}
 cd "$(dirname "$0")/.." || exit 2
 . tests/lib.sh
 testlib_init query
+# Relative, so outputs name modules as stdlib/NAME.eg wherever the tree is.
+EGRESSC_PATH=stdlib
 hosts=--hosts-file=golden/hostsdb
 
 # check_golden EXPECTED: compares $tmp/got with it (or writes it under --update).
@@ -83,6 +86,7 @@ check_golden golden/query/windows.times
 for old in golden/diff/*.old.eg; do
 	base=${old%.old.eg}
 	sides=$hosts
+	[[ $base == */modules* || $base == */essentials* ]] && sides=--hosts-file=tests/stdlib.hosts
 	[ -f "$base.old.hosts" ] &&
 		sides="--old-hosts-file=$base.old.hosts --new-hosts-file=$base.new.hosts"
 	{ "$egressc" diff $sides "$old" "$base.new.eg" 2>&1; echo "exit $?"; } >"$tmp/got"

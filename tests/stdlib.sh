@@ -34,9 +34,10 @@ modules=()
 for f in stdlib/*.eg; do
 	modules+=("$(basename "$f" .eg)")
 done
-expect "the stdlib has modules" [ ${#modules[@]} -ge 16 ]
-for want in github-actions github npm pypi dockerhub ghcr crates go debian ubuntu maven \
-	    rubygems cloud-metadata aws gcp azure; do
+expect "the stdlib has modules" [ ${#modules[@]} -ge 24 ]
+for want in github-actions github npm pypi dockerhub ghcr crates go debian debian-archive \
+	    ubuntu maven rubygems cloud-metadata aws gcp azure toolchains sigstore github-packages \
+	    gradle nuget hashicorp quay; do
 	expect "module $want exists" [ -f "stdlib/$want.eg" ]
 done
 
@@ -67,6 +68,31 @@ expect "stdlib.hosts lists no name a module lacks" \
 expect "stdlib.hosts uses documentation addresses only" \
 	diff <(awk '!/^#/ && NF && $1 !~ /^(192\.0\.2\.|198\.51\.100\.|203\.0\.113\.|2001:db8:)/' \
 		tests/stdlib.hosts) /dev/null
+
+# Every name the modules pin, as 'egressc names' lists them for a policy
+# that uses them all: golden/stdlib.names, so that a host a module gains or
+# loses shows in review. Regenerate it with the command below.
+policy "use $(IFS=,; echo "${modules[*]}" | sed 's/,/, /g')"
+run names "$tmp/p.eg"
+expect "names: exit 0" [ $rc -eq 0 ]
+expect "names: golden/stdlib.names" diff -u golden/stdlib.names "$tmp/stdout"
+# The hosts the runner needs that essentials pin (GitHub's meta document's
+# shards, the results service's second name), and those a policy that says
+# only 'use github' now has without essentials.
+for want in tokenghub.actions.githubusercontent.com \
+	    pipelinesghubeus26.actions.githubusercontent.com \
+	    run-actions-3-azure-eastus.actions.githubusercontent.com \
+	    actions-results-receiver-production.githubapp.com; do
+	policy "allow 192.0.2.80"
+	run names "$tmp/p.eg"
+	expect "names: essentials pin $want" grep -qx "$want" "$tmp/stdout"
+done
+for want in uploads.github.com objects-origin.githubusercontent.com \
+	    github-releases.githubusercontent.com; do
+	policy "essentials off" "use github"
+	run names "$tmp/p.eg"
+	expect "names: 'use github' alone pins $want" grep -qx "$want" "$tmp/stdout"
+done
 
 # Answers of 'egressc query' for $tmp/p.eg: lines of "allow|deny DEST
 # [PORT[/PROTO]]" on standard input, each a check named "NAME: LINE".
@@ -104,6 +130,14 @@ deny 169.254.170.23 80
 deny fd00:ec2::23 80
 deny 100.100.100.200 80
 deny 100.100.100.200 53/udp
+deny fd00:c1::a9fe:a9fe 80
+deny 192.0.0.192 80
+deny 169.254.42.42 80
+deny fd00:42::42 80
+deny fd00:a9fe:a9fe::1 80
+allow fd00:ec2::253 53/udp
+allow fd00:ec2::123 123/udp
+allow fd00:ec2::1 443
 allow 192.0.2.1 80
 Q
 # An allow of the whole address cannot reopen what the module denies.

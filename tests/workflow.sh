@@ -188,8 +188,8 @@ else
 fi
 review main
 exit_is "re-pin" 0
-has "re-pin" '^\+ 198\.51\.100\.99 tcp 443  # allowed by pr/policy/registries\.eg:1; registry\.npmjs\.org$'
-has "re-pin" '^- 203\.0\.113\.11 tcp 443  # was allowed by base/policy/registries\.eg:1; registry\.npmjs\.org$'
+has "re-pin" '^\+ 198\.51\.100\.99 tcp 443  # allowed by pr/policy/registries\.eg:1; old: none; new: registry\.npmjs\.org \(moved; old: 203\.0\.113\.10, 203\.0\.113\.11\)$'
+has "re-pin" '^- 203\.0\.113\.11 tcp 443  # was allowed by base/policy/registries\.eg:1; old: registry\.npmjs\.org \(moved; new: 198\.51\.100\.99, 203\.0\.113\.10\); new: none$'
 lacks "re-pin" '[Nn]o change'
 cp "$tmp/dns.before" "$tmp/dns.hosts"
 
