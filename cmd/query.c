@@ -2,6 +2,7 @@
 /* egressc query: what a policy does with one packet, and why; or with a
  * packet a line of standard input. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd/builtin.h"
@@ -9,6 +10,7 @@
 #include "cmd/policy_options.h"
 #include "compiler/driver.h"
 #include "compiler/query.h"
+#include "lib/window.h"
 
 static const char *const query_usage[] = {
 	"egressc query [OPTIONS] POLICY DEST [PORT[/tcp|/udp]]",
@@ -16,8 +18,27 @@ static const char *const query_usage[] = {
 	NULL,
 };
 
+enum {
+	OPT_USER = OPT_OWN,
+	OPT_GROUP,
+	OPT_AT,
+	OPT_FROM,
+};
+
 static const struct cmd_option query_options[] = {
 	POLICY_OPTIONS,
+	{ .val = OPT_USER, .long_name = "user", .arg = "NAME|UID",
+	  .help = "the packet is sent by a socket of this user (default: by none, as a "
+		  "forwarded packet is): rules for users match it as written, a name its "
+		  "name, a number its number" },
+	{ .val = OPT_GROUP, .long_name = "group", .arg = "NAME|GID",
+	  .help = "... whose primary group is this one" },
+	{ .val = OPT_FROM, .long_name = "from", .arg = "ADDR",
+	  .help = "the packet is forwarded (a container's) from this source address; not "
+		  "with --user or --group, which are this machine's own sockets'" },
+	{ .val = OPT_AT, .long_name = "at", .arg = "'DAY HH:MM'",
+	  .help = "the packet is sent at this time of the week, UTC, as in 'Mon 02:00' "
+		  "(default: at a time no rule's window holds)" },
 	OPTION_COLOR,
 	OPTION_HELP,
 	OPTION_END,
@@ -57,12 +78,27 @@ static bool dest_with_port(struct compilation *c, const char *dest, const char *
 	return true;
 }
 
+struct query_args {
+	struct policy_args policy_args;
+	struct owner_id user, group;
+	bool has_user, has_group;
+	struct instant at;
+	const char *from;	/* --from, as given */
+};
+
 /* One answer, or a line each for queries on stdin. ARGS: POLICY DEST
  * [SERVICE]. */
-static int run_query(const struct resolve_opts *ropts, struct compilation *c, char **argv,
-		     int nargs)
+static int run_query(const struct query_args *o, struct compilation *c, char **argv, int nargs)
 {
-	struct packet pkt;
+	const struct resolve_opts *ropts = &o->policy_args.compile.resolve;
+	struct packet pkt = { .from = { .user = o->has_user ? &o->user : NULL,
+					.group = o->has_group ? &o->group : NULL,
+					.at = o->at } };
+
+	if (o->from) {
+		pkt.from.src.known = true;
+		addr_parse(o->from, &pkt.from.src.family, &pkt.from.src.addr);
+	}
 	const char *policy = argv[0];
 	char **args = argv + 1;
 
@@ -108,15 +144,60 @@ static int run_query(const struct resolve_opts *ropts, struct compilation *c, ch
 	return status;
 }
 
-static int parse_args(struct cmd_parse *p, struct policy_args *o)
+/* "runner" or "1001", as a rule's clause writes it. */
+static int parse_owner(struct cmd_parse *p, const char *what, const char *arg,
+		       struct owner_id *out)
+{
+	char *end;
+
+	if (*arg >= '0' && *arg <= '9') {
+		unsigned long long id = strtoull(arg, &end, 10);
+		if (*end || id > 4294967294ull)
+			return options_error(p, "--%s takes a name or a number up to 4294967294, not '%s'",
+					     what, arg);
+		*out = (struct owner_id){ .id = (uint32_t)id };
+		return 0;
+	}
+	if (!*arg || strspn(arg, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(arg))
+		return options_error(p, "--%s takes a name (lower case letters, digits, '_' and '-') "
+				     "or a number, not '%s'", what, arg);
+	*out = (struct owner_id){ .name = arg };
+	return 0;
+}
+
+static int parse_args(struct cmd_parse *p, struct query_args *o)
 {
 	const char *arg;
 	int c;
 
-	while ((c = policy_options_next(p, o, &arg)) > 0)
-		;	/* query has no options of its own */
+	while ((c = policy_options_next(p, &o->policy_args, &arg)) > 0) {
+		if (c == OPT_USER && parse_owner(p, "user", arg, &o->user) < 0)
+			return -1;
+		if (c == OPT_GROUP && parse_owner(p, "group", arg, &o->group) < 0)
+			return -1;
+		o->has_user |= c == OPT_USER;
+		o->has_group |= c == OPT_GROUP;
+		if (c == OPT_FROM)
+			o->from = arg;
+		if (c == OPT_AT) {
+			int minute = window_parse_instant(arg);
+			if (minute < 0)
+				return options_error(p, "--at takes a day and a time, UTC, as in 'Mon 02:00', "
+						     "not '%s'", arg);
+			o->at = (struct instant){ true, (uint16_t)minute };
+		}
+	}
 	if (c < 0)
 		return -1;
+	if (o->from) {
+		enum family f;
+		addr_t a;
+		if (!addr_parse(o->from, &f, &a))
+			return options_error(p, "--from takes an address, not '%s'", o->from);
+		if (o->has_user || o->has_group)
+			return options_error(p, "--from is a forwarded packet's source: it has no user "
+					     "or group (--user, --group)");
+	}
 	if (p->nargs < 2 || p->nargs > 3)
 		return options_error(p, "expected POLICY DEST [PORT[/PROTO]]");
 	if (p->nargs == 3 && strcmp(p->args[1], "-") == 0)
@@ -129,30 +210,30 @@ static int parse_args(struct cmd_parse *p, struct policy_args *o)
 
 int cmd_query(int argc, char **argv)
 {
-	struct policy_args o;
+	struct query_args o = { 0 };
 	struct compilation c;
 	struct cmd_parse p;
 	int status;
 
-	policy_args_init(&o);
+	policy_args_init(&o.policy_args);
 	options_init(&p, &query_spec, argc, argv);
 	if (parse_args(&p, &o) < 0) {
-		policy_args_release(&o);
+		policy_args_release(&o.policy_args);
 		return p.status;
 	}
-	const char *policy = policy_args_path(&o, &p, p.args[0]);
+	const char *policy = policy_args_path(&o.policy_args, &p, p.args[0]);
 	if (!policy) {
-		policy_args_release(&o);
+		policy_args_release(&o.policy_args);
 		return p.status;
 	}
 	compilation_init(&c);
 	/* The answer comes from the model; errors are 2. */
-	if (compilation_run(&c, policy, &o.compile) < 0)
+	if (compilation_run(&c, policy, &o.policy_args.compile) < 0)
 		status = 2;
 	else
-		status = run_query(&o.compile.resolve, &c, p.args, p.nargs);
+		status = run_query(&o, &c, p.args, p.nargs);
 	diags_print_errors(&c.diags, stderr);
 	compilation_release(&c);
-	policy_args_release(&o);
+	policy_args_release(&o.policy_args);
 	return status;
 }

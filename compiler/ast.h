@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "lib/addr.h"
+#include "lib/window.h"
 #include "compiler/source.h"
 
 struct addrlist;
@@ -79,7 +80,9 @@ enum stmt_kind {
 	STMT_ON_DENY,		/* on-deny reject|drop */
 	STMT_INCLUDE,		/* include "file" */
 	STMT_DEFINE,		/* define NAME = { targets } */
-	STMT_RULE,		/* allow|deny targets [port ...] [proto ...] [timeout D] */
+	STMT_RULE,		/* allow|deny targets [port ...] [proto ...] [timeout D]
+				 * [user ...] [group ...] [during "WINDOW"]
+				 * [from SOURCE, ...] */
 	STMT_RESOLVER,		/* resolver ADDR[, ADDR]: DNS lockdown */
 	STMT_DYNAMIC,		/* dynamic NAME [timeout D] [port ...] [proto ...] */
 	STMT_USE,		/* use NAME: one statement per module named */
@@ -117,12 +120,33 @@ struct log_item {
 	struct log_item *next;
 };
 
+/* One item of a 'user' or 'group' clause: a name, which nft and iptables
+ * look up when they load the ruleset, or a number. */
+struct owner_item {
+	const char *name;		/* NULL: the number */
+	uint32_t id;			/* as written (saturated): check.c bounds it */
+	struct loc loc;
+	struct owner_item *next;
+};
+
 /* The options a rule or a dynamic set may carry; NULL or 0: not given. */
 struct rule_opts {
 	struct port_item *ports;
 	struct proto_item *protos;
 	const char *timeout_text;	/* "1h30m", as written */
 	struct loc port_loc, proto_loc, timeout_loc;
+	/* Rules only: the sending socket's owner, 'user' and 'group'. */
+	struct owner_item *users, *groups;
+	struct loc user_loc, group_loc;
+	/* Rules only: 'from SOURCE, ...', addresses or defines of them: the
+	 * source of forwarded packets (NULL: any, and this machine's own). */
+	struct target *sources;
+	struct loc from_loc;
+	/* Rules only: 'during "Mon-Fri 01:00-03:00"', as written (NULL: at
+	 * any time), and the window check.c reads from it. */
+	const char *during;
+	struct loc during_loc, during_text_loc;
+	struct window window;
 	uint32_t timeout;		/* seconds, filled by check.c */
 };
 

@@ -347,7 +347,7 @@ static void check_opts(struct checker *c, struct rule_opts *o)
 		uint32_t bad = !lo_ok ? p->lo : p->hi;
 
 		if (!lo_ok || !hi_ok) {
-			if (bad >= 0xffffffu)
+			if (bad == UINT32_MAX)
 				diag_error(c->diags, &p->loc, "port number is out of range (1-65535)");
 			else
 				diag_error(c->diags, &p->loc, "port %u is out of range (1-65535)", bad);
@@ -578,6 +578,136 @@ static bool valid_user(const char *name)
 	return strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n;
 }
 
+/* The largest uid or gid: (uid_t)-1 means "none" to the kernel. */
+#define OWNER_ID_MAX 4294967294u
+
+/* 'user NAME|UID, ...' or 'group NAME|GID, ...' (WHAT says which): names
+ * as useradd(8) and groupadd(8) take them, which nft and iptables look
+ * up when they load the ruleset; numbers in range; each once. */
+static void check_owners(struct checker *c, const char *what, const char *id_word,
+			 struct owner_item *items)
+{
+	for (struct owner_item *it = items; it; it = it->next) {
+		if (it->name && !valid_user(it->name)) {
+			const char *q = diag_quote(c->diags, it->name, strlen(it->name));
+			diag_error(c->diags, &it->loc,
+				   "'%s' is not a %s name (lower case letters, digits, '_' and '-'; "
+				   "or a number, the %s)", q, what, id_word);
+			continue;
+		}
+		if (!it->name && it->id > OWNER_ID_MAX) {
+			if (it->id == UINT32_MAX)
+				diag_error(c->diags, &it->loc, "%s number is out of range (0-%u)",
+					   id_word, OWNER_ID_MAX);
+			else
+				diag_error(c->diags, &it->loc, "%s %u is out of range (0-%u)", id_word,
+					   it->id, OWNER_ID_MAX);
+			continue;
+		}
+		for (const struct owner_item *first = items; first != it; first = first->next) {
+			bool same = first->name ? it->name && strcmp(first->name, it->name) == 0
+						: !it->name && first->id == it->id;
+			if (!same)
+				continue;
+			char num[16];
+			snprintf(num, sizeof(num), "%u", it->id);
+			struct diag *dg = diag_warning(c->diags, &it->loc, "%s '%s' is listed twice",
+						       what, it->name ? it->name : num);
+			diag_related(dg, &first->loc, "first listed here");
+			break;
+		}
+	}
+}
+
+/* A rule's 'user' and 'group' clauses. They match what a socket on this
+ * machine sends: on a rule they are always meaningful (the rest of the
+ * rule still applies to forwarded traffic through the classes for
+ * everyone), so what is refused here is only what no socket can be. */
+static void check_rule_owners(struct checker *c, struct stmt *s)
+{
+	check_owners(c, "user", "uid", s->rule.opts.users);
+	check_owners(c, "group", "gid", s->rule.opts.groups);
+}
+
+/* Whether every target under T (through defines) is an address. Reports
+ * the first that is not, at USE (the source as the rule writes it). */
+static bool only_addresses(struct checker *c, const struct target *t, const struct target *use)
+{
+	for (; t; t = t->next) {
+		if (t->kind == TARGET_VARIABLE && t->define) {
+			if (!only_addresses(c, t->define->define.targets, use))
+				return false;
+		} else if (t->kind != TARGET_ADDRESS) {
+			struct diag *dg = diag_error(c->diags, &use->loc,
+				"a source is an address or a network (a container's, as it leaves it), "
+				"not '%s'", diag_quote(c->diags, t->text, strlen(t->text)));
+			if (t != use)
+				diag_related(dg, &t->loc, "in the define");
+			return false;
+		}
+	}
+	return true;
+}
+
+/* 'from SOURCE, ...': addresses, or defines of them, of the packets this
+ * machine forwards (its containers' and VMs'); its own traffic is told
+ * apart by 'user' and 'group', and no packet has both a socket and a
+ * forwarded source. */
+static void check_sources(struct checker *c, struct stmt *s)
+{
+	struct rule_opts *o = &s->rule.opts;
+
+	if (!o->sources)
+		return;
+	for (struct target *t = o->sources; t; t = t->next) {
+		if (t->kind == TARGET_ADDRESS) {
+			check_address(c, t);
+		} else if (t->kind == TARGET_VARIABLE) {
+			unsigned before = c->diags->errors;
+			check_each_target(c, t);
+			if (c->diags->errors == before && t->dynamic)
+				diag_error(c->diags, &t->loc, "a source is an address or a network, not "
+					   "dynamic set '$%s'", t->text);
+			/* Defines are walked once their cycles are cut:
+			 * check_source_defines(). */
+		} else {
+			only_addresses(c, t, t);
+		}
+	}
+	if (o->users || o->groups) {
+		struct diag *dg = diag_error(c->diags, o->users ? &o->user_loc : &o->group_loc,
+			"'%s' matches this machine's own sockets and 'from' the packets it forwards: "
+			"no packet is both (write two rules)", o->users ? "user" : "group");
+		diag_related(dg, &o->from_loc, "the 'from' clause");
+	}
+}
+
+/* The defines a rule's sources name hold addresses only. */
+static void check_source_defines(struct checker *c, struct stmt *s)
+{
+	for (struct target *t = s->rule.opts.sources; t; t = t->next)
+		if (t->kind == TARGET_VARIABLE && t->define)
+			only_addresses(c, t, t);
+}
+
+/* 'during "WINDOW"': lib/window.h's grammar, the error pointed at the
+ * character it is about (the string has no escapes, so columns map). */
+static void check_during(struct checker *c, struct rule_opts *o)
+{
+	const char *why;
+	size_t at;
+
+	if (!o->during || window_parse(o->during, &o->window, &why, &at) == 0)
+		return;
+	struct loc loc = o->during_text_loc;
+	if (loc.first_line == loc.last_line) {
+		loc.first_column += 1 + (int)at;
+		loc.last_column = loc.first_column;
+	}
+	diag_error(c->diags, &loc, "bad window '%s': %s", diag_quote(c->diags, o->during,
+								      strlen(o->during)), why);
+}
+
 /* resolver ADDR[, ADDR] [user NAME]: the servers the forwarder (dnsmasq,
  * running as NAME, by default dnsmasq) forwards to; DNS from anyone else,
  * to any address, is denied. */
@@ -781,6 +911,9 @@ int check_policy(struct arena *a, struct diags *d, struct policy *p)
 			s->rule.index = p->nrules++;
 			check_targets(&c, s->rule.targets);
 			check_opts(&c, &s->rule.opts);
+			check_rule_owners(&c, s);
+			check_during(&c, &s->rule.opts);
+			check_sources(&c, s);
 			break;
 		case STMT_RESOLVER:
 			/* Splices the lockdown's rules in after S: the loop
@@ -799,8 +932,10 @@ int check_policy(struct arena *a, struct diags *d, struct policy *p)
 	 * expansion is known to be bounded, it ends soon. */
 	if (check_expansion(&c) == 0)
 		for (struct stmt *s = p->stmts; s; s = s->next)
-			if (s->kind == STMT_RULE)
+			if (s->kind == STMT_RULE) {
 				check_runtime(&c, s);
+				check_source_defines(&c, s);
+			}
 
 	strmap_release(&c.defines);
 	free(c.define_names);

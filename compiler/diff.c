@@ -9,6 +9,7 @@
 #include "lib/ivlist.h"
 #include "lib/vec.h"
 #include "compiler/resolve.h"
+#include "lib/window.h"
 
 enum { PROTOS = 3 };
 static const unsigned protos[PROTOS] = { PROTO_TCP, PROTO_UDP, 0 };
@@ -78,6 +79,11 @@ struct printer {
 	const struct model *old, *new;
 	struct side_hosts hosts[2];	/* OLD's, NEW's */
 	const struct region *rg;
+	/* The sender the lines are for: none (a forwarded packet, or a socket
+	 * of a user neither policy names), or a user and group they name. */
+	struct sending from;
+	const char *during;	/* "Mon 01:00-Mon 03:00 UTC", or "" */
+	const char *source;	/* "198.51.100.0/31", or NULL */
 	size_t lines;
 };
 
@@ -328,8 +334,15 @@ static void print_prefix(const struct prefix *p, void *arg)
 	/* Attribute with the region's first packet: the same rules decide
 	 * all of it, or the region would have been split. */
 	struct packet pkt = { .family = rg->family, .addr = p->addr,
-			      .proto = rg->proto < 0 ? 0 : protos[rg->proto], .port = rg->lo };
+			      .proto = rg->proto < 0 ? 0 : protos[rg->proto], .port = rg->lo,
+			      .from = pr->from };
 	const struct model *by = rg->sign > 0 ? pr->new : pr->old;
+	char user[48] = "", group[48] = "";
+
+	if (pr->from.user)
+		owner_id_format(pr->from.user, user, sizeof(user));
+	if (pr->from.group)
+		owner_id_format(pr->from.group, group, sizeof(group));
 
 	if (rg->proto < 0 || protos[rg->proto] == 0 || (rg->lo == 0 && rg->hi == 65535))
 		snprintf(ports, sizeof(ports), "all");
@@ -344,9 +357,20 @@ static void print_prefix(const struct prefix *p, void *arg)
 			pr->lines ? ",\n" : "", rg->sign > 0 ? "allowed" : "denied", buf, proto, ports);
 		print_rule(pr->fp, by, &pkt, true);
 		print_names(pr, p);
+		if (*user)
+			fprintf(pr->fp, ", \"user\": \"%s\"", user);
+		if (*group)
+			fprintf(pr->fp, ", \"group\": \"%s\"", group);
+		if (pr->during && *pr->during)
+			fprintf(pr->fp, ", \"at\": \"%s\"", pr->during);
+		if (pr->source)
+			fprintf(pr->fp, ", \"from\": \"%s\"", pr->source);
 		fputs("}", pr->fp);
 	} else {
-		fprintf(pr->fp, "%c %s %s %s  # %s ", rg->sign > 0 ? '+' : '-', buf, proto, ports,
+		fprintf(pr->fp, "%c %s %s %s%s%s%s%s%s%s%s%s  # %s ", rg->sign > 0 ? '+' : '-', buf, proto,
+			ports, *user ? " user " : "", user, *group ? " group " : "", group,
+			pr->during && *pr->during ? " at " : "", pr->during ? pr->during : "",
+			pr->source ? " from " : "", pr->source ? pr->source : "",
 			rg->sign > 0 ? "allowed by" : "was allowed by");
 		print_rule(pr->fp, by, &pkt, false);
 		print_names(pr, p);
@@ -740,20 +764,15 @@ static void modules_diff(struct printer *pr)
 	}
 }
 
-size_t policy_diff(FILE *fp, const struct model *old, const struct model *new,
-		   enum diff_format format)
+/* The differences for packets from FROM, as policy_diff() prints them
+ * (additions, then removals, each family in turn), ending with a region
+ * whose sign is 0. The caller frees them with regions_free(). */
+static struct region *sender_regions(const struct model *const *ms, const struct sending *from,
+				     const uint16_t *cuts, size_t ncuts)
 {
-	const struct model *ms[2] = { old, new };
-	struct printer pr = { .fp = fp, .format = format, .old = old, .new = new };
-	size_t ncuts;
-	uint16_t *cuts = model_port_cuts(ms, 2, &ncuts);
+	struct region *all = NULL;
+	size_t nall = 0, all_cap = 0;
 
-	for (int w = 0; w < 2; w++)
-		side_hosts_init(&pr.hosts[w], ms[w]);
-	if (format == DIFF_JSON)
-		fputs("[\n", fp);
-	settings_diff(&pr);
-	modules_diff(&pr);
 	for (int sign = 1; sign >= -1; sign -= 2) {
 		for (int f = 0; f < FAMILY_COUNT; f++) {
 			/* The differences per protocol and port interval. */
@@ -764,8 +783,8 @@ size_t policy_diff(FILE *fp, const struct model *old, const struct model *new,
 				for (size_t i = 0; i < n; i++) {
 					struct ivlist a[2] = { { 0 }, { 0 } }, d = { 0 };
 					for (int w = 0; w < 2; w++)
-						model_accepted_region(ms[w], (enum family)f, protos[p],
-								      cuts[i], &a[w]);
+						model_accepted_region_from(ms[w], from, (enum family)f,
+									   protos[p], cuts[i], &a[w]);
 					if (sign > 0)
 						ivl_subtract(&d, &a[1], &a[0]);
 					else
@@ -787,16 +806,250 @@ size_t policy_diff(FILE *fp, const struct model *old, const struct model *new,
 			    rs[1].hi == 65535 && ivl_equal(&rs[0].addrs, &rs[1].addrs) &&
 			    ivl_equal(&rs[0].addrs, &rs[2].addrs)) {
 				rs[0].proto = -1;
-				region_print(&pr, &rs[0]);
-			} else {
-				for (size_t i = 0; i < nrs; i++)
-					region_print(&pr, &rs[i]);
+				for (size_t i = 1; i < nrs; i++)
+					ivl_free(&rs[i].addrs);
+				nrs = 1;
 			}
 			for (size_t i = 0; i < nrs; i++)
-				ivl_free(&rs[i].addrs);
+				VEC_PUSH(all, nall, all_cap, rs[i]);
 			free(rs);
 		}
 	}
+	VEC_PUSH(all, nall, all_cap, (struct region){ .sign = 0 });
+	return all;
+}
+
+static bool regions_equal(const struct region *a, const struct region *b)
+{
+	for (; a->sign && b->sign; a++, b++)
+		if (a->sign != b->sign || a->proto != b->proto || a->lo != b->lo || a->hi != b->hi ||
+		    a->family != b->family || !ivl_equal(&a->addrs, &b->addrs))
+			return false;
+	return !a->sign && !b->sign;
+}
+
+static void print_regions(struct printer *pr, const struct region *rs)
+{
+	for (; rs->sign; rs++)
+		if (!pr->from.src.known || rs->family == pr->from.src.family)
+			region_print(pr, rs);
+}
+
+/* Whether RS and BASE hold the same lines of family F. */
+static bool regions_equal_family(const struct region *rs, const struct region *base, enum family f)
+{
+	for (;;) {
+		while (rs->sign && rs->family != f)
+			rs++;
+		while (base->sign && base->family != f)
+			base++;
+		if (!rs->sign || !base->sign)
+			return !rs->sign && !base->sign;
+		if (rs->sign != base->sign || rs->proto != base->proto || rs->lo != base->lo ||
+		    rs->hi != base->hi || !ivl_equal(&rs->addrs, &base->addrs))
+			return false;
+		rs++;
+		base++;
+	}
+}
+
+static void count_prefix(const struct prefix *p, void *arg)
+{
+	(void)p;
+	(*(size_t *)arg)++;
+}
+
+/* "198.51.100.0/31", or "198.51.100.0-198.51.100.2" for what no prefix is. */
+static void source_text(enum family f, addr_t lo, addr_t hi, char *buf, size_t size)
+{
+	char a[PREFIX_STRLEN], b[PREFIX_STRLEN];
+	size_t n = 0;
+
+	range_to_prefixes(f, lo, hi, count_prefix, &n);
+	if (n == 1) {
+		unsigned len = family_bits(f);
+		while (len > 0 && ((hi - lo) >> (family_bits(f) - len)) != 0)
+			len--;
+		snprintf(buf, size, "%s/%u", addr_format(f, lo, a), len);
+		if (len == family_bits(f))
+			snprintf(buf, size, "%s", addr_format(f, lo, a));
+	} else {
+		snprintf(buf, size, "%s-%s", addr_format(f, lo, a), addr_format(f, hi, b));
+	}
+}
+
+/* A sender's or a time's lines, all of them; when there are none, one
+ * line that says so, since the lines for everyone do not hold for it. */
+static void print_regions_or_none(struct printer *pr, const struct region *rs)
+{
+	size_t before = pr->lines;
+	char user[48] = "", group[48] = "";
+
+	print_regions(pr, rs);
+	if (pr->lines != before)
+		return;
+	if (pr->from.user)
+		owner_id_format(pr->from.user, user, sizeof(user));
+	if (pr->from.group)
+		owner_id_format(pr->from.group, group, sizeof(group));
+	if (pr->format == DIFF_JSON) {
+		fprintf(pr->fp, "%s  {\"change\": \"none\"", pr->lines ? ",\n" : "");
+		if (*user)
+			fprintf(pr->fp, ", \"user\": \"%s\"", user);
+		if (*group)
+			fprintf(pr->fp, ", \"group\": \"%s\"", group);
+		if (pr->during)
+			fprintf(pr->fp, ", \"at\": \"%s\"", pr->during);
+		if (pr->source)
+			fprintf(pr->fp, ", \"from\": \"%s\"", pr->source);
+		fputs("}", pr->fp);
+	} else {
+		fprintf(pr->fp, "=%s%s%s%s%s%s%s%s  # no change for these\n", *user ? " user " : "",
+			user, *group ? " group " : "", group, pr->during ? " at " : "",
+			pr->during ? pr->during : "", pr->source ? " from " : "",
+			pr->source ? pr->source : "");
+	}
+	pr->lines++;
+}
+
+/* The stretches of the week from cut I on with the same lines as AT[I]
+ * (those not yet printed), into BUF: "Mon,Tue 01:00-03:00 UTC" when they
+ * share their times of day, else "Mon 22:00-Tue 02:00, ... UTC". */
+static void stretches_text(const uint16_t *cuts, size_t n, struct region *const *at, size_t i,
+			   char *buf, size_t size)
+{
+	unsigned lo0 = cuts[i] % DAY_MINUTES, len0 = 0;
+	bool same = true;
+	size_t k = 0;
+
+	for (size_t j = i; j < n; j++) {
+		if (!at[j] || (j != i && !regions_equal(at[j], at[i])))
+			continue;
+		unsigned lo = cuts[j], hi = j + 1 < n ? cuts[j + 1] : cuts[0] + WEEK_MINUTES;
+		if (j == i)
+			len0 = hi - lo;
+		same &= lo % DAY_MINUTES == lo0 && hi - lo == len0 && lo0 + len0 <= DAY_MINUTES;
+	}
+	buf[0] = '\0';
+	for (size_t j = i; j < n; j++) {
+		if (!at[j] || (j != i && !regions_equal(at[j], at[i])))
+			continue;
+		unsigned lo = cuts[j], hi = j + 1 < n ? cuts[j + 1] : cuts[0] + WEEK_MINUTES;
+		if (same)
+			k += (size_t)snprintf(buf + k, k < size ? size - k : 0, "%s%s", k ? "," : "",
+					      window_day_name(lo / DAY_MINUTES));
+		else
+			k += (size_t)snprintf(buf + k, k < size ? size - k : 0, "%s%s %02u:%02u-%s %02u:%02u",
+					      k ? ", " : "", window_day_name(lo / DAY_MINUTES),
+					      lo % DAY_MINUTES / 60, lo % 60,
+					      window_day_name(hi % WEEK_MINUTES / DAY_MINUTES),
+					      hi % DAY_MINUTES / 60, hi % 60);
+	}
+	if (same)
+		k += (size_t)snprintf(buf + k, k < size ? size - k : 0, " %02u:%02u-%02u:%02u", lo0 / 60,
+				      lo0 % 60, (lo0 + len0) / 60, (lo0 + len0) % 60);
+	snprintf(buf + k, k < size ? size - k : 0, " UTC");
+}
+
+static void regions_free(struct region *rs)
+{
+	for (struct region *r = rs; r->sign; r++)
+		ivl_free(&r->addrs);
+	free(rs);
+}
+
+size_t policy_diff(FILE *fp, const struct model *old, const struct model *new,
+		   enum diff_format format)
+{
+	const struct model *ms[2] = { old, new };
+	struct printer pr = { .fp = fp, .format = format, .old = old, .new = new };
+	size_t ncuts;
+	uint16_t *cuts = model_port_cuts(ms, 2, &ncuts);
+
+	for (int w = 0; w < 2; w++)
+		side_hosts_init(&pr.hosts[w], ms[w]);
+	if (format == DIFF_JSON)
+		fputs("[\n", fp);
+	settings_diff(&pr);
+	modules_diff(&pr);
+	struct sending none = { 0 };
+	struct region *base = sender_regions(ms, &none, cuts, ncuts);
+	print_regions(&pr, base);
+	/* Each user and group the policies name, and each pair of them: a
+	 * sender's lines when they differ from the lines above. */
+	struct owner_set users, groups;
+	model_owners(ms, 2, &users, &groups);
+	for (size_t u = 0; u <= users.n; u++) {
+		for (size_t g = 0; g <= groups.n; g++) {
+			if (u == users.n && g == groups.n)
+				continue;
+			pr.from = (struct sending){ .user = u < users.n ? &users.ids[u] : NULL,
+						   .group = g < groups.n ? &groups.ids[g] : NULL };
+			struct region *rs = sender_regions(ms, &pr.from, cuts, ncuts);
+			if (!regions_equal(rs, base))
+				print_regions_or_none(&pr, rs);
+			regions_free(rs);
+		}
+	}
+	pr.from = none;
+	/* Each stretch of the week over which no window begins or ends: its
+	 * lines where they differ from those at a time no window holds, the
+	 * stretches with the same lines together. */
+	size_t nwcuts;
+	uint16_t *wcuts = model_window_cuts(ms, 2, &nwcuts);
+	struct region **at = xcalloc(nwcuts ? nwcuts : 1, sizeof(*at));
+	for (size_t i = 0; i < nwcuts; i++) {
+		pr.from = (struct sending){ .at = { true, wcuts[i] } };
+		at[i] = sender_regions(ms, &pr.from, cuts, ncuts);
+	}
+	pr.from = none;
+	for (size_t i = 0; i < nwcuts; i++) {
+		if (!at[i] || regions_equal(at[i], base))
+			continue;
+		char during[512];
+		stretches_text(wcuts, nwcuts, at, i, during, sizeof(during));
+		pr.during = during;
+		pr.from = (struct sending){ .at = { true, wcuts[i] } };
+		print_regions_or_none(&pr, at[i]);
+		pr.from = none;
+		pr.during = NULL;
+		for (size_t j = nwcuts; j-- > i;) {
+			if (at[j] && (j == i || regions_equal(at[j], at[i]))) {
+				regions_free(at[j]);
+				at[j] = NULL;
+			}
+		}
+	}
+	for (size_t i = 0; i < nwcuts; i++)
+		if (at[i])
+			regions_free(at[i]);
+	free(at);
+	free(wcuts);
+	/* Each stretch of forwarded packets' sources over which no class's
+	 * sources begin or end: its lines of its family, where they differ. */
+	for (int f = 0; f < FAMILY_COUNT; f++) {
+		size_t nsrc;
+		addr_t *src = model_source_cuts(ms, 2, (enum family)f, &nsrc);
+		for (size_t i = 0; nsrc > 1 && i < nsrc; i++) {
+			char text[2 * PREFIX_STRLEN + 2];
+			addr_t hi = i + 1 < nsrc ? src[i + 1] - 1 : family_max((enum family)f);
+			pr.from = (struct sending){ .src = { true, (enum family)f, src[i] } };
+			struct region *rs = sender_regions(ms, &pr.from, cuts, ncuts);
+			if (!regions_equal_family(rs, base, (enum family)f)) {
+				source_text((enum family)f, src[i], hi, text, sizeof(text));
+				pr.source = text;
+				print_regions_or_none(&pr, rs);
+				pr.source = NULL;
+			}
+			regions_free(rs);
+		}
+		free(src);
+	}
+	pr.from = none;
+	pr.from = none;
+	regions_free(base);
+	free(users.ids);
+	free(groups.ids);
 	runtime_diff(&pr);
 	pins_diff(&pr);
 	if (format == DIFF_JSON)

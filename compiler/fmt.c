@@ -165,8 +165,22 @@ static void add_protos(struct buf *b, const struct proto_item *p)
 	}
 }
 
-/* Rules: port, proto, timeout; dynamic sets: timeout first, as the
- * declaration's main fact. */
+/* " user runner, 1001" */
+static void add_owners(struct buf *b, const char *keyword, const struct owner_item *o)
+{
+	char num[16];
+
+	add(b, keyword);
+	for (; o; o = o->next) {
+		snprintf(num, sizeof(num), "%u", o->id);
+		add(b, o->name ? o->name : num);
+		if (o->next)
+			add(b, ", ");
+	}
+}
+
+/* Rules: port, proto, timeout, user, group; dynamic sets: timeout first,
+ * as the declaration's main fact. */
 static void add_opts(struct buf *b, const struct rule_opts *o, bool timeout_first)
 {
 	if (timeout_first && o->timeout_text) {
@@ -180,6 +194,19 @@ static void add_opts(struct buf *b, const struct rule_opts *o, bool timeout_firs
 	if (!timeout_first && o->timeout_text) {
 		add(b, " timeout ");
 		add(b, o->timeout_text);
+	}
+	if (o->users)
+		add_owners(b, " user ", o->users);
+	if (o->groups)
+		add_owners(b, " group ", o->groups);
+	if (o->during) {
+		add(b, " during \"");
+		add(b, o->during);
+		add(b, "\"");
+	}
+	for (const struct target *t = o->sources; t; t = t->next) {
+		add(b, t == o->sources ? " from " : ", ");
+		add_target(b, t);
 	}
 }
 

@@ -34,6 +34,7 @@ struct linter {
 	bool *alive;	/* by rule index: some packet it allows is not denied */
 	bool *needed;	/* by rule index: some packet only it allows */
 	bool *excluded;	/* by rule index: left out of the redundancy sweep */
+	const struct rule_class **class_of;	/* by rule index: an allow rule's class */
 };
 
 static void make_atoms(struct linter *l)
@@ -60,25 +61,34 @@ static unsigned rule_of(const struct linter *l, uint32_t origin)
 	return l->model->origins[origin].rule->rule.index;
 }
 
-/* Dead rules: every range an allow rule has in this atom is denied. */
+/* Dead rules: every range an allow rule has in this atom is denied, for
+ * every sender it is for: by the deny rules for everyone, and for a rule
+ * for users or groups, by those for all of its senders too (a deny for
+ * user runner leaves an allow for everyone alive: the others' packets). */
 static void mark_alive(struct linter *l, const struct atom *a, enum family f)
 {
 	const struct model *m = l->model;
-	struct ivlist denied = { 0 };
+	struct ivlist everyone = { 0 }, senders = { 0 };
 
-	model_denied_region(m, f, a->proto, a->port, &denied);
+	model_denied_region(m, f, a->proto, a->port, &everyone);
 	for (size_t i = 0; i < m->nclasses; i++) {
 		const struct rule_class *c = &m->classes[i];
 		if (c->verdict != VERDICT_ALLOW || !class_matches(c, a))
 			continue;
+		const struct ivlist *denied = &everyone;
+		if (!who_everyone(&c->who) || c->when.n || c->src.given) {
+			model_denied_region_covering(m, c, f, a->proto, a->port, &senders);
+			denied = &senders;
+		}
 		const struct rangeset *s = &c->sets[f];
 		for (size_t j = 0; j < s->nranges; j++) {
 			struct range r = rangeset_range(s, j);
-			if (!denied.n || !ivl_covers(&denied, r.lo, r.hi))
+			if (!denied->n || !ivl_covers(denied, r.lo, r.hi))
 				l->alive[rule_of(l, r.origin)] = true;
 		}
 	}
-	ivl_free(&denied);
+	ivl_free(&everyone);
+	ivl_free(&senders);
 }
 
 struct event {
@@ -94,10 +104,30 @@ static int event_cmp(const void *pa, const void *pb)
 	return a->pos < b->pos ? -1 : a->pos > b->pos;
 }
 
-/* Redundant rules: a sweep over every allow range of the atom, counting
- * for each stretch of addresses the distinct rules that cover it. Where
- * just one does, that rule is needed. */
-static void mark_needed(struct linter *l, const struct atom *a, enum family f)
+/* Whether allow class C takes part in the sweep for the rules of class
+ * W's senders and window: it matches the atom and accepts for every
+ * sender, at every time, W does. */
+static bool sweeps_for(const struct rule_class *c, const struct atom *a, const struct rule_class *w)
+{
+	return c->verdict == VERDICT_ALLOW && class_matches(c, a) && who_covers(&c->who, &w->who) &&
+	       when_covers(&c->when, &w->when) && source_covers(&c->src, &w->src);
+}
+
+/* Whether class C is for exactly W's senders and times, or fewer. */
+static bool within(const struct rule_class *c, const struct rule_class *w)
+{
+	return who_covers(&w->who, &c->who) && when_covers(&w->when, &c->when) &&
+	       source_covers(&w->src, &c->src);
+}
+
+/* Redundant rules among those for senders W: a sweep over every allow
+ * range of the atom that accepts for all of them, counting for each
+ * stretch of addresses the distinct rules that cover it. Where just one
+ * does, and it is for exactly W, that rule is needed. (A rule for
+ * everyone and one for user runner over the same addresses: the first is
+ * needed, for everyone else; the second is not.) */
+static void mark_needed_for(struct linter *l, const struct atom *a, enum family f,
+			    const struct rule_class *w)
 {
 	const struct model *m = l->model;
 	size_t n = 0, cap = 0;
@@ -109,14 +139,14 @@ static void mark_needed(struct linter *l, const struct atom *a, enum family f)
 	 * needs no sweep: that rule alone allows what it allows. */
 	for (size_t i = 0; i < m->nclasses; i++) {
 		const struct rule_class *c = &m->classes[i];
-		if (c->verdict == VERDICT_ALLOW && class_matches(c, a) && c->sets[f].nranges) {
+		if (sweeps_for(c, a, w) && c->sets[f].nranges) {
 			only = c;
 			classes++;
 		}
 	}
 	if (classes == 0)
 		return;
-	if (classes == 1 && only->nrules == 1) {
+	if (classes == 1 && only->nrules == 1 && within(only, w)) {
 		if (!l->excluded[only->rules[0]->rule.index])
 			l->needed[only->rules[0]->rule.index] = true;
 		return;
@@ -124,7 +154,7 @@ static void mark_needed(struct linter *l, const struct atom *a, enum family f)
 
 	for (size_t i = 0; i < m->nclasses; i++) {
 		const struct rule_class *c = &m->classes[i];
-		if (c->verdict != VERDICT_ALLOW || !class_matches(c, a))
+		if (!sweeps_for(c, a, w))
 			continue;
 		const struct rangeset *s = &c->sets[f];
 		VEC_GROW(ev, n + 2 * s->nranges, cap);
@@ -159,11 +189,27 @@ static void mark_needed(struct linter *l, const struct atom *a, enum family f)
 			}
 		}
 		/* The stretch from POS to the next event has these rules. */
-		if (distinct == 1)
+		if (distinct == 1 && within(l->class_of[sum], w))
 			l->needed[sum] = true;
 	}
 	free(active);
 	free(ev);
+}
+
+/* mark_needed_for() for everyone at any time, and for the senders and
+ * window of each class for users, groups or times that matches the atom. */
+static void mark_needed(struct linter *l, const struct atom *a, enum family f)
+{
+	const struct model *m = l->model;
+	static const struct rule_class everyone;
+
+	mark_needed_for(l, a, f, &everyone);
+	for (size_t i = 0; i < m->nclasses; i++) {
+		const struct rule_class *c = &m->classes[i];
+		if (c->verdict == VERDICT_ALLOW && (!who_everyone(&c->who) || c->when.n || c->src.given) &&
+		    class_matches(c, a))
+			mark_needed_for(l, a, f, c);
+	}
 }
 
 static void sweep(struct linter *l, void (*mark)(struct linter *, const struct atom *, enum family))
@@ -177,13 +223,15 @@ static void sweep(struct linter *l, void (*mark)(struct linter *, const struct a
  * RULE's service contains ADDR: the one to point at in a warning. */
 static const struct stmt *covering_rule(const struct linter *l, const struct stmt *rule,
 					enum verdict verdict, enum family f, addr_t addr,
-					const struct service *svc)
+					const struct service *svc, const struct who *who,
+					const struct window *when, const struct source_set *src)
 {
 	const struct model *m = l->model;
 
 	for (size_t i = 0; i < m->nclasses; i++) {
 		const struct rule_class *c = &m->classes[i];
-		if (c->verdict != verdict || !service_covers(&c->svc, svc))
+		if (c->verdict != verdict || !service_covers(&c->svc, svc) || !who_covers(&c->who, who) ||
+		    !when_covers(&c->when, when) || !source_covers(&c->src, src))
 			continue;
 		const struct rangeset *s = &c->sets[f];
 		for (size_t j = 0; j < s->nranges; j++) {
@@ -238,7 +286,9 @@ static void find_cover(struct linter *l, const struct rule_class *c, const struc
 		 * wide its own service is. */
 		for (size_t i = 0; !by && i < l->model->nclasses; i++) {
 			const struct rule_class *d = &l->model->classes[i];
-			if (d->verdict != VERDICT_DENY || !service_covers(&d->svc, &c->svc))
+			if (d->verdict != VERDICT_DENY || !service_covers(&d->svc, &c->svc) ||
+			    !who_covers(&d->who, &c->who) || !when_covers(&d->when, &c->when) ||
+			    !source_covers(&d->src, &c->src))
 				continue;
 			long sp = rangeset_find(&d->sets[f], addr);
 			if (sp >= 0) {
@@ -250,7 +300,8 @@ static void find_cover(struct linter *l, const struct rule_class *c, const struc
 		out->by = by;
 		return;
 	}
-	out->by = covering_rule(l, rule, VERDICT_ALLOW, f, addr, &c->svc);
+	out->by = covering_rule(l, rule, VERDICT_ALLOW, f, addr, &c->svc, &c->who, &c->when,
+				&c->src);
 }
 
 static void report(struct diags *d, const struct policy *p, const struct finding *found)
@@ -302,6 +353,11 @@ void lint_rules(struct diags *d, const struct policy *p, const struct model *m)
 	l.alive = xcalloc(nrules, sizeof(*l.alive));
 	l.needed = xcalloc(nrules, sizeof(*l.needed));
 	l.excluded = xcalloc(nrules, sizeof(*l.excluded));
+	l.class_of = xcalloc(nrules, sizeof(*l.class_of));
+	for (size_t i = 0; i < m->nclasses; i++)
+		for (size_t j = 0; j < m->classes[i].nrules; j++)
+			if (m->classes[i].verdict == VERDICT_ALLOW)
+				l.class_of[m->classes[i].rules[j]->rule.index] = &m->classes[i];
 	sweep(&l, mark_alive);
 
 	/* Dead rules first, and out of the redundancy sweep: what they cover
@@ -353,6 +409,7 @@ void lint_rules(struct diags *d, const struct policy *p, const struct model *m)
 	free(l.alive);
 	free(l.needed);
 	free(l.excluded);
+	free(l.class_of);
 	free(l.atoms);
 }
 

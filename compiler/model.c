@@ -20,7 +20,10 @@
  * service both allow. */
 struct entry {
 	const struct stmt *rule;
+	const struct source_set *src;	/* the builder's, of the rule */
 	struct service svc;
+	struct who who;			/* the rule's; the first entry of a rule owns it */
+	bool owns_who;
 	const struct stmt *dynamic;	/* NULL: the rule's other targets */
 };
 
@@ -81,6 +84,238 @@ static int service_cmp(const struct service *a, const struct service *b)
 	return a->nports < b->nports ? -1 : a->nports > b->nports;
 }
 
+int owner_id_cmp(const struct owner_id *a, const struct owner_id *b)
+{
+	if (!a->name != !b->name)
+		return a->name ? 1 : -1;
+	if (a->name)
+		return strcmp(a->name, b->name);
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+static int owner_id_qcmp(const void *a, const void *b)
+{
+	return owner_id_cmp(a, b);
+}
+
+const char *owner_id_format(const struct owner_id *o, char *buf, size_t size)
+{
+	if (o->name)
+		snprintf(buf, size, "%s", o->name);
+	else
+		snprintf(buf, size, "%u", o->id);
+	return buf;
+}
+
+/* A clause's items, sorted and without duplicates (check.c has warned). */
+static struct owner_set owner_set_of(const struct owner_item *items)
+{
+	struct owner_set set = { 0 };
+	size_t n = 0;
+
+	for (const struct owner_item *it = items; it; it = it->next)
+		n++;
+	if (!n)
+		return set;
+	set.ids = xmalloc(n * sizeof(*set.ids));
+	for (const struct owner_item *it = items; it; it = it->next)
+		set.ids[set.n++] = (struct owner_id){ .name = it->name, .id = it->id };
+	qsort(set.ids, set.n, sizeof(*set.ids), owner_id_qcmp);
+	n = 0;
+	for (size_t i = 0; i < set.n; i++)
+		if (n == 0 || owner_id_cmp(&set.ids[n - 1], &set.ids[i]) != 0)
+			set.ids[n++] = set.ids[i];
+	set.n = n;
+	return set;
+}
+
+static void owner_set_release(struct owner_set *set)
+{
+	free(set->ids);
+	memset(set, 0, sizeof(*set));
+}
+
+static int owner_set_cmp(const struct owner_set *a, const struct owner_set *b)
+{
+	for (size_t i = 0; i < a->n && i < b->n; i++) {
+		int c = owner_id_cmp(&a->ids[i], &b->ids[i]);
+		if (c)
+			return c;
+	}
+	return a->n < b->n ? -1 : a->n > b->n;
+}
+
+static bool owner_set_has(const struct owner_set *set, const struct owner_id *o)
+{
+	return o && bsearch(o, set->ids, set->n, sizeof(*set->ids), owner_id_qcmp);
+}
+
+/* Every member of NARROW is in WIDE; an empty set is everyone. */
+static bool owner_set_covers(const struct owner_set *wide, const struct owner_set *narrow)
+{
+	if (!wide->n)
+		return true;
+	if (!narrow->n)
+		return false;
+	for (size_t i = 0; i < narrow->n; i++)
+		if (!owner_set_has(wide, &narrow->ids[i]))
+			return false;
+	return true;
+}
+
+/* Everyone first, then users, then groups. */
+static int who_cmp(const struct who *a, const struct who *b)
+{
+	int c = owner_set_cmp(&a->users, &b->users);
+
+	return c ? c : owner_set_cmp(&a->groups, &b->groups);
+}
+
+bool who_matches(const struct who *w, const struct sending *s)
+{
+	return (!w->users.n || owner_set_has(&w->users, s->user)) &&
+	       (!w->groups.n || owner_set_has(&w->groups, s->group));
+}
+
+bool when_matches(const struct window *w, const struct instant *at)
+{
+	return !w->n || (at->known && window_holds(w, at->minute));
+}
+
+bool when_covers(const struct window *wide, const struct window *narrow)
+{
+	if (!wide->n)
+		return true;
+	if (!narrow->n)
+		return false;
+	/* Both sorted and merged: each narrow span inside one wide span. */
+	for (size_t i = 0, j = 0; i < narrow->n; i++) {
+		while (j < wide->n && wide->spans[j].hi <= narrow->spans[i].lo)
+			j++;
+		if (j == wide->n || wide->spans[j].lo > narrow->spans[i].lo ||
+		    wide->spans[j].hi < narrow->spans[i].hi)
+			return false;
+	}
+	return true;
+}
+
+/* Any time first, then by spans. */
+static int when_cmp(const struct window *a, const struct window *b)
+{
+	for (size_t i = 0; i < a->n && i < b->n; i++) {
+		if (a->spans[i].lo != b->spans[i].lo)
+			return a->spans[i].lo < b->spans[i].lo ? -1 : 1;
+		if (a->spans[i].hi != b->spans[i].hi)
+			return a->spans[i].hi < b->spans[i].hi ? -1 : 1;
+	}
+	return a->n < b->n ? -1 : a->n > b->n;
+}
+
+static bool source_matches(const struct source_set *src, const struct sending *s)
+{
+	return !src->given ||
+	       (s->src.known && ivl_covers(&src->sets[s->src.family], s->src.addr, s->src.addr));
+}
+
+bool source_covers(const struct source_set *wide, const struct source_set *narrow)
+{
+	if (!wide->given)
+		return true;
+	if (!narrow->given)
+		return false;
+	for (int f = 0; f < FAMILY_COUNT; f++)
+		for (size_t i = 0; i < narrow->sets[f].n; i++)
+			if (!ivl_covers(&wide->sets[f], narrow->sets[f].v[i].lo, narrow->sets[f].v[i].hi))
+				return false;
+	return true;
+}
+
+/* Any source first, then by family and ranges. */
+static int source_cmp(const struct source_set *a, const struct source_set *b)
+{
+	if (a->given != b->given)
+		return a->given ? 1 : -1;
+	for (int f = 0; f < FAMILY_COUNT; f++) {
+		const struct ivlist *x = &a->sets[f], *y = &b->sets[f];
+		for (size_t i = 0; i < x->n && i < y->n; i++) {
+			if (x->v[i].lo != y->v[i].lo)
+				return x->v[i].lo < y->v[i].lo ? -1 : 1;
+			if (x->v[i].hi != y->v[i].hi)
+				return x->v[i].hi < y->v[i].hi ? -1 : 1;
+		}
+		if (x->n != y->n)
+			return x->n < y->n ? -1 : 1;
+	}
+	return 0;
+}
+
+static void source_add(struct source_set *src, const struct target *t)
+{
+	for (; t; t = t->next) {
+		if (t->kind == TARGET_ADDRESS)
+			ivl_add(&src->sets[t->prefix.family], t->prefix.addr, prefix_last(&t->prefix));
+		else if (t->kind == TARGET_VARIABLE && t->define)
+			source_add(src, t->define->define.targets);
+	}
+}
+
+static struct source_set source_copy(const struct source_set *src)
+{
+	struct source_set copy = { .given = src->given };
+
+	for (int f = 0; f < FAMILY_COUNT; f++) {
+		ivl_append(&copy.sets[f], &src->sets[f]);
+		ivl_normalize(&copy.sets[f]);
+	}
+	return copy;
+}
+
+static void source_release(struct source_set *src)
+{
+	for (int f = 0; f < FAMILY_COUNT; f++)
+		ivl_free(&src->sets[f]);
+}
+
+bool class_matches_sending(const struct rule_class *c, const struct sending *s)
+{
+	return who_matches(&c->who, s) && when_matches(&c->when, &s->at) &&
+	       source_matches(&c->src, s);
+}
+
+bool who_covers(const struct who *wide, const struct who *narrow)
+{
+	return owner_set_covers(&wide->users, &narrow->users) &&
+	       owner_set_covers(&wide->groups, &narrow->groups);
+}
+
+static struct owner_set owner_set_copy(const struct owner_set *set)
+{
+	struct owner_set copy = { .n = set->n };
+
+	if (set->n) {
+		copy.ids = xmalloc(set->n * sizeof(*copy.ids));
+		memcpy(copy.ids, set->ids, set->n * sizeof(*copy.ids));
+	}
+	return copy;
+}
+
+static struct who who_copy(const struct who *w)
+{
+	return (struct who){ .users = owner_set_copy(&w->users),
+			     .groups = owner_set_copy(&w->groups) };
+}
+
+static struct who opts_who(const struct rule_opts *o)
+{
+	return (struct who){ .users = owner_set_of(o->users), .groups = owner_set_of(o->groups) };
+}
+
+static void who_release(struct who *w)
+{
+	owner_set_release(&w->users);
+	owner_set_release(&w->groups);
+}
+
 static int entry_cmp(const void *pa, const void *pb)
 {
 	const struct entry *a = pa, *b = pb;
@@ -88,6 +323,15 @@ static int entry_cmp(const void *pa, const void *pb)
 	if (a->rule->rule.verdict != b->rule->rule.verdict)
 		return a->rule->rule.verdict == VERDICT_DENY ? -1 : 1;
 	int c = service_cmp(&a->svc, &b->svc);
+	if (c)
+		return c;
+	c = who_cmp(&a->who, &b->who);
+	if (c)
+		return c;
+	c = when_cmp(&a->rule->rule.opts.window, &b->rule->rule.opts.window);
+	if (c)
+		return c;
+	c = source_cmp(a->src, b->src);
 	if (c)
 		return c;
 	if (a->rule != b->rule)
@@ -127,15 +371,37 @@ struct spelling {
 	uint32_t hash;
 };
 
+static void spell_text(struct spelling *sp, const char *piece, size_t n)
+{
+	for (size_t i = 0; i < n; i++, sp->len++)
+		if (sp->len < CLASS_NAME_MAX)
+			sp->text[sp->len] = piece[i];
+	sp->hash = fnv1a(sp->hash, piece, n);
+}
+
 static void spell(struct spelling *sp, const char *fmt, unsigned a, unsigned b)
 {
 	char piece[32];
 	int n = snprintf(piece, sizeof(piece), fmt, a, b);
 
-	for (int i = 0; i < n; i++, sp->len++)
-		if (sp->len < CLASS_NAME_MAX)
-			sp->text[sp->len] = piece[i];
-	sp->hash = fnv1a(sp->hash, piece, (size_t)n);
+	spell_text(sp, piece, (size_t)n);
+}
+
+/* "_user_runner_1001": a name is letters, digits, '_' and '-' (check.c),
+ * which every set and chain name may hold; numbers come first, so a name
+ * that is all digits cannot be read as another list. */
+static void spell_owners(struct spelling *sp, const char *what, const struct owner_set *set)
+{
+	char buf[48];
+
+	if (!set->n)
+		return;
+	spell(sp, what, 0, 0);
+	for (size_t i = 0; i < set->n; i++) {
+		spell_text(sp, "_", 1);
+		owner_id_format(&set->ids[i], buf, sizeof(buf));
+		spell_text(sp, buf, strlen(buf));
+	}
 }
 
 /* Whether NAME is given already; if not, it is now. NAME must stay put
@@ -148,10 +414,11 @@ static bool name_taken(struct strmap *names, const char *name)
 	return false;
 }
 
-/* "allow_tcp_80_443", "deny_all", "allow_tcp_udp_8000-8100"; longer than
+/* "allow_tcp_80_443", "deny_all", "allow_tcp_udp_8000-8100",
+ * "deny_tcp_8443_user_runner"; longer than
  * CLASS_NAME_MAX, "allow_tcp_10001_10003_10005_10007_1000_h01234567". A
- * spelt-out name is the service itself, so two classes (whose services
- * differ) never share one; nor does a hashed name share one with a
+ * spelt-out name is the service and sender themselves, so two classes
+ * (whose keys differ) never share one; nor does a hashed name share one with a
  * spelt-out name, which has no 'h'. */
 static void class_name(struct strmap *names, struct rule_class *c)
 {
@@ -167,6 +434,34 @@ static void class_name(struct strmap *names, struct rule_class *c)
 	for (size_t i = 0; i < c->svc.nports; i++) {
 		const struct port_range *p = &c->svc.ports[i];
 		spell(&sp, p->lo == p->hi ? "_%u" : "_%u-%u", p->lo, p->hi);
+	}
+	spell_owners(&sp, "_user", &c->who.users);
+	spell_owners(&sp, "_group", &c->who.groups);
+	/* A window by a hash of its spans: "_during_1a2b3c4d". */
+	if (c->when.n) {
+		uint32_t h = FNV_SEED;
+		for (size_t i = 0; i < c->when.n; i++) {
+			char b[4] = { (char)(c->when.spans[i].lo >> 8),
+				       (char)c->when.spans[i].lo,
+				       (char)(c->when.spans[i].hi >> 8),
+				       (char)c->when.spans[i].hi };
+			h = fnv1a(h, b, sizeof(b));
+		}
+		spell(&sp, "_during_%08x", h, 0);
+	}
+	/* Sources by a hash of their ranges: "_from_1a2b3c4d". */
+	if (c->src.given) {
+		uint32_t h = FNV_SEED;
+		for (int f = 0; f < FAMILY_COUNT; f++) {
+			h = fnv1a(h, f ? "6" : "4", 1);
+			for (size_t i = 0; i < c->src.sets[f].n; i++) {
+				char b[2 * sizeof(addr_t)];
+				memcpy(b, &c->src.sets[f].v[i].lo, sizeof(addr_t));
+				memcpy(b + sizeof(addr_t), &c->src.sets[f].v[i].hi, sizeof(addr_t));
+				h = fnv1a(h, b, sizeof(b));
+			}
+		}
+		spell(&sp, "_from_%08x", h, 0);
 	}
 	if (sp.len <= CLASS_NAME_MAX) {
 		memcpy(c->name, sp.text, sp.len);
@@ -192,6 +487,7 @@ struct builder {
 	size_t pinned_cap;
 	struct entry *entries;
 	size_t nentries, entries_cap;
+	struct source_set *sources;	/* by rule index */
 };
 
 #define NO_ORIGIN UINT32_MAX
@@ -572,18 +868,18 @@ static void add_entry(struct builder *b, const struct entry *e)
 /* Whether T names anything but dynamic sets; and an entry for each
  * dynamic set it names (duplicates are merged when classes form). */
 static bool rule_entries(struct builder *b, const struct stmt *rule, const struct service *svc,
-			 const struct target *t)
+			 const struct who *who, const struct target *t)
 {
 	bool other = false;
 
 	for (; t; t = t->next) {
 		if (t->kind == TARGET_VARIABLE && t->define) {
-			other |= rule_entries(b, rule, svc, t->define->define.targets);
+			other |= rule_entries(b, rule, svc, who, t->define->define.targets);
 		} else if (t->kind == TARGET_VARIABLE && t->dynamic) {
 			struct service dsvc = opts_service(&t->dynamic->dynamic.opts), both;
 			if (service_intersect(svc, &dsvc, &both)) {
 				add_entry(b, &(struct entry){ .rule = rule, .svc = both,
-							      .dynamic = t->dynamic });
+							      .who = *who, .dynamic = t->dynamic });
 			} else {
 				struct diag *dg = diag_error(b->diags, &t->loc,
 					"the rule and dynamic set '$%s' have no protocol and port in common",
@@ -832,16 +1128,31 @@ int model_build(struct model *m, const struct policy *p, struct diags *d)
 			ipsetname_make(m->record_ipset[f], spelling, ipset_suffix[f], 0);
 	}
 	size_t *counter_of_rule = counters_declare(m, p);
+	b.sources = xcalloc(p->nrules ? p->nrules : 1, sizeof(*b.sources));
 	declare_dynamic_sets(m, p);
 	for (const struct stmt *s = p->stmts; s; s = s->next) {
 		if (s->kind != STMT_RULE)
 			continue;
 		struct service svc = opts_service(&s->rule.opts);
-		if (rule_entries(&b, s, &svc, s->rule.targets))
-			add_entry(&b, &(struct entry){ .rule = s, .svc = svc });
+		struct who who = opts_who(&s->rule.opts);
+		size_t first = b.nentries;
+		struct source_set *src = &b.sources[s->rule.index];
+		src->given = s->rule.opts.sources != NULL;
+		source_add(src, s->rule.opts.sources);
+		for (int f = 0; f < FAMILY_COUNT; f++)
+			ivl_normalize(&src->sets[f]);
+		if (rule_entries(&b, s, &svc, &who, s->rule.targets))
+			add_entry(&b, &(struct entry){ .rule = s, .svc = svc, .who = who });
 		else
 			free(svc.ports);
+		/* The rule's entries share its who; one of them owns it. */
+		if (b.nentries > first)
+			b.entries[first].owns_who = true;
+		else
+			who_release(&who);
 	}
+	for (size_t i = 0; i < b.nentries; i++)
+		b.entries[i].src = &b.sources[b.entries[i].rule->rule.index];
 	if (b.nentries > 1)
 		qsort(b.entries, b.nentries, sizeof(*b.entries), entry_cmp);
 
@@ -849,12 +1160,20 @@ int model_build(struct model *m, const struct policy *p, struct diags *d)
 	for (size_t i = 0; i < b.nentries; i++) {
 		const struct entry *e = &b.entries[i];
 		struct rule_class *c = m->nclasses ? &m->classes[m->nclasses - 1] : NULL;
-		if (c && c->verdict == e->rule->rule.verdict && service_cmp(&c->svc, &e->svc) == 0) {
+		if (c && c->verdict == e->rule->rule.verdict && service_cmp(&c->svc, &e->svc) == 0 &&
+		    who_cmp(&c->who, &e->who) == 0 &&
+		    when_cmp(&c->when, &e->rule->rule.opts.window) == 0 &&
+		    source_cmp(&c->src, e->src) == 0) {
 			free(e->svc.ports);
 		} else {
 			c = &m->classes[m->nclasses++];
 			c->verdict = e->rule->rule.verdict;
 			c->svc = e->svc;
+			/* A copy: the entry's arrays belong to its rule's
+			 * first entry, freed below. */
+			c->who = who_copy(&e->who);
+			c->when = e->rule->rule.opts.window;
+			c->src = source_copy(e->src);
 			class_name(&b.class_names, c);
 			for (int f = 0; f < FAMILY_COUNT; f++)
 				rangeset_init(&c->sets[f], (enum family)f);
@@ -867,7 +1186,13 @@ int model_build(struct model *m, const struct policy *p, struct diags *d)
 		else
 			expand(&b, c, e->rule, e->rule->rule.targets);
 	}
+	for (size_t i = 0; i < b.nentries; i++)
+		if (b.entries[i].owns_who)
+			who_release(&b.entries[i].who);
 	free(b.entries);
+	for (unsigned i = 0; i < p->nrules; i++)
+		source_release(&b.sources[i]);
+	free(b.sources);
 	strmap_release(&b.class_names);
 	runtime_finish(m);
 	domains_finish(m);
@@ -941,6 +1266,8 @@ void model_release(struct model *m)
 		free(c->parts);
 		free(c->runtime_counter);
 		free(c->svc.ports);
+		who_release(&c->who);
+		source_release(&c->src);
 		free(c->rules);
 		free(c->runtime);
 	}
@@ -955,6 +1282,45 @@ void model_release(struct model *m)
 	free(m->origins);
 	free(m->pinned);
 	memset(m, 0, sizeof(*m));
+}
+
+bool model_names_senders(const struct model *m)
+{
+	for (size_t i = 0; i < m->nclasses; i++)
+		if (!who_everyone(&m->classes[i].who) || m->classes[i].src.given)
+			return true;
+	return false;
+}
+
+static int addr_cmp(const void *pa, const void *pb)
+{
+	addr_t a = *(const addr_t *)pa, b = *(const addr_t *)pb;
+
+	return (a > b) - (a < b);
+}
+
+addr_t *model_source_cuts(const struct model *const *ms, size_t nmodels, enum family f, size_t *n)
+{
+	addr_t *cuts = NULL;
+	size_t k = 0, cap = 0, u = 0;
+
+	VEC_PUSH(cuts, k, cap, (addr_t)0);
+	for (size_t w = 0; w < nmodels; w++) {
+		for (size_t i = 0; i < ms[w]->nclasses; i++) {
+			const struct ivlist *l = &ms[w]->classes[i].src.sets[f];
+			for (size_t j = 0; j < l->n; j++) {
+				VEC_PUSH(cuts, k, cap, l->v[j].lo);
+				if (l->v[j].hi != family_max(f))
+					VEC_PUSH(cuts, k, cap, l->v[j].hi + 1);
+			}
+		}
+	}
+	qsort(cuts, k, sizeof(*cuts), addr_cmp);
+	for (size_t i = 0; i < k; i++)
+		if (u == 0 || cuts[u - 1] != cuts[i])
+			cuts[u++] = cuts[i];
+	*n = u;
+	return cuts;
 }
 
 bool service_matches(const struct service *svc, unsigned proto, uint16_t port)
@@ -1017,7 +1383,7 @@ struct decision model_decide(const struct model *m, const struct packet *pkt)
 	/* Classes are deny first, so the first match decides. */
 	for (size_t i = 0; i < m->nclasses; i++) {
 		const struct rule_class *c = &m->classes[i];
-		if (!service_matches(&c->svc, pkt->proto, pkt->port))
+		if (!service_matches(&c->svc, pkt->proto, pkt->port) || !class_matches_sending(c, &pkt->from))
 			continue;
 		long sp = rangeset_find(&c->sets[pkt->family], pkt->addr);
 		if (sp < 0)
@@ -1031,15 +1397,25 @@ struct decision model_decide(const struct model *m, const struct packet *pkt)
 	return best;
 }
 
-/* Every span of the classes of verdict V that match the service, into
- * OUT (emptied first), normalized. */
-static void region_of(const struct model *m, enum verdict v, enum family f, unsigned proto,
-		      uint16_t port, struct ivlist *out)
+/* Every span of the classes of verdict V that match the service and
+ * either FROM or (FROM NULL) every sender and time class NARROW matches,
+ * into OUT (emptied first), normalized. */
+static void region_of(const struct model *m, enum verdict v, const struct sending *from,
+		      const struct rule_class *narrow, enum family f, unsigned proto, uint16_t port,
+		      struct ivlist *out)
 {
 	out->n = 0;
 	for (size_t i = 0; i < m->nclasses; i++) {
 		const struct rule_class *c = &m->classes[i];
 		if (c->verdict != v || !service_matches(&c->svc, proto, port))
+			continue;
+		/* A source is of the packet's family: no other family's
+		 * class for sources matches it. */
+		if (from && from->src.known && from->src.family != f && c->src.given)
+			continue;
+		if (from ? !class_matches_sending(c, from)
+			 : !who_covers(&c->who, &narrow->who) || !when_covers(&c->when, &narrow->when) ||
+				   !source_covers(&c->src, &narrow->src))
 			continue;
 		for (size_t j = 0; j < c->sets[f].nspans; j++) {
 			struct span sp = rangeset_span(&c->sets[f], j);
@@ -1049,30 +1425,108 @@ static void region_of(const struct model *m, enum verdict v, enum family f, unsi
 	ivl_normalize(out);
 }
 
+static const struct sending no_sender;
+
 void model_denied_region(const struct model *m, enum family f, unsigned proto, uint16_t port,
 			 struct ivlist *out)
 {
-	region_of(m, VERDICT_DENY, f, proto, port, out);
+	model_denied_region_from(m, &no_sender, f, proto, port, out);
 }
 
 void model_accepted_region(const struct model *m, enum family f, unsigned proto, uint16_t port,
 			   struct ivlist *out)
 {
+	model_accepted_region_from(m, &no_sender, f, proto, port, out);
+}
+
+void model_denied_region_from(const struct model *m, const struct sending *from, enum family f,
+			      unsigned proto, uint16_t port, struct ivlist *out)
+{
+	region_of(m, VERDICT_DENY, from, NULL, f, proto, port, out);
+}
+
+void model_denied_region_covering(const struct model *m, const struct rule_class *narrow,
+				  enum family f, unsigned proto, uint16_t port, struct ivlist *out)
+{
+	region_of(m, VERDICT_DENY, NULL, narrow, f, proto, port, out);
+}
+
+void model_accepted_region_from(const struct model *m, const struct sending *from,
+				enum family f, unsigned proto, uint16_t port, struct ivlist *out)
+{
 	struct ivlist deny = { 0 }, allow = { 0 };
 
-	region_of(m, VERDICT_DENY, f, proto, port, &deny);
+	region_of(m, VERDICT_DENY, from, NULL, f, proto, port, &deny);
 	if (m->default_verdict == VERDICT_ALLOW)
 		ivl_add(&allow, 0, family_max(f));
 	else
-		region_of(m, VERDICT_ALLOW, f, proto, port, &allow);
+		region_of(m, VERDICT_ALLOW, from, NULL, f, proto, port, &allow);
 	ivl_subtract(out, &allow, &deny);
 	ivl_free(&deny);
 	ivl_free(&allow);
 }
 
+static void owners_merge(struct owner_set *out, const struct owner_set *in, size_t *cap)
+{
+	for (size_t i = 0; i < in->n; i++)
+		VEC_PUSH(out->ids, out->n, *cap, in->ids[i]);
+}
+
+static void owners_finish(struct owner_set *set)
+{
+	size_t n = 0;
+
+	if (set->n > 1)
+		qsort(set->ids, set->n, sizeof(*set->ids), owner_id_qcmp);
+	for (size_t i = 0; i < set->n; i++)
+		if (n == 0 || owner_id_cmp(&set->ids[n - 1], &set->ids[i]) != 0)
+			set->ids[n++] = set->ids[i];
+	set->n = n;
+}
+
+void model_owners(const struct model *const *ms, size_t nmodels, struct owner_set *users,
+		  struct owner_set *groups)
+{
+	size_t ucap = 0, gcap = 0;
+
+	memset(users, 0, sizeof(*users));
+	memset(groups, 0, sizeof(*groups));
+	for (size_t w = 0; w < nmodels; w++) {
+		for (size_t i = 0; i < ms[w]->nclasses; i++) {
+			owners_merge(users, &ms[w]->classes[i].who.users, &ucap);
+			owners_merge(groups, &ms[w]->classes[i].who.groups, &gcap);
+		}
+	}
+	owners_finish(users);
+	owners_finish(groups);
+}
+
 static int u16_cmp(const void *pa, const void *pb)
 {
 	return (int)*(const uint16_t *)pa - (int)*(const uint16_t *)pb;
+}
+
+uint16_t *model_window_cuts(const struct model *const *ms, size_t nmodels, size_t *n)
+{
+	uint16_t *cuts = NULL;
+	size_t k = 0, cap = 0, u = 0;
+
+	for (size_t w = 0; w < nmodels; w++) {
+		for (size_t i = 0; i < ms[w]->nclasses; i++) {
+			const struct window *win = &ms[w]->classes[i].when;
+			for (size_t j = 0; j < win->n; j++) {
+				VEC_PUSH(cuts, k, cap, win->spans[j].lo);
+				VEC_PUSH(cuts, k, cap, (uint16_t)(win->spans[j].hi % WEEK_MINUTES));
+			}
+		}
+	}
+	if (k > 1)
+		qsort(cuts, k, sizeof(*cuts), u16_cmp);
+	for (size_t i = 0; i < k; i++)
+		if (u == 0 || cuts[u - 1] != cuts[i])
+			cuts[u++] = cuts[i];
+	*n = u;
+	return cuts;
 }
 
 uint16_t *model_port_cuts(const struct model *const *ms, size_t nmodels, size_t *n)
@@ -1161,7 +1615,8 @@ static bool class_could_change(const struct rule_class *c, const struct packet *
 	if (d->verdict == VERDICT_DENY && d->reason != DECIDED_BY_DEFAULT)
 		return false;
 	enum verdict changer = d->verdict == VERDICT_ALLOW ? VERDICT_DENY : VERDICT_ALLOW;
-	return c->verdict == changer && service_matches(&c->svc, pkt->proto, pkt->port);
+	return c->verdict == changer && service_matches(&c->svc, pkt->proto, pkt->port) &&
+	       class_matches_sending(c, &pkt->from);
 }
 
 size_t model_runtime_could(const struct model *m, const struct packet *pkt,
@@ -1204,6 +1659,38 @@ size_t model_addresses_could(const struct model *m, const struct packet *pkt,
 					out[n++] = rule;
 			}
 		}
+	}
+	return n;
+}
+
+size_t model_senders_could(const struct model *m, const struct packet *pkt,
+			   const struct decision *d, const struct rule_class **out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->nclasses && n < max; i++) {
+		const struct rule_class *c = &m->classes[i];
+		if ((who_everyone(&c->who) && !c->when.n && !c->src.given) ||
+		    class_matches_sending(c, &pkt->from) ||
+		    !service_matches(&c->svc, pkt->proto, pkt->port) ||
+		    rangeset_find(&c->sets[pkt->family], pkt->addr) < 0)
+			continue;
+		struct packet as = *pkt;
+		as.from.user = c->who.users.n ? &c->who.users.ids[0] : pkt->from.user;
+		as.from.group = c->who.groups.n ? &c->who.groups.ids[0] : pkt->from.group;
+		if (c->when.n && !when_matches(&c->when, &pkt->from.at))
+			as.from.at = (struct instant){ true, c->when.spans[0].lo };
+		if (c->src.given) {
+			if (!c->src.sets[pkt->family].n)
+				continue;
+			as.from.src.known = true;
+			as.from.src.family = pkt->family;
+			as.from.src.addr = c->src.sets[pkt->family].v[0].lo;
+			as.from.user = as.from.group = NULL;
+		}
+		struct decision other = model_decide(m, &as);
+		if (other.verdict != d->verdict && other.cls == c)
+			out[n++] = c;
 	}
 	return n;
 }
@@ -1262,7 +1749,7 @@ struct decision model_decide_name(const struct model *m, const char *name,
 	/* Classes are deny first, so the first match decides. */
 	for (size_t i = 0; i < m->nclasses; i++) {
 		const struct rule_class *c = &m->classes[i];
-		if (!service_matches(&c->svc, pkt->proto, pkt->port))
+		if (!service_matches(&c->svc, pkt->proto, pkt->port) || !class_matches_sending(c, &pkt->from))
 			continue;
 		for (size_t j = 0; j < c->nruntime; j++) {
 			const struct runtime_set *r = &m->runtime[c->runtime[j]];
@@ -1366,7 +1853,8 @@ bool model_denies_any(const struct model *m, const struct rule_class *c, enum fa
 			continue;
 		/* Another protocol has no ports: one packet stands for all. */
 		for (size_t j = 0; j < (protos[i] ? ncuts : 1) && !blocks; j++) {
-			struct packet pkt = { f, a, protos[i], protos[i] ? cuts[j] : 0 };
+			struct packet pkt = { .family = f, .addr = a, .proto = protos[i],
+					      .port = protos[i] ? cuts[j] : 0 };
 			if (!service_matches(&c->svc, pkt.proto, pkt.port))
 				continue;
 			struct decision d = model_decide(m, &pkt);

@@ -15,6 +15,10 @@
  *      send a packet on "lo" elsewhere);
  *   2. a packet matching any deny class is blocked (on_deny), replies
  *      included: a denied host that connects in gets nothing back;
+ *      deny wins over allow for exactly the packets it matches: a deny
+ *      for user runner blocks runner's packets and no one else's, so an
+ *      allow for everyone still accepts the others' (and an allow for a
+ *      user never undoes a deny for everyone);
  *   3. packets of established and related connections are accepted when
  *      this machine (or its containers) started the connection, or it came
  *      in to a published port (through nat); a reply to any other
@@ -22,10 +26,25 @@
  *      listens cannot hand data to whoever connects;
  *   4. a packet matching any allow class is accepted;
  *   5. everything else gets default_verdict.
- * A class matches a packet whose service it matches and whose destination
- * is in its set of the family or in one of its run-time sets.
- * Classes are ordered deny first, then by service, so output order depends
- * only on what the policy says, not how it is laid out. */
+ * A class matches a packet whose service it matches, whose sender it
+ * matches (struct who), sent at a time its window holds (struct window,
+ * in UTC; none: any time) and whose destination is in its set of the
+ * family or in one of its run-time sets. A class with a user or group matches
+ * only packets a socket on this machine sends: forwarded packets (a
+ * container's, a VM's) have no socket, so such a class neither blocks nor
+ * accepts them, and they meet the classes for everyone. A group is the
+ * socket's primary (file system) group, as both kernels' matches see it;
+ * supplementary groups do not count. A class with sources matches only
+ * forwarded packets from them (the source a container's packet has in the
+ * forward hook, before any masquerading): never this machine's own, which
+ * 'user' and 'group' tell apart, and never a packet of another family.
+ * Users and groups written by name are
+ * looked up by nft and iptables when the ruleset is loaded (a name the
+ * runner does not know fails the load, which leaves the old ruleset);
+ * the model compares them as written: a name is not its number.
+ * Classes are ordered deny first, then by service, then by sender (everyone
+ * first), then by window (any time first), so output order depends only
+ * on what the policy says, not how it is laid out. */
 #ifndef EGRESSC_MODEL_H
 #define EGRESSC_MODEL_H
 
@@ -35,6 +54,7 @@
 
 #include "compiler/ast.h"
 #include "lib/ipsetname.h"
+#include "lib/window.h"
 #include "lib/ivlist.h"
 #include "lib/rangeset.h"
 
@@ -43,6 +63,55 @@ struct host;
 
 struct port_range {
 	uint16_t lo, hi;
+};
+
+/* A user or group as a rule names it: by name (looked up at load time),
+ * or by number. */
+struct owner_id {
+	const char *name;	/* NULL: id */
+	uint32_t id;
+};
+
+/* Sorted (numbers ascending, then names by strcmp()), no duplicates. */
+struct owner_set {
+	struct owner_id *ids;
+	size_t n;
+};
+
+/* Whom a class's rules are for: the sending socket's user and primary
+ * group. An empty set does not restrict; both empty: every sender,
+ * forwarded traffic included. */
+struct who {
+	struct owner_set users, groups;
+};
+
+/* The sources a class is for: forwarded packets from these addresses,
+ * merged, per family. Not given: any packet, forwarded or not. */
+struct source_set {
+	bool given;
+	struct ivlist sets[FAMILY_COUNT];	/* normalized; one may be empty */
+};
+
+/* A minute of the week (lib/window.h), or none known. */
+struct instant {
+	bool known;
+	uint16_t minute;
+};
+
+/* Who sends a packet, and when, for model_decide() and the regions: its
+ * socket's user and group, or NULL where there is none (a forwarded
+ * packet) or it is not known; the time, or none (then no window holds
+ * it). Classes for everyone at any time match regardless. */
+struct sending {
+	const struct owner_id *user, *group;
+	struct instant at;
+	/* A forwarded packet's source (of its family), or none known: then
+	 * it is this machine's own, or from a source no rule names. */
+	struct {
+		bool known;
+		enum family family;
+		addr_t addr;
+	} src;
 };
 
 struct service {
@@ -134,6 +203,9 @@ struct deny_part {
 struct rule_class {
 	enum verdict verdict;
 	struct service svc;
+	struct who who;
+	struct window when;		/* n 0: at any time */
+	struct source_set src;		/* not given: from any source, this machine too */
 	char name[CLASS_NAME_MAX + 1];	/* stable: derived from verdict and service */
 	struct rangeset sets[FAMILY_COUNT];
 	struct static_ipset ipset[FAMILY_COUNT];	/* allow classes' sets[] */
@@ -209,6 +281,7 @@ struct packet {
 	addr_t addr;
 	unsigned proto;
 	uint16_t port;
+	struct sending from;	/* zero: no socket's, or not known */
 };
 
 enum decision_reason {
@@ -245,6 +318,24 @@ bool model_uses_ipsets(const struct model *m, enum family f);
 const char *model_duplicate_name(const struct model *m);
 
 bool service_matches(const struct service *svc, unsigned proto, uint16_t port);
+/* Whether W is for everyone (no user, no group). */
+static inline bool who_everyone(const struct who *w)
+{
+	return !w->users.n && !w->groups.n;
+}
+/* Whether a packet from S is one W's class matches. */
+bool who_matches(const struct who *w, const struct sending *s);
+/* Whether window W (none: any time) holds AT. */
+bool when_matches(const struct window *w, const struct instant *at);
+/* Whether every minute NARROW holds, WIDE holds too. */
+bool when_covers(const struct window *wide, const struct window *narrow);
+/* Whether class C matches packets from S: who and when. */
+bool class_matches_sending(const struct rule_class *c, const struct sending *s);
+/* Whether every sender NARROW matches, WIDE matches too. */
+bool who_covers(const struct who *wide, const struct who *narrow);
+int owner_id_cmp(const struct owner_id *a, const struct owner_id *b);
+/* "runner", "1001" into BUF. */
+const char *owner_id_format(const struct owner_id *o, char *buf, size_t size);
 /* The packets both A and B match, into *OUT (ports malloc'd). Returns
  * false, with nothing allocated, when there are none. */
 bool service_intersect(const struct service *a, const struct service *b, struct service *out);
@@ -254,6 +345,16 @@ bool service_covers(const struct service *wide, const struct service *narrow);
  * its mind: 0, and every port range's start and end + 1, sorted, unique.
  * The caller frees the array. */
 uint16_t *model_port_cuts(const struct model *const *ms, size_t nmodels, size_t *n);
+/* Whether some class is for some senders only: users, groups (this
+ * machine's own traffic) or sources (forwarded traffic); then the two
+ * meet different rules. */
+bool model_names_senders(const struct model *m);
+/* Whether every source NARROW holds, WIDE holds too. */
+bool source_covers(const struct source_set *wide, const struct source_set *narrow);
+/* The source cuts of family F: the first addresses of the stretches over
+ * which no class's sources of MS[0..N) change, sorted, unique: 0, and
+ * every source range's start and end + 1. The caller frees them. */
+addr_t *model_source_cuts(const struct model *const *ms, size_t nmodels, enum family f, size_t *n);
 /* The default policy's counter. */
 static inline const struct counter *model_default_counter(const struct model *m)
 {
@@ -310,6 +411,27 @@ void model_denied_region(const struct model *m, enum family f, unsigned proto, u
  * region. An address is in it exactly when model_decide() says allow. */
 void model_accepted_region(const struct model *m, enum family f, unsigned proto, uint16_t port,
 			   struct ivlist *out);
+/* Both, for packets sent by FROM rather than by no socket: the classes
+ * for everyone and those whose who matches FROM. */
+void model_denied_region_from(const struct model *m, const struct sending *from, enum family f,
+			      unsigned proto, uint16_t port, struct ivlist *out);
+void model_accepted_region_from(const struct model *m, const struct sending *from,
+				enum family f, unsigned proto, uint16_t port, struct ivlist *out);
+/* The destinations denied to every sender, at every time, that class
+ * NARROW matches: those of every deny class matching the service whose
+ * who and window cover NARROW's (lint: an allow of NARROW's there is
+ * dead). */
+void model_denied_region_covering(const struct model *m, const struct rule_class *narrow,
+				  enum family f, unsigned proto, uint16_t port, struct ivlist *out);
+/* The minutes of the week at which some class's window of MS[0..N)
+ * begins or ends, sorted, unique (none: no class has a window); between
+ * one and the next, no class changes its mind. The caller frees it. */
+uint16_t *model_window_cuts(const struct model *const *ms, size_t nmodels, size_t *n);
+/* Every user and group some class names, once each, sorted: with the
+ * sender that has neither, the senders to ask about to see every
+ * decision the model makes (diff). The caller frees both arrays. */
+void model_owners(const struct model *const *ms, size_t nmodels, struct owner_set *users,
+		  struct owner_set *groups);
 
 /* The run-time sets that would change decision D of PKT if they held its
  * destination, into OUT[0..max): allow sets before a default deny, deny
@@ -323,6 +445,14 @@ size_t model_runtime_could(const struct model *m, const struct packet *pkt,
  * before a default deny. Returns how many there are. */
 size_t model_addresses_could(const struct model *m, const struct packet *pkt,
 			     const struct decision *d, const struct stmt **out, size_t max);
+
+/* The classes for users, groups or times that PKT's sending is not
+ * among, whose service and set match PKT and which would change decision
+ * D if it were (a packet of one of their users and groups, first of each,
+ * at the start of their window), into OUT[0..max), in class order.
+ * Returns how many there are. */
+size_t model_senders_could(const struct model *m, const struct packet *pkt,
+			   const struct decision *d, const struct rule_class **out, size_t max);
 
 /* Whether dnsmasq puts what it answers for NAME (lower case, no final
  * dot) into run-time set R: R is a wildcard set, one of its domains is

@@ -51,10 +51,15 @@ static void trim_spans(struct rangeset *s, const struct ivlist *keep)
 }
 
 /* Whether class I can cover allow class CI: a deny class or an allow class
- * whose service takes in CI's. */
+ * whose service takes in CI's, for every sender and time CI is for (a deny
+ * for one user, or one window, covers nothing an allow for everyone at any
+ * time accepts for the others, or at other times). */
 static bool covers_class(const struct model *m, size_t i, size_t ci)
 {
-	return i != ci && service_covers(&m->classes[i].svc, &m->classes[ci].svc);
+	return i != ci && service_covers(&m->classes[i].svc, &m->classes[ci].svc) &&
+	       who_covers(&m->classes[i].who, &m->classes[ci].who) &&
+	       when_covers(&m->classes[i].when, &m->classes[ci].when) &&
+	       source_covers(&m->classes[i].src, &m->classes[ci].src);
 }
 
 /* For each allow class CI, the classes that cover it, in class order:

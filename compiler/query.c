@@ -128,6 +128,72 @@ static void runtime_caveats(FILE *fp, const struct model *m, const struct packet
 	}
 }
 
+/* "user runner, 1001 and group ops" into BUF. */
+static const char *who_text(const struct who *w, char *buf, size_t size)
+{
+	char id[48];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int g = 0; g < 2; g++) {
+		const struct owner_set *set = g ? &w->groups : &w->users;
+		if (!set->n)
+			continue;
+		n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "%s%s ", n ? " and " : "",
+				      g ? "group" : "user");
+		for (size_t i = 0; i < set->n; i++)
+			n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "%s%s", i ? ", " : "",
+					      owner_id_format(&set->ids[i], id, sizeof(id)));
+	}
+	return buf;
+}
+
+/* "for user runner during "Mon-Fri 01:00-03:00"": whom and when class C
+ * is for, as its first rule writes it. */
+static const char *class_for_text(const struct rule_class *c, char *buf, size_t size)
+{
+	char who[256];
+	const struct rule_opts *o = &c->rules[0]->rule.opts;
+
+	who_text(&c->who, who, sizeof(who));
+	int n = snprintf(buf, size, "%s%s%s%s%s%s", *who ? "for " : "", who,
+			 *who && c->when.n ? " " : "", c->when.n ? "during \"" : "",
+			 c->when.n ? o->during : "", c->when.n ? "\"" : "");
+	if (c->src.given && n >= 0 && (size_t)n < size)
+		snprintf(buf + n, size - (size_t)n, "%sforwarded from %s%s%s", n ? " " : "",
+			 o->sources->kind == TARGET_VARIABLE ? "$" : "", o->sources->text,
+			 o->sources->next ? ", ..." : "");
+	return buf;
+}
+
+/* Whom and when the deciding class is for, and the rules for other
+ * senders or times that would decide otherwise. */
+static void sender_caveats(FILE *fp, const struct model *m, const struct packet *pkt,
+			   const struct decision *dc)
+{
+	const struct rule_class *classes[8];
+	char text[512];
+	size_t n = model_senders_could(m, pkt, dc, classes, 8);
+
+	if (dc->cls && !who_everyone(&dc->cls->who))
+		fprintf(fp, "  the rule is for %s: a socket of this machine's (forwarded traffic"
+			" never matches it)\n", who_text(&dc->cls->who, text, sizeof(text)));
+	if (dc->cls && dc->cls->when.n)
+		fprintf(fp, "  the rule holds during \"%s\" only\n", dc->cls->rules[0]->rule.opts.during);
+	if (dc->cls && dc->cls->src.given)
+		fprintf(fp, "  the rule is for packets forwarded from its sources (this machine's own"
+			" never match it)\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct loc *at = &classes[i]->rules[0]->loc;
+		size_t len;
+		const char *line = source_line(at->src, at->first_line, &len);
+		fprintf(fp, "  but %s %s: %s:%d: %.*s\n",
+			classes[i]->verdict == VERDICT_ALLOW ? "allowed" : "denied",
+			class_for_text(classes[i], text, sizeof(text)), at->src->path, at->first_line,
+			(int)len, line);
+	}
+}
+
 /* Before an unknown address: the rules naming addresses that could
  * change the answer. */
 static void address_caveats(FILE *fp, const struct model *m, const struct packet *pkt,
@@ -245,6 +311,12 @@ int query_answer(FILE *fp, struct arena *a, struct diags *d, const struct model 
 	}
 	addr_format(pkt->family, pkt->addr, addr);
 	service_text(pkt, svc, sizeof(svc));
+	if (pkt->from.src.known && pkt->from.src.family != pkt->family) {
+		diag_error(d, NULL, "a packet from an %s source goes to an %s destination, not to %s",
+			   pkt->from.src.family == FAMILY_V4 ? "IPv4" : "IPv6",
+			   pkt->from.src.family == FAMILY_V4 ? "IPv4" : "IPv6", addr);
+		return -1;
+	}
 
 	if (model_exemption(m, pkt) == EXEMPT_LOOPBACK) {
 		if (brief)
@@ -263,6 +335,7 @@ int query_answer(FILE *fp, struct arena *a, struct diags *d, const struct model 
 				verdict, addr, svc, verdict);
 		if (!brief) {
 			counted_as(fp, m, &dc);
+			sender_caveats(fp, m, pkt, &dc);
 			runtime_caveats(fp, m, pkt, &dc);
 		}
 		return dc.verdict == VERDICT_ALLOW ? 0 : 1;
@@ -287,6 +360,7 @@ int query_answer(FILE *fp, struct arena *a, struct diags *d, const struct model 
 	if (b.rule->rule.lockdown)
 		fprintf(fp, "  DNS lockdown: only the forwarder (user %s) reaches the resolvers;"
 			" everything else resolves through it\n", m->resolver->resolver.user);
+	sender_caveats(fp, m, pkt, &dc);
 	runtime_caveats(fp, m, pkt, &dc);
 	return dc.verdict == VERDICT_ALLOW ? 0 : 1;
 }

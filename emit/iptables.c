@@ -14,15 +14,22 @@
  * a single prefix is matched in the rule, with -d. Every deny rule, and the default policy, has a chain of its own,
  * EGRESSC-deny_N and EGRESSC-default, named as the nft counters are: its
  * last rule's counter counts what that rule blocked (in monitor mode,
- * accepted instead), and a LOG or NFLOG rule before it logs them. */
+ * accepted instead), and a LOG or NFLOG rule before it logs them. The
+ * owner match (a rule's user or group) is refused in a chain the forward
+ * hook reaches, so a policy that names users has its policy twice: in
+ * EGRESSC-LOCAL, which EGRESSC-OUTPUT goes to, with every rule, and in
+ * EGRESSC, for forwarded traffic, without the rules for users (which
+ * match no forwarded packet). */
 #include "emit/emit.h"
 
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "compiler/lockdown.h"
 #include "compiler/model.h"
 #include "emit/names.h"
+#include "lib/xalloc.h"
 
 /* multiport takes 15 ports, a range counting as two. */
 #define MULTIPORT_MAX_SLOTS 15
@@ -43,9 +50,10 @@ static const struct family_words words[FAMILY_COUNT] = {
 		 * user, so the owner match misses it) sends only a router
 		 * solicitation to all routers; the kernel's own neighbour
 		 * discovery goes only to neighbours. */
+		/* %s: the chain this machine's traffic goes to. */
 		.nd_rules =
 			"-A " IPT_CHAIN_OUTPUT " -d ff02::2/128 -p ipv6-icmp -m icmp6 --icmpv6-type router-solicitation -m hl --hl-eq 255 -j RETURN\n"
-			"-A " IPT_CHAIN_OUTPUT " -p ipv6-icmp -m owner --uid-owner 0-4294967294 -g " IPT_CHAIN_POLICY "\n"
+			"-A " IPT_CHAIN_OUTPUT " -p ipv6-icmp -m owner --uid-owner 0-4294967294 -g %s\n"
 			"-A " IPT_CHAIN_OUTPUT " -p ipv6-icmp -m icmp6 --icmpv6-type router-solicitation -m hl --hl-eq 255 -j RETURN\n"
 			"-A " IPT_CHAIN_OUTPUT " -p ipv6-icmp -m icmp6 --icmpv6-type neighbour-solicitation -m hl --hl-eq 255 -j RETURN\n"
 			"-A " IPT_CHAIN_OUTPUT " -p ipv6-icmp -m icmp6 --icmpv6-type neighbour-advertisement -m hl --hl-eq 255 -j RETURN\n",
@@ -60,6 +68,8 @@ const char *const ipt_local_bridges[] = {
 struct rule_writer {
 	FILE *fp;
 	const struct rule_class *cls;
+	const char *chain;	/* "EGRESSC", "EGRESSC-LOCAL" */
+	const char *owner;	/* "", " -m owner --uid-owner runner" */
 	const char *verdict;	/* "-j RETURN", "-g EGRESSC-deny_3" */
 };
 
@@ -70,24 +80,24 @@ static void write_port(FILE *fp, const struct port_range *p)
 		fprintf(fp, ":%u", p->hi);
 }
 
-/* One destination match ("-d P" or "-m set --match-set S dst"), one
- * protocol: one or more rules, the ports in chunks. */
-static void write_proto_rules(FILE *fp, const char *dst, const char *proto,
+/* One destination match ("-d P" or "-m set --match-set S dst", and the
+ * owner's), one protocol: one or more rules of CHAIN, the ports in chunks. */
+static void write_proto_rules(FILE *fp, const char *chain, const char *dst, const char *proto,
 			      const struct service *svc, const char *verdict)
 {
 	if (!svc->nports) {
-		fprintf(fp, "-A " IPT_CHAIN_POLICY " %s -p %s %s\n", dst, proto, verdict);
+		fprintf(fp, "-A %s %s -p %s %s\n", chain, dst, proto, verdict);
 		return;
 	}
 	if (svc->nports == 1) {
-		fprintf(fp, "-A " IPT_CHAIN_POLICY " %s -p %s -m %s --dport ", dst, proto, proto);
+		fprintf(fp, "-A %s %s -p %s -m %s --dport ", chain, dst, proto, proto);
 		write_port(fp, &svc->ports[0]);
 		fprintf(fp, " %s\n", verdict);
 		return;
 	}
 	for (size_t i = 0; i < svc->nports;) {
 		int slots = 0;
-		fprintf(fp, "-A " IPT_CHAIN_POLICY " %s -p %s -m multiport --dports ", dst, proto);
+		fprintf(fp, "-A %s %s -p %s -m multiport --dports ", chain, dst, proto);
 		for (bool first = true; i < svc->nports; first = false, i++) {
 			int need = svc->ports[i].lo == svc->ports[i].hi ? 1 : 2;
 			if (slots + need > MULTIPORT_MAX_SLOTS)
@@ -101,17 +111,21 @@ static void write_proto_rules(FILE *fp, const char *dst, const char *proto,
 	}
 }
 
-static void write_rules(const struct rule_writer *w, const char *dst)
+static void write_rules(const struct rule_writer *w, const char *dst_only)
 {
 	const struct service *svc = &w->cls->svc;
 	const char *verdict = w->verdict;
+	char *dst = xmalloc(strlen(dst_only) + strlen(w->owner) + 1);
 
+	strcpy(dst, dst_only);
+	strcat(dst, w->owner);
 	if (!svc->protos)
-		fprintf(w->fp, "-A " IPT_CHAIN_POLICY " %s %s\n", dst, verdict);
+		fprintf(w->fp, "-A %s %s %s\n", w->chain, dst, verdict);
 	if (svc->protos & PROTO_TCP)
-		write_proto_rules(w->fp, dst, "tcp", svc, verdict);
+		write_proto_rules(w->fp, w->chain, dst, "tcp", svc, verdict);
 	if (svc->protos & PROTO_UDP)
-		write_proto_rules(w->fp, dst, "udp", svc, verdict);
+		write_proto_rules(w->fp, w->chain, dst, "udp", svc, verdict);
+	free(dst);
 }
 
 static void write_prefix_rules(const struct prefix *p, void *arg)
@@ -205,12 +219,36 @@ static void write_counter_chain(FILE *fp, const struct model *m, const struct co
 		model_counter_blocks(m, k) ? IPT_CHAIN_BLOCK : "RETURN");
 }
 
+#define OWNER_MATCH_MAX 128
+
+/* " -m owner --uid-owner runner --gid-owner 100": a rule's user and group
+ * (either NULL), which iptables looks up by name when it loads the rules.
+ * The group is the socket's primary one (no --suppl-groups), as nft's
+ * skgid sees it. */
+static const char *owner_match(const struct owner_id *user, const struct owner_id *group,
+			       char *buf, size_t size)
+{
+	char id[48];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (!user && !group)
+		return buf;
+	n += (size_t)snprintf(buf + n, size - n, " -m owner");
+	if (user)
+		n += (size_t)snprintf(buf + n, size - n, " --uid-owner %s",
+				      owner_id_format(user, id, sizeof(id)));
+	if (group && n < size)
+		snprintf(buf + n, size - n, " --gid-owner %s", owner_id_format(group, id, sizeof(id)));
+	return buf;
+}
+
 /* The forwarder's DNS to the resolvers of family F, before the policy
  * denies all DNS. The owner match exists only on the output path: so it
  * is here, and the forward path has no such exemption. */
 static void write_forwarder(FILE *fp, const struct model *m, enum family f)
 {
-	char buf[PREFIX_STRLEN];
+	char buf[PREFIX_STRLEN], owner[OWNER_MATCH_MAX];
 
 	if (!m->resolver)
 		return;
@@ -219,9 +257,11 @@ static void write_forwarder(FILE *fp, const struct model *m, enum family f)
 			continue;
 		for (int udp = 0; udp < 2; udp++)
 			fprintf(fp, "-A " IPT_CHAIN_OUTPUT " -d %s/%d -p %s -m multiport --dports %d,%d"
-				" -m owner --uid-owner %s -j RETURN\n",
+				" %s -j RETURN\n",
 				addr_format(f, t->prefix.addr, buf), family_bits(f), udp ? "udp" : "tcp",
-				LOCKDOWN_PORT_DNS, LOCKDOWN_PORT_TLS, m->resolver->resolver.user);
+				LOCKDOWN_PORT_DNS, LOCKDOWN_PORT_TLS,
+				owner_match(&(struct owner_id){ .name = m->resolver->resolver.user },
+					    NULL, owner, sizeof(owner)) + 1);
 	}
 }
 
@@ -229,8 +269,8 @@ static void write_forwarder(FILE *fp, const struct model *m, enum family f)
  * packets of a connection this machine or its containers started, and a
  * published port's replies. */
 #define IPT_REPLIES                                                                              \
-	"-A " IPT_CHAIN_POLICY " -m conntrack --ctstate RELATED,ESTABLISHED --ctdir ORIGINAL -j RETURN\n" \
-	"-A " IPT_CHAIN_POLICY " -m conntrack --ctstate RELATED,ESTABLISHED -m conntrack --ctstate DNAT -j RETURN\n"
+	"-A %s -m conntrack --ctstate RELATED,ESTABLISHED --ctdir ORIGINAL -j RETURN\n" \
+	"-A %s -m conntrack --ctstate RELATED,ESTABLISHED -m conntrack --ctstate DNAT -j RETURN\n"
 
 /* The chains the hooks jump to. What leaves through a local bridge stays
  * on this machine (the runner's container and VM networks, by name: see
@@ -246,10 +286,11 @@ static void write_hook_chains(FILE *fp, const struct model *m, enum family f)
 	fputs("-A " IPT_CHAIN_OUTPUT " -o lo -m addrtype --dst-type LOCAL -j RETURN\n", fp);
 	for (const char *const *b = ipt_local_bridges; *b; b++)
 		fprintf(fp, "-A " IPT_CHAIN_OUTPUT " -o %s -j RETURN\n", *b);
+	const char *local = m && model_names_senders(m) ? IPT_CHAIN_LOCAL : IPT_CHAIN_POLICY;
 	if (m)
 		write_forwarder(fp, m, f);
-	fputs(words[f].nd_rules, fp);
-	fputs("-A " IPT_CHAIN_OUTPUT " -g " IPT_CHAIN_POLICY "\n", fp);
+	fprintf(fp, words[f].nd_rules, local);
+	fprintf(fp, "-A " IPT_CHAIN_OUTPUT " -g %s\n", local);
 	if (f == FAMILY_V6)
 		fputs("-A " IPT_CHAIN_FORWARD " " IPT_NO_ROUTING_HEADER "\n", fp);
 	for (const char *const *b = ipt_local_bridges; *b; b++)
@@ -265,64 +306,185 @@ int emit_iptables_closed(FILE *fp, enum family f)
 	      ":" IPT_CHAIN_FORWARD " - [0:0]\n",
 	      fp);
 	write_hook_chains(fp, NULL, f);
-	fputs(IPT_REPLIES
-	      "-A " IPT_CHAIN_POLICY " -j DROP\n"
+	fprintf(fp, IPT_REPLIES, IPT_CHAIN_POLICY, IPT_CHAIN_POLICY);
+	fputs("-A " IPT_CHAIN_POLICY " -j DROP\n"
 	      "COMMIT\n",
 	      fp);
 	return ferror(fp) ? -1 : 0;
 }
 
-/* The rules of the classes of verdict V, in model order. */
-static void write_classes(FILE *fp, const struct model *m, enum family f, enum verdict v)
+/* The rules of class C, in CHAIN, for one of its senders (OWNER). */
+static void write_class(FILE *fp, const struct model *m, enum family f,
+			const struct rule_class *c, const char *chain, const char *owner)
 {
 	char verdict[COUNTER_NAME_MAX + 16];
+	const struct rangeset *s = &c->sets[f];
+	struct rule_writer w = { .fp = fp, .cls = c, .chain = chain, .owner = owner,
+				 .verdict = "-j RETURN" };
+
+	if (c->verdict == VERDICT_ALLOW && s->nspans) {
+		emit_class_comment(fp, "", c, f);
+		if (c->ipset[f].name[0])
+			write_set_rules(&w, c->ipset[f].name);
+		for (size_t j = 0; !c->ipset[f].name[0] && j < s->nspans; j++) {
+			struct span sp = rangeset_span(s, j);
+			range_to_prefixes(f, sp.lo, sp.hi, write_prefix_rules, &w);
+		}
+	}
+	for (size_t j = 0; j < c->nparts; j++) {
+		const struct counter *k = &m->counters[c->parts[j].counter];
+		const struct ivlist *l = &c->parts[j].sets[f];
+		if (!l->n)
+			continue;
+		fprintf(fp, "# %s (%s): ", k->name, c->name);
+		emit_location(fp, k->rule);
+		fputc('\n', fp);
+		w.verdict = counter_verdict(k, verdict, sizeof(verdict));
+		if (c->parts[j].ipset[f].name[0])
+			write_set_rules(&w, c->parts[j].ipset[f].name);
+		else
+			write_prefixes(&w, f, l->v, l->n);
+	}
+	for (size_t j = 0; j < c->nruntime; j++) {
+		const struct runtime_set *r = &m->runtime[c->runtime[j]];
+		char dst[IPSET_NAME_MAX + 32];
+		emit_runtime_comment(fp, "", r);
+		snprintf(dst, sizeof(dst), "-m set --match-set %s dst", r->ipset[f]);
+		if (c->verdict == VERDICT_DENY)
+			w.verdict = counter_verdict(&m->counters[c->runtime_counter[j]],
+						    verdict, sizeof(verdict));
+		write_rules(&w, dst);
+	}
+}
+
+/* " -m time --timestart 01:00:00 --timestop 02:59:59 --weekdays Mon,Tue
+ * --utc" after OWNER, into BUF: a piece of a window (the stop is the last
+ * second it holds). */
+static const char *time_match(const char *owner, const struct window_piece *p, char *buf,
+			      size_t size)
+{
+	size_t n = (size_t)snprintf(buf, size, "%s -m time", owner);
+
+	if (p->lo != 0 || p->hi != DAY_MINUTES)
+		n += (size_t)snprintf(buf + n, n < size ? size - n : 0,
+				      " --timestart %02u:%02u:00 --timestop %02u:%02u:59",
+				      p->lo / 60u, p->lo % 60u, (p->hi - 1u) / 60u, (p->hi - 1u) % 60u);
+	if (p->days != 0x7f) {
+		n += (size_t)snprintf(buf + n, n < size ? size - n : 0, " --weekdays ");
+		for (unsigned d = 0, first = 1; d < 7; d++) {
+			if (!(p->days & 1u << d))
+				continue;
+			n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "%s%s", first ? "" : ",",
+					      window_day_name(d));
+			first = 0;
+		}
+	}
+	snprintf(buf + n, n < size ? size - n : 0, " --utc");
+	return buf;
+}
+
+/* Class C's rules for one owner (OWNER: "" or its match), a rule each
+ * piece of its window. */
+static void write_class_times(FILE *fp, const struct model *m, enum family f,
+			      const struct rule_class *c, const char *chain, const char *owner)
+{
+	struct window_piece pieces[WINDOW_MAX_PIECES];
+	char *match = NULL;
+
+	if (!c->when.n) {
+		write_class(fp, m, f, c, chain, owner);
+		return;
+	}
+	size_t n = window_pieces(&c->when, pieces), size = strlen(owner) + 128;
+	match = xmalloc(size);
+	for (size_t i = 0; i < n; i++)
+		write_class(fp, m, f, c, chain, time_match(owner, &pieces[i], match, size));
+	free(match);
+}
+
+struct source_list {
+	FILE *fp;
+	bool first;
+};
+
+static void write_source(const struct prefix *p, void *arg)
+{
+	struct source_list *w = arg;
+	char buf[PREFIX_STRLEN];
+
+	fprintf(w->fp, "%s%s/%u", w->first ? "" : ",", addr_format(p->family, p->addr, buf), p->len);
+	w->first = false;
+}
+
+/* " -s 198.51.100.0/31,198.51.100.8/29": a forwarded packet's sources
+ * (iptables-restore makes a rule of each), malloc'd. */
+static char *source_match(const struct ivlist *l, enum family f)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp = xopen_memstream(&text, &len);
+	struct source_list w = { .fp = fp, .first = true };
+
+	fputs(" -s ", fp);
+	for (size_t i = 0; i < l->n; i++)
+		range_to_prefixes(f, l->v[i].lo, l->v[i].hi, write_source, &w);
+	fclose(fp);
+	return text;
+}
+
+/* The rules of the classes of verdict V, in model order, in CHAIN; those
+ * for users and groups only when LOCAL, one pass per user and group;
+ * those for sources only when not (forwarded traffic is not LOCAL's). */
+static void write_classes(FILE *fp, const struct model *m, enum family f, enum verdict v,
+			  const char *chain, bool local)
+{
+	char owner[OWNER_MATCH_MAX];
 
 	for (size_t i = 0; i < m->nclasses; i++) {
 		const struct rule_class *c = &m->classes[i];
-		const struct rangeset *s = &c->sets[f];
-		if (c->verdict != v)
+		const struct who *w = &c->who;
+		if (c->verdict != v || (!local && !who_everyone(w)))
 			continue;
-		struct rule_writer w = { .fp = fp, .cls = c, .verdict = "-j RETURN" };
-		if (c->verdict == VERDICT_ALLOW && s->nspans) {
-			emit_class_comment(fp, "", c, f);
-			if (c->ipset[f].name[0])
-				write_set_rules(&w, c->ipset[f].name);
-			for (size_t j = 0; !c->ipset[f].name[0] && j < s->nspans; j++) {
-				struct span sp = rangeset_span(s, j);
-				range_to_prefixes(f, sp.lo, sp.hi, write_prefix_rules, &w);
-			}
-		}
-		for (size_t j = 0; j < c->nparts; j++) {
-			const struct counter *k = &m->counters[c->parts[j].counter];
-			const struct ivlist *l = &c->parts[j].sets[f];
-			if (!l->n)
+		if (c->src.given) {
+			if (local || !c->src.sets[f].n)
 				continue;
-			fprintf(fp, "# %s (%s): ", k->name, c->name);
-			emit_location(fp, k->rule);
-			fputc('\n', fp);
-			w.verdict = counter_verdict(k, verdict, sizeof(verdict));
-			if (c->parts[j].ipset[f].name[0])
-				write_set_rules(&w, c->parts[j].ipset[f].name);
-			else
-				write_prefixes(&w, f, l->v, l->n);
+			char *src = source_match(&c->src.sets[f], f);
+			write_class_times(fp, m, f, c, chain, src);
+			free(src);
+			continue;
 		}
-		for (size_t j = 0; j < c->nruntime; j++) {
-			const struct runtime_set *r = &m->runtime[c->runtime[j]];
-			char dst[IPSET_NAME_MAX + 32];
-			emit_runtime_comment(fp, "", r);
-			snprintf(dst, sizeof(dst), "-m set --match-set %s dst", r->ipset[f]);
-			if (c->verdict == VERDICT_DENY)
-				w.verdict = counter_verdict(&m->counters[c->runtime_counter[j]],
-							    verdict, sizeof(verdict));
-			write_rules(&w, dst);
-		}
+		for (size_t u = 0; u < (w->users.n ? w->users.n : 1); u++)
+			for (size_t g = 0; g < (w->groups.n ? w->groups.n : 1); g++)
+				write_class_times(fp, m, f, c, chain,
+						  owner_match(w->users.n ? &w->users.ids[u] : NULL,
+							      w->groups.n ? &w->groups.ids[g] : NULL,
+							      owner, sizeof(owner)));
 	}
+}
+
+/* The policy, in CHAIN: for this machine's own traffic when LOCAL. */
+static void write_policy(FILE *fp, const struct model *m, enum family f, const char *chain,
+			 bool local)
+{
+	char verdict[COUNTER_NAME_MAX + 16];
+
+	/* Enforcing, after the denies: a denied host which connects in gets
+	 * nothing back. Monitoring, before: a connection is counted once. */
+	if (model_replies_first(m))
+		fprintf(fp, "-A %s -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN\n", chain);
+	if (m->record == RECORD_ALL)
+		write_record_jump(fp, m, chain);
+	write_classes(fp, m, f, VERDICT_DENY, chain, local);
+	if (!model_replies_first(m))
+		fprintf(fp, IPT_REPLIES, chain, chain);
+	write_classes(fp, m, f, VERDICT_ALLOW, chain, local);
+	fprintf(fp, "-A %s %s\n", chain,
+		counter_verdict(model_default_counter(m), verdict, sizeof(verdict)));
 }
 
 static int emit_family(const struct model *m, FILE *fp, enum family f)
 {
 	const char *tool = f == FAMILY_V4 ? "iptables-restore" : "ip6tables-restore";
-	char verdict[COUNTER_NAME_MAX + 16];
 
 	emit_header(fp, m);
 	emit_mode_comment(fp, m);
@@ -341,6 +503,8 @@ static int emit_family(const struct model *m, FILE *fp, enum family f)
 	      ":" IPT_CHAIN_OUTPUT " - [0:0]\n"
 	      ":" IPT_CHAIN_FORWARD " - [0:0]\n",
 	      fp);
+	if (model_names_senders(m))
+		fputs(":" IPT_CHAIN_LOCAL " - [0:0]\n", fp);
 	if (m->mode == MODE_ENFORCE)
 		fputs(":" IPT_CHAIN_BLOCK " - [0:0]\n", fp);
 	for (size_t i = 0; i < m->ncounters; i++) {
@@ -350,18 +514,9 @@ static int emit_family(const struct model *m, FILE *fp, enum family f)
 	if (m->record != RECORD_OFF)
 		fputs(":" IPT_CHAIN_RECORD " - [0:0]\n", fp);
 	write_hook_chains(fp, m, f);
-	/* Enforcing, after the denies: a denied host which connects in gets
-	 * nothing back. Monitoring, before: a connection is counted once. */
-	if (model_replies_first(m))
-		fputs("-A " IPT_CHAIN_POLICY " -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN\n", fp);
-	if (m->record == RECORD_ALL)
-		write_record_jump(fp, m, IPT_CHAIN_POLICY);
-	write_classes(fp, m, f, VERDICT_DENY);
-	if (!model_replies_first(m))
-		fputs(IPT_REPLIES, fp);
-	write_classes(fp, m, f, VERDICT_ALLOW);
-	fprintf(fp, "-A " IPT_CHAIN_POLICY " %s\n",
-		counter_verdict(model_default_counter(m), verdict, sizeof(verdict)));
+	write_policy(fp, m, f, IPT_CHAIN_POLICY, false);
+	if (model_names_senders(m))
+		write_policy(fp, m, f, IPT_CHAIN_LOCAL, true);
 	for (size_t i = 0; i < m->ncounters; i++)
 		write_counter_chain(fp, m, &m->counters[i]);
 	if (m->record != RECORD_OFF)

@@ -30,6 +30,10 @@
 #define IPT_CHAIN_OUTPUT IPT_CHAIN_PREFIX "-OUTPUT"
 #define IPT_CHAIN_FORWARD IPT_CHAIN_PREFIX "-FORWARD"
 #define IPT_CHAIN_BLOCK IPT_CHAIN_PREFIX "-BLOCK"
+/* The policy again, with the rules for users and groups, for this
+ * machine's own traffic: the owner match is refused in any chain the
+ * forward hook reaches. Only when the policy names a user or group. */
+#define IPT_CHAIN_LOCAL IPT_CHAIN_PREFIX "-LOCAL"
 
 /* Where the chains are hooked when a file is loaded by hand (first load
  * only: iptables-restore --noflush adds the jumps again on every load).

@@ -23,6 +23,7 @@
 
 static const char *const family_type[FAMILY_COUNT] = { "ipv4_addr", "ipv6_addr" };
 static const char *const family_daddr[FAMILY_COUNT] = { "ip daddr", "ip6 daddr" };
+static const char *const family_saddr[FAMILY_COUNT] = { "ip saddr", "ip6 saddr" };
 
 struct element_writer {
 	FILE *fp;
@@ -238,17 +239,105 @@ static void emit_service(FILE *fp, const struct service *svc)
 	emit_ports(fp, svc);
 }
 
-/* K: the counter of a deny rule's match; NULL for an allow. */
+/* "meta skuid "runner" ", "meta skgid { 100, "docker" } ": the socket's
+ * owner, by number or by name, which nft looks up when it loads the
+ * ruleset. A packet without a socket (forwarded) matches neither. */
+static void emit_owner_match(FILE *fp, const char *key, const struct owner_set *set)
+{
+	char buf[48];
+
+	if (!set->n)
+		return;
+	fprintf(fp, "meta %s %s", key, set->n > 1 ? "{ " : "");
+	for (size_t i = 0; i < set->n; i++)
+		fprintf(fp, set->ids[i].name ? "%s\"%s\"" : "%s%s", i ? ", " : "",
+			owner_id_format(&set->ids[i], buf, sizeof(buf)));
+	fputs(set->n > 1 ? " } " : " ", fp);
+}
+
+static void emit_who(FILE *fp, const struct who *w)
+{
+	emit_owner_match(fp, "skuid", &w->users);
+	emit_owner_match(fp, "skgid", &w->groups);
+}
+
+/* "meta day { 1, 2 } meta hour 3600-10799 ": a piece of a window, in
+ * numbers, which nft takes as UTC (a time written "01:00" it would take
+ * as the loading machine's local time); days count from Sunday, 0. */
+static void emit_window_piece(FILE *fp, const struct window_piece *p)
+{
+	if (p->days != 0x7f) {
+		unsigned n = 0;
+		for (unsigned d = 0; d < 7; d++)
+			n += (p->days >> d) & 1;
+		fputs(n > 1 ? "meta day { " : "meta day ", fp);
+		/* Sunday (bit 6) first, as nft counts. */
+		for (unsigned i = 0, first = 1; i < 7; i++) {
+			unsigned bit = (i + 6) % 7;
+			if (!(p->days & 1u << bit))
+				continue;
+			fprintf(fp, "%s%u", first ? "" : ", ", i);
+			first = 0;
+		}
+		fputs(n > 1 ? " } " : " ", fp);
+	}
+	if (p->lo != 0 || p->hi != DAY_MINUTES)
+		fprintf(fp, "meta hour %u-%u ", p->lo * 60u, p->hi * 60u - 1);
+}
+
+struct source_writer {
+	FILE *fp;
+	bool first;
+};
+
+static void write_source(const struct prefix *p, void *arg)
+{
+	struct source_writer *w = arg;
+	char buf[PREFIX_STRLEN];
+
+	fprintf(w->fp, "%s%s", w->first ? "" : ", ", prefix_format(p, buf));
+	w->first = false;
+}
+
+/* "ip saddr { 198.51.100.0/31 } fib saddr type != local ": a forwarded
+ * packet's source; the fib match leaves out this machine's own packets,
+ * whose source is one of its addresses. */
+static void emit_sources(FILE *fp, const struct ivlist *l, enum family f)
+{
+	struct source_writer w = { .fp = fp, .first = true };
+
+	fprintf(fp, "%s { ", family_saddr[f]);
+	for (size_t i = 0; i < l->n; i++)
+		range_to_prefixes(f, l->v[i].lo, l->v[i].hi, write_source, &w);
+	fputs(" } fib saddr type != local ", fp);
+}
+
+/* K: the counter of a deny rule's match; NULL for an allow. A class with
+ * a window has a rule for each piece of it; one with sources none for a
+ * family it has no sources of. */
 static void emit_rule(FILE *fp, const struct model *m, const struct rule_class *c,
 		      const char *set, enum family f, const struct counter *k)
 {
-	fprintf(fp, "\t\t%s @%s_%s", family_daddr[f], set, emit_family_suffix[f]);
-	emit_service(fp, &c->svc);
-	fputc(' ', fp);
-	if (k)
-		emit_blocked_verdict(fp, m, k);
-	else
-		fputs("accept\n", fp);
+	struct window_piece pieces[WINDOW_MAX_PIECES];
+	size_t n = c->when.n ? window_pieces(&c->when, pieces) : 1;
+
+	if (c->src.given && !c->src.sets[f].n)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		fputs("\t\t", fp);
+		emit_who(fp, &c->who);
+		if (c->when.n)
+			emit_window_piece(fp, &pieces[i]);
+		if (c->src.given)
+			emit_sources(fp, &c->src.sets[f], f);
+		fprintf(fp, "%s @%s_%s", family_daddr[f], set, emit_family_suffix[f]);
+		emit_service(fp, &c->svc);
+		fputc(' ', fp);
+		if (k)
+			emit_blocked_verdict(fp, m, k);
+		else
+			fputs("accept\n", fp);
+	}
 }
 
 /* The rules of the classes of verdict V, in model order. */
@@ -277,21 +366,26 @@ static void emit_rules(FILE *fp, const struct model *m, enum verdict v)
 
 /* The forwarder's DNS to the resolvers, before the policy denies all DNS:
  * "meta skuid "dnsmasq" ip daddr { 192.0.2.53 } meta l4proto { tcp, udp }
- * th dport { 53, 853 } accept", a line per family that has resolvers. */
+ * th dport { 53, 853 } accept", a line per family that has resolvers. The
+ * user match is a rule's 'user' clause's. */
 static void emit_forwarder(FILE *fp, const struct model *m)
 {
 	char buf[PREFIX_STRLEN];
 
 	if (!m->resolver)
 		return;
+	struct owner_id user = { .name = m->resolver->resolver.user };
+	const struct owner_set forwarder = { .ids = &user, .n = 1 };
 	for (int f = 0; f < FAMILY_COUNT; f++) {
 		bool first = true;
 		for (const struct target *t = m->resolver->resolver.addrs; t; t = t->next) {
 			if (t->prefix.family != f)
 				continue;
-			if (first)
-				fprintf(fp, "\t\tmeta skuid \"%s\" %s { ", m->resolver->resolver.user,
-					family_daddr[f]);
+			if (first) {
+				fputs("\t\t", fp);
+				emit_owner_match(fp, "skuid", &forwarder);
+				fprintf(fp, "%s { ", family_daddr[f]);
+			}
 			fprintf(fp, "%s%s", first ? "" : ", ", addr_format(f, t->prefix.addr, buf));
 			first = false;
 		}

@@ -37,6 +37,9 @@ struct proto_list {
 struct log_list {
 	struct log_item *head, *tail;
 };
+struct owner_list {
+	struct owner_item *head, *tail;
+};
 
 #define YYLLOC_DEFAULT(cur, rhs, n)						\
 	do {									\
@@ -299,6 +302,8 @@ static void once(struct parse_state *ps, const void *seen, const char *what,
 	struct rule_opts opts;
 	struct log_list logs;
 	struct log_item *log;
+	struct owner_item *owner;
+	struct owner_list owners;
 }
 
 %token NEWLINE "end of line"
@@ -307,6 +312,7 @@ static void once(struct parse_state *ps, const void *seen, const char *what,
 %token FILE_ "'file'" TIMEOUT "'timeout'" RESOLVER "'resolver'" DYNAMIC "'dynamic'"
 %token USE "'use'" ESSENTIALS "'essentials'" MODE "'mode'" LOG "'log'"
 %token RECORD "'record'"
+%token USER "'user'" GROUP "'group'" DURING "'during'" FROM "'from'"
 %token <str> WORD "name" ADDRESS "address" VARIABLE "$name" WILDCARD "wildcard"
 %token <str> STRING "string" JUNK "invalid token"
 %token <num> NUMBER "number"
@@ -321,6 +327,8 @@ static void once(struct parse_state *ps, const void *seen, const char *what,
 %type <opts> rule_opts
 %type <logs> log_items
 %type <log> log_item
+%type <owner> owner
+%type <owners> owners
 
 %%
 
@@ -468,8 +476,11 @@ target		: ADDRESS		{ $$ = target_new(ps, TARGET_ADDRESS, $1, &@1); }
 		| FILE_ STRING		{ $$ = target_new(ps, TARGET_FILE, $2, &@$); }
 		;
 
-/* rule_opts -> { 'port' ports | 'proto' protos | 'timeout' duration },
- * each at most once */
+/* rule_opts -> { 'port' ports | 'proto' protos | 'timeout' duration
+ *              | 'user' owners | 'group' owners | 'during' string
+ *              | 'from' targets },
+ * each at most once ('user', 'group' and 'during' are keywords in rules
+ * only: see the scanner) */
 rule_opts	: %empty		{ memset(&$$, 0, sizeof($$)); }
 		| rule_opts PORT ports
 		{
@@ -491,6 +502,54 @@ rule_opts	: %empty		{ memset(&$$, 0, sizeof($$)); }
 			once(ps, $1.timeout_text, "timeout", &@2, &$1.timeout_loc);
 			$$.timeout_text = $3;
 			$$.timeout_loc = @3;
+		}
+		| rule_opts USER owners
+		{
+			$$ = $1;
+			once(ps, $1.users, "user", &@2, &$1.user_loc);
+			$$.users = $3.head;
+			$$.user_loc = @2;
+		}
+		| rule_opts GROUP owners
+		{
+			$$ = $1;
+			once(ps, $1.groups, "group", &@2, &$1.group_loc);
+			$$.groups = $3.head;
+			$$.group_loc = @2;
+		}
+		| rule_opts DURING STRING
+		{
+			$$ = $1;
+			once(ps, $1.during, "during", &@2, &$1.during_loc);
+			$$.during = $3;
+			$$.during_loc = @2;
+			$$.during_text_loc = @3;
+		}
+		| rule_opts FROM targets
+		{
+			$$ = $1;
+			once(ps, $1.sources, "from", &@2, &$1.from_loc);
+			$$.sources = $3.head;
+			$$.from_loc = @2;
+		}
+		;
+
+owners		: owner			{ $$.head = $$.tail = $1; }
+		| owners ',' owner	{ $$ = $1; $$.tail->next = $3; $$.tail = $3; }
+		;
+
+/* owner -> name | number: a user or group, by name or id */
+owner		: WORD
+		{
+			$$ = node(ps, sizeof(*$$));
+			$$->name = $1;
+			$$->loc = @1;
+		}
+		| NUMBER
+		{
+			$$ = node(ps, sizeof(*$$));
+			$$->id = $1;
+			$$->loc = @1;
 		}
 		;
 
@@ -590,8 +649,12 @@ static const char *item_text(struct parse_state *ps, int token, const char *text
 }
 
 /* For "did you mean": the clauses, then words people write for them. */
-static const char *const clause_words[] = { "port", "proto", "timeout", "protocol", "protocols" };
-static const char *const clause_meant[] = { "port", "proto", "timeout", "proto", "proto" };
+static const char *const clause_words[] = { "port", "proto", "timeout", "user", "group",
+					    "during", "from", "protocol", "protocols", "users", "groups",
+					    "uid", "gid", "between", "when", "source", "src" };
+static const char *const clause_meant[] = { "port", "proto", "timeout", "user", "group",
+					    "during", "from", "proto", "proto", "user", "group",
+					    "user", "group", "during", "during", "from", "from" };
 
 /* A name, a number or a target where the last list of a statement ended:
  * a misspelt clause, a clause left out, or a missing comma. Returns
@@ -608,8 +671,9 @@ static bool report_list_end(struct parse_state *ps, const struct loc *loc, int g
 		return false;
 	q = diag_quote(ps->diags, text, strlen(text));
 	if (got == WORD && clause) {
-		const char *near = suggest_closest(text, clause_words, 5);
-		for (size_t i = 0; near && i < 5; i++) {
+		const size_t nwords = sizeof(clause_words) / sizeof(*clause_words);
+		const char *near = suggest_closest(text, clause_words, nwords);
+		for (size_t i = 0; near && i < nwords; i++) {
 			if (near != clause_words[i])
 				continue;
 			diag_error(ps->diags, loc, "unknown clause '%s'; did you mean '%s'?", q,
@@ -641,15 +705,20 @@ static bool report_list_end(struct parse_state *ps, const struct loc *loc, int g
 	if (!comma || !ps->last_spaced || !ps->prev_text || !list_item(ps->prev_token))
 		return false;
 	/* "allow a.example foo": a clause, more likely than a target. */
-	if (got == WORD && clause && ps->list_token != PROTO && !strchr(text, '.')) {
-		diag_error(ps->diags, loc, "unknown clause '%s' (expected port, proto or timeout)", q);
+	if (got == WORD && clause && ps->list_token != PROTO && ps->list_token != USER &&
+	    ps->list_token != GROUP && ps->list_token != FROM && !strchr(text, '.')) {
+		diag_error(ps->diags, loc, "unknown clause '%s' (expected port, proto, timeout, user, group, during or from)", q);
 		return true;
 	}
 	const char *prev = item_text(ps, ps->prev_token, ps->prev_text);
 	const char *cur = item_text(ps, got, text);
-	if (ps->list_token == PORT || ps->list_token == PROTO)
+	if (ps->list_token == PORT || ps->list_token == PROTO || ps->list_token == USER ||
+	    ps->list_token == GROUP || ps->list_token == FROM)
 		diag_error(ps->diags, loc, "missing ',' between '%s' and '%s' (as in '%s %s, %s')",
-			   prev, cur, ps->list_token == PORT ? "port" : "proto", prev, cur);
+			   prev, cur,
+			   ps->list_token == PORT ? "port" : ps->list_token == PROTO ? "proto"
+			   : ps->list_token == USER ? "user" : ps->list_token == GROUP ? "group" : "from",
+			   prev, cur);
 	else
 		diag_error(ps->diags, loc, "missing ',' between '%s' and '%s' (as in '%s, %s')", prev,
 			   cur, prev, cur);
@@ -707,9 +776,9 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner, struct 
 	yysymbol_kind_t got = yypcontext_token(ctx);
 	yysymbol_kind_t expected[16];
 	int all = yypcontext_expected_tokens(ctx, expected, 16);
-	/* The plain message lists up to 8. */
-	int n = all <= 8 ? all : 0;
-	char buf[256];
+	/* The plain message lists up to 10: what may follow a rule's target. */
+	int n = all <= 10 ? all : 0;
+	char buf[320];
 	size_t len;
 
 	(void)scanner;

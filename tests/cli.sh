@@ -245,6 +245,16 @@ expect "diff --hosts-file twice: exit 2, naming diff" grep -q "^egressc: diff: '
 run -I golden -I stdlib --hosts-file golden/hostsdb -o "$tmp/twice.nft" golden/diff/widen.old.eg
 expect "-I twice: accepted (exit $rc)" [ $rc -eq 0 ]
 
+# query's sender and time: a bad user, group or time is a usage error, and
+# the options are query's own.
+for bad_opt in "--user Runner" "--group 4294967295" "--at Monday" "--at 'Mon 24:00'"; do
+	eval "run query $bad_opt $hosts golden/query/users.eg 192.0.2.10 8443"
+	expect "query $bad_opt: exit 2" [ $rc -eq 2 ]
+	expect "query $bad_opt: says which option" grep -q "^egressc: query: ${bad_opt%% *} takes" "$tmp/stderr"
+done
+refused compile --user --user nobody $hosts $good
+refused diff --at --at 'Mon 01:00' golden/diff/widen.old.eg golden/diff/widen.new.eg
+
 # names: every hostname the policy needs, its modules' and essentials'
 # included, sorted, none resolved (there is no DNS here).
 run names examples/policy.eg

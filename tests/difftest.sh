@@ -29,6 +29,12 @@
 #     (203.0.113.1, 2001:db8:ff::1), at a port of its own, on to a probed
 #     destination and port;
 #   - to loopback (127.0.0.1, ::1), where a listener in the client answers.
+# Rules may name users and groups (the probes' own: root with group root,
+# the others with group nogroup) and sources (the container's networks)
+# and hold during a window open now or one
+# that is not (RP_SENDERS, RP_OPEN, RP_CLOSED: tests/randpolicy.sh): query
+# is asked as each probe's user and group, or the container's source, at
+# the time it runs.
 # The expected verdict is query's for the destination after nat, but for
 # the forwarder's user (the resolver's 'user', dnsmasq by default): the
 # ruleset lets the forwarder reach the resolvers on 53 and 853 (tcp, udp)
@@ -248,10 +254,39 @@ kernel_answers() {
 	done
 }
 
+# Query's verdicts for the probes, in order: asked for each sender (the
+# container's probes have none) at the time it is now.
 query_answers() {
-	awk '{ print $6, $7 "/" $3 }' "$tmp/probes" |
-		"$egressc" query "$1" - 2>/dev/null | awk '{ print $1 }'
+	local side user at who
+	at=$(date -u '+%a %H:%M')
+	# The container's probes are forwarded from its address of the
+	# destination's family (tests/netns.sh).
+	for who in "container root 4" "container root 6" "runner root" "runner nobody" "runner dnsmasq"; do
+		read -r side user fam <<<"$who"
+		local as=()
+		if [ "$side" = runner ]; then
+			as=(--user "$user" --group nogroup)
+			[ "$user" = root ] && as=(--user root --group root)
+		elif [ "$fam" = 4 ]; then
+			as=(--from 198.51.100.0)
+		else
+			as=(--from 2001:db8:ec::2)
+		fi
+		local pick='$1 == s && $2 == u && (f == "" || (f == 6) == ($6 ~ /:/ && $6 !~ /^::ffff:/))'
+		paste -d ' ' <(awk -v s="$side" -v u="$user" -v f="${fam:-}" "$pick { print NR }" "$tmp/probes") \
+			<(awk -v s="$side" -v u="$user" -v f="${fam:-}" "$pick { print \$6, \$7 \"/\" \$3 }" "$tmp/probes" |
+				"$egressc" query "${as[@]}" --at "$at" "$1" - 2>/dev/null | awk '{ print $1 }')
+	done | sort -n | awk '{ print $2 }'
 }
+
+# Windows around now, minutes long: one holding now (from five minutes ago
+# to twenty from now), one that does not (from thirty to forty from now).
+window_from_now() { # OFFSET LEN (minutes)
+	local start
+	start=$(( $(date -u +%s) / 60 * 60 + $1 * 60 ))
+	echo "$(date -u -d "@$start" '+%a %H:%M')-$(date -u -d "@$((start + $2 * 60))" +%H:%M)"
+}
+RP_SENDERS=1
 
 # What the kernel must answer: query's verdict, but for the forwarder's
 # DNS to a resolver (a mapped address is its IPv4 one), which the ruleset
@@ -371,6 +406,8 @@ mapped_twin() {
 }
 
 for n in $(seq "$policies"); do
+	# shellcheck disable=SC2034 # for rand_policy
+	RP_OPEN=$(window_from_now -5 25) RP_CLOSED=$(window_from_now 30 10)
 	rand_policy >"$tmp/p.eg"
 	make_probes >"$tmp/probes"
 	if ! "$egressc" -O "$tmp/out" "$tmp/p.eg" 2>"$tmp/err"; then

@@ -4,7 +4,10 @@
 # -O0 and -O1 must both pass --verify, which reads each nft and iptables
 # output back and compares what it accepts, for every protocol and port
 # interval, with what the policy's rules accept; so the two accept exactly
-# the same packets. -O1 must also never need more prefixes than -O0.
+# the same packets. -O1 must also never need more prefixes than -O0. The
+# second half of the policies have rules for users and groups and rules
+# that hold during windows, which cover others only for their own senders
+# and times.
 #
 #   tests/optimize.sh EGRESSC [COUNT [SEED]]
 #@check fast 100
@@ -22,7 +25,11 @@ elements() {
 	grep -c '^			[0-9a-f]' "$1"
 }
 
+# shellcheck disable=SC2034 # for rand_policy
+RP_OPEN="Mon-Fri 01:00-03:00" RP_CLOSED="Sat 22:00-02:00 UTC+02:00"
 for i in $(seq "$count"); do
+	# shellcheck disable=SC2034 # for rand_policy
+	[ "$i" -gt $((count / 2)) ] && RP_SENDERS=1
 	rand_policy >"$tmp/p.eg"
 	"$egressc" -O0 --verify -o "$tmp/o0.nft" "$tmp/p.eg" 2>"$tmp/err0"
 	rc0=$?

@@ -51,6 +51,38 @@ for q in golden/query/*.queries; do
 	check_golden "$base.explain"
 done
 
+# Who sends: the same packets from sockets of users and groups.
+for who in "--user nobody" "--user daemon" "--user 1002" "--group staff" \
+	   "--user backup --group users" "--user backup"; do
+	grep -v '^#' golden/query/users.queries | while read -r dest svc; do
+		echo "\$ egressc query $who golden/query/users.eg $dest $svc"
+		# shellcheck disable=SC2086 # $who is two words, or four
+		"$egressc" query $hosts $who golden/query/users.eg "$dest" $svc 2>&1
+		echo "exit $?"
+	done
+done >"$tmp/got"
+check_golden golden/query/users.senders
+
+# Forwarded: the same packets from a container's network, and another's.
+for from in 198.51.100.1 198.51.100.9; do
+	grep -v '^#' golden/query/from.queries | while read -r dest svc; do
+		echo "\$ egressc query --from $from golden/query/from.eg $dest $svc"
+		"$egressc" query $hosts --from "$from" golden/query/from.eg "$dest" $svc 2>&1
+		echo "exit $?"
+	done
+done >"$tmp/got"
+check_golden golden/query/from.sources
+
+# When: the same packets at times in and out of the windows.
+for at in "Tue 02:30" "Sat 02:30" "Sun 21:00" "Mon 00:30"; do
+	grep -v '^#' golden/query/windows.queries | while read -r dest svc; do
+		echo "\$ egressc query --at '$at' golden/query/windows.eg $dest $svc"
+		"$egressc" query $hosts --at "$at" golden/query/windows.eg "$dest" $svc 2>&1
+		echo "exit $?"
+	done
+done >"$tmp/got"
+check_golden golden/query/windows.times
+
 for old in golden/diff/*.old.eg; do
 	base=${old%.old.eg}
 	sides=$hosts

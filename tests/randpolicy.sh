@@ -15,7 +15,13 @@
 #   - rules with many ports (100 to 300 entries, ranges among them, now and
 #     then overlapping or out of order), so that nft's port sets and
 #     iptables' multiport splitting have work to do;
-#   - a 'resolver ADDR[, ADDR] [user NAME]' line (DNS lockdown).
+#   - a 'resolver ADDR[, ADDR] [user NAME]' line (DNS lockdown);
+#   - with RP_SENDERS set, 'user' and 'group' clauses (names a test's
+#     probes can run as: root, nobody, dnsmasq; groups root and nogroup),
+#     'from' clauses (the test container's networks, 198.51.100.0/31 and
+#     2001:db8:ec::/64, and one that is not) and 'during' clauses with the
+#     windows in RP_OPEN and RP_CLOSED (the tester's: one holding now, one
+#     not).
 # rand_policy leaves what a tester needs to aim probes at it in globals
 # (not REPLY; it is run as 'rand_policy >FILE', in this shell):
 #   RP_TARGETS    its targets, as the kernel sees them: "a.b.c.d/len" (a
@@ -29,6 +35,9 @@
 #   RP_IPV4       the policy's lines with every IPv4-mapped address written
 #                 as the IPv4 one: the same policy, to egressc
 nets=(192.0.2 198.51.100 203.0.113)
+rp_users=(root nobody dnsmasq)
+rp_groups=(root nogroup)
+rp_sources=(198.51.100.0/31 2001:db8:ec::/64 198.51.100.8/29)
 ports=(22 53 80 443 8000-8100 8080)
 
 # A random probe destination into REPLY, mostly inside what rand_prefix
@@ -232,6 +241,21 @@ rand_policy() {
 			esac
 			RP_MANY+=("${targets4//, / }|${PICKS[*]}|$protos")
 		fi
-		policy_line "$verdict $targets$svc" "$verdict $targets4$svc"
+		local who=''
+		if [ -n "${RP_SENDERS:-}" ]; then
+			case $((RANDOM % 8)) in
+			0) who=" user ${rp_users[RANDOM % 3]}" ;;
+			1) who=" user ${rp_users[RANDOM % 3]}, ${rp_users[RANDOM % 3]}" ;;
+			2) who=" group ${rp_groups[RANDOM % 2]}" ;;
+			3) who=" user ${rp_users[RANDOM % 3]} group ${rp_groups[RANDOM % 2]}" ;;
+			4) who=" from ${rp_sources[RANDOM % 3]}" ;;
+			5) who=" from ${rp_sources[RANDOM % 3]}, ${rp_sources[RANDOM % 3]}" ;;
+			esac
+			case $((RANDOM % 6)) in
+			0) who="$who during \"$RP_OPEN\"" ;;
+			1) who="$who during \"$RP_CLOSED\"" ;;
+			esac
+		fi
+		policy_line "$verdict $targets$svc$who" "$verdict $targets4$svc$who"
 	done
 }

@@ -18,6 +18,7 @@
 #include "lib/ipsetname.h"
 #include "emit/names.h"
 #include "lib/vec.h"
+#include "lib/window.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
 
@@ -71,6 +72,29 @@ struct vport_range {
 	uint16_t lo, hi;
 };
 
+/* Users or groups, each a name or a number, spelt as the policy does. */
+#define VOWNER_MAX 48
+
+struct vowners {
+	char (*v)[VOWNER_MAX];
+	size_t n, cap;
+};
+
+static void vowners_add(struct vowners *o, const char *text, size_t len)
+{
+	VEC_GROW(o->v, o->n + 1, o->cap);
+	snprintf(o->v[o->n++], VOWNER_MAX, "%.*s", (int)(len < VOWNER_MAX ? len : VOWNER_MAX - 1),
+		 text);
+}
+
+static bool vowners_has(const struct vowners *o, const char *text)
+{
+	for (size_t i = 0; i < o->n; i++)
+		if (strcmp(o->v[i], text) == 0)
+			return true;
+	return false;
+}
+
 struct vrule {
 	bool accept;
 	unsigned protos;		/* VP_* bits */
@@ -91,6 +115,16 @@ struct vrule {
 	char *set;			/* the ruleset's view: the set's name (malloc'd) */
 	const struct target *src;	/* the policy's view: wildcard or $dynamic */
 	char jump[VJUMP_MAX];		/* the ruleset's view of a deny: where it goes */
+	/* The sending socket's owner it is for, as written (a name, or a
+	 * number in decimal); none: every sender. */
+	struct vowners users, groups;
+	/* The times it matches; n 0: any time. */
+	struct window when;
+	/* The sources of forwarded packets it matches (its family's), when
+	 * it has any: never this machine's own packets. */
+	bool has_src;
+	struct ivlist from;
+	bool off;			/* not for the sender or time being checked */
 };
 
 struct vchain {
@@ -118,6 +152,9 @@ static void chain_free(struct vchain *c)
 	for (size_t i = 0; i < c->n; i++) {
 		ivl_free(&c->rules[i].addrs);
 		free(c->rules[i].set);
+		free(c->rules[i].users.v);
+		free(c->rules[i].groups.v);
+		ivl_free(&c->rules[i].from);
 		free(c->rules[i].ports);
 		free(c->rules[i].also_ports);
 	}
@@ -225,7 +262,7 @@ static void chain_accepted(const struct vchain *c, const size_t *some, size_t ns
 	acc->n = 0;
 	for (size_t k = 0, n = some ? nsome : c->n; k < n; k++) {
 		const struct vrule *r = &c->rules[some ? some[k] : k];
-		if (r->family != f || !rule_matches(r, proto, lo) || (r->runtime && !r->on))
+		if (r->family != f || r->off || !rule_matches(r, proto, lo) || (r->runtime && !r->on))
 			continue;
 		size_t rank = nrules;
 		VEC_PUSH(rules, nrules, rules_cap, r);
@@ -463,6 +500,17 @@ static unsigned opts_protos(const struct rule_opts *o)
 	return protos;
 }
 
+/* The addresses of family F under the sources T (through defines). */
+static void add_sources(struct ivlist *l, enum family f, const struct target *t)
+{
+	for (; t; t = t->next) {
+		if (t->kind == TARGET_ADDRESS && t->prefix.family == f)
+			ivl_add(l, t->prefix.addr, prefix_last(&t->prefix));
+		else if (t->kind == TARGET_VARIABLE && t->define)
+			add_sources(l, f, t->define->define.targets);
+	}
+}
+
 /* Two rules, one a family, matching what rule S's clauses say; returns
  * the index of the first. */
 static size_t rule_pair(struct vchain *c, const struct stmt *s, bool accept)
@@ -476,8 +524,34 @@ static size_t rule_pair(struct vchain *c, const struct stmt *s, bool accept)
 		r->protos = opts_protos(&s->rule.opts);
 		for (const struct port_item *pt = s->rule.opts.ports; pt; pt = pt->next)
 			rule_add_port(r, pt->lo, pt->hi);
+		r->when = s->rule.opts.window;
+		r->has_src = s->rule.opts.sources != NULL;
+		add_sources(&r->from, (enum family)f, s->rule.opts.sources);
+		ivl_normalize(&r->from);
+		for (int g = 0; g < 2; g++) {
+			struct vowners *o = g ? &r->groups : &r->users;
+			for (const struct owner_item *it = g ? s->rule.opts.groups : s->rule.opts.users;
+			     it; it = it->next) {
+				char num[16];
+				snprintf(num, sizeof(num), "%u", it->id);
+				const char *text = it->name ? it->name : num;
+				if (!vowners_has(o, text))
+					vowners_add(o, text, strlen(text));
+			}
+		}
 	}
 	return first;
+}
+
+/* Whether the policy has a rule for a user or group: then iptables has
+ * its policy for this machine's traffic in a chain of its own. */
+static bool policy_names_senders(const struct policy *p)
+{
+	for (const struct stmt *s = p->stmts; s; s = s->next)
+		if (s->kind == STMT_RULE &&
+		    (s->rule.opts.users || s->rule.opts.groups || s->rule.opts.sources))
+			return true;
+	return false;
 }
 
 static void expand_targets(struct vrule *r[FAMILY_COUNT], const struct target *t)
@@ -932,6 +1006,152 @@ static int compare_scenarios(struct diags *d, const char *what, struct vchain *o
 	return rc;
 }
 
+/* A sender to check the chains for: a forwarded packet (no socket), or
+ * one a socket of USER and GROUP sends ("": one the policy does not
+ * name). */
+struct vsender {
+	bool local;
+	const char *user, *group;
+	unsigned at;		/* the minute of the week */
+	addr_t src;		/* not local: the source, of the family checked */
+};
+
+static void chain_for_sender(struct vchain *c, const struct vsender *snd)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		struct vrule *r = &c->rules[i];
+		bool named = r->users.n || r->groups.n;
+		r->off = named && (!snd->local || (r->users.n && !vowners_has(&r->users, snd->user)) ||
+				   (r->groups.n && !vowners_has(&r->groups, snd->group)));
+		r->off |= r->when.n && !window_holds(&r->when, snd->at);
+		r->off |= r->has_src && (snd->local || !ivl_covers(&r->from, snd->src, snd->src));
+	}
+}
+
+/* The sources of family F at which no rule's sources begin or end until
+ * the next: 0, and every source range's start and end + 1. */
+static void add_source_cuts(const struct vchain *c, enum family f, addr_t **v, size_t *n,
+			    size_t *cap)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		const struct vrule *r = &c->rules[i];
+		for (size_t j = 0; r->family == f && j < r->from.n; j++) {
+			VEC_PUSH(*v, *n, *cap, r->from.v[j].lo);
+			if (r->from.v[j].hi != family_max(f))
+				VEC_PUSH(*v, *n, *cap, r->from.v[j].hi + 1);
+		}
+	}
+}
+
+static int addr_cmp(const void *pa, const void *pb)
+{
+	addr_t a = *(const addr_t *)pa, b = *(const addr_t *)pb;
+
+	return (a > b) - (a < b);
+}
+
+static int unsigned_cmp(const void *pa, const void *pb)
+{
+	unsigned a = *(const unsigned *)pa, b = *(const unsigned *)pb;
+
+	return (a > b) - (a < b);
+}
+
+/* The minutes of the week at which no window of the chains' rules begins
+ * or ends until the next: Monday 00:00, and every span's ends. */
+static void add_instants(const struct vchain *c, unsigned **v, size_t *n, size_t *cap)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		for (size_t j = 0; j < c->rules[i].when.n; j++) {
+			VEC_PUSH(*v, *n, *cap, c->rules[i].when.spans[j].lo);
+			VEC_PUSH(*v, *n, *cap, c->rules[i].when.spans[j].hi % WEEK_MINUTES);
+		}
+	}
+}
+
+/* Compares, under every scenario of the run-time sets, FORWARD (what
+ * forwarded packets meet) and LOCAL (what this machine's sockets' packets
+ * meet; the same chain for nft) with REF, for a forwarded packet and for
+ * each user and group the policy names, and one it does not, and each
+ * pair of them: the rules for users are on for those alone. */
+static int compare_senders(struct diags *d, const char *what, struct vchain *forward,
+			   struct vchain *local, struct vchain *ref, enum family only,
+			   const struct fill_map *fm, const char *prefix)
+{
+	struct vowners users = { 0 }, groups = { 0 };
+	int rc;
+
+	vowners_add(&users, "", 0);
+	vowners_add(&groups, "", 0);
+	for (size_t i = 0; i < ref->n; i++) {
+		for (size_t j = 0; j < ref->rules[i].users.n; j++)
+			if (!vowners_has(&users, ref->rules[i].users.v[j]))
+				vowners_add(&users, ref->rules[i].users.v[j], strlen(ref->rules[i].users.v[j]));
+		for (size_t j = 0; j < ref->rules[i].groups.n; j++)
+			if (!vowners_has(&groups, ref->rules[i].groups.v[j]))
+				vowners_add(&groups, ref->rules[i].groups.v[j],
+					    strlen(ref->rules[i].groups.v[j]));
+	}
+	unsigned *at = NULL;
+	size_t nat = 0, at_cap = 0;
+	VEC_PUSH(at, nat, at_cap, 0u);
+	add_instants(ref, &at, &nat, &at_cap);
+	add_instants(forward, &at, &nat, &at_cap);
+	add_instants(local, &at, &nat, &at_cap);
+	qsort(at, nat, sizeof(*at), unsigned_cmp);
+	rc = 0;
+	for (size_t t = 0; t < nat && rc == 0; t++) {
+		char when[64] = "";
+		if (t && at[t] == at[t - 1])
+			continue;
+		if (nat > 1)
+			snprintf(when, sizeof(when), ", at %s %02u:%02u UTC",
+				 window_day_name(at[t] / DAY_MINUTES), at[t] % DAY_MINUTES / 60,
+				 at[t] % 60);
+		char label[320];
+		/* Forwarded packets, from each stretch of sources. */
+		for (int f = 0; f < FAMILY_COUNT && rc == 0; f++) {
+			addr_t *src = NULL;
+			size_t nsrc = 0, src_cap = 0;
+			if (only != FAMILY_COUNT && f != (int)only)
+				continue;
+			VEC_PUSH(src, nsrc, src_cap, (addr_t)0);
+			add_source_cuts(ref, (enum family)f, &src, &nsrc, &src_cap);
+			add_source_cuts(forward, (enum family)f, &src, &nsrc, &src_cap);
+			qsort(src, nsrc, sizeof(*src), addr_cmp);
+			for (size_t k = 0; k < nsrc && rc == 0; k++) {
+				char buf[PREFIX_STRLEN];
+				if (k && src[k] == src[k - 1])
+					continue;
+				struct vsender snd = { .local = false, .at = at[t], .src = src[k] };
+				snprintf(label, sizeof(label), "%s, forwarded from %s%s", what,
+					 addr_format((enum family)f, src[k], buf), when);
+				chain_for_sender(forward, &snd);
+				chain_for_sender(ref, &snd);
+				rc = compare_scenarios(d, label, forward, ref, (enum family)f, fm, prefix);
+			}
+			free(src);
+		}
+		for (size_t u = 0; u < users.n && rc == 0; u++) {
+			for (size_t g = 0; g < groups.n && rc == 0; g++) {
+				struct vsender snd = { .local = true, .user = users.v[u],
+							.group = groups.v[g], .at = at[t] };
+				snprintf(label, sizeof(label), "%s, for a socket of %s%s and %s%s%s", what,
+					 *snd.user ? "user " : "a user the policy does not name",
+					 snd.user, *snd.group ? "group " : "a group it does not name",
+					 snd.group, when);
+				chain_for_sender(local, &snd);
+				chain_for_sender(ref, &snd);
+				rc = compare_scenarios(d, label, local, ref, only, fm, prefix);
+			}
+		}
+	}
+	free(at);
+	free(users.v);
+	free(groups.v);
+	return rc;
+}
+
 /* --- reading text back ----------------------------------------------------- */
 
 /* A line is as long as the text makes it: a class with thousands of ports
@@ -1180,9 +1400,123 @@ static bool nft_read_verdict(struct nft_reader *nr, const char *s, char jump[VJU
 	return eat(&s, " goto ") && set_jump(jump, s, strlen(s));
 }
 
-static void nft_read_rule(struct nft_reader *nr, const char *s)
+/* "meta skuid "runner" ", "meta skuid { 1001, "runner" } " after KEY:
+ * into O. True when there is none, too. */
+static bool nft_read_owners(const char **s, const char *key, struct vowners *o)
+{
+	if (!eat(s, key))
+		return true;
+	bool open = eat(s, "{ ");
+	for (;;) {
+		bool quoted = eat(s, "\"");
+		size_t n = quoted ? strcspn(*s, "\"") : strcspn(*s, " ,");
+		if (!n || n >= VOWNER_MAX || (quoted && (*s)[n] != '"'))
+			return false;
+		vowners_add(o, *s, n);
+		*s += n + quoted;
+		if (!open || !eat(s, ", "))
+			break;
+	}
+	return (!open || eat(s, " }")) && eat(s, " ");
+}
+
+/* DAYS (bit 0 Monday) from LO to HI minutes of each day, into W. */
+static void window_of_days(struct window *w, unsigned days, unsigned lo, unsigned hi)
+{
+	memset(w, 0, sizeof(*w));
+	for (unsigned d = 0; d < 7; d++)
+		if (days & 1u << d)
+			w->spans[w->n++] = (struct week_span){ (uint16_t)(d * DAY_MINUTES + lo),
+							       (uint16_t)(d * DAY_MINUTES + hi) };
+	/* Adjacent days' spans join, as the policy's window has them. */
+	size_t n = 0;
+	for (size_t i = 0; i < w->n; i++) {
+		if (n && w->spans[n - 1].hi == w->spans[i].lo)
+			w->spans[n - 1].hi = w->spans[i].hi;
+		else
+			w->spans[n++] = w->spans[i];
+	}
+	w->n = n;
+}
+
+/* "meta day { 1, 2 } meta hour 3600-10799 " (days from Sunday, 0; seconds
+ * of the day, UTC), either or both, into W; none: W empty (any time).
+ * False when malformed. */
+static bool nft_read_time(const char **s, struct window *w)
+{
+	unsigned days = 0, lo = 0, hi = DAY_MINUTES;
+	bool any = false;
+
+	memset(w, 0, sizeof(*w));
+	if (eat(s, "meta day ")) {
+		bool open = eat(s, "{ ");
+		for (;;) {
+			unsigned v;
+			if (!read_port(s, &v) || v > 6)
+				return false;
+			days |= 1u << ((v + 6) % 7);
+			if (!open || !eat(s, ", "))
+				break;
+		}
+		if ((open && !eat(s, " }")) || !eat(s, " "))
+			return false;
+		any = true;
+	} else {
+		days = 0x7f;
+	}
+	if (eat(s, "meta hour ")) {
+		char *end;
+		unsigned long a = strtoul(*s, &end, 10), b;
+		if (end == *s || *end != '-')
+			return false;
+		*s = end + 1;
+		b = strtoul(*s, &end, 10);
+		if (end == *s || *end != ' ' || a % 60 || (b + 1) % 60 || a > b || b >= 86400)
+			return false;
+		*s = end + 1;
+		lo = (unsigned)a / 60;
+		hi = (unsigned)(b + 1) / 60;
+		any = true;
+	}
+	if (any)
+		window_of_days(w, days, lo, hi);
+	return true;
+}
+
+/* "ip saddr { P, P } fib saddr type != local " into L: its family, or
+ * FAMILY_COUNT when there is none, or -1 when malformed. */
+static int nft_read_sources(const char **s, struct ivlist *l)
 {
 	enum family f;
+	char text[PREFIX_STRLEN + 2];
+	struct prefix p;
+
+	if (eat(s, "ip saddr { "))
+		f = FAMILY_V4;
+	else if (eat(s, "ip6 saddr { "))
+		f = FAMILY_V6;
+	else
+		return FAMILY_COUNT;
+	for (;;) {
+		size_t n = strcspn(*s, ", }");
+		if (!n || n >= sizeof(text))
+			return -1;
+		memcpy(text, *s, n);
+		text[n] = '\0';
+		if (prefix_parse_written(text, &p) != PREFIX_OK || p.family != f)
+			return -1;
+		ivl_add(l, p.addr, prefix_last(&p));
+		*s += n;
+		if (!eat(s, ", "))
+			break;
+	}
+	ivl_normalize(l);
+	return eat(s, " } fib saddr type != local ") ? (int)f : -1;
+}
+
+static void nft_read_rule(struct nft_reader *nr, const char *s)
+{
+	enum family f = FAMILY_COUNT;
 
 	for (size_t i = 0; i < sizeof(nft_prelude) / sizeof(*nft_prelude); i++) {
 		if (strcmp(s, nft_prelude[i]) == 0) {
@@ -1197,19 +1531,48 @@ static void nft_read_rule(struct nft_reader *nr, const char *s)
 		nr->chain.final_accept = accept;
 		return;
 	}
+	struct vowners owners[2] = { { 0 }, { 0 } };
+	struct window when;
+	for (int g = 0; g < 2; g++)
+		if (!nft_read_owners(&s, g ? "meta skgid " : "meta skuid ", &owners[g])) {
+			free(owners[0].v);
+			free(owners[1].v);
+			return nft_fail(nr, "bad user or group match");
+		}
+	if (!nft_read_time(&s, &when)) {
+		free(owners[0].v);
+		free(owners[1].v);
+		return nft_fail(nr, "bad meta day or meta hour");
+	}
+	struct ivlist src = { 0 };
+	int src_family = nft_read_sources(&s, &src);
+	if (src_family < 0) {
+		free(owners[0].v);
+		free(owners[1].v);
+		ivl_free(&src);
+		return nft_fail(nr, "bad source match");
+	}
 	if (eat(&s, "ip daddr @"))
 		f = FAMILY_V4;
 	else if (eat(&s, "ip6 daddr @"))
 		f = FAMILY_V6;
-	else
-		return nft_fail(nr, "unrecognized rule in the policy chain");
 	size_t len = strcspn(s, " ");
-	const struct nft_set *set = nft_find_set(nr, s, len);
-	if (!set || set->family != f)
-		return nft_fail(nr, "rule names an unknown set or one of the other family");
+	const struct nft_set *set = f == FAMILY_COUNT ? NULL : nft_find_set(nr, s, len);
+	if (!set || set->family != f || (src_family != FAMILY_COUNT && src_family != (int)f)) {
+		free(owners[0].v);
+		free(owners[1].v);
+		ivl_free(&src);
+		return nft_fail(nr, f == FAMILY_COUNT ? "unrecognized rule in the policy chain"
+				    : "rule names an unknown set or one of the other family");
+	}
 	s += len;
 
 	struct vrule *r = chain_add(&nr->chain);
+	r->users = owners[0];
+	r->groups = owners[1];
+	r->when = when;
+	r->has_src = src_family != FAMILY_COUNT;
+	r->from = src;
 	r->family = f;
 	r->protos = VP_ALL;
 	if (set->runtime) {
@@ -1514,7 +1877,8 @@ static int verify_nft(struct diags *d, const struct policy *p, const char *text,
 		rc = resolve_jumps(d, "nft ruleset", &nr.chain, &nr.counter_chains, NFT_CHAIN_BLOCKED,
 				   p->mode);
 	if (rc == 0)
-		rc = compare_scenarios(d, "nft ruleset", &nr.chain, ref, FAMILY_COUNT, fm, "");
+		rc = compare_senders(d, "nft ruleset", &nr.chain, &nr.chain, ref, FAMILY_COUNT,
+				     fm, "");
 	for (size_t i = 0; i < nr.nsets; i++)
 		ivl_free(&nr.sets[i].addrs);
 	free(nr.sets);
@@ -1556,7 +1920,7 @@ static const char *const ipt_fixed_v6[] = {
 static const char *const ipt_nd[] = {
 	"-d ff02::2/128 -p ipv6-icmp -m icmp6 --icmpv6-type router-solicitation -m hl --hl-eq 255 -j RETURN",
 	/* Parenthesized: one string made of two, not two strings. */
-	("-p ipv6-icmp -m owner --uid-owner 0-4294967294 -g " IPT_CHAIN_POLICY),
+	"-p ipv6-icmp -m owner --uid-owner 0-4294967294 -g %s",
 	"-p ipv6-icmp -m icmp6 --icmpv6-type router-solicitation -m hl --hl-eq 255 -j RETURN",
 	"-p ipv6-icmp -m icmp6 --icmpv6-type neighbour-solicitation -m hl --hl-eq 255 -j RETURN",
 	"-p ipv6-icmp -m icmp6 --icmpv6-type neighbour-advertisement -m hl --hl-eq 255 -j RETURN",
@@ -1592,9 +1956,11 @@ static void ipt_hook_expect(struct ipt_hook *h, const struct policy *p, enum fam
 				   "--uid-owner %s -j RETURN", addr_format(f, t->prefix.addr, buf),
 				   family_bits(f), udp ? "udp" : "tcp", p->resolver->resolver.user);
 	}
+	/* This machine's traffic meets the rules for users too. */
+	const char *policy = output && policy_names_senders(p) ? IPT_CHAIN_LOCAL : IPT_CHAIN_POLICY;
 	for (size_t i = 0; output && f == FAMILY_V6 && i < ARRAY_SIZE(ipt_nd); i++)
-		vlines_add(&h->want, "%s", ipt_nd[i]);
-	vlines_add(&h->want, "-g " IPT_CHAIN_POLICY);
+		vlines_add(&h->want, ipt_nd[i], policy);
+	vlines_add(&h->want, "-g %s", policy);
 }
 
 /* A line of a hook chain, or its hook: true when it is one (and then
@@ -1797,8 +2163,92 @@ static int check_static_ipsets(struct diags *d, const struct policy *p,
 	return 0;
 }
 
-/* "-A EGRESSC -d P|-m set --match-set S dst [-p X [-m X --dport N[:M] |
- * -m multiport --dports L]] -j T" */
+/* " -s P,P" (family F) into R's sources; true when there is none, too. */
+static bool ipt_read_source(const char **s, struct vrule *r, enum family f)
+{
+	char text[PREFIX_STRLEN + 2];
+	struct prefix p;
+
+	if (!eat(s, " -s "))
+		return true;
+	r->has_src = true;
+	for (;;) {
+		size_t n = strcspn(*s, ", ");
+		if (!n || n >= sizeof(text))
+			return false;
+		memcpy(text, *s, n);
+		text[n] = '\0';
+		if (prefix_parse_written(text, &p) != PREFIX_OK || p.family != f)
+			return false;
+		ivl_add(&r->from, p.addr, prefix_last(&p));
+		*s += n;
+		if (!eat(s, ","))
+			break;
+	}
+	ivl_normalize(&r->from);
+	return true;
+}
+
+/* " -m owner [--uid-owner U] [--gid-owner G]" into R; true when there
+ * is none, too. */
+static bool ipt_read_owner(const char **s, struct vrule *r)
+{
+	if (!eat(s, " -m owner"))
+		return true;
+	bool any = false;
+	for (int g = 0; g < 2; g++) {
+		if (!eat(s, g ? " --gid-owner " : " --uid-owner "))
+			continue;
+		size_t n = strcspn(*s, " ");
+		if (!n || n >= VOWNER_MAX)
+			return false;
+		vowners_add(g ? &r->groups : &r->users, *s, n);
+		*s += n;
+		any = true;
+	}
+	return any;
+}
+
+/* " -m time [--timestart HH:MM:00 --timestop HH:MM:59] [--weekdays Mon,...]
+ * --utc" into R's window; true when there is none, too. */
+static bool ipt_read_time(const char **s, struct vrule *r)
+{
+	unsigned days = 0, lo = 0, hi = DAY_MINUTES, h1, m1, h2, m2;
+	int end = 0;
+
+	if (!eat(s, " -m time"))
+		return true;
+	if (sscanf(*s, " --timestart %2u:%2u:00 --timestop %2u:%2u:59%n", &h1, &m1, &h2, &m2, &end) == 4 &&
+	    end > 0) {
+		*s += end;
+		lo = h1 * 60 + m1;
+		hi = h2 * 60 + m2 + 1;
+		if (h1 > 23 || m1 > 59 || h2 > 23 || m2 > 59 || lo >= hi)
+			return false;
+	}
+	if (eat(s, " --weekdays ")) {
+		for (;;) {
+			unsigned d = 0;
+			while (d < 7 && strncmp(*s, window_day_name(d), 3) != 0)
+				d++;
+			if (d == 7)
+				return false;
+			days |= 1u << d;
+			*s += 3;
+			if (!eat(s, ","))
+				break;
+		}
+	} else {
+		days = 0x7f;
+	}
+	if (!eat(s, " --utc"))
+		return false;
+	window_of_days(&r->when, days, lo, hi);
+	return true;
+}
+
+/* "-A CHAIN -d P|-m set --match-set S dst [-m owner ...] [-p X [-m X
+ * --dport N[:M] | -m multiport --dports L]] -j T", after "-A CHAIN". */
 static bool ipt_read_rule(struct vchain *c, enum family f, const struct ipset_list *il,
 			  const char *s)
 {
@@ -1806,9 +2256,9 @@ static bool ipt_read_rule(struct vchain *c, enum family f, const struct ipset_li
 	struct prefix p;
 	bool runtime = false;
 
-	if (eat(&s, "-A " IPT_CHAIN_POLICY " -m set --match-set "))
+	if (eat(&s, " -m set --match-set "))
 		runtime = true;
-	else if (!eat(&s, "-A " IPT_CHAIN_POLICY " -d "))
+	else if (!eat(&s, " -d "))
 		return false;
 	size_t n = strcspn(s, " ");
 	if (n >= sizeof(text))
@@ -1831,6 +2281,8 @@ static bool ipt_read_rule(struct vchain *c, enum family f, const struct ipset_li
 		ivl_append(&r->addrs, &set->addrs);
 	else
 		ivl_add(&r->addrs, p.addr, prefix_last(&p));
+	if (!ipt_read_source(&s, r, f) || !ipt_read_owner(&s, r) || !ipt_read_time(&s, r))
+		return false;
 	if (eat(&s, " -p tcp"))
 		r->protos = VP_TCP;
 	else if (eat(&s, " -p udp"))
@@ -1899,7 +2351,8 @@ static bool ipt_record_line(const char *line)
 
 	if (strcmp(line, ":" IPT_CHAIN_RECORD " - [0:0]") == 0 ||
 	    strcmp(line, "-A " IPT_CHAIN_RECORD " -m comment --comment \"record overflow\" -j RETURN") == 0 ||
-	    strcmp(line, "-A " IPT_CHAIN_POLICY " -m conntrack --ctstate NEW -j " IPT_CHAIN_RECORD) == 0)
+	    strcmp(line, "-A " IPT_CHAIN_POLICY " -m conntrack --ctstate NEW -j " IPT_CHAIN_RECORD) == 0 ||
+	    strcmp(line, "-A " IPT_CHAIN_LOCAL " -m conntrack --ctstate NEW -j " IPT_CHAIN_RECORD) == 0)
 		return true;
 	if (eat(&line, "-A " IPT_CHAIN_RECORD)) {
 		for (size_t i = 0; i < ARRAY_SIZE(forms); i++) {
@@ -1917,15 +2370,27 @@ static bool ipt_record_line(const char *line)
 	return len && strcmp(line + len, " -j " IPT_CHAIN_RECORD) == 0;
 }
 
+/* One of the chains that hold the policy, as read. */
+struct ipt_policy {
+	const char *chain;
+	bool expected;
+	struct vchain out;
+};
+
 static int verify_iptables(struct diags *d, const struct policy *p, enum family f,
 			   const char *text, size_t len, const struct ipset_list *il,
 			   const struct fill_map *fm, struct vchain *ref)
 {
 	struct line_reader lr = { .p = text, .end = text + len };
-	struct vchain out = { .final_accept = true };
 	struct vchains counter_chains = { 0 };
 	const char *line, *what = f == FAMILY_V4 ? "iptables rules" : "ip6tables rules";
 	int rc = 0;
+	/* The policy, and with rules for users the policy for this machine's
+	 * own traffic (EGRESSC-LOCAL): read alike. */
+	struct ipt_policy forward = { .chain = IPT_CHAIN_POLICY, .expected = true,
+				      .out = { .final_accept = true } };
+	struct ipt_policy local = { .chain = IPT_CHAIN_LOCAL, .expected = policy_names_senders(p),
+				    .out = { .final_accept = true } };
 
 	struct ipt_hook hooks[2] = {
 		{ .chain = IPT_CHAIN_OUTPUT, .hook_line = IPT_HOOK_OUTPUT },
@@ -1937,10 +2402,21 @@ static int verify_iptables(struct diags *d, const struct policy *p, enum family 
 
 	while (rc == 0 && (line = next_line(&lr))) {
 		bool bad = false;
+		struct ipt_policy *pc = NULL;
 		if (IN_TABLE(line, ipt_fixed) ||
 		    (f == FAMILY_V4 ? IN_TABLE(line, ipt_fixed_v4) : IN_TABLE(line, ipt_fixed_v6)) ||
 		    ipt_record_line(line))
 			continue;
+		if (local.expected && strcmp(line, ":" IPT_CHAIN_LOCAL " - [0:0]") == 0)
+			continue;
+		for (int i = 0; i < (local.expected ? 2 : 1) && !pc; i++) {
+			struct ipt_policy *q = i ? &local : &forward;
+			size_t n = strlen(q->chain);
+			if (strncmp(line, "-A ", 3) == 0 && strncmp(line + 3, q->chain, n) == 0 &&
+			    line[3 + n] == ' ')
+				pc = q;
+		}
+		const char *rest = pc ? line + 3 + strlen(pc->chain) : NULL;
 		if (ipt_read_hook(&hooks[0], line, &bad) || ipt_read_hook(&hooks[1], line, &bad)) {
 			if (bad) {
 				diag_error(d, NULL, "%s, line %d: a hook chain does something besides "
@@ -1948,31 +2424,40 @@ static int verify_iptables(struct diags *d, const struct policy *p, enum family 
 					   what, lr.lineno, diag_quote(d, line, strlen(line)));
 				rc = -1;
 			}
-		} else if (strcmp(line, "-A " IPT_CHAIN_POLICY
-				   " -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN") == 0 ||
-			   strcmp(line, "-A " IPT_CHAIN_POLICY " -m conntrack --ctstate "
-					"RELATED,ESTABLISHED --ctdir ORIGINAL -j RETURN") == 0 ||
-			   strcmp(line, "-A " IPT_CHAIN_POLICY " -m conntrack --ctstate "
-					"RELATED,ESTABLISHED -m conntrack --ctstate DNAT -j RETURN") == 0) {
-			out.replies_accepted = true;
-		} else if (strncmp(line, "-A " IPT_CHAIN_POLICY " -g ",
-				   strlen("-A " IPT_CHAIN_POLICY " -g ")) == 0) {
-			const char *jump = line + strlen("-A " IPT_CHAIN_POLICY " -g ");
-			out.final_accept = false;
-			if (!set_jump(out.final_jump, jump, strlen(jump))) {
+		} else if (pc && (strcmp(rest, " -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN") == 0 ||
+				  strcmp(rest, " -m conntrack --ctstate RELATED,ESTABLISHED --ctdir ORIGINAL -j RETURN") == 0 ||
+				  strcmp(rest, " -m conntrack --ctstate RELATED,ESTABLISHED -m conntrack --ctstate DNAT -j RETURN") == 0)) {
+			pc->out.replies_accepted = true;
+		} else if (pc && eat(&rest, " -g ") && !strchr(rest, ' ')) {
+			pc->out.final_accept = false;
+			if (!set_jump(pc->out.final_jump, rest, strlen(rest))) {
 				diag_error(d, NULL, "%s, line %d: bad final jump", what, lr.lineno);
 				rc = -1;
 			}
-		} else if (!ipt_read_rule(&out, f, il, line) &&
+		} else if (!(pc && ipt_read_rule(&pc->out, f, il, line + 3 + strlen(pc->chain))) &&
 			   !ipt_read_counter_chain(&counter_chains, line)) {
 			diag_error(d, NULL, "%s, line %d: unrecognized: '%s'", what, lr.lineno,
 				   diag_quote(d, line, strlen(line)));
 			rc = -1;
-		} else if (p->mode == MODE_ENFORCE && out.replies_accepted && out.n &&
-			   out.rules[out.n - 1].jump[0] &&
-			   strncmp(line, "-A " IPT_CHAIN_POLICY " ", strlen("-A " IPT_CHAIN_POLICY " ")) == 0) {
+		} else if (pc && p->mode == MODE_ENFORCE && pc->out.replies_accepted && pc->out.n &&
+			   pc->out.rules[pc->out.n - 1].jump[0]) {
 			diag_error(d, NULL, "%s, line %d: a deny after the accept of replies: a denied "
 				   "host that connects in would get data back", what, lr.lineno);
+			rc = -1;
+		}
+		/* A rule for sources in the chain of this machine's own traffic
+		 * would match packets of its own whose source lies there. */
+		if (rc == 0 && pc == &local && local.out.n && local.out.rules[local.out.n - 1].has_src) {
+			diag_error(d, NULL, "%s, line %d: a source match in the chain this machine's own "
+				   "traffic meets", what, lr.lineno);
+			rc = -1;
+		}
+		/* The owner match is refused in a chain the forward hook reaches. */
+		if (rc == 0 && pc == &forward && forward.out.n &&
+		    (forward.out.rules[forward.out.n - 1].users.n ||
+		     forward.out.rules[forward.out.n - 1].groups.n)) {
+			diag_error(d, NULL, "%s, line %d: an owner match in the chain forwarded traffic "
+				   "meets", what, lr.lineno);
 			rc = -1;
 		}
 	}
@@ -1984,18 +2469,24 @@ static int verify_iptables(struct diags *d, const struct policy *p, enum family 
 			rc = -1;
 		}
 	}
+	for (int i = 0; i < (local.expected ? 2 : 1); i++) {
+		struct ipt_policy *pc = i ? &local : &forward;
+		if (rc == 0)
+			rc = resolve_jumps(d, what, &pc->out, &counter_chains, IPT_CHAIN_BLOCK,
+					   p->mode);
+		/* egressc does not own the built-in chains, whose policy is the
+		 * administrator's: what its chain does not decide, it returns. */
+		pc->out.policy_drop = !pc->out.final_accept;
+	}
 	if (rc == 0)
-		rc = resolve_jumps(d, what, &out, &counter_chains, IPT_CHAIN_BLOCK, p->mode);
-	/* egressc does not own the built-in chains, whose policy is the
-	 * administrator's: what its chain does not decide, it returns. */
-	out.policy_drop = !out.final_accept;
-	if (rc == 0)
-		rc = compare_scenarios(d, what, &out, ref, f, fm, IPSET_PREFIX);
+		rc = compare_senders(d, what, &forward.out, local.expected ? &local.out : &forward.out,
+				     ref, f, fm, IPSET_PREFIX);
 	vchains_release(&counter_chains);
 	line_reader_release(&lr);
 	vlines_free(&hooks[0].want);
 	vlines_free(&hooks[1].want);
-	chain_free(&out);
+	chain_free(&forward.out);
+	chain_free(&local.out);
 	return rc;
 }
 

@@ -1099,6 +1099,69 @@ static void test_random_differential(void **state)
 
 /* Loopback is accepted before any rule, whatever the policy says of it;
  * nothing else is, by destination alone. */
+/* Rules for users and groups: each class matches its senders' packets
+ * only, a forwarded packet (no sender) matches none of them, and deny wins
+ * for exactly the packets it matches. */
+static void test_senders(void **state)
+{
+	struct compilation c;
+	const struct model *m = compile(&c,
+		"deny 192.0.2.10 port 8443 user runner\n"
+		"allow 192.0.2.10 port 8443\n"
+		"allow 192.0.2.20 user deploy, 1002 group ops\n"
+		"deny 192.0.2.30\n"
+		"allow 192.0.2.30 user deploy\n");
+	const struct owner_id runner = { .name = "runner" }, deploy = { .name = "deploy" },
+			      uid1002 = { .id = 1002 }, uid1001 = { .id = 1001 },
+			      ops = { .name = "ops" };
+	const struct sending none = { 0 }, as_runner = { .user = &runner },
+			    as_deploy_ops = { .user = &deploy, .group = &ops },
+			    as_deploy = { .user = &deploy }, as_1002_ops = { .user = &uid1002, .group = &ops },
+			    as_1001 = { .user = &uid1001 };
+	const struct {
+		const char *addr;
+		uint16_t port;
+		const struct sending *from;
+		enum verdict want;
+	} cases[] = {
+		/* A deny for runner: runner blocked, everyone else allowed. */
+		{ "192.0.2.10", 8443, &as_runner, VERDICT_DENY },
+		{ "192.0.2.10", 8443, &as_deploy, VERDICT_ALLOW },
+		{ "192.0.2.10", 8443, &none, VERDICT_ALLOW },
+		/* A name is not its number: 1001 is not "runner" here. */
+		{ "192.0.2.10", 8443, &as_1001, VERDICT_ALLOW },
+		/* user and group both must match; forwarded never does. */
+		{ "192.0.2.20", 80, &as_deploy_ops, VERDICT_ALLOW },
+		{ "192.0.2.20", 80, &as_1002_ops, VERDICT_ALLOW },
+		{ "192.0.2.20", 80, &as_deploy, VERDICT_DENY },
+		{ "192.0.2.20", 80, &none, VERDICT_DENY },
+		/* A deny for everyone beats an allow for one user. */
+		{ "192.0.2.30", 80, &as_deploy, VERDICT_DENY },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct packet p = pkt(cases[i].addr, PROTO_TCP, cases[i].port);
+		p.from = *cases[i].from;
+		struct decision d = model_decide(m, &p);
+		if (d.verdict != cases[i].want)
+			fail_msg("case %zu: %s port %u", i, cases[i].addr, cases[i].port);
+		if (d.cls)
+			assert_true(who_matches(&d.cls->who, &p.from));
+	}
+	assert_true(model_names_senders(m));
+	const char *const names[] = { "deny_all", "deny_tcp_8443_user_runner", "allow_all_user_deploy",
+				      "allow_all_user_1002_deploy_group_ops", "allow_tcp_8443" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+		bool found = false;
+		for (size_t j = 0; j < m->nclasses; j++)
+			found |= strcmp(m->classes[j].name, names[i]) == 0;
+		if (!found)
+			fail_msg("no class '%s'", names[i]);
+	}
+	compilation_release(&c);
+}
+
 static void test_exemption(void **state)
 {
 	static const struct {
@@ -1600,6 +1663,7 @@ int main(void)
 		cmocka_unit_test(test_random_differential),
 		cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_regions),
+		cmocka_unit_test(test_senders),
 		cmocka_unit_test(test_exemption),
 		cmocka_unit_test(test_counter_verdicts),
 		cmocka_unit_test(test_wildcard_domains),
