@@ -22,6 +22,7 @@
 #include "host/record.h"
 #include "host/wholefile.h"
 #include "lib/dnsname.h"
+#include "lib/jsonout.h"
 #include "lib/vec.h"
 #include "lib/xalloc.h"
 
@@ -293,21 +294,6 @@ static void seen_text(const struct record_entry *e, char *buf, size_t size)
 			 (long long)e->age);
 }
 
-static void json_string(FILE *fp, const char *s)
-{
-	fputc('"', fp);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(fp, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(fp, "\\u%04x", c);
-		else
-			fputc(c, fp);
-	}
-	fputc('"', fp);
-}
-
 #define COLUMNS 9
 
 static const char *const column_titles[COLUMNS] = {
@@ -448,7 +434,7 @@ static void print_json(FILE *fp, const struct report *rp, const char *policy, co
 	char pbuf[8], abuf[PREFIX_STRLEN], decided[512];
 
 	fputs("{\"policy\": ", fp);
-	json_string(fp, policy);
+	json_write_string(fp, policy);
 	fprintf(fp, ", \"backend\": \"%s\", \"mode\": \"%s\", \"record\": \"%s\",\n", backend,
 		rp->m->mode == MODE_MONITOR ? "monitor" : "enforce",
 		rp->m->record == RECORD_ALL ? "all" : "blocked");
@@ -462,7 +448,7 @@ static void print_json(FILE *fp, const struct report *rp, const char *policy, co
 		for (size_t k = 0; k < r->nnames; k++) {
 			if (k)
 				fputs(", ", fp);
-			json_string(fp, r->names[k]);
+			json_write_string(fp, r->names[k]);
 		}
 		fprintf(fp, "], \"address\": \"%s\", \"protocol\": \"%s\", \"port\": ",
 			addr_format(r->e->family, r->e->addr, abuf), proto_name(r->e->proto, pbuf));
@@ -477,14 +463,14 @@ static void print_json(FILE *fp, const struct report *rp, const char *policy, co
 				(long long)r->e->age);
 		decided_by(rp->m, &r->d, decided, sizeof(decided));
 		fprintf(fp, "\"verdict\": \"%s\", \"decided_by\": ", verdict_word(rp->m, &r->d));
-		json_string(fp, decided);
+		json_write_string(fp, decided);
 		fputc('}', fp);
 	}
 	fputs(rp->nrows ? "\n ],\n \"dns_refused\": [" : "],\n \"dns_refused\": [", fp);
 	for (size_t i = 0; i < rp->nrefused; i++) {
 		if (i)
 			fputs(", ", fp);
-		json_string(fp, rp->refused[i]);
+		json_write_string(fp, rp->refused[i]);
 	}
 	fputs("]}\n", fp);
 }

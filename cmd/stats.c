@@ -16,6 +16,7 @@
 #include "compiler/model.h"
 #include "emit/names.h"
 #include "host/record.h"
+#include "lib/jsonout.h"
 #include "lib/xalloc.h"
 
 enum {
@@ -88,21 +89,6 @@ static void label_value(FILE *fp, const char *s)
 	}
 }
 
-static void json_string(FILE *fp, const char *s)
-{
-	fputc('"', fp);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(fp, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(fp, "\\u%04x", c);
-		else
-			fputc(c, fp);
-	}
-	fputc('"', fp);
-}
-
 static bool line_blocks(const struct stats *st, const struct stat_line *l)
 {
 	return l->k->rule || st->m->default_verdict == VERDICT_DENY;
@@ -170,9 +156,9 @@ static void print_json(FILE *fp, const struct stats *st)
 	for (size_t i = 0; i < st->nlines; i++) {
 		const struct stat_line *l = &st->lines[i];
 		fprintf(fp, "%s\n  {\"rule\": ", i ? "," : "");
-		json_string(fp, l->k->name);
+		json_write_string(fp, l->k->name);
 		fputs(", \"source\": ", fp);
-		json_string(fp, l->source);
+		json_write_string(fp, l->source);
 		fprintf(fp, ", \"counts\": \"%s\", \"packets\": %llu, \"bytes\": %llu}",
 			line_blocks(st, l) ? "blocked" : "accepted", (unsigned long long)l->packets,
 			(unsigned long long)l->bytes);

@@ -7,6 +7,7 @@
 #include "lib/arena.h"
 #include "lib/duration.h"
 #include "lib/ivlist.h"
+#include "lib/jsonout.h"
 #include "lib/vec.h"
 #include "compiler/resolve.h"
 #include "lib/window.h"
@@ -27,22 +28,6 @@ struct region {
 /* Room for "path:line" of a setting. */
 #define PATH_MAX_SHOWN 4096
 
-/* A JSON string: quotes, backslashes and control characters escaped. */
-static void json_string(FILE *fp, const char *s)
-{
-	fputc('"', fp);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(fp, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(fp, "\\u%04x", c);
-		else
-			fputc(c, fp);
-	}
-	fputc('"', fp);
-}
-
 /* "PATH:LINE" of AT as a JSON string. */
 static void json_location(FILE *fp, const struct loc *at)
 {
@@ -52,7 +37,7 @@ static void json_location(FILE *fp, const struct loc *at)
 	snprintf(line, sizeof(line), ":%d", at->first_line);
 	strcpy(both, at->src->path);
 	strcat(both, line);
-	json_string(fp, both);
+	json_write_string(fp, both);
 	free(both);
 }
 
@@ -262,7 +247,7 @@ static void print_names(const struct printer *pr, const struct prefix *p)
 			fprintf(pr->fp, ", \"%s_names\": [", w ? "new" : "old");
 			for (size_t i = 0; i < nb.n[w]; i++) {
 				fputs(i ? ", " : "", pr->fp);
-				json_string(pr->fp, nb.side[w][i]->name);
+				json_write_string(pr->fp, nb.side[w][i]->name);
 			}
 			fputs("]", pr->fp);
 		}
@@ -277,7 +262,7 @@ static void print_names(const struct printer *pr, const struct prefix *p)
 					continue;
 				fputs(k++ ? ", " : "", pr->fp);
 				fputs("{\"name\": ", pr->fp);
-				json_string(pr->fp, h->name);
+				json_write_string(pr->fp, h->name);
 				fputs(", \"old\": [", pr->fp);
 				print_addrs(pr->fp, w ? o : h, true);
 				fputs("], \"new\": [", pr->fp);
@@ -312,7 +297,7 @@ static void print_rule(FILE *fp, const struct model *m, const struct packet *pkt
 			char *both = xmalloc(strlen(b.rule->loc.src->path) + sizeof(where));
 			strcpy(both, b.rule->loc.src->path);
 			strcat(both, where);
-			json_string(fp, both);
+			json_write_string(fp, both);
 			free(both);
 		} else {
 			fputs("\"default\"", fp);
@@ -443,10 +428,10 @@ static void runtime_timeout_line(struct printer *pr, const struct runtime_use *o
 			pr->lines ? ",\n" : "");
 		char *text = xmalloc(strlen(new->what) + 2);
 		sprintf(text, "%s%s", dyn, new->what);
-		json_string(pr->fp, text);
+		json_write_string(pr->fp, text);
 		free(text);
 		fputs(", \"class\": ", pr->fp);
-		json_string(pr->fp, new->cls->name);
+		json_write_string(pr->fp, new->cls->name);
 		fprintf(pr->fp, ", \"old\": \"%s\", \"new\": \"%s\", \"rule\": ", a, b);
 		json_location(pr->fp, new->at);
 		fputs("}", pr->fp);
@@ -480,10 +465,10 @@ static void runtime_diff(struct printer *pr)
 					pr->lines ? ",\n" : "", allows ? "allowed" : "denied");
 				char *text = xmalloc(strlen(x->what) + 2);
 				sprintf(text, "%s%s", dyn, x->what);
-				json_string(pr->fp, text);
+				json_write_string(pr->fp, text);
 				free(text);
 				fputs(", \"class\": ", pr->fp);
-				json_string(pr->fp, x->cls->name);
+				json_write_string(pr->fp, x->cls->name);
 				fputs(", \"rule\": ", pr->fp);
 				json_location(pr->fp, at);
 				fputs("}", pr->fp);
@@ -636,13 +621,13 @@ static void settings_diff(struct printer *pr)
 		if (pr->format == DIFF_JSON) {
 			fprintf(pr->fp, "%s  {\"change\": \"setting\", \"setting\": \"%s\", \"old\": ",
 				pr->lines ? ",\n" : "", settings[which].name);
-			json_string(pr->fp, a.text);
+			json_write_string(pr->fp, a.text);
 			fputs(", \"new\": ", pr->fp);
-			json_string(pr->fp, b.text);
+			json_write_string(pr->fp, b.text);
 			fputs(", \"old_at\": ", pr->fp);
-			json_string(pr->fp, at_old);
+			json_write_string(pr->fp, at_old);
 			fputs(", \"new_at\": ", pr->fp);
-			json_string(pr->fp, at_new);
+			json_write_string(pr->fp, at_new);
 			fprintf(pr->fp, ", \"opens_everything\": %s}", opens ? "true" : "false");
 		} else {
 			fprintf(pr->fp, "%c %s %s -> %s  # %s, was %s%s\n", opens ? '!' : '~',
@@ -678,7 +663,7 @@ static void pin_line(struct printer *pr, const struct host *old, const struct ho
 		snprintf(where, sizeof(where), "the policy");
 	if (pr->format == DIFF_JSON) {
 		fprintf(pr->fp, "%s  {\"change\": \"pin\", \"name\": ", pr->lines ? ",\n" : "");
-		json_string(pr->fp, h->name);
+		json_write_string(pr->fp, h->name);
 		fputs(", \"old\": [", pr->fp);
 		if (old)
 			print_addrs(pr->fp, old, true);
@@ -686,7 +671,7 @@ static void pin_line(struct printer *pr, const struct host *old, const struct ho
 		if (new)
 			print_addrs(pr->fp, new, true);
 		fputs("], \"at\": ", pr->fp);
-		json_string(pr->fp, where);
+		json_write_string(pr->fp, where);
 		fputs("}", pr->fp);
 	} else {
 		fprintf(pr->fp, "~ pin %s ", h->name);
@@ -751,9 +736,9 @@ static void modules_diff(struct printer *pr)
 			if (pr->format == DIFF_JSON) {
 				fprintf(pr->fp, "%s  {\"change\": \"module\", \"module\": ",
 					pr->lines ? ",\n" : "");
-				json_string(pr->fp, s->module);
+				json_write_string(pr->fp, s->module);
 				fprintf(pr->fp, ", \"loaded\": %s, \"at\": ", w ? "true" : "false");
-				json_string(pr->fp, at);
+				json_write_string(pr->fp, at);
 				fputs("}", pr->fp);
 			} else {
 				fprintf(pr->fp, "~ use %s  # %s %s\n", s->module,
