@@ -21,6 +21,7 @@
 #include "emit/names.h"
 #include "host/keepstate.h"
 #include "host/nftcheck.h"
+#include "host/setops.h"
 #include "host/uplink.h"
 #include "host/wholefile.h"
 #include "lib/vec.h"
@@ -817,15 +818,8 @@ static int restart_dnsmasq(const struct apply_opts *o, FILE *log, struct diags *
 
 int apply_lock(struct diags *d)
 {
-	int fd = open(APPLY_LOCK_PATH, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-
-	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
-		diag_error(d, NULL, "cannot lock '%s': %s", APPLY_LOCK_PATH, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return 0;	/* held until the process ends: the fd is never closed */
+	/* Held until the process ends: the descriptor is never closed. */
+	return setops_lock(d) < 0 ? -1 : 0;
 }
 
 /* All or nothing: the firewall, then the hosts file, then the fragment
