@@ -15,7 +15,7 @@
 
 static const char *const diff_usage[] = {
 	"egressc diff [OPTIONS] OLD NEW",
-	"   or: egressc diff [OPTIONS] --git-base REV [OLD] NEW",
+	"egressc diff [OPTIONS] --git-base REV [OLD] NEW",
 	NULL,
 };
 
