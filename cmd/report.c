@@ -595,6 +595,30 @@ static void suggest_modules(FILE *fp, const struct want *w, size_t n, bool *cove
 	arena_release(&a);
 }
 
+/* Whether a destination the default blocked may be suggested; if not,
+ * why into WHY. Only TCP and UDP: a rule cannot allow another protocol
+ * alone ('allow X' would open every protocol and port of X). Nor what
+ * holds no service a build needs: the kernel's own multicast reports,
+ * and the link-local metadata service, which holds the machine's
+ * credentials. */
+static bool suggestable(const struct row *r, char *why, size_t size)
+{
+	const struct inside_range *in = model_inside_range(r->e->family, r->e->addr);
+
+	if (in && in->no_service) {
+		if (why)
+			snprintf(why, size, "%s: allow it by hand if a build needs it", in->what);
+		return false;
+	}
+	if (!packet_proto(r->e->proto)) {
+		if (why)
+			snprintf(why, size, "neither tcp nor udp: a rule would allow every "
+				 "protocol and port there");
+		return false;
+	}
+	return true;
+}
+
 /* Lines that allow each blocked destination: by its names where it has
  * any (every name of an address: which one a client used the kernel
  * cannot say), else by address; its protocol and port as seen. */
@@ -611,8 +635,9 @@ static void print_suggest(FILE *fp, const struct report *rp, const char *policy,
 			continue;
 		unsigned proto = packet_proto(r->e->proto);
 		addr_format(r->e->family, r->e->addr, addrs[i]);
-		/* A deny rule says no on purpose, and comes before any allow. */
-		if (r->d.reason != DECIDED_BY_DEFAULT)
+		/* A deny rule says no on purpose, and comes before any allow;
+		 * the rest of what is not suggested is said below. */
+		if (r->d.reason != DECIDED_BY_DEFAULT || !suggestable(r, NULL, 0))
 			continue;
 		size_t ntargets = r->nnames ? r->nnames : 1;
 		for (size_t k = 0; k < ntargets; k++) {
@@ -641,6 +666,16 @@ static void print_suggest(FILE *fp, const struct report *rp, const char *policy,
 		names_text(r, names, sizeof(names));
 		fprintf(fp, "# Not suggested: %s %s %s port %u, denied by %s\n", names, addrs[i],
 			proto_name(r->e->proto, pbuf), r->e->port, decided);
+	}
+	for (size_t i = 0; i < rp->nrows; i++) {
+		const struct row *r = &rp->rows[i];
+		char why[128], names[1024], pbuf[8];
+		if (r->d.reason != DECIDED_BY_DEFAULT || r->d.verdict == VERDICT_ALLOW ||
+		    suggestable(r, why, sizeof(why)))
+			continue;
+		names_text(r, names, sizeof(names));
+		fprintf(fp, "# Not suggested: %s %s %s, %s\n", names, addrs[i],
+			proto_name(r->e->proto, pbuf), why);
 	}
 	if (!n)
 		fputs("# Nothing the default blocked: nothing to add.\n", fp);

@@ -416,13 +416,9 @@ void lint_rules(struct diags *d, const struct policy *p, const struct model *m)
 /* Where an allow rule's hostname should not lead. */
 static const char *inside_what(const struct prefix *a)
 {
-	for (size_t i = 0; i < model_ninside_ranges; i++) {
-		struct prefix p;
-		prefix_parse(model_inside_ranges[i].prefix, &p);
-		if (p.family == a->family && a->addr >= p.addr && a->addr <= prefix_last(&p))
-			return model_inside_ranges[i].what;
-	}
-	return NULL;
+	const struct inside_range *r = model_inside_range(a->family, a->addr);
+
+	return r ? r->what : NULL;
 }
 
 int lint_pinned_addresses(struct diags *d, const struct model *m, bool strict)

@@ -1866,18 +1866,29 @@ bool model_denies_any(const struct model *m, const struct rule_class *c, enum fa
 }
 
 const struct inside_range model_inside_ranges[] = {
-	{ "0.0.0.0/32", "an unspecified address" },
-	{ "127.0.0.0/8", "a loopback address" },
-	{ "169.254.0.0/16", "a link-local address" },
-	{ "10.0.0.0/8", "a private address" },
-	{ "172.16.0.0/12", "a private address" },
-	{ "192.168.0.0/16", "a private address" },
-	{ "100.64.0.0/10", "a shared (carrier-grade NAT) address" },
-	{ "224.0.0.0/4", "a multicast address" },
-	{ "::/128", "an unspecified address" },
-	{ "::1/128", "a loopback address" },
-	{ "fe80::/10", "a link-local address" },
-	{ "fc00::/7", "a private (unique local) address" },
-	{ "ff00::/8", "a multicast address" },
+	{ "0.0.0.0/32", "an unspecified address", true },
+	{ "127.0.0.0/8", "a loopback address", true },
+	{ "169.254.0.0/16", "a link-local address", true },
+	{ "10.0.0.0/8", "a private address", false },
+	{ "172.16.0.0/12", "a private address", false },
+	{ "192.168.0.0/16", "a private address", false },
+	{ "100.64.0.0/10", "a shared (carrier-grade NAT) address", false },
+	{ "224.0.0.0/4", "a multicast address", true },
+	{ "::/128", "an unspecified address", true },
+	{ "::1/128", "a loopback address", true },
+	{ "fe80::/10", "a link-local address", true },
+	{ "fc00::/7", "a private (unique local) address", false },
+	{ "ff00::/8", "a multicast address", true },
 };
 const size_t model_ninside_ranges = sizeof(model_inside_ranges) / sizeof(*model_inside_ranges);
+
+const struct inside_range *model_inside_range(enum family f, addr_t a)
+{
+	for (size_t i = 0; i < model_ninside_ranges; i++) {
+		struct prefix p;
+		prefix_parse(model_inside_ranges[i].prefix, &p);
+		if (p.family == f && a >= p.addr && a <= prefix_last(&p))
+			return &model_inside_ranges[i];
+	}
+	return NULL;
+}

@@ -510,8 +510,14 @@ bool model_replies_first(const struct model *m);
 struct inside_range {
 	const char *prefix;	/* "10.0.0.0/8" */
 	const char *what;	/* "a private address" */
+	/* No server a build needs lives there: loopback, link-local (the
+	 * cloud's metadata service), multicast, unspecified. A private
+	 * address may be the company's artifact store. */
+	bool no_service;
 };
 extern const struct inside_range model_inside_ranges[];
 extern const size_t model_ninside_ranges;
+/* The range of model_inside_ranges[] that holds A of family F, or NULL. */
+const struct inside_range *model_inside_range(enum family f, addr_t a);
 
 #endif

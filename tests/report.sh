@@ -318,10 +318,54 @@ for backend in nft iptables; do
 		fi
 		expect "stats: the recorded destinations" \
 			grep -qx "egressc_recorded_destinations $($PY -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["destinations"]))' "$tmp/report-nft.json")" "$tmp/stats.prom"
+		# The same counters as JSON, read by Python's own parser.
+		ip netns exec "$NS_CLIENT" "$egressc" stats --format json --hosts-file "$tmp/zone.hosts" \
+			"$policy" >"$tmp/stats.json" 2>"$tmp/stderr"
+		rc=$?
+		exit_is "stats --format json" 0 "$tmp/stderr"
+		got=$($PY -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+report = json.load(open(sys.argv[2]))
+for c in s["counters"]:
+    print(c["rule"], c["packets"], c["bytes"])
+print("destinations", s["recorded_destinations"] == len(report["destinations"]), s["mode"])' \
+			"$tmp/stats.json" "$tmp/report-nft.json" 2>&1)
+		want=$(cat "$tmp/counters"; echo "destinations True monitor")
+		expect "stats --format json: the kernel's counters and the recorded destinations" \
+			[ "$got" = "$want" ]
+		# What no rule could allow alone (a ping), and what holds no
+		# service (a multicast group): reported, never suggested.
+		ip -n "$NS_CLIENT" route add 239.1.2.3/32 dev eth0
+		ip netns exec "$NS_CLIENT" $PY -c '
+import socket
+icmp = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+icmp.sendto(b"\x08\x00\xf7\xff\x00\x00\x00\x00", ("198.51.100.250", 0))  # an echo request
+udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+udp.sendto(b"x", ("239.1.2.3", 9))' || bad "cannot send the ping and the multicast datagram"
 		ip netns exec "$NS_CLIENT" "$egressc" report --suggest --hosts-file "$tmp/zone.hosts" \
 			--dns-log "$tmp/client-nft.log" "$policy" >"$tmp/suggest.eg" 2>"$tmp/stderr"
 		rc=$?
 		exit_is "report --suggest" 0 "$tmp/stderr"
+		expect "--suggest: a ping is reported, not suggested" \
+			grep -q '^# Not suggested: .*198\.51\.100\.250 icmp, neither tcp nor udp' "$tmp/suggest.eg"
+		expect "--suggest: a multicast group is reported, not suggested" \
+			grep -q '^# Not suggested: .*239\.1\.2\.3 udp, a multicast address' "$tmp/suggest.eg"
+		expect "--suggest: no line for either" not_grep '^allow \(198\.51\.100\.250\|239\.1\.2\.3\)' \
+			"$tmp/suggest.eg"
+		# --wildcards N: a domain with N names or more seen below it is
+		# one '*.DOMAIN' line; below the threshold, names stay names.
+		for n in 3 1000; do
+			ip netns exec "$NS_CLIENT" "$egressc" report --suggest --wildcards "$n" \
+				--hosts-file "$tmp/zone.hosts" --dns-log "$tmp/client-nft.log" "$policy" \
+				>"$tmp/suggest-$n.eg" 2>"$tmp/stderr"
+			rc=$?
+			exit_is "report --suggest --wildcards $n" 0 "$tmp/stderr"
+		done
+		expect "--wildcards 3: the job's domain is a wildcard" grep -q '^allow \*\.job\.test ' "$tmp/suggest-3.eg"
+		expect "--wildcards 3: no name of it is left" not_grep '^allow n[0-9]*\.job\.test ' "$tmp/suggest-3.eg"
+		expect "--wildcards 1000: no wildcard" not_grep '^allow \*\.' "$tmp/suggest-1000.eg"
+		expect "--wildcards 1000: the names as without it" cmp -s "$tmp/suggest.eg" "$tmp/suggest-1000.eg"
 
 		# The burst: 2,000 destinations, 10 new connections each.
 		sent=$(ip netns exec "$NS_CLIENT" $PY "$here/report/burst.py" 203.0.113 200 20001 10 10)
@@ -374,6 +418,17 @@ exit_is "the suggestion passes fmt --check" 0
 done >>"$tmp/zone.hosts"
 run diff --hosts-file "$tmp/zone.hosts" "$policy" "$tmp/enforce.eg"
 expect "diff: the suggestion changes what leaves" [ "$rc" = 1 ]
+# Against the same policy enforcing without it: exactly the seen traffic.
+grep -v '^mode monitor$' "$policy" >"$tmp/enforce-base.eg"
+run diff -f json --hosts-file "$tmp/zone.hosts" "$tmp/enforce-base.eg" "$tmp/enforce.eg"
+exit_is "diff of the suggestion alone" 1
+if $PY "$here/report/diffexact.py" "$tmp/stdout" "$tmp/want" "$tmp/enforce.eg" 203.0.113.10 \
+	>"$tmp/check.out" 2>&1; then
+	ok
+else
+	bad "diff: the suggestion opens other than what was seen:"
+	sed 's/^/    /' "$tmp/check.out"
+fi
 run --hosts-file "$tmp/zone.hosts" -O "$tmp/enforce" "$tmp/enforce.eg"
 exit_is "compile the policy with the suggestion" 0 "$tmp/stderr"
 netns_fresh_client
