@@ -9,6 +9,7 @@
 
 #include "emit/names.h"
 #include "lib/duration.h"
+#include "lib/ipsetname.h"
 #include "lib/xalloc.h"
 
 /* The block of "\tset NAME {" in TEXT (a listing or a script: both put a
@@ -135,6 +136,18 @@ static void keep_member(void *ctx, const char *value, size_t len, uint64_t left_
 		(int)len, value, k->timeout, (unsigned long long)left_s);
 }
 
+/* The recording's sets: what the kernel saw, with counters, not what a
+ * run-time source admitted. A reload starts them empty (docs/language.md),
+ * on both backends; nft could not take their members back as written
+ * anyway (an address . protocol . port, with its counter). */
+static bool record_set(const char *name, size_t len, bool ipset)
+{
+	const char *prefix = ipset ? IPSET_PREFIX "record_" : NFT_SET_RECORD "_";
+	size_t n = strlen(prefix);
+
+	return len >= n && strncmp(name, prefix, n) == 0;
+}
+
 char *keep_nft_members(const char *listing, const char *script)
 {
 	char *buf = NULL;
@@ -147,7 +160,8 @@ char *keep_nft_members(const char *listing, const char *script)
 		const char *name = p + 5;
 		size_t namelen = strcspn(name, " \n");
 		const char *new_begin, *new_end;
-		if (!set_block(script, name, namelen, &new_begin, &new_end))
+		if (record_set(name, namelen, false) ||
+		    !set_block(script, name, namelen, &new_begin, &new_end))
 			continue;
 		struct keeping k = { out, NULL, block_timeout(new_begin, new_end) };
 		if (k.timeout == 0)
@@ -175,7 +189,8 @@ char *keep_ipset_members(const char *restore)
 			/* Its create line: "create NAME TYPE ... timeout N". */
 			const char *name = line + 6;
 			size_t namelen = strcspn(name, " \n");
-			for (const char *c = restore; (c = strstr(c, "create ")) != NULL; c += 7) {
+			const char *c = record_set(name, namelen, true) ? NULL : restore;
+			for (; c && (c = strstr(c, "create ")) != NULL; c += 7) {
 				if ((c != restore && c[-1] != '\n') || strncmp(c + 7, name, namelen) != 0 ||
 				    c[7 + namelen] != ' ')
 					continue;

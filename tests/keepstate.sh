@@ -41,7 +41,9 @@ policy 30m '*.ci.test' '' >"$tmp/v1.eg"
 policy 30m '*.other.test' 'dynamic caches
 allow $caches port 8080' >"$tmp/v2.eg"
 policy 10m '*.other.test' '' >"$tmp/v3.eg"
-for v in v1 v2 v3; do
+# v4: v3, recording what it blocks.
+policy 10m '*.other.test' 'record blocked limit 1000' >"$tmp/v4.eg"
+for v in v1 v2 v3 v4; do
 	"$egressc" -O "$tmp/$v" "$tmp/$v.eg" 2>"$tmp/stderr" || {
 		echo "keepstate: $v does not compile:"
 		indent <"$tmp/stderr"
@@ -147,6 +149,25 @@ for backend in nft iptables; do
 	else
 		empty "a shorter timeout is another ipset" "$dyn10"
 	fi
+
+	# Recording's table is what the kernel saw, not a run-time source's:
+	# a reload starts it empty, and its members (an address . protocol .
+	# port, with counters) never stop the apply.
+	eapply "$tmp/v4"
+	exit_is "$backend: apply v4, recording" 0
+	if [ "$backend" = nft ]; then
+		in_ns nft add element inet egressc record_v4 '{ 198.51.100.7 . udp . 53 }'
+		recorded() { in_ns nft list set inet egressc record_v4 | grep -c '198\.51\.100\.7 \. udp \. 53'; }
+	else
+		in_ns ipset add egressc_record_1000_v4 198.51.100.7,udp:53
+		in_ns ipset add "${dyn10}_v4" 203.0.113.9
+		recorded() { in_ns ipset list egressc_record_1000_v4 | grep -c '^198\.51\.100\.7,udp:53 '; }
+	fi
+	expect "$backend: a destination recorded" [ "$(recorded)" = 1 ]
+	eapply "$tmp/v4"
+	exit_is "$backend: apply v4 again, with a destination recorded" 0
+	expect "$backend: the reload starts the record table empty" [ "$(recorded)" = 0 ]
+	has "recording beside: the dynamic member kept" "$dyn10" 203.0.113.9 600
 
 	eapply --remove
 	exit_is "$backend: --remove" 0
