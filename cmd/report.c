@@ -191,6 +191,11 @@ static struct decision row_decide(const struct model *m, const struct row *r)
 		    (dn.verdict == VERDICT_DENY && d.verdict == VERDICT_ALLOW))
 			d = dn;
 	}
+	/* Recording 'blocked' holds only what was blocked, and not who sent
+	 * it: what the rules for everyone accept, a rule for a user, group,
+	 * window or source blocked. */
+	if (m->record == RECORD_BLOCKED && d.verdict == VERDICT_ALLOW)
+		d = model_decide_blocked(m, &pkt);
 	return d;
 }
 

@@ -1397,6 +1397,23 @@ struct decision model_decide(const struct model *m, const struct packet *pkt)
 	return best;
 }
 
+struct decision model_decide_blocked(const struct model *m, const struct packet *pkt)
+{
+	for (size_t i = 0; i < m->nclasses; i++) {
+		const struct rule_class *c = &m->classes[i];
+		long sp;
+		if (c->verdict != VERDICT_DENY || !service_matches(&c->svc, pkt->proto, pkt->port) ||
+		    (sp = rangeset_find(&c->sets[pkt->family], pkt->addr)) < 0)
+			continue;
+		return (struct decision){ .verdict = VERDICT_DENY, .reason = DECIDED_BY_RULE,
+					  .cls = c,
+					  .span = rangeset_span(&c->sets[pkt->family], (size_t)sp),
+					  .counter = part_counter(m, c, pkt) };
+	}
+	return (struct decision){ .verdict = m->default_verdict, .reason = DECIDED_BY_DEFAULT,
+				  .counter = model_default_counter(m) };
+}
+
 /* Every span of the classes of verdict V that match the service and
  * either FROM or (FROM NULL) every sender and time class NARROW matches,
  * into OUT (emptied first), normalized. */

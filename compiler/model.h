@@ -390,6 +390,13 @@ bool model_counter_records(const struct model *m, const struct counter *k);
 /* Rules 2, 4 and 5 above for a packet that starts a connection and that
  * no exemption accepts, with every run-time set empty. */
 struct decision model_decide(const struct model *m, const struct packet *pkt);
+/* The rule that blocked PKT, a packet the ruleset is known to have blocked
+ * (recording 'blocked' holds only those) from a sender it does not say: the
+ * first deny class that holds it for some sender, at some time, from some
+ * source; else the default. Where model_decide() would accept it from no
+ * one in particular, only a deny rule for a user, a group, a window or a
+ * source can have blocked it. */
+struct decision model_decide_blocked(const struct model *m, const struct packet *pkt);
 /* Regions: model_decide() over whole address sets, for readers that
  * compare or sweep policies (diff, lint) rather than judge one packet.
  * A region is one service point: family F, PROTO (as in struct packet:

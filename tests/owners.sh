@@ -87,5 +87,29 @@ for backend in nft iptables; do
 			[ "$(verdict_of "$got")" = "$want" ]
 	done
 done
+
+# Monitor mode: the report says which rule would have blocked a sender's
+# connection, though recording does not keep the sender - here the deny
+# for everyone but nobody, on a port the rules for everyone allow.
+sed 's/^default deny$/default deny\nmode monitor/' "$tmp/policy.eg" >"$tmp/monitor.eg"
+for backend in nft iptables; do
+	if ! "$EGRESSC" -O "$tmp/monitor" "$tmp/monitor.eg" >"$tmp/log" 2>&1 ||
+	   ! netns_fresh_client >"$tmp/log" 2>&1 || ! "load_$backend" "$tmp/monitor" >"$tmp/log" 2>&1; then
+		bad "$backend: monitor: load failed"
+		indent <"$tmp/log"
+		continue
+	fi
+	got=$(probe_as 65534 65534 - 7002)
+	expect "$backend: monitor: nobody connects to 7002 (got $got)" [ "$got" = connected ]
+	ip netns exec "$NS_CLIENT" "$EGRESSC" report --backend "$backend" --dns-log /dev/null \
+		--format json "$tmp/monitor.eg" >"$tmp/report.json" 2>"$tmp/log"
+	got=$(/usr/bin/python3 -c '
+import json, sys
+for d in json.load(open(sys.argv[1]))["destinations"]:
+    if d["address"] == "192.0.2.2" and d["port"] == 7002:
+        print(d["verdict"], d["decided_by"])' "$tmp/report.json" 2>&1)
+	expect "$backend: monitor: the report names the rule for the others (got $got)" \
+		grep -q '^would-block .*deny_1' <<<"$got"
+done
 netns_cleanup
 testlib_finish
