@@ -76,8 +76,16 @@ awk 'BEGIN { print "essentials off"; for (i = 0; i < 100000; i++)
 run -O "$tmp/many" "$tmp/many.eg"
 expect "100,000 rules compile" [ $rc -eq 0 ]
 expect "100,000 rules load into nft" ip netns exec "$ns" nft -f "$tmp/many/ruleset.nft"
-expect "100,000 rules load into iptables" ip netns exec "$ns" iptables-restore "$tmp/many/rules.v4"
+# The ipsets first: the iptables rules of a class of many prefixes match one.
+load_many_iptables() {
+	ip netns exec "$ns" ipset restore -exist <"$tmp/many/ipsets" &&
+		ip netns exec "$ns" iptables-restore "$tmp/many/rules.v4"
+}
+expect "100,000 rules load into iptables" load_many_iptables
+expect "100,000 rules: a static ipset per class" \
+	[ "$(ip netns exec "$ns" ipset list -n | grep -c '^egressc_allow_tcp_')" = 7 ]
 ip netns exec "$ns" nft flush ruleset
+ip netns exec "$ns" ipset destroy
 
 # Set names: two classes whose long names share their start and hash
 # alike, and two run-time sets whose ipset names did (pairs found by
