@@ -47,7 +47,19 @@ expect "5,314 Actions ranges" [ "$(wc -l <"$tmp/actions.txt")" -eq 5314 ]
 printf 'essentials off\nallow file "actions.txt" port 443\n' >"$tmp/actions.eg"
 run --verify -O "$tmp/out" "$tmp/actions.eg"
 expect "Actions ranges compile and verify" [ $rc -eq 0 ]
-expect "Actions ranges load into iptables" \
-	ip netns exec "$ns" iptables-restore "$tmp/out/rules.v4"
+# The ipsets first: the rules match the class's static set.
+load_actions_iptables() {
+	ip netns exec "$ns" ipset restore -exist <"$tmp/out/ipsets" &&
+		ip netns exec "$ns" iptables-restore "$tmp/out/rules.v4" &&
+		ip netns exec "$ns" ip6tables-restore "$tmp/out/rules.v6"
+}
+expect "Actions ranges load into iptables" load_actions_iptables
+actions_set=$(sed -n 's/^create \(egressc_allow_tcp_[^ ]*_v4\) .*/\1/p' "$tmp/out/ipsets")
+in_kernel=$(ip netns exec "$ns" ipset list "${actions_set:-none}" 2>/dev/null |
+	sed -n 's/^Number of entries: //p')
+in_file=$(grep -c "^add ${actions_set:-none} " "$tmp/out/ipsets")
+all_in_kernel() { [ "${in_kernel:-0}" -gt 0 ] && [ "$in_kernel" = "$in_file" ]; }
+expect "Actions ranges: the IPv4 set holds every prefix the file adds ($in_kernel of $in_file)" \
+	all_in_kernel
 
 testlib_finish
