@@ -24,6 +24,7 @@ struct entry {
 	struct service svc;
 	struct who who;			/* the rule's; the first entry of a rule owns it */
 	bool owns_who;
+	bool joins;			/* of the class of the entry before it */
 	const struct stmt *dynamic;	/* NULL: the rule's other targets */
 };
 
@@ -476,6 +477,16 @@ static void class_name(struct strmap *names, struct rule_class *c)
 		if (!name_taken(names, c->name))
 			return;
 	}
+}
+
+/* Whether entries A and B (sorted, A first) belong to one class: one
+ * verdict, service, senders, window and sources. */
+static bool same_class(const struct entry *a, const struct entry *b)
+{
+	return a->rule->rule.verdict == b->rule->rule.verdict && service_cmp(&a->svc, &b->svc) == 0 &&
+	       who_cmp(&a->who, &b->who) == 0 &&
+	       when_cmp(&a->rule->rule.opts.window, &b->rule->rule.opts.window) == 0 &&
+	       source_cmp(a->src, b->src) == 0;
 }
 
 struct builder {
@@ -1156,14 +1167,20 @@ int model_build(struct model *m, const struct policy *p, struct diags *d)
 	if (b.nentries > 1)
 		qsort(b.entries, b.nentries, sizeof(*b.entries), entry_cmp);
 
-	m->classes = xcalloc(b.nentries ? b.nentries : 1, sizeof(*m->classes));
+	/* As many classes as runs of entries with one key: a class is as big
+	 * as its who, when, source and static ipsets make it, and there may
+	 * be far fewer classes than entries. Allocated once: the class-name
+	 * map points into the classes. */
+	size_t nclasses = b.nentries ? 1 : 0;
+	for (size_t i = 1; i < b.nentries; i++) {
+		b.entries[i].joins = same_class(&b.entries[i - 1], &b.entries[i]);
+		nclasses += !b.entries[i].joins;
+	}
+	m->classes = xcalloc(nclasses ? nclasses : 1, sizeof(*m->classes));
 	for (size_t i = 0; i < b.nentries; i++) {
 		const struct entry *e = &b.entries[i];
 		struct rule_class *c = m->nclasses ? &m->classes[m->nclasses - 1] : NULL;
-		if (c && c->verdict == e->rule->rule.verdict && service_cmp(&c->svc, &e->svc) == 0 &&
-		    who_cmp(&c->who, &e->who) == 0 &&
-		    when_cmp(&c->when, &e->rule->rule.opts.window) == 0 &&
-		    source_cmp(&c->src, e->src) == 0) {
+		if (e->joins) {
 			free(e->svc.ports);
 		} else {
 			c = &m->classes[m->nclasses++];

@@ -118,8 +118,9 @@ struct vrule {
 	/* The sending socket's owner it is for, as written (a name, or a
 	 * number in decimal); none: every sender. */
 	struct vowners users, groups;
-	/* The times it matches; n 0: any time. */
-	struct window when;
+	/* The times it matches (malloc'd: few rules have one); NULL: any
+	 * time. */
+	struct window *when;
 	/* The sources of forwarded packets it matches (its family's), when
 	 * it has any: never this machine's own packets. */
 	bool has_src;
@@ -152,6 +153,7 @@ static void chain_free(struct vchain *c)
 	for (size_t i = 0; i < c->n; i++) {
 		ivl_free(&c->rules[i].addrs);
 		free(c->rules[i].set);
+		free(c->rules[i].when);
 		free(c->rules[i].users.v);
 		free(c->rules[i].groups.v);
 		ivl_free(&c->rules[i].from);
@@ -524,7 +526,10 @@ static size_t rule_pair(struct vchain *c, const struct stmt *s, bool accept)
 		r->protos = opts_protos(&s->rule.opts);
 		for (const struct port_item *pt = s->rule.opts.ports; pt; pt = pt->next)
 			rule_add_port(r, pt->lo, pt->hi);
-		r->when = s->rule.opts.window;
+		if (s->rule.opts.window.n) {
+			r->when = xmalloc(sizeof(*r->when));
+			*r->when = s->rule.opts.window;
+		}
 		r->has_src = s->rule.opts.sources != NULL;
 		add_sources(&r->from, (enum family)f, s->rule.opts.sources);
 		ivl_normalize(&r->from);
@@ -1023,7 +1028,7 @@ static void chain_for_sender(struct vchain *c, const struct vsender *snd)
 		bool named = r->users.n || r->groups.n;
 		r->off = named && (!snd->local || (r->users.n && !vowners_has(&r->users, snd->user)) ||
 				   (r->groups.n && !vowners_has(&r->groups, snd->group)));
-		r->off |= r->when.n && !window_holds(&r->when, snd->at);
+		r->off |= r->when && r->when->n && !window_holds(r->when, snd->at);
 		r->off |= r->has_src && (snd->local || !ivl_covers(&r->from, snd->src, snd->src));
 	}
 }
@@ -1062,9 +1067,10 @@ static int unsigned_cmp(const void *pa, const void *pb)
 static void add_instants(const struct vchain *c, unsigned **v, size_t *n, size_t *cap)
 {
 	for (size_t i = 0; i < c->n; i++) {
-		for (size_t j = 0; j < c->rules[i].when.n; j++) {
-			VEC_PUSH(*v, *n, *cap, c->rules[i].when.spans[j].lo);
-			VEC_PUSH(*v, *n, *cap, c->rules[i].when.spans[j].hi % WEEK_MINUTES);
+		const struct window *w = c->rules[i].when;
+		for (size_t j = 0; w && j < w->n; j++) {
+			VEC_PUSH(*v, *n, *cap, w->spans[j].lo);
+			VEC_PUSH(*v, *n, *cap, w->spans[j].hi % WEEK_MINUTES);
 		}
 	}
 }
@@ -1074,10 +1080,26 @@ static void add_instants(const struct vchain *c, unsigned **v, size_t *n, size_t
  * meet; the same chain for nft) with REF, for a forwarded packet and for
  * each user and group the policy names, and one it does not, and each
  * pair of them: the rules for users are on for those alone. */
+/* Whether any rule of C is for some senders, times or sources only. */
+static bool chain_has_conditions(const struct vchain *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		const struct vrule *r = &c->rules[i];
+		if (r->users.n || r->groups.n || (r->when && r->when->n) || r->has_src)
+			return true;
+	}
+	return false;
+}
+
 static int compare_senders(struct diags *d, const char *what, struct vchain *forward,
 			   struct vchain *local, struct vchain *ref, enum family only,
 			   const struct fill_map *fm, const char *prefix)
 {
+	/* Rules for everyone, always, from anywhere, and one chain for
+	 * forwarded and local packets: the forwarded comparison is every
+	 * sender's, and the rest would repeat it. */
+	const bool one_sender = local == forward && !chain_has_conditions(ref) &&
+				!chain_has_conditions(forward);
 	struct vowners users = { 0 }, groups = { 0 };
 	int rc;
 
@@ -1132,7 +1154,7 @@ static int compare_senders(struct diags *d, const char *what, struct vchain *for
 			}
 			free(src);
 		}
-		for (size_t u = 0; u < users.n && rc == 0; u++) {
+		for (size_t u = 0; u < users.n && rc == 0 && !one_sender; u++) {
 			for (size_t g = 0; g < groups.n && rc == 0; g++) {
 				struct vsender snd = { .local = true, .user = users.v[u],
 							.group = groups.v[g], .at = at[t] };
@@ -1570,7 +1592,10 @@ static void nft_read_rule(struct nft_reader *nr, const char *s)
 	struct vrule *r = chain_add(&nr->chain);
 	r->users = owners[0];
 	r->groups = owners[1];
-	r->when = when;
+	if (when.n) {
+		r->when = xmalloc(sizeof(*r->when));
+		*r->when = when;
+	}
 	r->has_src = src_family != FAMILY_COUNT;
 	r->from = src;
 	r->family = f;
@@ -2243,7 +2268,9 @@ static bool ipt_read_time(const char **s, struct vrule *r)
 	}
 	if (!eat(s, " --utc"))
 		return false;
-	window_of_days(&r->when, days, lo, hi);
+	if (!r->when)
+		r->when = xmalloc(sizeof(*r->when));
+	window_of_days(r->when, days, lo, hi);
 	return true;
 }
 
