@@ -22,7 +22,7 @@ struct dns_log {
 	struct dns_answer *answers;	/* sorted by address, then name; unique */
 	size_t nanswers, answers_cap;
 	char **queried;			/* every name asked, sorted, unique; bytes no
-					 * hostname has spelt \\DDD */
+					 * hostname has spelt \DDD */
 	size_t nqueried, queried_cap;
 };
 
