@@ -413,18 +413,6 @@ void lint_rules(struct diags *d, const struct policy *p, const struct model *m)
 	free(l.atoms);
 }
 
-/* Where an allow rule's hostname should not lead. */
-static const char *inside_what(const struct prefix *a)
-{
-	for (size_t i = 0; i < model_ninside_ranges; i++) {
-		struct prefix p;
-		prefix_parse(model_inside_ranges[i].prefix, &p);
-		if (p.family == a->family && a->addr >= p.addr && a->addr <= prefix_last(&p))
-			return model_inside_ranges[i].what;
-	}
-	return NULL;
-}
-
 int lint_pinned_addresses(struct diags *d, const struct model *m, bool strict)
 {
 	int rc = 0;
@@ -433,7 +421,7 @@ int lint_pinned_addresses(struct diags *d, const struct model *m, bool strict)
 	for (size_t i = 0; i < m->npinned; i++) {
 		const struct host *h = m->pinned[i];
 		for (size_t j = 0; j < h->naddrs; j++) {
-			const char *what = inside_what(&h->addrs[j]);
+			const char *what = model_inside_what(&h->addrs[j]);
 			if (!what)
 				continue;
 			addr_format(h->addrs[j].family, h->addrs[j].addr, buf);

@@ -1881,3 +1881,14 @@ const struct inside_range model_inside_ranges[] = {
 	{ "ff00::/8", "a multicast address" },
 };
 const size_t model_ninside_ranges = sizeof(model_inside_ranges) / sizeof(*model_inside_ranges);
+
+const char *model_inside_what(const struct prefix *a)
+{
+	for (size_t i = 0; i < model_ninside_ranges; i++) {
+		struct prefix p;
+		prefix_parse(model_inside_ranges[i].prefix, &p);
+		if (p.family == a->family && a->addr >= p.addr && a->addr <= prefix_last(&p))
+			return model_inside_ranges[i].what;
+	}
+	return NULL;
+}

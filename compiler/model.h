@@ -513,5 +513,8 @@ struct inside_range {
 };
 extern const struct inside_range model_inside_ranges[];
 extern const size_t model_ninside_ranges;
+/* What A (an address) is when it is inside the network ("a private
+ * address"), or NULL. */
+const char *model_inside_what(const struct prefix *a);
 
 #endif
