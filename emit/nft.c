@@ -440,10 +440,16 @@ static void emit_hook_chains(FILE *fp, const struct model *m, bool policy_drop)
 		"\tchain " NFT_CHAIN_FORWARD " {\n"
 		"\t\ttype filter hook forward priority filter; policy %s;\n"
 		NFT_NO_ROUTING_HEADER
-		"\t\tmeta oifkind \"bridge\" accept\n"
-		"\t\tgoto " NFT_CHAIN_POLICY "\n"
-		"\t}\n",
+		"\t\tmeta oifkind \"bridge\" accept\n",
 		policy);
+	if (m && model_checks_source_route(m))
+		fputs("\t\t# A source the rules 'from' could be fooled by: one that is not\n"
+		      "\t\t# routed back out of the interface it came in on.\n"
+		      "\t\tfib saddr . iif oif missing drop\n",
+		      fp);
+	fputs("\t\tgoto " NFT_CHAIN_POLICY "\n"
+	      "\t}\n",
+	      fp);
 }
 
 /* "table inet egressc" made anew, or deleted. */
