@@ -263,7 +263,9 @@ static void emit_who(FILE *fp, const struct who *w)
 
 /* "meta day { 1, 2 } meta hour 3600-10799 ": a piece of a window, in
  * numbers, which nft takes as UTC (a time written "01:00" it would take
- * as the loading machine's local time); days count from Sunday, 0. */
+ * as the loading machine's local time); days count from Sunday, 0. The
+ * kernel counts weekdays in its own timezone, UTC unless set: apply
+ * refuses these where it is not (host/kerneltz.h). */
 static void emit_window_piece(FILE *fp, const struct window_piece *p)
 {
 	if (p->days != 0x7f) {
