@@ -96,6 +96,14 @@ static void add_name(struct import *im, const struct json_value *v)
 		im->failed = true;
 		return;
 	}
+	/* A document that says '*.com' (tampered with, or fetched from the
+	 * wrong place) would have the module let out to the whole domain. */
+	if (bare != name && !strchr(bare, '.')) {
+		diag_error(im->diags, &v->loc, "'%s' is every name of a top-level domain, no "
+			   "provider's service", quote(im, v->text));
+		im->failed = true;
+		return;
+	}
 	VEC_PUSH(im->names, im->nnames, im->capnames, name);
 }
 

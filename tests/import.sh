@@ -151,6 +151,10 @@ doc gcdate '{"creationTime": "2026\r0.0.0.0/0", "prefixes": [{"ipv4Prefix": "192
 bad_import "a carriage return in Google's creationTime" "creationTime .* is not one line of text" \
 	google-cloud "$tmp/gcdate.json"
 
+# A wildcard over a whole top-level domain is no provider's service.
+doc tld '{"domains": {"x": ["*.githubusercontent.example", "*.com"]}}'
+bad_import "a wildcard over a top-level domain" "tld.json:1:51: error: '\*.com' is every name of a top-level domain" \
+	github-meta "$tmp/tld.json" --section domains.x --date 2026-12-05
 doc host '{"domains": {"x": ["ok.example", "bad..example"]}}'
 bad_import "a bad hostname, located" "host.json:1:34: error: 'bad..example' is not a hostname" \
 	github-meta "$tmp/host.json" --section domains.x --date 2026-12-05
