@@ -23,6 +23,7 @@
 #include "host/wholefile.h"
 #include "lib/dnsname.h"
 #include "lib/jsonout.h"
+#include "lib/pubsuffix.h"
 #include "lib/vec.h"
 #include "lib/xalloc.h"
 
@@ -660,8 +661,18 @@ static void print_suggest(FILE *fp, const struct report *rp, const char *policy,
 	if (n)
 		qsort(w, n, sizeof(*w), want_cmp);
 	fprintf(fp, "# Suggested by 'egressc report --suggest' from what %s recorded:\n"
-		"# these lines allow what was %s, and no more.\n",
-		policy, rp->m->mode == MODE_MONITOR ? "would have been blocked" : "blocked");
+		"# these lines allow what %s, and no more.\n",
+		policy, rp->m->mode == MODE_MONITOR ? "would have been blocked" : "was blocked");
+	/* Never a wildcard below which anyone may register a name: a job
+	 * that reached a few sites under co.uk would have '*.co.uk' allow
+	 * its own. Without the list to tell, no wildcard at all. */
+	char *suffixes = NULL;
+	size_t suffixes_len;
+	if (wild && wholefile_read(PUBLIC_SUFFIX_LIST, &suffixes, &suffixes_len) < 0) {
+		fprintf(fp, "# --wildcards: no wildcard suggested: cannot read the public suffix "
+			    "list, %s\n", PUBLIC_SUFFIX_LIST);
+		wild = 0;
+	}
 	for (size_t i = 0; i < rp->nrows; i++) {
 		const struct row *r = &rp->rows[i];
 		char decided[512], names[1024], pbuf[8];
@@ -693,7 +704,7 @@ static void print_suggest(FILE *fp, const struct report *rp, const char *policy,
 		const char *target = w[i].target, *dom;
 		char star[260];
 		if (wild && !w[i].address && (dom = parent_domain(target)) &&
-		    names_below(rp, dom, n, w) >= wild) {
+		    names_below(rp, dom, n, w) >= wild && !public_suffix(suffixes, dom)) {
 			/* One line for the domain, with the first name's service. */
 			bool first = true;
 			for (size_t j = 0; j < i; j++)
@@ -733,6 +744,7 @@ static void print_suggest(FILE *fp, const struct report *rp, const char *policy,
 	}
 	for (size_t i = 0; i < n; i++)
 		free(w[i].ports);
+	free(suffixes);
 	free(covered);
 	free(w);
 	free(addrs);

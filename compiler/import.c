@@ -96,6 +96,14 @@ static void add_name(struct import *im, const struct json_value *v)
 		im->failed = true;
 		return;
 	}
+	/* A document that says '*.com' (tampered with, or fetched from the
+	 * wrong place) would have the module let out to the whole domain. */
+	if (bare != name && !strchr(bare, '.')) {
+		diag_error(im->diags, &v->loc, "'%s' is every name of a top-level domain, no "
+			   "provider's service", quote(im, v->text));
+		im->failed = true;
+		return;
+	}
 	VEC_PUSH(im->names, im->nnames, im->capnames, name);
 }
 
@@ -120,6 +128,26 @@ static void add_prefix(struct import *im, const struct json_value *v)
 		break;
 	}
 	im->failed = true;
+}
+
+/* The document's own text V (WHAT, a string) as the header shows it, in a
+ * comment: one line of printable ASCII, at most 64 bytes. A line break
+ * would end the comment and begin a line of the output ("0.0.0.0/0" in a
+ * list, under its header), a carriage return would hide what precedes it
+ * on a terminal. NULL, with an error, otherwise. */
+static const char *header_text(struct import *im, const struct json_value *v, const char *what)
+{
+	size_t n = strlen(v->text);
+	bool plain = n <= 64;
+
+	for (size_t i = 0; plain && i < n; i++)
+		plain = v->text[i] >= 0x20 && v->text[i] <= 0x7e;
+	if (plain)
+		return v->text;
+	diag_error(im->diags, &v->loc, "%s '%s' is not one line of text (printable ASCII, "
+		   "at most 64 bytes), as the header shows it", what, quote(im, v->text));
+	im->failed = true;
+	return NULL;
 }
 
 /* A date as YYYY-MM-DD, digits where they belong. */
@@ -367,7 +395,8 @@ static int import_aws(struct import *im, const struct json_value *doc, FILE *out
 			add_prefix(im, pfx);
 		}
 	}
-	if (im->failed || !expect_type(im, created, JSON_STRING, "createDate"))
+	if (im->failed || !expect_type(im, created, JSON_STRING, "createDate") ||
+	    !header_text(im, created, "createDate"))
 		return -1;
 	if (im->nprefixes == 0) {
 		const char *guess = suggest_closest(req->service, services, nservices);
@@ -401,7 +430,8 @@ static int import_google(struct import *im, const struct json_value *doc, FILE *
 						   "is this Google Cloud's cloud.json?");
 	const struct json_value *list = require(im, doc, "prefixes", NULL);
 	if (im->failed || !expect_type(im, list, JSON_ARRAY, "prefixes") ||
-	    !expect_type(im, created, JSON_STRING, "creationTime"))
+	    !expect_type(im, created, JSON_STRING, "creationTime") ||
+	    !header_text(im, created, "creationTime"))
 		return -1;
 	for (size_t i = 0; i < list->n; i++) {
 		const struct json_value *e = list->items[i], *scope, *pfx;

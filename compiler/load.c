@@ -66,6 +66,7 @@ struct loader {
 	struct arena *arena;
 	struct diags *diags;
 	const struct modpath *modules;	/* NULL: no 'use' */
+	const char *git_rev;		/* the policy's revision, or NULL */
 	struct strmap loaded;		/* module name -> its node */
 	struct strmap by_file;		/* file and directory ids -> node */
 	struct file_node *nodes, **tail;
@@ -282,10 +283,16 @@ static struct file_node *scan_module(struct loader *ld, const char *name, const 
 		unknown_module(ld, name, at);
 		return NULL;
 	}
-	struct source *src = source_load(ld->arena, ld->diags, path, at);
+	/* A module in a directory of the repository's own (a relative one,
+	 * not the stdlib) is the policy's as much as its includes are: read
+	 * from the same revision, so that a change to it is a change. */
+	const bool from_rev = ld->git_rev && display == path && path[0] != '/';
+	struct source *src = from_rev ? source_load_git(ld->arena, ld->diags, ld->git_rev, path, at)
+				      : source_load(ld->arena, ld->diags, path, at);
 	if (!src)
 		return NULL;
-	src->path = display;
+	if (!from_rev)
+		src->path = display;
 	src->module = name;
 	src->implicit = at == NULL;
 	src->included_from = at;
@@ -506,8 +513,9 @@ static int load_root(struct loader *ld, struct source *src, struct policy *polic
 int load_policy(struct arena *a, struct diags *d, const char *path,
 		const struct load_opts *o, struct policy *policy)
 {
-	struct loader ld = { .arena = a, .diags = d, .modules = o ? o->modules : NULL };
 	const char *rev = o ? o->git_rev : NULL;
+	struct loader ld = { .arena = a, .diags = d, .modules = o ? o->modules : NULL,
+			     .git_rev = rev };
 
 	return load_root(&ld, rev ? source_load_git(a, d, rev, path, NULL) : source_load_arg(a, d, path),
 			 policy);

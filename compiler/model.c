@@ -1836,6 +1836,16 @@ bool model_replies_first(const struct model *m)
 	return m->mode == MODE_MONITOR;
 }
 
+bool model_checks_source_route(const struct model *m)
+{
+	if (m->mode == MODE_MONITOR)
+		return false;
+	for (const struct stmt *s = m->policy->stmts; s; s = s->next)
+		if (s->kind == STMT_RULE && s->rule.opts.sources)
+			return true;
+	return false;
+}
+
 size_t model_host_classes(const struct model *m, const struct host *h,
 			  const struct rule_class **out, size_t max)
 {

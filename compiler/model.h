@@ -511,6 +511,15 @@ bool model_denies_any(const struct model *m, const struct rule_class *c, enum fa
  * once, at its start, not at every packet. */
 bool model_replies_first(const struct model *m);
 
+/* Whether a forwarded packet whose source the runner would not route back
+ * out of the interface the packet came in on is dropped before any rule:
+ * when enforcing a policy with a rule 'from' some source. A container
+ * could otherwise claim another network's source address - to escape a
+ * deny 'from' its own, or to get an allow 'from' another's - and though
+ * no answer would come back to it, its packets alone carry data out. (No
+ * route tells two containers on one bridge apart.) */
+bool model_checks_source_route(const struct model *m);
+
 /* The addresses inside the network that no name may lead to: --strict
  * refuses a pin to one, and dnsmasq refuses an answer holding one for the
  * run-time sets. One table for both. */

@@ -32,7 +32,7 @@ bool module_name_valid(const char *name);
 /* The file of module NAME, or NULL when no directory has it. *DISPLAY gets
  * the name diagnostics and emitted comments use: "stdlib/NAME.eg" for the
  * built-in directories, so outputs do not depend on where egressc was
- * installed, else the path itself. */
+ * installed, else the path itself (the returned pointer). */
 const char *modpath_find(const struct modpath *mp, struct arena *a, const char *name,
 			 const char **display);
 

@@ -263,7 +263,9 @@ static void emit_who(FILE *fp, const struct who *w)
 
 /* "meta day { 1, 2 } meta hour 3600-10799 ": a piece of a window, in
  * numbers, which nft takes as UTC (a time written "01:00" it would take
- * as the loading machine's local time); days count from Sunday, 0. */
+ * as the loading machine's local time); days count from Sunday, 0. The
+ * kernel counts weekdays in its own timezone, UTC unless set: apply
+ * refuses these where it is not (host/kerneltz.h). */
 static void emit_window_piece(FILE *fp, const struct window_piece *p)
 {
 	if (p->days != 0x7f) {
@@ -440,10 +442,16 @@ static void emit_hook_chains(FILE *fp, const struct model *m, bool policy_drop)
 		"\tchain " NFT_CHAIN_FORWARD " {\n"
 		"\t\ttype filter hook forward priority filter; policy %s;\n"
 		NFT_NO_ROUTING_HEADER
-		"\t\tmeta oifkind \"bridge\" accept\n"
-		"\t\tgoto " NFT_CHAIN_POLICY "\n"
-		"\t}\n",
+		"\t\tmeta oifkind \"bridge\" accept\n",
 		policy);
+	if (m && model_checks_source_route(m))
+		fputs("\t\t# A source the rules 'from' could be fooled by: one that is not\n"
+		      "\t\t# routed back out of the interface it came in on.\n"
+		      "\t\tfib saddr . iif oif missing drop\n",
+		      fp);
+	fputs("\t\tgoto " NFT_CHAIN_POLICY "\n"
+	      "\t}\n",
+	      fp);
 }
 
 /* "table inet egressc" made anew, or deleted. */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -146,14 +147,41 @@ static int serve_request(const struct model *m, const struct agent_opts *o, char
 	return rc == 0 ? 0 : 1;
 }
 
-/* Reads one line from FD (the request), at most AGENT_REQUEST_MAX bytes;
- * NULL when the client sent none in time or too much. */
-static char *read_request(int fd)
+/* Milliseconds left until DEADLINE (CLOCK_MONOTONIC), 0 when it passed. */
+static int ms_left(const struct timespec *deadline)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long long ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
+		       (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	return ms > 0 ? (int)ms : 0;
+}
+
+/* Waits until FD is ready for EVENTS or DEADLINE passes. */
+static bool ready_before(int fd, short events, const struct timespec *deadline)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	int left;
+
+	while ((left = ms_left(deadline)) > 0) {
+		int r = poll(&p, 1, left);
+		if (r > 0)
+			return true;
+		if (r == 0 || errno != EINTR)
+			return false;
+	}
+	return false;
+}
+
+/* Reads one line from FD (the request), at most AGENT_REQUEST_MAX bytes,
+ * by DEADLINE; NULL when the client sent none in time or too much. */
+static char *read_request(int fd, const struct timespec *deadline)
 {
 	char *buf = xmalloc(AGENT_REQUEST_MAX + 1);
 	size_t n = 0;
 
-	while (n < AGENT_REQUEST_MAX) {
+	while (n < AGENT_REQUEST_MAX && ready_before(fd, POLLIN, deadline)) {
 		ssize_t r = read(fd, buf + n, AGENT_REQUEST_MAX - n);
 		if (r <= 0)
 			break;
@@ -180,29 +208,48 @@ static void send_lines(FILE *fp, const char *tag, const char *text)
 	}
 }
 
+/* Writes BUF[0..LEN) to FD by DEADLINE, or as much as the client took. */
+static void send_before(int fd, const char *buf, size_t len, const struct timespec *deadline)
+{
+	while (len && ready_before(fd, POLLOUT, deadline)) {
+		ssize_t w = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (w <= 0)
+			return;
+		buf += w;
+		len -= (size_t)w;
+	}
+}
+
+/* A client has CLIENT_SECONDS to send its request and take the reply, in
+ * all: the agent serves one client at a time, and one that stalls, or
+ * sends a byte at a time, must not hold up the next or the refresh. */
+#define CLIENT_SECONDS 2
+
 static void serve_client(const struct model *m, const struct agent_opts *o, int fd, FILE *log)
 {
-	/* A client that stalls holds up no one for long. */
-	struct timeval tv = { .tv_sec = 2 };
+	struct timespec deadline;
 	struct ucred cred = { 0 };
 	socklen_t credlen = sizeof(cred);
 	struct arena arena;
 	struct diags d;
-	char *out = NULL, *err = NULL;
-	size_t outlen = 0, errlen = 0;
+	char *out = NULL, *err = NULL, *reply = NULL;
+	size_t outlen = 0, errlen = 0, replylen = 0;
 	int status;
 
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += CLIENT_SECONDS;
 	getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &credlen);
 	arena_init(&arena);
 	diags_init(&d, &arena);
 	FILE *outfp = xopen_memstream(&out, &outlen);
-	char *line = read_request(fd);
+	char *line = read_request(fd, &deadline);
 	if (line) {
 		status = serve_request(m, o, line, cred.uid, outfp, log, &d);
 	} else {
-		diag_error(&d, NULL, "bad request: no line of at most %d bytes", AGENT_REQUEST_MAX);
+		diag_error(&d, NULL, "bad request: no line of at most %d bytes within %ds",
+			   AGENT_REQUEST_MAX, CLIENT_SECONDS);
 		status = 2;
 	}
 	free(line);
@@ -210,15 +257,17 @@ static void serve_client(const struct model *m, const struct agent_opts *o, int 
 	FILE *errfp = xopen_memstream(&err, &errlen);
 	diags_print(&d, errfp);
 	xmemstream_close(errfp);
-	FILE *sock = fdopen(fd, "w");
-	if (sock) {
-		send_lines(sock, "1 ", out);
-		send_lines(sock, "2 ", err);
-		fprintf(sock, "exit %d\n", status);
-		fclose(sock);
-	} else {
-		close(fd);
-	}
+	FILE *replyfp = xopen_memstream(&reply, &replylen);
+	send_lines(replyfp, "1 ", out);
+	send_lines(replyfp, "2 ", err);
+	fprintf(replyfp, "exit %d\n", status);
+	xmemstream_close(replyfp);
+	/* The time the request took does not count against the reply. */
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += CLIENT_SECONDS;
+	send_before(fd, reply, replylen, &deadline);
+	close(fd);
+	free(reply);
 	free(out);
 	free(err);
 	arena_release(&arena);

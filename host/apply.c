@@ -20,6 +20,7 @@
 #include "host/ipthooks.h"
 #include "emit/names.h"
 #include "host/keepstate.h"
+#include "host/kerneltz.h"
 #include "host/nftcheck.h"
 #include "host/setops.h"
 #include "host/uplink.h"
@@ -459,6 +460,17 @@ static int apply_nft(const struct apply_set *s, const char *current, const struc
 	char *why = NULL;
 	int rc;
 
+	const int west = kernel_tz_minutes_west();
+	if (nft_weekdays_shifted(s->text[PART_NFT], west)) {
+		diag_error(d, NULL, "%s: its time windows name weekdays, and this kernel keeps a "
+			   "timezone %d minutes %s of UTC (the real-time clock keeps local time?): "
+			   "nft counts weekdays in it but times of day in UTC, so the windows "
+			   "would hold a day off around midnight; nothing was changed (keep the "
+			   "clock in UTC: 'timedatectl set-local-rtc 0', then reboot; or apply "
+			   "with --backend iptables, whose time match is UTC throughout)",
+			   s->where[PART_NFT], west < 0 ? -west : west, west < 0 ? "east" : "west");
+		return -1;
+	}
 	if (o->dry_run && geteuid() != 0) {
 		fprintf(log, "nft: would replace table " NFT_TABLE " from %s (not checked: nft needs root)\n",
 			s->where[PART_NFT]);

@@ -2,9 +2,11 @@
 #include "host/dnslog.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/dnsname.h"
 #include "lib/vec.h"
 #include "lib/xalloc.h"
 
@@ -17,22 +19,41 @@ struct serial_name {
 	char *name;
 };
 
+/* NAME[0..N) as the report shows it: lower case, no final dot, and every
+ * byte a hostname has no use for spelt "\DDD" (as dnsmasq escapes), so
+ * that a name a zone or a process made up is no more than text in any of
+ * report's formats. */
 static char *name_dup(const char *s, size_t n)
 {
 	while (n && s[n - 1] == '.')
 		n--;
-	char *out = xmalloc(n + 1);
-	for (size_t i = 0; i < n; i++)
-		out[i] = (char)tolower((unsigned char)s[i]);
-	out[n] = '\0';
+	char *out = xmalloc(4 * n + 1), *o = out;
+	for (size_t i = 0; i < n; i++) {
+		const unsigned char c = (unsigned char)tolower((unsigned char)s[i]);
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+		    c == '_')
+			*o++ = (char)c;
+		else
+			o += sprintf(o, "\\%03u", c);
+	}
+	*o = '\0';
 	return out;
 }
 
+/* An answer names its address only by a hostname: what report --suggest
+ * writes as "allow NAME" must be that one name ("a.test,0.0.0.0/1" would
+ * be two targets, "*.a.test" a wildcard). The address stands alone
+ * otherwise. */
 static void add_answer(struct dns_log *l, enum family f, addr_t a, const char *name, size_t n)
 {
+	char *kept = name_dup(name, n);
+
+	if (hostname_problem(kept)) {
+		free(kept);
+		return;
+	}
 	VEC_GROW(l->answers, l->nanswers + 1, l->answers_cap);
-	l->answers[l->nanswers++] = (struct dns_answer){ .family = f, .addr = a,
-							 .name = name_dup(name, n) };
+	l->answers[l->nanswers++] = (struct dns_answer){ .family = f, .addr = a, .name = kept };
 }
 
 /* The word at *S, which is moved past it and the spaces after it. */

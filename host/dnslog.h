@@ -15,13 +15,14 @@
 struct dns_answer {
 	enum family family;
 	addr_t addr;
-	char *name;		/* lower case, no final dot */
+	char *name;		/* a hostname: lower case, no final dot */
 };
 
 struct dns_log {
 	struct dns_answer *answers;	/* sorted by address, then name; unique */
 	size_t nanswers, answers_cap;
-	char **queried;			/* every name asked, sorted, unique */
+	char **queried;			/* every name asked, sorted, unique; bytes no
+					 * hostname has spelt \DDD */
 	size_t nqueried, queried_cap;
 };
 

@@ -62,6 +62,13 @@ int dynamic_parse_addr(const char *text, struct prefix *p, const char **why)
 		*why = "that is every address";
 		return -1;
 	}
+	/* A few entries as wide as 2000::/3 hold every public address. */
+	if (p->len < (p->family == FAMILY_V4 ? DYNAMIC_V4_WIDEST : DYNAMIC_V6_WIDEST)) {
+		*why = p->family == FAMILY_V4
+			       ? "wider than a build network: a /8 at most for IPv4"
+			       : "wider than a build network: a /32 at most for IPv6";
+		return -1;
+	}
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
 		struct prefix r;
 		if (prefix_parse(refused[i].prefix, &r) == PREFIX_OK && prefixes_overlap(p, &r)) {

@@ -32,9 +32,13 @@ struct dynamic_request {
 	uint32_t timeout;		/* add: seconds; 0: the set's */
 };
 
+/* The widest network a dynamic set takes: a site's, not the Internet's. */
+#define DYNAMIC_V4_WIDEST 8
+#define DYNAMIC_V6_WIDEST 32
+
 /* Parses ADDR[/LEN] as a member of a dynamic set may be: an address or a
- * network without host bits, not the whole address space, and none that
- * is no build machine's (loopback, link-local - the metadata service -,
+ * network without host bits, no wider than the above, and none that is
+ * no build machine's (loopback, link-local - the metadata service -,
  * multicast, unspecified). Returns 0, or -1 with *WHY (static) saying
  * what is wrong. */
 int dynamic_parse_addr(const char *text, struct prefix *p, const char **why);

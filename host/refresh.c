@@ -232,7 +232,15 @@ int refresh_run(struct refresh *r, time_t now, FILE *log, struct diags *d)
 			const enum family f = (enum family)a->p.family;
 			const bool live = addr_live(r, nm, a, now);
 			bool admitted = false;
-			for (size_t c = 0; c < nm->nclasses; c++) {
+			/* DNS at run time never leads inside the network: the
+			 * fragment holds wildcards' answers to the same ranges. */
+			const struct inside_range *in =
+				a->added ? model_inside_range(a->p.family, a->p.addr) : NULL;
+			const char *inside = in ? in->what : NULL;
+			if (inside && live && a->last_seen == now)
+				fprintf(log, "egressc agent: refresh %s: %s not admitted: %s\n",
+					nm->host->name, prefix_format(&a->p, buf), inside);
+			for (size_t c = 0; c < nm->nclasses && !(inside && live); c++) {
 				const struct rule_class *cls = nm->classes[c];
 				struct refresh_placed pl = { cls, a->p };
 				if (!live) {

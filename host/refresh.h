@@ -4,7 +4,9 @@
  * [min_ttl, max_ttl]. An address DNS now gives is added, in place, to the
  * sets of every class the model says the name feeds (no reload: nothing
  * established is dropped, run-time sets are untouched) unless a deny rule
- * covers it, which the model says; then the hosts splice gets it. An
+ * covers it, which the model says, or it is inside the network (private,
+ * link-local, ...: the ranges whose answers the dnsmasq fragment refuses
+ * for wildcards); then the hosts splice gets it. An
  * address DNS stops giving (an answer without it, NXDOMAIN included)
  * stays for the grace period after it was last seen, then leaves the
  * hosts splice and then the sets. When DNS fails for a name (no answer,

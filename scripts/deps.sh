@@ -10,7 +10,7 @@ set -eu
 
 build="make gcc libc6-dev pkg-config flex bison libnftables-dev libc-ares-dev"
 test="libcmocka-dev dnsmasq-base nftables iptables ipset iproute2 bind9-dnsutils diffutils clang-14 libclang-rt-14-dev valgrind libcap2-bin
-      debhelper dpkg-dev fakeroot docker.io busybox-static git python3-prometheus-client"
+      debhelper dpkg-dev fakeroot docker.io busybox-static git python3-prometheus-client publicsuffix"
 
 bench="nftables iptables ipset iproute2 iprange time iperf3 dnsmasq-base"
 

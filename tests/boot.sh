@@ -89,6 +89,12 @@ if make -s -C . install BUILD="$build" PREFIX=/opt/egressc-test DESTDIR="$tmp/ro
 	expect "unit: the binary is there" [ -x "$tmp/root/opt/egressc-test/bin/egressc" ]
 	expect "unit: nothing left to fill in" [ -z "$(grep @ "$unit")" ]
 	expect "unit: a missing /etc/egressc is not skipped" [ -z "$(grep -i '^Condition' "$unit")" ]
+	# The agent holds the model of the policy it compiled at its start:
+	# left running over a reload (PartOf= passes on stop and restart, not
+	# reload), its refresh would put the earlier policy's pinned addresses
+	# back into the new sets and its splice back into the hosts file.
+	expect "unit: a reload (a new policy) restarts the agent" \
+		grep -qx 'ExecReload=-/bin/systemctl --no-block try-restart egressc-agent.service' "$unit"
 else
 	bad "make install"
 	indent <"$tmp/install.log"

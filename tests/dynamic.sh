@@ -11,7 +11,8 @@
 # bits, a loopback address, nonsense and a timeout longer than the set's
 # are refused with what is wrong, and nothing changes; every change is a
 # journal line naming the caller's uid; the members admit traffic as the
-# ruleset says (counters).
+# ruleset says (counters); a client that dribbles its request holds the
+# agent for a bounded time.
 #
 #   tests/dynamic.sh EGRESSC            (as root)
 #@check full
@@ -117,6 +118,25 @@ for backend in nft iptables; do
 	hasnt "a refused timeout changes nothing" 203.0.113.69
 	as member nonsense builders
 	exit_is "$backend: an unknown subcommand" 2
+
+	# A client that sends its request a byte at a time, and never a whole
+	# line, holds the agent for a bounded time, not for as long as it
+	# keeps sending: the next caller is served meanwhile.
+	/usr/bin/python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+for _ in range(60):
+    s.send(b"l")
+    time.sleep(0.5)' "$sock" 2>/dev/null &
+	slow=$!
+	sleep 0.5
+	timeout 10 setpriv --reuid=65534 --regid=65534 --groups="$group" "$egressc" dynamic \
+		--socket "$sock" list builders >"$tmp/stdout" 2>"$tmp/stderr"
+	rc=$?
+	exit_is "$backend: served while another client dribbles its request" 0
+	kill "$slow" 2>/dev/null
+	wait "$slow" 2>/dev/null
 
 	as member del builders 203.0.113.9
 	exit_is "$backend: a member deletes" 0

@@ -142,6 +142,19 @@ bad_import "a section without prefixes" "the sections named hold no address pref
 bad_import "a bad module name" "is not a module name" \
 	github-meta "$tmp/meta.json" --section domains.actions --date 2026-12-05 --name Bad_Name
 
+# A document's own text in the header is one line: a line break in its
+# date would begin a line of the list ("0.0.0.0/0") under a comment.
+doc awsdate '{"createDate": "2026-12-05-00-00-00\n0.0.0.0/0", "prefixes": [{"ip_prefix": "192.0.2.0/24", "region": "r", "service": "S3"}], "ipv6_prefixes": []}'
+bad_import "a line break in AWS's createDate" "awsdate.json:1:16: error: createDate .* is not one line of text" \
+	aws-ip-ranges "$tmp/awsdate.json" --service S3
+doc gcdate '{"creationTime": "2026\r0.0.0.0/0", "prefixes": [{"ipv4Prefix": "192.0.2.0/24", "scope": "s"}]}'
+bad_import "a carriage return in Google's creationTime" "creationTime .* is not one line of text" \
+	google-cloud "$tmp/gcdate.json"
+
+# A wildcard over a whole top-level domain is no provider's service.
+doc tld '{"domains": {"x": ["*.githubusercontent.example", "*.com"]}}'
+bad_import "a wildcard over a top-level domain" "tld.json:1:51: error: '\*.com' is every name of a top-level domain" \
+	github-meta "$tmp/tld.json" --section domains.x --date 2026-12-05
 doc host '{"domains": {"x": ["ok.example", "bad..example"]}}'
 bad_import "a bad hostname, located" "host.json:1:34: error: 'bad..example' is not a hostname" \
 	github-meta "$tmp/host.json" --section domains.x --date 2026-12-05

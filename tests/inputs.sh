@@ -86,6 +86,22 @@ run diff --git-base HEAD ci/abs.eg
 expect "an absolute include cannot be read from a revision" \
 	grep -q "an absolute path cannot be read from git revision 'HEAD'" "$tmp/stderr"
 
+# A module of the repository's own (-I DIR, a relative directory) is read
+# from the revision too: the pull request that widens it is a change.
+mkdir -p ci/mods
+printf 'essentials off\nuse repo-mod\n' >ci/modded.eg
+printf '# module: repo-mod\nallow 192.0.2.20 port 443\n' >ci/mods/repo-mod.eg
+git add -A && git commit -qm modules
+printf '# module: repo-mod\nallow 192.0.2.20, 203.0.113.0/24 port 443\n' >ci/mods/repo-mod.eg
+run diff -I ci/mods --git-base HEAD ci/modded.eg
+exit_is "--git-base: a change to a repository's module" 1
+expect "the module's widening shows" \
+	grep -qx -- '+ 203.0.113.0/24 tcp 443  # allowed by ci/mods/repo-mod.eg:2' "$tmp/stdout"
+expect "read from the revision, named so" grep -q "HEAD:ci/mods/repo-mod.eg" <("$egressc" query -I ci/mods HEAD:ci/modded.eg 192.0.2.20 443)
+run diff -I ci/mods HEAD:ci/modded.eg HEAD:ci/modded.eg
+exit_is "a module: a revision against itself" 0
+git checkout -q ci/mods/repo-mod.eg
+
 # Standard input and pipes: relative paths from the current directory.
 cd ci || exit 2
 run diff - policy.eg <policy.eg

@@ -9,7 +9,8 @@
 #   - one the agent added that DNS stops giving still connects during the
 #     grace period, and is blocked (and leaves the splice) after it; so
 #     is one the policy was compiled with (another name's);
-#   - a newly given address a deny rule covers is never admitted;
+#   - a newly given address a deny rule covers is never admitted, nor
+#     one inside the network (link-local, private, ...);
 #   - DNS silence keeps the last known addresses until --max-stale, then
 #     they are removed, the compiled-in ones too: the name fails closed,
 #     and the journal says so;
@@ -176,6 +177,17 @@ rezone 203.0.113.10 203.0.113.12 203.0.113.66
 expect "a denied address is said to be refused" until_log 5 "203.0.113.66 not admitted to allow_tcp_.*: a deny rule covers it"
 blocked "a denied address DNS gives" 203.0.113.66 8080
 expect "a denied address is not in the hosts splice" bash -c "! grep -q '^203.0.113.66' '$tmp/hosts'"
+
+# 3b. An address inside the network (the metadata service's) that DNS
+# starts to give is never admitted: run-time answers are held to what
+# the fragment holds wildcards' answers to (no traffic: it is only an
+# answer, and checked in the set).
+rezone 203.0.113.10 203.0.113.12 169.254.169.254
+expect "an inside address is said to be refused" \
+	until_log 5 "169.254.169.254 not admitted: a link-local address"
+expect "an inside address is in no set" \
+	bash -c "! ip netns exec '$NS_CLIENT' nft list table inet egressc | grep -q 169.254.169.254"
+expect "an inside address is not in the hosts splice" bash -c "! grep -q '^169.254.169.254' '$tmp/hosts'"
 
 # 4. DNS goes silent: the last known addresses stay until --max-stale,
 # then the name fails closed.

@@ -36,6 +36,11 @@ says "dynamic: host bits" 1 "'192.0.2.1/24' cannot be a member of dynamic set 'b
 expect "dynamic: a bad address is refused before the agent is asked" \
 	bash -c "! grep -q 'cannot reach' '$tmp/stderr'"
 says "dynamic: every address" 1 "that is every address" dynamic --socket "$sock" add b 0.0.0.0/0
+# Every address in a few entries: all of the IPv6 Internet is one.
+says "dynamic: all global IPv6 unicast" 1 "wider than a build network" dynamic --socket "$sock" add b 2000::/3
+says "dynamic: an eighth of IPv4" 1 "wider than a build network" dynamic --socket "$sock" add b 192.0.0.0/3
+says "dynamic: a /8 is a network still" 1 "cannot reach the egressc agent" dynamic --socket "$sock" add b 10.0.0.0/8
+says "dynamic: a /32 of IPv6 too" 1 "cannot reach the egressc agent" dynamic --socket "$sock" add b 2001:db8::/32
 says "dynamic: the metadata service" 1 "a link-local address" dynamic --socket "$sock" add b 169.254.169.254
 says "dynamic: IPv6 loopback" 1 "a loopback address" dynamic --socket "$sock" add b ::1
 says "dynamic: not an address" 1 "not an IPv4 or IPv6 address" dynamic --socket "$sock" add b builder-7

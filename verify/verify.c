@@ -1381,8 +1381,16 @@ static void nft_hook_expect(const struct policy *p, bool output, struct vlines *
 	if (output)
 		vlines_add(local, "oif \"lo\" fib daddr type local accept");
 	vlines_add(local, "meta oifkind \"bridge\" accept");
-	if (!output)
+	if (!output) {
+		/* Enforcing rules 'from' sources: a forwarded source is taken
+		 * only when it is routed back out of the interface it came in on. */
+		bool from = false;
+		for (const struct stmt *s = p->stmts; s; s = s->next)
+			from |= s->kind == STMT_RULE && s->rule.opts.sources;
+		if (from && p->mode == MODE_ENFORCE)
+			vlines_add(local, "fib saddr . iif oif missing drop");
 		return;
+	}
 	for (int f = 0; p->resolver && f < FAMILY_COUNT; f++) {
 		char *addrs = NULL;
 		size_t len = 0;

@@ -164,6 +164,37 @@ static void test_dns_log(void **state)
 	dns_log_release(&l);
 }
 
+/* A name in the log is whatever a zone (or a process asking) chose; only
+ * a hostname may reach report's output as one: "allow NAME port ..." from
+ * --suggest must not become more than that name ("a.test,198.51.100.0/24"
+ * is two targets, "a.test#" comments out the port), and markdown must not
+ * be broken out of. Other names' answers are dropped (the address stands
+ * alone); asked names are kept, spelt safely. */
+static void test_dns_log_hostile_names(void **state)
+{
+	static const char text[] =
+		"Dec  5 07:00:01 dnsmasq[99]: 1 127.0.0.1/4000 query[A] x.evil.test from 127.0.0.1\n"
+		"Dec  5 07:00:01 dnsmasq[99]: 1 127.0.0.1/4000 reply 0.0.0.0/1,a.evil.test is 198.51.100.7\n"
+		"Dec  5 07:00:01 dnsmasq[99]: 2 127.0.0.1/4001 reply b.evil.test#x is 198.51.100.7\n"
+		"Dec  5 07:00:01 dnsmasq[99]: 3 127.0.0.1/4002 reply *.evil.test is 198.51.100.7\n"
+		"Dec  5 07:00:01 dnsmasq[99]: 4 127.0.0.1/4003 reply c.evil.test is 198.51.100.7\n"
+		"Dec  5 07:00:02 dnsmasq[99]: 5 127.0.0.1/4004 query[A] d`x.evil.test from 127.0.0.1\n";
+	struct dns_log l = { 0 };
+	size_t n;
+
+	(void)state;
+	dns_log_parse(&l, text);
+	dns_log_normalize(&l);
+	const struct dns_answer *a = dns_log_names(&l, FAMILY_V4, v4("198.51.100.7"), &n);
+	assert_int_equal(n, 2);
+	assert_string_equal(a[0].name, "c.evil.test");
+	assert_string_equal(a[1].name, "x.evil.test");
+	assert_int_equal(l.nqueried, 2);
+	assert_string_equal(l.queried[0], "d\\096x.evil.test");
+	assert_string_equal(l.queried[1], "x.evil.test");
+	dns_log_release(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -171,6 +202,7 @@ int main(void)
 		cmocka_unit_test(test_ipset),
 		cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_dns_log),
+		cmocka_unit_test(test_dns_log_hostile_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
