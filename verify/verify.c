@@ -2142,11 +2142,12 @@ static int read_ipsets(struct diags *d, const char *text, size_t len, struct ips
 			if (read_ipset_add(line, last, &nadds))
 				continue;
 		} else {
+			/* Growing may move the sets: LAST is stale from here. */
 			VEC_GROW(il->v, il->n + 1, il->cap);
 			if (read_ipset_create(line, &il->v[il->n]) &&
 			    !ipset_find(il, il->v[il->n].name)) {
-				if (last)
-					ivl_normalize(&last->addrs);
+				if (il->n)
+					ivl_normalize(&il->v[il->n - 1].addrs);
 				name_index_add(&il->index, il->v, il->n++);
 				nadds = 0;
 				continue;
