@@ -610,7 +610,7 @@ for backend in nft iptables; do
 	eapply --remove
 done
 in_ns ip link add egvx0 type vxlan id 42 dstport 4789 && in_ns ip link set egvx0 master br-egtest ||
-	bad "bridge port: cannot add the dummy port"
+	bad "bridge port: cannot add the VXLAN port"
 for backend in nft iptables; do
 	snap "bridgeport-$backend-before"
 	eapply "$tmp/out"
