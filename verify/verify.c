@@ -106,12 +106,14 @@ struct vrule {
 	unsigned also_protos;
 	struct vport_range *also_ports;
 	size_t also_nports, also_ports_cap;
-	enum family family;
 	struct ivlist addrs;		/* normalized */
 	/* A run-time set instead of addrs: every address when on, none when
 	 * off; the scenario being checked decides. */
 	bool runtime;
 	bool on;
+	bool off;			/* not for the sender or time being checked */
+	bool has_src;			/* the sources in from, below, are given */
+	enum family family;		/* beside the flags: a chain holds 100,000s */
 	char *set;			/* the ruleset's view: the set's name (malloc'd) */
 	const struct target *src;	/* the policy's view: wildcard or $dynamic */
 	char jump[VJUMP_MAX];		/* the ruleset's view of a deny: where it goes */
@@ -123,9 +125,7 @@ struct vrule {
 	struct window *when;
 	/* The sources of forwarded packets it matches (its family's), when
 	 * it has any: never this machine's own packets. */
-	bool has_src;
 	struct ivlist from;
-	bool off;			/* not for the sender or time being checked */
 };
 
 struct vchain {
@@ -750,9 +750,9 @@ static addr_t ivl_witness(const struct ivlist *a, const struct ivlist *b, bool *
  * is kept while one of its port ranges holds the port (all of them when
  * it names none); rule_matches() still decides. */
 struct sweep_event {
-	unsigned port;
-	size_t rule;
-	int delta;		/* +1 a range begins, -1 one has ended */
+	uint32_t rule;		/* eight bytes an event: there are millions */
+	uint16_t port;
+	int16_t delta;		/* +1 a range begins, -1 one has ended */
 };
 
 struct rule_sweep {
@@ -768,7 +768,7 @@ struct rule_sweep {
 static void sweep_event(size_t *at, struct sweep_event *ev, unsigned port, size_t rule, int delta)
 {
 	if (ev)
-		ev[at[port]++] = (struct sweep_event){ port, rule, delta };
+		ev[at[port]++] = (struct sweep_event){ (uint32_t)rule, (uint16_t)port, (int16_t)delta };
 	else
 		at[port + 1]++;
 }
