@@ -647,6 +647,13 @@ static void drop_empty_twin(struct vchain *c, size_t at)
 
 static void policy_chain(const struct policy *p, struct vchain *c)
 {
+	/* A pair a rule (run-time sets' pairs come on top): grown by
+	 * doubling, a chain of 100,000s of rules was copied again and again. */
+	size_t pairs = 0;
+	for (const struct stmt *s = p->stmts; s; s = s->next)
+		pairs += (s->kind == STMT_RULE && !s->rule.lockdown) || s->kind == STMT_RESOLVER;
+	VEC_GROW(c->rules, c->n + 2 * pairs, c->cap);
+
 	for (int pass = 0; pass < 2; pass++) {
 		enum verdict want = pass == 0 ? VERDICT_DENY : VERDICT_ALLOW;
 		for (const struct stmt *s = p->stmts; s; s = s->next) {
@@ -1753,10 +1760,33 @@ static void nft_read_blocked(struct nft_reader *nr)
 }
 
 /* The policy chain: the rules, then the default verdict. */
+/* How many lines from P up to the line "}" that ends the block P is in
+ * (P..END): a bound on the rules or sets the block holds. The reader
+ * reserves that much, so that a chain of 100,000s of rules is not copied
+ * on each doubling, with the old and new arrays both resident. */
+static size_t lines_to_block_end(const char *p, const char *end)
+{
+	size_t n = 0;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *s = p;
+		while (s < end && (*s == ' ' || *s == '\t'))
+			s++;
+		if (s < end && *s == '}' && (s + 1 == end || s[1] == '\n' || s[1] == '\r'))
+			break;
+		n++;
+		p = nl ? nl + 1 : end;
+	}
+	return n;
+}
+
 static void nft_read_policy(struct nft_reader *nr)
 {
 	const char *line;
 
+	VEC_GROW(nr->chain.rules, nr->chain.n + lines_to_block_end(nr->lr.p, nr->lr.end),
+		 nr->chain.cap);
 	while ((line = next_line(&nr->lr)) && strcmp(line, "}") != 0)
 		if (strcmp(line, "ct state new jump " NFT_CHAIN_RECORD) != 0)
 			nft_read_rule(nr, line);
@@ -1921,6 +1951,12 @@ static int verify_nft(struct diags *d, const struct policy *p, const char *text,
 	nr.enforce = p->mode == MODE_ENFORCE;
 	nr.lr.p = text;
 	nr.lr.end = text + len;
+	/* Room for every set at once, as for the policy chain's rules: a set
+	 * a class, tens of thousands, each declared one tab in. */
+	size_t nsets = 0;
+	for (const char *q = text; (q = memmem(q, (size_t)(text + len - q), "\n\tset ", 6)); q += 6)
+		nsets++;
+	VEC_GROW(nr.sets, nsets, nr.sets_cap);
 	/* Until the chain says otherwise, falling off the end accepts. */
 	nr.chain.final_accept = true;
 	while (nr.ok && (line = next_line(&nr.lr))) {
@@ -2593,25 +2629,62 @@ const char *const verify_formats[VERIFY_TEXTS] = {
 	[VERIFY_IPSET] = "ipset",
 };
 
+/* Text I of T: as given, or rendered now into *OWNED, which the caller
+ * frees once it has read it. NULL, with an error queued: it could not be
+ * rendered. */
+static const char *take_text(struct diags *d, const struct verify_texts *t, enum verify_text i,
+			     size_t *len, char **owned)
+{
+	*owned = NULL;
+	*len = t->len[i];
+	if (t->text[i])
+		return t->text[i];
+	*owned = t->render(t->ctx, i, len);
+	if (!*owned)
+		diag_error(d, NULL, "cannot render the %s output to verify it: %s",
+			   verify_formats[i], strerror(errno));
+	return *owned;
+}
+
 int verify_outputs(struct diags *d, const struct policy *p, const struct verify_texts *t)
 {
 	struct fill_map nft_fill = { 0 }, ipt_fill = { 0 };
 	struct ipset_list il = { 0 };
 	struct vchain ref = { 0 };
+	const char *text;
+	char *owned;
+	size_t len;
 	int rc = 0;
 
-	if (read_fill(d, t->text[VERIFY_DNSMASQ], t->len[VERIFY_DNSMASQ], true, &nft_fill) < 0 ||
-	    read_fill(d, t->text[VERIFY_DNSMASQ_IPSET], t->len[VERIFY_DNSMASQ_IPSET], false,
-		      &ipt_fill) < 0 ||
-	    read_ipsets(d, t->text[VERIFY_IPSET], t->len[VERIFY_IPSET], &il) < 0 ||
-	    check_static_ipsets(d, p, &il, &ipt_fill) < 0) {
-		rc = -1;
-	} else {
+	/* One text at a time, each read and let go before the next. */
+	text = take_text(d, t, VERIFY_DNSMASQ, &len, &owned);
+	rc = !text || read_fill(d, text, len, true, &nft_fill) < 0 ? -1 : 0;
+	free(owned);
+	if (rc == 0) {
+		text = take_text(d, t, VERIFY_DNSMASQ_IPSET, &len, &owned);
+		rc = !text || read_fill(d, text, len, false, &ipt_fill) < 0 ? -1 : 0;
+		free(owned);
+	}
+	if (rc == 0) {
+		text = take_text(d, t, VERIFY_IPSET, &len, &owned);
+		rc = !text || read_ipsets(d, text, len, &il) < 0 ? -1 : 0;
+		free(owned);
+	}
+	if (rc == 0)
+		rc = check_static_ipsets(d, p, &il, &ipt_fill);
+	if (rc == 0) {
 		policy_chain(p, &ref);
-		rc |= verify_nft(d, p, t->text[VERIFY_NFT], t->len[VERIFY_NFT], &nft_fill, &ref);
-		for (int f = 0; f < FAMILY_COUNT; f++)
-			rc |= verify_iptables(d, p, (enum family)f, t->text[VERIFY_IPTABLES + f],
-					      t->len[VERIFY_IPTABLES + f], &il, &ipt_fill, &ref);
+		for (int i = VERIFY_NFT; i <= VERIFY_IP6TABLES; i++) {
+			text = take_text(d, t, (enum verify_text)i, &len, &owned);
+			if (!text)
+				rc = -1;
+			else if (i == VERIFY_NFT)
+				rc |= verify_nft(d, p, text, len, &nft_fill, &ref);
+			else
+				rc |= verify_iptables(d, p, (enum family)(i - VERIFY_IPTABLES), text,
+						      len, &il, &ipt_fill, &ref);
+			free(owned);
+		}
 	}
 	chain_free(&ref);
 	fill_map_free(&nft_fill);
