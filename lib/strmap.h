@@ -10,6 +10,7 @@
 struct strmap_slot {
 	const char *key;
 	void *value;
+	size_t hash;		/* the key's: probes and growth compare it, not the key */
 };
 
 struct strmap {
