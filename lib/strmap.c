@@ -39,11 +39,12 @@ void *strmap_get(const struct strmap *m, const char *key)
 	return m->cap ? find(m, key, hash(key))->value : NULL;
 }
 
-static void grow(struct strmap *m)
+/* To CAP slots (a power of two, room for every key at load 1/2). */
+static void grow_to(struct strmap *m, size_t cap)
 {
 	struct strmap old = *m;
 
-	m->cap = old.cap ? old.cap * 2 : 16;
+	m->cap = cap;
 	m->slots = xcalloc(m->cap, sizeof(*m->slots));
 	/* The keys are distinct: each goes to the first free slot. */
 	for (size_t i = 0; i < old.cap; i++) {
@@ -61,7 +62,7 @@ void *strmap_put(struct strmap *m, const char *key, void *value)
 {
 	/* Keep the load factor under 1/2 so probes stay short. */
 	if ((m->count + 1) * 2 > m->cap)
-		grow(m);
+		grow_to(m, m->cap ? m->cap * 2 : 16);
 	size_t h = hash(key);
 	struct strmap_slot *s = find(m, key, h);
 	void *old = s->value;
@@ -72,6 +73,16 @@ void *strmap_put(struct strmap *m, const char *key, void *value)
 	}
 	s->value = value;
 	return old;
+}
+
+void strmap_reserve(struct strmap *m, size_t n)
+{
+	size_t cap = m->cap ? m->cap : 16;
+
+	while (cap < SIZE_MAX / 4 && cap < 2 * n)
+		cap *= 2;
+	if (cap > m->cap)
+		grow_to(m, cap);
 }
 
 void strmap_release(struct strmap *m)
