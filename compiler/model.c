@@ -811,6 +811,9 @@ static void expand(struct builder *b, struct rule_class *c, const struct stmt *r
 			break; /* a dynamic set has an entry of its own */
 		case TARGET_FILE: {
 			uint32_t o = add_origin(b, rule, t);
+			/* A million prefixes: room at once, not by doubling. */
+			rangeset_reserve(&c->sets[FAMILY_V4], t->list->n4);
+			rangeset_reserve(&c->sets[FAMILY_V6], t->list->n6);
 			for (size_t i = 0; i < t->list->n4; i++) {
 				struct prefix p = addrlist_v4(t->list, i);
 				add_prefix(b, c, &p, o);
