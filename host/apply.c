@@ -603,8 +603,6 @@ static int nft_list_table(char **listing, struct diags *d)
 	return 0;
 }
 
-/* NFT_NEEDED: whether an nft table would have to be put back after its
- * transaction succeeded (iptables always saves: its load is three). */
 /* The run-time sets of table inet egressc that SCRIPT keeps by name
  * (keepstate.h), as 'list set' shows each, into *LISTING (malloc'd): all
  * an apply carries over, read without the static sets' elements. A set
@@ -639,6 +637,8 @@ static int nft_list_runtime_sets(const char *script, char **listing, struct diag
 	return rc;
 }
 
+/* NFT_NEEDED: whether an nft table would have to be put back after its
+ * transaction succeeded (iptables always saves: its load is three). */
 static int fw_save(struct fw_saved *sv, const struct apply_opts *o, bool nft_needed,
 		   struct diags *d)
 {
@@ -841,11 +841,6 @@ static void file_restore(const struct file_was *w, FILE *log, struct diags *d)
 	fprintf(log, "%s: %s\n", w->path, rc == 0 ? "put back as it was" : "could not put it back");
 }
 
-/* dnsmasq must read a changed fragment (which is what names new sets;
- * the members of sets kept by name stay, keepstate.h): restarted with the
- * command given, or, for the fragment at its default place, as the
- * system's dnsmasq.service. A fragment elsewhere (tests, a dnsmasq of
- * one's own) and no command: the restart is the caller's. */
 /* Whether restart_dnsmasq() is to restart the system's dnsmasq.service:
  * no command given, the fragment at its default place, the service
  * running. Asked once, so that whether the restart may fail is known
@@ -857,7 +852,12 @@ static bool dnsmasq_service_restarts(const struct apply_opts *o)
 	return !o->dnsmasq_restart && !o->dnsmasq_path && run_tool(systemctl_active, "", 0, NULL) == 0;
 }
 
-/* SERVICE: what dnsmasq_service_restarts() said. */
+/* dnsmasq must read a changed fragment (which is what names new sets;
+ * the members of sets kept by name stay, keepstate.h): restarted with the
+ * command given, or, for the fragment at its default place, as the
+ * system's dnsmasq.service. A fragment elsewhere (tests, a dnsmasq of
+ * one's own) and no command: the restart is the caller's. SERVICE: what
+ * dnsmasq_service_restarts() said. */
 static int restart_dnsmasq(const struct apply_opts *o, bool service, FILE *log, struct diags *d)
 {
 	if (o->dry_run) {
