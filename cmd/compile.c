@@ -306,25 +306,27 @@ static int check_with_nft(struct compilation *c)
 	return rc;
 }
 
-/* --verify: renders what the verifier reads and has it read them, the one
- * call into verify/. */
+/* Text I of what the verifier reads, rendered from the model CTX. */
+static char *render_for_verify(void *ctx, enum verify_text i, size_t *len)
+{
+	const struct emitter *e = emitter_by_name(verify_formats[i]);
+	char *text;
+
+	if (!e) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return emit_to_memory(ctx, e->emit, &text, len) < 0 ? NULL : text;
+}
+
+/* --verify: has the verifier read what the emitters write, the one call
+ * into verify/. It asks for each text as it comes to it: a large policy's
+ * are tens of MB together. */
 static int verify(struct compilation *c)
 {
-	char *texts[VERIFY_TEXTS];
-	struct verify_texts t;
-	int rc;
+	struct verify_texts t = { .render = render_for_verify, .ctx = &c->model };
 
-	if (emit_formats(&c->model, verify_formats, VERIFY_TEXTS, texts, t.len) < 0) {
-		diag_error(&c->diags, NULL, "cannot render an output to verify it: %s",
-			   strerror(errno));
-		return -1;
-	}
-	for (int i = 0; i < VERIFY_TEXTS; i++)
-		t.text[i] = texts[i];
-	rc = verify_outputs(&c->diags, &c->policy, &t);
-	for (int i = 0; i < VERIFY_TEXTS; i++)
-		free(texts[i]);
-	return rc;
+	return verify_outputs(&c->diags, &c->policy, &t);
 }
 
 /* Whether an output goes to standard output, where a line saying that

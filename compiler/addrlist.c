@@ -219,13 +219,25 @@ int addrlist_load(struct arena *a, struct diags *d, const char *path, const stru
 		return -1;
 	}
 	/* A policy must not make the compiler wait on a FIFO or read a device. */
-	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+	bool known = fstat(fd, &st) == 0;
+	if (known && !S_ISREG(st.st_mode)) {
 		diag_error(d, at, "list '%s' is not a regular file", q);
 		close(fd);
 		return -1;
 	}
+	/* Room for as many IPv4 entries as the file could hold (eight bytes
+	 * at least: "1.2.3.4\n"), taken only as pages are touched, then given
+	 * back: a million-line list grew by doubling, copied at each step. */
+	if (known && st.st_size >= 8 * 1024)
+		VEC_GROW(l->v4, (size_t)st.st_size / 8, r.cap4);
 	read_lines(&r, fd, q, at);
 	close(fd);
+	if (r.cap4 > l->n4 && l->n4) {
+		l->v4 = xreallocarray(l->v4, l->n4, sizeof(*l->v4));
+	} else if (!l->n4) {
+		free(l->v4);
+		l->v4 = NULL;
+	}
 	return r.failed ? -1 : 0;
 }
 

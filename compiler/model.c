@@ -692,6 +692,7 @@ void model_name_static_ipsets(struct model *m)
 	struct strmap names;
 
 	strmap_init(&names);
+	strmap_reserve(&names, FAMILY_COUNT * m->nruntime + m->nclasses);
 	for (size_t i = 0; i < m->nruntime; i++)
 		for (int f = 0; f < FAMILY_COUNT; f++)
 			strmap_put(&names, m->runtime[i].ipset[f], &m->runtime[i]);
@@ -810,6 +811,9 @@ static void expand(struct builder *b, struct rule_class *c, const struct stmt *r
 			break; /* a dynamic set has an entry of its own */
 		case TARGET_FILE: {
 			uint32_t o = add_origin(b, rule, t);
+			/* A million prefixes: room at once, not by doubling. */
+			rangeset_reserve(&c->sets[FAMILY_V4], t->list->n4);
+			rangeset_reserve(&c->sets[FAMILY_V6], t->list->n6);
 			for (size_t i = 0; i < t->list->n4; i++) {
 				struct prefix p = addrlist_v4(t->list, i);
 				add_prefix(b, c, &p, o);
@@ -1140,6 +1144,8 @@ int model_build(struct model *m, const struct policy *p, struct diags *d)
 	}
 	size_t *counter_of_rule = counters_declare(m, p);
 	b.sources = xcalloc(p->nrules ? p->nrules : 1, sizeof(*b.sources));
+	/* An entry a rule, mostly: reserved, not doubled into place. */
+	VEC_GROW(b.entries, p->nrules, b.entries_cap);
 	declare_dynamic_sets(m, p);
 	for (const struct stmt *s = p->stmts; s; s = s->next) {
 		if (s->kind != STMT_RULE)
@@ -1177,6 +1183,7 @@ int model_build(struct model *m, const struct policy *p, struct diags *d)
 		nclasses += !b.entries[i].joins;
 	}
 	m->classes = xcalloc(nclasses ? nclasses : 1, sizeof(*m->classes));
+	strmap_reserve(&b.class_names, nclasses);
 	for (size_t i = 0; i < b.nentries; i++) {
 		const struct entry *e = &b.entries[i];
 		struct rule_class *c = m->nclasses ? &m->classes[m->nclasses - 1] : NULL;
@@ -1242,6 +1249,8 @@ const char *model_duplicate_name(const struct model *m)
 
 	strmap_init(&sets);
 	strmap_init(&ipsets);
+	strmap_reserve(&sets, m->nclasses + m->ncounters + m->nruntime);
+	strmap_reserve(&ipsets, FAMILY_COUNT * m->nruntime + m->nclasses);
 	/* nft sets are the classes', the deny parts' (named by their
 	 * counters) and the run-time sets', each with "_v4" or "_v6"; the
 	 * counters name iptables chains too. */

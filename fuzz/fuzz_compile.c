@@ -78,7 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (const struct emitter *e = emitters; e->name; e++)
 			e->emit(&c.model, sink);
 		char *texts[VERIFY_TEXTS];
-		struct verify_texts t;
+		struct verify_texts t = { 0 };
 		if (emit_formats(&c.model, verify_formats, VERIFY_TEXTS, texts, t.len) < 0)
 			abort();
 		for (int i = 0; i < VERIFY_TEXTS; i++)

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/netfilter/nf_tables.h>
 #include <nftables/libnftables.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -573,6 +574,11 @@ static char *create_lines(const char *text)
  * family and the ipsets' members. */
 struct fw_saved {
 	enum apply_backend backend;
+	/* Whether there is anything to put back. nft needs nothing unless a
+	 * step that may fail follows its load: its transaction is all or
+	 * nothing, and listing the table costs seconds when large sets hold
+	 * it (libnftables reads every element back). */
+	bool saved;
 	char *nft;		/* NULL: there was no table */
 	char *v4, *v6;
 	char *sets;		/* run-time sets saved: members too, which dnsmasq added */
@@ -597,12 +603,52 @@ static int nft_list_table(char **listing, struct diags *d)
 	return 0;
 }
 
-static int fw_save(struct fw_saved *sv, const struct apply_opts *o, struct diags *d)
+/* The run-time sets of table inet egressc that SCRIPT keeps by name
+ * (keepstate.h), as 'list set' shows each, into *LISTING (malloc'd): all
+ * an apply carries over, read without the static sets' elements. A set
+ * that cannot be listed (no table yet, or no such set) has nothing to
+ * keep. */
+static int nft_list_runtime_sets(const char *script, char **listing, struct diags *d)
+{
+	char *names = keep_nft_set_names(script);
+	size_t size = 0;
+	FILE *out = xopen_memstream(listing, &size);
+	struct nft_ctx *nft = NULL;
+	int rc = 0;
+
+	if (*names && !(nft = nft_ctx_new(NFT_CTX_DEFAULT))) {
+		diag_error(d, NULL, "cannot start libnftables");
+		rc = -1;
+	}
+	if (nft) {
+		nft_ctx_buffer_output(nft);
+		nft_ctx_buffer_error(nft);
+	}
+	for (char *name = strtok(names, "\n"); nft && name; name = strtok(NULL, "\n")) {
+		char cmd[sizeof("list set " NFT_TABLE " ") + NFT_NAME_MAXLEN];
+		snprintf(cmd, sizeof(cmd), "list set " NFT_TABLE " %s", name);
+		if (nft_run_cmd_from_buffer(nft, cmd) == 0)
+			fputs(nft_ctx_get_output_buffer(nft), out);
+	}
+	if (nft)
+		nft_ctx_free(nft);
+	xmemstream_close(out);
+	free(names);
+	return rc;
+}
+
+/* NFT_NEEDED: whether an nft table would have to be put back after its
+ * transaction succeeded (iptables always saves: its load is three). */
+static int fw_save(struct fw_saved *sv, const struct apply_opts *o, bool nft_needed,
+		   struct diags *d)
 {
 	memset(sv, 0, sizeof(*sv));
 	sv->backend = o->backend;
-	if (o->backend == APPLY_NFT)
-		return nft_list_table(&sv->nft, d);
+	if (o->backend == APPLY_NFT) {
+		sv->saved = nft_needed;
+		return nft_needed ? nft_list_table(&sv->nft, d) : 0;
+	}
+	sv->saved = true;
 	if (ipt_save(false, &sv->v4) < 0 || ipt_save(true, &sv->v6) < 0 ||
 	    ipset_save_runtime(&sv->sets) < 0) {
 		diag_error(d, NULL, "cannot save the current iptables rules; %s", unchanged(o));
@@ -616,6 +662,8 @@ static void fw_restore(const struct fw_saved *sv, FILE *log, struct diags *d)
 {
 	int rc;
 
+	if (!sv->saved)
+		return;
 	if (sv->backend == APPLY_NFT) {
 		char *reset = text_of(write_nft_remove, FAMILY_V4);
 		size_t n = strlen(reset) + (sv->nft ? strlen(sv->nft) : 0) + 1;
@@ -793,15 +841,25 @@ static void file_restore(const struct file_was *w, FILE *log, struct diags *d)
 	fprintf(log, "%s: %s\n", w->path, rc == 0 ? "put back as it was" : "could not put it back");
 }
 
+/* Whether restart_dnsmasq() is to restart the system's dnsmasq.service:
+ * no command given, the fragment at its default place, the service
+ * running. Asked once, so that whether the restart may fail is known
+ * before the firewall changes. */
+static bool dnsmasq_service_restarts(const struct apply_opts *o)
+{
+	char *systemctl_active[] = { "systemctl", "is-active", "--quiet", "dnsmasq.service", NULL };
+
+	return !o->dnsmasq_restart && !o->dnsmasq_path && run_tool(systemctl_active, "", 0, NULL) == 0;
+}
+
 /* dnsmasq must read a changed fragment (which is what names new sets;
  * the members of sets kept by name stay, keepstate.h): restarted with the
  * command given, or, for the fragment at its default place, as the
  * system's dnsmasq.service. A fragment elsewhere (tests, a dnsmasq of
- * one's own) and no command: the restart is the caller's. */
-static int restart_dnsmasq(const struct apply_opts *o, FILE *log, struct diags *d)
+ * one's own) and no command: the restart is the caller's. SERVICE: what
+ * dnsmasq_service_restarts() said. */
+static int restart_dnsmasq(const struct apply_opts *o, bool service, FILE *log, struct diags *d)
 {
-	char *systemctl_active[] = { "systemctl", "is-active", "--quiet", "dnsmasq.service", NULL };
-
 	if (o->dry_run) {
 		if (o->dnsmasq_restart)
 			fprintf(log, "dnsmasq: would restart it: %s\n", o->dnsmasq_restart);
@@ -819,7 +877,7 @@ static int restart_dnsmasq(const struct apply_opts *o, FILE *log, struct diags *
 		free(said);
 		return rc == 0 ? 0 : -1;
 	}
-	if (o->dnsmasq_path || run_tool(systemctl_active, "", 0, NULL) != 0) {
+	if (!service) {
 		fputs("dnsmasq: restart dnsmasq for it to read the fragment and refill the sets\n", log);
 		return 0;
 	}
@@ -834,19 +892,22 @@ int apply_lock(struct diags *d)
 	return setops_lock(d) < 0 ? -1 : 0;
 }
 
-/* All or nothing: the firewall, then the hosts file, then the fragment
- * and dnsmasq's restart; when a step fails, what the earlier ones changed
- * is put back (with --fail-closed: the closed firewall loaded first).
- * Last, the other backend's state goes: until then it, too, held the
- * previous policy. */
+/* All or nothing: the hosts file and the fragment, then the firewall, then
+ * dnsmasq's restart; when a step fails, what the earlier ones changed is
+ * put back (with --fail-closed: the closed firewall loaded first). The
+ * files go first because putting them back is cheap: an nft table is one
+ * transaction, which changes nothing when it fails, and is saved (listed)
+ * only when the restart that follows it may fail. Last, the other
+ * backend's state goes: until then it, too, held the previous policy. */
 int apply_run(const struct apply_set *s, const struct apply_opts *o, FILE *log,
 	      struct diags *d)
 {
 	struct fw_saved fw;
 	struct file_was hosts_was = { 0 }, frag_was = { 0 };
-	char *hosts;
+	char *hosts, *runtime = NULL;
 	size_t hosts_len;
-	bool fw_changed = false, hosts_changed = false, frag_changed = false, frag_installed;
+	bool fw_changed = false, hosts_changed = false, frag_changed = false;
+	bool frag_installed = false, service = false, restarted = false;
 	int rc;
 
 	memset(&fw, 0, sizeof(fw));
@@ -857,12 +918,7 @@ int apply_run(const struct apply_set *s, const struct apply_opts *o, FILE *log,
 	rc = check_uplink(o, d);
 	if (rc == 0 && !o->dry_run)
 		rc = file_save(&hosts_was, o->hosts_path ? o->hosts_path : APPLY_HOSTS_PATH, d) |
-		     file_save(&frag_was, dnsmasq_path(o), d) | fw_save(&fw, o, d);
-	if (rc == 0) {
-		fw_changed = true;
-		rc = o->backend == APPLY_NFT ? apply_nft(s, fw.nft, o, log, d)
-					      : apply_iptables(s, o, log, d);
-	}
+		     file_save(&frag_was, dnsmasq_path(o), d);
 	if (rc == 0) {
 		hosts_changed = true;
 		rc = apply_hosts(o, log, d, false, hosts, hosts_len);
@@ -871,8 +927,25 @@ int apply_run(const struct apply_set *s, const struct apply_opts *o, FILE *log,
 		frag_changed = true;
 		rc = apply_dnsmasq(s, o, log, d, &frag_installed);
 	}
-	if (rc == 0 && frag_installed)
-		rc = restart_dnsmasq(o, log, d);
+	if (rc == 0 && !o->dry_run) {
+		service = frag_installed && dnsmasq_service_restarts(o);
+		rc = fw_save(&fw, o, frag_installed && (o->dnsmasq_restart || service), d);
+	}
+	/* What the new table keeps of the old one's run-time sets, read as
+	 * late as can be: dnsmasq goes on adding members until the load. */
+	if (rc == 0 && !o->dry_run && o->backend == APPLY_NFT && !fw.saved)
+		rc = nft_list_runtime_sets(s->text[PART_NFT], &runtime, d);
+	if (rc == 0) {
+		/* An nft load that fails changed nothing; iptables' may have. */
+		fw_changed = o->backend == APPLY_IPTABLES;
+		rc = o->backend == APPLY_NFT ? apply_nft(s, fw.saved ? fw.nft : runtime, o, log, d)
+					      : apply_iptables(s, o, log, d);
+		fw_changed |= rc == 0;
+	}
+	if (rc == 0 && frag_installed) {
+		restarted = true;
+		rc = restart_dnsmasq(o, service, log, d);
+	}
 	if (rc < 0 && !o->dry_run) {
 		if (frag_changed)
 			file_restore(&frag_was, log, d);
@@ -881,8 +954,8 @@ int apply_run(const struct apply_set *s, const struct apply_opts *o, FILE *log,
 		if (fw_changed)
 			fw_restore(&fw, log, d);
 		/* Back to the fragment it had, with the sets it had. */
-		if (frag_changed && frag_installed)
-			restart_dnsmasq(o, log, d);
+		if (restarted)
+			restart_dnsmasq(o, service, log, d);
 	}
 	if (rc == 0)
 		rc = o->backend == APPLY_NFT ? remove_iptables(o, log, d) : remove_nft(o, log, d);
@@ -890,6 +963,7 @@ int apply_run(const struct apply_set *s, const struct apply_opts *o, FILE *log,
 	if (rc == 0 && o->backend == APPLY_IPTABLES)
 		rc = destroy_ipsets(o, log, d, s->text[PART_IPSETS] ? s->text[PART_IPSETS] : "");
 	fw_saved_release(&fw);
+	free(runtime);
 	free(hosts_was.text);
 	free(frag_was.text);
 	free(hosts);

@@ -36,11 +36,13 @@ static bool set_block(const char *text, const char *name, size_t namelen, const 
  * none: not a run-time set. */
 static uint32_t block_timeout(const char *begin, const char *end)
 {
-	const char *p = strstr(begin, "\n\t\ttimeout ");
+	/* Within the block: a ruleset of 65,535 static sets has as many
+	 * blocks without a timeout, each searched. */
+	const char *p = memmem(begin, (size_t)(end - begin), "\n\t\ttimeout ", 11);
 	char word[DURATION_STRLEN + 1];
 	enum duration_problem why;
 
-	if (!p || p >= end || sscanf(p + 11, "%24s", word) != 1)
+	if (!p || sscanf(p + 11, "%24s", word) != 1)
 		return 0;
 	return duration_parse(word, UINT32_MAX, &why);
 }
@@ -146,6 +148,30 @@ static bool record_set(const char *name, size_t len, bool ipset)
 	size_t n = strlen(prefix);
 
 	return len >= n && strncmp(name, prefix, n) == 0;
+}
+
+char *keep_nft_set_names(const char *script)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *out = xopen_memstream(&buf, &size);
+	const char *p = script;
+
+	while ((p = strstr(p, "\tset ")) != NULL) {
+		const char *name = p + 5;
+		size_t namelen = strcspn(name, " \n");
+		if ((p != script && p[-1] != '\n') || strncmp(name + namelen, " {\n", 3) != 0) {
+			p = name;
+			continue;
+		}
+		/* The block's end, and on from there: one pass over the script. */
+		const char *close = strstr(name, "\n\t}");
+		p = close ? close : name + strlen(name);
+		if (!record_set(name, namelen, false) && block_timeout(name, p))
+			fprintf(out, "%.*s\n", (int)namelen, name);
+	}
+	xmemstream_close(out);
+	return buf;
 }
 
 char *keep_nft_members(const char *listing, const char *script)

@@ -24,6 +24,12 @@
  * there is nothing to keep. */
 char *keep_nft_members(const char *listing, const char *script);
 
+/* The names of the run-time sets SCRIPT declares, those whose members
+ * keep_nft_members() carries over, one a line (malloc'd; "" when none):
+ * what an apply needs listed of the table it replaces, where listing the
+ * whole table reads every static set's elements back. */
+char *keep_nft_set_names(const char *script);
+
 /* Calls FN for each member of set SET in LISTING (nft's text listing of
  * a table or a set): VALUE[0..LEN) as nft spells it (an address, a prefix
  * or a range), and the milliseconds it has left (0: no timeout). Members

@@ -8,6 +8,13 @@
 
 void ivl_add(struct ivlist *l, addr_t lo, addr_t hi)
 {
+	/* Room for one to begin with: most lists are a rule's or a set's
+	 * single prefix, hundreds of thousands of them in a large policy,
+	 * and ivl_normalize() would give the rest back anyway. */
+	if (!l->cap) {
+		l->v = xmalloc(sizeof(*l->v));
+		l->cap = 1;
+	}
 	VEC_PUSH(l->v, l->n, l->cap, (struct ivl){ lo, hi });
 }
 

@@ -34,6 +34,17 @@ void rangeset_init(struct rangeset *s, enum family f)
 	s->family = f;
 }
 
+void rangeset_reserve(struct rangeset *s, size_t n)
+{
+	if (!n || n > SIZE_MAX - s->nranges)
+		return;
+	/* One count and one capacity: a set uses one of the arrays. */
+	if (s->family == FAMILY_V4)
+		VEC_GROW(s->v4, s->nranges + n, s->cap);
+	else
+		VEC_GROW(s->v6, s->nranges + n, s->cap);
+}
+
 void rangeset_add(struct rangeset *s, const struct prefix *p, uint32_t origin)
 {
 	/* model.c refuses policies with more origins: reaching this is a bug. */

@@ -49,6 +49,9 @@ struct rangeset {
 };
 
 void rangeset_init(struct rangeset *s, enum family f);
+/* Room for N more prefixes, so that adding them does not grow the set
+ * step by step. */
+void rangeset_reserve(struct rangeset *s, size_t n);
 /* P must be of the set's family; ORIGIN below RANGESET_MAX_ORIGINS. */
 void rangeset_add(struct rangeset *s, const struct prefix *p, uint32_t origin);
 /* Sorts the prefixes (by address, length, origin: deterministic) and

@@ -22,29 +22,39 @@ void strmap_init(struct strmap *m)
 	memset(m, 0, sizeof(*m));
 }
 
-static struct strmap_slot *find(const struct strmap *m, const char *key)
+/* The slot of KEY, whose hash is H, or the free slot where it goes. A
+ * slot of another key is passed by its hash alone, mostly: a map of
+ * 65,535 class names spent its time fetching keys for strcmp(). */
+static struct strmap_slot *find(const struct strmap *m, const char *key, size_t h)
 {
-	size_t i = hash(key) & (m->cap - 1);
+	size_t i = h & (m->cap - 1);
 
-	while (m->slots[i].key && strcmp(m->slots[i].key, key) != 0)
+	while (m->slots[i].key && (m->slots[i].hash != h || strcmp(m->slots[i].key, key) != 0))
 		i = (i + 1) & (m->cap - 1);
 	return &m->slots[i];
 }
 
 void *strmap_get(const struct strmap *m, const char *key)
 {
-	return m->cap ? find(m, key)->value : NULL;
+	return m->cap ? find(m, key, hash(key))->value : NULL;
 }
 
-static void grow(struct strmap *m)
+/* To CAP slots (a power of two, room for every key at load 1/2). */
+static void grow_to(struct strmap *m, size_t cap)
 {
 	struct strmap old = *m;
 
-	m->cap = old.cap ? old.cap * 2 : 16;
+	m->cap = cap;
 	m->slots = xcalloc(m->cap, sizeof(*m->slots));
-	for (size_t i = 0; i < old.cap; i++)
-		if (old.slots[i].key)
-			*find(m, old.slots[i].key) = old.slots[i];
+	/* The keys are distinct: each goes to the first free slot. */
+	for (size_t i = 0; i < old.cap; i++) {
+		if (!old.slots[i].key)
+			continue;
+		size_t j = old.slots[i].hash & (m->cap - 1);
+		while (m->slots[j].key)
+			j = (j + 1) & (m->cap - 1);
+		m->slots[j] = old.slots[i];
+	}
 	free(old.slots);
 }
 
@@ -52,15 +62,27 @@ void *strmap_put(struct strmap *m, const char *key, void *value)
 {
 	/* Keep the load factor under 1/2 so probes stay short. */
 	if ((m->count + 1) * 2 > m->cap)
-		grow(m);
-	struct strmap_slot *s = find(m, key);
+		grow_to(m, m->cap ? m->cap * 2 : 16);
+	size_t h = hash(key);
+	struct strmap_slot *s = find(m, key, h);
 	void *old = s->value;
 	if (!s->key) {
 		s->key = key;
+		s->hash = h;
 		m->count++;
 	}
 	s->value = value;
 	return old;
+}
+
+void strmap_reserve(struct strmap *m, size_t n)
+{
+	size_t cap = m->cap ? m->cap : 16;
+
+	while (cap < SIZE_MAX / 4 && cap < 2 * n)
+		cap *= 2;
+	if (cap > m->cap)
+		grow_to(m, cap);
 }
 
 void strmap_release(struct strmap *m)

@@ -10,6 +10,7 @@
 struct strmap_slot {
 	const char *key;
 	void *value;
+	size_t hash;		/* the key's: probes and growth compare it, not the key */
 };
 
 struct strmap {
@@ -18,6 +19,9 @@ struct strmap {
 };
 
 void strmap_init(struct strmap *m);
+/* Room for N keys without growing: a map that will hold tens of
+ * thousands is not doubled into place from 16 slots. */
+void strmap_reserve(struct strmap *m, size_t n);
 void *strmap_get(const struct strmap *m, const char *key);
 /* Sets KEY to VALUE and returns the previous value (NULL if none). */
 void *strmap_put(struct strmap *m, const char *key, void *value);

@@ -3,13 +3,33 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 void xalloc_die(void)
 {
 	fputs("egressc: out of memory\n", stderr);
 	abort();
+}
+
+/* The huge pages of this machine's kernel, as it hands them to a range
+ * that asks for them (Debian's transparent huge pages are "madvise"). */
+#define HUGE_PAGE_SIZE ((uintptr_t)2 << 20)
+
+/* Asks for huge pages under the huge-page-aligned part of a large block:
+ * a compile of a large policy first touches a few hundred MB, and
+ * faulting that in 4 KB at a time took a quarter of its time. Only
+ * advice: where the kernel declines, nothing changes but the speed. */
+static void *advise_huge_pages(void *p, size_t size)
+{
+	uintptr_t lo = ((uintptr_t)p + HUGE_PAGE_SIZE - 1) & ~(HUGE_PAGE_SIZE - 1);
+	uintptr_t hi = ((uintptr_t)p + size) & ~(HUGE_PAGE_SIZE - 1);
+
+	if (size >= 2 * HUGE_PAGE_SIZE && hi > lo)
+		(void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+	return p;
 }
 
 /* A request for 0 bytes asks for 1, so NULL always means failure. */
@@ -19,7 +39,7 @@ void *xmalloc(size_t size)
 
 	if (!p)
 		xalloc_die();
-	return p;
+	return advise_huge_pages(p, size);
 }
 
 void *xrealloc(void *p, size_t size)
@@ -27,7 +47,7 @@ void *xrealloc(void *p, size_t size)
 	p = realloc(p, size ? size : 1);
 	if (!p)
 		xalloc_die();
-	return p;
+	return advise_huge_pages(p, size);
 }
 
 void *xcalloc(size_t n, size_t size)
@@ -36,7 +56,8 @@ void *xcalloc(size_t n, size_t size)
 
 	if (!p)
 		xalloc_die();
-	return p;
+	/* calloc() checked that N * SIZE does not wrap. */
+	return advise_huge_pages(p, n * size);
 }
 
 void *xreallocarray(void *p, size_t n, size_t size)
@@ -66,6 +87,9 @@ FILE *xopen_memstream(char **buf, size_t *len)
 
 	if (!fp)
 		xalloc_die();
+	/* One owner, one thread: the emitters' millions of small writes
+	 * need not take the stream's lock each. */
+	__fsetlocking(fp, FSETLOCKING_BYCALLER);
 	return fp;
 }
 

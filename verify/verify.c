@@ -106,12 +106,14 @@ struct vrule {
 	unsigned also_protos;
 	struct vport_range *also_ports;
 	size_t also_nports, also_ports_cap;
-	enum family family;
 	struct ivlist addrs;		/* normalized */
 	/* A run-time set instead of addrs: every address when on, none when
 	 * off; the scenario being checked decides. */
 	bool runtime;
 	bool on;
+	bool off;			/* not for the sender or time being checked */
+	bool has_src;			/* the sources in from, below, are given */
+	enum family family;		/* beside the flags: a chain holds 100,000s */
 	char *set;			/* the ruleset's view: the set's name (malloc'd) */
 	const struct target *src;	/* the policy's view: wildcard or $dynamic */
 	char jump[VJUMP_MAX];		/* the ruleset's view of a deny: where it goes */
@@ -123,9 +125,7 @@ struct vrule {
 	struct window *when;
 	/* The sources of forwarded packets it matches (its family's), when
 	 * it has any: never this machine's own packets. */
-	bool has_src;
 	struct ivlist from;
-	bool off;			/* not for the sender or time being checked */
 };
 
 struct vchain {
@@ -148,18 +148,22 @@ static struct vrule *chain_add(struct vchain *c)
 	return r;
 }
 
+static void vrule_release(struct vrule *r)
+{
+	ivl_free(&r->addrs);
+	free(r->set);
+	free(r->when);
+	free(r->users.v);
+	free(r->groups.v);
+	ivl_free(&r->from);
+	free(r->ports);
+	free(r->also_ports);
+}
+
 static void chain_free(struct vchain *c)
 {
-	for (size_t i = 0; i < c->n; i++) {
-		ivl_free(&c->rules[i].addrs);
-		free(c->rules[i].set);
-		free(c->rules[i].when);
-		free(c->rules[i].users.v);
-		free(c->rules[i].groups.v);
-		ivl_free(&c->rules[i].from);
-		free(c->rules[i].ports);
-		free(c->rules[i].also_ports);
-	}
+	for (size_t i = 0; i < c->n; i++)
+		vrule_release(&c->rules[i]);
 	free(c->rules);
 	memset(c, 0, sizeof(*c));
 }
@@ -244,56 +248,80 @@ static void heap_pop(struct rank_heap *h)
 	}
 }
 
+/* chain_accepted()'s arrays, kept from one call to the next: it runs at
+ * every port cut of every comparison, a million times for a policy of
+ * many classes, mostly over a handful of rules. */
+struct accept_scratch {
+	const struct vrule **rules;
+	size_t rules_cap;
+	struct addr_event *ev;
+	size_t ev_cap;
+	size_t *held;
+	size_t held_cap;
+	struct rank_heap heap;
+};
+
+static void accept_scratch_release(struct accept_scratch *x)
+{
+	free(x->rules);
+	free(x->ev);
+	free(x->held);
+	free(x->heap.v);
+}
+
 /* The destinations of family F that chain C accepts for PROTO, port LO,
  * looking at the rules SOME names (in chain order: every rule that could
  * match LO), or at every rule when SOME is NULL. The first rule that
  * matches an address decides it; none, the chain's end. A sweep over the
  * addresses where rules begin and end, keeping the first of the rules
  * that hold the address: subtracting what earlier rules covered, rule by
- * rule, cost N^2 for N one-prefix rules (iptables writes one a prefix). */
+ * rule, cost N^2 for N one-prefix rules (iptables writes one a prefix).
+ * X: the arrays it works in. */
 static void chain_accepted(const struct vchain *c, const size_t *some, size_t nsome,
-			   enum family f, unsigned proto, unsigned lo, struct ivlist *acc)
+			   enum family f, unsigned proto, unsigned lo, struct ivlist *acc,
+			   struct accept_scratch *x)
 {
 	const addr_t max = family_max(f);
-	const struct vrule **rules = NULL;
-	size_t nrules = 0, rules_cap = 0;
-	struct addr_event *ev = NULL;
-	size_t nev = 0, ev_cap = 0;
-	struct rank_heap heap = { 0 };
+	size_t nrules = 0, nev = 0;
 
 	acc->n = 0;
+	x->heap.n = 0;
 	for (size_t k = 0, n = some ? nsome : c->n; k < n; k++) {
 		const struct vrule *r = &c->rules[some ? some[k] : k];
 		if (r->family != f || r->off || !rule_matches(r, proto, lo) || (r->runtime && !r->on))
 			continue;
 		size_t rank = nrules;
-		VEC_PUSH(rules, nrules, rules_cap, r);
+		VEC_PUSH(x->rules, nrules, x->rules_cap, r);
 		if (r->runtime) {
-			VEC_PUSH(ev, nev, ev_cap, (struct addr_event){ 0, rank, true });
+			VEC_PUSH(x->ev, nev, x->ev_cap, (struct addr_event){ 0, rank, true });
 			continue;
 		}
 		for (size_t i = 0; i < r->addrs.n; i++) {
-			VEC_PUSH(ev, nev, ev_cap, (struct addr_event){ r->addrs.v[i].lo, rank, true });
+			VEC_PUSH(x->ev, nev, x->ev_cap,
+				 (struct addr_event){ r->addrs.v[i].lo, rank, true });
 			if (r->addrs.v[i].hi < max)
-				VEC_PUSH(ev, nev, ev_cap,
+				VEC_PUSH(x->ev, nev, x->ev_cap,
 					 (struct addr_event){ r->addrs.v[i].hi + 1, rank, false });
 		}
 	}
+	struct addr_event *ev = x->ev;
 	if (nev > 1)	/* NULL when empty, which qsort() may not be given */
 		qsort(ev, nev, sizeof(*ev), addr_event_cmp);
 	/* held[rank]: how many of the rule's intervals hold the address. */
-	size_t *held = xcalloc(nrules ? nrules : 1, sizeof(*held));
+	VEC_GROW(x->held, nrules ? nrules : 1, x->held_cap);
+	size_t *held = x->held;
+	memset(held, 0, (nrules ? nrules : 1) * sizeof(*held));
 	addr_t at = 0;
 	for (size_t e = 0;;) {
 		for (; e < nev && ev[e].at == at; e++) {
 			if (ev[e].start && held[ev[e].rank]++ == 0)
-				heap_push(&heap, ev[e].rank);
+				heap_push(&x->heap, ev[e].rank);
 			else if (!ev[e].start)
 				held[ev[e].rank]--;
 		}
-		while (heap.n && !held[heap.v[0]])
-			heap_pop(&heap);
-		bool accept = heap.n ? rules[heap.v[0]]->accept : c->final_accept;
+		while (x->heap.n && !held[x->heap.v[0]])
+			heap_pop(&x->heap);
+		bool accept = x->heap.n ? x->rules[x->heap.v[0]]->accept : c->final_accept;
 		addr_t end = e < nev ? ev[e].at - 1 : max;
 		if (accept)
 			ivl_add(acc, at, end);
@@ -302,10 +330,6 @@ static void chain_accepted(const struct vchain *c, const size_t *some, size_t ns
 		at = ev[e].at;
 	}
 	ivl_normalize(acc);
-	free(held);
-	free(heap.v);
-	free(ev);
-	free(rules);
 }
 
 /* --- where denies go -------------------------------------------------------- */
@@ -602,8 +626,34 @@ static void resolver_denies(struct vchain *c)
 	}
 }
 
+/* The pair of rules at AT, the last two of C, loses the one whose family
+ * has no addresses while the other has some: a static rule that holds no
+ * address matches nothing, and its twin keeps the rule's users, groups and
+ * times among those the senders are checked for. An IPv4-only policy of a
+ * million rules would otherwise carry a million empty IPv6 ones through
+ * every sweep. */
+static void drop_empty_twin(struct vchain *c, size_t at)
+{
+	struct vrule *r = &c->rules[at];
+	int drop = !r[0].addrs.n && r[1].addrs.n ? 0 : r[0].addrs.n && !r[1].addrs.n ? 1 : -1;
+
+	if (drop < 0)
+		return;
+	vrule_release(&r[drop]);
+	if (drop == 0)
+		r[0] = r[1];
+	c->n--;
+}
+
 static void policy_chain(const struct policy *p, struct vchain *c)
 {
+	/* A pair a rule (run-time sets' pairs come on top): grown by
+	 * doubling, a chain of 100,000s of rules was copied again and again. */
+	size_t pairs = 0;
+	for (const struct stmt *s = p->stmts; s; s = s->next)
+		pairs += (s->kind == STMT_RULE && !s->rule.lockdown) || s->kind == STMT_RESOLVER;
+	VEC_GROW(c->rules, c->n + 2 * pairs, c->cap);
+
 	for (int pass = 0; pass < 2; pass++) {
 		enum verdict want = pass == 0 ? VERDICT_DENY : VERDICT_ALLOW;
 		for (const struct stmt *s = p->stmts; s; s = s->next) {
@@ -617,6 +667,7 @@ static void policy_chain(const struct policy *p, struct vchain *c)
 			expand_targets(r, s->rule.targets);
 			for (int f = 0; f < FAMILY_COUNT; f++)
 				ivl_normalize(&r[f]->addrs);
+			drop_empty_twin(c, at);
 
 			const struct target **leaves = NULL;
 			size_t nleaves = 0, leaves_cap = 0;
@@ -648,25 +699,16 @@ static void policy_chain(const struct policy *p, struct vchain *c)
 
 /* --- comparing ------------------------------------------------------------- */
 
-static int uint_cmp(const void *pa, const void *pb)
-{
-	unsigned a = *(const unsigned *)pa, b = *(const unsigned *)pb;
-
-	return a < b ? -1 : a > b;
-}
-
 /* The starts of the elementary port intervals: 0, and every rule's range
- * start and end + 1. */
+ * start and end + 1, ascending. Marked in a table of every port rather
+ * than sorted: a chain has as many ranges as rules, ports only 65,536. */
 static unsigned *port_cuts(const struct vchain *a, const struct vchain *b, size_t *n)
 {
-	size_t cap = 1, k = 0;
 	const struct vchain *chains[2] = { a, b };
+	bool *cut = xcalloc(65536, sizeof(*cut));
+	size_t k = 0;
 
-	for (int c = 0; c < 2; c++)
-		for (size_t i = 0; i < chains[c]->n; i++)
-			cap += 2 * (chains[c]->rules[i].nports + chains[c]->rules[i].also_nports);
-	unsigned *cuts = xmalloc(cap * sizeof(*cuts));
-	cuts[k++] = 0;
+	cut[0] = true;
 	for (int c = 0; c < 2; c++) {
 		for (size_t i = 0; i < chains[c]->n; i++) {
 			const struct vrule *r = &chains[c]->rules[i];
@@ -674,19 +716,22 @@ static unsigned *port_cuts(const struct vchain *a, const struct vchain *b, size_
 				const struct vport_range *ports = also ? r->also_ports : r->ports;
 				size_t count = also ? r->also_nports : r->nports;
 				for (size_t j = 0; j < count; j++) {
-					cuts[k++] = ports[j].lo;
+					cut[ports[j].lo] = true;
 					if (ports[j].hi < 65535)
-						cuts[k++] = ports[j].hi + 1u;
+						cut[ports[j].hi + 1u] = true;
 				}
 			}
 		}
 	}
-	qsort(cuts, k, sizeof(*cuts), uint_cmp);
-	size_t m = 0;
-	for (size_t i = 0; i < k; i++)
-		if (m == 0 || cuts[m - 1] != cuts[i])
-			cuts[m++] = cuts[i];
-	*n = m;
+	for (unsigned p = 0; p < 65536; p++)
+		k += cut[p];
+	unsigned *cuts = xmalloc(k * sizeof(*cuts));
+	k = 0;
+	for (unsigned p = 0; p < 65536; p++)
+		if (cut[p])
+			cuts[k++] = p;
+	free(cut);
+	*n = k;
 	return cuts;
 }
 
@@ -712,9 +757,9 @@ static addr_t ivl_witness(const struct ivlist *a, const struct ivlist *b, bool *
  * is kept while one of its port ranges holds the port (all of them when
  * it names none); rule_matches() still decides. */
 struct sweep_event {
-	unsigned port;
-	size_t rule;
-	int delta;		/* +1 a range begins, -1 one has ended */
+	uint32_t rule;		/* eight bytes an event: there are millions */
+	uint16_t port;
+	int16_t delta;		/* +1 a range begins, -1 one has ended */
 };
 
 struct rule_sweep {
@@ -722,33 +767,49 @@ struct rule_sweep {
 	size_t nactive;
 	unsigned *held;		/* per rule: its ranges that hold the port */
 	struct sweep_event *ev;	/* by port */
-	size_t nev, ev_cap, next;
+	size_t nev, next;
 };
 
-static int event_cmp(const void *a, const void *b)
+/* Without EV, counts an event at PORT in AT[PORT + 1]; with it, puts the
+ * event at EV[AT[PORT]++]: the two passes of a counting sort. */
+static void sweep_event(size_t *at, struct sweep_event *ev, unsigned port, size_t rule, int delta)
 {
-	const struct sweep_event *x = a, *y = b;
-	return (x->port > y->port) - (x->port < y->port);
+	if (ev)
+		ev[at[port]++] = (struct sweep_event){ (uint32_t)rule, (uint16_t)port, (int16_t)delta };
+	else
+		at[port + 1]++;
 }
 
-static void sweep_init(struct rule_sweep *s, const struct vchain *c)
+static void sweep_events(const struct vchain *c, size_t *at, struct sweep_event *ev)
 {
-	memset(s, 0, sizeof(*s));
-	s->held = xcalloc(c->n ? c->n : 1, sizeof(*s->held));
 	for (size_t i = 0; i < c->n; i++) {
 		const struct vrule *r = &c->rules[i];
 		if (!r->nports)
-			VEC_PUSH(s->ev, s->nev, s->ev_cap, (struct sweep_event){ 0, i, 1 });
+			sweep_event(at, ev, 0, i, 1);
 		for (size_t j = 0; j < r->nports; j++) {
-			VEC_PUSH(s->ev, s->nev, s->ev_cap,
-				 (struct sweep_event){ r->ports[j].lo, i, 1 });
+			sweep_event(at, ev, r->ports[j].lo, i, 1);
 			if (r->ports[j].hi < 65535)
-				VEC_PUSH(s->ev, s->nev, s->ev_cap,
-					 (struct sweep_event){ r->ports[j].hi + 1u, i, -1 });
+				sweep_event(at, ev, r->ports[j].hi + 1u, i, -1);
 		}
 	}
-	if (s->nev > 1)
-		qsort(s->ev, s->nev, sizeof(*s->ev), event_cmp);
+}
+
+/* The events in order of port, by a counting sort: ports have 16 bits, and
+ * sorting a chain's events by comparison, at each of its comparisons, cost
+ * more than the sweep itself. */
+static void sweep_init(struct rule_sweep *s, const struct vchain *c)
+{
+	size_t *at = xcalloc(65536 + 1, sizeof(*at));
+
+	memset(s, 0, sizeof(*s));
+	s->held = xcalloc(c->n ? c->n : 1, sizeof(*s->held));
+	sweep_events(c, at, NULL);
+	for (size_t p = 1; p <= 65536; p++)
+		at[p] += at[p - 1];
+	s->nev = at[65536];
+	s->ev = xmalloc((s->nev ? s->nev : 1) * sizeof(*s->ev));
+	sweep_events(c, at, s->ev);
+	free(at);
 }
 
 /* Back to port 0, nothing held. */
@@ -822,6 +883,7 @@ static int compare_chains(struct diags *d, const char *what, const struct vchain
 	size_t ncuts;
 	unsigned *cuts = port_cuts(out, ref, &ncuts);
 	struct ivlist acc_out = { 0 }, acc_ref = { 0 };
+	struct accept_scratch scratch = { 0 };
 	int rc = 0;
 
 	if (ref->policy_drop && !out->policy_drop) {
@@ -845,9 +907,9 @@ static int compare_chains(struct diags *d, const char *what, const struct vchain
 				sweep_to(&sw_out, cuts[i]);
 				sweep_to(&sw_ref, cuts[i]);
 				chain_accepted(out, other ? NULL : sw_out.active, sw_out.nactive,
-					       (enum family)f, protos[pi], cuts[i], &acc_out);
+					       (enum family)f, protos[pi], cuts[i], &acc_out, &scratch);
 				chain_accepted(ref, other ? NULL : sw_ref.active, sw_ref.nactive,
-					       (enum family)f, protos[pi], cuts[i], &acc_ref);
+					       (enum family)f, protos[pi], cuts[i], &acc_ref, &scratch);
 				if (ivl_equal(&acc_out, &acc_ref))
 					continue;
 				bool wider;
@@ -866,6 +928,7 @@ static int compare_chains(struct diags *d, const char *what, const struct vchain
 	}
 	ivl_free(&acc_out);
 	ivl_free(&acc_ref);
+	accept_scratch_release(&scratch);
 	sweep_release(&sw_out);
 	sweep_release(&sw_ref);
 	free(cuts);
@@ -1697,10 +1760,33 @@ static void nft_read_blocked(struct nft_reader *nr)
 }
 
 /* The policy chain: the rules, then the default verdict. */
+/* How many lines from P up to the line "}" that ends the block P is in
+ * (P..END): a bound on the rules or sets the block holds. The reader
+ * reserves that much, so that a chain of 100,000s of rules is not copied
+ * on each doubling, with the old and new arrays both resident. */
+static size_t lines_to_block_end(const char *p, const char *end)
+{
+	size_t n = 0;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *s = p;
+		while (s < end && (*s == ' ' || *s == '\t'))
+			s++;
+		if (s < end && *s == '}' && (s + 1 == end || s[1] == '\n' || s[1] == '\r'))
+			break;
+		n++;
+		p = nl ? nl + 1 : end;
+	}
+	return n;
+}
+
 static void nft_read_policy(struct nft_reader *nr)
 {
 	const char *line;
 
+	VEC_GROW(nr->chain.rules, nr->chain.n + lines_to_block_end(nr->lr.p, nr->lr.end),
+		 nr->chain.cap);
 	while ((line = next_line(&nr->lr)) && strcmp(line, "}") != 0)
 		if (strcmp(line, "ct state new jump " NFT_CHAIN_RECORD) != 0)
 			nft_read_rule(nr, line);
@@ -1865,6 +1951,12 @@ static int verify_nft(struct diags *d, const struct policy *p, const char *text,
 	nr.enforce = p->mode == MODE_ENFORCE;
 	nr.lr.p = text;
 	nr.lr.end = text + len;
+	/* Room for every set at once, as for the policy chain's rules: a set
+	 * a class, tens of thousands, each declared one tab in. */
+	size_t nsets = 0;
+	for (const char *q = text; (q = memmem(q, (size_t)(text + len - q), "\n\tset ", 6)); q += 6)
+		nsets++;
+	VEC_GROW(nr.sets, nsets, nr.sets_cap);
 	/* Until the chain says otherwise, falling off the end accepts. */
 	nr.chain.final_accept = true;
 	while (nr.ok && (line = next_line(&nr.lr))) {
@@ -2537,25 +2629,62 @@ const char *const verify_formats[VERIFY_TEXTS] = {
 	[VERIFY_IPSET] = "ipset",
 };
 
+/* Text I of T: as given, or rendered now into *OWNED, which the caller
+ * frees once it has read it. NULL, with an error queued: it could not be
+ * rendered. */
+static const char *take_text(struct diags *d, const struct verify_texts *t, enum verify_text i,
+			     size_t *len, char **owned)
+{
+	*owned = NULL;
+	*len = t->len[i];
+	if (t->text[i])
+		return t->text[i];
+	*owned = t->render(t->ctx, i, len);
+	if (!*owned)
+		diag_error(d, NULL, "cannot render the %s output to verify it: %s",
+			   verify_formats[i], strerror(errno));
+	return *owned;
+}
+
 int verify_outputs(struct diags *d, const struct policy *p, const struct verify_texts *t)
 {
 	struct fill_map nft_fill = { 0 }, ipt_fill = { 0 };
 	struct ipset_list il = { 0 };
 	struct vchain ref = { 0 };
+	const char *text;
+	char *owned;
+	size_t len;
 	int rc = 0;
 
-	if (read_fill(d, t->text[VERIFY_DNSMASQ], t->len[VERIFY_DNSMASQ], true, &nft_fill) < 0 ||
-	    read_fill(d, t->text[VERIFY_DNSMASQ_IPSET], t->len[VERIFY_DNSMASQ_IPSET], false,
-		      &ipt_fill) < 0 ||
-	    read_ipsets(d, t->text[VERIFY_IPSET], t->len[VERIFY_IPSET], &il) < 0 ||
-	    check_static_ipsets(d, p, &il, &ipt_fill) < 0) {
-		rc = -1;
-	} else {
+	/* One text at a time, each read and let go before the next. */
+	text = take_text(d, t, VERIFY_DNSMASQ, &len, &owned);
+	rc = !text || read_fill(d, text, len, true, &nft_fill) < 0 ? -1 : 0;
+	free(owned);
+	if (rc == 0) {
+		text = take_text(d, t, VERIFY_DNSMASQ_IPSET, &len, &owned);
+		rc = !text || read_fill(d, text, len, false, &ipt_fill) < 0 ? -1 : 0;
+		free(owned);
+	}
+	if (rc == 0) {
+		text = take_text(d, t, VERIFY_IPSET, &len, &owned);
+		rc = !text || read_ipsets(d, text, len, &il) < 0 ? -1 : 0;
+		free(owned);
+	}
+	if (rc == 0)
+		rc = check_static_ipsets(d, p, &il, &ipt_fill);
+	if (rc == 0) {
 		policy_chain(p, &ref);
-		rc |= verify_nft(d, p, t->text[VERIFY_NFT], t->len[VERIFY_NFT], &nft_fill, &ref);
-		for (int f = 0; f < FAMILY_COUNT; f++)
-			rc |= verify_iptables(d, p, (enum family)f, t->text[VERIFY_IPTABLES + f],
-					      t->len[VERIFY_IPTABLES + f], &il, &ipt_fill, &ref);
+		for (int i = VERIFY_NFT; i <= VERIFY_IP6TABLES; i++) {
+			text = take_text(d, t, (enum verify_text)i, &len, &owned);
+			if (!text)
+				rc = -1;
+			else if (i == VERIFY_NFT)
+				rc |= verify_nft(d, p, text, len, &nft_fill, &ref);
+			else
+				rc |= verify_iptables(d, p, (enum family)(i - VERIFY_IPTABLES), text,
+						      len, &il, &ipt_fill, &ref);
+			free(owned);
+		}
 	}
 	chain_free(&ref);
 	fill_map_free(&nft_fill);

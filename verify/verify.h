@@ -41,6 +41,12 @@ extern const char *const verify_formats[VERIFY_TEXTS];
 struct verify_texts {
 	const char *text[VERIFY_TEXTS];
 	size_t len[VERIFY_TEXTS];
+	/* Where text[I] is NULL: RENDER(CTX, I, &len) renders it when the
+	 * verifier comes to it (malloc'd; NULL with errno set when it cannot),
+	 * and the verifier frees it once read, so that a large policy's texts
+	 * are not all held at once. */
+	char *(*render)(void *ctx, enum verify_text i, size_t *len);
+	void *ctx;
 };
 
 /* Verifies the nft, iptables and ip6tables texts of T against P, with

@@ -74,6 +74,52 @@ static void test_nothing_to_keep(void **state)
 	free(keep);
 }
 
+/* What apply lists of the old table: the new script's run-time sets by
+ * name, not its static ones (nor the recording's), each listed alone, and
+ * those listings, one after the other, carry as the whole table's do. */
+static void test_runtime_set_names(void **state)
+{
+	static const char with_record[] = "table inet egressc {\n"
+					  "\tset record_v4 {\n"
+					  "\t\ttype ipv4_addr . inet_proto . inet_service\n"
+					  "\t\tflags dynamic, timeout\n"
+					  "\t\ttimeout 1h\n"
+					  "\t}\n"
+					  "}\n";
+	static const char one_by_one[] =
+		"table inet egressc {\n"
+		"\tset dyn_builders_v4 {\n"
+		"\t\ttype ipv4_addr\n"
+		"\t\tflags interval,timeout\n"
+		"\t\ttimeout 30m\n"
+		"\t\telements = { 198.51.100.0/25 expires 4m59s968ms }\n"
+		"\t}\n"
+		"}\n"
+		"table inet egressc {\n"
+		"\tset dyn_other_v4 {\n"
+		"\t\ttype ipv4_addr\n"
+		"\t\tflags interval,timeout\n"
+		"\t\ttimeout 30m\n"
+		"\t\telements = { 192.0.2.1 expires 1m }\n"
+		"\t}\n"
+		"}\n";
+	char *names = keep_nft_set_names(script);
+
+	assert_string_equal(names, "dyn_builders_v4\n");
+	free(names);
+	names = keep_nft_set_names(with_record);
+	assert_string_equal(names, "");
+	free(names);
+	names = keep_nft_set_names("");
+	assert_string_equal(names, "");
+	free(names);
+
+	char *keep = keep_nft_members(one_by_one, script);
+	assert_string_equal(keep,
+			    "add element inet egressc dyn_builders_v4 { 198.51.100.0/25 timeout 1800s expires 300s }\n");
+	free(keep);
+}
+
 static void test_ipset_flush_lines(void **state)
 {
 	char *kept = keep_ipset_members("create egressc_dyn_b_30m_v4 hash:net family inet timeout 1800\n"
@@ -94,6 +140,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_members_carried),
 		cmocka_unit_test(test_nothing_to_keep),
+		cmocka_unit_test(test_runtime_set_names),
 		cmocka_unit_test(test_ipset_flush_lines),
 	};
 

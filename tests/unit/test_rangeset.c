@@ -263,6 +263,40 @@ static void test_empty(void **state)
 
 /* The same prefix from several origins is one span with every origin as a
  * contributor, ordered by origin (deterministic, not insertion order). */
+/* Room reserved ahead, for nothing or for more than is added, changes
+ * nothing of what the set holds. */
+static void test_reserve(void **state)
+{
+	struct rangeset s, plain;
+
+	(void)state;
+	for (int f = 0; f < FAMILY_COUNT; f++) {
+		rangeset_init(&s, (enum family)f);
+		rangeset_init(&plain, (enum family)f);
+		rangeset_reserve(&s, 0);
+		assert_int_equal(s.nranges, 0);
+		rangeset_reserve(&s, 1000);
+		assert_true(s.cap >= 1000);
+		for (unsigned i = 0; i < 100; i++) {
+			add(&s, (addr_t)i * 4, family_bits((enum family)f) - 1, i);
+			add(&plain, (addr_t)i * 4, family_bits((enum family)f) - 1, i);
+		}
+		rangeset_reserve(&s, 10);
+		add(&s, 1000, family_bits((enum family)f), 100);
+		add(&plain, 1000, family_bits((enum family)f), 100);
+		rangeset_finish(&s);
+		rangeset_finish(&plain);
+		assert_int_equal(s.nranges, plain.nranges);
+		assert_int_equal(s.nspans, plain.nspans);
+		for (size_t i = 0; i < s.nranges; i++) {
+			struct range a = rangeset_range(&s, i), b = rangeset_range(&plain, i);
+			assert_true(a.lo == b.lo && a.hi == b.hi && a.origin == b.origin);
+		}
+		rangeset_release(&s);
+		rangeset_release(&plain);
+	}
+}
+
 static void test_duplicates(void **state)
 {
 	struct rangeset s;
@@ -1319,6 +1353,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_reserve),
 		cmocka_unit_test(test_duplicates),
 		cmocka_unit_test(test_containment),
 		cmocka_unit_test(test_overlap),

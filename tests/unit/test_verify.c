@@ -4,6 +4,7 @@
  * address, one port, a rule dropped, the base chains' order or policy -
  * with a message naming a packet that proves it. The texts are the
  * emitters' own, then edited, as a buggy emitter or a hand edit would. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -57,7 +58,7 @@ static void release(struct rendered *r)
 static int verify_with(struct rendered *r, int which, const char *edited, char *msg,
 		       size_t size)
 {
-	struct verify_texts t;
+	struct verify_texts t = { 0 };
 	FILE *fp = fmemopen(msg, size, "w");
 
 	assert_non_null(fp);
@@ -111,6 +112,67 @@ static void test_the_emitters_pass(void **state)
 	render(&r, policy);
 	if (verify_with(&r, -1, NULL, msg, sizeof(msg)) != 0)
 		fail_msg("refused the emitters' own output:\n%s", msg);
+	release(&r);
+}
+
+/* A render callback's context: the texts to hand out, one of them
+ * widened, or one that cannot be rendered. */
+struct on_demand {
+	struct rendered *r;
+	int widened, failing;
+	int asked[VERIFY_TEXTS];
+};
+
+static char *render_on_demand(void *ctx, enum verify_text i, size_t *len)
+{
+	struct on_demand *od = ctx;
+
+	od->asked[i]++;
+	if ((int)i == od->failing) {
+		errno = ENOSPC;
+		return NULL;
+	}
+	char *text = (int)i == od->widened ? replace(od->r->texts[i], "203.0.113.7", "203.0.113.8")
+					   : strdup(od->r->texts[i]);
+	*len = strlen(text);
+	return text;
+}
+
+static int verify_on_demand(struct on_demand *od, char *msg, size_t size)
+{
+	struct verify_texts t = { .render = render_on_demand, .ctx = od };
+	FILE *fp = fmemopen(msg, size, "w");
+	struct diags d;
+
+	assert_non_null(fp);
+	diags_init(&d, &od->r->c.arena);
+	int rc = verify_outputs(&d, &od->r->c.policy, &t);
+	diags_print(&d, fp);
+	fclose(fp);
+	return rc;
+}
+
+/* Texts rendered as the verifier comes to them (what --verify does) are
+ * read once each and judged as given ones are; one that cannot be
+ * rendered is an error that says so. */
+static void test_texts_rendered_on_demand(void **state)
+{
+	struct rendered r;
+	char msg[4096] = "";
+
+	(void)state;
+	render(&r, policy);
+	struct on_demand od = { .r = &r, .widened = -1, .failing = -1 };
+	if (verify_on_demand(&od, msg, sizeof(msg)) != 0)
+		fail_msg("refused the emitters' own output, rendered on demand:\n%s", msg);
+	for (int i = 0; i < VERIFY_TEXTS; i++)
+		assert_int_equal(od.asked[i], 1);
+	od = (struct on_demand){ .r = &r, .widened = VERIFY_NFT, .failing = -1 };
+	assert_int_equal(verify_on_demand(&od, msg, sizeof(msg)), -1);
+	assert_non_null(strstr(msg, "nft ruleset"));
+	od = (struct on_demand){ .r = &r, .widened = -1, .failing = VERIFY_IPTABLES };
+	assert_int_equal(verify_on_demand(&od, msg, sizeof(msg)), -1);
+	assert_non_null(strstr(msg, "cannot render the iptables output to verify it"));
 	release(&r);
 }
 
@@ -291,6 +353,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_the_emitters_pass),
+		cmocka_unit_test(test_texts_rendered_on_demand),
 		cmocka_unit_test(test_nft_edits_are_refused),
 		cmocka_unit_test(test_iptables_edits_are_refused),
 		cmocka_unit_test(test_resolver_read_as_written),
