@@ -149,12 +149,26 @@ static void age_out(struct refresh *r, struct refresh_name *nm, time_t now, FILE
 	nm->naddrs = kept;
 }
 
+/* The address in its class's set; for a class in the shared lookup, the
+ * address with each of the class's protocols and port ranges, one element
+ * each, in the shared set: they overlap no other class's (the model keeps
+ * shared classes' ports apart), nor the class's own compiled ones (the
+ * agent adds no address its class's set holds). */
 static void element(FILE *fp, const char *verb, const struct refresh_placed *pl)
 {
+	const struct rule_class *c = pl->cls;
+	const char *sfx = emit_family_suffix[pl->p.family];
 	char buf[PREFIX_STRLEN];
 
-	fprintf(fp, "%s element " NFT_TABLE " %s_%s { %s }\n", verb, pl->cls->name,
-		emit_family_suffix[pl->p.family], prefix_format(&pl->p, buf));
+	prefix_format(&pl->p, buf);
+	if (!c->shared[pl->p.family]) {
+		fprintf(fp, "%s element " NFT_TABLE " %s_%s { %s }\n", verb, c->name, sfx, buf);
+		return;
+	}
+	fprintf(fp, "%s element " NFT_TABLE " " NFT_SET_SHARED "_%s { ", verb, sfx);
+	bool first = true;
+	emit_nft_shared_elements(fp, &c->svc, buf, ", ", &first);
+	fputs(" }\n", fp);
 }
 
 static bool placed_has(const struct refresh_placed *v, size_t n, const struct refresh_placed *pl)
