@@ -773,6 +773,8 @@ static bool shareable(const struct rule_class *c, enum family f)
 	       !c->when.n && !c->src.given && !c->nruntime && c->sets[f].nspans;
 }
 
+/* Its elements there: its minimal prefixes (as model_name_static_ipsets()
+ * counted them) with each protocol and port range. */
 static size_t shared_elements(const struct rule_class *c, enum family f)
 {
 	size_t protos = (size_t)!!(c->svc.protos & PROTO_TCP) + !!(c->svc.protos & PROTO_UDP);
