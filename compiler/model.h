@@ -332,9 +332,10 @@ void model_name_static_ipsets(struct model *m);
  * what is accepted. Decided by model_build(), and again by whatever
  * changes a set after it (the optimizer), after
  * model_name_static_ipsets().
- * Measured (docs/outputs.md): a rule per class costs each new connection
- * about 0.4% of its time per rule (1,024 classes: 0.20x the connections
- * of no ruleset, the lookup 0.77x; protocol in the key or not, the same),
+ * Measured (bench/lookup.sh, docs/outputs.md): a rule per class costs
+ * each new connection about 0.4% of its time per rule (1,024 classes:
+ * 0.20x the connections of no ruleset, the lookup 0.77x; protocol in the
+ * key or not, the same),
  * so below 8 classes the rules cost under 3%, inside the noise, and small
  * policies keep the output people read; one class of 16k-64k prefixes
  * matched no faster in the shared set than in a set and rule of its own,
