@@ -163,7 +163,10 @@ sleep 1
 # 1. The pool grows: the new address connects after the TTL.
 rezone 203.0.113.10 203.0.113.11
 expect "a new address is taken in" until_log 10 "refresh pool.rf.test: new address 203.0.113.11" || head -20 "$tmp/agent.log"
-expect "and added to the class's set" until_log 2 "203.0.113.11 added to allow_tcp_"
+where=_v4
+[ "$shared" = 0 ] || where=" in allow_v4"
+expect "and added to the class's set, the journal says where" \
+	until_log 2 "203.0.113.11 added to allow_tcp_8080_9090$where$"
 expect "the kernel's set has it, for each port" in_set 203.0.113.11
 reaches "a new address" 203.0.113.11 8080
 reaches "a new address, on the class's other port" 203.0.113.11 9090
