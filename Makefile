@@ -182,6 +182,7 @@ bench: all
 	bench/replies.sh $(BUILD)
 	bench/growth.sh $(BUILD)
 	bench/packets.sh $(BUILD)
+	bench/lookup.sh $(BUILD)
 	bench/record.sh $(BUILD)
 
 # More of the kernel differential test: make difftest N=200 PROBES=100 SEED=7

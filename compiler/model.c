@@ -744,6 +744,79 @@ bool model_uses_ipsets(const struct model *m, enum family f)
 	return false;
 }
 
+/* The ports one protocol's shared classes take, a bit each: what a class
+ * must stay clear of to join. */
+struct port_bitmap {
+	uint64_t w[65536 / 64];
+};
+
+/* Whether any port of [LO, HI] is set in B (SET false), or sets them all
+ * (SET true). */
+static bool port_bitmap_range(struct port_bitmap *b, unsigned lo, unsigned hi, bool set)
+{
+	for (unsigned p = lo; p <= hi;) {
+		unsigned bit = p % 64, n = hi - p + 1 < 64 - bit ? hi - p + 1 : 64 - bit;
+		uint64_t mask = (n == 64 ? ~(uint64_t)0 : (((uint64_t)1 << n) - 1)) << bit;
+		if (set)
+			b->w[p / 64] |= mask;
+		else if (b->w[p / 64] & mask)
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+/* Whether class C may join the shared lookup of family F at all. */
+static bool shareable(const struct rule_class *c, enum family f)
+{
+	return c->verdict == VERDICT_ALLOW && c->svc.protos && c->svc.nports &&
+	       !(c->svc.protos & ~(unsigned)(PROTO_TCP | PROTO_UDP)) && who_everyone(&c->who) &&
+	       !c->when.n && !c->src.given && !c->nruntime && c->sets[f].nspans;
+}
+
+/* Its elements there: its minimal prefixes (as model_name_static_ipsets()
+ * counted them) with each protocol and port range. */
+static size_t shared_elements(const struct rule_class *c, enum family f)
+{
+	size_t protos = (size_t)!!(c->svc.protos & PROTO_TCP) + !!(c->svc.protos & PROTO_UDP);
+	return c->ipset[f].nprefixes * protos * c->svc.nports;
+}
+
+void model_share_lookups(struct model *m)
+{
+	struct port_bitmap *taken = xcalloc(2, sizeof(*taken));	/* tcp, udp */
+
+	for (int f = 0; f < FAMILY_COUNT; f++) {
+		memset(taken, 0, 2 * sizeof(*taken));
+		m->nshared[f] = m->shared_elements[f] = 0;
+		for (size_t i = 0; i < m->nclasses; i++) {
+			struct rule_class *c = &m->classes[i];
+			const size_t n = shareable(c, (enum family)f) ? shared_elements(c, (enum family)f) : 0;
+			bool clear = n && n <= SHARED_CLASS_ELEMENTS_MAX;
+			c->shared[f] = false;
+			for (int k = 0; k < 2; k++)
+				for (size_t j = 0; clear && (c->svc.protos >> k & 1) && j < c->svc.nports; j++)
+					clear = !port_bitmap_range(&taken[k], c->svc.ports[j].lo,
+								   c->svc.ports[j].hi, false);
+			if (!clear)
+				continue;
+			for (int k = 0; k < 2; k++)
+				for (size_t j = 0; (c->svc.protos >> k & 1) && j < c->svc.nports; j++)
+					port_bitmap_range(&taken[k], c->svc.ports[j].lo, c->svc.ports[j].hi,
+							  true);
+			c->shared[f] = true;
+			m->nshared[f]++;
+			m->shared_elements[f] += n;
+		}
+		if (m->nshared[f] >= SHARED_CLASSES_MIN)
+			continue;
+		for (size_t i = 0; i < m->nclasses; i++)
+			m->classes[i].shared[f] = false;
+		m->nshared[f] = m->shared_elements[f] = 0;
+	}
+	free(taken);
+}
+
 /* Returns 0, or -1 with errors queued. */
 static int runtime_names(struct model *m, struct diags *d)
 {
@@ -1229,6 +1302,7 @@ int model_build(struct model *m, const struct policy *p, struct diags *d)
 	deny_parts_finish(m, counter_of_rule);
 	free(counter_of_rule);
 	model_name_static_ipsets(m);
+	model_share_lookups(m);
 	pinned_finish(m);
 	const char *twice = model_duplicate_name(m);
 	if (twice)

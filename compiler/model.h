@@ -221,6 +221,11 @@ struct rule_class {
 	struct deny_part *parts;
 	size_t nparts;
 	size_t *runtime_counter;
+	/* Allow classes only: whether sets[f] is matched in the family's
+	 * shared allow lookup (model_share_lookups()) rather than by a rule
+	 * of the class's own; then its elements there are each prefix of
+	 * sets[f] with each protocol and port range of svc. */
+	bool shared[FAMILY_COUNT];
 };
 
 /* A domain some wildcard names ("example.com" of "*.example.com"). */
@@ -272,6 +277,9 @@ struct model {
 	/* Hosts named by allow rules, sorted by name: the hosts output pins them. */
 	const struct host **pinned;
 	size_t npinned;
+	/* Per family, how many classes are shared (rule_class.shared) and
+	 * how many elements they give the shared lookup; none: no lookup. */
+	size_t nshared[FAMILY_COUNT], shared_elements[FAMILY_COUNT];
 };
 
 /* The protocol of a packet for model_decide(): PROTO_TCP, PROTO_UDP, or 0
@@ -309,6 +317,33 @@ void model_release(struct model *m);
  * set after it (the optimizer) calls it again. Names are unique among
  * all the model's ipsets, run-time ones included. */
 void model_name_static_ipsets(struct model *m);
+/* The shared allow lookup: one match per family of destination, protocol
+ * and port in one set (nft's concatenated interval set), instead of a
+ * rule per allow class, whose cost grows with the number of classes. An
+ * allow class for every sender, at any time, from any source, of TCP or
+ * UDP on some ports, without run-time sets, joins it in family F when its
+ * elements (prefixes x protocols x port ranges) are at most
+ * SHARED_CLASS_ELEMENTS_MAX and its ports are disjoint, protocol by
+ * protocol, from those of every class that joined before it (in class
+ * order): so no two elements ever overlap, which such a set refuses, and
+ * the set holds each joined class's elements, no more. A family has the
+ * lookup only when at least SHARED_CLASSES_MIN classes join; else none
+ * does. Accepts commute, so which rule accepts a packet does not change
+ * what is accepted. Decided by model_build(), and again by whatever
+ * changes a set after it (the optimizer), after
+ * model_name_static_ipsets().
+ * Measured (bench/lookup.sh, docs/outputs.md): a rule per class costs
+ * each new connection about 0.4% of its time per rule (1,024 classes:
+ * 0.20x the connections of no ruleset, the lookup 0.77x; protocol in the
+ * key or not, the same),
+ * so below 8 classes the rules cost under 3%, inside the noise, and small
+ * policies keep the output people read; one class of 16k-64k prefixes
+ * matched no faster in the shared set than in a set and rule of its own,
+ * and loaded 40% slower: past a few thousand elements a class keeps its
+ * rule, which costs one rule. */
+#define SHARED_CLASSES_MIN 8
+#define SHARED_CLASS_ELEMENTS_MAX 4096
+void model_share_lookups(struct model *m);
 /* Whether the iptables rules of family F match an ipset, run-time or
  * static: the ipset output must be loaded before them. */
 bool model_uses_ipsets(const struct model *m, enum family f);

@@ -262,4 +262,5 @@ void optimize_model(struct model *m, int level)
 	coverers_release(&cv);
 	/* A static ipset's name says what it holds. */
 	model_name_static_ipsets(m);
+	model_share_lookups(m);
 }

@@ -15,6 +15,7 @@ struct counter;
 struct model;
 struct rule_class;
 struct runtime_set;
+struct service;
 struct stmt;
 
 struct emitter {
@@ -54,6 +55,13 @@ bool emit_dnsmasq_is_fragment(const char *text);
  * the nft script that deletes the table (and works when there is none). */
 int emit_nft_closed(FILE *fp);
 int emit_nft_remove(FILE *fp);
+/* A class's elements of the shared allow lookup (model_share_lookups())
+ * for one prefix, ADDR as text, with each of SVC's protocols and port
+ * ranges: "192.0.2.0/24 . tcp . 443", SEP before each but the very first
+ * (*FIRST, then false). The emitter writes them, and the refresh agent
+ * adds and deletes them. */
+void emit_nft_shared_elements(FILE *fp, const struct service *svc, const char *addr,
+			      const char *sep, bool *first);
 /* The iptables chains of family F closed in the same way, without hooks
  * (apply adds those). */
 int emit_iptables_closed(FILE *fp, enum family f);

@@ -174,6 +174,12 @@ int emit_explain(const struct model *m, FILE *fp)
 		fputs("  (none)\n", fp);
 	for (size_t i = 0; i < m->nclasses; i++)
 		explain_class(fp, m, &m->classes[i]);
+	/* Why those classes have no set or rule of their own in nft. */
+	for (int f = 0; f < FAMILY_COUNT; f++)
+		if (m->nshared[f])
+			fprintf(fp, "nft shared allow lookup, %s: %zu classes, %zu elements (set "
+				NFT_SET_SHARED "_%s)\n", f == FAMILY_V4 ? "IPv4" : "IPv6", m->nshared[f],
+				m->shared_elements[f], emit_family_suffix[f]);
 	fprintf(fp, "pinned hostnames: %zu (the hosts output)\n", m->npinned);
 	if (m->nruntime) {
 		fputs("run-time sets:\n", fp);

@@ -23,6 +23,11 @@
 #define NFT_CHAIN_OUTPUT "output"
 #define NFT_CHAIN_FORWARD "forward"
 
+/* The shared allow lookup of each family (model_share_lookups()): set
+ * "allow_v4" of address . protocol . port. No class is named "allow"
+ * alone (classes are "allow_" and their service), nor any other set. */
+#define NFT_SET_SHARED "allow"
+
 /* iptables: egressc owns the chains whose names begin with the prefix,
  * and nothing else in the filter table but its hook jumps. */
 #define IPT_CHAIN_PREFIX "EGRESSC"

@@ -2,7 +2,8 @@
 /* nftables output: one `table inet egressc`, replaced atomically on every
  * load (create-if-missing, delete, create: one nft -f is one transaction),
  * so other tables are never touched. Each allow class becomes a named
- * interval set per family, each deny class one set per deny rule (so the
+ * interval set per family, or its share of the family's shared lookup
+ * (model_share_lookups()), each deny class one set per deny rule (so the
  * rule's named counter counts what it blocks); elements are the minimal
  * prefixes of merged spans, which never overlap (nft refuses overlaps
  * without auto-merge) and come sorted. Run-time sets (wildcards, dynamic
@@ -58,6 +59,69 @@ static void emit_set(FILE *fp, const struct rule_class *c, enum family f)
 	for (size_t i = 0; i < s->nspans; i++) {
 		struct span sp = rangeset_span(s, i);
 		range_to_prefixes(f, sp.lo, sp.hi, write_element, &w);
+	}
+	fputs("\n\t\t}\n\t}\n\n", fp);
+}
+
+void emit_nft_shared_elements(FILE *fp, const struct service *svc, const char *addr,
+			      const char *sep, bool *first)
+{
+	for (unsigned proto = PROTO_TCP; proto <= PROTO_UDP; proto <<= 1) {
+		if (!(svc->protos & proto))
+			continue;
+		for (size_t i = 0; i < svc->nports; i++) {
+			const struct port_range *r = &svc->ports[i];
+			fprintf(fp, "%s%s . %s . %u", *first ? "" : sep, addr,
+				proto == PROTO_TCP ? "tcp" : "udp", r->lo);
+			if (r->hi != r->lo)
+				fprintf(fp, "-%u", r->hi);
+			*first = false;
+		}
+	}
+}
+
+struct shared_writer {
+	FILE *fp;
+	const struct service *svc;
+	bool first;
+};
+
+static void write_shared_element(const struct prefix *p, void *arg)
+{
+	struct shared_writer *w = arg;
+	char buf[PREFIX_STRLEN];
+
+	emit_nft_shared_elements(w->fp, w->svc, prefix_format(p, buf), ",\n\t\t\t", &w->first);
+}
+
+/* The shared allow lookup of family F: one set of address . protocol .
+ * port holding every shared class's elements, which never overlap (the
+ * model keeps the classes' ports apart), a comment naming each class
+ * before its own. */
+static void emit_shared_set(FILE *fp, const struct model *m, enum family f)
+{
+	fprintf(fp, "\t# The allow classes of TCP and UDP ports in one lookup (%zu classes,\n"
+		"\t# %zu elements): each class's prefixes with its protocols and ports.\n",
+		m->nshared[f], m->shared_elements[f]);
+	fprintf(fp, "\tset " NFT_SET_SHARED "_%s {\n", emit_family_suffix[f]);
+	fprintf(fp, "\t\ttype %s . inet_proto . inet_service\n", family_type[f]);
+	fputs("\t\tflags interval\n\t\telements = {\n", fp);
+	bool first = true;
+	for (size_t i = 0; i < m->nclasses; i++) {
+		const struct rule_class *c = &m->classes[i];
+		const struct rangeset *s = &c->sets[f];
+		if (!c->shared[f])
+			continue;
+		if (!first)
+			fputs(",\n", fp);
+		emit_class_comment(fp, "\t\t\t", c, f);
+		struct shared_writer w = { .fp = fp, .svc = &c->svc, .first = true };
+		fputs("\t\t\t", fp);
+		for (size_t j = 0; j < s->nspans; j++) {
+			struct span sp = rangeset_span(s, j);
+			range_to_prefixes(f, sp.lo, sp.hi, write_shared_element, &w);
+		}
+		first = false;
 	}
 	fputs("\n\t\t}\n\t}\n\n", fp);
 }
@@ -342,16 +406,22 @@ static void emit_rule(FILE *fp, const struct model *m, const struct rule_class *
 	}
 }
 
-/* The rules of the classes of verdict V, in model order. */
+/* The rules of the classes of verdict V, in model order; for allow, the
+ * shared lookups first, which most packets a policy accepts meet then
+ * before any other rule. */
 static void emit_rules(FILE *fp, const struct model *m, enum verdict v)
 {
+	for (int f = 0; v == VERDICT_ALLOW && f < FAMILY_COUNT; f++)
+		if (m->nshared[f])
+			fprintf(fp, "\t\t%s . meta l4proto . th dport @" NFT_SET_SHARED "_%s accept\n",
+				family_daddr[f], emit_family_suffix[f]);
 	for (size_t i = 0; i < m->nclasses; i++) {
 		const struct rule_class *c = &m->classes[i];
 		const bool deny = c->verdict == VERDICT_DENY;
 		if (c->verdict != v)
 			continue;
 		for (int f = 0; f < FAMILY_COUNT; f++) {
-			if (!deny && c->sets[f].nspans)
+			if (!deny && c->sets[f].nspans && !c->shared[f])
 				emit_rule(fp, m, c, c->name, (enum family)f, NULL);
 			for (size_t j = 0; deny && j < c->nparts; j++) {
 				const struct counter *k = &m->counters[c->parts[j].counter];
@@ -503,10 +573,13 @@ int emit_nft(const struct model *m, FILE *fp)
 	emit_table_reset(fp);
 	fputs("\ntable " NFT_TABLE " {\n", fp);
 	emit_counters(fp, m);
+	for (int f = 0; f < FAMILY_COUNT; f++)
+		if (m->nshared[f])
+			emit_shared_set(fp, m, (enum family)f);
 	for (size_t i = 0; i < m->nclasses; i++) {
 		const struct rule_class *c = &m->classes[i];
 		for (int f = 0; f < FAMILY_COUNT; f++) {
-			if (c->verdict == VERDICT_ALLOW && c->sets[f].nspans)
+			if (c->verdict == VERDICT_ALLOW && c->sets[f].nspans && !c->shared[f])
 				emit_set(fp, c, (enum family)f);
 			for (size_t j = 0; j < c->nparts; j++)
 				if (c->parts[j].sets[f].n)

@@ -149,12 +149,37 @@ static void age_out(struct refresh *r, struct refresh_name *nm, time_t now, FILE
 	nm->naddrs = kept;
 }
 
+/* The address in its class's set; for a class in the shared lookup, the
+ * address with each of the class's protocols and port ranges, one element
+ * each, in the shared set: they overlap no other class's (the model keeps
+ * shared classes' ports apart), nor the class's own compiled ones (the
+ * agent adds no address its class's set holds). */
 static void element(FILE *fp, const char *verb, const struct refresh_placed *pl)
 {
+	const struct rule_class *c = pl->cls;
+	const char *sfx = emit_family_suffix[pl->p.family];
 	char buf[PREFIX_STRLEN];
 
-	fprintf(fp, "%s element " NFT_TABLE " %s_%s { %s }\n", verb, pl->cls->name,
-		emit_family_suffix[pl->p.family], prefix_format(&pl->p, buf));
+	prefix_format(&pl->p, buf);
+	if (!c->shared[pl->p.family]) {
+		fprintf(fp, "%s element " NFT_TABLE " %s_%s { %s }\n", verb, c->name, sfx, buf);
+		return;
+	}
+	fprintf(fp, "%s element " NFT_TABLE " " NFT_SET_SHARED "_%s { ", verb, sfx);
+	bool first = true;
+	emit_nft_shared_elements(fp, &c->svc, buf, ", ", &first);
+	fputs(" }\n", fp);
+}
+
+/* Where the journal says PL went: "_v4" after its class's name, or for
+ * a class in the shared lookup " in allow_v4". */
+static const char *placed_set(const struct refresh_placed *pl, char buf[32])
+{
+	const enum family f = (enum family)pl->p.family;
+
+	snprintf(buf, 32, pl->cls->shared[f] ? " in " NFT_SET_SHARED "_%s" : "_%s",
+		 emit_family_suffix[f]);
+	return buf;
 }
 
 static bool placed_has(const struct refresh_placed *v, size_t n, const struct refresh_placed *pl)
@@ -200,7 +225,7 @@ int refresh_run(struct refresh *r, time_t now, FILE *log, struct diags *d)
 	struct pin_drift *drifts = NULL;
 	struct refresh_placed *want = NULL, *take = NULL;
 	size_t nwant = 0, want_cap = 0, ntake = 0, take_cap = 0;
-	char buf[PREFIX_STRLEN];
+	char buf[PREFIX_STRLEN], set[32];
 	int rc;
 
 	for (size_t i = 0; i < r->n; i++)
@@ -307,19 +332,19 @@ int refresh_run(struct refresh *r, time_t now, FILE *log, struct diags *d)
 	if (rc == 0) {
 		for (size_t i = 0; i < nwant; i++)
 			if (!placed_has(r->added, r->nadded, &want[i]))
-				fprintf(log, "egressc agent: refresh: %s added to %s_%s\n",
+				fprintf(log, "egressc agent: refresh: %s added to %s%s\n",
 					prefix_format(&want[i].p, buf), want[i].cls->name,
-					emit_family_suffix[want[i].p.family]);
+					placed_set(&want[i], set));
 		for (size_t i = 0; i < r->nadded; i++)
 			if (!placed_has(want, nwant, &r->added[i]) && !placed_has(take, ntake, &r->added[i]))
-				fprintf(log, "egressc agent: refresh: %s removed from %s_%s\n",
+				fprintf(log, "egressc agent: refresh: %s removed from %s%s\n",
 					prefix_format(&r->added[i].p, buf), r->added[i].cls->name,
-					emit_family_suffix[r->added[i].p.family]);
+					placed_set(&r->added[i], set));
 		for (size_t i = 0; i < ntake; i++)
 			if (!placed_has(r->taken, r->ntaken, &take[i]))
-				fprintf(log, "egressc agent: refresh: %s removed from %s_%s (the policy's "
+				fprintf(log, "egressc agent: refresh: %s removed from %s%s (the policy's "
 					"pin, no longer given)\n", prefix_format(&take[i].p, buf),
-					take[i].cls->name, emit_family_suffix[take[i].p.family]);
+					take[i].cls->name, placed_set(&take[i], set));
 		free(r->added);
 		r->added = want;
 		r->nadded = nwant;

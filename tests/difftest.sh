@@ -64,6 +64,7 @@ RANDOM=$seed
 agree=0
 disagree=0
 slow=0
+shared=0	# policies whose nft ruleset has the shared allow lookup
 declare -A disagree_from=([runner]=0 [container]=0)
 
 # Who sends the runner's probes; the ports every policy's probes may use;
@@ -428,6 +429,7 @@ for n in $(seq "$policies"); do
 		"$tmp/probes" | sort -u >"$tmp/addrs"
 	awk '$6 != "127.0.0.1" && $6 != "::1" { print $7 }' "$tmp/probes" | sort -un |
 		paste -sd , >"$tmp/ports"
+	grep -q ' @allow_v[46] accept$' "$tmp/out/ruleset.nft" && shared=$((shared + 1))
 	netns_setup || { bad "namespace setup"; continue; }
 	# shellcheck disable=SC2046 # one address a word
 	netns_add_server_addr $(cat "$tmp/addrs")
@@ -486,7 +488,7 @@ for n in $(seq "$policies"); do
 	diff_pair_check "seed $seed policy $n" "$tmp/p.eg" "$tmp/q.eg" "$tmp/queries" "$res_p" "$REPLY"
 done
 
-echo "difftest: $policies policies, $nprobes destinations each, both backends: $agree probes agreed ($slow of them on a second try), $disagree disagreed (${disagree_from[runner]} from the runner, ${disagree_from[container]} from the container)"
+echo "difftest: $policies policies ($shared with nft's shared allow lookup), $nprobes destinations each, both backends: $agree probes agreed ($slow of them on a second try), $disagree disagreed (${disagree_from[runner]} from the runner, ${disagree_from[container]} from the container)"
 for kind in "${!kind_total[@]}"; do
 	echo "  $kind: ${kind_total[$kind]} probes, ${kind_allow[$kind]:-0} expected through"
 done | sort

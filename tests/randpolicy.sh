@@ -16,6 +16,8 @@
 #     then overlapping or out of order), so that nft's port sets and
 #     iptables' multiport splitting have work to do;
 #   - a 'resolver ADDR[, ADDR] [user NAME]' line (DNS lockdown);
+#   - now and then 8 to 12 allow rules more, on ports of their own or
+#     the probes', enough classes for nft's shared allow lookup;
 #   - with RP_SENDERS set, 'user' and 'group' clauses (names a test's
 #     probes can run as: root, nobody, dnsmasq; groups root and nogroup),
 #     'from' clauses (the test container's networks, 198.51.100.0/31 and
@@ -258,4 +260,22 @@ rand_policy() {
 		fi
 		policy_line "$verdict $targets$svc$who" "$verdict $targets4$svc$who"
 	done
+	# Now and then classes enough for the shared allow lookup (one set of
+	# address . protocol . port, model_share_lookups()): allow rules on
+	# ports of their own, some meeting the ports above.
+	if [ $((RANDOM % 3)) -eq 0 ]; then
+		local i p
+		for ((i = 0; i < 8 + RANDOM % 5; i++)); do
+			p=$((1000 + i))
+			[ $((RANDOM % 4)) -eq 0 ] && p=${probe_ports[RANDOM % ${#probe_ports[@]}]}
+			svc=" port $p"
+			case $((RANDOM % 4)) in
+			1) svc="$svc proto udp" ;;
+			2) svc="$svc proto tcp, udp" ;;
+			esac
+			rand_prefix
+			RP_PORTS+=("$p")
+			policy_line "allow $REPLY$svc" "allow ${RP_TARGETS[-1]}$svc"
+		done
+	fi
 }

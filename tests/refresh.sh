@@ -18,7 +18,10 @@
 #     --refresh-min;
 #   - a TCP stream to a pinned address, open all along, survives every
 #     refresh (nothing is reloaded);
-#   - --refresh with the iptables backend is a usage error.
+#   - --refresh with the iptables backend is a usage error;
+#   - all of it again (REFRESH_SHARED=1) with the name's class in the
+#     shared allow lookup (enough classes beside it to make one): the
+#     agent adds and deletes ADDRESS . tcp . PORT elements there.
 #
 #   PROBE=build/tests/probe tests/refresh.sh EGRESSC      (as root)
 #@check full
@@ -77,15 +80,44 @@ pids+=($dns_pid)
 sleep 0.5
 rezone() { pool "$@"; kill -HUP "$dns_pid"; }
 
-cat >"$tmp/policy.eg" <<'EOF2'
+shared=${REFRESH_SHARED:-0}
+{
+	cat <<'EOF2'
 essentials off
 allow pool.rf.test, other.rf.test port 8080, 9090
 deny 203.0.113.66
 EOF2
+	# Classes enough beside it for the shared lookup.
+	[ "$shared" = 0 ] || for p in 1 2 3 4 5 6 7; do echo "allow 192.0.2.10$p port $p"; done
+} >"$tmp/policy.eg"
 ip netns exec "$NS_CLIENT" "$egressc" --resolver 127.0.0.1 --save-resolved "$tmp/resolved.hosts" \
 	-O "$tmp/out" "$tmp/policy.eg" 2>"$tmp/stderr"
 rc=$?
 exit_is "compiles through the test server" 0 "$tmp/stderr"
+if [ "$shared" = 0 ]; then
+	expect "the name's class has a rule of its own" \
+		grep -q "@allow_tcp_8080_9090_v4 tcp dport { 8080, 9090 } accept" "$tmp/out/ruleset.nft"
+else
+	expect "the name's class is in the shared lookup" \
+		grep -q "^			203.0.113.10 . tcp . 9090" "$tmp/out/ruleset.nft"
+fi
+# in_set ADDRESS: whether the name's class admits ADDRESS in the kernel's
+# set: the address in its own, or with each port in the shared one.
+in_set() {
+	local list e
+	if [ "$shared" = 0 ]; then
+		set -- "$1"
+		list=$(ip netns exec "$NS_CLIENT" nft list set inet egressc allow_tcp_8080_9090_v4)
+	else
+		set -- "$1.tcp.8080" "$1.tcp.9090"
+		list=$(ip netns exec "$NS_CLIENT" nft list set inet egressc allow_v4)
+	fi
+	list=$(echo "$list" | tr -d '\n\t ')
+	for e; do
+		[[ $list == *[{,]"$e"[,}]* ]] || return 1
+	done
+}
+not_in_set() { ! in_set "$1"; }
 printf '127.0.0.1\tlocalhost\n' >"$tmp/hosts"
 ip netns exec "$NS_CLIENT" "$egressc" apply --hosts-path "$tmp/hosts" --dnsmasq-path "$tmp/frag.conf" \
 	"$tmp/out" >"$tmp/apply.log" 2>&1
@@ -131,8 +163,13 @@ sleep 1
 # 1. The pool grows: the new address connects after the TTL.
 rezone 203.0.113.10 203.0.113.11
 expect "a new address is taken in" until_log 10 "refresh pool.rf.test: new address 203.0.113.11" || head -20 "$tmp/agent.log"
-expect "and added to the class's set" until_log 2 "203.0.113.11 added to allow_tcp_"
+where=_v4
+[ "$shared" = 0 ] || where=" in allow_v4"
+expect "and added to the class's set, the journal says where" \
+	until_log 2 "203.0.113.11 added to allow_tcp_8080_9090$where$"
+expect "the kernel's set has it, for each port" in_set 203.0.113.11
 reaches "a new address" 203.0.113.11 8080
+reaches "a new address, on the class's other port" 203.0.113.11 9090
 expect "the hosts splice has it" grep -q "^203.0.113.11	pool.rf.test$" "$tmp/hosts"
 expect "the hosts splice keeps the rest" grep -q "^127.0.0.1	localhost$" "$tmp/hosts"
 
@@ -159,6 +196,7 @@ expect "the next new address" until_log 10 "new address 203.0.113.12"
 reaches "the rotated-in address" 203.0.113.12 8080
 expect "the dropped address goes after the grace period" until_log 10 "203.0.113.11 removed from allow_tcp_"
 blocked "a dropped address, after its grace period" 203.0.113.11 8080
+expect "the kernel's set has it no longer" not_in_set 203.0.113.11
 expect "and leaves the hosts splice" bash -c "! grep -q '^203.0.113.11' '$tmp/hosts'"
 
 # 2b. Another name drops the address the policy was compiled with: it,
@@ -215,4 +253,8 @@ ip netns exec "$NS_CLIENT" "$egressc" agent --backend iptables --refresh "$tmp/p
 rc=$?
 exit_is "--refresh with iptables" 2
 [ "$fail" -eq 0 ] || indent <"$tmp/agent.log"
+if [ "$shared" = 0 ]; then
+	expect "all of it with the name's class in the shared lookup" \
+		env REFRESH_SHARED=1 PROBE="$PROBE" bash "$0" "$egressc"
+fi
 testlib_finish

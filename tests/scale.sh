@@ -4,8 +4,8 @@
 # on 65,535 distinct ports (a class a port, as a policy generated from
 # monitor mode's findings has). It compiles to every output with --verify,
 # which reads each ruleset back (the ipsets with the iptables rules) and
-# proves it against the policy; every class is in the nft and iptables
-# outputs; and query answers a sample of packets as the rules say. Not
+# proves it against the policy; every class is in the nft (in the shared
+# allow lookup) and iptables outputs; and query answers a sample of packets as the rules say. Not
 # timed: bench/growth.sh measures what it costs.
 #
 #   tests/scale.sh EGRESSC
@@ -33,9 +33,15 @@ else
 	head -n 20 "$tmp/stderr" | indent
 fi
 expect "100,000 rules: nothing said" [ ! -s "$tmp/stderr" ]
-# A class a port: its accept rule in nft, its RETURN in iptables.
-expect "nft: a rule a port" \
-	[ "$(grep -c '^		ip daddr @allow_tcp_[0-9]*_v4 tcp dport [0-9]* accept$' "$tmp/out/ruleset.nft")" = $ports ]
+# A class a port: in nft, its elements (one a rule: the two addresses of
+# a port are apart) in the shared allow lookup, which has one rule and
+# leaves no class one of its own; its RETURN in iptables.
+expect "nft: the shared lookup has each rule's address and port" \
+	[ "$(grep -c '^			10\.[0-9.]* \. tcp \. [0-9]*,\?$' "$tmp/out/ruleset.nft")" = $rules ]
+expect "nft: one rule for all the classes" \
+	[ "$(grep -c '^		ip daddr . meta l4proto . th dport @allow_v4 accept$' "$tmp/out/ruleset.nft")" = 1 ]
+expect "nft: no class has a rule of its own" \
+	[ "$(grep -c '^		ip daddr @allow_tcp_' "$tmp/out/ruleset.nft")" = 0 ]
 expect "iptables: a rule a port" \
 	[ "$(grep -c -- '-p tcp -m tcp --dport [0-9]* -j RETURN$' "$tmp/out/rules.v4")" = $ports ]
 # Two addresses a port up to 34465, apart (10.0.0.0 and 10.1.0.0 ...): an

@@ -1323,12 +1323,41 @@ static bool read_ports(const char **s, struct vrule *r, char range_sep, bool bra
 	return !open || eat(s, " }");
 }
 
+/* One element of a set of address . protocol . port, as written. */
+struct nft_shared_element {
+	unsigned proto;		/* VP_TCP or VP_UDP */
+	struct vport_range ports;
+	addr_t lo, hi;
+};
+
+/* The elements of a set of address . protocol . port with one protocol
+ * and port range: what one rule of its own would match. */
+struct nft_shared_group {
+	unsigned proto;
+	struct vport_range ports;
+	struct ivlist addrs;	/* normalized */
+};
+
 struct nft_set {
 	char name[128];
 	enum family family;
 	bool runtime;		/* flags timeout: filled at run time, empty here */
 	struct ivlist addrs;
+	/* A set of address . protocol . port (type ADDR . inet_proto .
+	 * inet_service): its elements by protocol and port range instead
+	 * of addrs. */
+	bool shared;
+	struct nft_shared_group *groups;
+	size_t ngroups;
 };
+
+static void nft_set_release(struct nft_set *set)
+{
+	ivl_free(&set->addrs);
+	for (size_t i = 0; i < set->ngroups; i++)
+		ivl_free(&set->groups[i].addrs);
+	free(set->groups);
+}
 
 /* A base chain as read: whether it was there, its policy, and whether it
  * ends by going to the policy chain. */
@@ -1360,10 +1389,110 @@ static void nft_fail(struct nft_reader *nr, const char *why)
 	nr->ok = false;
 }
 
-/* set NAME { type ipv4_addr; flags interval; elements = { P, P, ... } } */
+/* "192.0.2.0/24 . tcp . 443", "2001:db8::1 . udp . 8000-8100": an element
+ * of a set of address . protocol . port, of family F. */
+static bool nft_read_shared_element(const char *line, enum family f, struct nft_shared_element *e)
+{
+	char text[PREFIX_STRLEN + 2];
+	struct prefix pf;
+	size_t n = strcspn(line, " ");
+	struct vrule ports = { 0 };
+	bool ok;
+
+	if (n >= sizeof(text))
+		return false;
+	memcpy(text, line, n);
+	text[n] = '\0';
+	line += n;
+	if (prefix_parse_written(text, &pf) != PREFIX_OK || pf.family != f)
+		return false;
+	e->lo = pf.addr;
+	e->hi = prefix_last(&pf);
+	if (eat(&line, " . tcp . "))
+		e->proto = VP_TCP;
+	else if (eat(&line, " . udp . "))
+		e->proto = VP_UDP;
+	else
+		return false;
+	ok = read_ports(&line, &ports, '-', false) && ports.nports == 1 &&
+	     (!*line || strcmp(line, ",") == 0);
+	if (ok)
+		e->ports = ports.ports[0];
+	free(ports.ports);
+	return ok;
+}
+
+static int shared_element_cmp(const void *pa, const void *pb)
+{
+	const struct nft_shared_element *a = pa, *b = pb;
+
+	if (a->proto != b->proto)
+		return a->proto < b->proto ? -1 : 1;
+	if (a->ports.lo != b->ports.lo)
+		return a->ports.lo < b->ports.lo ? -1 : 1;
+	if (a->ports.hi != b->ports.hi)
+		return a->ports.hi < b->ports.hi ? -1 : 1;
+	return a->lo < b->lo ? -1 : a->lo > b->lo;
+}
+
+/* Whether normalized A and B share an address. */
+static bool ivl_meet(const struct ivlist *a, const struct ivlist *b)
+{
+	for (size_t i = 0, j = 0; i < a->n && j < b->n;) {
+		if (a->v[i].hi < b->v[j].lo)
+			i++;
+		else if (b->v[j].hi < a->v[i].lo)
+			j++;
+		else
+			return true;
+	}
+	return false;
+}
+
+/* SET's elements E[0..N) into its groups, one per protocol and port range;
+ * false if two of them overlap (a packet two elements match), which nft
+ * refuses to load and which no emitted set has: each class's elements are
+ * its own, apart from every other class's. */
+static bool nft_group_shared(struct nft_set *set, struct nft_shared_element *e, size_t n)
+{
+	size_t cap = 0;
+
+	if (n > 1)
+		qsort(e, n, sizeof(*e), shared_element_cmp);
+	for (size_t i = 0; i < n; i++) {
+		struct nft_shared_group *g = set->ngroups ? &set->groups[set->ngroups - 1] : NULL;
+		if (!g || g->proto != e[i].proto || g->ports.lo != e[i].ports.lo ||
+		    g->ports.hi != e[i].ports.hi) {
+			VEC_PUSH(set->groups, set->ngroups, cap,
+				 (struct nft_shared_group){ e[i].proto, e[i].ports, { 0 } });
+		} else if (e[i].lo <= e[i - 1].hi) {
+			return false;
+		}
+		ivl_add(&set->groups[set->ngroups - 1].addrs, e[i].lo, e[i].hi);
+	}
+	for (size_t i = 0; i < set->ngroups; i++)
+		ivl_normalize(&set->groups[i].addrs);
+	/* Groups of one protocol whose ports meet must not share an address. */
+	for (size_t i = 0; i < set->ngroups; i++) {
+		const struct nft_shared_group *a = &set->groups[i];
+		for (size_t j = i + 1; j < set->ngroups; j++) {
+			const struct nft_shared_group *b = &set->groups[j];
+			if (b->proto != a->proto || b->ports.lo > a->ports.hi)
+				break;
+			if (ivl_meet(&a->addrs, &b->addrs))
+				return false;
+		}
+	}
+	return true;
+}
+
+/* set NAME { type ipv4_addr; flags interval; elements = { P, P, ... } },
+ * or of type ipv4_addr . inet_proto . inet_service, elements P . tcp . 443 */
 static void nft_read_set(struct nft_reader *nr, const char *line)
 {
 	struct nft_set set = { .family = FAMILY_COUNT };
+	struct nft_shared_element *elems = NULL;
+	size_t nelems = 0, elems_cap = 0;
 	const char *name = line + strlen("set ");
 	size_t len = strcspn(name, " ");
 
@@ -1375,6 +1504,12 @@ static void nft_read_set(struct nft_reader *nr, const char *line)
 			set.family = FAMILY_V4;
 		} else if (strcmp(line, "type ipv6_addr") == 0) {
 			set.family = FAMILY_V6;
+		} else if (strcmp(line, "type ipv4_addr . inet_proto . inet_service") == 0) {
+			set.family = FAMILY_V4;
+			set.shared = true;
+		} else if (strcmp(line, "type ipv6_addr . inet_proto . inet_service") == 0) {
+			set.family = FAMILY_V6;
+			set.shared = true;
 		} else if (strcmp(line, "flags interval") == 0) {
 			continue;
 		} else if (strcmp(line, "flags timeout") == 0 ||
@@ -1386,6 +1521,15 @@ static void nft_read_set(struct nft_reader *nr, const char *line)
 				nft_fail(nr, "bad timeout");
 		} else if (strcmp(line, "elements = {") == 0 && set.runtime) {
 			nft_fail(nr, "a run-time set with elements");
+		} else if (strcmp(line, "elements = {") == 0 && set.shared) {
+			while ((line = next_line(&nr->lr)) && strcmp(line, "}") != 0) {
+				struct nft_shared_element e;
+				if (!nft_read_shared_element(line, set.family, &e)) {
+					nft_fail(nr, "bad set element");
+					break;
+				}
+				VEC_PUSH(elems, nelems, elems_cap, e);
+			}
 		} else if (strcmp(line, "elements = {") == 0) {
 			while ((line = next_line(&nr->lr)) && strcmp(line, "}") != 0) {
 				char text[PREFIX_STRLEN + 2];
@@ -1409,6 +1553,11 @@ static void nft_read_set(struct nft_reader *nr, const char *line)
 	}
 	if (set.family == FAMILY_COUNT)
 		nft_fail(nr, "set without an address type");
+	if (set.shared && set.runtime)
+		nft_fail(nr, "a set of address, protocol and port filled at run time");
+	if (nr->ok && !nft_group_shared(&set, elems, nelems))
+		nft_fail(nr, "two elements of the set overlap");
+	free(elems);
 	ivl_normalize(&set.addrs);
 	VEC_PUSH(nr->sets, nr->nsets, nr->sets_cap, set);
 	nr->set_index.stride = sizeof(*nr->sets);
@@ -1607,6 +1756,38 @@ static int nft_read_sources(const char **s, struct ivlist *l)
 	return eat(s, " } fib saddr type != local ") ? (int)f : -1;
 }
 
+/* "ip daddr . meta l4proto . th dport @allow_v4 accept": a set of
+ * address . protocol . port, read as a rule of its own for each protocol
+ * and port range it has. Whether S is one. */
+static bool nft_read_shared_rule(struct nft_reader *nr, const char *s)
+{
+	enum family f;
+
+	if (eat(&s, "ip daddr . meta l4proto . th dport @"))
+		f = FAMILY_V4;
+	else if (eat(&s, "ip6 daddr . meta l4proto . th dport @"))
+		f = FAMILY_V6;
+	else
+		return false;
+	size_t len = strcspn(s, " ");
+	const struct nft_set *set = nft_find_set(nr, s, len);
+	if (!set || !set->shared || set->family != f || strcmp(s + len, " accept") != 0) {
+		nft_fail(nr, "a lookup of address, protocol and port that is no accept of such a "
+			     "set of its family");
+		return true;
+	}
+	for (size_t i = 0; i < set->ngroups; i++) {
+		const struct nft_shared_group *g = &set->groups[i];
+		struct vrule *r = chain_add(&nr->chain);
+		r->accept = true;
+		r->family = f;
+		r->protos = g->proto;
+		rule_add_port(r, g->ports.lo, g->ports.hi);
+		ivl_append(&r->addrs, &g->addrs);
+	}
+	return true;
+}
+
 static void nft_read_rule(struct nft_reader *nr, const char *s)
 {
 	enum family f = FAMILY_COUNT;
@@ -1624,6 +1805,8 @@ static void nft_read_rule(struct nft_reader *nr, const char *s)
 		nr->chain.final_accept = accept;
 		return;
 	}
+	if (nft_read_shared_rule(nr, s))
+		return;
 	struct vowners owners[2] = { { 0 }, { 0 } };
 	struct window when;
 	for (int g = 0; g < 2; g++)
@@ -1651,7 +1834,8 @@ static void nft_read_rule(struct nft_reader *nr, const char *s)
 		f = FAMILY_V6;
 	size_t len = strcspn(s, " ");
 	const struct nft_set *set = f == FAMILY_COUNT ? NULL : nft_find_set(nr, s, len);
-	if (!set || set->family != f || (src_family != FAMILY_COUNT && src_family != (int)f)) {
+	if (!set || set->shared || set->family != f ||
+	    (src_family != FAMILY_COUNT && src_family != (int)f)) {
 		free(owners[0].v);
 		free(owners[1].v);
 		ivl_free(&src);
@@ -2005,7 +2189,7 @@ static int verify_nft(struct diags *d, const struct policy *p, const char *text,
 		rc = compare_senders(d, "nft ruleset", &nr.chain, &nr.chain, ref, FAMILY_COUNT,
 				     fm, "");
 	for (size_t i = 0; i < nr.nsets; i++)
-		ivl_free(&nr.sets[i].addrs);
+		nft_set_release(&nr.sets[i]);
 	free(nr.sets);
 	free(nr.set_index.slots);
 	vchains_release(&nr.counters);

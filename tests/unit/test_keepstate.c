@@ -4,7 +4,8 @@
  * script declares with a timeout, with the time it had left (wrapped
  * element lists, prefixes and ranges, nft's "1h2m3s4ms" spelling), never
  * more than the new timeout; sets the new script lacks, or has without a
- * timeout, carry nothing. ipset texts lose the flush lines of run-time
+ * timeout, carry nothing (the shared allow lookup among them: the refresh
+ * agent puts its refreshed elements back itself). ipset texts lose the flush lines of run-time
  * sets only. The kernel side is tests/keepstate.sh's. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +23,12 @@ static const char listing[] =
 	"\t\ttype ipv4_addr\n"
 	"\t\tflags interval\n"
 	"\t\telements = { 203.0.113.0/24 }\n"
+	"\t}\n"
+	"\n"
+	"\tset allow_v4 {\n"
+	"\t\ttype ipv4_addr . inet_proto . inet_service\n"
+	"\t\tflags interval\n"
+	"\t\telements = { 192.0.2.20/30 . tcp . 21, 203.0.113.11 . tcp . 8080 }\n"
 	"\t}\n"
 	"\n"
 	"\tset dyn_builders_v4 {\n"
@@ -43,6 +50,10 @@ static const char listing[] =
 static const char script[] = "table inet egressc {\n"
 			     "\tset allow_tcp_443_v4 {\n"
 			     "\t\ttype ipv4_addr\n"
+			     "\t\tflags interval\n"
+			     "\t}\n"
+			     "\tset allow_v4 {\n"
+			     "\t\ttype ipv4_addr . inet_proto . inet_service\n"
 			     "\t\tflags interval\n"
 			     "\t}\n"
 			     "\tset dyn_builders_v4 {\n"

@@ -1641,6 +1641,102 @@ static void test_counters(void **state)
 	compilation_release(&c);
 }
 
+static const struct rule_class *class_named(const struct model *m, const char *name)
+{
+	for (size_t i = 0; i < m->nclasses; i++)
+		if (strcmp(m->classes[i].name, name) == 0)
+			return &m->classes[i];
+	fail_msg("no class '%s'", name);
+	return NULL;
+}
+
+/* The shared allow lookup: which classes join it, decided once here for
+ * the emitter, the verifier's counterpart and the refresh agent. */
+static const char shared_policy[] =
+	"deny 192.0.2.21 port 21\n"
+	"allow 192.0.2.20/30 port 21\n"
+	"allow 192.0.2.23 port 23\n"
+	"allow 192.0.2.25 port 25\n"
+	"allow 192.0.2.53, 2001:db8::53 port 53 proto udp, tcp\n"
+	"allow 192.0.2.80 port 80, 8080-8090\n"
+	"allow 192.0.2.110 port 110\n"
+	"allow 203.0.113.0/24 port 440-450\n"
+	"allow 192.0.2.44 port 443\n"
+	"allow 192.0.2.45 port 143 user 0\n"
+	"allow 192.0.2.46 port 993 during \"Mon-Fri 09:00-17:00\"\n"
+	"allow 192.0.2.47 port 995 from 198.51.100.0/24\n"
+	"allow 192.0.2.48 proto udp\n"
+	"allow 192.0.2.49\n";
+
+static void test_shared_lookup(void **state)
+{
+	static const char *const joined[] = {
+		"allow_tcp_21", "allow_tcp_23", "allow_tcp_25", "allow_tcp_80_8080-8090",
+		"allow_tcp_440-450", "allow_tcp_udp_53",
+	};
+	struct compilation c;
+	char text[4096];
+
+	(void)state;
+	/* Six classes that may join, two short of the threshold: none does. */
+	const struct model *m = compile(&c, shared_policy);
+	for (size_t i = 0; i < m->nclasses; i++)
+		assert_false(m->classes[i].shared[FAMILY_V4] || m->classes[i].shared[FAMILY_V6]);
+	assert_int_equal(m->nshared[FAMILY_V4], 0);
+	compilation_release(&c);
+
+	snprintf(text, sizeof(text), "%sallow 192.0.2.60 port 60\nallow 192.0.2.61 port 61\n",
+		 shared_policy);
+	m = compile(&c, text);
+	assert_int_equal(SHARED_CLASSES_MIN, 8);
+	for (size_t i = 0; i < sizeof(joined) / sizeof(*joined); i++)
+		assert_true(class_named(m, joined[i])->shared[FAMILY_V4]);
+	assert_true(class_named(m, "allow_tcp_60")->shared[FAMILY_V4]);
+	/* Its port meets 440-450, which joined before it. */
+	assert_false(class_named(m, "allow_tcp_443")->shared[FAMILY_V4]);
+	/* For some senders, at some times, from some sources; every port. */
+	assert_false(class_named(m, "allow_tcp_143_user_0")->shared[FAMILY_V4]);
+	for (size_t i = 0; i < m->nclasses; i++)
+		if (strstr(m->classes[i].name, "during") || strstr(m->classes[i].name, "from") ||
+		    !m->classes[i].svc.nports)
+			assert_false(m->classes[i].shared[FAMILY_V4]);
+	assert_false(class_named(m, "deny_tcp_21")->shared[FAMILY_V4]);
+	assert_int_equal(m->nshared[FAMILY_V4], 9);
+	/* 192.0.2.53 twice (tcp and udp), 192.0.2.80 on two port ranges,
+	 * the rest (192.0.2.20/30 among them) once each. */
+	assert_int_equal(m->shared_elements[FAMILY_V4], 1 + 1 + 1 + 2 + 2 + 1 + 1 + 1 + 1);
+	/* Only one class has IPv6 addresses: the family has no lookup. */
+	assert_int_equal(m->nshared[FAMILY_V6], 0);
+	assert_false(class_named(m, "allow_tcp_udp_53")->shared[FAMILY_V6]);
+	compilation_release(&c);
+}
+
+/* A class's elements are capped: one address on 4096 port ranges joins,
+ * on 4097 it stays a rule of its own. */
+static void test_shared_lookup_cap(void **state)
+{
+	(void)state;
+	for (unsigned n = SHARED_CLASS_ELEMENTS_MAX; n <= SHARED_CLASS_ELEMENTS_MAX + 1; n++) {
+		size_t cap = 64 * 1024, len = 0;
+		char *text = malloc(cap);
+		struct compilation c;
+		assert_non_null(text);
+		for (unsigned i = 0; i < 8; i++)
+			len += (size_t)snprintf(text + len, cap - len, "allow 192.0.2.%u port %u\n", i, i + 1);
+		len += (size_t)snprintf(text + len, cap - len, "allow 192.0.2.100 port 20000");
+		for (unsigned i = 1; i < n; i++)
+			len += (size_t)snprintf(text + len, cap - len, ", %u", 20000 + 2 * i);
+		snprintf(text + len, cap - len, "\n");
+		const struct model *m = compile(&c, text);
+		const struct rule_class *big = &m->classes[m->nclasses - 1];
+		assert_int_equal(big->svc.nports, n);
+		assert_int_equal(big->shared[FAMILY_V4], n <= SHARED_CLASS_ELEMENTS_MAX);
+		assert_int_equal(m->nshared[FAMILY_V4], 8 + (n <= SHARED_CLASS_ELEMENTS_MAX));
+		compilation_release(&c);
+		free(text);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1669,6 +1765,8 @@ int main(void)
 		cmocka_unit_test(test_wildcard_domains),
 		cmocka_unit_test(test_record),
 		cmocka_unit_test(test_dns_refuses),
+		cmocka_unit_test(test_shared_lookup),
+		cmocka_unit_test(test_shared_lookup_cap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

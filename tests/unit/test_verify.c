@@ -275,6 +275,63 @@ static void test_many_ports(void **state)
 	free(text);
 }
 
+/* Enough allow classes of ports for the shared allow lookup (one set of
+ * address . protocol . port per family), a deny carved out of one, and
+ * classes that stay rules of their own (a user's; one whose port 443
+ * meets the 440-450 of a class before it). */
+static const char shared[] =
+	"essentials off\n"
+	"default deny\n"
+	"deny 192.0.2.21 port 21\n"
+	"allow 192.0.2.20/30 port 21\n"
+	"allow 192.0.2.23 port 23\n"
+	"allow 192.0.2.25 port 25\n"
+	"allow 192.0.2.53, 2001:db8::53 port 53 proto udp, tcp\n"
+	"allow 192.0.2.80 port 80, 8080-8090\n"
+	"allow 192.0.2.110 port 110\n"
+	"allow 192.0.2.143 port 143\n"
+	"allow 203.0.113.0/24 port 440-450\n"
+	"allow 192.0.2.44 port 443\n"
+	"allow 192.0.2.45 port 443 user 0\n";
+
+static void test_shared_lookup_edits_are_refused(void **state)
+{
+	struct rendered r;
+	const int nft = VERIFY_NFT;
+	char msg[4096] = "";
+
+	(void)state;
+	render(&r, shared);
+	if (!strstr(r.texts[nft], "ip daddr . meta l4proto . th dport @allow_v4 accept\n"))
+		fail_msg("no shared lookup in:\n%s", r.texts[nft]);
+	if (!strstr(r.texts[nft], "ip daddr @allow_tcp_443_v4 tcp dport 443 accept\n"))
+		fail_msg("the class whose port meets another's is not a rule of its own");
+	if (verify_with(&r, -1, NULL, msg, sizeof(msg)) != 0)
+		fail_msg("refused the emitters' own output:\n%s", msg);
+	refused(&r, nft, replace(r.texts[nft], "192.0.2.23 . tcp . 23", "192.0.2.24 . tcp . 23"),
+		"accepts what the policy denies");
+	refused(&r, nft, replace(r.texts[nft], "192.0.2.25 . tcp . 25", "192.0.2.25 . tcp . 25-26"),
+		"accepts what the policy denies");
+	refused(&r, nft, replace(r.texts[nft], "192.0.2.110 . tcp . 110", "192.0.2.110 . udp . 110"),
+		"blocks what the policy allows");
+	refused(&r, nft, replace(r.texts[nft], "192.0.2.143 . tcp . 143,\n", ""),
+		"blocks what the policy allows");
+	/* Two elements that meet: nft would refuse to load the set. */
+	refused(&r, nft, replace(r.texts[nft], "192.0.2.80 . tcp . 80,\n",
+				 "192.0.2.80 . tcp . 80,\n\t\t\t192.0.2.80/31 . tcp . 79-80,\n"),
+		"overlap");
+	refused(&r, nft, replace(r.texts[nft], "192.0.2.25 . tcp . 25",
+				 "192.0.2.25 . tcp . 25,\n\t\t\t192.0.2.25 . tcp . 25"),
+		"overlap");
+	/* The lookup of the other family's set, or without the protocol. */
+	refused(&r, nft, replace(r.texts[nft], "dport @allow_v4 accept", "dport @allow_v6 accept"),
+		"no accept of such a set of its family");
+	refused(&r, nft, replace(r.texts[nft], "ip daddr . meta l4proto . th dport @allow_v4",
+				 "ip daddr @allow_v4"),
+		"unknown set");
+	release(&r);
+}
+
 /* The iptables backend's static ipsets: what a set holds is what the rule
  * matching it accepts or denies, read from the ipset text. */
 static const char static_sets[] =
@@ -358,6 +415,7 @@ int main(void)
 		cmocka_unit_test(test_iptables_edits_are_refused),
 		cmocka_unit_test(test_resolver_read_as_written),
 		cmocka_unit_test(test_many_ports),
+		cmocka_unit_test(test_shared_lookup_edits_are_refused),
 		cmocka_unit_test(test_static_ipset_edits_are_refused),
 		cmocka_unit_test(test_recording_only_counts),
 	};
