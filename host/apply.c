@@ -659,11 +659,12 @@ static int apply_iptables(const struct apply_set *s, const struct apply_opts *o,
 		return 0;
 	}
 	/* The sets that need loading: the static sets the kernel has whole
-	 * already are left out. */
-	char *listing = NULL, *plan = NULL;
+	 * already are left out; the refresh sets it has are swapped after
+	 * the rules. */
+	char *listing = NULL, *plan = NULL, *swap = NULL;
 	if (s->text[PART_IPSETS]) {
 		ipset_listing(&listing);
-		plan = ipset_plan(s->text[PART_IPSETS], listing);
+		plan = ipset_plan(s->text[PART_IPSETS], listing, &swap);
 		free(listing);
 	}
 	/* The sets must exist for the rules to be tested: create them, but
@@ -687,6 +688,17 @@ static int apply_iptables(const struct apply_set *s, const struct apply_opts *o,
 			ipt_load(d, s->where[PART_V4], v4, false, false) < 0 ||
 			ipt_load(d, s->where[PART_V6], v6, true, false) < 0))
 		rc = -1;
+	/* The refresh sets last, each swapped whole: the new rules match
+	 * the old members (the previous policy's pins and the agent's) until
+	 * then, never nothing. A failure here puts the old rules back, with
+	 * the sets not swapped. */
+	if (rc == 0 && swap && *swap) {
+		rc = tool(d, s->where[PART_IPSETS], swap, strlen(swap), "ipset", "restore", "-exist");
+		if (rc == 0)
+			fputs("ipset: the refresh sets hold the policy's pins again, swapped in whole\n",
+			      log);
+	}
+	free(swap);
 	free(sets);
 	free(plan);
 	if (rc < 0)

@@ -149,12 +149,26 @@ static void age_out(struct refresh *r, struct refresh_name *nm, time_t now, FILE
 	nm->naddrs = kept;
 }
 
-static void element(FILE *fp, const char *verb, const struct refresh_placed *pl)
+/* PL added to (ADD) or deleted from its class's set: nft's, or on
+ * iptables the class's refresh ipset (model_class_refreshed()). */
+static void element(FILE *fp, const struct refresh *r, bool add, const struct refresh_placed *pl)
 {
 	char buf[PREFIX_STRLEN];
 
-	fprintf(fp, "%s element " NFT_TABLE " %s_%s { %s }\n", verb, pl->cls->name,
-		emit_family_suffix[pl->p.family], prefix_format(&pl->p, buf));
+	if (r->o->backend == APPLY_IPTABLES)
+		/* ipset wants the length even for a host, as in the ipset output. */
+		fprintf(fp, "%s %s %s/%u\n", add ? "add" : "del", pl->cls->refresh[pl->p.family].name,
+			addr_format(pl->p.family, pl->p.addr, buf), pl->p.len);
+	else
+		fprintf(fp, "%s element " NFT_TABLE " %s_%s { %s }\n", add ? "add" : "delete",
+			pl->cls->name, emit_family_suffix[pl->p.family], prefix_format(&pl->p, buf));
+}
+
+/* Runs SCRIPT against the loaded sets: one nft transaction, or one
+ * 'ipset restore -exist'. Errors on D, or quietly when D is NULL. */
+static int change_sets(const struct refresh *r, const char *script, struct diags *d)
+{
+	return r->o->backend == APPLY_IPTABLES ? setops_ipset(script, d) : setops_nft(script, NULL, d);
 }
 
 static bool placed_has(const struct refresh_placed *v, size_t n, const struct refresh_placed *pl)
@@ -284,24 +298,41 @@ int refresh_run(struct refresh *r, time_t now, FILE *log, struct diags *d)
 	size_t slen = 0;
 	FILE *fp = xopen_memstream(&script, &slen);
 	for (size_t i = 0; i < nwant; i++)
-		element(fp, "add", &want[i]);
+		element(fp, r, true, &want[i]);
 	xmemstream_close(fp);
-	rc = *script ? setops_nft(script, NULL, d) : 0;
+	rc = *script ? change_sets(r, script, d) : 0;
 	free(script);
 	if (rc == 0)
 		rc = write_hosts(r, log, d);
+	/* Removals: nft's one at a time (a transaction fails whole, and one
+	 * may be gone already: an apply replaced the table, or an earlier
+	 * round took it); ipset's in one run, whose -exist passes over
+	 * those. */
+	FILE *all = NULL;
+	char *all_script = NULL;
+	size_t all_len = 0;
+	if (rc == 0 && r->o->backend == APPLY_IPTABLES)
+		all = xopen_memstream(&all_script, &all_len);
 	for (size_t i = 0; rc == 0 && i < r->nadded + ntake; i++) {
 		const struct refresh_placed *pl = i < r->nadded ? &r->added[i] : &take[i - r->nadded];
 		if (placed_has(want, nwant, pl))
 			continue;
+		if (all) {
+			element(all, r, false, pl);
+			continue;
+		}
 		script = NULL;
 		fp = xopen_memstream(&script, &slen);
-		element(fp, "delete", pl);
+		element(fp, r, false, pl);
 		xmemstream_close(fp);
-		/* Gone already when an apply replaced the table, or taken in
-		 * an earlier round. */
-		setops_nft(script, NULL, NULL);
+		change_sets(r, script, NULL);
 		free(script);
+	}
+	if (all) {
+		xmemstream_close(all);
+		if (*all_script)
+			change_sets(r, all_script, NULL);
+		free(all_script);
 	}
 	setops_unlock(lock);
 	if (rc == 0) {

@@ -3,7 +3,8 @@
 # egressc agent --refresh: pinned names kept current on a running runner,
 # through a DNS server whose answers change on command (dnsmasq in the
 # client namespace, answering from a hosts file it rereads on SIGHUP, with
-# a TTL of 1 s; SIGSTOP makes it silent). With the nft backend:
+# a TTL of 1 s; SIGSTOP makes it silent). With each backend (nft: the
+# classes' sets; iptables: their refresh ipsets):
 #   - an address DNS starts to give connects once the agent asked again,
 #     and appears in the hosts splice;
 #   - one the agent added that DNS stops giving still connects during the
@@ -17,18 +18,26 @@
 #   - a re-apply (which loads the policy's own sets) is put right within
 #     --refresh-min;
 #   - a TCP stream to a pinned address, open all along, survives every
-#     refresh (nothing is reloaded);
-#   - --refresh with the iptables backend is a usage error.
+#     refresh and the re-apply (nothing it uses is reloaded).
 #
-#   PROBE=build/tests/probe tests/refresh.sh EGRESSC      (as root)
+#   PROBE=build/tests/probe tests/refresh.sh EGRESSC [nft|iptables]  (as root)
+# Without a backend, both, one after the other.
 #@check full
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-egressc=${1:?usage: PROBE=build/tests/probe tests/refresh.sh EGRESSC}
+egressc=${1:?usage: PROBE=build/tests/probe tests/refresh.sh EGRESSC [nft|iptables]}
 egressc=$(cd "$(dirname "$egressc")" && pwd)/$(basename "$egressc")
+backend=${2:-}
+if [ -z "$backend" ]; then
+	"$0" "$egressc" nft
+	nft_rc=$?
+	"$0" "$egressc" iptables || exit 1
+	exit $nft_rc
+fi
+case $backend in nft | iptables) ;; *) echo "refresh.sh: nft or iptables, not '$backend'" >&2; exit 2 ;; esac
 . "$here/lib.sh"
 . "$here/netns.sh"
-testlib_init refresh
+testlib_init "refresh-$backend"
 chmod 755 "$tmp"
 PROBE=${PROBE:-$here/../build/tests/probe}
 PROBE=$(cd "$(dirname "$PROBE")" && pwd)/$(basename "$PROBE")
@@ -87,8 +96,8 @@ ip netns exec "$NS_CLIENT" "$egressc" --resolver 127.0.0.1 --save-resolved "$tmp
 rc=$?
 exit_is "compiles through the test server" 0 "$tmp/stderr"
 printf '127.0.0.1\tlocalhost\n' >"$tmp/hosts"
-ip netns exec "$NS_CLIENT" "$egressc" apply --hosts-path "$tmp/hosts" --dnsmasq-path "$tmp/frag.conf" \
-	"$tmp/out" >"$tmp/apply.log" 2>&1
+ip netns exec "$NS_CLIENT" "$egressc" apply --backend "$backend" --hosts-path "$tmp/hosts" \
+	--dnsmasq-path "$tmp/frag.conf" "$tmp/out" >"$tmp/apply.log" 2>&1
 rc=$?
 exit_is "apply" 0 "$tmp/apply.log"
 reaches "the pinned address" 203.0.113.10 8080
@@ -108,7 +117,7 @@ while not os.path.exists(sys.argv[1]):
 print(n)' "$tmp/stop-stream" >"$tmp/stream.out" 2>&1 &
 stream_pid=$!
 
-ip netns exec "$NS_CLIENT" "$egressc" agent --socket "$tmp/agent.sock" --resolver 127.0.0.1 \
+ip netns exec "$NS_CLIENT" "$egressc" agent --backend "$backend" --socket "$tmp/agent.sock" --resolver 127.0.0.1 \
 	--refresh --refresh-min 1s --refresh-max 2s --grace 5s --max-stale 8s \
 	--hosts-path "$tmp/hosts" --hosts-file "$tmp/resolved.hosts" "$tmp/policy.eg" \
 	>"$tmp/agent.log" 2>&1 &
@@ -138,10 +147,14 @@ expect "the hosts splice keeps the rest" grep -q "^127.0.0.1	localhost$" "$tmp/h
 
 # 1b. A re-apply puts the policy's own sets and splice back; the agent
 # puts the refreshed address back within --refresh-min.
-ip netns exec "$NS_CLIENT" "$egressc" apply --hosts-path "$tmp/hosts" --dnsmasq-path "$tmp/frag.conf" \
-	"$tmp/out" >"$tmp/apply.log" 2>&1
+ip netns exec "$NS_CLIENT" "$egressc" apply --backend "$backend" --hosts-path "$tmp/hosts" \
+	--dnsmasq-path "$tmp/frag.conf" "$tmp/out" >"$tmp/apply.log" 2>&1
 rc=$?
 exit_is "re-apply" 0 "$tmp/apply.log"
+if [ "$backend" = iptables ]; then
+	expect "the re-apply swaps the refresh sets in whole" \
+		grep -q "refresh sets hold the policy's pins again, swapped in whole" "$tmp/apply.log"
+fi
 back() {
 	local i
 	for ((i = 0; i < 50; i++)); do
@@ -185,8 +198,16 @@ expect "a denied address is not in the hosts splice" bash -c "! grep -q '^203.0.
 rezone 203.0.113.10 203.0.113.12 169.254.169.254
 expect "an inside address is said to be refused" \
 	until_log 5 "169.254.169.254 not admitted: a link-local address"
-expect "an inside address is in no set" \
-	bash -c "! ip netns exec '$NS_CLIENT' nft list table inet egressc | grep -q 169.254.169.254"
+# What the backend's sets hold.
+sets() {
+	if [ "$backend" = nft ]; then
+		ip netns exec "$NS_CLIENT" nft list table inet egressc
+	else
+		ip netns exec "$NS_CLIENT" ipset list
+	fi
+}
+not_in_sets() { ! sets | grep -q "$1"; }
+expect "an inside address is in no set" not_in_sets 169.254.169.254
 expect "an inside address is not in the hosts splice" bash -c "! grep -q '^169.254.169.254' '$tmp/hosts'"
 
 # 4. DNS goes silent: the last known addresses stay until --max-stale,
@@ -211,8 +232,5 @@ exit_is "the long stream survived every refresh" 0 "$tmp/stream.out"
 expect "the long stream carried data" [ "$(cat "$tmp/stream.out")" -gt 20 ]
 
 stop_all
-ip netns exec "$NS_CLIENT" "$egressc" agent --backend iptables --refresh "$tmp/policy.eg" >"$tmp/stdout" 2>"$tmp/stderr"
-rc=$?
-exit_is "--refresh with iptables" 2
 [ "$fail" -eq 0 ] || indent <"$tmp/agent.log"
 testlib_finish
