@@ -576,6 +576,7 @@ struct fw_saved {
 	char *nft;		/* NULL: there was no table */
 	char *v4, *v6;
 	char *sets;		/* run-time sets saved: members too, which dnsmasq added */
+	char *refresh;		/* the refresh sets apply swaps, saved: ipset_swap_back() */
 };
 
 /* "list table inet egressc" into *LISTING (malloc'd), or NULL when there
@@ -633,8 +634,43 @@ static void fw_restore(const struct fw_saved *sv, FILE *log, struct diags *d)
 	if (sv->sets && *sv->sets)
 		rc |= tool(d, "restoring the saved ipset members", sv->sets, strlen(sv->sets), "ipset",
 			   "restore", "-exist");
+	if (sv->refresh && *sv->refresh) {
+		char *back = ipset_swap_back(sv->refresh);
+		rc |= tool(d, "restoring the saved refresh sets", back, strlen(back), "ipset",
+			   "restore", "-exist");
+		free(back);
+	}
 	fprintf(log, "iptables: %s\n", rc == 0 ? "the previous rules are back in place"
 					       : "could not put the previous rules back");
+}
+
+/* The members of the refresh sets of S that the kernel has, which the
+ * apply swaps (host/ipsetplan.h), into SV: what the agent added is lost
+ * on success (it adds it again), but not when a later step fails.
+ * Returns 0, or -1 when a set cannot be saved. */
+static int fw_save_refresh(struct fw_saved *sv, const struct apply_set *s)
+{
+	char *listing = NULL, *names;
+	size_t size = 0;
+	int rc = 0;
+
+	if (sv->backend != APPLY_IPTABLES || !s->text[PART_IPSETS])
+		return 0;
+	FILE *fp = xopen_memstream(&sv->refresh, &size);
+	ipset_listing(&listing);
+	names = ipset_refresh_names(s->text[PART_IPSETS], listing);
+	free(listing);
+	for (char *name = strtok(names, "\n"); name && rc == 0; name = strtok(NULL, "\n")) {
+		char *argv[] = { "ipset", "save", name, NULL };
+		char *one = NULL;
+		rc = run_tool(argv, "", 0, &one) == 0 ? 0 : -1;
+		if (one && rc == 0)
+			fputs(one, fp);
+		free(one);
+	}
+	free(names);
+	xmemstream_close(fp);
+	return rc;
 }
 
 static void fw_saved_release(struct fw_saved *sv)
@@ -643,6 +679,7 @@ static void fw_saved_release(struct fw_saved *sv)
 	free(sv->v4);
 	free(sv->v6);
 	free(sv->sets);
+	free(sv->refresh);
 }
 
 static int apply_iptables(const struct apply_set *s, const struct apply_opts *o, FILE *log,
@@ -870,6 +907,10 @@ int apply_run(const struct apply_set *s, const struct apply_opts *o, FILE *log,
 	if (rc == 0 && !o->dry_run)
 		rc = file_save(&hosts_was, o->hosts_path ? o->hosts_path : APPLY_HOSTS_PATH, d) |
 		     file_save(&frag_was, dnsmasq_path(o), d) | fw_save(&fw, o, d);
+	if (rc == 0 && !o->dry_run && fw_save_refresh(&fw, s) < 0) {
+		diag_error(d, NULL, "cannot save the current refresh ipsets; %s", unchanged(o));
+		rc = -1;
+	}
 	if (rc == 0) {
 		fw_changed = true;
 		rc = o->backend == APPLY_NFT ? apply_nft(s, fw.nft, o, log, d)

@@ -160,6 +160,48 @@ char *ipset_plan(const char *text, const char *listing, char **swap_text)
 	return out;
 }
 
+char *ipset_refresh_names(const char *text, const char *listing)
+{
+	char *out = NULL;
+	size_t size = 0, len, flush_len, namelen;
+	FILE *fp = xopen_memstream(&out, &size);
+	const char *p = text, *line, *flush_line, *name;
+	unsigned long maxelem;
+	struct listed_set have;
+
+	while (next_line(&p, &line, &len)) {
+		const char *after = p;
+		if (static_create(line, len, &name, &namelen, &maxelem) &&
+		    next_line(&after, &flush_line, &flush_len) &&
+		    flushes(flush_line, flush_len, name, namelen) && listing &&
+		    listed(listing, name, namelen, &have))
+			fprintf(fp, "%.*s\n", (int)namelen, name);
+	}
+	xmemstream_close(fp);
+	return out;
+}
+
+char *ipset_swap_back(const char *saved)
+{
+	char *out = NULL;
+	size_t size = 0, len;
+	FILE *fp = xopen_memstream(&out, &size);
+	const char *p = saved, *line;
+
+	/* 'ipset save NAME' is its create line, then its add lines. */
+	while (next_line(&p, &line, &len)) {
+		if (!starts(line, len, "create "))
+			continue;
+		const char *name = line + 7;
+		size_t namelen = strcspn(name, " \n");
+		if (namelen > IPSET_NAME_MAX)
+			continue;
+		write_swap(fp, line, len, name, namelen, &p);
+	}
+	xmemstream_close(fp);
+	return out;
+}
+
 char *ipset_runtime_names(const char *listing, const char *prefix)
 {
 	char *out = NULL;

@@ -28,6 +28,16 @@
  * additions back on its next round. */
 char *ipset_plan(const char *text, const char *listing, char **swap);
 
+/* The names of TEXT's (the ipset output's) refresh sets that LISTING
+ * has, one a line (malloc'd): what apply saves before it swaps them, to
+ * put their members back when a later step fails. */
+char *ipset_refresh_names(const char *text, const char *listing);
+
+/* SAVED ('ipset save' of refresh sets) as the commands that put those
+ * members back as apply loads them: each set filled aside, swapped in
+ * whole, the spare destroyed. Malloc'd. */
+char *ipset_swap_back(const char *saved);
+
 /* The names of the sets in LISTING that have a timeout (run-time sets) and
  * begin with PREFIX, one a line (malloc'd): what apply saves, to put their
  * members back when a later step fails. Static sets are never changed

@@ -128,12 +128,37 @@ static void test_runtime_names(void **state)
 	free(names);
 }
 
+static void test_refresh_saved_and_swapped_back(void **state)
+{
+	(void)state;
+	char *names = ipset_refresh_names(text, listing_of(2, 1));
+	assert_string_equal(names, "egressc_pin_allow_tcp_443_v4\n");
+	free(names);
+	names = ipset_refresh_names(text, "");
+	assert_string_equal(names, "");
+	free(names);
+	/* As 'ipset save' prints one, with what the agent added. */
+	char *back = ipset_swap_back(
+		"create egressc_pin_allow_tcp_443_v4 hash:net family inet hashsize 64 maxelem 65536 bucketsize 12 initval 0x5\n"
+		"add egressc_pin_allow_tcp_443_v4 203.0.113.10\n"
+		"add egressc_pin_allow_tcp_443_v4 203.0.113.11\n");
+	assert_string_equal(back,
+			    "create egressc_pin_allow_tcp_443_s4 hash:net family inet hashsize 64 maxelem 65536 bucketsize 12 initval 0x5\n"
+			    "flush egressc_pin_allow_tcp_443_s4\n"
+			    "add egressc_pin_allow_tcp_443_s4 203.0.113.10\n"
+			    "add egressc_pin_allow_tcp_443_s4 203.0.113.11\n"
+			    "swap egressc_pin_allow_tcp_443_s4 egressc_pin_allow_tcp_443_v4\n"
+			    "destroy egressc_pin_allow_tcp_443_s4\n");
+	free(back);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_no_sets_loads_all),
 		cmocka_unit_test(test_whole_sets_left_out),
 		cmocka_unit_test(test_runtime_names),
+		cmocka_unit_test(test_refresh_saved_and_swapped_back),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
