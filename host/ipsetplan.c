@@ -129,16 +129,14 @@ char *ipset_plan(const char *text, const char *listing, char **swap_text)
 			continue;
 		skip = NULL;
 		bool flush = false;
-		/* A refresh set that exists: created (it does), filled after
-		 * the rules by a swap. */
+		/* A refresh set that exists: left as it is, filled after the
+		 * rules by a swap. One that does not: loaded as written. */
 		if (static_create(line, len, &name, &namelen, &maxelem) &&
 		    next_line(&after, &flush_line, &flush_len) &&
-		    flushes(flush_line, flush_len, name, namelen)) {
-			fprintf(fp, "%.*s\n", (int)len, line);
-			if (listing && listed(listing, name, namelen, &have)) {
-				p = after;
-				write_swap(swap, line, len, name, namelen, &p);
-			}
+		    flushes(flush_line, flush_len, name, namelen) && listing &&
+		    listed(listing, name, namelen, &have)) {
+			p = after;
+			write_swap(swap, line, len, name, namelen, &p);
 			continue;
 		}
 		if (static_create(line, len, &name, &namelen, &maxelem) && listing &&

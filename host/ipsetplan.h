@@ -19,9 +19,9 @@
  * emit/ipset.c) that does not exist yet is created and filled there. One
  * that exists is matched by the rules in place and holds what the refresh
  * agent added: it is never flushed (the rules would block its names
- * while it fills) nor left out as complete. Its create line stays (it
- * exists: nothing happens), and *SWAP (malloc'd, "" when there is none)
- * gets the commands that fill a spare set (ipsetname_swap_spare()) with
+ * while it fills) nor left out as complete. It is left out of the text
+ * (it exists), and *SWAP (malloc'd, "" when there is none) gets the
+ * commands that fill a spare set (ipsetname_swap_spare()) with
  * the policy's members, swap it with the live one in one step, and
  * destroy it: what apply runs once the new rules are loaded, so that the
  * old rules never see the new policy's addresses. The agent puts its
