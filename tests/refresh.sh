@@ -16,7 +16,8 @@
 #     they are removed, the compiled-in ones too: the name fails closed,
 #     and the journal says so;
 #   - a re-apply (which loads the policy's own sets) is put right within
-#     --refresh-min;
+#     --refresh-min; one that fails after loading the firewall puts the
+#     sets back as they were, the agent's additions included;
 #   - a TCP stream to a pinned address, open all along, survives every
 #     refresh and the re-apply (nothing it uses is reloaded).
 #
@@ -117,12 +118,15 @@ while not os.path.exists(sys.argv[1]):
 print(n)' "$tmp/stop-stream" >"$tmp/stream.out" 2>&1 &
 stream_pid=$!
 
-ip netns exec "$NS_CLIENT" "$egressc" agent --backend "$backend" --socket "$tmp/agent.sock" --resolver 127.0.0.1 \
-	--refresh --refresh-min 1s --refresh-max 2s --grace 5s --max-stale 8s \
-	--hosts-path "$tmp/hosts" --hosts-file "$tmp/resolved.hosts" "$tmp/policy.eg" \
-	>"$tmp/agent.log" 2>&1 &
-agent_pid=$!
-pids+=($agent_pid)
+start_agent() {
+	ip netns exec "$NS_CLIENT" "$egressc" agent --backend "$backend" --socket "$tmp/agent.sock" \
+		--resolver 127.0.0.1 --refresh --refresh-min 1s --refresh-max 2s --grace 5s \
+		--max-stale 8s --hosts-path "$tmp/hosts" --hosts-file "$tmp/resolved.hosts" \
+		"$tmp/policy.eg" >>"$tmp/agent.log" 2>&1 &
+	agent_pid=$!
+	pids+=($agent_pid)
+}
+start_agent
 
 # until SECONDS PATTERN: waits for the agent's log to say PATTERN.
 until_log() {
@@ -164,6 +168,27 @@ back() {
 	return 1
 }
 expect "after a re-apply, the refreshed address is back in the set and the splice" back
+
+# 1c. A re-apply that fails once the firewall is loaded (here, dnsmasq's
+# restart) puts the sets back as they were, the agent's addition with
+# them - with the agent stopped, nothing else would put it back.
+kill "$agent_pid"
+wait "$agent_pid" 2>/dev/null
+ip netns exec "$NS_CLIENT" "$egressc" apply --backend "$backend" --hosts-path "$tmp/hosts" \
+	--dnsmasq-path "$tmp/frag-new.conf" --dnsmasq-restart false "$tmp/out" >"$tmp/apply.log" 2>&1
+rc=$?
+exit_is "a re-apply whose last step fails" 1 "$tmp/apply.log"
+reaches "after a failed re-apply, the refreshed address" 203.0.113.11 8080
+start_agent
+started_twice() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ "$(grep -c "listening on" "$tmp/agent.log")" -ge 2 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+expect "the agent starts again" started_twice
 
 # 2. The pool rotates: .11 goes, .12 comes; .11 lasts the grace period.
 rezone 203.0.113.10 203.0.113.12
