@@ -196,8 +196,9 @@ struct static_ipset {
  * and the class's name, lib/ipsetname.h's ipsetname_make()), never on
  * what it holds, so that the agent and every apply find it; it is
  * created with room for REFRESH_IPSET_ROOM members (ipset's default
- * maxelem), or twice what the policy puts in it when that is more, and
- * then the name spells its room too: 'ipset create' fixes maxelem. Named
+ * maxelem) or, when the policy puts more than half that in it, the power
+ * of two at least twice as many, and then the name spells its room too:
+ * 'ipset create' fixes maxelem. One room for both families. Named
  * by model_name_static_ipsets(). */
 struct refresh_ipset {
 	char name[IPSET_NAME_MAX + 1];	/* "": the class has none */
