@@ -55,7 +55,7 @@ static const struct cmd_option agent_options[] = {
 	{ .val = OPT_REFRESH,
 	  .long_name = "refresh",
 	  .help = "keep pinned names current: ask DNS again when each one's TTL ends and "
-		  "add what it gives now to the loaded sets (nft backend)" },
+		  "add what it gives now to the loaded sets" },
 	{ .val = OPT_REFRESH_MIN,
 	  .long_name = "refresh-min",
 	  .arg = "D",
@@ -183,9 +183,6 @@ int cmd_agent(int argc, char **argv)
 		if (opt < 0)
 			break;
 	}
-	if (opt == 0 && refreshing && o.backend != APPLY_NFT)
-		opt = options_error(&p, "--refresh needs the nft backend: iptables matches pinned "
-					"addresses in rules, not in sets the agent can change");
 	if (opt == 0 && ro.min_ttl > ro.max_ttl)
 		opt = options_error(&p, "--refresh-min is longer than --refresh-max");
 	if (opt == 0 && p.nargs != 1)
@@ -202,6 +199,7 @@ int cmd_agent(int argc, char **argv)
 		diags_init(&c.diags, &c.arena);
 		if (refreshing) {
 			ro.resolve = &args.compile.resolve;
+			ro.backend = o.backend;
 			refresh_init(&refresh, &c.model, c.resolved.hosts, c.resolved.nhosts, &ro,
 				     time(NULL));
 			o.refresh = &refresh;

@@ -687,6 +687,86 @@ static void static_ipset_take(struct strmap *names, struct static_ipset *s, cons
 	strmap_put(names, s->name, s);
 }
 
+/* Whether range I of C's set of family F came from a hostname. */
+static bool range_from_host(const struct model *m, const struct rule_class *c, enum family f,
+			    size_t i)
+{
+	const struct target *t = m->origins[rangeset_range(&c->sets[f], i).origin].target;
+
+	return t && t->kind == TARGET_HOST;
+}
+
+bool model_class_refreshed(const struct model *m, const struct rule_class *c)
+{
+	if (c->verdict != VERDICT_ALLOW)
+		return false;
+	for (int f = 0; f < FAMILY_COUNT; f++)
+		for (size_t j = 0; j < c->sets[f].nranges; j++)
+			if (range_from_host(m, c, (enum family)f, j))
+				return true;
+	return false;
+}
+
+bool model_span_refreshed(const struct model *m, const struct rule_class *c, enum family f,
+			  size_t i)
+{
+	struct span sp = rangeset_span(&c->sets[f], i);
+
+	if (c->verdict != VERDICT_ALLOW)
+		return false;
+	/* A span the optimizer trimmed keeps its contributors: only one
+	 * that still holds part of a name's address counts. */
+	for (size_t j = sp.first; j < sp.first + sp.count; j++) {
+		struct range r = rangeset_range(&c->sets[f], j);
+		if (r.lo <= sp.hi && r.hi >= sp.lo && range_from_host(m, c, f, j))
+			return true;
+	}
+	return false;
+}
+
+/* Class C's refresh ipsets, named before any static one so that their
+ * names never depend on what another set holds. */
+static void refresh_ipset_take(struct strmap *names, const struct model *m, struct rule_class *c)
+{
+	char spelling[CLASS_NAME_MAX + 32];
+
+	for (int f = 0; f < FAMILY_COUNT; f++) {
+		struct refresh_ipset *r = &c->refresh[f];
+		memset(r, 0, sizeof(*r));
+		if (!model_class_refreshed(m, c))
+			continue;
+		for (size_t j = 0; j < c->sets[f].nspans; j++) {
+			if (!model_span_refreshed(m, c, (enum family)f, j))
+				continue;
+			struct span sp = rangeset_span(&c->sets[f], j);
+			range_to_prefixes((enum family)f, sp.lo, sp.hi, count_prefix, &r->nprefixes);
+		}
+		r->maxelem = REFRESH_IPSET_ROOM;
+		while (r->maxelem < 2 * r->nprefixes)
+			r->maxelem *= 2;
+	}
+	if (!c->refresh[FAMILY_V4].maxelem)
+		return;
+	/* One room for both families: one spelling, both suffixes. */
+	size_t room = c->refresh[FAMILY_V4].maxelem > c->refresh[FAMILY_V6].maxelem
+			      ? c->refresh[FAMILY_V4].maxelem : c->refresh[FAMILY_V6].maxelem;
+	if (room == REFRESH_IPSET_ROOM)
+		snprintf(spelling, sizeof(spelling), "pin_%s", c->name);
+	else
+		snprintf(spelling, sizeof(spelling), "pin_%s_%zu", c->name, room);
+	for (unsigned salt = 0;; salt++) {
+		for (int f = 0; f < FAMILY_COUNT; f++)
+			ipsetname_make(c->refresh[f].name, spelling, ipset_suffix[f], salt);
+		if (!strmap_get(names, c->refresh[FAMILY_V4].name) &&
+		    !strmap_get(names, c->refresh[FAMILY_V6].name))
+			break;
+	}
+	for (int f = 0; f < FAMILY_COUNT; f++) {
+		c->refresh[f].maxelem = room;
+		strmap_put(names, c->refresh[f].name, &c->refresh[f]);
+	}
+}
+
 void model_name_static_ipsets(struct model *m)
 {
 	struct strmap names;
@@ -696,6 +776,8 @@ void model_name_static_ipsets(struct model *m)
 	for (size_t i = 0; i < m->nruntime; i++)
 		for (int f = 0; f < FAMILY_COUNT; f++)
 			strmap_put(&names, m->runtime[i].ipset[f], &m->runtime[i]);
+	for (size_t i = 0; i < m->nclasses; i++)
+		refresh_ipset_take(&names, m, &m->classes[i]);
 	for (size_t i = 0; i < m->nclasses; i++) {
 		struct rule_class *c = &m->classes[i];
 		for (int f = 0; f < FAMILY_COUNT; f++) {
@@ -704,6 +786,9 @@ void model_name_static_ipsets(struct model *m)
 			c->ipset[f].nprefixes = 0;
 			if (c->verdict == VERDICT_ALLOW) {
 				for (size_t j = 0; j < set->nspans; j++) {
+					if (c->refresh[f].name[0] &&
+					    model_span_refreshed(m, c, (enum family)f, j))
+						continue;
 					struct span sp = rangeset_span(set, j);
 					h = hash_interval(h, sp.lo, sp.hi);
 					range_to_prefixes((enum family)f, sp.lo, sp.hi, count_prefix,
@@ -735,7 +820,7 @@ bool model_uses_ipsets(const struct model *m, enum family f)
 		return true;
 	for (size_t i = 0; i < m->nclasses; i++) {
 		const struct rule_class *c = &m->classes[i];
-		if (c->ipset[f].name[0])
+		if (c->ipset[f].name[0] || c->refresh[f].name[0])
 			return true;
 		for (size_t j = 0; j < c->nparts; j++)
 			if (c->parts[j].ipset[f].name[0])
@@ -775,11 +860,12 @@ static bool shareable(const struct rule_class *c, enum family f)
 }
 
 /* Its elements there: its minimal prefixes (as model_name_static_ipsets()
- * counted them) with each protocol and port range. */
+ * counted them, span by span: those of its static set and those of its
+ * refresh set) with each protocol and port range. */
 static size_t shared_elements(const struct rule_class *c, enum family f)
 {
 	size_t protos = (size_t)!!(c->svc.protos & PROTO_TCP) + !!(c->svc.protos & PROTO_UDP);
-	return c->ipset[f].nprefixes * protos * c->svc.nports;
+	return (c->ipset[f].nprefixes + c->refresh[f].nprefixes) * protos * c->svc.nports;
 }
 
 void model_share_lookups(struct model *m)
@@ -1342,6 +1428,8 @@ const char *model_duplicate_name(const struct model *m)
 		for (int f = 0; f < FAMILY_COUNT && !twice; f++) {
 			if (c->ipset[f].name[0])
 				twice = seen_twice(&ipsets, c->ipset[f].name);
+			if (c->refresh[f].name[0] && !twice)
+				twice = seen_twice(&ipsets, c->refresh[f].name);
 			for (size_t j = 0; j < c->nparts && !twice; j++)
 				if (c->parts[j].ipset[f].name[0])
 					twice = seen_twice(&ipsets, c->parts[j].ipset[f].name);
@@ -1937,6 +2025,8 @@ size_t model_host_classes(const struct model *m, const struct host *h,
 	for (size_t i = 0; i < m->nclasses && n < max; i++) {
 		const struct rule_class *c = &m->classes[i];
 		bool fed = false;
+		if (!model_class_refreshed(m, c))
+			continue;
 		for (int f = 0; f < FAMILY_COUNT && !fed; f++)
 			for (size_t j = 0; j < c->sets[f].nranges && !fed; j++) {
 				const struct target *t = m->origins[rangeset_range(&c->sets[f], j).origin].target;

@@ -190,6 +190,23 @@ struct static_ipset {
 	size_t nprefixes;		/* the set's minimal prefix cover */
 };
 
+/* A class's refresh ipset of one family (model_class_refreshed()): the
+ * spans of its set that a pinned name's address is in, which the refresh
+ * agent changes in place. Its name depends on the class alone ("pin_"
+ * and the class's name, lib/ipsetname.h's ipsetname_make()), never on
+ * what it holds, so that the agent and every apply find it; it is
+ * created with room for REFRESH_IPSET_ROOM members (ipset's default
+ * maxelem) or, when the policy puts more than half that in it, the power
+ * of two at least twice as many, and then the name spells its room too:
+ * 'ipset create' fixes maxelem. One room for both families. Named
+ * by model_name_static_ipsets(). */
+struct refresh_ipset {
+	char name[IPSET_NAME_MAX + 1];	/* "": the class has none */
+	size_t nprefixes;		/* the policy's members (a minimal prefix cover) */
+	size_t maxelem;
+};
+#define REFRESH_IPSET_ROOM 65536u
+
 /* One deny rule's share of its class: the addresses it put there, merged,
  * per family. A packet is counted under the first part (in class order,
  * then policy order) that holds its destination, which is also the rule
@@ -208,7 +225,8 @@ struct rule_class {
 	struct source_set src;		/* not given: from any source, this machine too */
 	char name[CLASS_NAME_MAX + 1];	/* stable: derived from verdict and service */
 	struct rangeset sets[FAMILY_COUNT];
-	struct static_ipset ipset[FAMILY_COUNT];	/* allow classes' sets[] */
+	struct static_ipset ipset[FAMILY_COUNT];	/* allow classes' sets[]: the spans not refreshed */
+	struct refresh_ipset refresh[FAMILY_COUNT];	/* model_class_refreshed() only */
 	size_t *runtime;		/* indexes into model.runtime: wildcard sets by */
 	size_t nruntime, runtime_cap;	/* timeout, then dynamic sets by name */
 	const struct stmt **rules;	/* every rule of the class, in policy order */
@@ -344,6 +362,21 @@ void model_name_static_ipsets(struct model *m);
 #define SHARED_CLASSES_MIN 8
 #define SHARED_CLASS_ELEMENTS_MAX 4096
 void model_share_lookups(struct model *m);
+/* Whether the refresh agent keeps class C's pinned names current: C is
+ * an allow class that a hostname's addresses went into (the names the
+ * hosts output pins). On nft it changes the class's own set; on iptables
+ * the class has, per family, a refresh ipset (struct refresh_ipset: both
+ * families, so that a name may come to have addresses of the other) for
+ * the spans that hold a pinned name's address, matched beside its static
+ * ipset or prefixes, which hold the rest: a list's prefixes stay in a set
+ * that apply need not load again, and the agent changes a small set of
+ * names' addresses only. The one place that decides which classes and
+ * spans are refreshed: emitters, apply and the agent ask these. */
+bool model_class_refreshed(const struct model *m, const struct rule_class *c);
+/* Whether span I of C's set of family F is in C's refresh ipset: C is
+ * refreshed and some address of a hostname went into the span. */
+bool model_span_refreshed(const struct model *m, const struct rule_class *c, enum family f,
+			  size_t i);
 /* Whether the iptables rules of family F match an ipset, run-time or
  * static: the ipset output must be loaded before them. */
 bool model_uses_ipsets(const struct model *m, enum family f);
@@ -520,9 +553,10 @@ bool model_dns_refuses(const struct model *m, const char *name);
 struct decision model_decide_name(const struct model *m, const char *name,
 				  const struct packet *pkt);
 
-/* The classes whose sets host H's addresses went into (its rules name
- * it, directly or through defines), into OUT[0..max), in class order:
- * where the refresh agent adds the addresses H has now. Returns how many
+/* The refreshed classes (model_class_refreshed()) whose sets host H's
+ * addresses went into (its allow rules name it, directly or through
+ * defines), into OUT[0..max), in class order: where the refresh agent
+ * adds the addresses H has now. Returns how many
  * there are. */
 size_t model_host_classes(const struct model *m, const struct host *h,
 			  const struct rule_class **out, size_t max);

@@ -11,7 +11,11 @@
  *     never flushed, and loading it again changes nothing a rule sees. A
  *     changed policy's sets are new names, loaded beside the old ones;
  *     the rules switch from the old to the new in one iptables-restore,
- *     and apply destroys what no rule names any more. */
+ *     and apply destroys what no rule names any more;
+ *   - refresh sets, the spans of a class that pinned names' addresses are
+ *     in (model_class_refreshed()): hash:net under a name of the class's,
+ *     whatever they hold, with room for the refresh agent's additions;
+ *     created, flushed and filled (apply swaps a filled one in instead). */
 #include "emit/emit.h"
 
 #include "compiler/model.h"
@@ -50,17 +54,48 @@ static void write_static_create(FILE *fp, const struct static_ipset *s, enum fam
 		family_word[f], hashsize, s->nprefixes);
 }
 
-static void write_static_class(FILE *fp, const struct rule_class *c, enum family f)
+/* The spans of class C's set of family F that are (REFRESHED) or are not
+ * in its refresh set, as "add" lines for set NAME. */
+static void write_class_adds(FILE *fp, const struct model *m, const struct rule_class *c,
+			     enum family f, const char *name, bool refreshed)
 {
 	const struct rangeset *set = &c->sets[f];
-	struct add_writer w = { .fp = fp, .name = c->ipset[f].name };
+	struct add_writer w = { .fp = fp, .name = name };
 
-	emit_class_comment(fp, "", c, f);
-	write_static_create(fp, &c->ipset[f], f);
 	for (size_t i = 0; i < set->nspans; i++) {
+		if (c->refresh[f].name[0] && model_span_refreshed(m, c, f, i) != refreshed)
+			continue;
 		struct span sp = rangeset_span(set, i);
 		range_to_prefixes(f, sp.lo, sp.hi, write_add, &w);
 	}
+}
+
+static void write_static_class(FILE *fp, const struct model *m, const struct rule_class *c,
+			       enum family f)
+{
+	emit_class_comment(fp, "", c, f);
+	write_static_create(fp, &c->ipset[f], f);
+	write_class_adds(fp, m, c, f, c->ipset[f].name, false);
+}
+
+/* A refresh set (struct refresh_ipset): created with room for what the
+ * agent adds, flushed and filled, which by hand leaves it empty a moment;
+ * apply fills a new set and swaps it in instead (host/ipsetplan.h). The
+ * flush after a create without a timeout is what says it is one. */
+static void write_refresh_class(FILE *fp, const struct model *m, const struct rule_class *c,
+				enum family f)
+{
+	const struct refresh_ipset *r = &c->refresh[f];
+	size_t hashsize = IPSET_HASHSIZE_MIN;
+
+	while (hashsize < r->nprefixes)
+		hashsize *= 2;
+	fprintf(fp, "# %s: its pinned names' addresses, which egressc agent --refresh keeps "
+		"current\n", c->name);
+	fprintf(fp, "create %s hash:net family %s hashsize %zu maxelem %zu\n", r->name,
+		family_word[f], hashsize, r->maxelem);
+	fprintf(fp, "flush %s\n", r->name);
+	write_class_adds(fp, m, c, f, r->name, true);
 }
 
 static void write_static_part(FILE *fp, const struct model *m, const struct rule_class *c,
@@ -87,7 +122,11 @@ static bool write_static_sets(FILE *fp, const struct model *m)
 		const struct rule_class *c = &m->classes[i];
 		for (int f = 0; f < FAMILY_COUNT; f++) {
 			if (c->ipset[f].name[0]) {
-				write_static_class(fp, c, (enum family)f);
+				write_static_class(fp, m, c, (enum family)f);
+				any = true;
+			}
+			if (c->refresh[f].name[0]) {
+				write_refresh_class(fp, m, c, (enum family)f);
 				any = true;
 			}
 			for (size_t j = 0; j < c->nparts; j++) {

@@ -11,7 +11,9 @@
  * than one prefix is a static ipset, matched with -m set like the
  * run-time sets; the ipset output creates and fills them all. A class is
  * then one rule per protocol (per 15 ports) however many prefixes it has;
- * a single prefix is matched in the rule, with -d. Every deny rule, and the default policy, has a chain of its own,
+ * a single prefix is matched in the rule, with -d. A class that pinned
+ * names feed also matches its refresh ipset, which holds their spans
+ * (model_class_refreshed()), in both families. Every deny rule, and the default policy, has a chain of its own,
  * EGRESSC-deny_N and EGRESSC-default, named as the nft counters are: its
  * last rule's counter counts what that rule blocked (in monitor mode,
  * accepted instead), and a LOG or NFLOG rule before it logs them. The
@@ -322,14 +324,23 @@ static void write_class(FILE *fp, const struct model *m, enum family f,
 	struct rule_writer w = { .fp = fp, .cls = c, .chain = chain, .owner = owner,
 				 .verdict = "-j RETURN" };
 
-	if (c->verdict == VERDICT_ALLOW && s->nspans) {
-		emit_class_comment(fp, "", c, f);
+	/* A refreshed class (model_class_refreshed()) matches its refresh
+	 * set, empty as it may be: the agent fills it at run time. */
+	if (c->verdict == VERDICT_ALLOW && (s->nspans || c->refresh[f].name[0])) {
+		if (s->nspans)
+			emit_class_comment(fp, "", c, f);
+		else
+			fprintf(fp, "# %s: no address of this family yet\n", c->name);
 		if (c->ipset[f].name[0])
 			write_set_rules(&w, c->ipset[f].name);
 		for (size_t j = 0; !c->ipset[f].name[0] && j < s->nspans; j++) {
+			if (c->refresh[f].name[0] && model_span_refreshed(m, c, f, j))
+				continue;
 			struct span sp = rangeset_span(s, j);
 			range_to_prefixes(f, sp.lo, sp.hi, write_prefix_rules, &w);
 		}
+		if (c->refresh[f].name[0])
+			write_set_rules(&w, c->refresh[f].name);
 	}
 	for (size_t j = 0; j < c->nparts; j++) {
 		const struct counter *k = &m->counters[c->parts[j].counter];

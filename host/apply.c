@@ -582,6 +582,7 @@ struct fw_saved {
 	char *nft;		/* NULL: there was no table */
 	char *v4, *v6;
 	char *sets;		/* run-time sets saved: members too, which dnsmasq added */
+	char *refresh;		/* the refresh sets apply swaps, saved: ipset_swap_back() */
 };
 
 /* "list table inet egressc" into *LISTING (malloc'd), or NULL when there
@@ -681,8 +682,43 @@ static void fw_restore(const struct fw_saved *sv, FILE *log, struct diags *d)
 	if (sv->sets && *sv->sets)
 		rc |= tool(d, "restoring the saved ipset members", sv->sets, strlen(sv->sets), "ipset",
 			   "restore", "-exist");
+	if (sv->refresh && *sv->refresh) {
+		char *back = ipset_swap_back(sv->refresh);
+		rc |= tool(d, "restoring the saved refresh sets", back, strlen(back), "ipset",
+			   "restore", "-exist");
+		free(back);
+	}
 	fprintf(log, "iptables: %s\n", rc == 0 ? "the previous rules are back in place"
 					       : "could not put the previous rules back");
+}
+
+/* The members of the refresh sets of S that the kernel has, which the
+ * apply swaps (host/ipsetplan.h), into SV: what the agent added is lost
+ * on success (it adds it again), but not when a later step fails.
+ * Returns 0, or -1 when a set cannot be saved. */
+static int fw_save_refresh(struct fw_saved *sv, const struct apply_set *s)
+{
+	char *listing = NULL, *names;
+	size_t size = 0;
+	int rc = 0;
+
+	if (sv->backend != APPLY_IPTABLES || !s->text[PART_IPSETS])
+		return 0;
+	FILE *fp = xopen_memstream(&sv->refresh, &size);
+	ipset_listing(&listing);
+	names = ipset_refresh_names(s->text[PART_IPSETS], listing);
+	free(listing);
+	for (char *name = strtok(names, "\n"); name && rc == 0; name = strtok(NULL, "\n")) {
+		char *argv[] = { "ipset", "save", name, NULL };
+		char *one = NULL;
+		rc = run_tool(argv, "", 0, &one) == 0 ? 0 : -1;
+		if (one && rc == 0)
+			fputs(one, fp);
+		free(one);
+	}
+	free(names);
+	xmemstream_close(fp);
+	return rc;
 }
 
 static void fw_saved_release(struct fw_saved *sv)
@@ -691,6 +727,7 @@ static void fw_saved_release(struct fw_saved *sv)
 	free(sv->v4);
 	free(sv->v6);
 	free(sv->sets);
+	free(sv->refresh);
 }
 
 static int apply_iptables(const struct apply_set *s, const struct apply_opts *o, FILE *log,
@@ -707,11 +744,12 @@ static int apply_iptables(const struct apply_set *s, const struct apply_opts *o,
 		return 0;
 	}
 	/* The sets that need loading: the static sets the kernel has whole
-	 * already are left out. */
-	char *listing = NULL, *plan = NULL;
+	 * already are left out; the refresh sets it has are swapped after
+	 * the rules. */
+	char *listing = NULL, *plan = NULL, *swap = NULL;
 	if (s->text[PART_IPSETS]) {
 		ipset_listing(&listing);
-		plan = ipset_plan(s->text[PART_IPSETS], listing);
+		plan = ipset_plan(s->text[PART_IPSETS], listing, &swap);
 		free(listing);
 	}
 	/* The sets must exist for the rules to be tested: create them, but
@@ -735,6 +773,17 @@ static int apply_iptables(const struct apply_set *s, const struct apply_opts *o,
 			ipt_load(d, s->where[PART_V4], v4, false, false) < 0 ||
 			ipt_load(d, s->where[PART_V6], v6, true, false) < 0))
 		rc = -1;
+	/* The refresh sets last, each swapped whole: the new rules match
+	 * the old members (the previous policy's pins and the agent's) until
+	 * then, never nothing. A failure here puts the old rules back, with
+	 * the sets not swapped. */
+	if (rc == 0 && swap && *swap) {
+		rc = tool(d, s->where[PART_IPSETS], swap, strlen(swap), "ipset", "restore", "-exist");
+		if (rc == 0)
+			fputs("ipset: the refresh sets hold the policy's pins again, swapped in whole\n",
+			      log);
+	}
+	free(swap);
 	free(sets);
 	free(plan);
 	if (rc < 0)
@@ -930,6 +979,10 @@ int apply_run(const struct apply_set *s, const struct apply_opts *o, FILE *log,
 	if (rc == 0 && !o->dry_run) {
 		service = frag_installed && dnsmasq_service_restarts(o);
 		rc = fw_save(&fw, o, frag_installed && (o->dnsmasq_restart || service), d);
+	}
+	if (rc == 0 && !o->dry_run && fw_save_refresh(&fw, s) < 0) {
+		diag_error(d, NULL, "cannot save the current refresh ipsets; %s", unchanged(o));
+		rc = -1;
 	}
 	/* What the new table keeps of the old one's run-time sets, read as
 	 * late as can be: dnsmasq goes on adding members until the load. */

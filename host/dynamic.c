@@ -2,12 +2,9 @@
 #include "host/dynamic.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <spawn.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "compiler/diag.h"
@@ -19,8 +16,6 @@
 #include "lib/suggest.h"
 #include "lib/vec.h"
 #include "lib/xalloc.h"
-
-extern char **environ;
 
 /* What no build machine is: the whole of each range is refused, and so is
  * any network holding part of it. Private and shared ranges are where
@@ -108,58 +103,6 @@ static const struct runtime_set *find_set(const struct model *m, const char *nam
 	return NULL;
 }
 
-/* Runs ARGV with INPUT on its standard input, its output and errors into
- * *SAID (malloc'd). Returns its exit status, or -1. */
-static int run(char *const argv[], const char *input, char **said)
-{
-	int in[2], out[2];
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-	int status = -1;
-
-	*said = NULL;
-	if (pipe2(in, O_CLOEXEC) < 0)
-		return -1;
-	if (pipe2(out, O_CLOEXEC) < 0) {
-		close(in[0]);
-		close(in[1]);
-		return -1;
-	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, out[1], 2);
-	int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(in[0]);
-	close(out[1]);
-	if (rc == 0) {
-		/* Small texts both ways: write all, then read all. */
-		for (size_t off = 0, len = strlen(input); off < len;) {
-			ssize_t w = write(in[1], input + off, len - off);
-			if (w <= 0)
-				break;
-			off += (size_t)w;
-		}
-	}
-	close(in[1]);
-	size_t n = 0, cap = 0;
-	char *buf = NULL;
-	for (;;) {
-		VEC_GROW(buf, n + 4096 + 1, cap);
-		ssize_t r = read(out[0], buf + n, cap - n - 1);
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
-	close(out[0]);
-	buf[n] = '\0';
-	*said = buf;
-	if (rc == 0 && waitpid(pid, &status, 0) == pid)
-		return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-	return -1;
-}
-
 struct listing {
 	FILE *out;
 };
@@ -195,7 +138,7 @@ static int list_ipset(const struct runtime_set *r, FILE *out, struct diags *d)
 {
 	for (int f = 0; f < FAMILY_COUNT; f++) {
 		char *argv[] = { "ipset", "list", (char *)r->ipset[f], NULL }, *said;
-		if (run(argv, "", &said) != 0) {
+		if (setops_run(argv, "", &said) != 0) {
 			diag_error(d, NULL, "ipset list %s failed:\n%s", r->ipset[f], said ? said : "");
 			free(said);
 			return -1;
@@ -280,7 +223,7 @@ int dynamic_run(const struct model *m, enum apply_backend b, const struct dynami
 		} else {
 			char *argv[] = { "ipset", "restore", rq->op == DYNAMIC_ADD ? "-exist" : NULL, NULL };
 			char *said;
-			rc = run(argv, text, &said) == 0 ? 0 : -1;
+			rc = setops_run(argv, text, &said) == 0 ? 0 : -1;
 			if (rc < 0)
 				diag_error(d, NULL, "ipset refused it; nothing was changed:\n%s",
 					   said ? said : "");

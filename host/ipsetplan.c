@@ -82,16 +82,45 @@ static bool static_create(const char *line, size_t len, const char **name, size_
 	return true;
 }
 
-char *ipset_plan(const char *text, const char *listing)
+/* Whether LINE (LEN bytes) is "flush NAME". */
+static bool flushes(const char *line, size_t len, const char *name, size_t namelen)
 {
-	char *out = NULL;
-	size_t size = 0, len, skiplen = 0;
+	return len == 6 + namelen && starts(line, len, "flush ") &&
+	       memcmp(line + 6, name, namelen) == 0;
+}
+
+/* Refresh set NAME's create line CREATE (LEN bytes), its add lines from
+ * *P on, as the commands that fill a new set and swap it in: into SWAP.
+ * *P is moved past the add lines. */
+static void write_swap(FILE *swap, const char *create, size_t len, const char *name,
+		       size_t namelen, const char **p)
+{
+	char spare[IPSET_NAME_MAX + 1], live[IPSET_NAME_MAX + 1];
+	const char *line, *q;
+	size_t n;
+
+	snprintf(live, sizeof(live), "%.*s", (int)namelen, name);
+	ipsetname_swap_spare(spare, live);
+	fprintf(swap, "create %s%.*s\nflush %s\n", spare, (int)(len - 7 - namelen),
+		create + 7 + namelen, spare);
+	for (q = *p; next_line(&q, &line, &n) && starts(line, n, "add ") && n > 4 + namelen &&
+		     memcmp(line + 4, name, namelen) == 0 && line[4 + namelen] == ' ';
+	     *p = q)
+		fprintf(swap, "add %s%.*s\n", spare, (int)(n - 4 - namelen), line + 4 + namelen);
+	fprintf(swap, "swap %s %s\ndestroy %s\n", spare, live, spare);
+}
+
+char *ipset_plan(const char *text, const char *listing, char **swap_text)
+{
+	char *out = NULL, *swap_out = NULL;
+	size_t size = 0, swap_size = 0, len, skiplen = 0;
 	FILE *fp = xopen_memstream(&out, &size);
+	FILE *swap = xopen_memstream(&swap_out, &swap_size);
 	const char *p = text, *line, *skip = NULL;
 
 	while (next_line(&p, &line, &len)) {
-		const char *name;
-		size_t namelen;
+		const char *name, *after = p, *flush_line;
+		size_t namelen, flush_len;
 		unsigned long maxelem;
 		struct listed_set have;
 		/* The add lines of a set left out: "add NAME ...". */
@@ -100,6 +129,16 @@ char *ipset_plan(const char *text, const char *listing)
 			continue;
 		skip = NULL;
 		bool flush = false;
+		/* A refresh set that exists: left as it is, filled after the
+		 * rules by a swap. One that does not: loaded as written. */
+		if (static_create(line, len, &name, &namelen, &maxelem) &&
+		    next_line(&after, &flush_line, &flush_len) &&
+		    flushes(flush_line, flush_len, name, namelen) && listing &&
+		    listed(listing, name, namelen, &have)) {
+			p = after;
+			write_swap(swap, line, len, name, namelen, &p);
+			continue;
+		}
 		if (static_create(line, len, &name, &namelen, &maxelem) && listing &&
 		    listed(listing, name, namelen, &have) && !have.timeout) {
 			if (have.maxelem == maxelem && have.entries == maxelem) {
@@ -112,6 +151,50 @@ char *ipset_plan(const char *text, const char *listing)
 		fprintf(fp, "%.*s\n", (int)len, line);
 		if (flush)
 			fprintf(fp, "flush %.*s\n", (int)namelen, name);
+	}
+	xmemstream_close(fp);
+	xmemstream_close(swap);
+	*swap_text = swap_out;
+	return out;
+}
+
+char *ipset_refresh_names(const char *text, const char *listing)
+{
+	char *out = NULL;
+	size_t size = 0, len, flush_len, namelen;
+	FILE *fp = xopen_memstream(&out, &size);
+	const char *p = text, *line, *flush_line, *name;
+	unsigned long maxelem;
+	struct listed_set have;
+
+	while (next_line(&p, &line, &len)) {
+		const char *after = p;
+		if (static_create(line, len, &name, &namelen, &maxelem) &&
+		    next_line(&after, &flush_line, &flush_len) &&
+		    flushes(flush_line, flush_len, name, namelen) && listing &&
+		    listed(listing, name, namelen, &have))
+			fprintf(fp, "%.*s\n", (int)namelen, name);
+	}
+	xmemstream_close(fp);
+	return out;
+}
+
+char *ipset_swap_back(const char *saved)
+{
+	char *out = NULL;
+	size_t size = 0, len;
+	FILE *fp = xopen_memstream(&out, &size);
+	const char *p = saved, *line;
+
+	/* 'ipset save NAME' is its create line, then its add lines. */
+	while (next_line(&p, &line, &len)) {
+		if (!starts(line, len, "create "))
+			continue;
+		const char *name = line + 7;
+		size_t namelen = strcspn(name, " \n");
+		if (namelen > IPSET_NAME_MAX)
+			continue;
+		write_swap(fp, line, len, name, namelen, &p);
 	}
 	xmemstream_close(fp);
 	return out;

@@ -149,17 +149,26 @@ static void age_out(struct refresh *r, struct refresh_name *nm, time_t now, FILE
 	nm->naddrs = kept;
 }
 
-/* The address in its class's set; for a class in the shared lookup, the
- * address with each of the class's protocols and port ranges, one element
- * each, in the shared set: they overlap no other class's (the model keeps
- * shared classes' ports apart), nor the class's own compiled ones (the
- * agent adds no address its class's set holds). */
-static void element(FILE *fp, const char *verb, const struct refresh_placed *pl)
+/* PL added to (ADD) or deleted from its class's set. On iptables, the
+ * class's refresh ipset (model_class_refreshed()). On nft, the class's
+ * set; for a class in the shared lookup, the address with each of the
+ * class's protocols and port ranges, one element each, in the shared
+ * set: they overlap no other class's (the model keeps shared classes'
+ * ports apart), nor the class's own compiled ones (the agent adds no
+ * address its class's set holds). */
+static void element(FILE *fp, const struct refresh *r, bool add, const struct refresh_placed *pl)
 {
 	const struct rule_class *c = pl->cls;
 	const char *sfx = emit_family_suffix[pl->p.family];
+	const char *verb = add ? "add" : "delete";
 	char buf[PREFIX_STRLEN];
 
+	if (r->o->backend == APPLY_IPTABLES) {
+		/* ipset wants the length even for a host, as in the ipset output. */
+		fprintf(fp, "%s %s %s/%u\n", add ? "add" : "del", c->refresh[pl->p.family].name,
+			addr_format(pl->p.family, pl->p.addr, buf), pl->p.len);
+		return;
+	}
 	prefix_format(&pl->p, buf);
 	if (!c->shared[pl->p.family]) {
 		fprintf(fp, "%s element " NFT_TABLE " %s_%s { %s }\n", verb, c->name, sfx, buf);
@@ -171,15 +180,26 @@ static void element(FILE *fp, const char *verb, const struct refresh_placed *pl)
 	fputs(" }\n", fp);
 }
 
-/* Where the journal says PL went: "_v4" after its class's name, or for
- * a class in the shared lookup " in allow_v4". */
-static const char *placed_set(const struct refresh_placed *pl, char buf[32])
+/* Where the journal says PL went: "_v4" after its class's name, or " in
+ * SET" for a class in nft's shared lookup or on iptables. */
+static const char *placed_set(const struct refresh *r, const struct refresh_placed *pl,
+			      char buf[64])
 {
 	const enum family f = (enum family)pl->p.family;
 
-	snprintf(buf, 32, pl->cls->shared[f] ? " in " NFT_SET_SHARED "_%s" : "_%s",
-		 emit_family_suffix[f]);
+	if (r->o->backend == APPLY_IPTABLES)
+		snprintf(buf, 64, " in %s", pl->cls->refresh[f].name);
+	else
+		snprintf(buf, 64, pl->cls->shared[f] ? " in " NFT_SET_SHARED "_%s" : "_%s",
+			 emit_family_suffix[f]);
 	return buf;
+}
+
+/* Runs SCRIPT against the loaded sets: one nft transaction, or one
+ * 'ipset restore -exist'. Errors on D, or quietly when D is NULL. */
+static int change_sets(const struct refresh *r, const char *script, struct diags *d)
+{
+	return r->o->backend == APPLY_IPTABLES ? setops_ipset(script, d) : setops_nft(script, NULL, d);
 }
 
 static bool placed_has(const struct refresh_placed *v, size_t n, const struct refresh_placed *pl)
@@ -225,7 +245,7 @@ int refresh_run(struct refresh *r, time_t now, FILE *log, struct diags *d)
 	struct pin_drift *drifts = NULL;
 	struct refresh_placed *want = NULL, *take = NULL;
 	size_t nwant = 0, want_cap = 0, ntake = 0, take_cap = 0;
-	char buf[PREFIX_STRLEN], set[32];
+	char buf[PREFIX_STRLEN], set[64];
 	int rc;
 
 	for (size_t i = 0; i < r->n; i++)
@@ -309,24 +329,41 @@ int refresh_run(struct refresh *r, time_t now, FILE *log, struct diags *d)
 	size_t slen = 0;
 	FILE *fp = xopen_memstream(&script, &slen);
 	for (size_t i = 0; i < nwant; i++)
-		element(fp, "add", &want[i]);
+		element(fp, r, true, &want[i]);
 	xmemstream_close(fp);
-	rc = *script ? setops_nft(script, NULL, d) : 0;
+	rc = *script ? change_sets(r, script, d) : 0;
 	free(script);
 	if (rc == 0)
 		rc = write_hosts(r, log, d);
+	/* Removals: nft's one at a time (a transaction fails whole, and one
+	 * may be gone already: an apply replaced the table, or an earlier
+	 * round took it); ipset's in one run, whose -exist passes over
+	 * those. */
+	FILE *all = NULL;
+	char *all_script = NULL;
+	size_t all_len = 0;
+	if (rc == 0 && r->o->backend == APPLY_IPTABLES)
+		all = xopen_memstream(&all_script, &all_len);
 	for (size_t i = 0; rc == 0 && i < r->nadded + ntake; i++) {
 		const struct refresh_placed *pl = i < r->nadded ? &r->added[i] : &take[i - r->nadded];
 		if (placed_has(want, nwant, pl))
 			continue;
+		if (all) {
+			element(all, r, false, pl);
+			continue;
+		}
 		script = NULL;
 		fp = xopen_memstream(&script, &slen);
-		element(fp, "delete", pl);
+		element(fp, r, false, pl);
 		xmemstream_close(fp);
-		/* Gone already when an apply replaced the table, or taken in
-		 * an earlier round. */
-		setops_nft(script, NULL, NULL);
+		change_sets(r, script, NULL);
 		free(script);
+	}
+	if (all) {
+		xmemstream_close(all);
+		if (*all_script)
+			change_sets(r, all_script, NULL);
+		free(all_script);
 	}
 	setops_unlock(lock);
 	if (rc == 0) {
@@ -334,17 +371,17 @@ int refresh_run(struct refresh *r, time_t now, FILE *log, struct diags *d)
 			if (!placed_has(r->added, r->nadded, &want[i]))
 				fprintf(log, "egressc agent: refresh: %s added to %s%s\n",
 					prefix_format(&want[i].p, buf), want[i].cls->name,
-					placed_set(&want[i], set));
+					placed_set(r, &want[i], set));
 		for (size_t i = 0; i < r->nadded; i++)
 			if (!placed_has(want, nwant, &r->added[i]) && !placed_has(take, ntake, &r->added[i]))
 				fprintf(log, "egressc agent: refresh: %s removed from %s%s\n",
 					prefix_format(&r->added[i].p, buf), r->added[i].cls->name,
-					placed_set(&r->added[i], set));
+					placed_set(r, &r->added[i], set));
 		for (size_t i = 0; i < ntake; i++)
 			if (!placed_has(r->taken, r->ntaken, &take[i]))
 				fprintf(log, "egressc agent: refresh: %s removed from %s%s (the policy's "
 					"pin, no longer given)\n", prefix_format(&take[i].p, buf),
-					take[i].cls->name, placed_set(&take[i], set));
+					take[i].cls->name, placed_set(r, &take[i], set));
 		free(r->added);
 		r->added = want;
 		r->nadded = nwant;

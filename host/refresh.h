@@ -50,6 +50,7 @@ struct refresh_opts {
 	uint32_t max_stale;		/* a name's addresses outlive its last answer by this */
 	const struct resolve_opts *resolve;
 	const char *hosts_path;		/* the hosts file with egressc's splice */
+	enum apply_backend backend;	/* which firewall holds the sets */
 };
 
 struct refresh_addr {

@@ -74,3 +74,12 @@ void ipsetname_static(char out[IPSET_NAME_MAX + 1], const char *spelling, uint32
 	snprintf(out, IPSET_NAME_MAX + 1, IPSET_PREFIX "%.*s_%08x_%s", ipset_stem(spelling),
 		 spelling, h, suffix);
 }
+
+void ipsetname_swap_spare(char out[IPSET_NAME_MAX + 1], const char *live)
+{
+	size_t n = strlen(live);
+
+	snprintf(out, IPSET_NAME_MAX + 1, "%s", live);
+	if (n >= 3 && out[n - 3] == '_' && out[n - 2] == 'v')
+		out[n - 2] = 's';
+}

@@ -50,4 +50,10 @@ void ipsetname_dynamic(char out[IPSET_NAME_MAX + 1], const char *name, uint32_t 
 void ipsetname_static(char out[IPSET_NAME_MAX + 1], const char *spelling, uint32_t content,
 		      const char *suffix, unsigned salt);
 
+/* The spare set apply fills and then swaps with refresh set LIVE (see
+ * host/ipsetplan.h): LIVE with its family suffix "_v4" spelt "_s4", so
+ * that it is as long, begins with IPSET_PREFIX (and goes when apply
+ * destroys what no rule names) and is no other set's name. */
+void ipsetname_swap_spare(char out[IPSET_NAME_MAX + 1], const char *live);
+
 #endif

@@ -61,11 +61,12 @@ if [ -z "$wild_set" ] || [ -z "$wild_ipset" ]; then
 	echo "apply: the wildcard's set is missing from the outputs"
 	exit 1
 fi
-# The IPv6 addresses of port 443 (the hostname's and a network): a static
-# set of more than one prefix, an ipset the outputs fill.
-static_ipset=$(sed -n 's/^create \(egressc_[^ ]*_v6\) hash:net family inet6 hashsize .*/\1/p' "$tmp/out/ipsets")
-if [ -z "$static_ipset" ]; then
-	echo "apply: the static set of port 443 is missing from the ipsets"
+# The IPv6 addresses of port 443: the network's, matched in the rule, and
+# the hostname's, in the class's refresh set (one a family), an ipset the
+# outputs fill and the refresh agent would change.
+pin_ipset=$(sed -n 's/^create \(egressc_pin_[^ ]*_v6\) hash:net family inet6 hashsize .*/\1/p' "$tmp/out/ipsets")
+if [ -z "$pin_ipset" ]; then
+	echo "apply: the refresh set of port 443 is missing from the ipsets"
 	exit 1
 fi
 
@@ -156,10 +157,10 @@ loaded() {
 				grep -q -- '-A EGRESSC -d 198.51.100.66/32 -g EGRESSC-deny_2' "$tmp/table"
 			expect "$what: the wildcard's set matched" \
 				grep -q -- "--match-set ${wild_ipset}_v4 dst" "$tmp/table"
-			expect "$what: the static set matched" \
-				grep -q -- "--match-set $static_ipset dst" "$tmp/table"
+			expect "$what: the refresh set matched" \
+				grep -q -- "--match-set $pin_ipset dst" "$tmp/table"
 			expect "$what: the hostname's addresses" \
-				in_ns ipset test "$static_ipset" 2001:db8:2::20 2>/dev/null
+				in_ns ipset test "$pin_ipset" 2001:db8:2::20 2>/dev/null
 		else
 			bad "$what: iptables -S EGRESSC fails"
 			indent <"$tmp/table"
@@ -168,7 +169,7 @@ loaded() {
 		local sets
 		sets=$(in_ns ipset list -n | sort | tr '\n' ' ')
 		expect "$what: ipsets: $sets" \
-			[ "$sets" = "$(printf '%s\n' "${wild_ipset}_v4" "${wild_ipset}_v6" "$static_ipset" |
+			[ "$sets" = "$(printf '%s\n' "${wild_ipset}_v4" "${wild_ipset}_v6" "${pin_ipset%_v6}_v4" "$pin_ipset" |
 				       sort | tr '\n' ' ')" ]
 	fi
 }
@@ -539,7 +540,7 @@ exit_is "switch: back to iptables" 0
 expect "switch: an earlier policy's ipset is destroyed" [ -z "$(in_ns ipset list -n | grep -x egressc_stale_v4)" ]
 expect "switch: the administrator's ipset is kept" in_ns ipset list -n admin_set >/dev/null
 expect "switch: the policy's ipsets are kept" \
-	[ "$(in_ns ipset list -n | grep -c '^egressc_allow')" = 3 ]
+	[ "$(in_ns ipset list -n | grep -c '^egressc_\(allow\|pin\)')" = 4 ]
 in_ns ipset destroy admin_set
 backend=nft
 eapply --remove

@@ -3,7 +3,8 @@
 # egressc agent --refresh: pinned names kept current on a running runner,
 # through a DNS server whose answers change on command (dnsmasq in the
 # client namespace, answering from a hosts file it rereads on SIGHUP, with
-# a TTL of 1 s; SIGSTOP makes it silent). With the nft backend:
+# a TTL of 1 s; SIGSTOP makes it silent). With each backend (nft: the
+# classes' sets; iptables: their refresh ipsets):
 #   - an address DNS starts to give connects once the agent asked again,
 #     and appears in the hosts splice;
 #   - one the agent added that DNS stops giving still connects during the
@@ -15,23 +16,32 @@
 #     they are removed, the compiled-in ones too: the name fails closed,
 #     and the journal says so;
 #   - a re-apply (which loads the policy's own sets) is put right within
-#     --refresh-min;
+#     --refresh-min; one that fails after loading the firewall puts the
+#     sets back as they were, the agent's additions included;
 #   - a TCP stream to a pinned address, open all along, survives every
-#     refresh (nothing is reloaded);
-#   - --refresh with the iptables backend is a usage error;
-#   - all of it again (REFRESH_SHARED=1) with the name's class in the
-#     shared allow lookup (enough classes beside it to make one): the
+#     refresh and the re-apply (nothing it uses is reloaded);
+#   - on nft, all of it again (REFRESH_SHARED=1) with the name's class in
+#     the shared allow lookup (enough classes beside it to make one): the
 #     agent adds and deletes ADDRESS . tcp . PORT elements there.
 #
-#   PROBE=build/tests/probe tests/refresh.sh EGRESSC      (as root)
+#   PROBE=build/tests/probe tests/refresh.sh EGRESSC [nft|iptables]  (as root)
+# Without a backend, both, one after the other.
 #@check full
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-egressc=${1:?usage: PROBE=build/tests/probe tests/refresh.sh EGRESSC}
+egressc=${1:?usage: PROBE=build/tests/probe tests/refresh.sh EGRESSC [nft|iptables]}
 egressc=$(cd "$(dirname "$egressc")" && pwd)/$(basename "$egressc")
+backend=${2:-}
+if [ -z "$backend" ]; then
+	"$0" "$egressc" nft
+	nft_rc=$?
+	"$0" "$egressc" iptables || exit 1
+	exit $nft_rc
+fi
+case $backend in nft | iptables) ;; *) echo "refresh.sh: nft or iptables, not '$backend'" >&2; exit 2 ;; esac
 . "$here/lib.sh"
 . "$here/netns.sh"
-testlib_init refresh
+testlib_init "refresh-$backend"
 chmod 755 "$tmp"
 PROBE=${PROBE:-$here/../build/tests/probe}
 PROBE=$(cd "$(dirname "$PROBE")" && pwd)/$(basename "$PROBE")
@@ -94,7 +104,10 @@ ip netns exec "$NS_CLIENT" "$egressc" --resolver 127.0.0.1 --save-resolved "$tmp
 	-O "$tmp/out" "$tmp/policy.eg" 2>"$tmp/stderr"
 rc=$?
 exit_is "compiles through the test server" 0 "$tmp/stderr"
-if [ "$shared" = 0 ]; then
+if [ "$backend" = iptables ]; then
+	expect "the name's class has a refresh set" \
+		grep -q "^create egressc_pin_allow_tcp_8080_9090_v4 " "$tmp/out/ipsets"
+elif [ "$shared" = 0 ]; then
 	expect "the name's class has a rule of its own" \
 		grep -q "@allow_tcp_8080_9090_v4 tcp dport { 8080, 9090 } accept" "$tmp/out/ruleset.nft"
 else
@@ -105,7 +118,11 @@ fi
 # set: the address in its own, or with each port in the shared one.
 in_set() {
 	local list e
-	if [ "$shared" = 0 ]; then
+	if [ "$backend" = iptables ]; then
+		ip netns exec "$NS_CLIENT" ipset save egressc_pin_allow_tcp_8080_9090_v4 |
+			grep -q "^add egressc_pin_allow_tcp_8080_9090_v4 $1\(/32\)\? *\$"
+		return
+	elif [ "$shared" = 0 ]; then
 		set -- "$1"
 		list=$(ip netns exec "$NS_CLIENT" nft list set inet egressc allow_tcp_8080_9090_v4)
 	else
@@ -119,8 +136,8 @@ in_set() {
 }
 not_in_set() { ! in_set "$1"; }
 printf '127.0.0.1\tlocalhost\n' >"$tmp/hosts"
-ip netns exec "$NS_CLIENT" "$egressc" apply --hosts-path "$tmp/hosts" --dnsmasq-path "$tmp/frag.conf" \
-	"$tmp/out" >"$tmp/apply.log" 2>&1
+ip netns exec "$NS_CLIENT" "$egressc" apply --backend "$backend" --hosts-path "$tmp/hosts" \
+	--dnsmasq-path "$tmp/frag.conf" "$tmp/out" >"$tmp/apply.log" 2>&1
 rc=$?
 exit_is "apply" 0 "$tmp/apply.log"
 reaches "the pinned address" 203.0.113.10 8080
@@ -140,12 +157,15 @@ while not os.path.exists(sys.argv[1]):
 print(n)' "$tmp/stop-stream" >"$tmp/stream.out" 2>&1 &
 stream_pid=$!
 
-ip netns exec "$NS_CLIENT" "$egressc" agent --socket "$tmp/agent.sock" --resolver 127.0.0.1 \
-	--refresh --refresh-min 1s --refresh-max 2s --grace 5s --max-stale 8s \
-	--hosts-path "$tmp/hosts" --hosts-file "$tmp/resolved.hosts" "$tmp/policy.eg" \
-	>"$tmp/agent.log" 2>&1 &
-agent_pid=$!
-pids+=($agent_pid)
+start_agent() {
+	ip netns exec "$NS_CLIENT" "$egressc" agent --backend "$backend" --socket "$tmp/agent.sock" \
+		--resolver 127.0.0.1 --refresh --refresh-min 1s --refresh-max 2s --grace 5s \
+		--max-stale 8s --hosts-path "$tmp/hosts" --hosts-file "$tmp/resolved.hosts" \
+		"$tmp/policy.eg" >>"$tmp/agent.log" 2>&1 &
+	agent_pid=$!
+	pids+=($agent_pid)
+}
+start_agent
 
 # until SECONDS PATTERN: waits for the agent's log to say PATTERN.
 until_log() {
@@ -175,10 +195,14 @@ expect "the hosts splice keeps the rest" grep -q "^127.0.0.1	localhost$" "$tmp/h
 
 # 1b. A re-apply puts the policy's own sets and splice back; the agent
 # puts the refreshed address back within --refresh-min.
-ip netns exec "$NS_CLIENT" "$egressc" apply --hosts-path "$tmp/hosts" --dnsmasq-path "$tmp/frag.conf" \
-	"$tmp/out" >"$tmp/apply.log" 2>&1
+ip netns exec "$NS_CLIENT" "$egressc" apply --backend "$backend" --hosts-path "$tmp/hosts" \
+	--dnsmasq-path "$tmp/frag.conf" "$tmp/out" >"$tmp/apply.log" 2>&1
 rc=$?
 exit_is "re-apply" 0 "$tmp/apply.log"
+if [ "$backend" = iptables ]; then
+	expect "the re-apply swaps the refresh sets in whole" \
+		grep -q "refresh sets hold the policy's pins again, swapped in whole" "$tmp/apply.log"
+fi
 back() {
 	local i
 	for ((i = 0; i < 50; i++)); do
@@ -188,6 +212,27 @@ back() {
 	return 1
 }
 expect "after a re-apply, the refreshed address is back in the set and the splice" back
+
+# 1c. A re-apply that fails once the firewall is loaded (here, dnsmasq's
+# restart) puts the sets back as they were, the agent's addition with
+# them - with the agent stopped, nothing else would put it back.
+kill "$agent_pid"
+wait "$agent_pid" 2>/dev/null
+ip netns exec "$NS_CLIENT" "$egressc" apply --backend "$backend" --hosts-path "$tmp/hosts" \
+	--dnsmasq-path "$tmp/frag-new.conf" --dnsmasq-restart false "$tmp/out" >"$tmp/apply.log" 2>&1
+rc=$?
+exit_is "a re-apply whose last step fails" 1 "$tmp/apply.log"
+reaches "after a failed re-apply, the refreshed address" 203.0.113.11 8080
+start_agent
+started_twice() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ "$(grep -c "listening on" "$tmp/agent.log")" -ge 2 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+expect "the agent starts again" started_twice
 
 # 2. The pool rotates: .11 goes, .12 comes; .11 lasts the grace period.
 rezone 203.0.113.10 203.0.113.12
@@ -223,8 +268,16 @@ expect "a denied address is not in the hosts splice" bash -c "! grep -q '^203.0.
 rezone 203.0.113.10 203.0.113.12 169.254.169.254
 expect "an inside address is said to be refused" \
 	until_log 5 "169.254.169.254 not admitted: a link-local address"
-expect "an inside address is in no set" \
-	bash -c "! ip netns exec '$NS_CLIENT' nft list table inet egressc | grep -q 169.254.169.254"
+# What the backend's sets hold.
+sets() {
+	if [ "$backend" = nft ]; then
+		ip netns exec "$NS_CLIENT" nft list table inet egressc
+	else
+		ip netns exec "$NS_CLIENT" ipset list
+	fi
+}
+not_in_sets() { ! sets | grep -q "$1"; }
+expect "an inside address is in no set" not_in_sets 169.254.169.254
 expect "an inside address is not in the hosts splice" bash -c "! grep -q '^169.254.169.254' '$tmp/hosts'"
 
 # 4. DNS goes silent: the last known addresses stay until --max-stale,
@@ -249,12 +302,9 @@ exit_is "the long stream survived every refresh" 0 "$tmp/stream.out"
 expect "the long stream carried data" [ "$(cat "$tmp/stream.out")" -gt 20 ]
 
 stop_all
-ip netns exec "$NS_CLIENT" "$egressc" agent --backend iptables --refresh "$tmp/policy.eg" >"$tmp/stdout" 2>"$tmp/stderr"
-rc=$?
-exit_is "--refresh with iptables" 2
 [ "$fail" -eq 0 ] || indent <"$tmp/agent.log"
-if [ "$shared" = 0 ]; then
+if [ "$backend" = nft ] && [ "$shared" = 0 ]; then
 	expect "all of it with the name's class in the shared lookup" \
-		env REFRESH_SHARED=1 PROBE="$PROBE" bash "$0" "$egressc"
+		env REFRESH_SHARED=1 PROBE="$PROBE" bash "$0" "$egressc" nft
 fi
 testlib_finish

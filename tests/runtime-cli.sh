@@ -50,7 +50,6 @@ says "pins without check" 2 "expected 'check DIR' or 'check POLICY'" pins
 says "pins: a policy without --hosts-file" 2 "give --hosts-file" pins check golden/dynamic.eg
 says "pins: a directory without a hosts output" 3 "hosts" pins check "$tmp"
 
-says "agent --refresh with iptables" 2 "--refresh needs the nft backend" agent --backend iptables --refresh golden/dynamic.eg
 says "agent: a bad duration" 2 "not a duration" agent --grace 10 golden/dynamic.eg
 says "agent: min above max" 2 "--refresh-min is longer than --refresh-max" agent --refresh-min 2h golden/dynamic.eg
 says "agent: an unknown group" 2 "no group" agent --group no-such-group-egressc golden/dynamic.eg

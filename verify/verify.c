@@ -2312,6 +2312,7 @@ struct vipset {
 	char name[IPSET_NAME_MAX + 1];
 	enum family family;
 	bool fixed;		/* static: its members are the "add" lines */
+	bool refreshed;		/* a refresh set: fixed, flushed before its "add" lines */
 	size_t maxelem;
 	struct ivlist addrs;	/* normalized once read */
 };
@@ -2410,6 +2411,11 @@ static int read_ipsets(struct diags *d, const char *text, size_t len, struct ips
 		if (last && !last->fixed && strncmp(line, "flush ", 6) == 0 &&
 		    strcmp(line + 6, last->name) == 0)
 			continue;
+		if (last && last->fixed && !last->refreshed && !nadds &&
+		    strncmp(line, "flush ", 6) == 0 && strcmp(line + 6, last->name) == 0) {
+			last->refreshed = true;
+			continue;
+		}
 		if (record[0] && strncmp(line, "flush ", 6) == 0 && strcmp(line + 6, record) == 0)
 			continue;
 		if (read_record_ipset(line, record))
@@ -2437,6 +2443,52 @@ static int read_ipsets(struct diags *d, const char *text, size_t len, struct ips
 	if (il->n)
 		ivl_normalize(&il->v[il->n - 1].addrs);
 	line_reader_release(&lr);
+	return 0;
+}
+
+/* Whether an address of a hostname under T (following defines), of
+ * family F, is in [LO, HI]. */
+static bool names_address_in(const struct target *t, enum family f, addr_t lo, addr_t hi)
+{
+	for (; t; t = t->next) {
+		if (t->kind == TARGET_HOST && t->host) {
+			for (size_t i = 0; i < t->host->naddrs; i++) {
+				const struct prefix *p = &t->host->addrs[i];
+				if (p->family == f && p->addr <= hi && prefix_last(p) >= lo)
+					return true;
+			}
+		} else if (t->kind == TARGET_VARIABLE && t->define &&
+			   names_address_in(t->define->define.targets, f, lo, hi)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A refresh set (one the agent changes in place) holds its pinned names'
+ * share of a class: each stretch of it holds an address of a hostname an
+ * allow rule names. What it admits is checked with the rules that match
+ * it, as for every static set. */
+static int check_refresh_ipsets(struct diags *d, const struct policy *p,
+				const struct ipset_list *il)
+{
+	for (size_t i = 0; i < il->n; i++) {
+		const struct vipset *set = &il->v[i];
+		for (size_t j = 0; set->refreshed && j < set->addrs.n; j++) {
+			const struct stmt *s = p->stmts;
+			while (s && !(s->kind == STMT_RULE && s->rule.verdict == VERDICT_ALLOW &&
+				      names_address_in(s->rule.targets, set->family,
+						       set->addrs.v[j].lo, set->addrs.v[j].hi)))
+				s = s->next;
+			if (s)
+				continue;
+			char buf[PREFIX_STRLEN];
+			diag_error(d, NULL, "the refresh ipset '%s' holds %s, which no allowed "
+				   "hostname resolved to", set->name,
+				   addr_format(set->family, set->addrs.v[j].lo, buf));
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -2856,6 +2908,8 @@ int verify_outputs(struct diags *d, const struct policy *p, const struct verify_
 	}
 	if (rc == 0)
 		rc = check_static_ipsets(d, p, &il, &ipt_fill);
+	if (rc == 0)
+		rc = check_refresh_ipsets(d, p, &il);
 	if (rc == 0) {
 		policy_chain(p, &ref);
 		for (int i = VERIFY_NFT; i <= VERIFY_IP6TABLES; i++) {

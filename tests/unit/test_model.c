@@ -779,6 +779,64 @@ static void test_refresh_questions(void **state)
 	free(hosts);
 }
 
+static const struct rule_class *class_named(const struct model *m, const char *name)
+{
+	for (size_t i = 0; i < m->nclasses; i++)
+		if (strcmp(m->classes[i].name, name) == 0)
+			return &m->classes[i];
+	fail_msg("no class '%s'", name);
+	return NULL;
+}
+
+/* The iptables backend's refresh sets: an allow class a name feeds has one
+ * per family (the other family's empty), named after the class alone and
+ * holding the spans with a name's address (a literal address merged with
+ * it too); the rest of the class stays static. A deny class never has
+ * one, and the agent is never sent to it. */
+static void test_refresh_ipsets(void **state)
+{
+	char *hosts = temp_file("192.0.2.10 a.example\n"
+				"198.51.100.77 d.example\n");
+	struct compilation c;
+	const struct model *m;
+
+	(void)state;
+	m = compile_hosts(&c, "allow a.example, 192.0.2.11, 203.0.113.0/24, 203.0.113.64/26 port 443\n"
+			      "deny d.example port 22\n"
+			      "allow d.example port 80\n"
+			      "allow 198.51.100.0/24 port 8080\n",
+			  hosts);
+	const struct rule_class *c443 = class_named(m, "allow_tcp_443");
+	assert_true(model_class_refreshed(m, c443));
+	assert_string_equal(c443->refresh[FAMILY_V4].name, "egressc_pin_allow_tcp_443_v4");
+	assert_string_equal(c443->refresh[FAMILY_V6].name, "egressc_pin_allow_tcp_443_v6");
+	assert_int_equal(c443->refresh[FAMILY_V4].nprefixes, 1);	/* 192.0.2.10/31 */
+	assert_int_equal(c443->refresh[FAMILY_V4].maxelem, REFRESH_IPSET_ROOM);
+	assert_int_equal(c443->refresh[FAMILY_V6].nprefixes, 0);
+	assert_true(model_span_refreshed(m, c443, FAMILY_V4, 0));
+	assert_false(model_span_refreshed(m, c443, FAMILY_V4, 1));
+	/* One static prefix: matched in the rule, no static ipset. */
+	assert_int_equal(c443->ipset[FAMILY_V4].nprefixes, 1);
+	assert_string_equal(c443->ipset[FAMILY_V4].name, "");
+
+	const struct rule_class *deny22 = class_named(m, "deny_tcp_22");
+	assert_false(model_class_refreshed(m, deny22));
+	assert_string_equal(deny22->refresh[FAMILY_V4].name, "");
+	assert_false(model_class_refreshed(m, class_named(m, "allow_tcp_8080")));
+
+	const struct rule_class *out[8];
+	const struct host *hd = NULL;
+	for (size_t i = 0; i < m->npinned; i++)
+		if (strcmp(m->pinned[i]->name, "d.example") == 0)
+			hd = m->pinned[i];
+	assert_non_null(hd);
+	assert_int_equal(model_host_classes(m, hd, out, 8), 1);
+	assert_string_equal(out[0]->name, "allow_tcp_80");
+	compilation_release(&c);
+	unlink(hosts);
+	free(hosts);
+}
+
 static void test_hostnames(void **state)
 {
 	char *hosts = temp_file("# test hosts\n"
@@ -1641,15 +1699,6 @@ static void test_counters(void **state)
 	compilation_release(&c);
 }
 
-static const struct rule_class *class_named(const struct model *m, const char *name)
-{
-	for (size_t i = 0; i < m->nclasses; i++)
-		if (strcmp(m->classes[i].name, name) == 0)
-			return &m->classes[i];
-	fail_msg("no class '%s'", name);
-	return NULL;
-}
-
 /* The shared allow lookup: which classes join it, decided once here for
  * the emitter, the verifier's counterpart and the refresh agent. */
 static const char shared_policy[] =
@@ -1756,6 +1805,7 @@ int main(void)
 		cmocka_unit_test(test_v4_mapped),
 		cmocka_unit_test(test_hostnames),
 		cmocka_unit_test(test_refresh_questions),
+		cmocka_unit_test(test_refresh_ipsets),
 		cmocka_unit_test(test_random_differential),
 		cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_regions),

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -34,15 +35,22 @@ struct rendered {
 	size_t lens[VERIFY_TEXTS];
 };
 
-static void render(struct rendered *r, const char *text)
+/* TEXT compiled, its hostnames resolved from HOSTS_FILE (NULL: none). */
+static void render_hosts(struct rendered *r, const char *text, const char *hosts_file)
 {
 	/* -O0: the allow sets keep what the deny carves out, so the deny matters. */
-	const struct compile_opts o = { .no_modules = true, .optimize = 0 };
+	const struct compile_opts o = { .no_modules = true, .optimize = 0,
+					.resolve.hosts_file = hosts_file };
 
 	compilation_init(&r->c);
 	assert_int_equal(compilation_run_buffer(&r->c, "t.eg", text, strlen(text), &o), 0);
 	assert_int_equal(emit_formats(&r->c.model, verify_formats, VERIFY_TEXTS, r->texts,
 				      r->lens), 0);
+}
+
+static void render(struct rendered *r, const char *text)
+{
+	render_hosts(r, text, NULL);
 }
 
 static void release(struct rendered *r)
@@ -377,6 +385,35 @@ static void test_static_ipset_edits_are_refused(void **state)
 	release(&r);
 }
 
+/* A refresh set (which the agent changes) holds only the spans with an
+ * allowed hostname's address: a network moved into it from the rules
+ * accepts the same, and is refused all the same. */
+static void test_refresh_ipset_holds_names_only(void **state)
+{
+	char hosts[] = "/tmp/egressc-test-verify-XXXXXX";
+	int fd = mkstemp(hosts);
+	struct rendered r;
+	char msg[4096] = "";
+	static const char pin[] = "add egressc_pin_allow_tcp_443_v4 192.0.2.10/32\n";
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_true(write(fd, "192.0.2.10 a.example\n", 21) == 21);
+	close(fd);
+	render_hosts(&r, "essentials off\nallow a.example, 203.0.113.0/24 port 443\n", hosts);
+	if (verify_with(&r, -1, NULL, msg, sizeof(msg)) != 0)
+		fail_msg("refused the emitters' own texts:\n%s", msg);
+	assert_non_null(strstr(r.texts[VERIFY_IPSET], pin));
+	assert_non_null(strstr(r.texts[VERIFY_IPTABLES], "-d 203.0.113.0/24 "));
+	refused(&r, VERIFY_IPSET,
+		replace(r.texts[VERIFY_IPSET], pin,
+			"add egressc_pin_allow_tcp_443_v4 192.0.2.10/32\n"
+			"add egressc_pin_allow_tcp_443_v4 203.0.113.0/24\n"),
+		"holds 203.0.113.0, which no allowed hostname resolved to");
+	release(&r);
+	unlink(hosts);
+}
+
 /* Recording counts and never decides: the emitters' own recording passes,
  * and a record chain or a jump that would decide is refused. */
 static void test_recording_only_counts(void **state)
@@ -418,6 +455,7 @@ int main(void)
 		cmocka_unit_test(test_shared_lookup_edits_are_refused),
 		cmocka_unit_test(test_static_ipset_edits_are_refused),
 		cmocka_unit_test(test_recording_only_counts),
+		cmocka_unit_test(test_refresh_ipset_holds_names_only),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
