@@ -104,9 +104,10 @@ ip netns exec "$NS_CLIENT" "$egressc" --resolver 127.0.0.1 --save-resolved "$tmp
 	-O "$tmp/out" "$tmp/policy.eg" 2>"$tmp/stderr"
 rc=$?
 exit_is "compiles through the test server" 0 "$tmp/stderr"
+# The class's refresh ipset on iptables: its name is the model's.
+pinset=$(awk '/^# allow_tcp_8080_9090: its pinned names/ { getline; print $2; exit }' "$tmp/out/ipsets")
 if [ "$backend" = iptables ]; then
-	expect "the name's class has a refresh set" \
-		grep -q "^create egressc_pin_allow_tcp_8080_9090_v4 " "$tmp/out/ipsets"
+	expect "the name's class has a refresh set" [ -n "$pinset" ]
 elif [ "$shared" = 0 ]; then
 	expect "the name's class has a rule of its own" \
 		grep -q "@allow_tcp_8080_9090_v4 tcp dport { 8080, 9090 } accept" "$tmp/out/ruleset.nft"
@@ -119,8 +120,7 @@ fi
 in_set() {
 	local list e
 	if [ "$backend" = iptables ]; then
-		ip netns exec "$NS_CLIENT" ipset save egressc_pin_allow_tcp_8080_9090_v4 |
-			grep -q "^add egressc_pin_allow_tcp_8080_9090_v4 $1\(/32\)\? *\$"
+		ip netns exec "$NS_CLIENT" ipset save "$pinset" | grep -q "^add $pinset $1\(/32\)\? *\$"
 		return
 	elif [ "$shared" = 0 ]; then
 		set -- "$1"
@@ -185,6 +185,7 @@ rezone 203.0.113.10 203.0.113.11
 expect "a new address is taken in" until_log 10 "refresh pool.rf.test: new address 203.0.113.11" || head -20 "$tmp/agent.log"
 where=_v4
 [ "$shared" = 0 ] || where=" in allow_v4"
+[ "$backend" = nft ] || where=" in $pinset"
 expect "and added to the class's set, the journal says where" \
 	until_log 2 "203.0.113.11 added to allow_tcp_8080_9090$where$"
 expect "the kernel's set has it, for each port" in_set 203.0.113.11
