@@ -22,6 +22,10 @@
 #define NFT_CHAIN_BLOCKED "blocked"
 #define NFT_CHAIN_OUTPUT "output"
 #define NFT_CHAIN_FORWARD "forward"
+/* The policy again, with the rules for cgroups, for this machine's own
+ * traffic: nft refuses a socket match in any chain the forward hook
+ * reaches. Only when the policy names a cgroup. */
+#define NFT_CHAIN_LOCAL "egress_local"
 
 /* iptables: egressc owns the chains whose names begin with the prefix,
  * and nothing else in the filter table but its hook jumps. */
