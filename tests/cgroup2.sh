@@ -19,6 +19,10 @@
 #					first; to none when PATHS is empty. They
 #					go after 'ip netns exec NS', which mounts
 #					a /sys of its own.
+#	cgroup2_remove PATH...		remove each PATH and what is below it,
+#					its processes moved to the root first
+#					(for a trap: what cgroup2_wrap's command
+#					was killed before it removed)
 #
 # The cgroups are the v2 hierarchy's, shared by the machine: a name a
 # golden case gives is the same in a parallel run, so removing one can
@@ -48,7 +52,13 @@ for p in $CGROUP2_PATHS; do
 done
 "$@"
 rc=$?
-for d in $made; do rmdir "/sys/fs/cgroup/$d" 2>/dev/null; done
+for d in $made; do
+	# A process left behind goes back to the root first.
+	while read -r pid; do
+		echo "$pid" >/sys/fs/cgroup/cgroup.procs
+	done <"/sys/fs/cgroup/$d/cgroup.procs" 2>/dev/null
+	rmdir "/sys/fs/cgroup/$d" 2>/dev/null
+done
 exit $rc'
 
 cgroup2_wrap()
@@ -56,4 +66,20 @@ cgroup2_wrap()
 	CGROUP2_WRAP=()
 	[ -n "$1" ] || return 0
 	CGROUP2_WRAP=(env "CGROUP2_PATHS=$1" unshare -m sh -c "$_cgroup2_script" sh)
+}
+
+cgroup2_remove()
+{
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	unshare -m sh -c '
+		mount -t cgroup2 none /sys/fs/cgroup || exit 1
+		for p; do
+			[ -d "/sys/fs/cgroup/$p" ] || continue
+			find "/sys/fs/cgroup/$p" -depth -type d | while read -r d; do
+				while read -r pid; do
+					echo "$pid" >/sys/fs/cgroup/cgroup.procs
+				done <"$d/cgroup.procs"
+				rmdir "$d"
+			done
+		done' sh "$@"
 }
