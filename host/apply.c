@@ -20,6 +20,7 @@
 #include "host/ipthooks.h"
 #include "emit/names.h"
 #include "host/keepstate.h"
+#include "host/cgroupcheck.h"
 #include "host/kerneltz.h"
 #include "host/nftcheck.h"
 #include "host/setops.h"
@@ -471,6 +472,9 @@ static int apply_nft(const struct apply_set *s, const char *current, const struc
 			   s->where[PART_NFT], west < 0 ? -west : west, west < 0 ? "east" : "west");
 		return -1;
 	}
+	if (ruleset_cgroups_check(s->text[PART_NFT], true, CGROUP2_ROOT, true, s->where[PART_NFT],
+				  unchanged(o), d) < 0)
+		return -1;
 	if (o->dry_run && geteuid() != 0) {
 		fprintf(log, "nft: would replace table " NFT_TABLE " from %s (not checked: nft needs root)\n",
 			s->where[PART_NFT]);
@@ -650,6 +654,11 @@ static int apply_iptables(const struct apply_set *s, const struct apply_opts *o,
 {
 	const char *v4 = s->text[PART_V4], *v6 = s->text[PART_V6];
 
+	if (ruleset_cgroups_check(v4, false, CGROUP2_ROOT, true, s->where[PART_V4], unchanged(o),
+				  d) < 0 ||
+	    ruleset_cgroups_check(v6, false, CGROUP2_ROOT, true, s->where[PART_V6], unchanged(o),
+				  d) < 0)
+		return -1;
 	if (o->dry_run) {
 		if (s->text[PART_IPSETS])
 			fprintf(log, "ipset: would create and empty the sets of %s\n",

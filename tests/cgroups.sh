@@ -121,6 +121,27 @@ for backend in nft iptables; do
 	done
 done
 
+# apply with a cgroup this machine does not have: refused before anything
+# changes, naming the cgroup (nft would say only "cgroupv2 path fails",
+# iptables "Invalid argument"); the policy that was loaded stays.
+sed 's|cgroup "'"$top"'/denied"|cgroup "'"$top"'/missing"|' "$tmp/policy.eg" >"$tmp/missing.eg"
+cgroup2_wrap "$top/allowed"
+for backend in nft iptables; do
+	: >"$tmp/hosts"
+	netns_fresh_client >/dev/null 2>&1
+	ip netns exec "$NS_CLIENT" "${CGROUP2_WRAP[@]}" "$EGRESSC" apply --backend "$backend" \
+		--hosts-path "$tmp/hosts" --dnsmasq-path "$tmp/dnsmasq.conf" --dnsmasq-restart true \
+		"$tmp/missing.eg" >"$tmp/log" 2>&1
+	rc=$?
+	expect "$backend: apply refuses a missing cgroup (exit $rc)" [ $rc -ne 0 ]
+	expect "$backend: apply names the missing cgroup" \
+		grep -q "cgroup '$top/missing' does not exist here" "$tmp/log"
+	loaded=$(ip netns exec "$NS_CLIENT" sh -c 'nft list tables; iptables-save' 2>&1 |
+		 grep -c 'egressc$\|EGRESSC')
+	expect "$backend: nothing was loaded (egressc lines: $loaded)" [ "$loaded" = 0 ]
+	expect "$backend: the hosts file is untouched" [ ! -s "$tmp/hosts" ]
+done
+
 # Nothing of ours is left in the v2 hierarchy.
 left=$(unshare -m sh -c 'mount -t cgroup2 none /sys/fs/cgroup && ls -d /sys/fs/cgroup/'"$top"'* 2>/dev/null')
 expect "the cgroups are removed (left: ${left:-none})" [ -z "$left" ]
