@@ -537,6 +537,19 @@ static int emit_family(const struct model *m, FILE *fp, enum family f)
 	fputs(IPT_HOOK_OUTPUT "\n" IPT_HOOK_FORWARD "\n"
 	      "COMMIT\n",
 	      fp);
+	/* As nft's forward chain does (model_checks_source_route()), before
+	 * any rule: rpfilter exists only in PREROUTING, where what is to be
+	 * forwarded is what is not for a local address (replies to the
+	 * masqueraded, and published ports before nat, are). */
+	if (model_checks_source_route(m))
+		fputs("# A source the rules 'from' could be fooled by: a packet to be forwarded\n"
+		      "# whose source is not routed back out of the interface it came in on.\n"
+		      "*raw\n"
+		      ":" IPT_CHAIN_RPF " - [0:0]\n"
+		      IPT_RPF_DROP "\n"
+		      IPT_HOOK_RPF "\n"
+		      "COMMIT\n",
+		      fp);
 	return ferror(fp) ? -1 : 0;
 }
 

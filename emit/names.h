@@ -47,6 +47,11 @@
 #define IPT_HOOK_OUTPUT "-I OUTPUT 1 -j " IPT_CHAIN_OUTPUT
 #define IPT_HOOK_FORWARD "-I FORWARD 1 -j " IPT_CHAIN_FORWARD
 #define IPT_DOCKER_USER "DOCKER-USER"
+/* In the raw table, when enforcing 'from': the reverse-path check, which
+ * rpfilter does only in PREROUTING (raw or mangle), hooked first there. */
+#define IPT_CHAIN_RPF IPT_CHAIN_PREFIX "-RPF"
+#define IPT_HOOK_RPF "-I PREROUTING 1 -j " IPT_CHAIN_RPF
+#define IPT_RPF_DROP "-A " IPT_CHAIN_RPF " -m addrtype ! --dst-type LOCAL -m rpfilter --invert -j DROP"
 #define IPT_HOOK_DOCKER_USER "-I " IPT_DOCKER_USER " 1 -j " IPT_CHAIN_FORWARD
 
 /* An IPv6 packet with a routing header has no final destination a rule

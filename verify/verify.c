@@ -2563,10 +2563,35 @@ static int verify_iptables(struct diags *d, const struct policy *p, enum family 
 
 	ipt_hook_expect(&hooks[0], p, f, true);
 	ipt_hook_expect(&hooks[1], p, f, false);
+	/* Enforcing rules 'from' sources: as nft's forward chain does, a
+	 * forwarded source is taken only when it is routed back out of the
+	 * interface it came in on - in the raw table, the only one (with
+	 * mangle) where rpfilter works, and then only this. */
+	bool from = false, raw = false, rpf_drop = false, rpf_hooked = false;
+	for (const struct stmt *s = p->stmts; s; s = s->next)
+		from |= s->kind == STMT_RULE && s->rule.opts.sources;
+	from &= p->mode == MODE_ENFORCE;
 
 	while (rc == 0 && (line = next_line(&lr))) {
 		bool bad = false;
 		struct ipt_policy *pc = NULL;
+		if (strcmp(line, "*raw") == 0 || raw) {
+			if (raw && strcmp(line, "COMMIT") == 0)
+				raw = false;
+			else if (!raw && from)
+				raw = true;
+			else if (raw && strcmp(line, IPT_RPF_DROP) == 0)
+				rpf_drop = true;
+			else if (raw && strcmp(line, IPT_HOOK_RPF) == 0)
+				rpf_hooked = true;
+			else if (!raw || strcmp(line, ":" IPT_CHAIN_RPF " - [0:0]") != 0) {
+				diag_error(d, NULL, "%s, line %d: the raw table does something besides "
+					   "dropping what fails the reverse-path check of 'from': '%s'",
+					   what, lr.lineno, diag_quote(d, line, strlen(line)));
+				rc = -1;
+			}
+			continue;
+		}
 		if (IN_TABLE(line, ipt_fixed) ||
 		    (f == FAMILY_V4 ? IN_TABLE(line, ipt_fixed_v4) : IN_TABLE(line, ipt_fixed_v6)) ||
 		    ipt_record_line(line))
@@ -2625,6 +2650,11 @@ static int verify_iptables(struct diags *d, const struct policy *p, enum family 
 				   "meets", what, lr.lineno);
 			rc = -1;
 		}
+	}
+	if (rc == 0 && from && !(rpf_drop && rpf_hooked)) {
+		diag_error(d, NULL, "%s: no reverse-path check in the raw table: a container could "
+			   "claim a source a 'from' rule trusts", what);
+		rc = -1;
 	}
 	/* Without the forward hook, containers' traffic leaves unfiltered. */
 	for (int i = 0; rc == 0 && i < 2; i++) {

@@ -211,6 +211,32 @@ static void test_cgroup_edits_are_refused(void **state)
 	release(&r);
 }
 
+/* Enforcing 'from': iptables drops, in the raw table, a forwarded packet
+ * whose source fails the reverse-path check, as nft's forward chain does;
+ * without it, or with more than it there, the rules are refused. */
+static void test_iptables_reverse_path(void **state)
+{
+	struct rendered r;
+	const int v4 = VERIFY_IPTABLES, v6 = VERIFY_IP6TABLES;
+
+	(void)state;
+	render(&r, "essentials off\n"
+		   "default deny\n"
+		   "allow 192.0.2.7 port 443 from 198.51.100.0/31, 2001:db8:ec::/64\n");
+	refused(&r, v4, replace(r.texts[v4], "-A EGRESSC-RPF -m addrtype ! --dst-type LOCAL "
+				"-m rpfilter --invert -j DROP\n", ""),
+		"no reverse-path check");
+	refused(&r, v6, replace(r.texts[v6], "-I PREROUTING 1 -j EGRESSC-RPF\n", ""),
+		"no reverse-path check");
+	refused(&r, v4, replace(r.texts[v4], "-m rpfilter --invert -j DROP",
+				"-m rpfilter --invert -j ACCEPT"),
+		"the raw table does something besides");
+	refused(&r, v4, replace(r.texts[v4], "-I PREROUTING 1 -j EGRESSC-RPF\n",
+				"-I PREROUTING 1 -j EGRESSC-RPF\n-A EGRESSC-RPF -j DROP\n"),
+		"the raw table does something besides");
+	release(&r);
+}
+
 /* A mistake in the compiler's rewrite of 'resolver' (here: its deny rule
  * loses port 853, so DNS over TLS gets out) reaches the model and every
  * output alike; the verifier reads 'resolver' as written, so it still
@@ -343,6 +369,7 @@ int main(void)
 		cmocka_unit_test(test_nft_edits_are_refused),
 		cmocka_unit_test(test_iptables_edits_are_refused),
 		cmocka_unit_test(test_cgroup_edits_are_refused),
+		cmocka_unit_test(test_iptables_reverse_path),
 		cmocka_unit_test(test_resolver_read_as_written),
 		cmocka_unit_test(test_many_ports),
 		cmocka_unit_test(test_static_ipset_edits_are_refused),
