@@ -648,6 +648,30 @@ static int fw_save(struct fw_saved *sv, const struct apply_opts *o, struct diags
 	return 0;
 }
 
+/* Puts back the raw table SAVED (NULL: it could not be read), where
+ * egressc's chain was or is: a table restored whole would be made where
+ * there was none. */
+static int raw_restore(struct diags *d, const char *saved, bool v6)
+{
+	char *now, *tx;
+	int rc = 0;
+
+	if (!saved || ipt_save_table(v6, "raw", &now) < 0)
+		return 0;
+	if (strstr(saved, IPT_CHAIN_RPF)) {
+		rc = ipt_restore(d, v6 ? "restoring the saved IPv6 raw table"
+				       : "restoring the saved IPv4 raw table",
+				 saved, strlen(saved), v6);
+	} else if ((tx = ipt_raw_remove(now)) != NULL) {
+		rc = tool(d, v6 ? "removing egressc's IPv6 raw chain" : "removing egressc's IPv4 raw chain",
+			  tx, strlen(tx), v6 ? "ip6tables-restore" : "iptables-restore", "--noflush",
+			  NULL);
+		free(tx);
+	}
+	free(now);
+	return rc;
+}
+
 /* Puts back what fw_save() saved, as well as it can. */
 static void fw_restore(const struct fw_saved *sv, FILE *log, struct diags *d)
 {
@@ -667,12 +691,7 @@ static void fw_restore(const struct fw_saved *sv, FILE *log, struct diags *d)
 	}
 	rc = ipt_restore(d, "restoring the saved IPv4 rules", sv->v4, strlen(sv->v4), false);
 	rc |= ipt_restore(d, "restoring the saved IPv6 rules", sv->v6, strlen(sv->v6), true);
-	if (sv->raw4)
-		rc |= ipt_restore(d, "restoring the saved IPv4 raw table", sv->raw4, strlen(sv->raw4),
-				  false);
-	if (sv->raw6)
-		rc |= ipt_restore(d, "restoring the saved IPv6 raw table", sv->raw6, strlen(sv->raw6),
-				  true);
+	rc |= raw_restore(d, sv->raw4, false) | raw_restore(d, sv->raw6, true);
 	if (sv->sets && *sv->sets)
 		rc |= tool(d, "restoring the saved ipset members", sv->sets, strlen(sv->sets), "ipset",
 			   "restore", "-exist");
