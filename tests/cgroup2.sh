@@ -19,6 +19,10 @@
 #					first; to none when PATHS is empty. They
 #					go after 'ip netns exec NS', which mounts
 #					a /sys of its own.
+#	cgroup2_make PATH...		make each PATH (and those above it) for
+#					commands to come; cgroup2_wrap's then
+#					only mounts, and cgroup2_remove takes
+#					them away
 #	cgroup2_remove PATH...		remove each PATH and what is below it,
 #					its processes moved to the root first
 #					(for a trap: what cgroup2_wrap's command
@@ -66,6 +70,14 @@ cgroup2_wrap()
 	CGROUP2_WRAP=()
 	[ -n "$1" ] || return 0
 	CGROUP2_WRAP=(env "CGROUP2_PATHS=$1" unshare -m sh -c "$_cgroup2_script" sh)
+}
+
+cgroup2_make()
+{
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	unshare -m sh -c '
+		mount -t cgroup2 none /sys/fs/cgroup || exit 1
+		for p; do mkdir -p "/sys/fs/cgroup/$p" || exit 1; done' sh "$@"
 }
 
 cgroup2_remove()
