@@ -69,6 +69,7 @@ cgroup2_wrap()
 {
 	CGROUP2_WRAP=()
 	[ -n "$1" ] || return 0
+	# shellcheck disable=SC2034 # for the script that sourced this
 	CGROUP2_WRAP=(env "CGROUP2_PATHS=$1" unshare -m sh -c "$_cgroup2_script" sh)
 }
 
