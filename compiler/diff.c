@@ -950,6 +950,55 @@ static void regions_free(struct region *rs)
 	free(rs);
 }
 
+/* Whether A and B hold the same lines for the sender PR is printing: a
+ * source's only those of its family. */
+static bool same_lines(const struct printer *pr, const struct region *a, const struct region *b)
+{
+	return pr->from.src.known ? regions_equal_family(a, b, pr->from.src.family)
+				  : regions_equal(a, b);
+}
+
+/* The lines of PR's sender at each stretch of the week over which no
+ * window begins or ends (WCUTS[0..N)), where they differ from the
+ * sender's at a time no window holds (SENDER) and, for a sender other
+ * than no one, from no one's at that stretch (ANYONE_AT[i]): a rule for a
+ * user during a window changes neither the user's lines nor the
+ * window's, only these. Stretches with the same lines go together. */
+static void print_times(struct printer *pr, const struct model *const *ms, const uint16_t *cuts,
+			size_t ncuts, const uint16_t *wcuts, size_t n, const struct region *sender,
+			struct region *const *anyone_at)
+{
+	struct region **at = xcalloc(n ? n : 1, sizeof(*at));
+	const struct sending from = pr->from;
+
+	for (size_t i = 0; i < n; i++) {
+		pr->from.at = (struct instant){ true, wcuts[i] };
+		at[i] = sender_regions(ms, &pr->from, cuts, ncuts);
+		if (same_lines(pr, at[i], sender) || (anyone_at && same_lines(pr, at[i], anyone_at[i]))) {
+			regions_free(at[i]);
+			at[i] = NULL;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!at[i])
+			continue;
+		char during[512];
+		stretches_text(wcuts, n, at, i, during, sizeof(during));
+		pr->during = during;
+		pr->from.at = (struct instant){ true, wcuts[i] };
+		print_regions_or_none(pr, at[i]);
+		pr->during = NULL;
+		for (size_t j = n; j-- > i;) {
+			if (at[j] && (j == i || regions_equal(at[j], at[i]))) {
+				regions_free(at[j]);
+				at[j] = NULL;
+			}
+		}
+	}
+	pr->from = from;
+	free(at);
+}
+
 size_t policy_diff(FILE *fp, const struct model *old, const struct model *new,
 		   enum diff_format format)
 {
@@ -967,10 +1016,20 @@ size_t policy_diff(FILE *fp, const struct model *old, const struct model *new,
 	struct sending none = { 0 };
 	struct region *base = sender_regions(ms, &none, cuts, ncuts);
 	print_regions(&pr, base);
+	size_t nwcuts;
+	uint16_t *wcuts = model_window_cuts(ms, 2, &nwcuts);
+	/* The lines at each stretch of the week, for no sender: what a
+	 * sender's lines at that time are compared with. */
+	struct region **anyone_at = xcalloc(nwcuts ? nwcuts : 1, sizeof(*anyone_at));
+	for (size_t i = 0; i < nwcuts; i++) {
+		struct sending at = { .at = { true, wcuts[i] } };
+		anyone_at[i] = sender_regions(ms, &at, cuts, ncuts);
+	}
 	/* Each user, group and cgroup the policies name, and each pair and
 	 * triple of them: a sender's lines when they differ from the lines
-	 * above. A process in a cgroup below one named meets what one in the
-	 * deepest named above it meets. */
+	 * above, then its lines at each stretch of the week. A process in a
+	 * cgroup below one named meets what one in the deepest named above
+	 * it meets. */
 	struct owner_set users, groups;
 	const char **cgroups;
 	size_t ncgroups = model_cgroups(ms, 2, &cgroups);
@@ -988,46 +1047,16 @@ size_t policy_diff(FILE *fp, const struct model *old, const struct model *new,
 				struct region *rs = sender_regions(ms, &pr.from, cuts, ncuts);
 				if (!regions_equal(rs, base))
 					print_regions_or_none(&pr, rs);
+				print_times(&pr, ms, cuts, ncuts, wcuts, nwcuts, rs, anyone_at);
 				regions_free(rs);
 			}
 		}
 	}
 	pr.from = none;
-	/* Each stretch of the week over which no window begins or ends: its
-	 * lines where they differ from those at a time no window holds, the
-	 * stretches with the same lines together. */
-	size_t nwcuts;
-	uint16_t *wcuts = model_window_cuts(ms, 2, &nwcuts);
-	struct region **at = xcalloc(nwcuts ? nwcuts : 1, sizeof(*at));
-	for (size_t i = 0; i < nwcuts; i++) {
-		pr.from = (struct sending){ .at = { true, wcuts[i] } };
-		at[i] = sender_regions(ms, &pr.from, cuts, ncuts);
-	}
-	pr.from = none;
-	for (size_t i = 0; i < nwcuts; i++) {
-		if (!at[i] || regions_equal(at[i], base))
-			continue;
-		char during[512];
-		stretches_text(wcuts, nwcuts, at, i, during, sizeof(during));
-		pr.during = during;
-		pr.from = (struct sending){ .at = { true, wcuts[i] } };
-		print_regions_or_none(&pr, at[i]);
-		pr.from = none;
-		pr.during = NULL;
-		for (size_t j = nwcuts; j-- > i;) {
-			if (at[j] && (j == i || regions_equal(at[j], at[i]))) {
-				regions_free(at[j]);
-				at[j] = NULL;
-			}
-		}
-	}
-	for (size_t i = 0; i < nwcuts; i++)
-		if (at[i])
-			regions_free(at[i]);
-	free(at);
-	free(wcuts);
+	print_times(&pr, ms, cuts, ncuts, wcuts, nwcuts, base, NULL);
 	/* Each stretch of forwarded packets' sources over which no class's
-	 * sources begin or end: its lines of its family, where they differ. */
+	 * sources begin or end: its lines of its family, where they differ,
+	 * then its lines at each stretch of the week. */
 	for (int f = 0; f < FAMILY_COUNT; f++) {
 		size_t nsrc;
 		addr_t *src = model_source_cuts(ms, 2, (enum family)f, &nsrc);
@@ -1036,16 +1065,20 @@ size_t policy_diff(FILE *fp, const struct model *old, const struct model *new,
 			addr_t hi = i + 1 < nsrc ? src[i + 1] - 1 : family_max((enum family)f);
 			pr.from = (struct sending){ .src = { true, (enum family)f, src[i] } };
 			struct region *rs = sender_regions(ms, &pr.from, cuts, ncuts);
-			if (!regions_equal_family(rs, base, (enum family)f)) {
-				source_text((enum family)f, src[i], hi, text, sizeof(text));
-				pr.source = text;
+			source_text((enum family)f, src[i], hi, text, sizeof(text));
+			pr.source = text;
+			if (!regions_equal_family(rs, base, (enum family)f))
 				print_regions_or_none(&pr, rs);
-				pr.source = NULL;
-			}
+			print_times(&pr, ms, cuts, ncuts, wcuts, nwcuts, rs, anyone_at);
+			pr.source = NULL;
 			regions_free(rs);
 		}
 		free(src);
 	}
+	for (size_t i = 0; i < nwcuts; i++)
+		regions_free(anyone_at[i]);
+	free(anyone_at);
+	free(wcuts);
 	pr.from = none;
 	pr.from = none;
 	regions_free(base);
