@@ -21,6 +21,7 @@ static const char *const query_usage[] = {
 enum {
 	OPT_USER = OPT_OWN,
 	OPT_GROUP,
+	OPT_CGROUP,
 	OPT_AT,
 	OPT_FROM,
 };
@@ -33,9 +34,12 @@ static const struct cmd_option query_options[] = {
 		  "name, a number its number" },
 	{ .val = OPT_GROUP, .long_name = "group", .arg = "NAME|GID",
 	  .help = "... whose primary group is this one" },
+	{ .val = OPT_CGROUP, .long_name = "cgroup", .arg = "PATH",
+	  .help = "... made by a process in this cgroup v2 (as /proc/PID/cgroup names it): "
+		  "rules for it and for the cgroups above it match" },
 	{ .val = OPT_FROM, .long_name = "from", .arg = "ADDR",
 	  .help = "the packet is forwarded (a container's) from this source address; not "
-		  "with --user or --group, which are this machine's own sockets'" },
+		  "with --user, --group or --cgroup, which are this machine's own sockets'" },
 	{ .val = OPT_AT, .long_name = "at", .arg = "'DAY HH:MM'",
 	  .help = "the packet is sent at this time of the week, UTC, as in 'Mon 02:00' "
 		  "(default: at a time no rule's window holds)" },
@@ -82,6 +86,7 @@ struct query_args {
 	struct policy_args policy_args;
 	struct owner_id user, group;
 	bool has_user, has_group;
+	const char *cgroup;	/* --cgroup, without its leading '/' */
 	struct instant at;
 	const char *from;	/* --from, as given */
 };
@@ -93,7 +98,7 @@ static int run_query(const struct query_args *o, struct compilation *c, char **a
 	const struct resolve_opts *ropts = &o->policy_args.compile.resolve;
 	struct packet pkt = { .from = { .user = o->has_user ? &o->user : NULL,
 					.group = o->has_group ? &o->group : NULL,
-					.at = o->at } };
+					.cgroup = o->cgroup, .at = o->at } };
 
 	if (o->from) {
 		pkt.from.src.known = true;
@@ -165,6 +170,25 @@ static int parse_owner(struct cmd_parse *p, const char *what, const char *arg,
 	return 0;
 }
 
+/* "/system.slice/docker.service" as /proc/PID/cgroup writes it, or
+ * without the '/' as a rule does: one '/' between names, none "." or
+ * "..". "/" is the root, which holds a process in no cgroup a rule names. */
+static int parse_cgroup(struct cmd_parse *p, const char *arg, const char **out)
+{
+	const char *path = arg + (*arg == '/');
+
+	for (const char *name = path; *path; name += strcspn(name, "/") + 1) {
+		size_t n = strcspn(name, "/");
+		if (!n || (n == 1 && name[0] == '.') || (n == 2 && strncmp(name, "..", 2) == 0))
+			return options_error(p, "--cgroup takes a cgroup v2 path, as in "
+					     "'system.slice/docker.service', not '%s'", arg);
+		if (!name[n])
+			break;
+	}
+	*out = path;
+	return 0;
+}
+
 static int parse_args(struct cmd_parse *p, struct query_args *o)
 {
 	const char *arg;
@@ -179,6 +203,8 @@ static int parse_args(struct cmd_parse *p, struct query_args *o)
 		o->has_group |= c == OPT_GROUP;
 		if (c == OPT_FROM)
 			o->from = arg;
+		if (c == OPT_CGROUP && parse_cgroup(p, arg, &o->cgroup) < 0)
+			return -1;
 		if (c == OPT_AT) {
 			int minute = window_parse_instant(arg);
 			if (minute < 0)
@@ -194,9 +220,9 @@ static int parse_args(struct cmd_parse *p, struct query_args *o)
 		addr_t a;
 		if (!addr_parse(o->from, &f, &a))
 			return options_error(p, "--from takes an address, not '%s'", o->from);
-		if (o->has_user || o->has_group)
-			return options_error(p, "--from is a forwarded packet's source: it has no user "
-					     "or group (--user, --group)");
+		if (o->has_user || o->has_group || o->cgroup)
+			return options_error(p, "--from is a forwarded packet's source: it has no user, "
+					     "group or cgroup (--user, --group, --cgroup)");
 	}
 	if (p->nargs < 2 || p->nargs > 3)
 		return options_error(p, "expected POLICY DEST [PORT[/PROTO]]");

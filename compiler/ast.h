@@ -129,6 +129,13 @@ struct owner_item {
 	struct owner_item *next;
 };
 
+/* A 'cgroup' path's limits: iptables's cgroup match holds 511 bytes
+ * (XT_CGROUP_PATH_MAX, its NUL aside), a cgroup's name is a file name, and
+ * nft's socket cgroupv2 matches at most 255 levels down. */
+#define CGROUP_PATH_MAX 511
+#define CGROUP_NAME_MAX 255
+#define CGROUP_LEVEL_MAX 255
+
 /* The options a rule or a dynamic set may carry; NULL or 0: not given. */
 struct rule_opts {
 	struct port_item *ports;
@@ -138,6 +145,10 @@ struct rule_opts {
 	/* Rules only: the sending socket's owner, 'user' and 'group'. */
 	struct owner_item *users, *groups;
 	struct loc user_loc, group_loc;
+	/* Rules only: 'cgroup "PATH"', the sending process's cgroup v2, as
+	 * written (NULL: any); relative to the v2 root, below it included. */
+	const char *cgroup;
+	struct loc cgroup_loc, cgroup_text_loc;
 	/* Rules only: 'from SOURCE, ...', addresses or defines of them: the
 	 * source of forwarded packets (NULL: any, and this machine's own). */
 	struct target *sources;

@@ -629,6 +629,101 @@ static void check_rule_owners(struct checker *c, struct stmt *s)
 	check_owners(c, "group", "gid", s->rule.opts.groups);
 }
 
+/* The location of byte AT of a string clause's text (TEXT_LOC includes
+ * its quotes; the string has no escapes, so columns map). */
+static struct loc string_byte_loc(struct loc text_loc, size_t at)
+{
+	if (text_loc.first_line == text_loc.last_line) {
+		text_loc.first_column += 1 + (int)at;
+		text_loc.last_column = text_loc.first_column;
+	}
+	return text_loc;
+}
+
+/* Characters a cgroup's name may have here: what systemd and Docker name
+ * theirs with, none that nft's quoted strings or iptables-restore's words
+ * would read otherwise, nor a space. */
+static bool cgroup_char(char ch)
+{
+	return isalnum((unsigned char)ch) || strchr("._-@:+=,", ch);
+}
+
+/* 'cgroup "PATH"': a cgroup v2 path below the v2 root, as nft's socket
+ * cgroupv2 and iptables's cgroup match both take it: names separated by
+ * single '/', none "." or "..", within both backends' limits. */
+static void check_cgroup(struct checker *c, const struct rule_opts *o)
+{
+	const char *path = o->cgroup;
+	size_t len, levels = 1, name = 0;
+
+	if (!path)
+		return;
+	len = strlen(path);
+	if (!len) {
+		diag_error(c->diags, &o->cgroup_text_loc,
+			   "the cgroup v2 root holds every process (leave the 'cgroup' clause out)");
+		return;
+	}
+	if (path[0] == '/') {
+		const char *root = "/sys/fs/cgroup/";
+		bool mounted = strncmp(path, root, strlen(root)) == 0;
+		const char *rel = path + (mounted ? strlen(root) : 1);
+		struct loc at = string_byte_loc(o->cgroup_text_loc, 0);
+		diag_error(c->diags, &at,
+			   "a cgroup path is relative to the cgroup v2 root%s (write 'cgroup \"%s\"')",
+			   mounted ? ", not where it is mounted" : "",
+			   diag_quote(c->diags, rel, strlen(rel)));
+		return;
+	}
+	if (len > CGROUP_PATH_MAX) {
+		diag_error(c->diags, &o->cgroup_text_loc,
+			   "cgroup path is %zu bytes long (iptables takes at most %d)", len,
+			   CGROUP_PATH_MAX);
+		return;
+	}
+	for (size_t i = 0; i <= len; i++) {
+		struct loc at = string_byte_loc(o->cgroup_text_loc, i);
+		if (i == len || path[i] == '/') {
+			const char *start = path + i - name;
+			if (!name) {
+				diag_error(c->diags, &at, "empty name in cgroup path '%s' (%s)",
+					   diag_quote(c->diags, path, len),
+					   i == len ? "no '/' at the end" : "one '/' between names");
+				return;
+			}
+			if ((name == 1 && start[0] == '.') ||
+			    (name == 2 && start[0] == '.' && start[1] == '.')) {
+				at = string_byte_loc(o->cgroup_text_loc, i - name);
+				diag_error(c->diags, &at,
+					   "'%.*s' in cgroup path '%s' (name the cgroup from the root down)",
+					   (int)name, start, diag_quote(c->diags, path, len));
+				return;
+			}
+			if (name > CGROUP_NAME_MAX) {
+				at = string_byte_loc(o->cgroup_text_loc, i - name);
+				diag_error(c->diags, &at, "cgroup name is %zu bytes long (at most %d)",
+					   name, CGROUP_NAME_MAX);
+				return;
+			}
+			if (i < len && ++levels > CGROUP_LEVEL_MAX) {
+				diag_error(c->diags, &at, "cgroup path is more than %d levels deep",
+					   CGROUP_LEVEL_MAX);
+				return;
+			}
+			name = 0;
+			continue;
+		}
+		if (!cgroup_char(path[i])) {
+			diag_error(c->diags, &at,
+				   "character '%s' in cgroup path '%s' (a name here has letters, digits "
+				   "and ._-@:+=,)", diag_quote(c->diags, path + i, 1),
+				   diag_quote(c->diags, path, len));
+			return;
+		}
+		name++;
+	}
+}
+
 /* Whether every target under T (through defines) is an address. Reports
  * the first that is not, at USE (the source as the rule writes it). */
 static bool only_addresses(struct checker *c, const struct target *t, const struct target *use)
@@ -674,10 +769,13 @@ static void check_sources(struct checker *c, struct stmt *s)
 			only_addresses(c, t, t);
 		}
 	}
-	if (o->users || o->groups) {
-		struct diag *dg = diag_error(c->diags, o->users ? &o->user_loc : &o->group_loc,
+	if (o->users || o->groups || o->cgroup) {
+		const char *what = o->users ? "user" : o->groups ? "group" : "cgroup";
+		const struct loc *loc = o->users ? &o->user_loc
+				      : o->groups ? &o->group_loc : &o->cgroup_loc;
+		struct diag *dg = diag_error(c->diags, loc,
 			"'%s' matches this machine's own sockets and 'from' the packets it forwards: "
-			"no packet is both (write two rules)", o->users ? "user" : "group");
+			"no packet is both (write two rules)", what);
 		diag_related(dg, &o->from_loc, "the 'from' clause");
 	}
 }
@@ -699,11 +797,7 @@ static void check_during(struct checker *c, struct rule_opts *o)
 
 	if (!o->during || window_parse(o->during, &o->window, &why, &at) == 0)
 		return;
-	struct loc loc = o->during_text_loc;
-	if (loc.first_line == loc.last_line) {
-		loc.first_column += 1 + (int)at;
-		loc.last_column = loc.first_column;
-	}
+	struct loc loc = string_byte_loc(o->during_text_loc, at);
 	diag_error(c->diags, &loc, "bad window '%s': %s", diag_quote(c->diags, o->during,
 								      strlen(o->during)), why);
 }
@@ -912,6 +1006,7 @@ int check_policy(struct arena *a, struct diags *d, struct policy *p)
 			check_targets(&c, s->rule.targets);
 			check_opts(&c, &s->rule.opts);
 			check_rule_owners(&c, s);
+			check_cgroup(&c, &s->rule.opts);
 			check_during(&c, &s->rule.opts);
 			check_sources(&c, s);
 			break;

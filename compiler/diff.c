@@ -346,14 +346,17 @@ static void print_prefix(const struct prefix *p, void *arg)
 			fprintf(pr->fp, ", \"user\": \"%s\"", user);
 		if (*group)
 			fprintf(pr->fp, ", \"group\": \"%s\"", group);
+		if (pr->from.cgroup)
+			fprintf(pr->fp, ", \"cgroup\": \"%s\"", pr->from.cgroup);
 		if (pr->during && *pr->during)
 			fprintf(pr->fp, ", \"at\": \"%s\"", pr->during);
 		if (pr->source)
 			fprintf(pr->fp, ", \"from\": \"%s\"", pr->source);
 		fputs("}", pr->fp);
 	} else {
-		fprintf(pr->fp, "%c %s %s %s%s%s%s%s%s%s%s%s  # %s ", rg->sign > 0 ? '+' : '-', buf, proto,
-			ports, *user ? " user " : "", user, *group ? " group " : "", group,
+		fprintf(pr->fp, "%c %s %s %s%s%s%s%s%s%s%s%s%s%s  # %s ", rg->sign > 0 ? '+' : '-', buf,
+			proto, ports, *user ? " user " : "", user, *group ? " group " : "", group,
+			pr->from.cgroup ? " cgroup " : "", pr->from.cgroup ? pr->from.cgroup : "",
 			pr->during && *pr->during ? " at " : "", pr->during ? pr->during : "",
 			pr->source ? " from " : "", pr->source ? pr->source : "",
 			rg->sign > 0 ? "allowed by" : "was allowed by");
@@ -883,14 +886,18 @@ static void print_regions_or_none(struct printer *pr, const struct region *rs)
 			fprintf(pr->fp, ", \"user\": \"%s\"", user);
 		if (*group)
 			fprintf(pr->fp, ", \"group\": \"%s\"", group);
+		if (pr->from.cgroup)
+			fprintf(pr->fp, ", \"cgroup\": \"%s\"", pr->from.cgroup);
 		if (pr->during)
 			fprintf(pr->fp, ", \"at\": \"%s\"", pr->during);
 		if (pr->source)
 			fprintf(pr->fp, ", \"from\": \"%s\"", pr->source);
 		fputs("}", pr->fp);
 	} else {
-		fprintf(pr->fp, "=%s%s%s%s%s%s%s%s  # no change for these\n", *user ? " user " : "",
-			user, *group ? " group " : "", group, pr->during ? " at " : "",
+		fprintf(pr->fp, "=%s%s%s%s%s%s%s%s%s%s  # no change for these\n",
+			*user ? " user " : "", user, *group ? " group " : "", group,
+			pr->from.cgroup ? " cgroup " : "", pr->from.cgroup ? pr->from.cgroup : "",
+			pr->during ? " at " : "",
 			pr->during ? pr->during : "", pr->source ? " from " : "",
 			pr->source ? pr->source : "");
 	}
@@ -1018,22 +1025,31 @@ size_t policy_diff(FILE *fp, const struct model *old, const struct model *new,
 		struct sending at = { .at = { true, wcuts[i] } };
 		anyone_at[i] = sender_regions(ms, &at, cuts, ncuts);
 	}
-	/* Each user and group the policies name, and each pair of them: a
-	 * sender's lines when they differ from the lines above, then its
-	 * lines at each stretch of the week. */
+	/* Each user, group and cgroup the policies name, and each pair and
+	 * triple of them: a sender's lines when they differ from the lines
+	 * above, then its lines at each stretch of the week. A process in a
+	 * cgroup below one named meets what one in the deepest named above
+	 * it meets. */
 	struct owner_set users, groups;
+	const char **cgroups;
+	size_t ncgroups = model_cgroups(ms, 2, &cgroups);
 	model_owners(ms, 2, &users, &groups);
 	for (size_t u = 0; u <= users.n; u++) {
 		for (size_t g = 0; g <= groups.n; g++) {
-			if (u == users.n && g == groups.n)
-				continue;
-			pr.from = (struct sending){ .user = u < users.n ? &users.ids[u] : NULL,
-						   .group = g < groups.n ? &groups.ids[g] : NULL };
-			struct region *rs = sender_regions(ms, &pr.from, cuts, ncuts);
-			if (!regions_equal(rs, base))
-				print_regions_or_none(&pr, rs);
-			print_times(&pr, ms, cuts, ncuts, wcuts, nwcuts, rs, anyone_at);
-			regions_free(rs);
+			for (size_t k = 0; k <= ncgroups; k++) {
+				if (u == users.n && g == groups.n && k == ncgroups)
+					continue;
+				pr.from = (struct sending){
+					.user = u < users.n ? &users.ids[u] : NULL,
+					.group = g < groups.n ? &groups.ids[g] : NULL,
+					.cgroup = k < ncgroups ? cgroups[k] : NULL,
+				};
+				struct region *rs = sender_regions(ms, &pr.from, cuts, ncuts);
+				if (!regions_equal(rs, base))
+					print_regions_or_none(&pr, rs);
+				print_times(&pr, ms, cuts, ncuts, wcuts, nwcuts, rs, anyone_at);
+				regions_free(rs);
+			}
 		}
 	}
 	pr.from = none;
@@ -1068,6 +1084,7 @@ size_t policy_diff(FILE *fp, const struct model *old, const struct model *new,
 	regions_free(base);
 	free(users.ids);
 	free(groups.ids);
+	free(cgroups);
 	runtime_diff(&pr);
 	pins_diff(&pr);
 	if (format == DIFF_JSON)

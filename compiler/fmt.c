@@ -199,6 +199,11 @@ static void add_opts(struct buf *b, const struct rule_opts *o, bool timeout_firs
 		add_owners(b, " user ", o->users);
 	if (o->groups)
 		add_owners(b, " group ", o->groups);
+	if (o->cgroup) {
+		add(b, " cgroup \"");
+		add(b, o->cgroup);
+		add(b, "\"");
+	}
 	if (o->during) {
 		add(b, " during \"");
 		add(b, o->during);

@@ -164,18 +164,45 @@ static bool owner_set_covers(const struct owner_set *wide, const struct owner_se
 	return true;
 }
 
-/* Everyone first, then users, then groups. */
+bool cgroup_holds(const char *cgroup, const char *path)
+{
+	size_t n = strlen(cgroup);
+
+	return strncmp(cgroup, path, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+unsigned cgroup_level(const char *cgroup)
+{
+	unsigned level = 1;
+
+	for (const char *p = cgroup; *p; p++)
+		level += *p == '/';
+	return level;
+}
+
+/* Any cgroup first, then by path. */
+static int cgroup_cmp(const char *a, const char *b)
+{
+	if (!a || !b)
+		return !!a - !!b;
+	return strcmp(a, b);
+}
+
+/* Everyone first, then users, then groups, then cgroups. */
 static int who_cmp(const struct who *a, const struct who *b)
 {
 	int c = owner_set_cmp(&a->users, &b->users);
 
-	return c ? c : owner_set_cmp(&a->groups, &b->groups);
+	if (!c)
+		c = owner_set_cmp(&a->groups, &b->groups);
+	return c ? c : cgroup_cmp(a->cgroup, b->cgroup);
 }
 
 bool who_matches(const struct who *w, const struct sending *s)
 {
 	return (!w->users.n || owner_set_has(&w->users, s->user)) &&
-	       (!w->groups.n || owner_set_has(&w->groups, s->group));
+	       (!w->groups.n || owner_set_has(&w->groups, s->group)) &&
+	       (!w->cgroup || (s->cgroup && cgroup_holds(w->cgroup, s->cgroup)));
 }
 
 bool when_matches(const struct window *w, const struct instant *at)
@@ -286,7 +313,8 @@ bool class_matches_sending(const struct rule_class *c, const struct sending *s)
 bool who_covers(const struct who *wide, const struct who *narrow)
 {
 	return owner_set_covers(&wide->users, &narrow->users) &&
-	       owner_set_covers(&wide->groups, &narrow->groups);
+	       owner_set_covers(&wide->groups, &narrow->groups) &&
+	       (!wide->cgroup || (narrow->cgroup && cgroup_holds(wide->cgroup, narrow->cgroup)));
 }
 
 static struct owner_set owner_set_copy(const struct owner_set *set)
@@ -303,12 +331,13 @@ static struct owner_set owner_set_copy(const struct owner_set *set)
 static struct who who_copy(const struct who *w)
 {
 	return (struct who){ .users = owner_set_copy(&w->users),
-			     .groups = owner_set_copy(&w->groups) };
+			     .groups = owner_set_copy(&w->groups), .cgroup = w->cgroup };
 }
 
 static struct who opts_who(const struct rule_opts *o)
 {
-	return (struct who){ .users = owner_set_of(o->users), .groups = owner_set_of(o->groups) };
+	return (struct who){ .users = owner_set_of(o->users), .groups = owner_set_of(o->groups),
+			     .cgroup = o->cgroup };
 }
 
 static void who_release(struct who *w)
@@ -438,6 +467,10 @@ static void class_name(struct strmap *names, struct rule_class *c)
 	}
 	spell_owners(&sp, "_user", &c->who.users);
 	spell_owners(&sp, "_group", &c->who.groups);
+	/* A cgroup by a hash of its path, which no set name could hold:
+	 * "_cgroup_1a2b3c4d". */
+	if (c->who.cgroup)
+		spell(&sp, "_cgroup_%08x", fnv1a(FNV_SEED, c->who.cgroup, strlen(c->who.cgroup)), 0);
 	/* A window by a hash of its spans: "_during_1a2b3c4d". */
 	if (c->when.n) {
 		uint32_t h = FNV_SEED;
@@ -1480,6 +1513,14 @@ bool model_names_senders(const struct model *m)
 	return false;
 }
 
+bool model_names_cgroups(const struct model *m)
+{
+	for (size_t i = 0; i < m->nclasses; i++)
+		if (m->classes[i].who.cgroup)
+			return true;
+	return false;
+}
+
 static int addr_cmp(const void *pa, const void *pb)
 {
 	addr_t a = *(const addr_t *)pa, b = *(const addr_t *)pb;
@@ -1706,6 +1747,29 @@ void model_owners(const struct model *const *ms, size_t nmodels, struct owner_se
 	owners_finish(groups);
 }
 
+static int cgroup_qcmp(const void *pa, const void *pb)
+{
+	return strcmp(*(const char *const *)pa, *(const char *const *)pb);
+}
+
+size_t model_cgroups(const struct model *const *ms, size_t nmodels, const char ***out)
+{
+	const char **v = NULL;
+	size_t n = 0, cap = 0, unique = 0;
+
+	for (size_t w = 0; w < nmodels; w++)
+		for (size_t i = 0; i < ms[w]->nclasses; i++)
+			if (ms[w]->classes[i].who.cgroup)
+				VEC_PUSH(v, n, cap, ms[w]->classes[i].who.cgroup);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cgroup_qcmp);
+	for (size_t i = 0; i < n; i++)
+		if (unique == 0 || strcmp(v[unique - 1], v[i]) != 0)
+			v[unique++] = v[i];
+	*out = v;
+	return unique;
+}
+
 static int u16_cmp(const void *pa, const void *pb)
 {
 	return (int)*(const uint16_t *)pa - (int)*(const uint16_t *)pb;
@@ -1883,6 +1947,7 @@ size_t model_senders_could(const struct model *m, const struct packet *pkt,
 		struct packet as = *pkt;
 		as.from.user = c->who.users.n ? &c->who.users.ids[0] : pkt->from.user;
 		as.from.group = c->who.groups.n ? &c->who.groups.ids[0] : pkt->from.group;
+		as.from.cgroup = c->who.cgroup ? c->who.cgroup : pkt->from.cgroup;
 		if (c->when.n && !when_matches(&c->when, &pkt->from.at))
 			as.from.at = (struct instant){ true, c->when.spans[0].lo };
 		if (c->src.given) {
@@ -1892,6 +1957,7 @@ size_t model_senders_could(const struct model *m, const struct packet *pkt,
 			as.from.src.family = pkt->family;
 			as.from.src.addr = c->src.sets[pkt->family].v[0].lo;
 			as.from.user = as.from.group = NULL;
+			as.from.cgroup = NULL;
 		}
 		struct decision other = model_decide(m, &as);
 		if (other.verdict != d->verdict && other.cls == c)

@@ -34,7 +34,9 @@
  * container's, a VM's) have no socket, so such a class neither blocks nor
  * accepts them, and they meet the classes for everyone. A group is the
  * socket's primary (file system) group, as both kernels' matches see it;
- * supplementary groups do not count. A class with sources matches only
+ * supplementary groups do not count. A class with a cgroup is like one
+ * with a user: a socket's cgroup is where the process that made it was
+ * then, and forwarded packets have none. A class with sources matches only
  * forwarded packets from them (the source a container's packet has in the
  * forward hook, before any masquerading): never this machine's own, which
  * 'user' and 'group' tell apart, and never a packet of another family.
@@ -79,10 +81,13 @@ struct owner_set {
 };
 
 /* Whom a class's rules are for: the sending socket's user and primary
- * group. An empty set does not restrict; both empty: every sender,
- * forwarded traffic included. */
+ * group, and the cgroup v2 its socket was made in (cgroup, or one below
+ * it: nft's socket cgroupv2 at cgroup's level, iptables's cgroup --path).
+ * An empty set or a NULL cgroup does not restrict; none given: every
+ * sender, forwarded traffic included. */
 struct who {
 	struct owner_set users, groups;
+	const char *cgroup;	/* "system.slice/docker.service", the rule's */
 };
 
 /* The sources a class is for: forwarded packets from these addresses,
@@ -104,6 +109,8 @@ struct instant {
  * it). Classes for everyone at any time match regardless. */
 struct sending {
 	const struct owner_id *user, *group;
+	/* Its socket's cgroup v2 path, as 'cgroup' writes one, or NULL. */
+	const char *cgroup;
 	struct instant at;
 	/* A forwarded packet's source (of its family), or none known: then
 	 * it is this machine's own, or from a source no rule names. */
@@ -386,11 +393,16 @@ bool model_uses_ipsets(const struct model *m, enum family f);
 const char *model_duplicate_name(const struct model *m);
 
 bool service_matches(const struct service *svc, unsigned proto, uint16_t port);
-/* Whether W is for everyone (no user, no group). */
+/* Whether W is for everyone (no user, no group, no cgroup). */
 static inline bool who_everyone(const struct who *w)
 {
-	return !w->users.n && !w->groups.n;
+	return !w->users.n && !w->groups.n && !w->cgroup;
 }
+/* Whether a process in cgroup PATH is in CGROUP: PATH is CGROUP or below
+ * it (both as 'cgroup' writes them). */
+bool cgroup_holds(const char *cgroup, const char *path);
+/* Levels below the v2 root of a 'cgroup' path: nft's cgroupv2 level. */
+unsigned cgroup_level(const char *cgroup);
 /* Whether a packet from S is one W's class matches. */
 bool who_matches(const struct who *w, const struct sending *s);
 /* Whether window W (none: any time) holds AT. */
@@ -417,6 +429,10 @@ uint16_t *model_port_cuts(const struct model *const *ms, size_t nmodels, size_t 
  * machine's own traffic) or sources (forwarded traffic); then the two
  * meet different rules. */
 bool model_names_senders(const struct model *m);
+/* Whether some class is for a cgroup: nft then needs the policy twice,
+ * as iptables does for any sender (a socket match is refused on the
+ * forward path). */
+bool model_names_cgroups(const struct model *m);
 /* Whether every source NARROW holds, WIDE holds too. */
 bool source_covers(const struct source_set *wide, const struct source_set *narrow);
 /* The source cuts of family F: the first addresses of the stretches over
@@ -507,6 +523,10 @@ uint16_t *model_window_cuts(const struct model *const *ms, size_t nmodels, size_
  * decision the model makes (diff). The caller frees both arrays. */
 void model_owners(const struct model *const *ms, size_t nmodels, struct owner_set *users,
 		  struct owner_set *groups);
+/* Every cgroup some class names, once each, sorted (strcmp()), into
+ * *OUT (the caller frees the array, not the strings): a process in each,
+ * and one in none, meet every decision cgroups make. */
+size_t model_cgroups(const struct model *const *ms, size_t nmodels, const char ***out);
 
 /* The run-time sets that would change decision D of PKT if they held its
  * destination, into OUT[0..max): allow sets before a default deny, deny

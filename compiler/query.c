@@ -128,7 +128,8 @@ static void runtime_caveats(FILE *fp, const struct model *m, const struct packet
 	}
 }
 
-/* "user runner, 1001 and group ops" into BUF. */
+/* "user runner, 1001 and group ops and cgroup system.slice/docker.service
+ * (or below)" into BUF. */
 static const char *who_text(const struct who *w, char *buf, size_t size)
 {
 	char id[48];
@@ -145,6 +146,9 @@ static const char *who_text(const struct who *w, char *buf, size_t size)
 			n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "%s%s", i ? ", " : "",
 					      owner_id_format(&set->ids[i], id, sizeof(id)));
 	}
+	if (w->cgroup)
+		snprintf(buf + n, n < size ? size - n : 0, "%scgroup %s (or below)", n ? " and " : "",
+			 w->cgroup);
 	return buf;
 }
 
@@ -152,7 +156,7 @@ static const char *who_text(const struct who *w, char *buf, size_t size)
  * is for, as its first rule writes it. */
 static const char *class_for_text(const struct rule_class *c, char *buf, size_t size)
 {
-	char who[256];
+	char who[256 + CGROUP_PATH_MAX];
 	const struct rule_opts *o = &c->rules[0]->rule.opts;
 
 	who_text(&c->who, who, sizeof(who));
@@ -172,7 +176,7 @@ static void sender_caveats(FILE *fp, const struct model *m, const struct packet 
 			   const struct decision *dc)
 {
 	const struct rule_class *classes[8];
-	char text[512];
+	char text[512 + CGROUP_PATH_MAX];
 	size_t n = model_senders_could(m, pkt, dc, classes, 8);
 
 	if (dc->cls && !who_everyone(&dc->cls->who))

@@ -24,6 +24,9 @@ static void explain_class(FILE *fp, const struct model *m, const struct rule_cla
 	}
 	for (size_t j = 0; j < c->nruntime; j++)
 		fprintf(fp, " run-time set %s,", m->runtime[c->runtime[j]].name);
+	/* Its name holds a hash of the path, which says nothing. */
+	if (c->who.cgroup)
+		fprintf(fp, " for cgroup %s and below,", c->who.cgroup);
 	fputs(" from", fp);
 	for (size_t j = 0; j < c->nrules && j < 8; j++) {
 		fputc(' ', fp);

@@ -221,27 +221,31 @@ static void write_counter_chain(FILE *fp, const struct model *m, const struct co
 		model_counter_blocks(m, k) ? IPT_CHAIN_BLOCK : "RETURN");
 }
 
-#define OWNER_MATCH_MAX 128
+#define OWNER_MATCH_MAX (128 + CGROUP_PATH_MAX)
 
-/* " -m owner --uid-owner runner --gid-owner 100": a rule's user and group
- * (either NULL), which iptables looks up by name when it loads the rules.
- * The group is the socket's primary one (no --suppl-groups), as nft's
- * skgid sees it. */
+/* " -m owner --uid-owner runner --gid-owner 100 -m cgroup --path a/b": a
+ * rule's user, group and cgroup (any NULL), which iptables looks up when
+ * it loads the rules (a cgroup's path is the kernel's to resolve, from the
+ * cgroup v2 root, and matches that cgroup and those below it). The group
+ * is the socket's primary one (no --suppl-groups), as nft's skgid sees it.
+ * check.c leaves a path nothing iptables-restore would have to quote. */
 static const char *owner_match(const struct owner_id *user, const struct owner_id *group,
-			       char *buf, size_t size)
+			       const char *cgroup, char *buf, size_t size)
 {
 	char id[48];
 	size_t n = 0;
 
 	buf[0] = '\0';
-	if (!user && !group)
-		return buf;
-	n += (size_t)snprintf(buf + n, size - n, " -m owner");
+	if (user || group)
+		n += (size_t)snprintf(buf + n, size - n, " -m owner");
 	if (user)
 		n += (size_t)snprintf(buf + n, size - n, " --uid-owner %s",
 				      owner_id_format(user, id, sizeof(id)));
 	if (group && n < size)
-		snprintf(buf + n, size - n, " --gid-owner %s", owner_id_format(group, id, sizeof(id)));
+		n += (size_t)snprintf(buf + n, size - n, " --gid-owner %s",
+				      owner_id_format(group, id, sizeof(id)));
+	if (cgroup && n < size)
+		snprintf(buf + n, size - n, " -m cgroup --path %s", cgroup);
 	return buf;
 }
 
@@ -263,7 +267,7 @@ static void write_forwarder(FILE *fp, const struct model *m, enum family f)
 				addr_format(f, t->prefix.addr, buf), family_bits(f), udp ? "udp" : "tcp",
 				LOCKDOWN_PORT_DNS, LOCKDOWN_PORT_TLS,
 				owner_match(&(struct owner_id){ .name = m->resolver->resolver.user },
-					    NULL, owner, sizeof(owner)) + 1);
+					    NULL, NULL, owner, sizeof(owner)) + 1);
 	}
 }
 
@@ -469,6 +473,7 @@ static void write_classes(FILE *fp, const struct model *m, enum family f, enum v
 				write_class_times(fp, m, f, c, chain,
 						  owner_match(w->users.n ? &w->users.ids[u] : NULL,
 							      w->groups.n ? &w->groups.ids[g] : NULL,
+							      w->cgroup,
 							      owner, sizeof(owner)));
 	}
 }
@@ -543,6 +548,19 @@ static int emit_family(const struct model *m, FILE *fp, enum family f)
 	fputs(IPT_HOOK_OUTPUT "\n" IPT_HOOK_FORWARD "\n"
 	      "COMMIT\n",
 	      fp);
+	/* As nft's forward chain does (model_checks_source_route()), before
+	 * any rule: rpfilter exists only in PREROUTING, where what is to be
+	 * forwarded is what is not for a local address (replies to the
+	 * masqueraded, and published ports before nat, are). */
+	if (model_checks_source_route(m))
+		fputs("# A source the rules 'from' could be fooled by: a packet to be forwarded\n"
+		      "# whose source is not routed back out of the interface it came in on.\n"
+		      "*raw\n"
+		      ":" IPT_CHAIN_RPF " - [0:0]\n"
+		      IPT_RPF_DROP "\n"
+		      IPT_HOOK_RPF "\n"
+		      "COMMIT\n",
+		      fp);
 	return ferror(fp) ? -1 : 0;
 }
 

@@ -22,6 +22,10 @@
 #define NFT_CHAIN_BLOCKED "blocked"
 #define NFT_CHAIN_OUTPUT "output"
 #define NFT_CHAIN_FORWARD "forward"
+/* The policy again, with the rules for cgroups, for this machine's own
+ * traffic: nft refuses a socket match in any chain the forward hook
+ * reaches. Only when the policy names a cgroup. */
+#define NFT_CHAIN_LOCAL "egress_local"
 
 /* The shared allow lookup of each family (model_share_lookups()): set
  * "allow_v4" of address . protocol . port. No class is named "allow"
@@ -48,6 +52,11 @@
 #define IPT_HOOK_OUTPUT "-I OUTPUT 1 -j " IPT_CHAIN_OUTPUT
 #define IPT_HOOK_FORWARD "-I FORWARD 1 -j " IPT_CHAIN_FORWARD
 #define IPT_DOCKER_USER "DOCKER-USER"
+/* In the raw table, when enforcing 'from': the reverse-path check, which
+ * rpfilter does only in PREROUTING (raw or mangle), hooked first there. */
+#define IPT_CHAIN_RPF IPT_CHAIN_PREFIX "-RPF"
+#define IPT_HOOK_RPF "-I PREROUTING 1 -j " IPT_CHAIN_RPF
+#define IPT_RPF_DROP "-A " IPT_CHAIN_RPF " -m addrtype ! --dst-type LOCAL -m rpfilter --invert -j DROP"
 #define IPT_HOOK_DOCKER_USER "-I " IPT_DOCKER_USER " 1 -j " IPT_CHAIN_FORWARD
 
 /* An IPv6 packet with a routing header has no final destination a rule

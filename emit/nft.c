@@ -319,10 +319,15 @@ static void emit_owner_match(FILE *fp, const char *key, const struct owner_set *
 	fputs(set->n > 1 ? " } " : " ", fp);
 }
 
+/* "socket cgroupv2 level 2 "system.slice/docker.service" ": the socket's
+ * cgroup or one below it (its ancestor at the path's level is the path),
+ * which nft resolves under /sys/fs/cgroup when it loads the ruleset. */
 static void emit_who(FILE *fp, const struct who *w)
 {
 	emit_owner_match(fp, "skuid", &w->users);
 	emit_owner_match(fp, "skgid", &w->groups);
+	if (w->cgroup)
+		fprintf(fp, "socket cgroupv2 level %u \"%s\" ", cgroup_level(w->cgroup), w->cgroup);
 }
 
 /* "meta day { 1, 2 } meta hour 3600-10799 ": a piece of a window, in
@@ -406,10 +411,10 @@ static void emit_rule(FILE *fp, const struct model *m, const struct rule_class *
 	}
 }
 
-/* The rules of the classes of verdict V, in model order; for allow, the
- * shared lookups first, which most packets a policy accepts meet then
- * before any other rule. */
-static void emit_rules(FILE *fp, const struct model *m, enum verdict v)
+/* The rules of the classes of verdict V, in model order, those for
+ * cgroups only when LOCAL; for allow, the shared lookups first, which
+ * most packets a policy accepts meet then before any other rule. */
+static void emit_rules(FILE *fp, const struct model *m, enum verdict v, bool local)
 {
 	for (int f = 0; v == VERDICT_ALLOW && f < FAMILY_COUNT; f++)
 		if (m->nshared[f])
@@ -418,7 +423,7 @@ static void emit_rules(FILE *fp, const struct model *m, enum verdict v)
 	for (size_t i = 0; i < m->nclasses; i++) {
 		const struct rule_class *c = &m->classes[i];
 		const bool deny = c->verdict == VERDICT_DENY;
-		if (c->verdict != v)
+		if (c->verdict != v || (c->who.cgroup && !local))
 			continue;
 		for (int f = 0; f < FAMILY_COUNT; f++) {
 			if (!deny && c->sets[f].nspans && !c->shared[f])
@@ -487,6 +492,7 @@ static void emit_forwarder(FILE *fp, const struct model *m)
 static void emit_hook_chains(FILE *fp, const struct model *m, bool policy_drop)
 {
 	const char *policy = policy_drop ? "drop" : "accept";
+	const char *local = m && model_names_cgroups(m) ? NFT_CHAIN_LOCAL : NFT_CHAIN_POLICY;
 
 	fprintf(fp,
 		"\tchain " NFT_CHAIN_OUTPUT " {\n"
@@ -505,15 +511,15 @@ static void emit_hook_chains(FILE *fp, const struct model *m, bool policy_drop)
 	 * NetworkManager send their own); the rest is the policy's. */
 	fprintf(fp,
 		"\t\ticmpv6 type nd-router-solicit ip6 daddr ff02::2 ip6 hoplimit 255 accept\n"
-		"\t\t" NFT_ND_TYPES " meta skuid >= 0 goto " NFT_CHAIN_POLICY "\n"
+		"\t\t" NFT_ND_TYPES " meta skuid >= 0 goto %s\n"
 		"\t\t" NFT_ND_TYPES " ip6 hoplimit 255 accept\n"
-		"\t\tgoto " NFT_CHAIN_POLICY "\n"
+		"\t\tgoto %s\n"
 		"\t}\n\n"
 		"\tchain " NFT_CHAIN_FORWARD " {\n"
 		"\t\ttype filter hook forward priority filter; policy %s;\n"
 		NFT_NO_ROUTING_HEADER
 		"\t\tmeta oifkind \"bridge\" accept\n",
-		policy);
+		local, local, policy);
 	if (m && model_checks_source_route(m))
 		fputs("\t\t# A source the rules 'from' could be fooled by: one that is not\n"
 		      "\t\t# routed back out of the interface it came in on.\n"
@@ -560,10 +566,40 @@ int emit_nft_remove(FILE *fp)
 	return ferror(fp) ? -1 : 0;
 }
 
+/* The policy, in chain NAME: for this machine's own traffic when LOCAL. */
+static void emit_policy_chain(FILE *fp, const struct model *m, const char *name, bool local)
+{
+	const struct counter *dflt = model_default_counter(m);
+
+	if (model_replies_first(m))
+		fprintf(fp, "\t# Monitoring: each connection is counted once, at its start.\n"
+			"\tchain %s {\n"
+			"\t\tct state established,related accept\n",
+			name);
+	else
+		fprintf(fp, "\t# Deny rules come before the accept of replies, so that a denied host\n"
+			"\t# which connects in gets nothing back either; replies to a connection\n"
+			"\t# that came in, but for a published port's, meet the policy.\n"
+			"\tchain %s {\n",
+			name);
+	if (m->record == RECORD_ALL)
+		fputs("\t\tct state new jump " NFT_CHAIN_RECORD "\n", fp);
+	emit_rules(fp, m, VERDICT_DENY, local);
+	if (!model_replies_first(m))
+		fputs(NFT_REPLIES, fp);
+	emit_rules(fp, m, VERDICT_ALLOW, local);
+	if (m->default_verdict == VERDICT_DENY) {
+		fputs("\t\t", fp);
+		emit_blocked_verdict(fp, m, dflt);
+	} else {
+		fprintf(fp, "\t\tcounter name \"%s\" accept\n", dflt->name);
+	}
+	fputs("\t}\n\n", fp);
+}
+
 int emit_nft(const struct model *m, FILE *fp)
 {
 	const bool deny = m->default_verdict == VERDICT_DENY;
-	const struct counter *dflt = model_default_counter(m);
 
 	emit_header(fp, m);
 	emit_mode_comment(fp, m);
@@ -612,33 +648,21 @@ int emit_nft(const struct model *m, FILE *fp)
 		fputs("\t}\n\n", fp);
 	}
 
-	fputs("\t# The policy: for this machine's own traffic and for what it forwards\n"
-	      "\t# out of it for its containers and VMs, alike.\n",
-	      fp);
-	if (model_replies_first(m))
-		fputs("\t# Monitoring: each connection is counted once, at its start.\n"
-		      "\tchain " NFT_CHAIN_POLICY " {\n"
-		      "\t\tct state established,related accept\n",
+	if (model_names_cgroups(m)) {
+		fputs("\t# The policy: for what this machine forwards out of it for its\n"
+		      "\t# containers and VMs, which no rule for a cgroup matches.\n",
 		      fp);
-	else
-		fputs("\t# Deny rules come before the accept of replies, so that a denied host\n"
-		      "\t# which connects in gets nothing back either; replies to a connection\n"
-		      "\t# that came in, but for a published port's, meet the policy.\n"
-		      "\tchain " NFT_CHAIN_POLICY " {\n",
+		emit_policy_chain(fp, m, NFT_CHAIN_POLICY, false);
+		fputs("\t# The policy again, with the rules for cgroups: for this machine's\n"
+		      "\t# own traffic (nft takes a socket match on the output path only).\n",
 		      fp);
-	if (m->record == RECORD_ALL)
-		fputs("\t\tct state new jump " NFT_CHAIN_RECORD "\n", fp);
-	emit_rules(fp, m, VERDICT_DENY);
-	if (!model_replies_first(m))
-		fputs(NFT_REPLIES, fp);
-	emit_rules(fp, m, VERDICT_ALLOW);
-	if (deny) {
-		fputs("\t\t", fp);
-		emit_blocked_verdict(fp, m, dflt);
+		emit_policy_chain(fp, m, NFT_CHAIN_LOCAL, true);
 	} else {
-		fprintf(fp, "\t\tcounter name \"%s\" accept\n", dflt->name);
+		fputs("\t# The policy: for this machine's own traffic and for what it forwards\n"
+		      "\t# out of it for its containers and VMs, alike.\n",
+		      fp);
+		emit_policy_chain(fp, m, NFT_CHAIN_POLICY, true);
 	}
-	fputs("\t}\n\n", fp);
 	emit_hook_chains(fp, m, deny);
 	fputs("}\n", fp);
 	return ferror(fp) ? -1 : 0;

@@ -312,7 +312,7 @@ static void once(struct parse_state *ps, const void *seen, const char *what,
 %token FILE_ "'file'" TIMEOUT "'timeout'" RESOLVER "'resolver'" DYNAMIC "'dynamic'"
 %token USE "'use'" ESSENTIALS "'essentials'" MODE "'mode'" LOG "'log'"
 %token RECORD "'record'"
-%token USER "'user'" GROUP "'group'" DURING "'during'" FROM "'from'"
+%token USER "'user'" GROUP "'group'" CGROUP "'cgroup'" DURING "'during'" FROM "'from'"
 %token <str> WORD "name" ADDRESS "address" VARIABLE "$name" WILDCARD "wildcard"
 %token <str> STRING "string" JUNK "invalid token"
 %token <num> NUMBER "number"
@@ -477,10 +477,10 @@ target		: ADDRESS		{ $$ = target_new(ps, TARGET_ADDRESS, $1, &@1); }
 		;
 
 /* rule_opts -> { 'port' ports | 'proto' protos | 'timeout' duration
- *              | 'user' owners | 'group' owners | 'during' string
- *              | 'from' targets },
- * each at most once ('user', 'group' and 'during' are keywords in rules
- * only: see the scanner) */
+ *              | 'user' owners | 'group' owners | 'cgroup' string
+ *              | 'during' string | 'from' targets },
+ * each at most once ('user', 'group', 'cgroup', 'during' and 'from' are
+ * keywords in rules only: see the scanner) */
 rule_opts	: %empty		{ memset(&$$, 0, sizeof($$)); }
 		| rule_opts PORT ports
 		{
@@ -516,6 +516,14 @@ rule_opts	: %empty		{ memset(&$$, 0, sizeof($$)); }
 			once(ps, $1.groups, "group", &@2, &$1.group_loc);
 			$$.groups = $3.head;
 			$$.group_loc = @2;
+		}
+		| rule_opts CGROUP STRING
+		{
+			$$ = $1;
+			once(ps, $1.cgroup, "cgroup", &@2, &$1.cgroup_loc);
+			$$.cgroup = $3;
+			$$.cgroup_loc = @2;
+			$$.cgroup_text_loc = @3;
 		}
 		| rule_opts DURING STRING
 		{
@@ -650,11 +658,13 @@ static const char *item_text(struct parse_state *ps, int token, const char *text
 
 /* For "did you mean": the clauses, then words people write for them. */
 static const char *const clause_words[] = { "port", "proto", "timeout", "user", "group",
-					    "during", "from", "protocol", "protocols", "users", "groups",
-					    "uid", "gid", "between", "when", "source", "src" };
+					    "cgroup", "during", "from", "protocol", "protocols", "users",
+					    "groups", "uid", "gid", "cgroups", "between", "when", "source",
+					    "src" };
 static const char *const clause_meant[] = { "port", "proto", "timeout", "user", "group",
-					    "during", "from", "proto", "proto", "user", "group",
-					    "user", "group", "during", "during", "from", "from" };
+					    "cgroup", "during", "from", "proto", "proto", "user",
+					    "group", "user", "group", "cgroup", "during", "during", "from",
+					    "from" };
 
 /* A name, a number or a target where the last list of a statement ended:
  * a misspelt clause, a clause left out, or a missing comma. Returns
@@ -707,7 +717,7 @@ static bool report_list_end(struct parse_state *ps, const struct loc *loc, int g
 	/* "allow a.example foo": a clause, more likely than a target. */
 	if (got == WORD && clause && ps->list_token != PROTO && ps->list_token != USER &&
 	    ps->list_token != GROUP && ps->list_token != FROM && !strchr(text, '.')) {
-		diag_error(ps->diags, loc, "unknown clause '%s' (expected port, proto, timeout, user, group, during or from)", q);
+		diag_error(ps->diags, loc, "unknown clause '%s' (expected port, proto, timeout, user, group, cgroup, during or from)", q);
 		return true;
 	}
 	const char *prev = item_text(ps, ps->prev_token, ps->prev_text);
@@ -776,8 +786,8 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner, struct 
 	yysymbol_kind_t got = yypcontext_token(ctx);
 	yysymbol_kind_t expected[16];
 	int all = yypcontext_expected_tokens(ctx, expected, 16);
-	/* The plain message lists up to 10: what may follow a rule's target. */
-	int n = all <= 10 ? all : 0;
+	/* The plain message lists up to 11: what may follow a rule's target. */
+	int n = all <= 11 ? all : 0;
 	char buf[320];
 	size_t len;
 

@@ -21,6 +21,7 @@
 #include "host/ipthooks.h"
 #include "emit/names.h"
 #include "host/keepstate.h"
+#include "host/cgroupcheck.h"
 #include "host/kerneltz.h"
 #include "host/nftcheck.h"
 #include "host/setops.h"
@@ -207,18 +208,18 @@ static int tool(struct diags *d, const char *what, const char *text, size_t len,
 	return rc == 0 ? 0 : -1;
 }
 
-/* iptables-restore (V6: ip6tables-restore) of TEXT, a whole filter table
- * as iptables-save wrote it: for putting a saved table back. */
+/* iptables-restore (V6: ip6tables-restore) of TEXT, a whole table as
+ * iptables-save wrote it: for putting a saved table back. */
 static int ipt_restore(struct diags *d, const char *what, const char *text, size_t len, bool v6)
 {
 	return tool(d, what, text, len, v6 ? "ip6tables-restore" : "iptables-restore", NULL, NULL);
 }
 
-/* The filter table of one family as it is now, into *TEXT (malloc'd).
- * Returns 0, or -1 when the tool cannot run or fails (*TEXT NULL). */
-static int ipt_save(bool v6, char **text)
+/* TABLE of one family as it is now, into *TEXT (malloc'd). Returns 0, or
+ * -1 when the tool cannot run or fails (*TEXT NULL). */
+static int ipt_save_table(bool v6, const char *table, char **text)
 {
-	char *argv[] = { v6 ? "ip6tables-save" : "iptables-save", "-t", "filter", NULL };
+	char *argv[] = { v6 ? "ip6tables-save" : "iptables-save", "-t", (char *)table, NULL };
 
 	*text = NULL;
 	if (run_tool(argv, "", 0, text) == 0)
@@ -228,19 +229,43 @@ static int ipt_save(bool v6, char **text)
 	return -1;
 }
 
+static int ipt_save(bool v6, char **text)
+{
+	return ipt_save_table(v6, "filter", text);
+}
+
+/* Two transactions, the second NULL or not, as one text. Malloc'd. */
+static char *ipt_join(char *first, char *second)
+{
+	if (!second)
+		return first;
+	size_t n = strlen(first) + strlen(second) + 1;
+	char *both = xmalloc(n);
+	snprintf(both, n, "%s%s", first, second);
+	free(first);
+	free(second);
+	return both;
+}
+
 /* Loads egressc's chains from RULES into one family's filter table,
- * hooked once (see ipthooks.h), in one --noflush transaction; TEST only
- * checks it. */
+ * hooked once (see ipthooks.h), and its reverse-path check into the raw
+ * table (or takes an old one away), in one --noflush run, a transaction
+ * per table; TEST only checks them. */
 static int ipt_load(struct diags *d, const char *what, const char *rules, bool v6, bool test)
 {
-	char *current, *tx;
+	char *current, *raw = NULL, *tx;
 
-	if (ipt_save(v6, &current) < 0) {
+	/* The raw table matters only to a ruleset that checks sources, or
+	 * where an earlier one did (and then it could be read). */
+	if (ipt_save(v6, &current) < 0 ||
+	    (ipt_save_table(v6, "raw", &raw) < 0 && strstr(rules, "\n*raw\n"))) {
+		free(current);
 		diag_error(d, NULL, "%s: cannot read the current %s rules", what, v6 ? "IPv6" : "IPv4");
 		return -1;
 	}
-	tx = ipt_hooks_load(rules, current);
+	tx = ipt_join(ipt_hooks_load(rules, current), raw ? ipt_raw_load(rules, raw) : NULL);
 	free(current);
+	free(raw);
 	int rc = tool(d, what, tx, strlen(tx), v6 ? "ip6tables-restore" : "iptables-restore",
 		      "--noflush", test ? "--test" : NULL);
 	free(tx);
@@ -422,11 +447,16 @@ static int remove_iptables(const struct apply_opts *o, FILE *log, struct diags *
 	int rc = 0;
 
 	for (int v6 = 0; v6 < 2; v6++) {
-		char *current, *tx;
+		char *current, *raw, *tx;
 		if (ipt_save(v6, &current) < 0)
 			continue;
 		tx = ipt_hooks_remove(current);
 		free(current);
+		if (ipt_save_table(v6, "raw", &raw) == 0) {
+			char *rawtx = ipt_raw_remove(raw);
+			tx = tx ? ipt_join(tx, rawtx) : rawtx;
+			free(raw);
+		}
 		if (!tx)
 			continue;
 		fprintf(log, "iptables: %s egressc's %s chains and hooks\n",
@@ -472,6 +502,9 @@ static int apply_nft(const struct apply_set *s, const char *current, const struc
 			   s->where[PART_NFT], west < 0 ? -west : west, west < 0 ? "east" : "west");
 		return -1;
 	}
+	if (ruleset_cgroups_check(s->text[PART_NFT], true, CGROUP2_ROOT, true, s->where[PART_NFT],
+				  unchanged(o), d) < 0)
+		return -1;
 	if (o->dry_run && geteuid() != 0) {
 		fprintf(log, "nft: would replace table " NFT_TABLE " from %s (not checked: nft needs root)\n",
 			s->where[PART_NFT]);
@@ -581,6 +614,7 @@ struct fw_saved {
 	bool saved;
 	char *nft;		/* NULL: there was no table */
 	char *v4, *v6;
+	char *raw4, *raw6;	/* the raw tables: the reverse-path check's */
 	char *sets;		/* run-time sets saved: members too, which dnsmasq added */
 	char *refresh;		/* the refresh sets apply swaps, saved: ipset_swap_back() */
 };
@@ -650,12 +684,39 @@ static int fw_save(struct fw_saved *sv, const struct apply_opts *o, bool nft_nee
 		return nft_needed ? nft_list_table(&sv->nft, d) : 0;
 	}
 	sv->saved = true;
+	/* A raw table that cannot be read is none ipt_load() changes. */
+	ipt_save_table(false, "raw", &sv->raw4);
+	ipt_save_table(true, "raw", &sv->raw6);
 	if (ipt_save(false, &sv->v4) < 0 || ipt_save(true, &sv->v6) < 0 ||
 	    ipset_save_runtime(&sv->sets) < 0) {
 		diag_error(d, NULL, "cannot save the current iptables rules; %s", unchanged(o));
 		return -1;
 	}
 	return 0;
+}
+
+/* Puts back the raw table SAVED (NULL: it could not be read), where
+ * egressc's chain was or is: a table restored whole would be made where
+ * there was none. */
+static int raw_restore(struct diags *d, const char *saved, bool v6)
+{
+	char *now, *tx;
+	int rc = 0;
+
+	if (!saved || ipt_save_table(v6, "raw", &now) < 0)
+		return 0;
+	if (strstr(saved, IPT_CHAIN_RPF)) {
+		rc = ipt_restore(d, v6 ? "restoring the saved IPv6 raw table"
+				       : "restoring the saved IPv4 raw table",
+				 saved, strlen(saved), v6);
+	} else if ((tx = ipt_raw_remove(now)) != NULL) {
+		rc = tool(d, v6 ? "removing egressc's IPv6 raw chain" : "removing egressc's IPv4 raw chain",
+			  tx, strlen(tx), v6 ? "ip6tables-restore" : "iptables-restore", "--noflush",
+			  NULL);
+		free(tx);
+	}
+	free(now);
+	return rc;
 }
 
 /* Puts back what fw_save() saved, as well as it can. */
@@ -679,6 +740,7 @@ static void fw_restore(const struct fw_saved *sv, FILE *log, struct diags *d)
 	}
 	rc = ipt_restore(d, "restoring the saved IPv4 rules", sv->v4, strlen(sv->v4), false);
 	rc |= ipt_restore(d, "restoring the saved IPv6 rules", sv->v6, strlen(sv->v6), true);
+	rc |= raw_restore(d, sv->raw4, false) | raw_restore(d, sv->raw6, true);
 	if (sv->sets && *sv->sets)
 		rc |= tool(d, "restoring the saved ipset members", sv->sets, strlen(sv->sets), "ipset",
 			   "restore", "-exist");
@@ -726,6 +788,8 @@ static void fw_saved_release(struct fw_saved *sv)
 	free(sv->nft);
 	free(sv->v4);
 	free(sv->v6);
+	free(sv->raw4);
+	free(sv->raw6);
 	free(sv->sets);
 	free(sv->refresh);
 }
@@ -735,6 +799,11 @@ static int apply_iptables(const struct apply_set *s, const struct apply_opts *o,
 {
 	const char *v4 = s->text[PART_V4], *v6 = s->text[PART_V6];
 
+	if (ruleset_cgroups_check(v4, false, CGROUP2_ROOT, true, s->where[PART_V4], unchanged(o),
+				  d) < 0 ||
+	    ruleset_cgroups_check(v6, false, CGROUP2_ROOT, true, s->where[PART_V6], unchanged(o),
+				  d) < 0)
+		return -1;
 	if (o->dry_run) {
 		if (s->text[PART_IPSETS])
 			fprintf(log, "ipset: would create and empty the sets of %s\n",

@@ -157,11 +157,17 @@ char *ipt_hooks_load(const char *rules, const char *current)
 	lines_split(&cur, current);
 	lines_split(&next, rules);
 	const bool docker_user = has_chain(&cur, IPT_DOCKER_USER);
+	bool raw = false;
 	for (size_t i = 0; i < next.n; i++) {
 		const char *line = next.v[i];
-		if (strcmp(line, IPT_HOOK_OUTPUT) == 0 || strcmp(line, IPT_HOOK_FORWARD) == 0 ||
-		    strcmp(line, "COMMIT") == 0)
+		/* The raw table's section is ipt_raw_load()'s. */
+		if (strcmp(line, "*raw") == 0)
+			raw = true;
+		if (raw || strcmp(line, IPT_HOOK_OUTPUT) == 0 || strcmp(line, IPT_HOOK_FORWARD) == 0 ||
+		    strcmp(line, "COMMIT") == 0) {
+			raw &= strcmp(line, "COMMIT") != 0;
 			continue;
+		}
 		fprintf(fp, "%s\n", line);
 		if (strcmp(line, "*filter") == 0 && !docker_user)
 			fputs(":" IPT_DOCKER_USER " - [0:0]\n", fp);
@@ -174,6 +180,73 @@ char *ipt_hooks_load(const char *rules, const char *current)
 	lines_release(&cur);
 	lines_release(&next);
 	return finish(fp, &buf);
+}
+
+/* The lines of RULES's raw section, without its header, hook and COMMIT. */
+static void raw_section(struct lines *out, const char *rules)
+{
+	struct lines all;
+	bool raw = false;
+
+	lines_split(&all, rules);
+	out->v = NULL;
+	out->n = out->cap = 0;
+	for (size_t i = 0; i < all.n; i++) {
+		const char *line = all.v[i];
+		if (strcmp(line, "*raw") == 0) {
+			raw = true;
+			continue;
+		}
+		if (raw && strcmp(line, "COMMIT") == 0)
+			raw = false;
+		if (raw && strcmp(line, IPT_HOOK_RPF) != 0)
+			VEC_PUSH(out->v, out->n, out->cap, xstrdup(line));
+	}
+	lines_release(&all);
+}
+
+char *ipt_raw_load(const char *rules, const char *current)
+{
+	struct lines cur, next;
+	char *buf = NULL;
+	size_t size = 0;
+
+	raw_section(&next, rules);
+	if (!next.n) {
+		lines_release(&next);
+		return ipt_raw_remove(current);
+	}
+	FILE *fp = xopen_memstream(&buf, &size);
+	lines_split(&cur, current);
+	fputs("*raw\n", fp);
+	for (size_t i = 0; i < next.n; i++)
+		fprintf(fp, "%s\n", next.v[i]);
+	write_unhooks(fp, &cur);
+	write_chain_removals(fp, &cur, &next);
+	fputs(IPT_HOOK_RPF "\nCOMMIT\n", fp);
+	lines_release(&cur);
+	lines_release(&next);
+	return finish(fp, &buf);
+}
+
+char *ipt_raw_remove(const char *current)
+{
+	struct lines cur;
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *fp = xopen_memstream(&buf, &size);
+
+	lines_split(&cur, current);
+	fputs("*raw\n", fp);
+	size_t n = write_unhooks(fp, &cur) + write_chain_removals(fp, &cur, NULL);
+	fputs("COMMIT\n", fp);
+	lines_release(&cur);
+	buf = finish(fp, &buf);
+	if (n == 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
 }
 
 char *ipt_hooks_remove(const char *current)

@@ -26,4 +26,15 @@ char *ipt_hooks_load(const char *rules, const char *current);
  * nothing of egressc's. */
 char *ipt_hooks_remove(const char *current);
 
+/* The raw table's share, when enforcing 'from': the chain EGRESSC-RPF,
+ * hooked first in PREROUTING (rpfilter works nowhere later). The
+ * transaction that replaces it by RULES's raw section (a rules file as
+ * emitted, whose filter section is ipt_hooks_load()'s), or takes it away
+ * when RULES has none; CURRENT is what iptables-save -t raw prints.
+ * Malloc'd; NULL when there is nothing to do. */
+char *ipt_raw_load(const char *rules, const char *current);
+/* The transaction that takes egressc's raw chains and hooks away, or
+ * NULL when the raw table holds none. Malloc'd. */
+char *ipt_raw_remove(const char *current);
+
 #endif

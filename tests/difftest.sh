@@ -30,7 +30,12 @@
 #     destination and port;
 #   - to loopback (127.0.0.1, ::1), where a listener in the client answers.
 # Rules may name users and groups (the probes' own: root with group root,
-# the others with group nogroup) and sources (the container's networks)
+# the others with group nogroup), cgroups (the runner's probes run in one
+# each: root's in egc-dt-PID/a, nobody's in egc-dt-PID/a/b, below it,
+# dnsmasq's in egc-dt-PID/c; made for the run, in the cgroup v2 hierarchy,
+# which the client mounts in a mount namespace of its own to load nft's
+# ruleset and send its probes: tests/cgroup2.sh) and sources (the
+# container's networks)
 # and hold during a window open now or one
 # that is not (RP_SENDERS, RP_OPEN, RP_CLOSED: tests/randpolicy.sh): query
 # is asked as each probe's user and group, or the container's source, at
@@ -57,6 +62,15 @@ cd "$(dirname "$0")/.." || exit 2
 PROBE=$(cd "$(dirname "${PROBE:?set PROBE to the probe binary}")" && pwd)/$(basename "$PROBE")
 . tests/lib.sh
 testlib_init difftest
+. tests/cgroup2.sh
+cgtop=egc-dt-$$
+declare -A cg_of=([root]=$cgtop/a [nobody]=$cgtop/a/b [dnsmasq]=$cgtop/c)
+RP_CGROUPS=("$cgtop/a" "$cgtop/a/b" "$cgtop/c" "$cgtop/d")
+cgroup2_make "${RP_CGROUPS[@]}" || { echo "difftest: cannot make cgroups"; exit 1; }
+trap 'cgroup2_remove "$cgtop"; testlib_cleanup' EXIT
+# The client's commands that meet the cgroups: in a mount namespace with
+# cgroup2 at /sys/fs/cgroup (they exist: it makes none).
+cgroup2_wrap "$cgtop"
 . tests/netns.sh
 . tests/randpolicy.sh
 . tests/diffpair.sh
@@ -215,12 +229,17 @@ make_probes() {
 # goes to DIR/N. Run inside a namespace by bash -c, whole: see
 # kernel_answers.
 send_probes() { # PROBE DIR JOBS
-	local probe=$1 dir=$2 max=$3 running=0 n user proto addr port
-	while read -r n user proto addr port; do
+	local probe=$1 dir=$2 max=$3 running=0 n user proto addr port cg in=()
+	while read -r n user proto addr port cg; do
+		# Into its cgroup first, as root; "-": none (the container's).
+		in=()
+		# shellcheck disable=SC2016 # expanded by the inner shell
+		[ "$cg" = - ] ||
+			in=(sh -c 'echo $$ >"/sys/fs/cgroup/$0/cgroup.procs" && exec "$@"' "$cg")
 		if [ "$user" = root ]; then
-			"$probe" "$proto" "$addr" "$port" 300 >"$dir/$n" 2>/dev/null &
+			"${in[@]}" "$probe" "$proto" "$addr" "$port" 300 >"$dir/$n" 2>/dev/null &
 		else
-			setpriv --reuid="$user" --regid=65534 --clear-groups \
+			"${in[@]}" setpriv --reuid="$user" --regid=65534 --clear-groups \
 				"$probe" "$proto" "$addr" "$port" 300 >"$dir/$n" 2>/dev/null &
 		fi
 		running=$((running + 1))
@@ -235,14 +254,18 @@ send_probes() { # PROBE DIR JOBS
 # The kernel's answers, a word per line of $tmp/probes: allow when the
 # probe got through.
 kernel_answers() {
-	local side ns i word
+	local side ns i word wrap
 	rm -rf "$tmp/k"
 	mkdir "$tmp/k"
 	for side in runner container; do
-		ns=$NS_CLIENT
-		[ $side = container ] && ns=$NS_CONTAINER
-		awk -v s=$side '$1 == s { print NR, $2, $3, $4, $5 }' "$tmp/probes" |
-			ip netns exec "$ns" bash -c "$(declare -f send_probes)"'; send_probes "$@"' \
+		ns=$NS_CLIENT wrap=("${CGROUP2_WRAP[@]}")
+		[ $side = container ] && ns=$NS_CONTAINER wrap=()
+		awk -v s=$side -v a="${cg_of[root]}" -v b="${cg_of[nobody]}" -v c="${cg_of[dnsmasq]}" '
+			$1 == s {
+				cg = s == "container" ? "-" : $2 == "root" ? a : $2 == "nobody" ? b : c
+				print NR, $2, $3, $4, $5, cg
+			}' "$tmp/probes" |
+			ip netns exec "$ns" "${wrap[@]}" bash -c "$(declare -f send_probes)"'; send_probes "$@"' \
 				send_probes "$PROBE" "$tmp/k" "$jobs"
 	done
 	for ((i = 1; i <= nlines; i++)); do
@@ -266,8 +289,8 @@ query_answers() {
 		read -r side user fam <<<"$who"
 		local as=()
 		if [ "$side" = runner ]; then
-			as=(--user "$user" --group nogroup)
-			[ "$user" = root ] && as=(--user root --group root)
+			as=(--user "$user" --group nogroup --cgroup "${cg_of[$user]}")
+			[ "$user" = root ] && as=(--user root --group root --cgroup "${cg_of[root]}")
 		elif [ "$fam" = 4 ]; then
 			as=(--from 198.51.100.0)
 		else
@@ -338,10 +361,14 @@ lo_stop() {
 # keep the server's echo past the first try's 300 ms. A packet the ruleset
 # blocks is blocked again.
 again() { # SIDE USER PROTO ADDR PORT
-	local ns=$NS_CLIENT as=()
+	local ns=$NS_CLIENT as=() in=()
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	[ "$1" = container ] ||
+		in=("${CGROUP2_WRAP[@]}" sh -c 'echo $$ >"/sys/fs/cgroup/$0/cgroup.procs" && exec "$@"'
+		    "${cg_of[$2]}")
 	[ "$1" = container ] && ns=$NS_CONTAINER
 	[ "$2" = root ] || as=(setpriv --reuid="$2" --regid=65534 --clear-groups)
-	case $(ip netns exec "$ns" "${as[@]}" "$PROBE" "$3" "$4" "$5" 2000 2>/dev/null) in
+	case $(ip netns exec "$ns" "${in[@]}" "${as[@]}" "$PROBE" "$3" "$4" "$5" 2000 2>/dev/null) in
 	connected | echoed) return 0 ;;
 	esac
 	return 1
@@ -441,7 +468,7 @@ for n in $(seq "$policies"); do
 		# replace only egressc's own chains, and match the ipsets
 		# (static sets of more than one prefix), loaded first.
 		if [ $backend = nft ]; then
-			ip netns exec "$NS_CLIENT" nft -f "$tmp/out/ruleset.nft"
+			ip netns exec "$NS_CLIENT" "${CGROUP2_WRAP[@]}" nft -f "$tmp/out/ruleset.nft"
 		else
 			ip netns exec "$NS_CLIENT" ipset restore -exist <"$tmp/out/ipsets" &&
 				ip netns exec "$NS_CLIENT" iptables-nft-restore --noflush "$tmp/out/rules.v4" &&

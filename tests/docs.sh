@@ -12,6 +12,7 @@ set -u
 egressc=${1:?usage: tests/docs.sh EGRESSC}
 cd "$(dirname "$0")/.." || exit 2
 . tests/lib.sh
+. tests/cgroup2.sh
 # Without root, the examples compile and verify but no kernel loads them.
 if [ "$(id -u)" -eq 0 ]; then
 	testlib_init docs netns
@@ -55,7 +56,8 @@ for f in "$tmp"/*.eg "$tmp"/*.eg-error; do
 		if ! "$egressc" --verify --hosts-file "$tmp/hosts" -O "$tmp/out" "$f" 2>"$tmp/err"; then
 			bad "$where: example does not compile"
 			cat "$tmp/err"
-		elif [ -n "$ns" ] && ! ip netns exec "$ns" nft -f "$tmp/out/ruleset.nft" 2>"$tmp/err"; then
+		elif [ -n "$ns" ] && cgroup2_wrap "$(cgroup2_paths "$f")" &&
+		     ! ip netns exec "$ns" "${CGROUP2_WRAP[@]}" nft -f "$tmp/out/ruleset.nft" 2>"$tmp/err"; then
 			bad "$where: nft refuses the example's ruleset"
 			cat "$tmp/err"
 		else

@@ -14,6 +14,7 @@ set -u
 egressc=${1:?usage: tests/kernel-load.sh EGRESSC}
 cd "$(dirname "$0")/.." || exit 2
 . tests/lib.sh
+. tests/cgroup2.sh
 testlib_init kernel-load netns
 
 check() {
@@ -32,8 +33,9 @@ table inet egressc'
 for f in golden/*.nft; do
 	# Someone else's table must survive our loads and reloads.
 	ip netns exec "$ns" nft add table ip bystander
-	check "nft -f $f" nft -f "$f"
-	check "nft -f $f (reload)" nft -f "$f"
+	cgroup2_wrap "$(cgroup2_paths "$f")"
+	check "nft -f $f" "${CGROUP2_WRAP[@]}" nft -f "$f"
+	check "nft -f $f (reload)" "${CGROUP2_WRAP[@]}" nft -f "$f"
 	tables=$(ip netns exec "$ns" nft list tables)
 	expect "$f: tables after load: $tables" [ "$tables" = "$expected_tables" ]
 	ip netns exec "$ns" nft flush ruleset
@@ -44,8 +46,11 @@ for f in golden/*.v4; do
 		check "ipset restore $sets" ipset restore -exist -file "$sets"
 		check "ipset restore $sets (reload)" ipset restore -exist -file "$sets"
 	fi
-	check "iptables-restore $f" iptables-restore "$f"
-	[ -f "${f%.v4}.v6" ] && check "ip6tables-restore ${f%.v4}.v6" ip6tables-restore "${f%.v4}.v6"
+	cgroup2_wrap "$(cgroup2_paths "$f")"
+	check "iptables-restore $f" "${CGROUP2_WRAP[@]}" iptables-restore "$f"
+	cgroup2_wrap "$(cgroup2_paths "${f%.v4}.v6" 2>/dev/null)"
+	[ -f "${f%.v4}.v6" ] && check "ip6tables-restore ${f%.v4}.v6" \
+		"${CGROUP2_WRAP[@]}" ip6tables-restore "${f%.v4}.v6"
 	# Empty the tables first: a set still referenced cannot be destroyed.
 	ip netns exec "$ns" iptables-restore <<<$'*filter\nCOMMIT'
 	ip netns exec "$ns" ip6tables-restore <<<$'*filter\nCOMMIT'
@@ -53,7 +58,8 @@ for f in golden/*.v4; do
 done
 for f in golden/*.v6; do
 	[ -f "${f%.v6}.v4" ] && continue
-	check "ip6tables-restore $f" ip6tables-restore "$f"
+	cgroup2_wrap "$(cgroup2_paths "$f")"
+	check "ip6tables-restore $f" "${CGROUP2_WRAP[@]}" ip6tables-restore "$f"
 done
 ip netns exec "$ns" nft flush ruleset
 
@@ -73,7 +79,10 @@ for f in golden/*.eg; do
 	golden/stdlib-* | golden/essentials*) hosts=tests/stdlib.hosts ;;
 	esac
 	[ -f "${f%.eg}.hostsdb" ] && hosts=${f%.eg}.hostsdb
-	if out=$("$egressc" --check --hosts-file "$hosts" "$f" 2>&1); then
+	# Its dry run resolves cgroups as a load would.
+	cgroup2_wrap "$(cgroup2_paths "$f")"
+	[ ${#CGROUP2_WRAP[@]} -eq 0 ] || CGROUP2_WRAP=(ip netns exec "$ns" "${CGROUP2_WRAP[@]}")
+	if out=$("${CGROUP2_WRAP[@]}" "$egressc" --check --hosts-file "$hosts" "$f" 2>&1); then
 		ok
 	else
 		bad "egressc --check $f"

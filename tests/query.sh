@@ -63,6 +63,18 @@ for who in "--user nobody" "--user daemon" "--user 1002" "--group staff" \
 done >"$tmp/got"
 check_golden golden/query/users.senders
 
+# Which cgroup: a process in a cgroup a rule names, below it, beside it,
+# above it, and in the root.
+for cg in system.slice/docker.service /system.slice/docker.service/sub \
+	  system.slice/docker.service2 system.slice ci.slice/job-1.scope /; do
+	grep -v '^#' golden/query/cgroups.queries | while read -r dest svc; do
+		echo "\$ egressc query --cgroup $cg golden/query/cgroups.eg $dest $svc"
+		"$egressc" query $hosts --cgroup "$cg" golden/query/cgroups.eg "$dest" $svc 2>&1
+		echo "exit $?"
+	done
+done >"$tmp/got"
+check_golden golden/query/cgroups.cgroups
+
 # Forwarded: the same packets from a container's network, and another's.
 for from in 198.51.100.1 198.51.100.9; do
 	grep -v '^#' golden/query/from.queries | while read -r dest svc; do

@@ -23,7 +23,8 @@
 #     'from' clauses (the test container's networks, 198.51.100.0/31 and
 #     2001:db8:ec::/64, and one that is not) and 'during' clauses with the
 #     windows in RP_OPEN and RP_CLOSED (the tester's: one holding now, one
-#     not).
+#     not); and with RP_CGROUPS (an array) too, 'cgroup' clauses naming
+#     them, alone or with a 'user'.
 # rand_policy leaves what a tester needs to aim probes at it in globals
 # (not REPLY; it is run as 'rand_policy >FILE', in this shell):
 #   RP_TARGETS    its targets, as the kernel sees them: "a.b.c.d/len" (a
@@ -252,6 +253,15 @@ rand_policy() {
 			3) who=" user ${rp_users[RANDOM % 3]} group ${rp_groups[RANDOM % 2]}" ;;
 			4) who=" from ${rp_sources[RANDOM % 3]}" ;;
 			5) who=" from ${rp_sources[RANDOM % 3]}, ${rp_sources[RANDOM % 3]}" ;;
+			6 | 7)
+				# RP_CGROUPS: cgroups the caller's probes run in.
+				local ncg=0
+				[ -z "${RP_CGROUPS+set}" ] || ncg=${#RP_CGROUPS[@]}
+				if [ "$ncg" -gt 0 ]; then
+					who=" cgroup \"${RP_CGROUPS[RANDOM % ncg]}\""
+					[ $((RANDOM % 3)) -eq 0 ] && who=" user ${rp_users[RANDOM % 3]}$who"
+				fi
+				;;
 			esac
 			case $((RANDOM % 6)) in
 			0) who="$who during \"$RP_OPEN\"" ;;

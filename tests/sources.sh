@@ -6,8 +6,9 @@
 # traffic forwarded and masqueraded) reaches one destination the client
 # itself may not, and is refused one the client reaches; a rule for
 # another source network does not match it; with nft, then iptables. And
-# with nft, a container that claims another source address (to escape its
-# network's deny, or to get another network's allow) gets nothing out.
+# a container that claims another source address (to escape its network's
+# deny, or to get another network's allow) gets nothing out, with nft and
+# with iptables.
 #@check full
 
 set -u
@@ -68,7 +69,8 @@ done
 # must not leave the client - though no answer could come back, a packet
 # alone carries data out. The server counts what arrives from that source.
 # (nft: the forward chain drops a source the runner would not route back
-# out of the interface it came in on; iptables: not yet, see the README.)
+# out of the interface it came in on; iptables: the raw table's PREROUTING
+# does, with rpfilter, for what is not addressed to the runner itself.)
 spoof=198.51.100.9
 cat >"$tmp/count.nft" <<EOF2
 table inet spoofcount {
@@ -78,7 +80,7 @@ table inet spoofcount {
 	}
 }
 EOF2
-for backend in nft; do
+for backend in nft iptables; do
 	if ! netns_fresh_client >"$tmp/log" 2>&1 || ! "load_$backend" "$tmp/out" >"$tmp/log" 2>&1; then
 		bad "$backend: load failed"
 		indent <"$tmp/log"
@@ -100,5 +102,31 @@ for backend in nft; do
 	got=$(ip netns exec "$NS_CONTAINER" "$PROBE" tcp 192.0.2.2 7001 "$TCP_TIMEOUT_MS" 2>&1)
 	expect "$backend: after it, the container's own source is allowed ($got)" [ "$got" = connected ]
 done
+# apply --backend iptables loads the raw table's check with the filter
+# chains, once however often it applies; a policy without 'from' takes it
+# away, as --remove does; the administrator's raw rule stays throughout.
+# The IPv4 raw table's lines that name EGRESSC-RPF: its chain, rule and hooks.
+rpf()
+{
+	ip netns exec "$NS_CLIENT" iptables-save -t raw | grep -c 'EGRESSC-RPF'
+}
+eapply() { ip netns exec "$NS_CLIENT" "$EGRESSC" apply --backend iptables \
+		--hosts-path "$tmp/hosts" --dnsmasq-path "$tmp/dnsmasq.conf" \
+		--dnsmasq-restart true "$@" >"$tmp/log" 2>&1; }
+sed '/ from /d' "$tmp/policy.eg" >"$tmp/nofrom.eg"
+: >"$tmp/hosts"
+netns_fresh_client >/dev/null 2>&1
+ip netns exec "$NS_CLIENT" iptables -t raw -A PREROUTING -s 203.0.113.66 -j DROP
+eapply "$tmp/policy.eg" && eapply "$tmp/policy.eg"
+expect "apply twice: the raw chain, its rule and one hook (got $(rpf) lines)" [ "$(rpf)" = 3 ]
+expect "apply: the IPv6 raw chain too" \
+	[ "$(ip netns exec "$NS_CLIENT" ip6tables-save -t raw | grep -c 'EGRESSC-RPF')" = 3 ]
+eapply "$tmp/nofrom.eg"
+expect "apply without 'from': the raw chain is gone (got $(rpf) lines)" [ "$(rpf)" = 0 ]
+eapply "$tmp/policy.eg" && eapply --remove
+expect "apply --remove: the raw chain is gone (got $(rpf) lines)" [ "$(rpf)" = 0 ]
+expect "the administrator's raw rule stays" \
+	ip netns exec "$NS_CLIENT" iptables -t raw -C PREROUTING -s 203.0.113.66 -j DROP
+
 netns_cleanup
 testlib_finish

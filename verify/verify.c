@@ -120,6 +120,9 @@ struct vrule {
 	/* The sending socket's owner it is for, as written (a name, or a
 	 * number in decimal); none: every sender. */
 	struct vowners users, groups;
+	/* The cgroup v2 path it is for (malloc'd), which also matches the
+	 * cgroups below it; NULL: any. */
+	char *cgroup;
 	/* The times it matches (malloc'd: few rules have one); NULL: any
 	 * time. */
 	struct window *when;
@@ -155,6 +158,7 @@ static void vrule_release(struct vrule *r)
 	free(r->when);
 	free(r->users.v);
 	free(r->groups.v);
+	free(r->cgroup);
 	ivl_free(&r->from);
 	free(r->ports);
 	free(r->also_ports);
@@ -554,6 +558,8 @@ static size_t rule_pair(struct vchain *c, const struct stmt *s, bool accept)
 			r->when = xmalloc(sizeof(*r->when));
 			*r->when = s->rule.opts.window;
 		}
+		if (s->rule.opts.cgroup)
+			r->cgroup = xstrdup(s->rule.opts.cgroup);
 		r->has_src = s->rule.opts.sources != NULL;
 		add_sources(&r->from, (enum family)f, s->rule.opts.sources);
 		ivl_normalize(&r->from);
@@ -572,15 +578,35 @@ static size_t rule_pair(struct vchain *c, const struct stmt *s, bool accept)
 	return first;
 }
 
-/* Whether the policy has a rule for a user or group: then iptables has
- * its policy for this machine's traffic in a chain of its own. */
+/* Whether the policy has a rule for a user, group, cgroup or source:
+ * then iptables has its policy for this machine's traffic in a chain of
+ * its own. */
 static bool policy_names_senders(const struct policy *p)
 {
 	for (const struct stmt *s = p->stmts; s; s = s->next)
-		if (s->kind == STMT_RULE &&
-		    (s->rule.opts.users || s->rule.opts.groups || s->rule.opts.sources))
+		if (s->kind == STMT_RULE && (s->rule.opts.users || s->rule.opts.groups ||
+					     s->rule.opts.cgroup || s->rule.opts.sources))
 			return true;
 	return false;
+}
+
+/* Whether the policy has a rule for a cgroup: then nft has its policy for
+ * this machine's traffic in a chain of its own too. */
+static bool policy_names_cgroups(const struct policy *p)
+{
+	for (const struct stmt *s = p->stmts; s; s = s->next)
+		if (s->kind == STMT_RULE && s->rule.opts.cgroup)
+			return true;
+	return false;
+}
+
+/* Whether a process in cgroup PATH is in CGROUP or below it; "" is in no
+ * cgroup any rule names. */
+static bool vcgroup_holds(const char *cgroup, const char *path)
+{
+	size_t n = strlen(cgroup);
+
+	return *path && strncmp(cgroup, path, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
 static void expand_targets(struct vrule *r[FAMILY_COUNT], const struct target *t)
@@ -1075,11 +1101,11 @@ static int compare_scenarios(struct diags *d, const char *what, struct vchain *o
 }
 
 /* A sender to check the chains for: a forwarded packet (no socket), or
- * one a socket of USER and GROUP sends ("": one the policy does not
- * name). */
+ * one a socket of USER and GROUP, made in CGROUP, sends ("": one the
+ * policy does not name). */
 struct vsender {
 	bool local;
-	const char *user, *group;
+	const char *user, *group, *cgroup;
 	unsigned at;		/* the minute of the week */
 	addr_t src;		/* not local: the source, of the family checked */
 };
@@ -1088,9 +1114,10 @@ static void chain_for_sender(struct vchain *c, const struct vsender *snd)
 {
 	for (size_t i = 0; i < c->n; i++) {
 		struct vrule *r = &c->rules[i];
-		bool named = r->users.n || r->groups.n;
+		bool named = r->users.n || r->groups.n || r->cgroup;
 		r->off = named && (!snd->local || (r->users.n && !vowners_has(&r->users, snd->user)) ||
-				   (r->groups.n && !vowners_has(&r->groups, snd->group)));
+				   (r->groups.n && !vowners_has(&r->groups, snd->group)) ||
+				   (r->cgroup && !vcgroup_holds(r->cgroup, snd->cgroup)));
 		r->off |= r->when && r->when->n && !window_holds(r->when, snd->at);
 		r->off |= r->has_src && (snd->local || !ivl_covers(&r->from, snd->src, snd->src));
 	}
@@ -1148,7 +1175,8 @@ static bool chain_has_conditions(const struct vchain *c)
 {
 	for (size_t i = 0; i < c->n; i++) {
 		const struct vrule *r = &c->rules[i];
-		if (r->users.n || r->groups.n || (r->when && r->when->n) || r->has_src)
+		if (r->users.n || r->groups.n || r->cgroup || (r->when && r->when->n) ||
+		    r->has_src)
 			return true;
 	}
 	return false;
@@ -1164,10 +1192,26 @@ static int compare_senders(struct diags *d, const char *what, struct vchain *for
 	const bool one_sender = local == forward && !chain_has_conditions(ref) &&
 				!chain_has_conditions(forward);
 	struct vowners users = { 0 }, groups = { 0 };
+	/* Cgroups: each one the policy or the ruleset names (a process in
+	 * it is in those above it too), and "": one in none. */
+	const char **cgroups = NULL;
+	size_t ncgroups = 0, cgroups_cap = 0;
+	const struct vchain *named[] = { ref, local, forward };
 	int rc;
 
 	vowners_add(&users, "", 0);
 	vowners_add(&groups, "", 0);
+	VEC_PUSH(cgroups, ncgroups, cgroups_cap, "");
+	for (size_t c = 0; c < ARRAY_SIZE(named); c++) {
+		for (size_t i = 0; i < named[c]->n; i++) {
+			const char *cg = named[c]->rules[i].cgroup;
+			bool seen = !cg;
+			for (size_t j = 0; !seen && j < ncgroups; j++)
+				seen = strcmp(cgroups[j], cg) == 0;
+			if (!seen)
+				VEC_PUSH(cgroups, ncgroups, cgroups_cap, cg);
+		}
+	}
 	for (size_t i = 0; i < ref->n; i++) {
 		for (size_t j = 0; j < ref->rules[i].users.n; j++)
 			if (!vowners_has(&users, ref->rules[i].users.v[j]))
@@ -1193,7 +1237,7 @@ static int compare_senders(struct diags *d, const char *what, struct vchain *for
 			snprintf(when, sizeof(when), ", at %s %02u:%02u UTC",
 				 window_day_name(at[t] / DAY_MINUTES), at[t] % DAY_MINUTES / 60,
 				 at[t] % 60);
-		char label[320];
+		char label[1024];
 		/* Forwarded packets, from each stretch of sources. */
 		for (int f = 0; f < FAMILY_COUNT && rc == 0; f++) {
 			addr_t *src = NULL;
@@ -1219,18 +1263,25 @@ static int compare_senders(struct diags *d, const char *what, struct vchain *for
 		}
 		for (size_t u = 0; u < users.n && rc == 0 && !one_sender; u++) {
 			for (size_t g = 0; g < groups.n && rc == 0; g++) {
-				struct vsender snd = { .local = true, .user = users.v[u],
-							.group = groups.v[g], .at = at[t] };
-				snprintf(label, sizeof(label), "%s, for a socket of %s%s and %s%s%s", what,
-					 *snd.user ? "user " : "a user the policy does not name",
-					 snd.user, *snd.group ? "group " : "a group it does not name",
-					 snd.group, when);
-				chain_for_sender(local, &snd);
-				chain_for_sender(ref, &snd);
-				rc = compare_scenarios(d, label, local, ref, only, fm, prefix);
+				for (size_t k = 0; k < ncgroups && rc == 0; k++) {
+					struct vsender snd = { .local = true, .user = users.v[u],
+							       .group = groups.v[g],
+							       .cgroup = cgroups[k], .at = at[t] };
+					snprintf(label, sizeof(label),
+						 "%s, for a socket of %s%s and %s%s%s%s%s", what,
+						 *snd.user ? "user " : "a user the policy does not name",
+						 snd.user,
+						 *snd.group ? "group " : "a group it does not name",
+						 snd.group, *snd.cgroup ? ", in cgroup " : "",
+						 snd.cgroup, when);
+					chain_for_sender(local, &snd);
+					chain_for_sender(ref, &snd);
+					rc = compare_scenarios(d, label, local, ref, only, fm, prefix);
+				}
 			}
 		}
 	}
+	free(cgroups);
 	free(at);
 	free(users.v);
 	free(groups.v);
@@ -1373,10 +1424,14 @@ struct nft_reader {
 	size_t nsets, sets_cap;
 	struct name_index set_index;
 	struct vchain chain;
+	/* With rules for cgroups, the policy for this machine's own traffic,
+	 * and the one being read (chain or local). */
+	struct vchain local, *reading;
 	struct vchains counter_chains;
 	struct vchains counters;	/* declared counter objects */
 	struct nft_hook output, forward;
-	bool seen_policy;
+	bool seen_policy, seen_local;
+	bool local_expected;	/* the policy names a cgroup */
 	bool enforce;		/* the policy blocks: denies must see replies */
 	bool ok;
 };
@@ -1620,7 +1675,8 @@ static void nft_hook_expect(const struct policy *p, bool output, struct vlines *
 	}
 	vlines_add(local, "icmpv6 type nd-router-solicit ip6 daddr ff02::2 ip6 hoplimit 255 accept");
 	vlines_add(local, "icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert }"
-			  " meta skuid >= 0 goto " NFT_CHAIN_POLICY);
+			  " meta skuid >= 0 goto %s",
+		   policy_names_cgroups(p) ? NFT_CHAIN_LOCAL : NFT_CHAIN_POLICY);
 	vlines_add(local, "icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert }"
 			  " ip6 hoplimit 255 accept");
 }
@@ -1640,6 +1696,31 @@ static bool nft_read_verdict(struct nft_reader *nr, const char *s, char jump[VJU
 	if (strcmp(s, " accept") == 0)
 		return (*accept = true);
 	return eat(&s, " goto ") && set_jump(jump, s, strlen(s));
+}
+
+/* 'socket cgroupv2 level N "PATH" ' into *CGROUP (malloc'd), N being
+ * PATH's levels: at another level the kernel would compare another
+ * ancestor. True when there is none, too. */
+static bool nft_read_cgroup(const char **s, char **cgroup)
+{
+	unsigned level, levels = 1;
+	int end = 0;
+
+	if (!eat(s, "socket cgroupv2 level "))
+		return true;
+	if (sscanf(*s, "%u \"%n", &level, &end) != 1 || !end)
+		return false;
+	*s += end;
+	size_t n = strcspn(*s, "\"");
+	if (!n || (*s)[n] != '"' || (*s)[n + 1] != ' ')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		levels += (*s)[i] == '/';
+	if (level != levels)
+		return false;
+	*cgroup = xstrndup(*s, n);
+	*s += n + 2;
+	return true;
 }
 
 /* "meta skuid "runner" ", "meta skuid { 1001, "runner" } " after KEY:
@@ -1778,7 +1859,7 @@ static bool nft_read_shared_rule(struct nft_reader *nr, const char *s)
 	}
 	for (size_t i = 0; i < set->ngroups; i++) {
 		const struct nft_shared_group *g = &set->groups[i];
-		struct vrule *r = chain_add(&nr->chain);
+		struct vrule *r = chain_add(nr->reading);
 		r->accept = true;
 		r->family = f;
 		r->protos = g->proto;
@@ -1794,15 +1875,15 @@ static void nft_read_rule(struct nft_reader *nr, const char *s)
 
 	for (size_t i = 0; i < sizeof(nft_prelude) / sizeof(*nft_prelude); i++) {
 		if (strcmp(s, nft_prelude[i]) == 0) {
-			nr->chain.replies_accepted = true;
+			nr->reading->replies_accepted = true;
 			return;
 		}
 	}
 	if (strncmp(s, "counter name ", 13) == 0) {
 		bool accept;
-		if (!nft_read_verdict(nr, s, nr->chain.final_jump, &accept))
+		if (!nft_read_verdict(nr, s, nr->reading->final_jump, &accept))
 			return nft_fail(nr, "bad final verdict");
-		nr->chain.final_accept = accept;
+		nr->reading->final_accept = accept;
 		return;
 	}
 	if (nft_read_shared_rule(nr, s))
@@ -1815,9 +1896,16 @@ static void nft_read_rule(struct nft_reader *nr, const char *s)
 			free(owners[1].v);
 			return nft_fail(nr, "bad user or group match");
 		}
+	char *cgroup = NULL;
+	if (!nft_read_cgroup(&s, &cgroup)) {
+		free(owners[0].v);
+		free(owners[1].v);
+		return nft_fail(nr, "bad socket cgroupv2 match (its level is not its path's)");
+	}
 	if (!nft_read_time(&s, &when)) {
 		free(owners[0].v);
 		free(owners[1].v);
+		free(cgroup);
 		return nft_fail(nr, "bad meta day or meta hour");
 	}
 	struct ivlist src = { 0 };
@@ -1825,6 +1913,7 @@ static void nft_read_rule(struct nft_reader *nr, const char *s)
 	if (src_family < 0) {
 		free(owners[0].v);
 		free(owners[1].v);
+		free(cgroup);
 		ivl_free(&src);
 		return nft_fail(nr, "bad source match");
 	}
@@ -1838,15 +1927,17 @@ static void nft_read_rule(struct nft_reader *nr, const char *s)
 	    (src_family != FAMILY_COUNT && src_family != (int)f)) {
 		free(owners[0].v);
 		free(owners[1].v);
+		free(cgroup);
 		ivl_free(&src);
 		return nft_fail(nr, f == FAMILY_COUNT ? "unrecognized rule in the policy chain"
 				    : "rule names an unknown set or one of the other family");
 	}
 	s += len;
 
-	struct vrule *r = chain_add(&nr->chain);
+	struct vrule *r = chain_add(nr->reading);
 	r->users = owners[0];
 	r->groups = owners[1];
+	r->cgroup = cgroup;
 	if (when.n) {
 		r->when = xmalloc(sizeof(*r->when));
 		*r->when = when;
@@ -1884,7 +1975,7 @@ static void nft_read_rule(struct nft_reader *nr, const char *s)
 		r->accept = true;
 	else if (!eat(&s, " ") || !nft_read_verdict(nr, s, r->jump, &accept) || accept)
 		nft_fail(nr, "unrecognized verdict");
-	else if (nr->chain.replies_accepted && nr->enforce)
+	else if (nr->reading->replies_accepted && nr->enforce)
 		nft_fail(nr, "a deny after the accept of replies: a denied host that connects in "
 			     "would get data back");
 }
@@ -1943,7 +2034,6 @@ static void nft_read_blocked(struct nft_reader *nr)
 			nft_fail(nr, "the blocked chain does something besides blocking");
 }
 
-/* The policy chain: the rules, then the default verdict. */
 /* How many lines from P up to the line "}" that ends the block P is in
  * (P..END): a bound on the rules or sets the block holds. The reader
  * reserves that much, so that a chain of 100,000s of rules is not copied
@@ -1965,15 +2055,26 @@ static size_t lines_to_block_end(const char *p, const char *end)
 	return n;
 }
 
-static void nft_read_policy(struct nft_reader *nr)
+/* A policy chain, into C: the rules, then the default verdict. A rule
+ * for a cgroup only in the chain of this machine's own traffic (nft
+ * refuses it on the forward path). */
+static void nft_read_policy(struct nft_reader *nr, struct vchain *c)
 {
 	const char *line;
 
-	VEC_GROW(nr->chain.rules, nr->chain.n + lines_to_block_end(nr->lr.p, nr->lr.end),
-		 nr->chain.cap);
-	while ((line = next_line(&nr->lr)) && strcmp(line, "}") != 0)
-		if (strcmp(line, "ct state new jump " NFT_CHAIN_RECORD) != 0)
-			nft_read_rule(nr, line);
+	nr->reading = c;
+	/* Until the chain says otherwise, falling off the end accepts. */
+	c->final_accept = true;
+	VEC_GROW(c->rules, c->n + lines_to_block_end(nr->lr.p, nr->lr.end), c->cap);
+	while (nr->ok && (line = next_line(&nr->lr)) && strcmp(line, "}") != 0) {
+		if (strcmp(line, "ct state new jump " NFT_CHAIN_RECORD) == 0)
+			continue;
+		size_t before = c->n;
+		nft_read_rule(nr, line);
+		if (c == &nr->chain && c->n > before && c->rules[c->n - 1].cgroup &&
+		    nr->local_expected)
+			nft_fail(nr, "a cgroup match in the chain forwarded traffic meets");
+	}
 }
 
 /* A base chain: its hook and policy, what it lets through before the
@@ -1981,16 +2082,17 @@ static void nft_read_policy(struct nft_reader *nr)
  * each rule in its place, then 'goto egress' - its last rule, so that
  * every packet the hook sees and does not keep local meets the policy. */
 static void nft_read_hook(struct nft_reader *nr, const char *hook, const struct vlines *local,
-			  struct nft_hook *h)
+			  const char *policy, struct nft_hook *h)
 {
-	char head[128];
+	char head[128], go[64];
 	const char *line;
 
+	snprintf(go, sizeof(go), "goto %s", policy);
 	h->seen = true;
 	while ((line = next_line(&nr->lr)) && strcmp(line, "}") != 0) {
 		bool known = false;
 		if (h->to_policy)
-			return nft_fail(nr, "a rule after 'goto " NFT_CHAIN_POLICY "'");
+			return nft_fail(nr, "a rule after the base chain's goto");
 		for (int drop = 0; drop < 2; drop++) {
 			snprintf(head, sizeof(head), "type filter hook %s priority filter; policy %s;",
 				 hook, drop ? "drop" : "accept");
@@ -2003,14 +2105,14 @@ static void nft_read_hook(struct nft_reader *nr, const char *hook, const struct 
 			h->next++;
 			known = true;
 		}
-		if (!known && h->next == local->n && strcmp(line, "goto " NFT_CHAIN_POLICY) == 0)
+		if (!known && h->next == local->n && strcmp(line, go) == 0)
 			h->to_policy = known = true;
 		if (!known)
 			return nft_fail(nr, "a base chain does something besides keeping local "
 					    "traffic local and going to the policy, in order");
 	}
 	if (!h->to_policy)
-		nft_fail(nr, "a base chain does not end in 'goto " NFT_CHAIN_POLICY "'");
+		nft_fail(nr, "a base chain does not end in going to its policy chain");
 }
 
 /* The nftset= (NFT) or ipset= lines of a dnsmasq fragment; the rest of
@@ -2133,6 +2235,8 @@ static int verify_nft(struct diags *d, const struct policy *p, const char *text,
 	nft_hook_expect(p, true, &output_local);
 	nft_hook_expect(p, false, &forward_local);
 	nr.enforce = p->mode == MODE_ENFORCE;
+	nr.local_expected = policy_names_cgroups(p);
+	nr.reading = &nr.chain;
 	nr.lr.p = text;
 	nr.lr.end = text + len;
 	/* Room for every set at once, as for the policy chain's rules: a set
@@ -2142,7 +2246,7 @@ static int verify_nft(struct diags *d, const struct policy *p, const char *text,
 		nsets++;
 	VEC_GROW(nr.sets, nsets, nr.sets_cap);
 	/* Until the chain says otherwise, falling off the end accepts. */
-	nr.chain.final_accept = true;
+	nr.chain.final_accept = nr.local.final_accept = true;
 	while (nr.ok && (line = next_line(&nr.lr))) {
 		if (strcmp(line, "table " NFT_TABLE) == 0 ||
 		    strcmp(line, "delete table " NFT_TABLE) == 0 ||
@@ -2162,11 +2266,15 @@ static int verify_nft(struct diags *d, const struct policy *p, const char *text,
 			nft_read_blocked(&nr);
 		} else if (strcmp(line, "chain " NFT_CHAIN_POLICY " {") == 0) {
 			nr.seen_policy = true;
-			nft_read_policy(&nr);
+			nft_read_policy(&nr, &nr.chain);
+		} else if (nr.local_expected && strcmp(line, "chain " NFT_CHAIN_LOCAL " {") == 0) {
+			nr.seen_local = true;
+			nft_read_policy(&nr, &nr.local);
 		} else if (strcmp(line, "chain " NFT_CHAIN_OUTPUT " {") == 0) {
-			nft_read_hook(&nr, "output", &output_local, &nr.output);
+			nft_read_hook(&nr, "output", &output_local,
+				      nr.local_expected ? NFT_CHAIN_LOCAL : NFT_CHAIN_POLICY, &nr.output);
 		} else if (strcmp(line, "chain " NFT_CHAIN_FORWARD " {") == 0) {
-			nft_read_hook(&nr, "forward", &forward_local, &nr.forward);
+			nft_read_hook(&nr, "forward", &forward_local, NFT_CHAIN_POLICY, &nr.forward);
 		} else if (strncmp(line, "chain ", 6) == 0) {
 			nft_read_counter_chain(&nr, line + 6);
 		} else {
@@ -2174,20 +2282,25 @@ static int verify_nft(struct diags *d, const struct policy *p, const char *text,
 		}
 	}
 	/* Without the forward chain, containers' traffic leaves unfiltered. */
-	if (nr.ok && (!nr.seen_policy || !nr.output.seen || !nr.forward.seen))
-		nft_fail(&nr, "the policy chain, the output chain or the forward chain is missing");
+	if (nr.ok && (!nr.seen_policy || !nr.output.seen || !nr.forward.seen ||
+		      nr.seen_local != nr.local_expected))
+		nft_fail(&nr, "a policy chain, the output chain or the forward chain is missing");
 	if (nr.ok && nr.output.policy_drop != nr.forward.policy_drop)
 		nft_fail(&nr, "the output and forward chains have different policies");
-	/* Off the end of the policy chain, the hook's policy decides. */
-	nr.chain.policy_drop = nr.output.policy_drop;
+	/* Off the end of a policy chain, the hook's policy decides. */
+	nr.chain.policy_drop = nr.local.policy_drop = nr.output.policy_drop;
 	nr.chain.final_accept = nr.chain.final_accept && !nr.output.policy_drop;
+	nr.local.final_accept = nr.local.final_accept && !nr.output.policy_drop;
+	struct vchain *local = nr.seen_local ? &nr.local : &nr.chain;
 	int rc = nr.ok ? 0 : -1;
 	if (rc == 0)
 		rc = resolve_jumps(d, "nft ruleset", &nr.chain, &nr.counter_chains, NFT_CHAIN_BLOCKED,
 				   p->mode);
+	if (rc == 0 && local != &nr.chain)
+		rc = resolve_jumps(d, "nft ruleset", local, &nr.counter_chains, NFT_CHAIN_BLOCKED,
+				   p->mode);
 	if (rc == 0)
-		rc = compare_senders(d, "nft ruleset", &nr.chain, &nr.chain, ref, FAMILY_COUNT,
-				     fm, "");
+		rc = compare_senders(d, "nft ruleset", &nr.chain, local, ref, FAMILY_COUNT, fm, "");
 	for (size_t i = 0; i < nr.nsets; i++)
 		nft_set_release(&nr.sets[i]);
 	free(nr.sets);
@@ -2198,6 +2311,7 @@ static int verify_nft(struct diags *d, const struct policy *p, const char *text,
 	vlines_free(&output_local);
 	vlines_free(&forward_local);
 	chain_free(&nr.chain);
+	chain_free(&nr.local);
 	return rc;
 }
 
@@ -2571,6 +2685,19 @@ static bool ipt_read_owner(const char **s, struct vrule *r)
 	return any;
 }
 
+/* " -m cgroup --path PATH" into R; true when there is none, too. */
+static bool ipt_read_cgroup(const char **s, struct vrule *r)
+{
+	if (!eat(s, " -m cgroup --path "))
+		return true;
+	size_t n = strcspn(*s, " ");
+	if (!n)
+		return false;
+	r->cgroup = xstrndup(*s, n);
+	*s += n;
+	return true;
+}
+
 /* " -m time [--timestart HH:MM:00 --timestop HH:MM:59] [--weekdays Mon,...]
  * --utc" into R's window; true when there is none, too. */
 static bool ipt_read_time(const char **s, struct vrule *r)
@@ -2645,7 +2772,8 @@ static bool ipt_read_rule(struct vchain *c, enum family f, const struct ipset_li
 		ivl_append(&r->addrs, &set->addrs);
 	else
 		ivl_add(&r->addrs, p.addr, prefix_last(&p));
-	if (!ipt_read_source(&s, r, f) || !ipt_read_owner(&s, r) || !ipt_read_time(&s, r))
+	if (!ipt_read_source(&s, r, f) || !ipt_read_owner(&s, r) || !ipt_read_cgroup(&s, r) ||
+	    !ipt_read_time(&s, r))
 		return false;
 	if (eat(&s, " -p tcp"))
 		r->protos = VP_TCP;
@@ -2763,10 +2891,35 @@ static int verify_iptables(struct diags *d, const struct policy *p, enum family 
 
 	ipt_hook_expect(&hooks[0], p, f, true);
 	ipt_hook_expect(&hooks[1], p, f, false);
+	/* Enforcing rules 'from' sources: as nft's forward chain does, a
+	 * forwarded source is taken only when it is routed back out of the
+	 * interface it came in on - in the raw table, the only one (with
+	 * mangle) where rpfilter works, and then only this. */
+	bool from = false, raw = false, rpf_drop = false, rpf_hooked = false;
+	for (const struct stmt *s = p->stmts; s; s = s->next)
+		from |= s->kind == STMT_RULE && s->rule.opts.sources;
+	from &= p->mode == MODE_ENFORCE;
 
 	while (rc == 0 && (line = next_line(&lr))) {
 		bool bad = false;
 		struct ipt_policy *pc = NULL;
+		if (strcmp(line, "*raw") == 0 || raw) {
+			if (raw && strcmp(line, "COMMIT") == 0)
+				raw = false;
+			else if (!raw && from)
+				raw = true;
+			else if (raw && strcmp(line, IPT_RPF_DROP) == 0)
+				rpf_drop = true;
+			else if (raw && strcmp(line, IPT_HOOK_RPF) == 0)
+				rpf_hooked = true;
+			else if (!raw || strcmp(line, ":" IPT_CHAIN_RPF " - [0:0]") != 0) {
+				diag_error(d, NULL, "%s, line %d: the raw table does something besides "
+					   "dropping what fails the reverse-path check of 'from': '%s'",
+					   what, lr.lineno, diag_quote(d, line, strlen(line)));
+				rc = -1;
+			}
+			continue;
+		}
 		if (IN_TABLE(line, ipt_fixed) ||
 		    (f == FAMILY_V4 ? IN_TABLE(line, ipt_fixed_v4) : IN_TABLE(line, ipt_fixed_v6)) ||
 		    ipt_record_line(line))
@@ -2819,11 +2972,17 @@ static int verify_iptables(struct diags *d, const struct policy *p, enum family 
 		/* The owner match is refused in a chain the forward hook reaches. */
 		if (rc == 0 && pc == &forward && forward.out.n &&
 		    (forward.out.rules[forward.out.n - 1].users.n ||
-		     forward.out.rules[forward.out.n - 1].groups.n)) {
+		     forward.out.rules[forward.out.n - 1].groups.n ||
+		     forward.out.rules[forward.out.n - 1].cgroup)) {
 			diag_error(d, NULL, "%s, line %d: an owner match in the chain forwarded traffic "
 				   "meets", what, lr.lineno);
 			rc = -1;
 		}
+	}
+	if (rc == 0 && from && !(rpf_drop && rpf_hooked)) {
+		diag_error(d, NULL, "%s: no reverse-path check in the raw table: a container could "
+			   "claim a source a 'from' rule trusts", what);
+		rc = -1;
 	}
 	/* Without the forward hook, containers' traffic leaves unfiltered. */
 	for (int i = 0; rc == 0 && i < 2; i++) {

@@ -130,6 +130,66 @@ static void test_load_over_docker_and_old_egressc(void **state)
 	free(tx);
 }
 
+/* Enforcing 'from': the raw section is the raw table's transaction, not
+ * the filter table's; it replaces the chain, hooks it once, first; a rules
+ * file without it takes an old one away; a raw table with nothing of
+ * egressc's is left alone. */
+static void test_raw_reverse_path(void **state)
+{
+	static const char raw_rules[] =
+		"*filter\n"
+		":EGRESSC - [0:0]\n"
+		"-I OUTPUT 1 -j EGRESSC-OUTPUT\n"
+		"COMMIT\n"
+		"*raw\n"
+		":EGRESSC-RPF - [0:0]\n"
+		"-A EGRESSC-RPF -m addrtype ! --dst-type LOCAL -m rpfilter --invert -j DROP\n"
+		"-I PREROUTING 1 -j EGRESSC-RPF\n"
+		"COMMIT\n";
+	static const char raw_empty[] =
+		"*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n";
+	static const char raw_ours[] =
+		"*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:EGRESSC-RPF - [0:0]\n"
+		"-A PREROUTING -j EGRESSC-RPF\n"
+		"-A PREROUTING -s 203.0.113.0/24 -j DROP\n"
+		"-A EGRESSC-RPF -m addrtype ! --dst-type LOCAL -m rpfilter --invert -j DROP\n"
+		"COMMIT\n";
+	char *tx;
+
+	(void)state;
+	tx = ipt_hooks_load(raw_rules, empty_table);
+	assert_null(strstr(tx, "*raw"));
+	assert_null(strstr(tx, "EGRESSC-RPF"));
+	assert_int_equal(count(tx, "COMMIT"), 1);
+	free(tx);
+
+	tx = ipt_raw_load(raw_rules, raw_empty);
+	assert_string_equal(tx, "*raw\n"
+				":EGRESSC-RPF - [0:0]\n"
+				"-A EGRESSC-RPF -m addrtype ! --dst-type LOCAL -m rpfilter --invert -j DROP\n"
+				"-I PREROUTING 1 -j EGRESSC-RPF\n"
+				"COMMIT\n");
+	free(tx);
+	/* Loaded again: the old hook goes, the administrator's rule stays. */
+	tx = ipt_raw_load(raw_rules, raw_ours);
+	assert_int_equal(count(tx, "-D PREROUTING -j EGRESSC-RPF"), 1);
+	assert_int_equal(count(tx, "-I PREROUTING 1 -j EGRESSC-RPF"), 1);
+	assert_null(strstr(tx, "203.0.113.0"));
+	assert_null(strstr(tx, "\n-X "));
+	free(tx);
+	/* A policy without 'from' takes it away; with none there, nothing. */
+	tx = ipt_raw_load(rules, raw_ours);
+	assert_non_null(tx);
+	assert_int_equal(count(tx, "-D PREROUTING -j EGRESSC-RPF"), 1);
+	assert_int_equal(count(tx, "-X EGRESSC-RPF"), 1);
+	free(tx);
+	assert_null(ipt_raw_load(rules, raw_empty));
+	assert_null(ipt_raw_remove(raw_empty));
+	tx = ipt_raw_remove(raw_ours);
+	assert_int_equal(count(tx, "-F EGRESSC-RPF"), 1);
+	free(tx);
+}
+
 static void test_remove_nothing(void **state)
 {
 	(void)state;
@@ -190,6 +250,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_load_into_empty_table),
 		cmocka_unit_test(test_load_over_docker_and_old_egressc),
+		cmocka_unit_test(test_raw_reverse_path),
 		cmocka_unit_test(test_remove_nothing),
 		cmocka_unit_test(test_remove_keeps_dockers_chain),
 		cmocka_unit_test(test_remove_takes_its_own_docker_user),

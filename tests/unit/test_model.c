@@ -1220,6 +1220,75 @@ static void test_senders(void **state)
 	compilation_release(&c);
 }
 
+/* Rules for cgroups: a class matches a socket made in its cgroup or one
+ * below it (not a sibling whose name merely starts alike, nor the parent),
+ * never a forwarded packet; deny wins for exactly those; and a deny for a
+ * cgroup covers what an allow for a cgroup below it would add. */
+static void test_cgroups(void **state)
+{
+	struct compilation c;
+	const struct model *m = compile(&c,
+		"allow 192.0.2.10 port 443 cgroup \"system.slice/docker.service\"\n"
+		"deny 192.0.2.20 cgroup \"ci\"\n"
+		"allow 192.0.2.20\n"
+		"allow 192.0.2.30 user runner cgroup \"ci/job\"\n");
+	const struct owner_id runner = { .name = "runner" };
+	const struct sending none = { 0 }, in_root = { .cgroup = "" },
+			    in_docker = { .cgroup = "system.slice/docker.service" },
+			    below_docker = { .cgroup = "system.slice/docker.service/sub" },
+			    in_dockerd = { .cgroup = "system.slice/docker.serviced" },
+			    in_slice = { .cgroup = "system.slice" },
+			    in_ci = { .cgroup = "ci" }, in_job = { .cgroup = "ci/job" },
+			    runner_in_job = { .user = &runner, .cgroup = "ci/job" },
+			    runner_in_ci = { .user = &runner, .cgroup = "ci" };
+	const struct {
+		const char *addr;
+		uint16_t port;
+		const struct sending *from;
+		enum verdict want;
+	} cases[] = {
+		{ "192.0.2.10", 443, &in_docker, VERDICT_ALLOW },
+		{ "192.0.2.10", 443, &below_docker, VERDICT_ALLOW },
+		{ "192.0.2.10", 443, &in_dockerd, VERDICT_DENY },
+		{ "192.0.2.10", 443, &in_slice, VERDICT_DENY },
+		{ "192.0.2.10", 443, &in_root, VERDICT_DENY },
+		{ "192.0.2.10", 443, &none, VERDICT_DENY },
+		{ "192.0.2.10", 80, &in_docker, VERDICT_DENY },
+		/* A deny for ci: ci and below blocked, the rest allowed. */
+		{ "192.0.2.20", 80, &in_ci, VERDICT_DENY },
+		{ "192.0.2.20", 80, &in_job, VERDICT_DENY },
+		{ "192.0.2.20", 80, &in_docker, VERDICT_ALLOW },
+		{ "192.0.2.20", 80, &none, VERDICT_ALLOW },
+		/* user and cgroup both must match. */
+		{ "192.0.2.30", 80, &runner_in_job, VERDICT_ALLOW },
+		{ "192.0.2.30", 80, &runner_in_ci, VERDICT_DENY },
+		{ "192.0.2.30", 80, &in_job, VERDICT_DENY },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct packet p = pkt(cases[i].addr, PROTO_TCP, cases[i].port);
+		p.from = *cases[i].from;
+		struct decision d = model_decide(m, &p);
+		if (d.verdict != cases[i].want)
+			fail_msg("case %zu: %s port %u", i, cases[i].addr, cases[i].port);
+		if (d.cls)
+			assert_true(who_matches(&d.cls->who, &p.from));
+	}
+	assert_true(model_names_senders(m));
+	assert_true(model_names_cgroups(m));
+	assert_int_equal(cgroup_level("system.slice/docker.service"), 2);
+	assert_int_equal(cgroup_level("ci"), 1);
+	const struct who ci = { .cgroup = "ci" }, job = { .cgroup = "ci/job" },
+			 cig = { .cgroup = "cig" }, anyone = { 0 };
+	assert_true(who_covers(&ci, &job));
+	assert_false(who_covers(&job, &ci));
+	assert_false(who_covers(&ci, &cig));
+	assert_false(who_covers(&ci, &anyone));
+	assert_true(who_covers(&anyone, &job));
+	compilation_release(&c);
+}
+
 static void test_exemption(void **state)
 {
 	static const struct {
@@ -1810,6 +1879,7 @@ int main(void)
 		cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_regions),
 		cmocka_unit_test(test_senders),
+		cmocka_unit_test(test_cgroups),
 		cmocka_unit_test(test_exemption),
 		cmocka_unit_test(test_counter_verdicts),
 		cmocka_unit_test(test_wildcard_domains),

@@ -232,6 +232,81 @@ static void test_iptables_edits_are_refused(void **state)
 	release(&r);
 }
 
+/* Rules for a cgroup: nft's socket match at the path's level, in the
+ * chain of this machine's own traffic only; iptables's in EGRESSC-LOCAL.
+ * Another cgroup, another level, or the rule on the forward path is
+ * refused. */
+static void test_cgroup_edits_are_refused(void **state)
+{
+	static const char cgroups[] =
+		"essentials off\n"
+		"default deny\n"
+		"deny 198.51.100.7 cgroup \"ci/untrusted\"\n"
+		"allow 198.51.100.0/24 port 443 cgroup \"system.slice/docker.service\"\n"
+		"allow 203.0.113.7\n";
+	struct rendered r;
+	char msg[4096] = "";
+	const int nft = VERIFY_NFT;
+
+	(void)state;
+	render(&r, cgroups);
+	if (verify_with(&r, -1, NULL, msg, sizeof(msg)) != 0)
+		fail_msg("refused the emitters' own output:\n%s", msg);
+	/* A sibling cgroup allowed instead. */
+	refused(&r, nft, replace(r.texts[nft], "\"system.slice/docker.service\"",
+				 "\"system.slice/dockerd.service\""),
+		"blocks what the policy allows");
+	/* Its parent: every service would pass (a cgroup only the ruleset
+	 * names is asked about too). */
+	refused(&r, nft, replace(r.texts[nft], "level 2 \"system.slice/docker.service\"",
+				 "level 1 \"system.slice\""),
+		"in cgroup system.slice: accepts what the policy denies");
+	/* The level of the parent: every service would pass. */
+	refused(&r, nft, replace(r.texts[nft], "level 2 \"system.slice/docker.service\"",
+				 "level 1 \"system.slice/docker.service\""),
+		"level is not its path's");
+	/* The deny for a cgroup gone from this machine's own chain. */
+	refused(&r, nft, replace(r.texts[nft], "socket cgroupv2 level 2 \"ci/untrusted\" ", ""),
+		"blocks what the policy allows");
+	/* This machine's traffic sent to the forward chain's policy. */
+	refused(&r, nft, replace(r.texts[nft], "\t\tgoto egress_local\n", "\t\tgoto egress\n"),
+		"in order");
+	refused(&r, VERIFY_IPTABLES,
+		replace(r.texts[VERIFY_IPTABLES], "--path system.slice/docker.service",
+			"--path system.slice"),
+		"accepts what the policy denies");
+	refused(&r, VERIFY_IPTABLES,
+		replace(r.texts[VERIFY_IPTABLES], " -m cgroup --path ci/untrusted", ""),
+		"blocks what the policy allows");
+	release(&r);
+}
+
+/* Enforcing 'from': iptables drops, in the raw table, a forwarded packet
+ * whose source fails the reverse-path check, as nft's forward chain does;
+ * without it, or with more than it there, the rules are refused. */
+static void test_iptables_reverse_path(void **state)
+{
+	struct rendered r;
+	const int v4 = VERIFY_IPTABLES, v6 = VERIFY_IP6TABLES;
+
+	(void)state;
+	render(&r, "essentials off\n"
+		   "default deny\n"
+		   "allow 192.0.2.7 port 443 from 198.51.100.0/31, 2001:db8:ec::/64\n");
+	refused(&r, v4, replace(r.texts[v4], "-A EGRESSC-RPF -m addrtype ! --dst-type LOCAL "
+				"-m rpfilter --invert -j DROP\n", ""),
+		"no reverse-path check");
+	refused(&r, v6, replace(r.texts[v6], "-I PREROUTING 1 -j EGRESSC-RPF\n", ""),
+		"no reverse-path check");
+	refused(&r, v4, replace(r.texts[v4], "-m rpfilter --invert -j DROP",
+				"-m rpfilter --invert -j ACCEPT"),
+		"the raw table does something besides");
+	refused(&r, v4, replace(r.texts[v4], "-I PREROUTING 1 -j EGRESSC-RPF\n",
+				"-I PREROUTING 1 -j EGRESSC-RPF\n-A EGRESSC-RPF -j DROP\n"),
+		"the raw table does something besides");
+	release(&r);
+}
+
 /* A mistake in the compiler's rewrite of 'resolver' (here: its deny rule
  * loses port 853, so DNS over TLS gets out) reaches the model and every
  * output alike; the verifier reads 'resolver' as written, so it still
@@ -450,6 +525,8 @@ int main(void)
 		cmocka_unit_test(test_texts_rendered_on_demand),
 		cmocka_unit_test(test_nft_edits_are_refused),
 		cmocka_unit_test(test_iptables_edits_are_refused),
+		cmocka_unit_test(test_cgroup_edits_are_refused),
+		cmocka_unit_test(test_iptables_reverse_path),
 		cmocka_unit_test(test_resolver_read_as_written),
 		cmocka_unit_test(test_many_ports),
 		cmocka_unit_test(test_shared_lookup_edits_are_refused),

@@ -6,7 +6,7 @@ endif
 
 syn keyword egStatement allow deny define include use resolver dynamic
 syn keyword egSetting default on-deny essentials mode log record
-syn keyword egClause port proto timeout file user group during from
+syn keyword egClause port proto timeout file user group cgroup during from
 syn keyword egWord reject drop on off enforce monitor denied group tcp udp
 syn match egComment "#.*$" contains=@Spell
 syn region egString start=+"+ end=+"+ oneline
