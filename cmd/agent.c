@@ -28,6 +28,7 @@ enum {
 	OPT_GRACE,
 	OPT_MAX_STALE,
 	OPT_HOSTS_PATH,
+	OPT_STATE,
 };
 
 /* The longest of the refresh durations. */
@@ -79,6 +80,11 @@ static const struct cmd_option agent_options[] = {
 	  .arg = "FILE",
 	  .help = "the hosts file whose splice the refresh keeps in step (default "
 		  APPLY_HOSTS_PATH ")" },
+	{ .val = OPT_STATE,
+	  .long_name = "state",
+	  .arg = "FILE",
+	  .help = "where the refresh's counters go after each round, for 'egressc stats' "
+		  "(default " REFRESH_STATE_PATH ")" },
 	POLICY_OPTIONS,
 	OPTION_COLOR,
 	OPTION_HELP,
@@ -165,6 +171,9 @@ int cmd_agent(int argc, char **argv)
 			break;
 		case OPT_HOSTS_PATH:
 			ro.hosts_path = arg;
+			break;
+		case OPT_STATE:
+			o.state_path = arg;
 			break;
 		case OPT_GROUP:
 			if (parse_group(arg, &o.group) < 0)

@@ -5,6 +5,7 @@
  * node_exporter's textfile collector) or as JSON. Which counter belongs
  * to which rule, and whether it counts blocks or accepts, is the
  * model's. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,12 +17,15 @@
 #include "compiler/model.h"
 #include "emit/names.h"
 #include "host/record.h"
+#include "host/refresh.h"
+#include "host/wholefile.h"
 #include "lib/jsonout.h"
 #include "lib/xalloc.h"
 
 enum {
 	OPT_BACKEND = OPT_OWN,
 	OPT_FORMAT,
+	OPT_AGENT_STATE,
 };
 
 static const char *const stats_usage[] = {
@@ -38,6 +42,11 @@ static const struct cmd_option stats_options[] = {
 	  .long_name = "format",
 	  .arg = "prometheus|json",
 	  .help = "Prometheus' text exposition format (default) or JSON" },
+	{ .val = OPT_AGENT_STATE,
+	  .long_name = "agent-state",
+	  .arg = "FILE",
+	  .help = "the counters 'egressc agent --refresh' writes (default " REFRESH_STATE_PATH
+		  "; none there: no refresh counters)" },
 	POLICY_OPTIONS,
 	OPTION_COLOR,
 	OPTION_HELP,
@@ -50,7 +59,9 @@ static const struct cmd_spec stats_spec = {
 	.about = "Prints the counters of the loaded ruleset of POLICY: packets and bytes each\n"
 		 "deny rule and the default policy blocked (in monitor mode: would have), or\n"
 		 "under default allow accepted; the destinations recording holds and the\n"
-		 "packets it could not record.\n",
+		 "packets it could not record; and, where the agent refreshes pinned names,\n"
+		 "what it added and removed and how many names fail to resolve or failed\n"
+		 "closed.\n",
 	.options = stats_options,
 	.notes = "Exit status: 0 printed, 1 nothing to read (no ruleset loaded) or the policy\n"
 		 "has errors, 2 usage errors.\n",
@@ -59,6 +70,7 @@ static const struct cmd_spec stats_spec = {
 struct stats_args {
 	struct policy_args policy;
 	bool iptables, json;
+	const char *agent_state;
 };
 
 /* One counter of the model, read. */
@@ -74,6 +86,8 @@ struct stats {
 	size_t nlines;
 	bool recording;
 	uint64_t destinations, overflow_packets, overflow_bytes;
+	bool refreshing;	/* the agent's state file is there */
+	uint64_t refresh[REFRESH_METRICS];
 };
 
 /* A Prometheus label value: backslash, quote and newline escaped. */
@@ -134,6 +148,10 @@ static void print_prometheus(FILE *fp, const struct stats *st)
 		    "# TYPE egressc_monitor_mode gauge\n"
 		    "egressc_monitor_mode %d\n",
 		st->m->mode == MODE_MONITOR);
+	for (int i = 0; st->refreshing && i < REFRESH_METRICS; i++)
+		fprintf(fp, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", refresh_metrics[i].name,
+			refresh_metrics[i].help, refresh_metrics[i].name, refresh_metrics[i].type,
+			refresh_metrics[i].name, (unsigned long long)st->refresh[i]);
 	if (!st->recording)
 		return;
 	fprintf(fp, "# HELP egressc_recorded_destinations Destinations (address, protocol, port) recording holds.\n"
@@ -170,7 +188,39 @@ static void print_json(FILE *fp, const struct stats *st)
 			(unsigned long long)st->destinations, st->m->record_limit,
 			(unsigned long long)st->overflow_packets,
 			(unsigned long long)st->overflow_bytes);
+	if (st->refreshing) {
+		/* "egressc_refresh_names" as "names", and so on. */
+		fputs(",\n \"refresh\": {", fp);
+		for (int i = 0; i < REFRESH_METRICS; i++)
+			fprintf(fp, "%s\"%s\": %llu", i ? ", " : "",
+				refresh_metrics[i].name + strlen("egressc_refresh_"),
+				(unsigned long long)st->refresh[i]);
+		fputs("}", fp);
+	}
 	fputs("}\n", fp);
+}
+
+/* Reads the refresh agent's counters from PATH into ST; none there (no
+ * agent refreshes) is no error. */
+static int stats_read_refresh(struct stats *st, const char *path, struct diags *d)
+{
+	char *text;
+	size_t len;
+
+	if (wholefile_read(path, &text, &len) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		diag_error(d, NULL, "cannot read the agent's counters '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	int rc = refresh_state_parse(text, st->refresh);
+	free(text);
+	if (rc < 0) {
+		diag_error(d, NULL, "'%s' is not the agent's counters", path);
+		return -1;
+	}
+	st->refreshing = true;
+	return 0;
 }
 
 /* Reads the counters of the model's ruleset from the kernel into ST. */
@@ -244,6 +294,9 @@ static int parse_args(struct cmd_parse *p, struct stats_args *o)
 				return options_error(p, "--format takes prometheus or json, not '%s'", arg);
 			o->json = strcmp(arg, "json") == 0;
 			break;
+		case OPT_AGENT_STATE:
+			o->agent_state = arg;
+			break;
 		}
 	}
 	if (c < 0)
@@ -272,6 +325,9 @@ int cmd_stats(int argc, char **argv)
 		struct stats st = { .m = &c.model };
 		st.lines = xmalloc(c.model.ncounters * sizeof(*st.lines));
 		rc = stats_read(&st, o.iptables, &c.diags);
+		if (rc == 0)
+			rc = stats_read_refresh(&st, o.agent_state ? o.agent_state : REFRESH_STATE_PATH,
+						&c.diags);
 		if (rc == 0) {
 			if (o.json)
 				print_json(stdout, &st);

@@ -16,6 +16,7 @@
 #include "compiler/diag.h"
 #include "host/dynamic.h"
 #include "host/refresh.h"
+#include "host/wholefile.h"
 #include "lib/arena.h"
 #include "lib/duration.h"
 #include "lib/xalloc.h"
@@ -275,15 +276,23 @@ static void serve_client(const struct model *m, const struct agent_opts *o, int 
 
 /* One refresh round; what went wrong goes to the journal, and the agent
  * carries on: the next round may succeed. */
-static void refresh_round(struct refresh *r, time_t now, FILE *log)
+static void refresh_round(const struct agent_opts *o, time_t now, FILE *log)
 {
 	struct arena arena;
 	struct diags d;
+	char *state;
+	size_t len;
 
 	arena_init(&arena);
 	diags_init(&d, &arena);
-	if (refresh_run(r, now, log, &d) < 0)
+	if (refresh_run(o->refresh, now, log, &d) < 0)
 		diags_print(&d, log);
+	/* The counters after the round, for egressc stats. */
+	refresh_state_format(o->refresh, &state, &len);
+	diags_init(&d, &arena);
+	if (wholefile_write(o->state_path ? o->state_path : REFRESH_STATE_PATH, state, len, &d) < 0)
+		diags_print(&d, log);
+	free(state);
 	fflush(log);
 	arena_release(&arena);
 }
@@ -306,7 +315,7 @@ int agent_serve(const struct model *m, const struct agent_opts *o, FILE *log, st
 		if (o->refresh) {
 			time_t now = time(NULL), next = refresh_next(o->refresh);
 			if (next != (time_t)-1 && next <= now) {
-				refresh_round(o->refresh, now, log);
+				refresh_round(o, now, log);
 				continue;
 			}
 			if (next != (time_t)-1)

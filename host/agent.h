@@ -33,6 +33,7 @@ struct agent_opts {
 	gid_t group;			/* may connect, besides root */
 	bool group_given;
 	struct refresh *refresh;	/* NULL: pins are not refreshed */
+	const char *state_path;		/* the refresh's counters; NULL: REFRESH_STATE_PATH */
 };
 
 /* Serves until SIGTERM or SIGINT, logging a line for every change on LOG.

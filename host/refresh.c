@@ -78,7 +78,8 @@ static void take_answer(struct refresh *r, struct refresh_name *nm, const struct
 	char buf[PREFIX_STRLEN], dur[DURATION_STRLEN];
 	const struct refresh_opts *o = r->o;
 
-	if (!pin_drift_answered(dr)) {
+	nm->failing = !pin_drift_answered(dr);
+	if (nm->failing) {
 		nm->due = now + o->min_ttl;
 		if (nm->closed)
 			return;
@@ -239,7 +240,7 @@ static int write_hosts(struct refresh *r, FILE *log, struct diags *d)
 	return rc;
 }
 
-int refresh_run(struct refresh *r, time_t now, FILE *log, struct diags *d)
+static int run_round(struct refresh *r, time_t now, FILE *log, struct diags *d)
 {
 	struct pins due = { 0 };
 	struct pin_drift *drifts = NULL;
@@ -367,21 +368,30 @@ int refresh_run(struct refresh *r, time_t now, FILE *log, struct diags *d)
 	}
 	setops_unlock(lock);
 	if (rc == 0) {
-		for (size_t i = 0; i < nwant; i++)
-			if (!placed_has(r->added, r->nadded, &want[i]))
-				fprintf(log, "egressc agent: refresh: %s added to %s%s\n",
-					prefix_format(&want[i].p, buf), want[i].cls->name,
-					placed_set(r, &want[i], set));
-		for (size_t i = 0; i < r->nadded; i++)
-			if (!placed_has(want, nwant, &r->added[i]) && !placed_has(take, ntake, &r->added[i]))
-				fprintf(log, "egressc agent: refresh: %s removed from %s%s\n",
-					prefix_format(&r->added[i].p, buf), r->added[i].cls->name,
-					placed_set(r, &r->added[i], set));
-		for (size_t i = 0; i < ntake; i++)
-			if (!placed_has(r->taken, r->ntaken, &take[i]))
-				fprintf(log, "egressc agent: refresh: %s removed from %s%s (the policy's "
-					"pin, no longer given)\n", prefix_format(&take[i].p, buf),
-					take[i].cls->name, placed_set(r, &take[i], set));
+		for (size_t i = 0; i < nwant; i++) {
+			if (placed_has(r->added, r->nadded, &want[i]))
+				continue;
+			r->added_total++;
+			fprintf(log, "egressc agent: refresh: %s added to %s%s\n",
+				prefix_format(&want[i].p, buf), want[i].cls->name,
+				placed_set(r, &want[i], set));
+		}
+		for (size_t i = 0; i < r->nadded; i++) {
+			if (placed_has(want, nwant, &r->added[i]) || placed_has(take, ntake, &r->added[i]))
+				continue;
+			r->removed_total++;
+			fprintf(log, "egressc agent: refresh: %s removed from %s%s\n",
+				prefix_format(&r->added[i].p, buf), r->added[i].cls->name,
+				placed_set(r, &r->added[i], set));
+		}
+		for (size_t i = 0; i < ntake; i++) {
+			if (placed_has(r->taken, r->ntaken, &take[i]))
+				continue;
+			r->removed_total++;
+			fprintf(log, "egressc agent: refresh: %s removed from %s%s (the policy's "
+				"pin, no longer given)\n", prefix_format(&take[i].p, buf),
+				take[i].cls->name, placed_set(r, &take[i], set));
+		}
 		free(r->added);
 		r->added = want;
 		r->nadded = nwant;
@@ -396,6 +406,95 @@ int refresh_run(struct refresh *r, time_t now, FILE *log, struct diags *d)
 	}
 	fflush(log);
 	return rc;
+}
+
+int refresh_run(struct refresh *r, time_t now, FILE *log, struct diags *d)
+{
+	int rc = run_round(r, now, log, d);
+
+	r->rounds++;
+	if (rc < 0)
+		r->failed_rounds++;
+	else
+		r->last_success = now;
+	return rc;
+}
+
+const struct refresh_metric refresh_metrics[REFRESH_METRICS] = {
+	[REFRESH_NAMES] = { "egressc_refresh_names", "gauge",
+			    "Pinned names the agent keeps current." },
+	[REFRESH_NAMES_FAILING] = { "egressc_refresh_names_failing", "gauge",
+				    "Pinned names whose last lookup got no answer: their last "
+				    "addresses stay until the staleness bound." },
+	[REFRESH_NAMES_CLOSED] = { "egressc_refresh_names_closed", "gauge",
+				   "Pinned names without an answer past the staleness bound: "
+				   "failed closed, their addresses removed." },
+	[REFRESH_ADDRESSES_ADDED] = { "egressc_refresh_addresses_added", "gauge",
+				      "Addresses the agent holds in the sets beyond the policy's "
+				      "own." },
+	[REFRESH_ADDED_TOTAL] = { "egressc_refresh_added_total", "counter",
+				  "Addresses the agent added to the sets." },
+	[REFRESH_REMOVED_TOTAL] = { "egressc_refresh_removed_total", "counter",
+				    "Addresses the agent removed from the sets." },
+	[REFRESH_ROUNDS_TOTAL] = { "egressc_refresh_rounds_total", "counter",
+				   "Refresh rounds run." },
+	[REFRESH_FAILED_ROUNDS_TOTAL] = { "egressc_refresh_failed_rounds_total", "counter",
+					  "Refresh rounds that could not change the sets or the "
+					  "hosts splice." },
+	[REFRESH_LAST_ROUND] = { "egressc_refresh_last_round_timestamp_seconds", "gauge",
+				 "When the last refresh round ran (Unix time)." },
+	[REFRESH_LAST_SUCCESS] = { "egressc_refresh_last_success_timestamp_seconds", "gauge",
+				   "When a refresh round last succeeded (Unix time; 0: never)." },
+};
+
+void refresh_state_format(const struct refresh *r, char **text, size_t *len)
+{
+	uint64_t v[REFRESH_METRICS] = { 0 };
+	FILE *fp = xopen_memstream(text, len);
+
+	v[REFRESH_NAMES] = r->n;
+	for (size_t i = 0; i < r->n; i++) {
+		v[REFRESH_NAMES_FAILING] += r->names[i].failing && !r->names[i].closed;
+		v[REFRESH_NAMES_CLOSED] += r->names[i].closed;
+	}
+	v[REFRESH_ADDRESSES_ADDED] = r->nadded;
+	v[REFRESH_ADDED_TOTAL] = r->added_total;
+	v[REFRESH_REMOVED_TOTAL] = r->removed_total;
+	v[REFRESH_ROUNDS_TOTAL] = r->rounds;
+	v[REFRESH_FAILED_ROUNDS_TOTAL] = r->failed_rounds;
+	v[REFRESH_LAST_ROUND] = (uint64_t)r->last_round;
+	v[REFRESH_LAST_SUCCESS] = (uint64_t)r->last_success;
+	for (int i = 0; i < REFRESH_METRICS; i++)
+		fprintf(fp, "%s %llu\n", refresh_metrics[i].name, (unsigned long long)v[i]);
+	xmemstream_close(fp);
+}
+
+int refresh_state_parse(const char *text, uint64_t values[REFRESH_METRICS])
+{
+	bool seen[REFRESH_METRICS] = { false };
+
+	for (const char *p = text; *p;) {
+		const char *eol = p + strcspn(p, "\n");
+		size_t n = strcspn(p, " \n");
+		int i = 0;
+		while (i < REFRESH_METRICS && (strlen(refresh_metrics[i].name) != n ||
+					       strncmp(refresh_metrics[i].name, p, n) != 0))
+			i++;
+		if (i == REFRESH_METRICS || p[n] != ' ' || p[n + 1] < '0' || p[n + 1] > '9')
+			return -1;
+		char *end;
+		errno = 0;
+		unsigned long long v = strtoull(p + n + 1, &end, 10);
+		if (errno || end != eol)
+			return -1;
+		values[i] = v;
+		seen[i] = true;
+		p = *eol ? eol + 1 : eol;
+	}
+	for (int i = 0; i < REFRESH_METRICS; i++)
+		if (!seen[i])
+			return -1;
+	return 0;
 }
 
 void refresh_release(struct refresh *r)

@@ -19,8 +19,12 @@
  * The addresses the policy was compiled with age out alike, where the
  * model says the name alone put them in a set as an element of their own;
  * one merged with others' stays until the next apply (egressc pins check
- * says when it drifted). The nft backend only: iptables matches pinned
- * addresses in its rules, not in sets the agent could change. */
+ * says when it drifted). On nft the agent changes the classes' own sets
+ * (or the shared lookup's elements); on iptables, the classes' refresh
+ * ipsets (model_class_refreshed()).
+ *
+ * What the agent did and how its names stand is kept as counters, which
+ * it writes after each round to a state file that egressc stats reads. */
 #ifndef EGRESSC_REFRESH_H
 #define EGRESSC_REFRESH_H
 
@@ -75,6 +79,7 @@ struct refresh_name {
 	time_t due;
 	time_t last_answer;	/* with addresses or without (NXDOMAIN) */
 	bool empty;		/* the last answer had no addresses */
+	bool failing;		/* the last ask got no answer */
 	bool closed;		/* stale beyond max_stale: failed closed */
 };
 
@@ -90,7 +95,33 @@ struct refresh {
 	size_t nadded, added_cap;
 	struct refresh_placed *taken;
 	size_t ntaken, taken_cap;
+	/* Since the agent started. */
+	uint64_t rounds, failed_rounds, added_total, removed_total;
+	time_t last_success;	/* 0: none yet */
 };
+
+/* The agent's counters, as the state file holds them ("NAME VALUE"
+ * lines, in this order) and egressc stats prints them. */
+enum refresh_metric_id {
+	REFRESH_NAMES,
+	REFRESH_NAMES_FAILING,
+	REFRESH_NAMES_CLOSED,
+	REFRESH_ADDRESSES_ADDED,
+	REFRESH_ADDED_TOTAL,
+	REFRESH_REMOVED_TOTAL,
+	REFRESH_ROUNDS_TOTAL,
+	REFRESH_FAILED_ROUNDS_TOTAL,
+	REFRESH_LAST_ROUND,
+	REFRESH_LAST_SUCCESS,
+	REFRESH_METRICS
+};
+struct refresh_metric {
+	const char *name;	/* Prometheus' metric name */
+	const char *type;	/* "gauge" or "counter" */
+	const char *help;
+};
+extern const struct refresh_metric refresh_metrics[REFRESH_METRICS];
+#define REFRESH_STATE_PATH "/run/egressc/refresh.state"
 
 /* Tracks M's pinned names; HOSTS[0..NHOSTS) are the compilation's hosts,
  * whose addresses the refresh replaces (the model holds the same ones).
@@ -105,5 +136,11 @@ time_t refresh_next(const struct refresh *r);
  * went). */
 int refresh_run(struct refresh *r, time_t now, FILE *log, struct diags *d);
 void refresh_release(struct refresh *r);
+
+/* R's counters as the state file holds them, into *TEXT (malloc'd). */
+void refresh_state_format(const struct refresh *r, char **text, size_t *len);
+/* Reads a state file's TEXT into VALUES. Returns 0, or -1 when a line is
+ * not a known metric with a number or one is missing. */
+int refresh_state_parse(const char *text, uint64_t values[REFRESH_METRICS]);
 
 #endif

@@ -161,7 +161,7 @@ start_agent() {
 	ip netns exec "$NS_CLIENT" "$egressc" agent --backend "$backend" --socket "$tmp/agent.sock" \
 		--resolver 127.0.0.1 --refresh --refresh-min 1s --refresh-max 2s --grace 5s \
 		--max-stale 8s --hosts-path "$tmp/hosts" --hosts-file "$tmp/resolved.hosts" \
-		"$tmp/policy.eg" >>"$tmp/agent.log" 2>&1 &
+		--state "$tmp/refresh.state" "$tmp/policy.eg" >>"$tmp/agent.log" 2>&1 &
 	agent_pid=$!
 	pids+=($agent_pid)
 }
@@ -177,6 +177,21 @@ until_log() {
 	return 1
 }
 
+# until_metric SECONDS NAME MIN: waits for egressc stats to give the
+# agent's counter NAME (egressc_refresh_NAME) a value of at least MIN.
+until_metric() {
+	local i v
+	for ((i = 0; i < $1 * 5; i++)); do
+		v=$(ip netns exec "$NS_CLIENT" "$egressc" stats --backend "$backend" \
+			--agent-state "$tmp/refresh.state" --hosts-file "$tmp/resolved.hosts" \
+			"$tmp/policy.eg" 2>/dev/null | awk -v m="egressc_refresh_$2" '$1 == m { print $2 }')
+		[ -n "$v" ] && [ "$v" -ge "$3" ] && return 0
+		sleep 0.2
+	done
+	echo "    egressc_refresh_$2 is '$v', wanted at least $3"
+	return 1
+}
+
 expect "the agent starts" until_log 10 "listening on"
 sleep 1
 
@@ -189,6 +204,9 @@ where=_v4
 expect "and added to the class's set, the journal says where" \
 	until_log 2 "203.0.113.11 added to allow_tcp_8080_9090$where$"
 expect "the kernel's set has it, for each port" in_set 203.0.113.11
+expect "stats counts the addition" until_metric 5 added_total 1
+expect "stats counts the address held" until_metric 5 addresses_added 1
+expect "stats counts the names" until_metric 5 names 2
 reaches "a new address" 203.0.113.11 8080
 reaches "a new address, on the class's other port" 203.0.113.11 9090
 expect "the hosts splice has it" grep -q "^203.0.113.11	pool.rf.test$" "$tmp/hosts"
@@ -285,12 +303,22 @@ expect "an inside address is not in the hosts splice" bash -c "! grep -q '^169.2
 # then the name fails closed.
 kill -STOP "$dns_pid"
 expect "silence is noticed" until_log 6 "refresh pool.rf.test: did not resolve"
+expect "stats counts the names failing" until_metric 5 names_failing 1
 reaches "a refreshed address while DNS is silent" 203.0.113.12 8080
 expect "the name fails closed after --max-stale" until_log 20 "no answer for longer than 8s"
 expect "its refreshed address is removed" until_log 3 "203.0.113.12 removed from allow_tcp_"
 blocked "a refreshed address after --max-stale" 203.0.113.12 8080
 expect "the compiled-in address is removed too" until_log 3 "203.0.113.10 removed from allow_tcp_.* (the policy's pin"
 blocked "a compiled-in address after --max-stale" 203.0.113.10 8080
+expect "stats counts the names failed closed" until_metric 5 names_closed 1
+expect "stats counts the removals" until_metric 5 removed_total 2
+stats_json() {
+	ip netns exec "$NS_CLIENT" "$egressc" stats --format json --backend "$backend" \
+		--agent-state "$tmp/refresh.state" --hosts-file "$tmp/resolved.hosts" "$tmp/policy.eg" |
+		python3 -c 'import json, sys; r = json.load(sys.stdin)["refresh"]
+sys.exit(not (r["names_closed"] >= 1 and r["rounds_total"] >= r["failed_rounds_total"] and r["last_round_timestamp_seconds"] > 0))'
+}
+expect "stats --format json has the agent's counters" stats_json
 kill -CONT "$dns_pid"
 
 # 5. The stream to the pinned address lived through all of it: refreshes
