@@ -302,6 +302,19 @@ static int run_round(struct refresh *r, time_t now, FILE *log, struct diags *d)
 							prefix_format(&a->p, buf), cls->name);
 					continue;
 				}
+				/* nft has a set of the class's, or the shared lookup's
+				 * elements, in a family only where the policy put an
+				 * address of it (emit/nft.c): a name's first address
+				 * of the other family waits for an apply, rather than
+				 * failing the round's transaction for every name. */
+				if (r->o->backend == APPLY_NFT && !cls->sets[f].nspans) {
+					if (a->last_seen == now)
+						fprintf(log, "egressc agent: refresh %s: %s not admitted to %s: "
+							"the loaded ruleset has no set of this family for "
+							"it; compile and apply again\n", nm->host->name,
+							prefix_format(&a->p, buf), cls->name);
+					continue;
+				}
 				admitted = true;
 				bool in_policy = rangeset_find(&cls->sets[f], a->p.addr) >= 0;
 				if ((!in_policy || placed_has(r->taken, r->ntaken, &pl)) &&

@@ -195,8 +195,12 @@ until_metric() {
 expect "the agent starts" until_log 10 "listening on"
 sleep 1
 
-# 1. The pool grows: the new address connects after the TTL.
-rezone 203.0.113.10 203.0.113.11
+# 1. The pool grows: the new address connects after the TTL. It gains
+# its first IPv6 address too, a family the policy had none of for it: on
+# nft, whose ruleset has no IPv6 set for the class, that address waits
+# for an apply (and must not fail the round for the IPv4 one); iptables
+# has a refresh set of each family.
+rezone 203.0.113.10 203.0.113.11 2001:db8:ec1::11
 expect "a new address is taken in" until_log 10 "refresh pool.rf.test: new address 203.0.113.11" || head -20 "$tmp/agent.log"
 where=_v4
 [ "$shared" = 0 ] || where=" in allow_v4"
@@ -211,6 +215,14 @@ reaches "a new address" 203.0.113.11 8080
 reaches "a new address, on the class's other port" 203.0.113.11 9090
 expect "the hosts splice has it" grep -q "^203.0.113.11	pool.rf.test$" "$tmp/hosts"
 expect "the hosts splice keeps the rest" grep -q "^127.0.0.1	localhost$" "$tmp/hosts"
+if [ "$backend" = nft ]; then
+	expect "a first address of the other family waits for an apply" \
+		until_log 2 "2001:db8:ec1::11 not admitted to allow_tcp_8080_9090: the loaded ruleset has no set"
+	expect "and is not in the hosts splice" bash -c "! grep -q '^2001:db8:ec1::11' '$tmp/hosts'"
+else
+	expect "a first address of the other family goes in its refresh set" \
+		until_log 2 "2001:db8:ec1::11 added to allow_tcp_8080_9090 in "
+fi
 
 # 1b. A re-apply puts the policy's own sets and splice back; the agent
 # puts the refreshed address back within --refresh-min.
