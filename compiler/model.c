@@ -729,7 +729,9 @@ static bool range_from_host(const struct model *m, const struct rule_class *c, e
 	return t && t->kind == TARGET_HOST;
 }
 
-bool model_class_refreshed(const struct model *m, const struct rule_class *c)
+/* Whether a hostname's address went into allow class C: a scan of its
+ * ranges, a million for a big list, so done once per naming. */
+static bool class_has_host(const struct model *m, const struct rule_class *c)
 {
 	if (c->verdict != VERDICT_ALLOW)
 		return false;
@@ -738,6 +740,12 @@ bool model_class_refreshed(const struct model *m, const struct rule_class *c)
 			if (range_from_host(m, c, (enum family)f, j))
 				return true;
 	return false;
+}
+
+bool model_class_refreshed(const struct model *m, const struct rule_class *c)
+{
+	(void)m;
+	return c->refreshed;
 }
 
 bool model_span_refreshed(const struct model *m, const struct rule_class *c, enum family f,
@@ -804,6 +812,8 @@ void model_name_static_ipsets(struct model *m)
 {
 	struct strmap names;
 
+	for (size_t i = 0; i < m->nclasses; i++)
+		m->classes[i].refreshed = class_has_host(m, &m->classes[i]);
 	strmap_init(&names);
 	strmap_reserve(&names, FAMILY_COUNT * m->nruntime + m->nclasses);
 	for (size_t i = 0; i < m->nruntime; i++)

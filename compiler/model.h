@@ -234,6 +234,7 @@ struct rule_class {
 	struct rangeset sets[FAMILY_COUNT];
 	struct static_ipset ipset[FAMILY_COUNT];	/* allow classes' sets[]: the spans not refreshed */
 	struct refresh_ipset refresh[FAMILY_COUNT];	/* model_class_refreshed() only */
+	bool refreshed;		/* model_class_refreshed(), as model_name_static_ipsets() found */
 	size_t *runtime;		/* indexes into model.runtime: wildcard sets by */
 	size_t nruntime, runtime_cap;	/* timeout, then dynamic sets by name */
 	const struct stmt **rules;	/* every rule of the class, in policy order */

@@ -202,17 +202,18 @@ static void covered_for(const struct model *m, const struct coverers *cv,
 }
 
 /* Trims class CI's set of family F if that takes no more prefixes. */
-static void trim_class(struct model *m, const struct coverers *cv, const struct ivlist *orig,
+/* Returns whether it trimmed the set. */
+static bool trim_class(struct model *m, const struct coverers *cv, const struct ivlist *orig,
 		       size_t ci, enum family f)
 {
 	struct rangeset *s = &m->classes[ci].sets[f];
 	struct ivlist have = { 0 }, cover = { 0 }, keep = { 0 };
-	bool any = false;
+	bool any = false, trimmed = false;
 
 	for (size_t k = cv->first[ci]; k < cv->first[ci + 1] && !any; k++)
 		any = orig[cv->ids[k] * FAMILY_COUNT + f].n;
 	if (!any)
-		return;
+		return false;
 	spans_to_list(s, &have);
 	size_t before = list_prefix_count(f, &have);
 	/* Everything covered; failing that, only what deny classes block. */
@@ -224,12 +225,14 @@ static void trim_class(struct model *m, const struct coverers *cv, const struct 
 		ivl_subtract(&keep, &have, &cover);
 		if (!ivl_equal(&keep, &have) && list_prefix_count(f, &keep) <= before) {
 			trim_spans(s, &keep);
+			trimmed = true;
 			break;
 		}
 	}
 	ivl_free(&have);
 	ivl_free(&cover);
 	ivl_free(&keep);
+	return trimmed;
 }
 
 void optimize_model(struct model *m, int level)
@@ -249,18 +252,23 @@ void optimize_model(struct model *m, int level)
 		read[i] = true;
 	}
 	free(read);
+	bool trimmed = false;
 	for (size_t i = 0; i < m->nclasses; i++) {
 		if (m->classes[i].verdict != VERDICT_ALLOW)
 			continue;
 		for (int f = 0; f < FAMILY_COUNT; f++)
 			if (m->classes[i].sets[f].nspans)
-				trim_class(m, &cv, orig, i, (enum family)f);
+				trimmed |= trim_class(m, &cv, orig, i, (enum family)f);
 	}
 	for (size_t i = 0; i < m->nclasses * FAMILY_COUNT; i++)
 		ivl_free(&orig[i]);
 	free(orig);
 	coverers_release(&cv);
-	/* A static ipset's name says what it holds. */
+	/* A static ipset's name says what it holds, and the shared lookup
+	 * counts elements: both as model_build() left them, unless a set
+	 * changed (naming a million prefixes again is a third of a compile). */
+	if (!trimmed)
+		return;
 	model_name_static_ipsets(m);
 	model_share_lookups(m);
 }
