@@ -141,6 +141,10 @@ struct vchain {
 	bool replies_accepted;
 	bool policy_drop;		/* the base chain's own policy */
 	char final_jump[VJUMP_MAX];	/* not final_accept: where the rest goes */
+	/* Reading nft: the chain's final verdict was read. No rule may
+	 * follow it (nft would never reach one), and it, not the base
+	 * chain's policy, decides what comes to it. */
+	bool final_read;
 };
 
 static struct vrule *chain_add(struct vchain *c)
@@ -1541,6 +1545,9 @@ static bool nft_group_shared(struct nft_set *set, struct nft_shared_element *e, 
 	return true;
 }
 
+static const struct nft_set *nft_find_set(const struct nft_reader *nr, const char *name,
+					  size_t len);
+
 /* set NAME { type ipv4_addr; flags interval; elements = { P, P, ... } },
  * or of type ipv4_addr . inet_proto . inet_service, elements P . tcp . 443 */
 static void nft_read_set(struct nft_reader *nr, const char *line)
@@ -1553,6 +1560,9 @@ static void nft_read_set(struct nft_reader *nr, const char *line)
 
 	if (len >= sizeof(set.name) || strcmp(name + len, " {") != 0)
 		return nft_fail(nr, "bad set header");
+	/* nft adds a second declaration's elements to the first's. */
+	if (nft_find_set(nr, name, len))
+		return nft_fail(nr, "a set declared twice (nft merges their elements)");
 	memcpy(set.name, name, len);
 	while (nr->ok && (line = next_line(&nr->lr)) && strcmp(line, "}") != 0) {
 		if (strcmp(line, "type ipv4_addr") == 0) {
@@ -1873,6 +1883,8 @@ static void nft_read_rule(struct nft_reader *nr, const char *s)
 {
 	enum family f = FAMILY_COUNT;
 
+	if (nr->reading->final_read)
+		return nft_fail(nr, "a rule after the chain's final verdict (nft never reaches it)");
 	for (size_t i = 0; i < sizeof(nft_prelude) / sizeof(*nft_prelude); i++) {
 		if (strcmp(s, nft_prelude[i]) == 0) {
 			nr->reading->replies_accepted = true;
@@ -1884,6 +1896,7 @@ static void nft_read_rule(struct nft_reader *nr, const char *s)
 		if (!nft_read_verdict(nr, s, nr->reading->final_jump, &accept))
 			return nft_fail(nr, "bad final verdict");
 		nr->reading->final_accept = accept;
+		nr->reading->final_read = true;
 		return;
 	}
 	if (nft_read_shared_rule(nr, s))
@@ -2287,10 +2300,13 @@ static int verify_nft(struct diags *d, const struct policy *p, const char *text,
 		nft_fail(&nr, "a policy chain, the output chain or the forward chain is missing");
 	if (nr.ok && nr.output.policy_drop != nr.forward.policy_drop)
 		nft_fail(&nr, "the output and forward chains have different policies");
-	/* Off the end of a policy chain, the hook's policy decides. */
+	/* Off the end of a policy chain without a final verdict, the hook's
+	 * policy decides; a final 'accept' accepts whatever that policy is. */
 	nr.chain.policy_drop = nr.local.policy_drop = nr.output.policy_drop;
-	nr.chain.final_accept = nr.chain.final_accept && !nr.output.policy_drop;
-	nr.local.final_accept = nr.local.final_accept && !nr.output.policy_drop;
+	if (!nr.chain.final_read)
+		nr.chain.final_accept = !nr.output.policy_drop;
+	if (!nr.local.final_read)
+		nr.local.final_accept = !nr.output.policy_drop;
 	struct vchain *local = nr.seen_local ? &nr.local : &nr.chain;
 	int rc = nr.ok ? 0 : -1;
 	if (rc == 0)

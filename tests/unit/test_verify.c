@@ -216,6 +216,15 @@ static void test_nft_edits_are_refused(void **state)
 				"egress\n\t\tgoto egress");
 	free(nd);
 	refused(&r, nft, swapped, "in order");
+	/* The default accepts: under the base chains' drop it still accepts
+	 * what comes to it. */
+	refused(&r, nft, replace(r.texts[nft], "counter name \"default\" goto blocked",
+				 "counter name \"default\" accept"),
+		"accepts what the policy denies");
+	/* A final verdict before the policy's rules: nft never reaches them. */
+	refused(&r, nft, replace(r.texts[nft], "\t\tip daddr @deny_",
+				 "\t\tcounter name \"default\" accept\n\t\tip daddr @deny_"),
+		"a rule after the chain's final verdict");
 	release(&r);
 }
 
@@ -406,6 +415,12 @@ static void test_shared_lookup_edits_are_refused(void **state)
 	refused(&r, nft, replace(r.texts[nft], "192.0.2.25 . tcp . 25",
 				 "192.0.2.25 . tcp . 25,\n\t\t\t192.0.2.25 . tcp . 25"),
 		"overlap");
+	/* A second declaration of the set: nft adds its elements to the first's. */
+	refused(&r, nft, replace(r.texts[nft], "\tchain blocked {",
+				 "\tset allow_v4 {\n\t\ttype ipv4_addr . inet_proto . inet_service\n"
+				 "\t\tflags interval\n\t\telements = {\n"
+				 "\t\t\t198.51.100.99 . tcp . 22\n\t\t}\n\t}\n\n\tchain blocked {"),
+		"a set declared twice");
 	/* The lookup of the other family's set, or without the protocol. */
 	refused(&r, nft, replace(r.texts[nft], "dport @allow_v4 accept", "dport @allow_v6 accept"),
 		"no accept of such a set of its family");
