@@ -141,9 +141,9 @@ struct vchain {
 	bool replies_accepted;
 	bool policy_drop;		/* the base chain's own policy */
 	char final_jump[VJUMP_MAX];	/* not final_accept: where the rest goes */
-	/* Reading nft: the chain's final verdict was read. No rule may
-	 * follow it (nft would never reach one), and it, not the base
-	 * chain's policy, decides what comes to it. */
+	/* Reading: the chain's final verdict was read. No rule may follow
+	 * it (nft or iptables would never reach one), and on nft it, not
+	 * the base chain's policy, decides what comes to it. */
 	bool final_read;
 };
 
@@ -2912,6 +2912,9 @@ static int verify_iptables(struct diags *d, const struct policy *p, enum family 
 	 * interface it came in on - in the raw table, the only one (with
 	 * mangle) where rpfilter works, and then only this. */
 	bool from = false, raw = false, rpf_drop = false, rpf_hooked = false;
+	/* A rule of the filter table was read: a chain declared after it
+	 * would be flushed by iptables-restore, rules and all. */
+	bool rules_read = false;
 	for (const struct stmt *s = p->stmts; s; s = s->next)
 		from |= s->kind == STMT_RULE && s->rule.opts.sources;
 	from &= p->mode == MODE_ENFORCE;
@@ -2936,6 +2939,13 @@ static int verify_iptables(struct diags *d, const struct policy *p, enum family 
 			}
 			continue;
 		}
+		if (*line == ':' && rules_read) {
+			diag_error(d, NULL, "%s, line %d: a chain declared after rules (iptables-restore "
+				   "flushes it): '%s'", what, lr.lineno, diag_quote(d, line, strlen(line)));
+			rc = -1;
+			continue;
+		}
+		rules_read |= *line == '-';
 		if (IN_TABLE(line, ipt_fixed) ||
 		    (f == FAMILY_V4 ? IN_TABLE(line, ipt_fixed_v4) : IN_TABLE(line, ipt_fixed_v6)) ||
 		    ipt_record_line(line))
@@ -2950,7 +2960,12 @@ static int verify_iptables(struct diags *d, const struct policy *p, enum family 
 				pc = q;
 		}
 		const char *rest = pc ? line + 3 + strlen(pc->chain) : NULL;
-		if (ipt_read_hook(&hooks[0], line, &bad) || ipt_read_hook(&hooks[1], line, &bad)) {
+		if (pc && pc->out.final_read) {
+			diag_error(d, NULL, "%s, line %d: a rule after the chain's final verdict "
+				   "(iptables never reaches it): '%s'", what, lr.lineno,
+				   diag_quote(d, line, strlen(line)));
+			rc = -1;
+		} else if (ipt_read_hook(&hooks[0], line, &bad) || ipt_read_hook(&hooks[1], line, &bad)) {
 			if (bad) {
 				diag_error(d, NULL, "%s, line %d: a hook chain does something besides "
 					   "keeping local traffic local and going to the policy: '%s'",
@@ -2963,6 +2978,7 @@ static int verify_iptables(struct diags *d, const struct policy *p, enum family 
 			pc->out.replies_accepted = true;
 		} else if (pc && eat(&rest, " -g ") && !strchr(rest, ' ')) {
 			pc->out.final_accept = false;
+			pc->out.final_read = true;
 			if (!set_jump(pc->out.final_jump, rest, strlen(rest))) {
 				diag_error(d, NULL, "%s, line %d: bad final jump", what, lr.lineno);
 				rc = -1;

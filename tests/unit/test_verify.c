@@ -238,6 +238,24 @@ static void test_iptables_edits_are_refused(void **state)
 		"accepts what the policy denies");
 	refused(&r, VERIFY_IP6TABLES, replace(r.texts[VERIFY_IP6TABLES], "8000:8099", "8000:8199"),
 		"accepts what the policy denies");
+	/* The policy chain declared again after its denies: iptables-restore
+	 * flushes the rules before the declaration. */
+	refused(&r, VERIFY_IPTABLES,
+		replace(r.texts[VERIFY_IPTABLES], "-A EGRESSC -m conntrack",
+			":EGRESSC - [0:0]\n-A EGRESSC -m conntrack"),
+		"declared after rules");
+	/* A goto to a chain that returns, before the denies: iptables never
+	 * reaches what follows it. */
+	char *returns = replace(r.texts[VERIFY_IPTABLES], ":EGRESSC-BLOCK - [0:0]\n",
+				":EGRESSC-BLOCK - [0:0]\n:EGRESSC-pass - [0:0]\n");
+	char *ends = replace(returns, "-A EGRESSC-BLOCK -p tcp",
+			     "-A EGRESSC-pass -j RETURN\n-A EGRESSC-BLOCK -p tcp");
+	refused(&r, VERIFY_IPTABLES,
+		replace(ends, "-A EGRESSC -d 198.51.100.128/25",
+			"-A EGRESSC -g EGRESSC-pass\n-A EGRESSC -d 198.51.100.128/25"),
+		"a rule after the chain's final verdict");
+	free(returns);
+	free(ends);
 	release(&r);
 }
 
