@@ -2260,11 +2260,25 @@ static int verify_nft(struct diags *d, const struct policy *p, const char *text,
 	VEC_GROW(nr.sets, nsets, nr.sets_cap);
 	/* Until the chain says otherwise, falling off the end accepts. */
 	nr.chain.final_accept = nr.local.final_accept = true;
+	/* The table's block was opened: the lines that make and delete the
+	 * table come before it, once - one after it would delete (or empty)
+	 * what was loaded. */
+	bool table_open = false;
 	while (nr.ok && (line = next_line(&nr.lr))) {
-		if (strcmp(line, "table " NFT_TABLE) == 0 ||
-		    strcmp(line, "delete table " NFT_TABLE) == 0 ||
-		    strcmp(line, "table " NFT_TABLE " {") == 0 || strcmp(line, "}") == 0)
+		if (!table_open && (strcmp(line, "table " NFT_TABLE) == 0 ||
+				    strcmp(line, "delete table " NFT_TABLE) == 0))
 			continue;
+		if (!table_open && strcmp(line, "table " NFT_TABLE " {") == 0) {
+			table_open = true;
+			continue;
+		}
+		if (strcmp(line, "}") == 0)
+			continue;
+		if (strcmp(line, "delete table " NFT_TABLE) == 0 ||
+		    strncmp(line, "table ", 6) == 0) {
+			nft_fail(&nr, "the table is deleted or made again after its rules");
+			continue;
+		}
 		if (strcmp(line, "set " NFT_SET_RECORD "_v4 {") == 0) {
 			nft_read_record_set(&nr, FAMILY_V4);
 		} else if (strcmp(line, "set " NFT_SET_RECORD "_v6 {") == 0) {

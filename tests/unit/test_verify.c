@@ -225,6 +225,12 @@ static void test_nft_edits_are_refused(void **state)
 	refused(&r, nft, replace(r.texts[nft], "\t\tip daddr @deny_",
 				 "\t\tcounter name \"default\" accept\n\t\tip daddr @deny_"),
 		"a rule after the chain's final verdict");
+	/* The table deleted once loaded: nothing is left to filter. */
+	size_t n = strlen(r.texts[nft]) + sizeof("delete table inet egressc\n");
+	char *deleted = malloc(n);
+	assert_non_null(deleted);
+	snprintf(deleted, n, "%sdelete table inet egressc\n", r.texts[nft]);
+	refused(&r, nft, deleted, "the table is deleted");
 	release(&r);
 }
 
