@@ -2314,6 +2314,20 @@ static int verify_nft(struct diags *d, const struct policy *p, const char *text,
 		nft_fail(&nr, "a policy chain, the output chain or the forward chain is missing");
 	if (nr.ok && nr.output.policy_drop != nr.forward.policy_drop)
 		nft_fail(&nr, "the output and forward chains have different policies");
+	/* A set with elements of its own is the rules' alone, as a static
+	 * ipset is: dnsmasq adds to any set it is given, and a wildcard's
+	 * answers would pass that set's rule. */
+	for (size_t i = 0; nr.ok && i < fm->n; i++)
+		for (size_t j = 0; j < fm->lines[i].nsets; j++) {
+			const char *name = fm->lines[i].sets[j].set;
+			const struct nft_set *set = nft_find_set(&nr, name, strlen(name));
+			if (set && !set->runtime) {
+				diag_error(d, NULL, "the dnsmasq fragment fills the static set '%s'",
+					   set->name);
+				nr.ok = false;
+				break;
+			}
+		}
 	/* Off the end of a policy chain without a final verdict, the hook's
 	 * policy decides; a final 'accept' accepts whatever that policy is. */
 	nr.chain.policy_drop = nr.local.policy_drop = nr.output.policy_drop;

@@ -454,6 +454,28 @@ static void test_shared_lookup_edits_are_refused(void **state)
 	release(&r);
 }
 
+/* nft's static sets are the rules' alone, as the ipsets are: a dnsmasq
+ * line that fills one lets the wildcard's answers through its rule. */
+static void test_nft_static_set_filled(void **state)
+{
+	struct rendered r;
+	char msg[4096] = "";
+	const int frag = VERIFY_DNSMASQ;
+
+	(void)state;
+	render(&r, "essentials off\n"
+		   "default deny\n"
+		   "allow *.example.test port 443\n"
+		   "allow 203.0.113.7 port 22\n");
+	if (verify_with(&r, -1, NULL, msg, sizeof(msg)) != 0)
+		fail_msg("refused the emitters' own output:\n%s", msg);
+	refused(&r, frag, replace(r.texts[frag], "nftset=/example.test/4#inet#egressc#",
+				  "nftset=/example.test/4#inet#egressc#allow_tcp_22_v4,"
+				  "4#inet#egressc#"),
+		"fills the static set");
+	release(&r);
+}
+
 /* The iptables backend's static ipsets: what a set holds is what the rule
  * matching it accepts or denies, read from the ipset text. */
 static const char static_sets[] =
@@ -569,6 +591,7 @@ int main(void)
 		cmocka_unit_test(test_resolver_read_as_written),
 		cmocka_unit_test(test_many_ports),
 		cmocka_unit_test(test_shared_lookup_edits_are_refused),
+		cmocka_unit_test(test_nft_static_set_filled),
 		cmocka_unit_test(test_static_ipset_edits_are_refused),
 		cmocka_unit_test(test_recording_only_counts),
 		cmocka_unit_test(test_refresh_ipset_holds_names_only),
