@@ -141,6 +141,10 @@ struct vchain {
 	bool replies_accepted;
 	bool policy_drop;		/* the base chain's own policy */
 	char final_jump[VJUMP_MAX];	/* not final_accept: where the rest goes */
+	/* Reading: the chain's final verdict was read. No rule may follow
+	 * it (nft or iptables would never reach one), and on nft it, not
+	 * the base chain's policy, decides what comes to it. */
+	bool final_read;
 };
 
 static struct vrule *chain_add(struct vchain *c)
@@ -1541,6 +1545,9 @@ static bool nft_group_shared(struct nft_set *set, struct nft_shared_element *e, 
 	return true;
 }
 
+static const struct nft_set *nft_find_set(const struct nft_reader *nr, const char *name,
+					  size_t len);
+
 /* set NAME { type ipv4_addr; flags interval; elements = { P, P, ... } },
  * or of type ipv4_addr . inet_proto . inet_service, elements P . tcp . 443 */
 static void nft_read_set(struct nft_reader *nr, const char *line)
@@ -1553,6 +1560,9 @@ static void nft_read_set(struct nft_reader *nr, const char *line)
 
 	if (len >= sizeof(set.name) || strcmp(name + len, " {") != 0)
 		return nft_fail(nr, "bad set header");
+	/* nft adds a second declaration's elements to the first's. */
+	if (nft_find_set(nr, name, len))
+		return nft_fail(nr, "a set declared twice (nft merges their elements)");
 	memcpy(set.name, name, len);
 	while (nr->ok && (line = next_line(&nr->lr)) && strcmp(line, "}") != 0) {
 		if (strcmp(line, "type ipv4_addr") == 0) {
@@ -1873,6 +1883,8 @@ static void nft_read_rule(struct nft_reader *nr, const char *s)
 {
 	enum family f = FAMILY_COUNT;
 
+	if (nr->reading->final_read)
+		return nft_fail(nr, "a rule after the chain's final verdict (nft never reaches it)");
 	for (size_t i = 0; i < sizeof(nft_prelude) / sizeof(*nft_prelude); i++) {
 		if (strcmp(s, nft_prelude[i]) == 0) {
 			nr->reading->replies_accepted = true;
@@ -1884,6 +1896,7 @@ static void nft_read_rule(struct nft_reader *nr, const char *s)
 		if (!nft_read_verdict(nr, s, nr->reading->final_jump, &accept))
 			return nft_fail(nr, "bad final verdict");
 		nr->reading->final_accept = accept;
+		nr->reading->final_read = true;
 		return;
 	}
 	if (nft_read_shared_rule(nr, s))
@@ -2247,11 +2260,25 @@ static int verify_nft(struct diags *d, const struct policy *p, const char *text,
 	VEC_GROW(nr.sets, nsets, nr.sets_cap);
 	/* Until the chain says otherwise, falling off the end accepts. */
 	nr.chain.final_accept = nr.local.final_accept = true;
+	/* The table's block was opened: the lines that make and delete the
+	 * table come before it, once - one after it would delete (or empty)
+	 * what was loaded. */
+	bool table_open = false;
 	while (nr.ok && (line = next_line(&nr.lr))) {
-		if (strcmp(line, "table " NFT_TABLE) == 0 ||
-		    strcmp(line, "delete table " NFT_TABLE) == 0 ||
-		    strcmp(line, "table " NFT_TABLE " {") == 0 || strcmp(line, "}") == 0)
+		if (!table_open && (strcmp(line, "table " NFT_TABLE) == 0 ||
+				    strcmp(line, "delete table " NFT_TABLE) == 0))
 			continue;
+		if (!table_open && strcmp(line, "table " NFT_TABLE " {") == 0) {
+			table_open = true;
+			continue;
+		}
+		if (strcmp(line, "}") == 0)
+			continue;
+		if (strcmp(line, "delete table " NFT_TABLE) == 0 ||
+		    strncmp(line, "table ", 6) == 0) {
+			nft_fail(&nr, "the table is deleted or made again after its rules");
+			continue;
+		}
 		if (strcmp(line, "set " NFT_SET_RECORD "_v4 {") == 0) {
 			nft_read_record_set(&nr, FAMILY_V4);
 		} else if (strcmp(line, "set " NFT_SET_RECORD "_v6 {") == 0) {
@@ -2287,10 +2314,27 @@ static int verify_nft(struct diags *d, const struct policy *p, const char *text,
 		nft_fail(&nr, "a policy chain, the output chain or the forward chain is missing");
 	if (nr.ok && nr.output.policy_drop != nr.forward.policy_drop)
 		nft_fail(&nr, "the output and forward chains have different policies");
-	/* Off the end of a policy chain, the hook's policy decides. */
+	/* A set with elements of its own is the rules' alone, as a static
+	 * ipset is: dnsmasq adds to any set it is given, and a wildcard's
+	 * answers would pass that set's rule. */
+	for (size_t i = 0; nr.ok && i < fm->n; i++)
+		for (size_t j = 0; j < fm->lines[i].nsets; j++) {
+			const char *name = fm->lines[i].sets[j].set;
+			const struct nft_set *set = nft_find_set(&nr, name, strlen(name));
+			if (set && !set->runtime) {
+				diag_error(d, NULL, "the dnsmasq fragment fills the static set '%s'",
+					   set->name);
+				nr.ok = false;
+				break;
+			}
+		}
+	/* Off the end of a policy chain without a final verdict, the hook's
+	 * policy decides; a final 'accept' accepts whatever that policy is. */
 	nr.chain.policy_drop = nr.local.policy_drop = nr.output.policy_drop;
-	nr.chain.final_accept = nr.chain.final_accept && !nr.output.policy_drop;
-	nr.local.final_accept = nr.local.final_accept && !nr.output.policy_drop;
+	if (!nr.chain.final_read)
+		nr.chain.final_accept = !nr.output.policy_drop;
+	if (!nr.local.final_read)
+		nr.local.final_accept = !nr.output.policy_drop;
 	struct vchain *local = nr.seen_local ? &nr.local : &nr.chain;
 	int rc = nr.ok ? 0 : -1;
 	if (rc == 0)
@@ -2896,6 +2940,9 @@ static int verify_iptables(struct diags *d, const struct policy *p, enum family 
 	 * interface it came in on - in the raw table, the only one (with
 	 * mangle) where rpfilter works, and then only this. */
 	bool from = false, raw = false, rpf_drop = false, rpf_hooked = false;
+	/* A rule of the filter table was read: a chain declared after it
+	 * would be flushed by iptables-restore, rules and all. */
+	bool rules_read = false;
 	for (const struct stmt *s = p->stmts; s; s = s->next)
 		from |= s->kind == STMT_RULE && s->rule.opts.sources;
 	from &= p->mode == MODE_ENFORCE;
@@ -2920,6 +2967,13 @@ static int verify_iptables(struct diags *d, const struct policy *p, enum family 
 			}
 			continue;
 		}
+		if (*line == ':' && rules_read) {
+			diag_error(d, NULL, "%s, line %d: a chain declared after rules (iptables-restore "
+				   "flushes it): '%s'", what, lr.lineno, diag_quote(d, line, strlen(line)));
+			rc = -1;
+			continue;
+		}
+		rules_read |= *line == '-';
 		if (IN_TABLE(line, ipt_fixed) ||
 		    (f == FAMILY_V4 ? IN_TABLE(line, ipt_fixed_v4) : IN_TABLE(line, ipt_fixed_v6)) ||
 		    ipt_record_line(line))
@@ -2934,7 +2988,12 @@ static int verify_iptables(struct diags *d, const struct policy *p, enum family 
 				pc = q;
 		}
 		const char *rest = pc ? line + 3 + strlen(pc->chain) : NULL;
-		if (ipt_read_hook(&hooks[0], line, &bad) || ipt_read_hook(&hooks[1], line, &bad)) {
+		if (pc && pc->out.final_read) {
+			diag_error(d, NULL, "%s, line %d: a rule after the chain's final verdict "
+				   "(iptables never reaches it): '%s'", what, lr.lineno,
+				   diag_quote(d, line, strlen(line)));
+			rc = -1;
+		} else if (ipt_read_hook(&hooks[0], line, &bad) || ipt_read_hook(&hooks[1], line, &bad)) {
 			if (bad) {
 				diag_error(d, NULL, "%s, line %d: a hook chain does something besides "
 					   "keeping local traffic local and going to the policy: '%s'",
@@ -2947,6 +3006,7 @@ static int verify_iptables(struct diags *d, const struct policy *p, enum family 
 			pc->out.replies_accepted = true;
 		} else if (pc && eat(&rest, " -g ") && !strchr(rest, ' ')) {
 			pc->out.final_accept = false;
+			pc->out.final_read = true;
 			if (!set_jump(pc->out.final_jump, rest, strlen(rest))) {
 				diag_error(d, NULL, "%s, line %d: bad final jump", what, lr.lineno);
 				rc = -1;

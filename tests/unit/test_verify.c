@@ -216,6 +216,21 @@ static void test_nft_edits_are_refused(void **state)
 				"egress\n\t\tgoto egress");
 	free(nd);
 	refused(&r, nft, swapped, "in order");
+	/* The default accepts: under the base chains' drop it still accepts
+	 * what comes to it. */
+	refused(&r, nft, replace(r.texts[nft], "counter name \"default\" goto blocked",
+				 "counter name \"default\" accept"),
+		"accepts what the policy denies");
+	/* A final verdict before the policy's rules: nft never reaches them. */
+	refused(&r, nft, replace(r.texts[nft], "\t\tip daddr @deny_",
+				 "\t\tcounter name \"default\" accept\n\t\tip daddr @deny_"),
+		"a rule after the chain's final verdict");
+	/* The table deleted once loaded: nothing is left to filter. */
+	size_t n = strlen(r.texts[nft]) + sizeof("delete table inet egressc\n");
+	char *deleted = malloc(n);
+	assert_non_null(deleted);
+	snprintf(deleted, n, "%sdelete table inet egressc\n", r.texts[nft]);
+	refused(&r, nft, deleted, "the table is deleted");
 	release(&r);
 }
 
@@ -229,6 +244,24 @@ static void test_iptables_edits_are_refused(void **state)
 		"accepts what the policy denies");
 	refused(&r, VERIFY_IP6TABLES, replace(r.texts[VERIFY_IP6TABLES], "8000:8099", "8000:8199"),
 		"accepts what the policy denies");
+	/* The policy chain declared again after its denies: iptables-restore
+	 * flushes the rules before the declaration. */
+	refused(&r, VERIFY_IPTABLES,
+		replace(r.texts[VERIFY_IPTABLES], "-A EGRESSC -m conntrack",
+			":EGRESSC - [0:0]\n-A EGRESSC -m conntrack"),
+		"declared after rules");
+	/* A goto to a chain that returns, before the denies: iptables never
+	 * reaches what follows it. */
+	char *returns = replace(r.texts[VERIFY_IPTABLES], ":EGRESSC-BLOCK - [0:0]\n",
+				":EGRESSC-BLOCK - [0:0]\n:EGRESSC-pass - [0:0]\n");
+	char *ends = replace(returns, "-A EGRESSC-BLOCK -p tcp",
+			     "-A EGRESSC-pass -j RETURN\n-A EGRESSC-BLOCK -p tcp");
+	refused(&r, VERIFY_IPTABLES,
+		replace(ends, "-A EGRESSC -d 198.51.100.128/25",
+			"-A EGRESSC -g EGRESSC-pass\n-A EGRESSC -d 198.51.100.128/25"),
+		"a rule after the chain's final verdict");
+	free(returns);
+	free(ends);
 	release(&r);
 }
 
@@ -406,12 +439,40 @@ static void test_shared_lookup_edits_are_refused(void **state)
 	refused(&r, nft, replace(r.texts[nft], "192.0.2.25 . tcp . 25",
 				 "192.0.2.25 . tcp . 25,\n\t\t\t192.0.2.25 . tcp . 25"),
 		"overlap");
+	/* A second declaration of the set: nft adds its elements to the first's. */
+	refused(&r, nft, replace(r.texts[nft], "\tchain blocked {",
+				 "\tset allow_v4 {\n\t\ttype ipv4_addr . inet_proto . inet_service\n"
+				 "\t\tflags interval\n\t\telements = {\n"
+				 "\t\t\t198.51.100.99 . tcp . 22\n\t\t}\n\t}\n\n\tchain blocked {"),
+		"a set declared twice");
 	/* The lookup of the other family's set, or without the protocol. */
 	refused(&r, nft, replace(r.texts[nft], "dport @allow_v4 accept", "dport @allow_v6 accept"),
 		"no accept of such a set of its family");
 	refused(&r, nft, replace(r.texts[nft], "ip daddr . meta l4proto . th dport @allow_v4",
 				 "ip daddr @allow_v4"),
 		"unknown set");
+	release(&r);
+}
+
+/* nft's static sets are the rules' alone, as the ipsets are: a dnsmasq
+ * line that fills one lets the wildcard's answers through its rule. */
+static void test_nft_static_set_filled(void **state)
+{
+	struct rendered r;
+	char msg[4096] = "";
+	const int frag = VERIFY_DNSMASQ;
+
+	(void)state;
+	render(&r, "essentials off\n"
+		   "default deny\n"
+		   "allow *.example.test port 443\n"
+		   "allow 203.0.113.7 port 22\n");
+	if (verify_with(&r, -1, NULL, msg, sizeof(msg)) != 0)
+		fail_msg("refused the emitters' own output:\n%s", msg);
+	refused(&r, frag, replace(r.texts[frag], "nftset=/example.test/4#inet#egressc#",
+				  "nftset=/example.test/4#inet#egressc#allow_tcp_22_v4,"
+				  "4#inet#egressc#"),
+		"fills the static set");
 	release(&r);
 }
 
@@ -530,6 +591,7 @@ int main(void)
 		cmocka_unit_test(test_resolver_read_as_written),
 		cmocka_unit_test(test_many_ports),
 		cmocka_unit_test(test_shared_lookup_edits_are_refused),
+		cmocka_unit_test(test_nft_static_set_filled),
 		cmocka_unit_test(test_static_ipset_edits_are_refused),
 		cmocka_unit_test(test_recording_only_counts),
 		cmocka_unit_test(test_refresh_ipset_holds_names_only),
