@@ -44,9 +44,11 @@ static void entry_error(struct list_reader *r, int lineno, const char *line, siz
 	r->failed = true;
 }
 
-/* Dotted quad with an optional /LEN, as strict as inet_pton (no leading
- * zeros) but without its cost per call: lists have millions of lines. */
-static bool parse_v4(const char *s, size_t n, uint32_t *addr, unsigned *len)
+/* A dotted quad with an optional /LEN at the start of S[0..N), as strict
+ * as inet_pton (no leading zeros) but without its cost per call: lists
+ * have millions of lines. Returns how many characters it took (what
+ * follows is the caller's to judge), or 0 when S does not start with one. */
+static size_t parse_v4(const char *s, size_t n, uint32_t *addr, unsigned *len)
 {
 	uint32_t a = 0;
 	size_t i = 0;
@@ -60,24 +62,28 @@ static bool parse_v4(const char *s, size_t n, uint32_t *addr, unsigned *len)
 			digits++;
 		}
 		if (digits == 0 || digits > 3 || v > 255 || (digits > 1 && s[i - digits] == '0'))
-			return false;
+			return 0;
 		a = a << 8 | v;
 	}
 	*len = 32;
-	if (i < n) {
+	if (i < n && s[i] == '/') {
 		unsigned v = 0, digits = 0;
-		if (s[i++] != '/')
-			return false;
+		i++;
 		while (i < n && s[i] >= '0' && s[i] <= '9' && digits < 3) {
 			v = v * 10 + (unsigned)(s[i++] - '0');
 			digits++;
 		}
-		if (i != n || digits == 0 || v > 32 || (digits > 1 && s[i - digits] == '0'))
-			return false;
+		if (digits == 0 || v > 32 || (digits > 1 && s[i - digits] == '0'))
+			return 0;
 		*len = v;
 	}
 	*addr = a;
-	return true;
+	return i;
+}
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t';
 }
 
 static void add_v4(struct list_reader *r, uint32_t addr, unsigned len)
@@ -101,8 +107,24 @@ static void parse_line(struct list_reader *r, int lineno, const char *line, size
 
 	if (len && line[len - 1] == '\r')
 		len--;
-	while (start < len && (line[start] == ' ' || line[start] == '\t'))
+	while (start < len && is_blank(line[start]))
 		start++;
+
+	/* The common line, a clean IPv4 prefix and perhaps blanks and a
+	 * comment, read in one pass; anything else the way below judges. */
+	uint32_t a4;
+	unsigned l4;
+	size_t j = start + parse_v4(line + start, len - start, &a4, &l4);
+	if (j > start && (j == len || is_blank(line[j]) || line[j] == '#')) {
+		while (j < len && is_blank(line[j]))
+			j++;
+		if ((j == len || line[j] == '#') && !(a4 & (uint32_t)prefix_hostmask(FAMILY_V4, l4)) &&
+		    r->list->n4 + r->list->n6 < ADDRLIST_MAX_ENTRIES) {
+			add_v4(r, a4, l4);
+			return;
+		}
+	}
+
 	end = start;
 	while (end < len && line[end] != ' ' && line[end] != '\t' && line[end] != '#')
 		end++;
@@ -126,12 +148,6 @@ static void parse_line(struct list_reader *r, int lineno, const char *line, size
 
 	const char *tok = line + start;
 	size_t n = end - start;
-	uint32_t a4;
-	unsigned l4;
-	if (parse_v4(tok, n, &a4, &l4) && !(a4 & (uint32_t)prefix_hostmask(FAMILY_V4, l4))) {
-		add_v4(r, a4, l4);
-		return;
-	}
 
 	/* Not a clean IPv4 prefix: let the general parser say what it is. */
 	char text[PREFIX_STRLEN + 8], net[PREFIX_STRLEN];
