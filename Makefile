@@ -122,11 +122,11 @@ deps:
 test-deps:
 	scripts/deps.sh --test
 
-FUZZ_HARNESSES = parse compile json
+FUZZ_HARNESSES = parse compile json list
 REPLAY_BIN = $(FUZZ_HARNESSES:%=$(BUILD)/fuzz/replay_%)
 # The corpus make check replays: regressions and seeds, and every policy
 # the tests hold.
-REPLAY_INPUTS = fuzz/corpus golden golden/include tests/traffic tests/monitor stdlib
+REPLAY_INPUTS = fuzz/corpus golden golden/include golden/lists tests/traffic tests/monitor stdlib
 
 # The tests run sealed off the network (tests/sealed.sh): only loopback
 # and the namespaces they make themselves.
