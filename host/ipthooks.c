@@ -147,6 +147,17 @@ static char *finish(FILE *fp, char **buf)
 	return *buf;
 }
 
+/* The script, or NULL when it changes nothing (N changes in it). */
+static char *finish_unless_empty(FILE *fp, char **buf, size_t n)
+{
+	finish(fp, buf);
+	if (n == 0) {
+		free(*buf);
+		return NULL;
+	}
+	return *buf;
+}
+
 char *ipt_hooks_load(const char *rules, const char *current)
 {
 	struct lines cur, next;
@@ -241,12 +252,7 @@ char *ipt_raw_remove(const char *current)
 	size_t n = write_unhooks(fp, &cur) + write_chain_removals(fp, &cur, NULL);
 	fputs("COMMIT\n", fp);
 	lines_release(&cur);
-	buf = finish(fp, &buf);
-	if (n == 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
+	return finish_unless_empty(fp, &buf, n);
 }
 
 char *ipt_hooks_remove(const char *current)
@@ -274,10 +280,5 @@ char *ipt_hooks_remove(const char *current)
 	}
 	fputs("COMMIT\n", fp);
 	lines_release(&cur);
-	buf = finish(fp, &buf);
-	if (n == 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
+	return finish_unless_empty(fp, &buf, n);
 }
