@@ -217,10 +217,9 @@ int cmd_agent(int argc, char **argv)
 				     time(NULL));
 			o.refresh = &refresh;
 		}
-		if (model_names_cgroups(&c.model)) {
-			cgroup_bind_init(&cgroups, &c.model, o.backend, CGROUP2_ROOT, stdout);
+		if (model_names_cgroups(&c.model) &&
+		    cgroup_bind_init(&cgroups, &c.model, o.backend, CGROUP2_ROOT, stdout) == 0)
 			o.cgroups = &cgroups;
-		}
 		if (agent_serve(&c.model, &o, stdout, &c.diags) == 0)
 			status = EXIT_OK;
 	}

@@ -210,12 +210,18 @@ static void watch(struct cgroup_bind *b)
 	}
 }
 
-void cgroup_bind_init(struct cgroup_bind *b, const struct model *m, enum apply_backend backend,
-		      const char *root, FILE *log)
+int cgroup_bind_init(struct cgroup_bind *b, const struct model *m, enum apply_backend backend,
+		     const char *root, FILE *log)
 {
 	const char **paths;
 
 	memset(b, 0, sizeof(*b));
+	if (!cgroup2_mounted(root)) {
+		fprintf(log, "egressc agent: cgroups: cgroup v2 is not mounted at %s: the agent "
+			"cannot see a cgroup made again, and the rules for cgroups stay as apply "
+			"loaded them\n", root);
+		return -1;
+	}
 	b->m = m;
 	b->backend = backend;
 	b->root = root;
@@ -230,6 +236,7 @@ void cgroup_bind_init(struct cgroup_bind *b, const struct model *m, enum apply_b
 		fprintf(log, "egressc agent: cgroups: cannot watch them (%s); looking every %ds\n",
 			strerror(errno), CGROUP_BIND_CHECK_SECONDS);
 	watch(b);
+	return 0;
 }
 
 int cgroup_bind_fd(const struct cgroup_bind *b)

@@ -65,8 +65,10 @@ struct cgroup_bind {
 };
 
 /* Watches the cgroups M names under ROOT (CGROUP2_ROOT); the first
- * cgroup_bind_run() binds them. Says on LOG when it cannot watch. */
-void cgroup_bind_init(struct cgroup_bind *b, const struct model *m, enum apply_backend backend,
+ * cgroup_bind_run() binds them. Returns 0, or -1 (nothing to release)
+ * when ROOT is no cgroup v2 mount, where the agent cannot see them, which
+ * it says on LOG; so it does when inotify fails (the backstop alone). */
+int cgroup_bind_init(struct cgroup_bind *b, const struct model *m, enum apply_backend backend,
 		      const char *root, FILE *log);
 /* What to poll for a change (-1: nothing), and when to look anyway. */
 int cgroup_bind_fd(const struct cgroup_bind *b);

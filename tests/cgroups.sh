@@ -274,6 +274,18 @@ for backend in nft iptables; do
 		--dnsmasq-restart true >/dev/null 2>&1
 	expect "$backend: apply --remove takes the record away" [ ! -e "$record" ]
 done
+# Where /sys/fs/cgroup is no cgroup v2 (ip netns exec mounts a sysfs of its
+# own), the agent says it cannot see the cgroups, and serves on.
+: >"$tmp/agent.log"
+ip netns exec "$NS_CLIENT" "$EGRESSC" agent --backend iptables --socket "$tmp/agent.sock" \
+	--state "$tmp/agent.state" "$tmp/remade.eg" >>"$tmp/agent.log" 2>&1 &
+agent_pid=$!
+NETNS_PIDS+=("$agent_pid")
+expect "without cgroup v2 the agent says it cannot see the cgroups" \
+	until_log 10 1 "cgroup v2 is not mounted at /sys/fs/cgroup"
+expect "without cgroup v2 the agent serves on" until_log 10 1 "listening on"
+kill "$agent_pid"
+wait "$agent_pid" 2>/dev/null
 cgroup2_remove "$top"
 
 # Nothing of ours is left in the v2 hierarchy.
