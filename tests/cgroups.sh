@@ -145,7 +145,8 @@ done
 
 # The agent keeps the rules bound to a cgroup made again (a service
 # restarted): a deny for cgroup X beside an allow for everyone, and an
-# allow for X. X is removed (the agent says it is missing and keeps what
+# allow for X. X made again before the agent starts gets past the deny
+# until the agent's start binds it. Then X is removed (the agent says it is missing and keeps what
 # is loaded) and made again, a process put in the new X; the agent's
 # journal says it bound X again (waited for, with a bound), and then the
 # new X is refused, a sibling still connects and X's allow works. Once
@@ -227,6 +228,13 @@ for backend in nft iptables; do
 		indent <"$tmp/log"
 		continue
 	fi
+	# X made again before the agent starts: the loaded deny holds the
+	# old X, and the new one gets out (the fail-open the agent closes).
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	in_v2 sh -c 'rmdir "$1" && mkdir "$1"' sh "/sys/fs/cgroup/$top/remade"
+	got=$(from "$top/remade" 7002)
+	expect "$backend: without the agent, a new X gets past its deny (got $got)" \
+		[ "$(verdict_of "$got")" = allow ]
 	# Not through in_v2: $! is then the agent's own pid (each word execs).
 	# shellcheck disable=SC2016 # expanded by the inner shell
 	ip netns exec "$NS_CLIENT" unshare -m sh -c \
@@ -238,7 +246,8 @@ for backend in nft iptables; do
 	expect "$backend: the agent binds the cgroups when it starts" \
 		until_log 10 1 "loaded again: '$top/remade' bound to cgroup [0-9]*$"
 	got=$(from "$top/remade" 7002)
-	expect "$backend: before: X is refused (got $got)" [ "$(verdict_of "$got")" = deny ]
+	expect "$backend: the agent's start binds the new X: refused (got $got)" \
+		[ "$(verdict_of "$got")" = deny ]
 	for n in 1 2; do
 		remake "$n"
 		got=$(from "$top/remade" 7002)
@@ -261,6 +270,7 @@ for backend in nft iptables; do
 		bad "$backend: apply of the newer policy failed"
 		indent <"$tmp/log"
 	fi
+	# shellcheck disable=SC2016 # expanded by the inner shell
 	in_v2 sh -c 'rmdir "$1" && mkdir "$1"' sh "/sys/fs/cgroup/$top/remade"
 	expect "$backend: the agent leaves a newer policy's chain alone" \
 		until_log 10 1 "not the policy this agent compiled"
