@@ -16,6 +16,7 @@
 #include "host/setops.h"
 #include "host/wholefile.h"
 #include "lib/arena.h"
+#include "lib/vec.h"
 #include "lib/xalloc.h"
 
 /* What the local chain's text starts with: nft's chain block (through
@@ -272,9 +273,43 @@ static void not_bound(struct cgroup_bind *b, FILE *log, const char *why)
 	fprintf(log, "egressc agent: cgroups: not bound again: %s\n", why);
 }
 
+char *cgroup_bind_with_counters(const char *rules, const char *saved)
+{
+	static const char head[] = "] " IPT_RULE_HEAD;
+	const char **counters = NULL;
+	size_t n = 0, cap = 0, nrules = 0;
+	char *out = NULL;
+	size_t len = 0;
+
+	for (const char *l = saved; *l;) {
+		size_t ln = strcspn(l, "\n");
+		const char *end = memchr(l, ']', ln);
+		if (*l == '[' && end && (size_t)(l + ln - end) > strlen(head) &&
+		    memcmp(end, head, strlen(head)) == 0)
+			VEC_PUSH(counters, n, cap, l);
+		l += ln + (l[ln] == '\n');
+	}
+	for (const char *l = rules; *l; l += strcspn(l, "\n") + (l[strcspn(l, "\n")] == '\n'))
+		nrules++;
+	FILE *fp = xopen_memstream(&out, &len);
+	size_t i = 0;
+	for (const char *l = rules; *l; i++) {
+		size_t ln = strcspn(l, "\n");
+		if (n == nrules)
+			fprintf(fp, "%.*s ", (int)(strchr(counters[i], ']') + 1 - counters[i]),
+				counters[i]);
+		fprintf(fp, "%.*s\n", (int)ln, l);
+		l += ln + (l[ln] == '\n');
+	}
+	xmemstream_close(fp);
+	free(counters);
+	return out;
+}
+
 /* One transaction per part: nft's chain flushed and filled, or
  * EGRESSC-LOCAL of a family (':CHAIN - [0:0]' under --noflush flushes
- * that chain alone). */
+ * that chain alone), each rule with the counters it had (the packets
+ * between the reading and the load aside). */
 static int load_part(enum local_part i, const char *rules, struct diags *d)
 {
 	char *script = NULL, *said = NULL;
@@ -288,9 +323,19 @@ static int load_part(enum local_part i, const char *rules, struct diags *d)
 		xmemstream_close(fp);
 		rc = setops_nft(script, NULL, d);
 	} else {
+		char *save[] = { i == LOCAL_V4 ? "iptables-save" : "ip6tables-save", "-c", "-t",
+				 "filter", NULL };
 		char *argv[] = { i == LOCAL_V4 ? "iptables-restore" : "ip6tables-restore", "--noflush",
-				 NULL };
-		fprintf(fp, "*filter\n:" IPT_CHAIN_LOCAL " - [0:0]\n%sCOMMIT\n", rules);
+				 "--counters", NULL };
+		char *saved = NULL;
+		if (setops_run(save, "", &saved) != 0) {
+			free(saved);
+			saved = NULL;
+		}
+		char *counted = cgroup_bind_with_counters(rules, saved ? saved : "");
+		fprintf(fp, "*filter\n:" IPT_CHAIN_LOCAL " - [0:0]\n%sCOMMIT\n", counted);
+		free(counted);
+		free(saved);
 		xmemstream_close(fp);
 		rc = setops_run(argv, script, &said) == 0 ? 0 : -1;
 		if (rc < 0)

@@ -16,8 +16,8 @@
  * flushed and filled in one 'nft -f' (sets, their run-time elements,
  * named counters and the rest of the table stay); iptables's
  * EGRESSC-LOCAL by one 'iptables-restore --noflush' per family (its
- * rules' own counters restart; the deny rules' and the default's, in
- * chains of their own, stay). The ids are read before the load: a cgroup
+ * rules' counters read first and given back; the deny rules' and the
+ * default's, in chains of their own, stay). The ids are read before the load: a cgroup
  * made again between the two is seen as changed at the next look, never
  * missed. A cgroup missing then fails nothing: the loaded rules stay, the
  * journal says so, and its mkdir brings the next try. The agent binds
@@ -92,5 +92,11 @@ void cgroup_bind_forget(void);
  * file (its '-A EGRESSC-LOCAL' lines), as egressc writes them; NULL
  * (malloc'd otherwise) when TEXT has none. */
 char *cgroup_bind_local_rules(const char *text, bool nft);
+
+/* RULES (EGRESSC-LOCAL's, a line each) with the counters of the chain's
+ * rules in SAVED (iptables-save -c), "[PACKETS:BYTES] " before each, in
+ * order: what the agent loads again keeps them. Without them when SAVED
+ * has not as many rules of the chain. Malloc'd. */
+char *cgroup_bind_with_counters(const char *rules, const char *saved);
 
 #endif

@@ -260,6 +260,14 @@ for backend in nft iptables; do
 		expect "$backend: restart $n: X's allow works in the new X (got $got)" \
 			[ "$(verdict_of "$got")" = allow ]
 	done
+	# iptables: the deny's rule in EGRESSC-LOCAL kept its counter across
+	# the loads: the start's probe and each restart's, one SYN each.
+	if [ "$backend" = iptables ]; then
+		got=$(ip netns exec "$NS_CLIENT" iptables-save -c -t filter |
+		      sed -n "s/^\[\([0-9]*\):[0-9]*\] -A EGRESSC-LOCAL .*--path \"\{0,1\}$top\/remade[\" ].*-g EGRESSC-deny_.*/\1/p")
+		expect "$backend: the deny rule's counter survives the loads (got ${got:-nothing}, want 3)" \
+			[ "${got:-0}" -ge 3 ]
+	fi
 	got=$(rebinds)
 	expect "$backend: stats counts the start's bind and two rebinds (got ${got:-nothing})" \
 		[ "${got:-0}" = 3 ]

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for host/cgroupbind.c's reading of the local chain out of a
- * ruleset as egressc writes it: what apply records and the agent loads
- * again when a cgroup is made again. */
+ * ruleset as egressc writes it, what apply records and the agent loads
+ * again when a cgroup is made again; and the counters iptables's rules
+ * keep across that load. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -78,11 +79,43 @@ static void test_iptables_rules(void **state)
 	assert_null(cgroup_bind_local_rules("*filter\n:EGRESSC-LOCAL - [0:0]\nCOMMIT\n", false));
 }
 
+static void test_counters(void **state)
+{
+	static const char rules[] =
+		"-A EGRESSC-LOCAL -d 203.0.113.9/32 -m cgroup --path ci.slice -g EGRESSC-deny_1\n"
+		"-A EGRESSC-LOCAL -g EGRESSC-default\n";
+	static const char saved[] =
+		"*filter\n"
+		":EGRESSC-LOCAL - [0:0]\n"
+		"[7:420] -A EGRESSC -j RETURN\n"
+		"[3:180] -A EGRESSC-LOCAL -d 203.0.113.9/32 -m cgroup --path ci.slice -g EGRESSC-deny_1\n"
+		"[12:960] -A EGRESSC-LOCAL -g EGRESSC-default\n"
+		"[1:60] -A EGRESSC-LOCALX -j RETURN\n"
+		"COMMIT\n";
+	char *got;
+
+	(void)state;
+	got = cgroup_bind_with_counters(rules, saved);
+	assert_string_equal(got,
+			    "[3:180] -A EGRESSC-LOCAL -d 203.0.113.9/32 -m cgroup --path ci.slice -g EGRESSC-deny_1\n"
+			    "[12:960] -A EGRESSC-LOCAL -g EGRESSC-default\n");
+	free(got);
+	/* Not as many rules loaded as to load (a chain changed by hand), or
+	 * no listing: the rules as they are, their counters from 0. */
+	got = cgroup_bind_with_counters(rules, "[3:180] -A EGRESSC-LOCAL -g EGRESSC-default\n");
+	assert_string_equal(got, rules);
+	free(got);
+	got = cgroup_bind_with_counters(rules, "");
+	assert_string_equal(got, rules);
+	free(got);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nft_chain_block),
 		cmocka_unit_test(test_iptables_rules),
+		cmocka_unit_test(test_counters),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
