@@ -119,18 +119,16 @@ void cgroup_bind_forget(void)
 
 void cgroup_bind_record(const struct apply_set *s, enum apply_backend backend, FILE *log)
 {
+	static const enum apply_part from[LOCAL_PARTS] = { PART_NFT, PART_V4, PART_V6 };
 	char *parts[LOCAL_PARTS] = { NULL };
 	char buf[64];
 	const char *path = record_path(buf);
 	struct arena arena;
 	struct diags d;
 
-	if (backend == APPLY_NFT) {
-		parts[LOCAL_NFT] = s->text[PART_NFT] ? cgroup_bind_local_rules(s->text[PART_NFT], true) : NULL;
-	} else {
-		parts[LOCAL_V4] = s->text[PART_V4] ? cgroup_bind_local_rules(s->text[PART_V4], false) : NULL;
-		parts[LOCAL_V6] = s->text[PART_V6] ? cgroup_bind_local_rules(s->text[PART_V6], false) : NULL;
-	}
+	for (int i = 0; i < LOCAL_PARTS; i++)
+		if ((i == LOCAL_NFT) == (backend == APPLY_NFT) && s->text[from[i]])
+			parts[i] = cgroup_bind_local_rules(s->text[from[i]], i == LOCAL_NFT);
 	char *text = record_text(parts);
 	parts_release(parts);
 	if (!text || !path) {
@@ -142,11 +140,15 @@ void cgroup_bind_record(const struct apply_set *s, enum apply_backend backend, F
 	diags_init(&d, &arena);
 	char *dir = xstrdup(path);
 	*strrchr(dir, '/') = '\0';
-	if ((mkdir(dir, 0755) < 0 && errno != EEXIST) ||
-	    wholefile_write(path, text, strlen(text), &d) < 0) {
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		diag_error(&d, NULL, "cannot make '%s': %s", dir, strerror(errno));
+	else
+		wholefile_write(path, text, strlen(text), &d);
+	if (d.errors) {
 		cgroup_bind_forget();
-		fprintf(log, "cannot record the rules for cgroups in '%s' (%s): the agent will not "
-			"bind them again when a cgroup is made again\n", path, strerror(errno));
+		diags_print(&d, log);
+		fprintf(log, "the rules for cgroups are not recorded in '%s': the agent will not "
+			"load them again when a cgroup is made again\n", path);
 	}
 	free(dir);
 	free(text);

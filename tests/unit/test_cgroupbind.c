@@ -26,7 +26,8 @@ static void test_nft_chain_block(void **state)
 		"\n"
 		"\t# The policy again, with the rules for cgroups.\n"
 		"\tchain egress_local {\n"
-		"\t\tsocket cgroupv2 level 1 \"ci.slice\" ip daddr @deny_1_v4 counter name \"deny_1\" goto blocked\n"
+		"\t\tsocket cgroupv2 level 1 \"ci.slice\" ip daddr @deny_1_v4 "
+		"counter name \"deny_1\" goto blocked\n"
 		"\t\tip daddr @allow_tcp_80_v4 tcp dport 80 accept\n"
 		"\t}\n"
 		"\n"
@@ -40,7 +41,8 @@ static void test_nft_chain_block(void **state)
 	assert_non_null(rules);
 	assert_string_equal(rules,
 			    "\tchain egress_local {\n"
-			    "\t\tsocket cgroupv2 level 1 \"ci.slice\" ip daddr @deny_1_v4 counter name \"deny_1\" goto blocked\n"
+			    "\t\tsocket cgroupv2 level 1 \"ci.slice\" ip daddr @deny_1_v4 "
+			    "counter name \"deny_1\" goto blocked\n"
 			    "\t\tip daddr @allow_tcp_80_v4 tcp dport 80 accept\n"
 			    "\t}\n");
 	free(rules);
