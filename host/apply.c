@@ -5,13 +5,10 @@
 #include <fcntl.h>
 #include <linux/netfilter/nf_tables.h>
 #include <nftables/libnftables.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "compiler/diag.h"
@@ -26,6 +23,7 @@
 #include "host/kerneltz.h"
 #include "host/nftcheck.h"
 #include "host/setops.h"
+#include "host/tool.h"
 #include "host/uplink.h"
 #include "host/wholefile.h"
 #include "lib/vec.h"
@@ -121,78 +119,6 @@ void apply_set_release(struct apply_set *s)
 
 /* --- running nft and the iptables tools ------------------------------------ */
 
-/* Runs ARGV with INPUT on its standard input; its output and errors go to
- * *OUTPUT (malloc'd, NUL-terminated) when OUTPUT is given, else to ours.
- * Returns its exit status, or -1 when it could not run. */
-static int run_tool(char *const argv[], const char *input, size_t len, char **output)
-{
-	int in[2], outp[2] = { -1, -1 };
-	pid_t pid;
-	int status;
-
-	if (pipe(in) < 0)
-		return -1;
-	if (output && pipe(outp) < 0) {
-		close(in[0]);
-		close(in[1]);
-		return -1;
-	}
-	pid_t parent = getpid();
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		/* A tool must not outlive apply: killed, apply leaves each
-		 * family as one whole transaction, the next apply starts from
-		 * what is there - but not with a restore still running. */
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
-			_exit(127);
-		dup2(in[0], 0);
-		if (output) {
-			dup2(outp[1], 1);
-			dup2(outp[1], 2);
-		}
-		close(in[0]);
-		close(in[1]);
-		if (output) {
-			close(outp[0]);
-			close(outp[1]);
-		}
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	close(in[0]);
-	if (output)
-		close(outp[1]);
-	/* Small inputs and outputs: write all, then read all. A tool that
-	 * fails early closes its end, and the write fails, not hangs. */
-	for (size_t off = 0; off < len;) {
-		ssize_t w = write(in[1], input + off, len - off);
-		if (w <= 0)
-			break;
-		off += (size_t)w;
-	}
-	close(in[1]);
-	if (output) {
-		size_t n = 0, cap = 0;
-		char *buf = NULL;
-		for (;;) {
-			/* Room for a read worth a system call, and the NUL. */
-			VEC_GROW(buf, n + 4096 + 1, cap);
-			ssize_t r = read(outp[0], buf + n, cap - n - 1);
-			if (r <= 0)
-				break;
-			n += (size_t)r;
-		}
-		close(outp[0]);
-		buf[n] = '\0';
-		*output = buf;
-	}
-	if (waitpid(pid, &status, 0) < 0)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 /* Runs TOOL [ARG [ARG2]] with TEXT as input; on failure, an error naming
  * WHAT and quoting what the tool said. */
 static int tool(struct diags *d, const char *what, const char *text, size_t len,
@@ -200,7 +126,7 @@ static int tool(struct diags *d, const char *what, const char *text, size_t len,
 {
 	char *argv[] = { (char *)tool_name, (char *)arg, arg ? (char *)arg2 : NULL, NULL };
 	char *said = NULL;
-	int rc = run_tool(argv, text, len, &said);
+	int rc = tool_run(argv, text, len, &said);
 
 	if (rc != 0)
 		diag_error(d, NULL, "%s: %s%s%s failed%s%s", what, tool_name, arg ? " " : "",
@@ -223,7 +149,7 @@ static int ipt_save_table(bool v6, const char *table, char **text)
 	char *argv[] = { v6 ? "ip6tables-save" : "iptables-save", "-t", (char *)table, NULL };
 
 	*text = NULL;
-	if (run_tool(argv, "", 0, text) == 0)
+	if (tool_run(argv, "", 0, text) == 0)
 		return 0;
 	free(*text);
 	*text = NULL;
@@ -422,7 +348,7 @@ static int destroy_ipsets(const struct apply_opts *o, FILE *log, struct diags *d
 	char *names = NULL;
 	int rc = 0;
 
-	if (run_tool(argv, "", 0, &names) != 0) {
+	if (tool_run(argv, "", 0, &names) != 0) {
 		free(names);
 		return 0;	/* no ipset, or no sets: nothing of ours */
 	}
@@ -431,7 +357,7 @@ static int destroy_ipsets(const struct apply_opts *o, FILE *log, struct diags *d
 			continue;
 		fprintf(log, "ipset: %s %s\n", o->dry_run ? "would destroy" : "destroying", line);
 		char *destroy[] = { "ipset", "destroy", line, NULL };
-		if (!o->dry_run && run_tool(destroy, "", 0, NULL) != 0) {
+		if (!o->dry_run && tool_run(destroy, "", 0, NULL) != 0) {
 			diag_error(d, NULL, "cannot destroy ipset '%s'", line);
 			rc = -1;
 		}
@@ -541,7 +467,7 @@ static void ipset_listing(char **listing)
 {
 	char *argv[] = { "ipset", "list", "-t", NULL };
 
-	if (run_tool(argv, "", 0, listing) == 0)
+	if (tool_run(argv, "", 0, listing) == 0)
 		return;
 	free(*listing);
 	*listing = NULL;
@@ -564,7 +490,7 @@ static int ipset_save_runtime(char **saved)
 	for (char *name = strtok(names, "\n"); name && rc == 0; name = strtok(NULL, "\n")) {
 		char *argv[] = { "ipset", "save", name, NULL };
 		char *one = NULL;
-		rc = run_tool(argv, "", 0, &one) == 0 ? 0 : -1;
+		rc = tool_run(argv, "", 0, &one) == 0 ? 0 : -1;
 		if (one)
 			fputs(one, fp);
 		free(one);
@@ -774,7 +700,7 @@ static int fw_save_refresh(struct fw_saved *sv, const struct apply_set *s)
 	for (char *name = strtok(names, "\n"); name && rc == 0; name = strtok(NULL, "\n")) {
 		char *argv[] = { "ipset", "save", name, NULL };
 		char *one = NULL;
-		rc = run_tool(argv, "", 0, &one) == 0 ? 0 : -1;
+		rc = tool_run(argv, "", 0, &one) == 0 ? 0 : -1;
 		if (one && rc == 0)
 			fputs(one, fp);
 		free(one);
@@ -970,7 +896,7 @@ static bool dnsmasq_service_restarts(const struct apply_opts *o)
 {
 	char *systemctl_active[] = { "systemctl", "is-active", "--quiet", "dnsmasq.service", NULL };
 
-	return !o->dnsmasq_restart && !o->dnsmasq_path && run_tool(systemctl_active, "", 0, NULL) == 0;
+	return !o->dnsmasq_restart && !o->dnsmasq_path && tool_run(systemctl_active, "", 0, NULL) == 0;
 }
 
 /* dnsmasq must read a changed fragment (which is what names new sets;
@@ -989,7 +915,7 @@ static int restart_dnsmasq(const struct apply_opts *o, bool service, FILE *log, 
 	if (o->dnsmasq_restart) {
 		char *sh[] = { "/bin/sh", "-c", (char *)o->dnsmasq_restart, NULL };
 		char *said = NULL;
-		int rc = run_tool(sh, "", 0, &said);
+		int rc = tool_run(sh, "", 0, &said);
 		if (rc != 0)
 			diag_error(d, NULL, "dnsmasq: '%s' failed%s%s", o->dnsmasq_restart,
 				   said && *said ? ":\n" : "", said ? said : "");

@@ -9,7 +9,8 @@
 # trailing newline, and one with an older block in the middle); applying
 # twice is applying once; a failed apply (a broken ruleset; for iptables
 # also a load that fails after every --test passed, through a stand-in
-# ip6tables-restore) leaves the kernel - the members dnsmasq put in a
+# ip6tables-restore, and one that stops reading a large file at its first
+# line) leaves the kernel - the members dnsmasq put in a
 # wildcard's set included - the hosts file and the fragment as they were;
 # apply POLICY is apply DIR of the same policy; --remove takes it all away,
 # twice; a hosts file with '# BEGIN egressc' and no END fails the apply (and
@@ -361,6 +362,30 @@ backend_suite() {
 			grep -q "^iptables: the previous rules are back in place" "$tmp/stdout"
 		snap "$backend-late"
 		same "$backend: a load failing after the tests changes nothing" "$backend-prebad" "$backend-late"
+		# The same, with a tool that stops reading at its first line and
+		# more input behind it than a pipe holds (iptables-restore
+		# stops at a bad line): apply must not die of SIGPIPE with
+		# IPv4 replaced, but put it back.
+		rm -rf "$tmp/late2"
+		cp -r "$tmp/late" "$tmp/late2"
+		seq -f '# padding %g' 20000 >>"$tmp/late2/rules.v6"
+		cat >"$tmp/fakebin/ip6tables-restore" <<-EOF
+			#!/bin/bash
+			IFS= read -r first
+			if [[ "\$*" != *--test* && \$first == *"# Compiled by egressc from"* ]]; then
+			 	echo "ip6tables-restore: refused at its first line" >&2
+			 	exit 1
+			fi
+			{ printf '%s\n' "\$first"; cat; } | $(command -v ip6tables-restore) "\$@"
+		EOF
+		in_ns env PATH="$tmp/fakebin:$PATH" "$egressc" apply --backend "$backend" \
+			--hosts-path "$hosts" --dnsmasq-path "$frag" "$tmp/late2" >"$tmp/stdout" 2>"$tmp/stderr"
+		rc=$?
+		exit_is "$backend: a load stopping early on a large file" 1
+		expect "$backend: a load stopping early: rules restored" \
+			grep -q "^iptables: the previous rules are back in place" "$tmp/stdout"
+		snap "$backend-late2"
+		same "$backend: a load stopping early changes nothing" "$backend-prebad" "$backend-late2"
 	fi
 
 	# 7. --remove, twice.

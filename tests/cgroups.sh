@@ -122,6 +122,40 @@ for backend in nft iptables; do
 	done
 done
 
+# Monitor mode: both connect, and the report says which rule would have
+# blocked each - the deny for the cgroup, and the default for a sibling
+# the allow for a cgroup does not cover - though recording keeps no
+# cgroup.
+sed 's/^default deny$/default deny\nmode monitor/' "$tmp/policy.eg" >"$tmp/monitor.eg"
+monitor_cases=("$top/denied 7002 allow" "$top/sibling 7001 allow")
+for backend in nft iptables; do
+	if ! "$EGRESSC" -O "$tmp/monitor" "$tmp/monitor.eg" >"$tmp/log" 2>&1 ||
+	   ! netns_fresh_client >"$tmp/log" 2>&1 ||
+	   ! ip netns exec "$NS_CLIENT" "${CGROUP2_WRAP[@]}" bash "$tmp/inner.sh" "$backend" \
+		"$tmp/monitor" "$PROBE" "$TCP_TIMEOUT_MS" "${monitor_cases[@]}" >"$tmp/got" 2>"$tmp/log"; then
+		bad "$backend: monitor: load or probes failed"
+		indent <"$tmp/log"
+		continue
+	fi
+	for c in "${monitor_cases[@]}"; do
+		read -r cg port want <<<"$c"
+		got=$(awk -v cg="$cg" -v port="$port" '$1 == cg && $2 == port { print $3 }' "$tmp/got")
+		expect "$backend: monitor: a process in cgroup $cg to port $port connects (got ${got:-nothing})" \
+			[ "$(verdict_of "$got")" = "$want" ]
+	done
+	ip netns exec "$NS_CLIENT" "$EGRESSC" report --backend "$backend" --dns-log /dev/null \
+		--format json "$tmp/monitor.eg" >"$tmp/report.json" 2>"$tmp/log"
+	got=$(/usr/bin/python3 -c '
+import json, sys
+for d in json.load(open(sys.argv[1]))["destinations"]:
+    if d["address"] == "192.0.2.2":
+        print(d["port"], d["verdict"], d["decided_by"])' "$tmp/report.json" 2>&1 | sort)
+	expect "$backend: monitor: the report names the cgroup's deny for 7002 (got $got)" \
+		grep -q '^7002 would-block .*deny_1' <<<"$got"
+	expect "$backend: monitor: the report names the default for 7001 (got $got)" \
+		grep -q '^7001 would-block .*default' <<<"$got"
+done
+
 # apply with a cgroup this machine does not have: refused before anything
 # changes, naming the cgroup (nft would say only "cgroupv2 path fails",
 # iptables "Invalid argument"); the policy that was loaded stays.

@@ -26,6 +26,7 @@ cd "$(dirname "$0")/.." || exit 2
 export PROBE=$build/tests/probe
 
 failed=()
+took=()
 ran=0
 for kind in $kinds; do
 	for script in tests/*.sh; do
@@ -44,9 +45,13 @@ for kind in $kinds; do
 		done
 		echo "== $script ${words[*]}"
 		ran=$((ran + 1))
+		t0=$SECONDS
 		"$script" "$build/egressc" "${words[@]}" || failed+=("$script")
+		took+=("$((SECONDS - t0)) $script")
 	done
 done
+# The slowest, for whoever makes the suite faster.
+printf '%s\n' "${took[@]}" | sort -rn | head -n 8 | awk '{ printf "tests/run.sh: %4d s  %s\n", $1, $2 }'
 if [ ${#failed[@]} -gt 0 ]; then
 	echo "tests/run.sh: ${#failed[@]} of $ran scripts failed: ${failed[*]}"
 	exit 1

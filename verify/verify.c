@@ -95,6 +95,14 @@ static bool vowners_has(const struct vowners *o, const char *text)
 	return false;
 }
 
+/* FROM's entries that O lacks, onto O. */
+static void vowners_add_new(struct vowners *o, const struct vowners *from)
+{
+	for (size_t i = 0; i < from->n; i++)
+		if (!vowners_has(o, from->v[i]))
+			vowners_add(o, from->v[i], strlen(from->v[i]));
+}
+
 struct vrule {
 	bool accept;
 	unsigned protos;		/* VP_* bits */
@@ -1206,24 +1214,21 @@ static int compare_senders(struct diags *d, const char *what, struct vchain *for
 	vowners_add(&users, "", 0);
 	vowners_add(&groups, "", 0);
 	VEC_PUSH(cgroups, ncgroups, cgroups_cap, "");
+	/* Users, groups and cgroups either side names: a rule the ruleset
+	 * has for a user the policy never mentions must meet a socket of
+	 * that user too, or it would go unseen. */
 	for (size_t c = 0; c < ARRAY_SIZE(named); c++) {
 		for (size_t i = 0; i < named[c]->n; i++) {
-			const char *cg = named[c]->rules[i].cgroup;
+			const struct vrule *r = &named[c]->rules[i];
+			const char *cg = r->cgroup;
 			bool seen = !cg;
 			for (size_t j = 0; !seen && j < ncgroups; j++)
 				seen = strcmp(cgroups[j], cg) == 0;
 			if (!seen)
 				VEC_PUSH(cgroups, ncgroups, cgroups_cap, cg);
+			vowners_add_new(&users, &r->users);
+			vowners_add_new(&groups, &r->groups);
 		}
-	}
-	for (size_t i = 0; i < ref->n; i++) {
-		for (size_t j = 0; j < ref->rules[i].users.n; j++)
-			if (!vowners_has(&users, ref->rules[i].users.v[j]))
-				vowners_add(&users, ref->rules[i].users.v[j], strlen(ref->rules[i].users.v[j]));
-		for (size_t j = 0; j < ref->rules[i].groups.n; j++)
-			if (!vowners_has(&groups, ref->rules[i].groups.v[j]))
-				vowners_add(&groups, ref->rules[i].groups.v[j],
-					    strlen(ref->rules[i].groups.v[j]));
 	}
 	unsigned *at = NULL;
 	size_t nat = 0, at_cap = 0;

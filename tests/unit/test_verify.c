@@ -314,6 +314,41 @@ static void test_cgroup_edits_are_refused(void **state)
 	release(&r);
 }
 
+/* A user or group only the ruleset names is asked about as well: more
+ * owners on an allow, or another group's, let them out. */
+static void test_owner_edits_are_refused(void **state)
+{
+	static const char owners[] =
+		"essentials off\n"
+		"allow 198.51.100.0/24 port 443 user nobody, daemon\n"
+		"allow 203.0.113.0/24 group 0\n";
+	struct rendered r;
+	char msg[4096] = "";
+	const int nft = VERIFY_NFT;
+
+	(void)state;
+	render(&r, owners);
+	if (verify_with(&r, -1, NULL, msg, sizeof(msg)) != 0)
+		fail_msg("refused the emitters' own output:\n%s", msg);
+	refused(&r, nft, replace(r.texts[nft], "{ \"daemon\", \"nobody\" }",
+				 "{ \"daemon\", \"nobody\", \"root\" }"),
+		"user root and a group it does not name: accepts what the policy denies");
+	refused(&r, nft, replace(r.texts[nft], "meta skgid 0 ", "meta skgid { 0, 27 } "),
+		"group 27: accepts what the policy denies");
+	refused(&r, VERIFY_IPTABLES,
+		replace(r.texts[VERIFY_IPTABLES], "--uid-owner nobody -p tcp -m tcp --dport 443 -j RETURN\n",
+			"--uid-owner nobody -p tcp -m tcp --dport 443 -j RETURN\n"
+			"-A EGRESSC-LOCAL -d 198.51.100.0/24 -m owner --uid-owner root "
+			"-p tcp -m tcp --dport 443 -j RETURN\n"),
+		"user root and a group it does not name: accepts what the policy denies");
+	refused(&r, VERIFY_IPTABLES,
+		replace(r.texts[VERIFY_IPTABLES], "--gid-owner 0 -j RETURN\n",
+			"--gid-owner 0 -j RETURN\n"
+			"-A EGRESSC-LOCAL -d 203.0.113.0/24 -m owner --gid-owner 27 -j RETURN\n"),
+		"group 27: accepts what the policy denies");
+	release(&r);
+}
+
 /* Enforcing 'from': iptables drops, in the raw table, a forwarded packet
  * whose source fails the reverse-path check, as nft's forward chain does;
  * without it, or with more than it there, the rules are refused. */
@@ -587,6 +622,7 @@ int main(void)
 		cmocka_unit_test(test_nft_edits_are_refused),
 		cmocka_unit_test(test_iptables_edits_are_refused),
 		cmocka_unit_test(test_cgroup_edits_are_refused),
+		cmocka_unit_test(test_owner_edits_are_refused),
 		cmocka_unit_test(test_iptables_reverse_path),
 		cmocka_unit_test(test_resolver_read_as_written),
 		cmocka_unit_test(test_many_ports),
