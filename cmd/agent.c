@@ -15,6 +15,8 @@
 #include "cmd/policy_options.h"
 #include "compiler/driver.h"
 #include "host/agent.h"
+#include "host/cgroupbind.h"
+#include "host/cgroupcheck.h"
 #include "host/refresh.h"
 #include "lib/duration.h"
 
@@ -83,7 +85,7 @@ static const struct cmd_option agent_options[] = {
 	{ .val = OPT_STATE,
 	  .long_name = "state",
 	  .arg = "FILE",
-	  .help = "where the refresh's counters go after each round, for 'egressc stats' "
+	  .help = "where the agent's counters go after each change, for 'egressc stats' "
 		  "(default " REFRESH_STATE_PATH ")" },
 	POLICY_OPTIONS,
 	OPTION_COLOR,
@@ -97,8 +99,9 @@ static const struct cmd_spec agent_spec = {
 	.about = "Compiles POLICY, as it was applied (give the same options; --hosts-file\n"
 		 "with the resolution saved when it was compiled makes it the same), and\n"
 		 "serves 'egressc dynamic' on a socket until stopped; with --refresh, keeps\n"
-		 "the pinned names' addresses current in the sets and the hosts splice. A\n"
-		 "journal line for every change. Needs root.\n",
+		 "the pinned names' addresses current in the sets and the hosts splice.\n"
+		 "Keeps the rules for cgroups bound to a cgroup made again under the same\n"
+		 "path (a service restarted). A journal line for every change. Needs root.\n",
 	.options = agent_options,
 	.notes = "Exit status: 0 stopped, 1 could not start, 2 usage errors.\n",
 };
@@ -131,6 +134,7 @@ int cmd_agent(int argc, char **argv)
 		.hosts_path = APPLY_HOSTS_PATH,
 	};
 	struct refresh refresh;
+	struct cgroup_bind cgroups;
 	bool refreshing = false;
 	uint32_t *duration = NULL;
 	struct policy_args args;
@@ -213,6 +217,9 @@ int cmd_agent(int argc, char **argv)
 				     time(NULL));
 			o.refresh = &refresh;
 		}
+		if (model_names_cgroups(&c.model) &&
+		    cgroup_bind_init(&cgroups, &c.model, o.backend, CGROUP2_ROOT, stdout) == 0)
+			o.cgroups = &cgroups;
 		if (agent_serve(&c.model, &o, stdout, &c.diags) == 0)
 			status = EXIT_OK;
 	}
@@ -221,6 +228,8 @@ int cmd_agent(int argc, char **argv)
 	compilation_release(&c);
 	if (o.refresh)
 		refresh_release(&refresh);
+	if (o.cgroups)
+		cgroup_bind_release(&cgroups);
 	policy_args_release(&args);
 	return status;
 }

@@ -10,6 +10,7 @@
 #include "cmd/options.h"
 #include "cmd/policy_options.h"
 #include "compiler/driver.h"
+#include "compiler/model.h"
 #include "host/apply.h"
 
 enum {
@@ -133,6 +134,23 @@ static int parse_args(struct cmd_parse *p, struct apply_args *o)
 	return 0;
 }
 
+/* A deny for a cgroup holds the cgroup the load found: one made again
+ * later (a service restarted) escapes it until the agent binds it again.
+ * Said once, at the first such rule. */
+static void warn_cgroup_denies(const struct model *m, struct diags *d)
+{
+	for (size_t i = 0; i < m->nclasses; i++) {
+		const struct rule_class *c = &m->classes[i];
+		if (c->verdict != VERDICT_DENY || !c->who.cgroup || !c->nrules)
+			continue;
+		diag_warning(d, &c->rules[0]->loc, "the deny for cgroup '%s' holds the cgroup there is "
+			     "now: one made again later (a service restarted) escapes it until 'egressc "
+			     "agent' loads the rules again (it does so as soon as the cgroup is made; "
+			     "egressc-agent.service runs it)", c->who.cgroup);
+		return;
+	}
+}
+
 static int apply(struct apply_args *o)
 {
 	struct compilation c;
@@ -160,6 +178,8 @@ static int apply(struct apply_args *o)
 			rc = apply_render(&set, &c.model, &c.diags);
 		if (rc == 0)
 			rc = apply_run(&set, &o->apply, stdout, &c.diags);
+		if (rc == 0)
+			warn_cgroup_denies(&c.model, &c.diags);
 	}
 	fflush(stdout);
 	diags_print(&c.diags, stderr);

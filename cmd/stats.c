@@ -189,12 +189,16 @@ static void print_json(FILE *fp, const struct stats *st)
 			(unsigned long long)st->overflow_packets,
 			(unsigned long long)st->overflow_bytes);
 	if (st->refreshing) {
-		/* "egressc_refresh_names" as "names", and so on. */
+		/* "egressc_refresh_names" as "names", and so on;
+		 * "egressc_cgroup_rebinds_total" as "cgroup_rebinds_total". */
 		fputs(",\n \"refresh\": {", fp);
-		for (int i = 0; i < REFRESH_METRICS; i++)
-			fprintf(fp, "%s\"%s\": %llu", i ? ", " : "",
-				refresh_metrics[i].name + strlen("egressc_refresh_"),
+		for (int i = 0; i < REFRESH_METRICS; i++) {
+			const char *name = refresh_metrics[i].name + strlen("egressc_");
+			if (strncmp(name, "refresh_", strlen("refresh_")) == 0)
+				name += strlen("refresh_");
+			fprintf(fp, "%s\"%s\": %llu", i ? ", " : "", name,
 				(unsigned long long)st->refresh[i]);
+		}
 		fputs("}", fp);
 	}
 	fputs("}\n", fp);

@@ -62,6 +62,13 @@ int emit_nft_remove(FILE *fp);
  * adds and deletes them. */
 void emit_nft_shared_elements(FILE *fp, const struct service *svc, const char *addr,
 			      const char *sep, bool *first);
+/* The chain of this machine's own traffic alone, as emit_nft() and
+ * emit_iptables()/emit_ip6tables() write it (nft: the whole chain block
+ * of egress_local; iptables: the rules of EGRESSC-LOCAL of family F), or
+ * nothing when the model has none: the agent loads it again to bind the
+ * rules for cgroups to a cgroup made again (host/cgroupbind.h). */
+int emit_nft_local_chain(const struct model *m, FILE *fp);
+int emit_iptables_local_chain(const struct model *m, enum family f, FILE *fp);
 /* The iptables chains of family F closed in the same way, without hooks
  * (apply adds those). */
 int emit_iptables_closed(FILE *fp, enum family f);

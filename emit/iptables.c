@@ -498,6 +498,13 @@ static void write_policy(FILE *fp, const struct model *m, enum family f, const c
 		counter_verdict(model_default_counter(m), verdict, sizeof(verdict)));
 }
 
+int emit_iptables_local_chain(const struct model *m, enum family f, FILE *fp)
+{
+	if (model_names_senders(m))
+		write_policy(fp, m, f, IPT_CHAIN_LOCAL, true);
+	return ferror(fp) ? -1 : 0;
+}
+
 static int emit_family(const struct model *m, FILE *fp, enum family f)
 {
 	const char *tool = f == FAMILY_V4 ? "iptables-restore" : "ip6tables-restore";

@@ -597,6 +597,13 @@ static void emit_policy_chain(FILE *fp, const struct model *m, const char *name,
 	fputs("\t}\n\n", fp);
 }
 
+int emit_nft_local_chain(const struct model *m, FILE *fp)
+{
+	if (model_names_cgroups(m))
+		emit_policy_chain(fp, m, NFT_CHAIN_LOCAL, true);
+	return ferror(fp) ? -1 : 0;
+}
+
 int emit_nft(const struct model *m, FILE *fp)
 {
 	const bool deny = m->default_verdict == VERDICT_DENY;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "compiler/diag.h"
+#include "host/cgroupbind.h"
 #include "host/dynamic.h"
 #include "host/refresh.h"
 #include "host/wholefile.h"
@@ -274,9 +275,8 @@ static void serve_client(const struct model *m, const struct agent_opts *o, int 
 	arena_release(&arena);
 }
 
-/* One refresh round; what went wrong goes to the journal, and the agent
- * carries on: the next round may succeed. */
-static void refresh_round(const struct agent_opts *o, time_t now, FILE *log)
+/* The agent's counters, for egressc stats. */
+static void write_state(const struct agent_opts *o, FILE *log)
 {
 	struct arena arena;
 	struct diags d;
@@ -285,16 +285,34 @@ static void refresh_round(const struct agent_opts *o, time_t now, FILE *log)
 
 	arena_init(&arena);
 	diags_init(&d, &arena);
-	if (refresh_run(o->refresh, now, log, &d) < 0)
-		diags_print(&d, log);
-	/* The counters after the round, for egressc stats. */
-	refresh_state_format(o->refresh, &state, &len);
-	diags_init(&d, &arena);
+	refresh_state_format(o->refresh, o->cgroups ? o->cgroups->rebinds : 0, &state, &len);
 	if (wholefile_write(o->state_path ? o->state_path : REFRESH_STATE_PATH, state, len, &d) < 0)
 		diags_print(&d, log);
 	free(state);
 	fflush(log);
 	arena_release(&arena);
+}
+
+/* One refresh round; what went wrong goes to the journal, and the agent
+ * carries on: the next round may succeed. */
+static void refresh_round(const struct agent_opts *o, time_t now, FILE *log)
+{
+	struct arena arena;
+	struct diags d;
+
+	arena_init(&arena);
+	diags_init(&d, &arena);
+	if (refresh_run(o->refresh, now, log, &d) < 0)
+		diags_print(&d, log);
+	arena_release(&arena);
+	write_state(o, log);
+}
+
+/* A look at the cgroups: what the watch reported, or the backstop's turn. */
+static void cgroup_round(const struct agent_opts *o, time_t now, FILE *log)
+{
+	if (cgroup_bind_run(o->cgroups, now, log) > 0)
+		write_state(o, log);
 }
 
 int agent_serve(const struct model *m, const struct agent_opts *o, FILE *log, struct diags *d)
@@ -310,19 +328,34 @@ int agent_serve(const struct model *m, const struct agent_opts *o, FILE *log, st
 	fprintf(log, "egressc agent: listening on %s\n", socket_path(o));
 	fflush(log);
 	while (!stopping) {
-		struct pollfd p = { .fd = lfd, .events = POLLIN };
-		int wait_ms = -1;
+		struct pollfd p[2] = {
+			{ .fd = lfd, .events = POLLIN },
+			{ .fd = o->cgroups ? cgroup_bind_fd(o->cgroups) : -1, .events = POLLIN },
+		};
+		time_t now = time(NULL), next = (time_t)-1;
 		if (o->refresh) {
-			time_t now = time(NULL), next = refresh_next(o->refresh);
+			next = refresh_next(o->refresh);
 			if (next != (time_t)-1 && next <= now) {
 				refresh_round(o, now, log);
 				continue;
 			}
-			if (next != (time_t)-1)
-				wait_ms = (int)(next - now) * 1000;
 		}
-		if (poll(&p, 1, wait_ms) <= 0)
-			continue;	/* a signal (look at stopping), or time to refresh */
+		if (o->cgroups) {
+			time_t check = cgroup_bind_next(o->cgroups);
+			if (check <= now) {
+				cgroup_round(o, now, log);
+				continue;
+			}
+			if (next == (time_t)-1 || check < next)
+				next = check;
+		}
+		int wait_ms = next == (time_t)-1 ? -1 : (int)(next - now) * 1000;
+		if (poll(p, 2, wait_ms) <= 0)
+			continue;	/* a signal (look at stopping), or time to look */
+		if (p[1].revents)
+			cgroup_round(o, time(NULL), log);
+		if (!(p[0].revents & POLLIN))
+			continue;
 		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd >= 0)
 			serve_client(m, o, fd, log);

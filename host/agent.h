@@ -3,8 +3,9 @@
  * model. It serves the CI platform's dynamic-set requests on a Unix
  * socket that only root and one group the administrator chooses may
  * connect to (file permissions decide; the agent logs the caller's uid),
- * and keeps pinned names current (refresh.h) when asked to. Everything it changes is
- * changed under the apply lock.
+ * keeps pinned names current (refresh.h) when asked to, and keeps the
+ * rules for cgroups bound to cgroups made again (cgroupbind.h).
+ * Everything it changes is changed under the apply lock.
  *
  * The socket speaks lines. A request: "add SET SECONDS ADDR...", "del SET
  * ADDR..." or "list SET" (SECONDS 0: the set's timeout). The reply: lines
@@ -19,6 +20,7 @@
 
 #include "host/apply.h"
 
+struct cgroup_bind;
 struct diags;
 struct model;
 struct refresh;
@@ -33,7 +35,8 @@ struct agent_opts {
 	gid_t group;			/* may connect, besides root */
 	bool group_given;
 	struct refresh *refresh;	/* NULL: pins are not refreshed */
-	const char *state_path;		/* the refresh's counters; NULL: REFRESH_STATE_PATH */
+	struct cgroup_bind *cgroups;	/* NULL: the policy names no cgroup */
+	const char *state_path;		/* the agent's counters; NULL: REFRESH_STATE_PATH */
 };
 
 /* Serves until SIGTERM or SIGINT, logging a line for every change on LOG.

@@ -13,6 +13,7 @@
 
 #include "compiler/diag.h"
 #include "emit/emit.h"
+#include "host/cgroupbind.h"
 #include "host/hostsplice.h"
 #include "host/ipsetplan.h"
 #include "host/ipthooks.h"
@@ -810,6 +811,8 @@ int apply_close(const struct apply_opts *o, FILE *log, struct diags *d)
 		}
 	}
 	if (rc == 0)
+		cgroup_bind_forget();
+	if (rc == 0)
 		fputs("closed: only loopback, local container networks and replies pass until the policy is loaded\n",
 		      log);
 	return rc ? -1 : 0;
@@ -1005,6 +1008,9 @@ int apply_run(const struct apply_set *s, const struct apply_opts *o, FILE *log,
 		if (restarted)
 			restart_dnsmasq(o, service, log, d);
 	}
+	/* What the agent may load again when a cgroup is made again. */
+	if (rc == 0 && !o->dry_run)
+		cgroup_bind_record(s, o->backend, log);
 	if (rc == 0)
 		rc = o->backend == APPLY_NFT ? remove_iptables(o, log, d) : remove_nft(o, log, d);
 	/* What earlier policies left: no rule names those sets any more. */
@@ -1062,6 +1068,8 @@ int apply_remove(const struct apply_opts *o, FILE *log, struct diags *d)
 		rc = apply_hosts(o, log, d, true, hosts, hosts_len);
 	if (rc == 0)
 		rc = remove_dnsmasq(o, log, d);
+	if (rc == 0 && !o->dry_run)
+		cgroup_bind_forget();
 	free(hosts);
 	return rc;
 }

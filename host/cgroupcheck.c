@@ -11,7 +11,7 @@
 /* statfs()'s f_type of a cgroup v2 mount (linux/magic.h). */
 #define CGROUP2_SUPER_MAGIC 0x63677270
 
-static bool is_cgroup2(const char *root)
+bool cgroup2_mounted(const char *root)
 {
 	struct statfs fs;
 
@@ -55,7 +55,7 @@ int ruleset_cgroups_check(const char *text, bool nft, const char *root, bool mou
 		char path[4096], dir[4096 + 64];
 		struct stat st;
 		if (*p != '#' && line_cgroup(p, (size_t)(line + len - p), nft, path, sizeof(path))) {
-			if (!checked && mounted && !is_cgroup2(root)) {
+			if (!checked && mounted && !cgroup2_mounted(root)) {
 				if (!nft)
 					return 0;
 				diag_error(d, NULL, "%s: its rules name cgroups, and cgroup v2 is not "

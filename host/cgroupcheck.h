@@ -14,6 +14,9 @@ struct diags;
 
 #define CGROUP2_ROOT "/sys/fs/cgroup"
 
+/* Whether ROOT is a cgroup v2 mount. */
+bool cgroup2_mounted(const char *root);
+
 /* Whether every cgroup TEXT (an nft ruleset when NFT, else an
  * iptables-restore file; comments aside) names is a directory under ROOT.
  * Returns 0, or -1 with an error about WHERE queued that names the first

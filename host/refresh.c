@@ -458,12 +458,21 @@ const struct refresh_metric refresh_metrics[REFRESH_METRICS] = {
 				 "When the last refresh round ran (Unix time)." },
 	[REFRESH_LAST_SUCCESS] = { "egressc_refresh_last_success_timestamp_seconds", "gauge",
 				   "When a refresh round last succeeded (Unix time; 0: never)." },
+	[REFRESH_CGROUP_REBINDS] = { "egressc_cgroup_rebinds_total", "counter",
+				     "Times the agent loaded the rules for cgroups again, binding "
+				     "them to the cgroups their paths name now (at its start, and "
+				     "after a cgroup was made again)." },
 };
 
-void refresh_state_format(const struct refresh *r, char **text, size_t *len)
+void refresh_state_format(const struct refresh *r, uint64_t cgroup_rebinds, char **text,
+			  size_t *len)
 {
+	static const struct refresh none;
 	uint64_t v[REFRESH_METRICS] = { 0 };
 	FILE *fp = xopen_memstream(text, len);
+
+	if (!r)
+		r = &none;
 
 	v[REFRESH_NAMES] = r->n;
 	for (size_t i = 0; i < r->n; i++) {
@@ -477,6 +486,7 @@ void refresh_state_format(const struct refresh *r, char **text, size_t *len)
 	v[REFRESH_FAILED_ROUNDS_TOTAL] = r->failed_rounds;
 	v[REFRESH_LAST_ROUND] = (uint64_t)r->last_round;
 	v[REFRESH_LAST_SUCCESS] = (uint64_t)r->last_success;
+	v[REFRESH_CGROUP_REBINDS] = cgroup_rebinds;
 	for (int i = 0; i < REFRESH_METRICS; i++)
 		fprintf(fp, "%s %llu\n", refresh_metrics[i].name, (unsigned long long)v[i]);
 	xmemstream_close(fp);

@@ -113,6 +113,7 @@ enum refresh_metric_id {
 	REFRESH_FAILED_ROUNDS_TOTAL,
 	REFRESH_LAST_ROUND,
 	REFRESH_LAST_SUCCESS,
+	REFRESH_CGROUP_REBINDS,	/* not the refresh's: the cgroup watch's (cgroupbind.h) */
 	REFRESH_METRICS
 };
 struct refresh_metric {
@@ -137,8 +138,11 @@ time_t refresh_next(const struct refresh *r);
 int refresh_run(struct refresh *r, time_t now, FILE *log, struct diags *d);
 void refresh_release(struct refresh *r);
 
-/* R's counters as the state file holds them, into *TEXT (malloc'd). */
-void refresh_state_format(const struct refresh *r, char **text, size_t *len);
+/* R's counters (R NULL: the agent does not refresh; they are 0) and the
+ * agent's CGROUP_REBINDS as the state file holds them, into *TEXT
+ * (malloc'd). */
+void refresh_state_format(const struct refresh *r, uint64_t cgroup_rebinds, char **text,
+			  size_t *len);
 /* Reads a state file's TEXT into VALUES. Returns 0, or -1 when a line is
  * not a known metric with a number or one is missing. */
 int refresh_state_parse(const char *text, uint64_t values[REFRESH_METRICS]);

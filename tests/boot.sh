@@ -95,6 +95,11 @@ if make -s -C . install BUILD="$build" PREFIX=/opt/egressc-test DESTDIR="$tmp/ro
 	# back into the new sets and its splice back into the hosts file.
 	expect "unit: a reload (a new policy) restarts the agent" \
 		grep -qx 'ExecReload=-/bin/systemctl --no-block try-restart egressc-agent.service' "$unit"
+	# A policy's rules for cgroups need the agent to stay bound to a
+	# cgroup made again: it comes with the boot unit, where its policy is.
+	expect "unit: the boot unit brings the agent" grep -qx 'Wants=egressc-agent.service' "$unit"
+	expect "unit: the agent runs where its policy was installed" \
+		grep -qx 'ConditionPathExists=/etc/egressc/policy.eg' "${unit%/*}/egressc-agent.service"
 else
 	bad "make install"
 	indent <"$tmp/install.log"

@@ -79,7 +79,8 @@ done
 INNER
 
 # Ours in place of testlib's; netns_setup puts its own ahead of it.
-cleanup() { netns_cleanup; cgroup2_remove "$top"; testlib_cleanup; }
+record=
+cleanup() { netns_cleanup; cgroup2_remove "$top"; [ -z "$record" ] || rm -f "$record"; testlib_cleanup; }
 trap cleanup EXIT
 
 if ! "$EGRESSC" --verify -O "$tmp/out" "$tmp/policy.eg" >"$tmp/log" 2>&1; then
@@ -175,6 +176,169 @@ for backend in nft iptables; do
 	expect "$backend: nothing was loaded (egressc lines: $loaded)" [ "$loaded" = 0 ]
 	expect "$backend: the hosts file is untouched" [ ! -s "$tmp/hosts" ]
 done
+
+# The agent keeps the rules bound to a cgroup made again (a service
+# restarted): a deny for cgroup X beside an allow for everyone, and an
+# allow for X. X made again before the agent starts gets past the deny
+# until the agent's start binds it. Then X is removed (the agent says it is missing and keeps what
+# is loaded) and made again, a process put in the new X; the agent's
+# journal says it bound X again (waited for, with a bound), and then the
+# new X is refused, a sibling still connects and X's allow works. Once
+# more, for a second restart. Then a newer policy is applied beside the
+# running agent: a cgroup made again then leaves the newer chain alone.
+# The window from the mkdir to the journal line is logged, not asserted.
+cat >"$tmp/remade.eg" <<POLICY
+essentials off
+default deny
+deny 192.0.2.2 port 7002 cgroup "$top/remade"
+allow 192.0.2.2 port 7002
+allow 192.0.2.2 port 7001 cgroup "$top/remade"
+POLICY
+# The newer policy: X's deny is gone, everything else stays.
+sed '/^deny /d' "$tmp/remade.eg" >"$tmp/newer.eg"
+
+# In the client, in a mount namespace with cgroup2 at /sys/fs/cgroup.
+in_v2() {
+	ip netns exec "$NS_CLIENT" unshare -m sh -c \
+		'mount -t cgroup2 none /sys/fs/cgroup && exec "$@"' sh "$@"
+}
+# from CGROUP PORT: a probe from a process in CGROUP.
+from() {
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	in_v2 sh -c 'echo $$ >"/sys/fs/cgroup/$1/cgroup.procs" && exec "$2" tcp 192.0.2.2 "$3" "$4"' \
+		sh "$1" "$PROBE" "$2" "$TCP_TIMEOUT_MS" 2>&1 | tr '\n' ' ' | sed 's/ $//'
+}
+# until_log SECONDS COUNT PATTERN: waits until the agent's log has COUNT
+# lines matching PATTERN; polled every 10 ms.
+until_log() {
+	local i
+	for ((i = 0; i < $1 * 100; i++)); do
+		[ "$(grep -c -- "$3" "$tmp/agent.log")" -ge "$2" ] && return 0
+		sleep 0.01
+	done
+	return 1
+}
+now_ms() { date +%s%3N; }
+# remake N: X removed (its processes moved out first), then, once the
+# agent has said it is missing, made again; waits for the N-th rebind.
+remake() {
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	in_v2 sh -c 'd=/sys/fs/cgroup/$1
+		while read -r pid; do echo "$pid" >/sys/fs/cgroup/cgroup.procs; done <"$d/cgroup.procs"
+		rmdir "$d"' sh "$top/remade"
+	expect "$backend: the agent says the removed cgroup is missing" \
+		until_log 10 "$1" "cgroup '$top/remade' does not exist"
+	local t0 t1
+	t0=$(now_ms)
+	in_v2 mkdir "/sys/fs/cgroup/$top/remade"
+	if until_log 10 "$1" "'$top/remade' bound to cgroup [0-9]* (made again"; then
+		t1=$(now_ms)
+		ok
+		echo "$backend: restart $1: bound again $((t1 - t0)) ms after the mkdir"
+	else
+		bad "$backend: no journal line for binding '$top/remade' again"
+	fi
+}
+rebinds() {
+	in_v2 "$EGRESSC" stats --backend "$backend" --agent-state "$tmp/agent.state" \
+		"$tmp/remade.eg" 2>&1 | awk '$1 == "egressc_cgroup_rebinds_total" { print $2 }'
+}
+
+for backend in nft iptables; do
+	: >"$tmp/hosts"
+	: >"$tmp/agent.log"
+	cgroup2_remove "$top/remade" "$top/sibling"
+	cgroup2_make "$top/remade" "$top/sibling"
+	netns_fresh_client >/dev/null 2>&1
+	# apply's record of the chain, which the agent compares (a file per
+	# network namespace): gone with the test, on failure too.
+	record=/run/egressc/local-chain.net$(ip netns exec "$NS_CLIENT" stat -L -c %i /proc/self/ns/net)
+	applied() {
+		in_v2 "$EGRESSC" apply --backend "$backend" --hosts-path "$tmp/hosts" \
+			--dnsmasq-path "$tmp/dnsmasq.conf" --dnsmasq-restart true "$1" >"$tmp/log" 2>&1
+	}
+	if ! applied "$tmp/remade.eg"; then
+		bad "$backend: apply failed"
+		indent <"$tmp/log"
+		continue
+	fi
+	# X made again before the agent starts: the loaded deny holds the
+	# old X, and the new one gets out (the fail-open the agent closes).
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	in_v2 sh -c 'rmdir "$1" && mkdir "$1"' sh "/sys/fs/cgroup/$top/remade"
+	got=$(from "$top/remade" 7002)
+	expect "$backend: without the agent, a new X gets past its deny (got $got)" \
+		[ "$(verdict_of "$got")" = allow ]
+	# Not through in_v2: $! is then the agent's own pid (each word execs).
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	ip netns exec "$NS_CLIENT" unshare -m sh -c \
+		'mount -t cgroup2 none /sys/fs/cgroup && exec "$@"' sh "$EGRESSC" agent \
+		--backend "$backend" --socket "$tmp/agent.sock" --state "$tmp/agent.state" \
+		"$tmp/remade.eg" >>"$tmp/agent.log" 2>&1 &
+	agent_pid=$!
+	NETNS_PIDS+=("$agent_pid")
+	expect "$backend: the agent binds the cgroups when it starts" \
+		until_log 10 1 "loaded again: '$top/remade' bound to cgroup [0-9]*$"
+	got=$(from "$top/remade" 7002)
+	expect "$backend: the agent's start binds the new X: refused (got $got)" \
+		[ "$(verdict_of "$got")" = deny ]
+	for n in 1 2; do
+		remake "$n"
+		got=$(from "$top/remade" 7002)
+		expect "$backend: restart $n: the new X is refused by its deny (got $got)" \
+			[ "$(verdict_of "$got")" = deny ]
+		got=$(from "$top/sibling" 7002)
+		expect "$backend: restart $n: a sibling still connects (got $got)" \
+			[ "$(verdict_of "$got")" = allow ]
+		got=$(from "$top/remade" 7001)
+		expect "$backend: restart $n: X's allow works in the new X (got $got)" \
+			[ "$(verdict_of "$got")" = allow ]
+	done
+	# iptables: the deny's rule in EGRESSC-LOCAL kept its counter across
+	# the loads: the start's probe and each restart's, one SYN each.
+	if [ "$backend" = iptables ]; then
+		got=$(ip netns exec "$NS_CLIENT" iptables-save -c -t filter |
+		      sed -n "s/^\[\([0-9]*\):[0-9]*\] -A EGRESSC-LOCAL .*--path \"\{0,1\}$top\/remade[\" ].*-g EGRESSC-deny_.*/\1/p")
+		expect "$backend: the deny rule's counter survives the loads (got ${got:-nothing}, want 3)" \
+			[ "${got:-0}" -ge 3 ]
+	fi
+	got=$(rebinds)
+	expect "$backend: stats counts the start's bind and two rebinds (got ${got:-nothing})" \
+		[ "${got:-0}" = 3 ]
+
+	# A newer policy, applied under the running agent's feet: the agent's
+	# chain is not what apply loaded, and it stays the newer one's.
+	if ! applied "$tmp/newer.eg"; then
+		bad "$backend: apply of the newer policy failed"
+		indent <"$tmp/log"
+	fi
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	in_v2 sh -c 'rmdir "$1" && mkdir "$1"' sh "/sys/fs/cgroup/$top/remade"
+	expect "$backend: the agent leaves a newer policy's chain alone" \
+		until_log 10 1 "not the policy this agent compiled"
+	got=$(from "$top/remade" 7002)
+	expect "$backend: the newer policy holds: X connects (got $got)" \
+		[ "$(verdict_of "$got")" = allow ]
+	kill "$agent_pid"
+	wait "$agent_pid" 2>/dev/null
+	[ "$fail" -eq 0 ] || indent <"$tmp/agent.log"
+	in_v2 "$EGRESSC" apply --remove --hosts-path "$tmp/hosts" --dnsmasq-path "$tmp/dnsmasq.conf" \
+		--dnsmasq-restart true >/dev/null 2>&1
+	expect "$backend: apply --remove takes the record away" [ ! -e "$record" ]
+done
+# Where /sys/fs/cgroup is no cgroup v2 (ip netns exec mounts a sysfs of its
+# own), the agent says it cannot see the cgroups, and serves on.
+: >"$tmp/agent.log"
+ip netns exec "$NS_CLIENT" "$EGRESSC" agent --backend iptables --socket "$tmp/agent.sock" \
+	--state "$tmp/agent.state" "$tmp/remade.eg" >>"$tmp/agent.log" 2>&1 &
+agent_pid=$!
+NETNS_PIDS+=("$agent_pid")
+expect "without cgroup v2 the agent says it cannot see the cgroups" \
+	until_log 10 1 "cgroup v2 is not mounted at /sys/fs/cgroup"
+expect "without cgroup v2 the agent serves on" until_log 10 1 "listening on"
+kill "$agent_pid"
+wait "$agent_pid" 2>/dev/null
+cgroup2_remove "$top"
 
 # Nothing of ours is left in the v2 hierarchy.
 left=$(unshare -m sh -c 'mount -t cgroup2 none /sys/fs/cgroup && ls -d /sys/fs/cgroup/'"$top"'* 2>/dev/null')

@@ -24,7 +24,7 @@ static void test_round_trip(void **state)
 	size_t len;
 
 	(void)state;
-	refresh_state_format(&r, &text, &len);
+	refresh_state_format(&r, 7, &text, &len);
 	assert_int_equal(strlen(text), len);
 	assert_int_equal(refresh_state_parse(text, v), 0);
 	assert_int_equal(v[REFRESH_NAMES], 3);
@@ -38,6 +38,24 @@ static void test_round_trip(void **state)
 	assert_int_equal(v[REFRESH_FAILED_ROUNDS_TOTAL], 2);
 	assert_int_equal(v[REFRESH_LAST_ROUND], 1796000000);
 	assert_int_equal(v[REFRESH_LAST_SUCCESS], 1795999990);
+	assert_int_equal(v[REFRESH_CGROUP_REBINDS], 7);
+	free(text);
+}
+
+/* An agent that does not refresh (it watches cgroups only) writes the
+ * same file: the refresh's counters 0, its rebinds counted. */
+static void test_no_refresh(void **state)
+{
+	uint64_t v[REFRESH_METRICS];
+	char *text;
+	size_t len;
+
+	(void)state;
+	refresh_state_format(NULL, 2, &text, &len);
+	assert_int_equal(refresh_state_parse(text, v), 0);
+	for (int i = 0; i < REFRESH_METRICS; i++)
+		assert_int_equal(v[i], i == REFRESH_CGROUP_REBINDS ? 2 : 0);
+	assert_non_null(strstr(text, "egressc_cgroup_rebinds_total 2\n"));
 	free(text);
 }
 
@@ -64,6 +82,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_no_refresh),
 		cmocka_unit_test(test_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
