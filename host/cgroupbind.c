@@ -126,10 +126,16 @@ void cgroup_bind_record(const struct apply_set *s, enum apply_backend backend, F
 	struct arena arena;
 	struct diags d;
 
+	/* Only a policy for cgroups has anything for the agent to bind: no
+	 * record for the rest (an iptables policy for users has
+	 * EGRESSC-LOCAL too), and none left of an earlier one. */
+	bool cgroups = false;
 	for (int i = 0; i < LOCAL_PARTS; i++)
-		if ((i == LOCAL_NFT) == (backend == APPLY_NFT) && s->text[from[i]])
+		if ((i == LOCAL_NFT) == (backend == APPLY_NFT) && s->text[from[i]]) {
 			parts[i] = cgroup_bind_local_rules(s->text[from[i]], i == LOCAL_NFT);
-	char *text = record_text(parts);
+			cgroups = cgroups || (parts[i] && ruleset_names_cgroups(parts[i], i == LOCAL_NFT));
+		}
+	char *text = cgroups ? record_text(parts) : NULL;
 	parts_release(parts);
 	if (!text || !path) {
 		cgroup_bind_forget();

@@ -43,6 +43,19 @@ static bool line_cgroup(const char *line, size_t len, bool nft, char *path, size
 	return true;
 }
 
+bool ruleset_names_cgroups(const char *text, bool nft)
+{
+	for (const char *line = text; *line;) {
+		size_t len = strcspn(line, "\n");
+		const char *p = line + strspn(line, " \t");
+		char path[4096];
+		if (*p != '#' && line_cgroup(p, (size_t)(line + len - p), nft, path, sizeof(path)))
+			return true;
+		line += len + (line[len] == '\n');
+	}
+	return false;
+}
+
 int ruleset_cgroups_check(const char *text, bool nft, const char *root, bool mounted,
 			  const char *where, const char *outcome, struct diags *d)
 {

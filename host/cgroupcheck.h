@@ -17,6 +17,9 @@ struct diags;
 /* Whether ROOT is a cgroup v2 mount. */
 bool cgroup2_mounted(const char *root);
 
+/* Whether TEXT (as below) has a rule for a cgroup, comments aside. */
+bool ruleset_names_cgroups(const char *text, bool nft);
+
 /* Whether every cgroup TEXT (an nft ruleset when NFT, else an
  * iptables-restore file; comments aside) names is a directory under ROOT.
  * Returns 0, or -1 with an error about WHERE queued that names the first

@@ -72,10 +72,22 @@ static void test_missing_cgroup_named(void **state)
 	rmdir(root);
 }
 
+/* A rule for a cgroup in either form; a comment naming one is none. */
+static void test_names_cgroups(void **state)
+{
+	(void)state;
+	assert_true(ruleset_names_cgroups(nft, true));
+	assert_true(ruleset_names_cgroups(ipt, false));
+	assert_false(ruleset_names_cgroups("\t\t# socket cgroupv2 level 1 \"a\" ip daddr 192.0.2.1 accept\n"
+					   "\t\tmeta skuid 0 accept\n", true));
+	assert_false(ruleset_names_cgroups("-A EGRESSC-LOCAL -m owner --uid-owner 0 -j RETURN\n", false));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_missing_cgroup_named),
+		cmocka_unit_test(test_names_cgroups),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
