@@ -429,9 +429,6 @@ static int apply_nft(const struct apply_set *s, const char *current, const struc
 			   s->where[PART_NFT], west < 0 ? -west : west, west < 0 ? "east" : "west");
 		return -1;
 	}
-	if (ruleset_cgroups_check(s->text[PART_NFT], true, CGROUP2_ROOT, true, s->where[PART_NFT],
-				  unchanged(o), d) < 0)
-		return -1;
 	if (o->dry_run && geteuid() != 0) {
 		fprintf(log, "nft: would replace table " NFT_TABLE " from %s (not checked: nft needs root)\n",
 			s->where[PART_NFT]);
@@ -726,11 +723,6 @@ static int apply_iptables(const struct apply_set *s, const struct apply_opts *o,
 {
 	const char *v4 = s->text[PART_V4], *v6 = s->text[PART_V6];
 
-	if (ruleset_cgroups_check(v4, false, CGROUP2_ROOT, true, s->where[PART_V4], unchanged(o),
-				  d) < 0 ||
-	    ruleset_cgroups_check(v6, false, CGROUP2_ROOT, true, s->where[PART_V6], unchanged(o),
-				  d) < 0)
-		return -1;
 	if (o->dry_run) {
 		if (s->text[PART_IPSETS])
 			fprintf(log, "ipset: would create and empty the sets of %s\n",
@@ -946,8 +938,8 @@ int apply_lock(struct diags *d)
  * transaction, which changes nothing when it fails, and is saved (listed)
  * only when the restart that follows it may fail. Last, the other
  * backend's state goes: until then it, too, held the previous policy. */
-int apply_run(const struct apply_set *s, const struct apply_opts *o, FILE *log,
-	      struct diags *d)
+static int apply_bound(const struct apply_set *s, const struct apply_set *compiled,
+		       const struct apply_opts *o, FILE *log, struct diags *d)
 {
 	struct fw_saved fw;
 	struct file_was hosts_was = { 0 }, frag_was = { 0 };
@@ -1010,7 +1002,7 @@ int apply_run(const struct apply_set *s, const struct apply_opts *o, FILE *log,
 	}
 	/* What the agent may load again when a cgroup is made again. */
 	if (rc == 0 && !o->dry_run)
-		cgroup_bind_record(s, o->backend, log);
+		cgroup_bind_record(compiled, o->backend, log);
 	if (rc == 0)
 		rc = o->backend == APPLY_NFT ? remove_iptables(o, log, d) : remove_nft(o, log, d);
 	/* What earlier policies left: no rule names those sets any more. */
@@ -1021,6 +1013,42 @@ int apply_run(const struct apply_set *s, const struct apply_opts *o, FILE *log,
 	free(hosts_was.text);
 	free(frag_was.text);
 	free(hosts);
+	return rc;
+}
+
+/* The firewall texts of S as they load here now (ruleset_bind_cgroups():
+ * a rule for a cgroup not made yet left out) into BOUND, whose other
+ * texts are S's. */
+static int bind_cgroups(const struct apply_set *s, struct apply_set *bound,
+			const struct apply_opts *o, FILE *log, struct diags *d)
+{
+	static const enum apply_part firewall[] = { PART_NFT, PART_V4, PART_V6 };
+
+	*bound = *s;
+	for (size_t i = 0; i < sizeof(firewall) / sizeof(firewall[0]); i++) {
+		const enum apply_part p = firewall[i];
+		if (!s->text[p] || (p == PART_NFT) != (o->backend == APPLY_NFT))
+			continue;
+		bound->text[p] = ruleset_bind_cgroups(s->text[p], p == PART_NFT, CGROUP2_ROOT, true,
+						      s->where[p], unchanged(o), log, d);
+		if (!bound->text[p])
+			return -1;
+		bound->len[p] = strlen(bound->text[p]);
+	}
+	return 0;
+}
+
+int apply_run(const struct apply_set *s, const struct apply_opts *o, FILE *log,
+	      struct diags *d)
+{
+	struct apply_set bound;
+	int rc = bind_cgroups(s, &bound, o, log, d);
+
+	if (rc == 0)
+		rc = apply_bound(&bound, s, o, log, d);
+	for (int i = 0; i < PART_COUNT; i++)
+		if (bound.text[i] != s->text[i])
+			free(bound.text[i]);
 	return rc;
 }
 

@@ -360,7 +360,7 @@ static int rebind(struct cgroup_bind *b, FILE *log)
 	char *parts[LOCAL_PARTS], *mine, *applied = NULL, buf[64], why[4096 + 512];
 	const char *path = record_path(buf);
 	ino_t *ids = xcalloc(b->n + 1, sizeof(*ids));
-	size_t len, missing = b->n;
+	size_t len;
 	struct arena arena;
 	struct diags d;
 	int rc = -1;
@@ -370,9 +370,10 @@ static int rebind(struct cgroup_bind *b, FILE *log)
 	render_parts(b, parts);
 	mine = record_text(parts);
 	int lock = setops_lock(&d);
-	for (size_t i = 0; i < b->n && missing == b->n; i++)
-		if (!(ids[i] = cgroup_id(b, b->paths[i].path)))
-			missing = i;
+	/* 0 for a cgroup not there: its rules are left out of the load
+	 * (ruleset_bind_cgroups()), and its mkdir is a change. */
+	for (size_t i = 0; i < b->n; i++)
+		ids[i] = cgroup_id(b, b->paths[i].path);
 	if (lock < 0) {
 		snprintf(why, sizeof(why), "cannot take the apply lock");
 	} else if (!path || wholefile_read(path, &applied, &len) < 0) {
@@ -382,16 +383,19 @@ static int rebind(struct cgroup_bind *b, FILE *log)
 		snprintf(why, sizeof(why), "the loaded ruleset is not the policy this agent compiled "
 			 "(applied since the agent started, or compiled otherwise): its chain stays "
 			 "as apply loaded it; start the agent again with the policy applied");
-	} else if (missing < b->n) {
-		snprintf(why, sizeof(why), "cgroup '%s' does not exist (no %s/%s): the loaded rules "
-			 "stay as they are until it is made", b->paths[missing].path, b->root,
-			 b->paths[missing].path);
 	} else {
 		rc = 0;
 		int loaded = 0;
-		for (int i = 0; i < LOCAL_PARTS && rc == 0; i++)
-			if (parts[i] && (rc = load_part((enum local_part)i, parts[i], &d)) == 0)
-				loaded++;
+		for (int i = 0; i < LOCAL_PARTS && rc == 0; i++) {
+			if (!parts[i])
+				continue;
+			char *here = ruleset_bind_cgroups(parts[i], i == LOCAL_NFT, b->root,
+							  true, "egressc agent: cgroups", "the loaded rules stay",
+							  log, &d);
+			rc = here ? load_part((enum local_part)i, here, &d) : -1;
+			loaded += rc == 0;
+			free(here);
+		}
 		if (rc < 0) {
 			/* nft's changed nothing; iptables's IPv4 may be loaded
 			 * when IPv6 failed, bound alike, which the next try
@@ -416,9 +420,12 @@ static int rebind(struct cgroup_bind *b, FILE *log)
 		for (size_t i = 0; i < b->n; i++) {
 			if (ids[i] == b->paths[i].id)
 				continue;
-			fprintf(log, "%s'%s' bound to cgroup %llu", sep, b->paths[i].path,
-				(unsigned long long)ids[i]);
-			if (b->paths[i].id)
+			if (!ids[i])
+				fprintf(log, "%s'%s' is gone: its rules left out", sep, b->paths[i].path);
+			else
+				fprintf(log, "%s'%s' bound to cgroup %llu", sep, b->paths[i].path,
+					(unsigned long long)ids[i]);
+			if (ids[i] && b->paths[i].id)
 				fprintf(log, " (made again: was %llu)", (unsigned long long)b->paths[i].id);
 			b->paths[i].id = ids[i];
 			sep = "; ";

@@ -2,11 +2,13 @@
 #include "host/cgroupcheck.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 
 #include "compiler/diag.h"
+#include "lib/xalloc.h"
 
 /* statfs()'s f_type of a cgroup v2 mount (linux/magic.h). */
 #define CGROUP2_SUPER_MAGIC 0x63677270
@@ -56,38 +58,53 @@ bool ruleset_names_cgroups(const char *text, bool nft)
 	return false;
 }
 
-int ruleset_cgroups_check(const char *text, bool nft, const char *root, bool mounted,
-			  const char *where, const char *outcome, struct diags *d)
+static bool cgroup_exists(const char *root, const char *path)
 {
-	const char *tool = nft ? "nft" : "iptables";
-	bool checked = false;
+	char dir[4096 + 64];
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s/%s", root, path);
+	return stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+char *ruleset_bind_cgroups(const char *text, bool nft, const char *root, bool v2,
+			   const char *where, const char *outcome, FILE *log, struct diags *d)
+{
+	char *out = NULL;
+	size_t out_len = 0;
+	FILE *fp = xopen_memstream(&out, &out_len);
+	bool checked = false, mounted = true;
 
 	for (const char *line = text; *line;) {
 		size_t len = strcspn(line, "\n");
 		const char *p = line + strspn(line, " \t");
-		char path[4096], dir[4096 + 64];
-		struct stat st;
+		char path[4096];
+		bool keep = true;
 		if (*p != '#' && line_cgroup(p, (size_t)(line + len - p), nft, path, sizeof(path))) {
-			if (!checked && mounted && !cgroup2_mounted(root)) {
-				if (!nft)
-					return 0;
+			if (!checked) {
+				checked = true;
+				mounted = !v2 || cgroup2_mounted(root);
+			}
+			if (!mounted && nft) {
 				diag_error(d, NULL, "%s: its rules name cgroups, and cgroup v2 is not "
 					   "mounted at %s, where nft looks them up when it loads the "
 					   "ruleset; %s (mount it there, or apply with --backend "
 					   "iptables)", where, root, outcome);
-				return -1;
+				xmemstream_close(fp);
+				free(out);
+				return NULL;
 			}
-			checked = true;
-			snprintf(dir, sizeof(dir), "%s/%s", root, path);
-			if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-				diag_error(d, NULL, "%s: cgroup '%s' does not exist here (no %s): %s looks "
-					   "up a rule's cgroup when it loads the ruleset, and fails on one "
-					   "that does not exist; %s (start what makes the cgroup first)",
-					   where, path, dir, tool, outcome);
-				return -1;
-			}
+			keep = !mounted || cgroup_exists(root, path);
+			if (!keep)
+				fprintf(log, "%s: cgroup '%s' does not exist here: its rule matches no "
+					"process until it is made, and is left out until then (the "
+					"agent puts it in when it is): %.*s\n",
+					where, path, (int)(line + len - p), p);
 		}
+		if (keep)
+			fprintf(fp, "%.*s\n", (int)len, line);
 		line += len + (line[len] == '\n');
 	}
-	return 0;
+	xmemstream_close(fp);
+	return out;
 }

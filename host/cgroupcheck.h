@@ -9,6 +9,7 @@
 #define EGRESSC_CGROUPCHECK_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 struct diags;
 
@@ -17,16 +18,21 @@ struct diags;
 /* Whether ROOT is a cgroup v2 mount. */
 bool cgroup2_mounted(const char *root);
 
-/* Whether TEXT (as below) has a rule for a cgroup, comments aside. */
+/* Whether TEXT (an nft ruleset when NFT, else an iptables-restore file)
+ * has a rule for a cgroup, comments aside. */
 bool ruleset_names_cgroups(const char *text, bool nft);
 
-/* Whether every cgroup TEXT (an nft ruleset when NFT, else an
- * iptables-restore file; comments aside) names is a directory under ROOT.
- * Returns 0, or -1 with an error about WHERE queued that names the first
- * missing one and ends in OUTCOME. With MOUNTED, ROOT must be a cgroup v2
- * mount, which nft needs; iptables's are the kernel's to find, so where
- * ROOT is no cgroup v2 they are not checked. */
-int ruleset_cgroups_check(const char *text, bool nft, const char *root, bool mounted,
-			  const char *where, const char *outcome, struct diags *d);
+/* TEXT (as above) as it loads on this machine now: each rule for a cgroup
+ * that ROOT lacks left out. Such a rule matches no socket (no process is
+ * in a cgroup that is not there, nor below it), so what the ruleset lets
+ * out is the same, but nft, and the kernel for iptables, refuse a rule
+ * whose cgroup they cannot find. Each one left out is said on LOG, about
+ * WHERE; the agent puts it back when its cgroup is made (host/
+ * cgroupbind.h). With V2, ROOT must be a cgroup v2 mount, which nft needs
+ * (iptables's cgroups are the kernel's to find where it is not: TEXT as it
+ * is). Returns the text (malloc'd), or NULL with an error queued that ends
+ * in OUTCOME when nft's cannot be looked up. */
+char *ruleset_bind_cgroups(const char *text, bool nft, const char *root, bool v2,
+			   const char *where, const char *outcome, FILE *log, struct diags *d);
 
 #endif
