@@ -57,6 +57,18 @@ $top/sibling
 $top/allowedx"
 
 verdict_of() { [ "$1" = connected ] && echo allow || echo deny; }
+# check_got LABEL CASE...: each case's "CGROUP PORT WANT" against what
+# inner.sh wrote to $tmp/got.
+check_got() {
+	local label=$1 c cg port want got
+	shift
+	for c; do
+		read -r cg port want <<<"$c"
+		got=$(awk -v cg="$cg" -v port="$port" '$1 == cg && $2 == port { print $3 }' "$tmp/got")
+		expect "$label: a process in cgroup $cg to port $port: $want (got ${got:-nothing})" \
+			[ "$(verdict_of "$got")" = "$want" ]
+	done
+}
 
 # Run in the client's mount namespace: load the backend's files from DIR,
 # then a probe per case, each moved into its cgroup first.
@@ -108,12 +120,7 @@ for backend in nft iptables; do
 		indent <"$tmp/log"
 		continue
 	fi
-	for c in "${cases[@]}"; do
-		read -r cg port want <<<"$c"
-		got=$(awk -v cg="$cg" -v port="$port" '$1 == cg && $2 == port { print $3 }' "$tmp/got")
-		expect "$backend: a process in cgroup $cg to port $port: $want (got ${got:-nothing})" \
-			[ "$(verdict_of "$got")" = "$want" ]
-	done
+	check_got "$backend" "${cases[@]}"
 	for c in "${container_cases[@]}"; do
 		read -r port want <<<"$c"
 		got=$(ip netns exec "$NS_CONTAINER" "$PROBE" tcp 192.0.2.2 "$port" "$TCP_TIMEOUT_MS" 2>&1)
@@ -137,12 +144,7 @@ for backend in nft iptables; do
 		indent <"$tmp/log"
 		continue
 	fi
-	for c in "${monitor_cases[@]}"; do
-		read -r cg port want <<<"$c"
-		got=$(awk -v cg="$cg" -v port="$port" '$1 == cg && $2 == port { print $3 }' "$tmp/got")
-		expect "$backend: monitor: a process in cgroup $cg to port $port connects (got ${got:-nothing})" \
-			[ "$(verdict_of "$got")" = "$want" ]
-	done
+	check_got "$backend: monitor" "${monitor_cases[@]}"
 	ip netns exec "$NS_CLIENT" "$EGRESSC" report --backend "$backend" --dns-log /dev/null \
 		--format json "$tmp/monitor.eg" >"$tmp/report.json" 2>"$tmp/log"
 	got=$(/usr/bin/python3 -c '
