@@ -554,22 +554,24 @@ static uint32_t add_origin(struct builder *b, const struct stmt *rule, const str
 	return (uint32_t)m->norigins++;
 }
 
-static void add_prefix(struct builder *b, struct rule_class *c, const struct prefix *p,
+/* Returns whether P went into C's set. */
+static bool add_prefix(struct builder *b, struct rule_class *c, const struct prefix *p,
 		       uint32_t origin)
 {
 	struct rangeset *s = &c->sets[p->family];
 
 	if (origin == NO_ORIGIN)
-		return;
+		return false;
 	if (s->nranges >= SET_MAX_RANGES) {
 		if (!b->overflow)
 			diag_error(b->diags, &b->m->origins[origin].rule->loc,
 				   "set '%s' would exceed the limit of %u addresses and prefixes",
 				   c->name, SET_MAX_RANGES);
 		b->overflow = true;
-		return;
+		return false;
 	}
 	rangeset_add(s, p, origin);
+	return true;
 }
 
 static void add_pinned(struct builder *b, const struct host *h)
@@ -729,19 +731,6 @@ static bool range_from_host(const struct model *m, const struct rule_class *c, e
 	return t && t->kind == TARGET_HOST;
 }
 
-/* Whether a hostname's address went into allow class C: a scan of its
- * ranges, a million for a big list, so done once per naming. */
-static bool class_has_host(const struct model *m, const struct rule_class *c)
-{
-	if (c->verdict != VERDICT_ALLOW)
-		return false;
-	for (int f = 0; f < FAMILY_COUNT; f++)
-		for (size_t j = 0; j < c->sets[f].nranges; j++)
-			if (range_from_host(m, c, (enum family)f, j))
-				return true;
-	return false;
-}
-
 bool model_class_refreshed(const struct model *m, const struct rule_class *c)
 {
 	(void)m;
@@ -812,8 +801,8 @@ void model_name_static_ipsets(struct model *m)
 {
 	struct strmap names;
 
-	for (size_t i = 0; i < m->nclasses; i++)
-		m->classes[i].refreshed = class_has_host(m, &m->classes[i]);
+	if (m->static_ipsets_named)
+		return;
 	strmap_init(&names);
 	strmap_reserve(&names, FAMILY_COUNT * m->nruntime + m->nclasses);
 	for (size_t i = 0; i < m->nruntime; i++)
@@ -855,10 +844,21 @@ void model_name_static_ipsets(struct model *m)
 		}
 	}
 	strmap_release(&names);
+	m->static_ipsets_named = true;
+	const char *twice = model_duplicate_name(m);
+	if (twice)
+		model_bug("the name '%s' is given twice", twice);
+}
+
+void model_assert_static_ipsets_named(const struct model *m)
+{
+	if (!m->static_ipsets_named)
+		model_bug("%s", "static ipsets asked for before model_name_static_ipsets()");
 }
 
 bool model_uses_ipsets(const struct model *m, enum family f)
 {
+	model_assert_static_ipsets_named(m);
 	if (m->nruntime || m->record != RECORD_OFF)
 		return true;
 	for (size_t i = 0; i < m->nclasses; i++) {
@@ -902,13 +902,20 @@ static bool shareable(const struct rule_class *c, enum family f)
 	       !c->when.n && !c->src.given && !c->nruntime && c->sets[f].nspans;
 }
 
-/* Its elements there: its minimal prefixes (as model_name_static_ipsets()
- * counted them, span by span: those of its static set and those of its
- * refresh set) with each protocol and port range. */
+/* Its elements there: its minimal prefixes (those of its static set and
+ * those of its refresh set together: every span's) with each protocol and
+ * port range. Counted no further than the limit: a list's million
+ * prefixes are too many as soon as they are more than that. */
 static size_t shared_elements(const struct rule_class *c, enum family f)
 {
 	size_t protos = (size_t)!!(c->svc.protos & PROTO_TCP) + !!(c->svc.protos & PROTO_UDP);
-	return (c->ipset[f].nprefixes + c->refresh[f].nprefixes) * protos * c->svc.nports;
+	size_t per_prefix = protos * c->svc.nports, n = 0;
+
+	for (size_t j = 0; j < c->sets[f].nspans && n * per_prefix <= SHARED_CLASS_ELEMENTS_MAX; j++) {
+		struct span sp = rangeset_span(&c->sets[f], j);
+		range_to_prefixes(f, sp.lo, sp.hi, count_prefix, &n);
+	}
+	return n * per_prefix;
 }
 
 void model_share_lookups(struct model *m)
@@ -1001,8 +1008,12 @@ static void expand(struct builder *b, struct rule_class *c, const struct stmt *r
 			break;
 		case TARGET_HOST: {
 			uint32_t o = add_origin(b, rule, t);
+			/* model_class_refreshed(): known here, where the
+			 * origin is at hand, without a scan of every range. */
 			for (size_t i = 0; i < t->host->naddrs; i++)
-				add_prefix(b, c, &t->host->addrs[i], o);
+				if (add_prefix(b, c, &t->host->addrs[i], o) &&
+				    c->verdict == VERDICT_ALLOW)
+					c->refreshed = true;
 			if (rule->rule.verdict == VERDICT_ALLOW)
 				add_pinned(b, t->host);
 			break;
@@ -1430,7 +1441,6 @@ int model_build(struct model *m, const struct policy *p, struct diags *d)
 	family_rules_finish(m);
 	deny_parts_finish(m, counter_of_rule);
 	free(counter_of_rule);
-	model_name_static_ipsets(m);
 	model_share_lookups(m);
 	pinned_finish(m);
 	const char *twice = model_duplicate_name(m);
