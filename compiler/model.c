@@ -1072,9 +1072,14 @@ static void family_rules_finish(struct model *m)
 		struct rule_class *c = &m->classes[i];
 		for (int f = 0; f < FAMILY_COUNT; f++) {
 			const struct rangeset *s = &c->sets[f];
-			size_t n = 0;
-			for (size_t j = 0; j < s->nranges; j++)
-				used[m->origins[rangeset_range(s, j).origin].rule->rule.index] = true;
+			size_t n = 0, seen = 0;
+			/* Every range's origin is a rule of the class: once
+			 * all have been seen, a list's other ranges add none. */
+			for (size_t j = 0; j < s->nranges && seen < c->nrules; j++) {
+				unsigned idx = m->origins[rangeset_range(s, j).origin].rule->rule.index;
+				seen += !used[idx];
+				used[idx] = true;
+			}
 			c->family_rules[f] = xmalloc((c->nrules ? c->nrules : 1) * sizeof(**c->family_rules));
 			for (size_t j = 0; j < c->nrules; j++) {
 				unsigned idx = c->rules[j]->rule.index;
