@@ -162,30 +162,42 @@ static char *put_decimal(char *o, unsigned v)
 	return o;
 }
 
-static char *format_v4(addr_t a, char *buf)
+/* The dotted quad at O, without a NUL; returns the end. */
+static char *put_v4(char *o, addr_t a)
 {
-	char *o = buf;
-
-	for (int shift = 24; shift >= 0; shift -= 8) {
+	for (int shift = 24; shift > 0; shift -= 8) {
 		o = put_decimal(o, (unsigned)(a >> shift) & 0xff);
-		*o++ = shift ? '.' : '\0';
+		*o++ = '.';
 	}
-	return buf;
+	return put_decimal(o, (unsigned)a & 0xff);
 }
 
 char *addr_format(enum family f, addr_t a, char buf[PREFIX_STRLEN])
 {
-	return f == FAMILY_V6 ? format_v6(a, buf) : format_v4(a, buf);
+	if (f == FAMILY_V6)
+		return format_v6(a, buf);
+	*put_v4(buf, a) = '\0';
+	return buf;
+}
+
+char *prefix_put(char *o, const struct prefix *p)
+{
+	if (p->family == FAMILY_V6) {
+		format_v6(p->addr, o);
+		o += strlen(o);
+	} else {
+		o = put_v4(o, p->addr);
+	}
+	if (p->len != family_bits(p->family)) {
+		*o++ = '/';
+		o = put_decimal(o, p->len);
+	}
+	return o;
 }
 
 char *prefix_format(const struct prefix *p, char buf[PREFIX_STRLEN])
 {
-	addr_format(p->family, p->addr, buf);
-	if (p->len != family_bits(p->family)) {
-		char *o = buf + strlen(buf);
-		*o++ = '/';
-		*put_decimal(o, p->len) = '\0';
-	}
+	*prefix_put(buf, p) = '\0';
 	return buf;
 }
 
