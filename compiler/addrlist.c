@@ -112,7 +112,7 @@ static void add_v4(struct list_reader *r, uint32_t addr, unsigned len)
 {
 	struct addrlist *l = r->list;
 
-	VEC_PUSH(l->v4, l->n4, r->cap4, (uint64_t)addr << 8 | len);
+	VEC_PUSH(l->v4, l->n4, r->cap4, rangeset_v4_key(addr, len));
 }
 
 /* Adds a clean IPv4 prefix, as parse_v4() read it, if it has no host bits

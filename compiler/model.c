@@ -1024,13 +1024,18 @@ static void expand(struct builder *b, struct rule_class *c, const struct stmt *r
 			break; /* a dynamic set has an entry of its own */
 		case TARGET_FILE: {
 			uint32_t o = add_origin(b, rule, t);
-			/* A million prefixes: room at once, not by doubling. */
-			rangeset_reserve(&c->sets[FAMILY_V4], t->list->n4);
+			struct rangeset *v4 = &c->sets[FAMILY_V4];
+			/* A million prefixes: room at once, not by doubling;
+			 * in one copy when add_prefix() would take them all. */
+			rangeset_reserve(v4, t->list->n4);
 			rangeset_reserve(&c->sets[FAMILY_V6], t->list->n6);
-			for (size_t i = 0; i < t->list->n4; i++) {
-				struct prefix p = addrlist_v4(t->list, i);
-				add_prefix(b, c, &p, o);
-			}
+			if (o != NO_ORIGIN && v4->nranges + t->list->n4 <= SET_MAX_RANGES)
+				rangeset_add_v4_keys(v4, t->list->v4, t->list->n4, o);
+			else
+				for (size_t i = 0; i < t->list->n4; i++) {
+					struct prefix p = addrlist_v4(t->list, i);
+					add_prefix(b, c, &p, o);
+				}
 			for (size_t i = 0; i < t->list->n6; i++)
 				add_prefix(b, c, &t->list->v6[i], o);
 			break;

@@ -54,11 +54,24 @@ void rangeset_add(struct rangeset *s, const struct prefix *p, uint32_t origin)
 	}
 	/* One count and one capacity: a set uses one of the arrays. */
 	if (s->family == FAMILY_V4)
-		VEC_PUSH(s->v4, s->nranges, s->cap,
-			 (uint64_t)p->addr << 32 | (uint64_t)p->len << 26 | origin);
+		VEC_PUSH(s->v4, s->nranges, s->cap, rangeset_v4_key((uint32_t)p->addr, p->len) | origin);
 	else
 		VEC_PUSH(s->v6, s->nranges, s->cap,
 			 (struct rangeset6_entry){ p->addr, origin, p->len });
+}
+
+void rangeset_add_v4_keys(struct rangeset *s, const uint64_t *keys, size_t n, uint32_t origin)
+{
+	if (origin >= RANGESET_MAX_ORIGINS || s->family != FAMILY_V4) {
+		fputs("egressc: BUG: rangeset_add_v4_keys: origin or family out of range\n", stderr);
+		abort();
+	}
+	if (!n)
+		return;
+	VEC_GROW(s->v4, s->nranges + n, s->cap);
+	for (size_t i = 0; i < n; i++)
+		s->v4[s->nranges + i] = keys[i] | origin;
+	s->nranges += n;
 }
 
 struct range rangeset_range(const struct rangeset *s, size_t i)
