@@ -797,6 +797,8 @@ static void refresh_ipset_take(struct strmap *names, const struct model *m, stru
 	}
 }
 
+static const char *duplicate_ipset_name(const struct model *m);
+
 void model_name_static_ipsets(struct model *m)
 {
 	struct strmap names;
@@ -845,7 +847,8 @@ void model_name_static_ipsets(struct model *m)
 	}
 	strmap_release(&names);
 	m->static_ipsets_named = true;
-	const char *twice = model_duplicate_name(m);
+	/* model_build() checked the rest before they had names. */
+	const char *twice = duplicate_ipset_name(m);
 	if (twice)
 		model_bug("the name '%s' is given twice", twice);
 }
@@ -1465,27 +1468,17 @@ static const char *seen_twice(struct strmap *seen, const char *name)
 	return strmap_put(seen, name, (void *)name) ? name : NULL;
 }
 
-const char *model_duplicate_name(const struct model *m)
+/* The ipset name given twice, or NULL. */
+static const char *duplicate_ipset_name(const struct model *m)
 {
-	struct strmap sets, ipsets;
+	struct strmap ipsets;
 	const char *twice = NULL;
 
-	strmap_init(&sets);
 	strmap_init(&ipsets);
-	strmap_reserve(&sets, m->nclasses + m->ncounters + m->nruntime);
 	strmap_reserve(&ipsets, FAMILY_COUNT * m->nruntime + m->nclasses);
-	/* nft sets are the classes', the deny parts' (named by their
-	 * counters) and the run-time sets', each with "_v4" or "_v6"; the
-	 * counters name iptables chains too. */
-	for (size_t i = 0; i < m->nclasses && !twice; i++)
-		twice = seen_twice(&sets, m->classes[i].name);
-	for (size_t i = 0; i < m->ncounters && !twice; i++)
-		twice = seen_twice(&sets, m->counters[i].name);
-	for (size_t i = 0; i < m->nruntime && !twice; i++) {
-		twice = seen_twice(&sets, m->runtime[i].name);
+	for (size_t i = 0; i < m->nruntime && !twice; i++)
 		for (int f = 0; f < FAMILY_COUNT && !twice; f++)
 			twice = seen_twice(&ipsets, m->runtime[i].ipset[f]);
-	}
 	for (size_t i = 0; i < m->nclasses && !twice; i++) {
 		const struct rule_class *c = &m->classes[i];
 		for (int f = 0; f < FAMILY_COUNT && !twice; f++) {
@@ -1498,9 +1491,28 @@ const char *model_duplicate_name(const struct model *m)
 					twice = seen_twice(&ipsets, c->parts[j].ipset[f].name);
 		}
 	}
-	strmap_release(&sets);
 	strmap_release(&ipsets);
 	return twice;
+}
+
+const char *model_duplicate_name(const struct model *m)
+{
+	struct strmap sets;
+	const char *twice = NULL;
+
+	strmap_init(&sets);
+	strmap_reserve(&sets, m->nclasses + m->ncounters + m->nruntime);
+	/* nft sets are the classes', the deny parts' (named by their
+	 * counters) and the run-time sets', each with "_v4" or "_v6"; the
+	 * counters name iptables chains too. */
+	for (size_t i = 0; i < m->nclasses && !twice; i++)
+		twice = seen_twice(&sets, m->classes[i].name);
+	for (size_t i = 0; i < m->ncounters && !twice; i++)
+		twice = seen_twice(&sets, m->counters[i].name);
+	for (size_t i = 0; i < m->nruntime && !twice; i++)
+		twice = seen_twice(&sets, m->runtime[i].name);
+	strmap_release(&sets);
+	return twice ? twice : duplicate_ipset_name(m);
 }
 
 void model_release(struct model *m)
