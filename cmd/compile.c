@@ -338,11 +338,26 @@ static bool output_to_stdout(const struct compile_args *o, bool writes)
 	return writes && !o->out_dir;
 }
 
+/* Whether what O asks for prints the iptables backend's static ipsets:
+ * else the compilation need not name them. --verify reads the iptables
+ * outputs too. */
+static bool wants_static_ipsets(const struct compile_args *o, struct arena *a)
+{
+	struct planned plan[MAX_OUTPUTS];
+	size_t n = plan_outputs(o, a, plan);
+	bool wants = o->verify;
+
+	for (size_t i = 0; i < n; i++)
+		wants |= plan[i].e && plan[i].e->static_ipsets;
+	return wants;
+}
+
 static int compile(struct compile_args *o)
 {
 	struct compilation c;
 
 	compilation_init(&c);
+	o->policy_args.compile.no_static_ipsets = !wants_static_ipsets(o, &c.arena);
 	int rc = compilation_run(&c, o->policy, &o->policy_args.compile);
 	bool writes = !(o->check || o->verify) || o->out_file || o->out_dir || o->save_resolved;
 	/* An output that would overwrite an input or another output is a

@@ -44,41 +44,63 @@ static void entry_error(struct list_reader *r, int lineno, const char *line, siz
 	r->failed = true;
 }
 
+/* The value of C as a decimal digit, or more than 9 if it is none. */
+static inline unsigned digit(char c)
+{
+	return (unsigned)(unsigned char)c - '0';
+}
+
+/* A decimal number of at most MAX (255 or 32) at S, without a leading
+ * zero: its value in *V; returns how many digits it took, or 0 when S
+ * does not start with one. S is read up to the first non-digit. */
+static inline size_t parse_decimal(const char *s, unsigned max, unsigned *v)
+{
+	unsigned d0 = digit(s[0]), d1, d2;
+
+	if (d0 > 9)
+		return 0;
+	if ((d1 = digit(s[1])) > 9) {
+		*v = d0;
+		return 1;
+	}
+	if (d0 == 0)
+		return 0;
+	if ((d2 = digit(s[2])) > 9) {
+		*v = d0 * 10 + d1;
+		return *v <= max ? 2 : 0;
+	}
+	*v = d0 * 100 + d1 * 10 + d2;
+	return *v <= max && digit(s[3]) > 9 ? 3 : 0;
+}
+
 /* A dotted quad with an optional /LEN at the start of S[0..N), as strict
  * as inet_pton (no leading zeros) but without its cost per call: lists
- * have millions of lines. Returns how many characters it took (what
- * follows is the caller's to judge), or 0 when S does not start with one. */
+ * have millions of lines. S[N] must be readable and neither a digit, '.'
+ * nor '/' (the line's newline, or the reader's sentinel): so no digit is
+ * compared with N. Returns how many characters it took (what follows is
+ * the caller's to judge), or 0 when S does not start with one. */
 static size_t parse_v4(const char *s, size_t n, uint32_t *addr, unsigned *len)
 {
-	uint32_t a = 0;
-	size_t i = 0;
+	unsigned v;
+	size_t i = parse_decimal(s, 255, &v), took;
 
-	for (int octet = 0; octet < 4; octet++) {
-		unsigned v = 0, digits = 0;
-		if (octet && (i >= n || s[i++] != '.'))
-			return false;
-		while (i < n && s[i] >= '0' && s[i] <= '9' && digits < 4) {
-			v = v * 10 + (unsigned)(s[i++] - '0');
-			digits++;
-		}
-		if (digits == 0 || digits > 3 || v > 255 || (digits > 1 && s[i - digits] == '0'))
+	if (!i)
+		return 0;
+	uint32_t a = v;
+	for (int octet = 1; octet < 4; octet++) {
+		if (s[i] != '.' || !(took = parse_decimal(s + i + 1, 255, &v)))
 			return 0;
+		i += 1 + took;
 		a = a << 8 | v;
 	}
 	*len = 32;
-	if (i < n && s[i] == '/') {
-		unsigned v = 0, digits = 0;
-		i++;
-		while (i < n && s[i] >= '0' && s[i] <= '9' && digits < 3) {
-			v = v * 10 + (unsigned)(s[i++] - '0');
-			digits++;
-		}
-		if (digits == 0 || v > 32 || (digits > 1 && s[i - digits] == '0'))
+	if (s[i] == '/') {
+		if (!(took = parse_decimal(s + i + 1, 32, len)))
 			return 0;
-		*len = v;
+		i += 1 + took;
 	}
 	*addr = a;
-	return i;
+	return i <= n ? i : 0;
 }
 
 static bool is_blank(char c)
@@ -90,7 +112,23 @@ static void add_v4(struct list_reader *r, uint32_t addr, unsigned len)
 {
 	struct addrlist *l = r->list;
 
-	VEC_PUSH(l->v4, l->n4, r->cap4, (uint64_t)addr << 8 | len);
+	VEC_PUSH(l->v4, l->n4, r->cap4, rangeset_v4_key(addr, len));
+}
+
+/* Adds a clean IPv4 prefix, as parse_v4() read it, if it has no host bits
+ * and the list has room; returns whether it did (else the general path
+ * says why not). */
+static bool take_v4(struct list_reader *r, uint32_t addr, unsigned len)
+{
+	struct addrlist *l = r->list;
+	/* prefix_hostmask() of a length parse_v4() took (at most 32),
+	 * without its 128-bit arithmetic: this runs a million times. */
+	uint32_t host = (uint32_t)(((uint64_t)1 << (32 - len)) - 1);
+
+	if ((addr & host) || l->n4 + l->n6 >= ADDRLIST_MAX_ENTRIES)
+		return false;
+	VEC_PUSH(l->v4, l->n4, r->cap4, rangeset_v4_key(addr, len));
+	return true;
 }
 
 static void add_v6(struct list_reader *r, const struct prefix *p)
@@ -118,11 +156,8 @@ static void parse_line(struct list_reader *r, int lineno, const char *line, size
 	if (j > start && (j == len || is_blank(line[j]) || line[j] == '#')) {
 		while (j < len && is_blank(line[j]))
 			j++;
-		if ((j == len || line[j] == '#') && !(a4 & (uint32_t)prefix_hostmask(FAMILY_V4, l4)) &&
-		    r->list->n4 + r->list->n6 < ADDRLIST_MAX_ENTRIES) {
-			add_v4(r, a4, l4);
+		if ((j == len || line[j] == '#') && take_v4(r, a4, l4))
 			return;
-		}
 	}
 
 	end = start;
@@ -182,7 +217,7 @@ static void parse_line(struct list_reader *r, int lineno, const char *line, size
 static void read_lines(struct list_reader *r, int fd, const char *q, const struct loc *at)
 {
 	size_t cap = SOURCE_MAX_LINE + 1, have = 0;
-	char *buf = xmalloc(cap);	/* always whole lines, up to the line limit */
+	char *buf = xmalloc(cap + 1);	/* always whole lines, up to the line limit; a sentinel */
 	int lineno = 1;
 
 	for (;;) {
@@ -195,7 +230,18 @@ static void read_lines(struct list_reader *r, int fd, const char *q, const struc
 			break;
 		}
 		size_t end = have + (size_t)got, pos = 0;
+		buf[end] = '\n';	/* what parse_v4() may read past a last line */
 		for (;;) {
+			/* The common line, a clean IPv4 prefix alone, taken
+			 * where it starts, without a search for its end. */
+			uint32_t a4;
+			unsigned l4;
+			size_t took = parse_v4(buf + pos, end - pos, &a4, &l4);
+			if (took && pos + took < end && buf[pos + took] == '\n' && take_v4(r, a4, l4)) {
+				lineno++;
+				pos += took + 1;
+				continue;
+			}
 			char *nl = memchr(buf + pos, '\n', end - pos);
 			if (!nl)
 				break;

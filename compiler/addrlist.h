@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "lib/addr.h"
+#include "lib/rangeset.h"
 
 struct arena;
 struct diags;
@@ -20,7 +21,7 @@ struct loc;
 
 struct addrlist {
 	const char *path;	/* as opened */
-	uint64_t *v4;		/* address << 8 | length, in file order */
+	uint64_t *v4;		/* rangeset_v4_key(), in file order */
 	size_t n4;
 	struct prefix *v6;
 	size_t n6;
@@ -37,9 +38,7 @@ int addrlist_load_git(struct arena *a, struct diags *d, const char *rev, const c
 		      const struct loc *at, struct addrlist *l);
 static inline struct prefix addrlist_v4(const struct addrlist *l, size_t i)
 {
-	struct prefix p = { .addr = (addr_t)(l->v4[i] >> 8), .len = (unsigned char)l->v4[i],
-			    .family = FAMILY_V4 };
-	return p;
+	return rangeset_v4_key_prefix(l->v4[i]);
 }
 void addrlist_release(struct addrlist *l);
 

@@ -34,6 +34,8 @@ static int compile_loaded(struct compilation *c, const struct compile_opts *o)
 		lint_rules(&c->diags, &c->policy, &c->model);
 		rc = lint_pinned_addresses(&c->diags, &c->model, o->strict);
 		optimize_model(&c->model, o->optimize);
+		if (!o->no_static_ipsets)
+			model_name_static_ipsets(&c->model);
 	}
 	return rc;
 }

@@ -21,6 +21,9 @@ struct compile_opts {
 	bool no_modules;	/* no module path: 'use' fails, no essentials (fuzz_parse) */
 	bool monitor;		/* --monitor: as if the policy said 'mode monitor' */
 	bool strict;		/* pinned addresses inside the network are errors */
+	/* No output wanted has the iptables backend's static ipsets: leave
+	 * them unnamed (model_name_static_ipsets()), as an nft output can. */
+	bool no_static_ipsets;
 	int optimize;		/* optimize.h's level; 0 leaves the model as built */
 	unsigned max_errors;	/* errors shown, the rest counted; 0: all */
 	/* Read the policy, its includes and its lists from this git revision

@@ -554,22 +554,24 @@ static uint32_t add_origin(struct builder *b, const struct stmt *rule, const str
 	return (uint32_t)m->norigins++;
 }
 
-static void add_prefix(struct builder *b, struct rule_class *c, const struct prefix *p,
+/* Returns whether P went into C's set. */
+static bool add_prefix(struct builder *b, struct rule_class *c, const struct prefix *p,
 		       uint32_t origin)
 {
 	struct rangeset *s = &c->sets[p->family];
 
 	if (origin == NO_ORIGIN)
-		return;
+		return false;
 	if (s->nranges >= SET_MAX_RANGES) {
 		if (!b->overflow)
 			diag_error(b->diags, &b->m->origins[origin].rule->loc,
 				   "set '%s' would exceed the limit of %u addresses and prefixes",
 				   c->name, SET_MAX_RANGES);
 		b->overflow = true;
-		return;
+		return false;
 	}
 	rangeset_add(s, p, origin);
+	return true;
 }
 
 static void add_pinned(struct builder *b, const struct host *h)
@@ -729,19 +731,6 @@ static bool range_from_host(const struct model *m, const struct rule_class *c, e
 	return t && t->kind == TARGET_HOST;
 }
 
-/* Whether a hostname's address went into allow class C: a scan of its
- * ranges, a million for a big list, so done once per naming. */
-static bool class_has_host(const struct model *m, const struct rule_class *c)
-{
-	if (c->verdict != VERDICT_ALLOW)
-		return false;
-	for (int f = 0; f < FAMILY_COUNT; f++)
-		for (size_t j = 0; j < c->sets[f].nranges; j++)
-			if (range_from_host(m, c, (enum family)f, j))
-				return true;
-	return false;
-}
-
 bool model_class_refreshed(const struct model *m, const struct rule_class *c)
 {
 	(void)m;
@@ -808,12 +797,14 @@ static void refresh_ipset_take(struct strmap *names, const struct model *m, stru
 	}
 }
 
+static const char *duplicate_ipset_name(const struct model *m);
+
 void model_name_static_ipsets(struct model *m)
 {
 	struct strmap names;
 
-	for (size_t i = 0; i < m->nclasses; i++)
-		m->classes[i].refreshed = class_has_host(m, &m->classes[i]);
+	if (m->static_ipsets_named)
+		return;
 	strmap_init(&names);
 	strmap_reserve(&names, FAMILY_COUNT * m->nruntime + m->nclasses);
 	for (size_t i = 0; i < m->nruntime; i++)
@@ -855,10 +846,22 @@ void model_name_static_ipsets(struct model *m)
 		}
 	}
 	strmap_release(&names);
+	m->static_ipsets_named = true;
+	/* model_build() checked the rest before they had names. */
+	const char *twice = duplicate_ipset_name(m);
+	if (twice)
+		model_bug("the name '%s' is given twice", twice);
+}
+
+void model_assert_static_ipsets_named(const struct model *m)
+{
+	if (!m->static_ipsets_named)
+		model_bug("%s", "static ipsets asked for before model_name_static_ipsets()");
 }
 
 bool model_uses_ipsets(const struct model *m, enum family f)
 {
+	model_assert_static_ipsets_named(m);
 	if (m->nruntime || m->record != RECORD_OFF)
 		return true;
 	for (size_t i = 0; i < m->nclasses; i++) {
@@ -902,13 +905,20 @@ static bool shareable(const struct rule_class *c, enum family f)
 	       !c->when.n && !c->src.given && !c->nruntime && c->sets[f].nspans;
 }
 
-/* Its elements there: its minimal prefixes (as model_name_static_ipsets()
- * counted them, span by span: those of its static set and those of its
- * refresh set) with each protocol and port range. */
+/* Its elements there: its minimal prefixes (those of its static set and
+ * those of its refresh set together: every span's) with each protocol and
+ * port range. Counted no further than the limit: a list's million
+ * prefixes are too many as soon as they are more than that. */
 static size_t shared_elements(const struct rule_class *c, enum family f)
 {
 	size_t protos = (size_t)!!(c->svc.protos & PROTO_TCP) + !!(c->svc.protos & PROTO_UDP);
-	return (c->ipset[f].nprefixes + c->refresh[f].nprefixes) * protos * c->svc.nports;
+	size_t per_prefix = protos * c->svc.nports, n = 0;
+
+	for (size_t j = 0; j < c->sets[f].nspans && n * per_prefix <= SHARED_CLASS_ELEMENTS_MAX; j++) {
+		struct span sp = rangeset_span(&c->sets[f], j);
+		range_to_prefixes(f, sp.lo, sp.hi, count_prefix, &n);
+	}
+	return n * per_prefix;
 }
 
 void model_share_lookups(struct model *m)
@@ -1001,8 +1011,12 @@ static void expand(struct builder *b, struct rule_class *c, const struct stmt *r
 			break;
 		case TARGET_HOST: {
 			uint32_t o = add_origin(b, rule, t);
+			/* model_class_refreshed(): known here, where the
+			 * origin is at hand, without a scan of every range. */
 			for (size_t i = 0; i < t->host->naddrs; i++)
-				add_prefix(b, c, &t->host->addrs[i], o);
+				if (add_prefix(b, c, &t->host->addrs[i], o) &&
+				    c->verdict == VERDICT_ALLOW)
+					c->refreshed = true;
 			if (rule->rule.verdict == VERDICT_ALLOW)
 				add_pinned(b, t->host);
 			break;
@@ -1013,13 +1027,18 @@ static void expand(struct builder *b, struct rule_class *c, const struct stmt *r
 			break; /* a dynamic set has an entry of its own */
 		case TARGET_FILE: {
 			uint32_t o = add_origin(b, rule, t);
-			/* A million prefixes: room at once, not by doubling. */
-			rangeset_reserve(&c->sets[FAMILY_V4], t->list->n4);
+			struct rangeset *v4 = &c->sets[FAMILY_V4];
+			/* A million prefixes: room at once, not by doubling;
+			 * in one copy when add_prefix() would take them all. */
+			rangeset_reserve(v4, t->list->n4);
 			rangeset_reserve(&c->sets[FAMILY_V6], t->list->n6);
-			for (size_t i = 0; i < t->list->n4; i++) {
-				struct prefix p = addrlist_v4(t->list, i);
-				add_prefix(b, c, &p, o);
-			}
+			if (o != NO_ORIGIN && v4->nranges + t->list->n4 <= SET_MAX_RANGES)
+				rangeset_add_v4_keys(v4, t->list->v4, t->list->n4, o);
+			else
+				for (size_t i = 0; i < t->list->n4; i++) {
+					struct prefix p = addrlist_v4(t->list, i);
+					add_prefix(b, c, &p, o);
+				}
 			for (size_t i = 0; i < t->list->n6; i++)
 				add_prefix(b, c, &t->list->v6[i], o);
 			break;
@@ -1061,9 +1080,14 @@ static void family_rules_finish(struct model *m)
 		struct rule_class *c = &m->classes[i];
 		for (int f = 0; f < FAMILY_COUNT; f++) {
 			const struct rangeset *s = &c->sets[f];
-			size_t n = 0;
-			for (size_t j = 0; j < s->nranges; j++)
-				used[m->origins[rangeset_range(s, j).origin].rule->rule.index] = true;
+			size_t n = 0, seen = 0;
+			/* Every range's origin is a rule of the class: once
+			 * all have been seen, a list's other ranges add none. */
+			for (size_t j = 0; j < s->nranges && seen < c->nrules; j++) {
+				unsigned idx = m->origins[rangeset_range(s, j).origin].rule->rule.index;
+				seen += !used[idx];
+				used[idx] = true;
+			}
 			c->family_rules[f] = xmalloc((c->nrules ? c->nrules : 1) * sizeof(**c->family_rules));
 			for (size_t j = 0; j < c->nrules; j++) {
 				unsigned idx = c->rules[j]->rule.index;
@@ -1430,7 +1454,6 @@ int model_build(struct model *m, const struct policy *p, struct diags *d)
 	family_rules_finish(m);
 	deny_parts_finish(m, counter_of_rule);
 	free(counter_of_rule);
-	model_name_static_ipsets(m);
 	model_share_lookups(m);
 	pinned_finish(m);
 	const char *twice = model_duplicate_name(m);
@@ -1445,27 +1468,17 @@ static const char *seen_twice(struct strmap *seen, const char *name)
 	return strmap_put(seen, name, (void *)name) ? name : NULL;
 }
 
-const char *model_duplicate_name(const struct model *m)
+/* The ipset name given twice, or NULL. */
+static const char *duplicate_ipset_name(const struct model *m)
 {
-	struct strmap sets, ipsets;
+	struct strmap ipsets;
 	const char *twice = NULL;
 
-	strmap_init(&sets);
 	strmap_init(&ipsets);
-	strmap_reserve(&sets, m->nclasses + m->ncounters + m->nruntime);
 	strmap_reserve(&ipsets, FAMILY_COUNT * m->nruntime + m->nclasses);
-	/* nft sets are the classes', the deny parts' (named by their
-	 * counters) and the run-time sets', each with "_v4" or "_v6"; the
-	 * counters name iptables chains too. */
-	for (size_t i = 0; i < m->nclasses && !twice; i++)
-		twice = seen_twice(&sets, m->classes[i].name);
-	for (size_t i = 0; i < m->ncounters && !twice; i++)
-		twice = seen_twice(&sets, m->counters[i].name);
-	for (size_t i = 0; i < m->nruntime && !twice; i++) {
-		twice = seen_twice(&sets, m->runtime[i].name);
+	for (size_t i = 0; i < m->nruntime && !twice; i++)
 		for (int f = 0; f < FAMILY_COUNT && !twice; f++)
 			twice = seen_twice(&ipsets, m->runtime[i].ipset[f]);
-	}
 	for (size_t i = 0; i < m->nclasses && !twice; i++) {
 		const struct rule_class *c = &m->classes[i];
 		for (int f = 0; f < FAMILY_COUNT && !twice; f++) {
@@ -1478,9 +1491,28 @@ const char *model_duplicate_name(const struct model *m)
 					twice = seen_twice(&ipsets, c->parts[j].ipset[f].name);
 		}
 	}
-	strmap_release(&sets);
 	strmap_release(&ipsets);
 	return twice;
+}
+
+const char *model_duplicate_name(const struct model *m)
+{
+	struct strmap sets;
+	const char *twice = NULL;
+
+	strmap_init(&sets);
+	strmap_reserve(&sets, m->nclasses + m->ncounters + m->nruntime);
+	/* nft sets are the classes', the deny parts' (named by their
+	 * counters) and the run-time sets', each with "_v4" or "_v6"; the
+	 * counters name iptables chains too. */
+	for (size_t i = 0; i < m->nclasses && !twice; i++)
+		twice = seen_twice(&sets, m->classes[i].name);
+	for (size_t i = 0; i < m->ncounters && !twice; i++)
+		twice = seen_twice(&sets, m->counters[i].name);
+	for (size_t i = 0; i < m->nruntime && !twice; i++)
+		twice = seen_twice(&sets, m->runtime[i].name);
+	strmap_release(&sets);
+	return twice ? twice : duplicate_ipset_name(m);
 }
 
 void model_release(struct model *m)

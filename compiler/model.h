@@ -234,7 +234,7 @@ struct rule_class {
 	struct rangeset sets[FAMILY_COUNT];
 	struct static_ipset ipset[FAMILY_COUNT];	/* allow classes' sets[]: the spans not refreshed */
 	struct refresh_ipset refresh[FAMILY_COUNT];	/* model_class_refreshed() only */
-	bool refreshed;		/* model_class_refreshed(), as model_name_static_ipsets() found */
+	bool refreshed;		/* model_class_refreshed(): a hostname's address went in */
 	size_t *runtime;		/* indexes into model.runtime: wildcard sets by */
 	size_t nruntime, runtime_cap;	/* timeout, then dynamic sets by name */
 	const struct stmt **rules;	/* every rule of the class, in policy order */
@@ -306,6 +306,10 @@ struct model {
 	/* Per family, how many classes are shared (rule_class.shared) and
 	 * how many elements they give the shared lookup; none: no lookup. */
 	size_t nshared[FAMILY_COUNT], shared_elements[FAMILY_COUNT];
+	/* Whether the static and refresh ipsets (struct static_ipset,
+	 * struct refresh_ipset) are named for the sets as they are now:
+	 * model_name_static_ipsets() has run since they last changed. */
+	bool static_ipsets_named;
 };
 
 /* The protocol of a packet for model_decide(): PROTO_TCP, PROTO_UDP, or 0
@@ -338,11 +342,18 @@ struct decision {
  * with errors queued when a limit is exceeded. */
 int model_build(struct model *m, const struct policy *p, struct diags *d);
 void model_release(struct model *m);
-/* Names the static ipsets of every allow class and deny part anew, from
- * what their sets hold now: model_build() does, and whatever changes a
- * set after it (the optimizer) calls it again. Names are unique among
- * all the model's ipsets, run-time ones included. */
+/* Names the static and refresh ipsets of every class and deny part, from
+ * what their sets hold now, unless they are named already. Only the
+ * iptables backend has them (its outputs, and apply and refresh on it), so
+ * the driver names them when the caller wants such an output
+ * (compile_opts.no_static_ipsets), after the optimizer: hashing a
+ * million-prefix set is a sixth of its compile, which an nft output
+ * never needs. Names are unique among all the model's ipsets, run-time
+ * ones included. */
 void model_name_static_ipsets(struct model *m);
+/* Aborts with a BUG unless they are named: an emitter that prints them
+ * asks first, so that a caller that forgot cannot print an empty name. */
+void model_assert_static_ipsets_named(const struct model *m);
 /* The shared allow lookup: one match per family of destination, protocol
  * and port in one set (nft's concatenated interval set), instead of a
  * rule per allow class, whose cost grows with the number of classes. An
@@ -356,8 +367,7 @@ void model_name_static_ipsets(struct model *m);
  * lookup only when at least SHARED_CLASSES_MIN classes join; else none
  * does. Accepts commute, so which rule accepts a packet does not change
  * what is accepted. Decided by model_build(), and again by whatever
- * changes a set after it (the optimizer), after
- * model_name_static_ipsets().
+ * changes a set after it (the optimizer).
  * Measured (bench/lookup.sh, docs/outputs.md): a rule per class costs
  * each new connection about 0.4% of its time per rule (1,024 classes:
  * 0.20x the connections of no ruleset, the lookup 0.77x; protocol in the

@@ -264,11 +264,11 @@ void optimize_model(struct model *m, int level)
 		ivl_free(&orig[i]);
 	free(orig);
 	coverers_release(&cv);
-	/* A static ipset's name says what it holds, and the shared lookup
-	 * counts elements: both as model_build() left them, unless a set
-	 * changed (naming a million prefixes again is a third of a compile). */
+	/* The shared lookup counts elements, and a static ipset's name says
+	 * what it holds: both as model_build() left them, unless a set
+	 * changed (counting a million prefixes again is a tenth of a compile). */
 	if (!trimmed)
 		return;
-	model_name_static_ipsets(m);
+	m->static_ipsets_named = false;
 	model_share_lookups(m);
 }

@@ -16,15 +16,15 @@ const char *const emit_family_suffix[FAMILY_COUNT] = { "v4", "v6" };
 const char *const emit_example_addr[FAMILY_COUNT] = { "203.0.113.9", "2001:db8::9" };
 
 const struct emitter emitters[] = {
-	{ "nft", ".nft", FILE_NFT, emit_nft },
-	{ "iptables", ".v4", FILE_IPTABLES, emit_iptables },
-	{ "ip6tables", ".v6", FILE_IP6TABLES, emit_ip6tables },
-	{ "hosts", ".hosts", FILE_HOSTS, emit_hosts },
-	{ "ipset", ".ipset", FILE_IPSETS, emit_ipset },
-	{ "dnsmasq", ".dnsmasq", FILE_DNSMASQ, emit_dnsmasq_nftset },
-	{ "dnsmasq-ipset", ".dnsmasq-ipset", FILE_DNSMASQ_IPSET, emit_dnsmasq_ipset },
-	{ "explain", ".explain", NULL, emit_explain },
-	{ NULL, NULL, NULL, NULL },
+	{ "nft", ".nft", FILE_NFT, emit_nft, false },
+	{ "iptables", ".v4", FILE_IPTABLES, emit_iptables, true },
+	{ "ip6tables", ".v6", FILE_IP6TABLES, emit_ip6tables, true },
+	{ "hosts", ".hosts", FILE_HOSTS, emit_hosts, false },
+	{ "ipset", ".ipset", FILE_IPSETS, emit_ipset, true },
+	{ "dnsmasq", ".dnsmasq", FILE_DNSMASQ, emit_dnsmasq_nftset, false },
+	{ "dnsmasq-ipset", ".dnsmasq-ipset", FILE_DNSMASQ_IPSET, emit_dnsmasq_ipset, false },
+	{ "explain", ".explain", NULL, emit_explain, true },
+	{ NULL, NULL, NULL, NULL, false },
 };
 
 const struct emitter *emitter_by_name(const char *name)

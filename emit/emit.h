@@ -23,6 +23,9 @@ struct emitter {
 	const char *extension;	/* picks the format from -o FILE */
 	const char *dir_file;	/* the file's name under -O DIR; NULL: not written there */
 	int (*emit)(const struct model *m, FILE *fp);
+	/* It prints the iptables backend's static ipsets: the compilation
+	 * must name them (compile_opts.no_static_ipsets false). */
+	bool static_ipsets;
 };
 
 /* "v4", "v6": what set names end in, per family. */

@@ -155,6 +155,7 @@ static void emit_record_ipsets(const struct model *m, FILE *fp)
 
 int emit_ipset(const struct model *m, FILE *fp)
 {
+	model_assert_static_ipsets_named(m);
 	emit_header(fp, m);
 	fputs("# Load with 'ipset restore -exist < FILE', before iptables-restore and\n"
 	      "# ip6tables-restore: their rules match these sets.\n",

@@ -87,6 +87,9 @@ int addr_sort_cmp(const void *a, const void *b);
 
 /* Canonical text (RFC 5952 for IPv6); "/LEN" only when shorter than a host. */
 char *prefix_format(const struct prefix *p, char buf[PREFIX_STRLEN]);
+/* The same text at O (room for PREFIX_STRLEN), without the NUL; returns
+ * its end: for a writer that prints a million of them. */
+char *prefix_put(char *o, const struct prefix *p);
 char *addr_format(enum family f, addr_t a, char buf[PREFIX_STRLEN]);
 
 /* Calls FN for each prefix of the minimal prefix cover of [LO, HI], in order. */

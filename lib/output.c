@@ -10,6 +10,8 @@
 
 #include "lib/xalloc.h"
 
+#define OUTPUT_BUFFER (64 * 1024)
+
 int output_open(struct output *o, const char *path)
 {
 	memset(o, 0, sizeof(*o));
@@ -54,8 +56,13 @@ int output_open(struct output *o, const char *path)
 		errno = err;
 		return -1;
 	}
-	/* Its one writer needs no lock around each of its many writes. */
+	/* Its one writer needs no lock around each of its many writes, and
+	 * a big output (6 MB for a million-prefix list) is written in 64 kB
+	 * system calls, not in stdio's 4 kB (glibc sizes a buffer it
+	 * allocates itself by the file system's block). */
 	__fsetlocking(o->fp, FSETLOCKING_BYCALLER);
+	o->buf = xmalloc(OUTPUT_BUFFER);
+	setvbuf(o->fp, o->buf, _IOFBF, OUTPUT_BUFFER);
 	o->path = xstrdup(path);
 	return 0;
 }
@@ -64,6 +71,7 @@ static void output_free(struct output *o)
 {
 	free(o->path);
 	free(o->tmp);
+	free(o->buf);
 	memset(o, 0, sizeof(*o));
 }
 

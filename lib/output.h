@@ -13,6 +13,7 @@ struct output {
 	char *path;	/* the target; NULL for standard output or a device */
 	char *tmp;	/* the temporary beside it */
 	FILE *fp;
+	char *buf;	/* fp's buffer, freed once fp is closed */
 	bool owned;	/* fp was opened here (a device): close it */
 };
 

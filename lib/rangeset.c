@@ -54,11 +54,24 @@ void rangeset_add(struct rangeset *s, const struct prefix *p, uint32_t origin)
 	}
 	/* One count and one capacity: a set uses one of the arrays. */
 	if (s->family == FAMILY_V4)
-		VEC_PUSH(s->v4, s->nranges, s->cap,
-			 (uint64_t)p->addr << 32 | (uint64_t)p->len << 26 | origin);
+		VEC_PUSH(s->v4, s->nranges, s->cap, rangeset_v4_key((uint32_t)p->addr, p->len) | origin);
 	else
 		VEC_PUSH(s->v6, s->nranges, s->cap,
 			 (struct rangeset6_entry){ p->addr, origin, p->len });
+}
+
+void rangeset_add_v4_keys(struct rangeset *s, const uint64_t *keys, size_t n, uint32_t origin)
+{
+	if (origin >= RANGESET_MAX_ORIGINS || s->family != FAMILY_V4) {
+		fputs("egressc: BUG: rangeset_add_v4_keys: origin or family out of range\n", stderr);
+		abort();
+	}
+	if (!n)
+		return;
+	VEC_GROW(s->v4, s->nranges + n, s->cap);
+	for (size_t i = 0; i < n; i++)
+		s->v4[s->nranges + i] = keys[i] | origin;
+	s->nranges += n;
 }
 
 struct range rangeset_range(const struct rangeset *s, size_t i)
@@ -102,7 +115,9 @@ static int cmp_v4(const void *a, const void *b)
 
 /* LSD radix sort of the packed IPv4 entries, 16 bits a pass; a pass in
  * which every key has the same digit is skipped (the origin bits often
- * are). Linear, which is what keeps million-entry lists fast. */
+ * are). Linear, which is what keeps million-entry lists fast. The four
+ * digits are counted in one read of the keys, and the passes go back and
+ * forth between the keys and one other array, copied back at most once. */
 static void sort_v4(uint64_t *keys, size_t n)
 {
 	if (n < RADIX_SORT_MIN) {
@@ -110,25 +125,34 @@ static void sort_v4(uint64_t *keys, size_t n)
 			qsort(keys, n, sizeof(*keys), cmp_v4);
 		return;
 	}
-	uint64_t *tmp = xmalloc(n * sizeof(*tmp));
-	size_t *count = xmalloc(65536 * sizeof(*count));
+	uint64_t *tmp = xmalloc(n * sizeof(*tmp)), *from = keys, *to = tmp;
+	size_t (*count)[65536] = xcalloc(4, sizeof(*count));
 
-	for (unsigned shift = 0; shift < 64; shift += 16) {
-		memset(count, 0, 65536 * sizeof(*count));
-		for (size_t i = 0; i < n; i++)
-			count[(keys[i] >> shift) & 0xffff]++;
-		if (count[(keys[0] >> shift) & 0xffff] == n)
+	for (size_t i = 0; i < n; i++) {
+		uint64_t k = keys[i];
+		count[0][k & 0xffff]++;
+		count[1][(k >> 16) & 0xffff]++;
+		count[2][(k >> 32) & 0xffff]++;
+		count[3][k >> 48]++;
+	}
+	for (unsigned d = 0; d < 4; d++) {
+		const unsigned shift = 16 * d;
+		size_t *c = count[d], sum = 0;
+		if (c[(keys[0] >> shift) & 0xffff] == n)
 			continue;
-		size_t sum = 0;
-		for (size_t d = 0; d < 65536; d++) {
-			size_t c = count[d];
-			count[d] = sum;
-			sum += c;
+		for (size_t v = 0; v < 65536; v++) {
+			size_t here = c[v];
+			c[v] = sum;
+			sum += here;
 		}
 		for (size_t i = 0; i < n; i++)
-			tmp[count[(keys[i] >> shift) & 0xffff]++] = keys[i];
-		memcpy(keys, tmp, n * sizeof(*keys));
+			to[c[(from[i] >> shift) & 0xffff]++] = from[i];
+		uint64_t *t = from;
+		from = to;
+		to = t;
 	}
+	if (from != keys)
+		memcpy(keys, from, n * sizeof(*keys));
 	free(count);
 	free(tmp);
 }

@@ -54,6 +54,22 @@ void rangeset_init(struct rangeset *s, enum family f);
 void rangeset_reserve(struct rangeset *s, size_t n);
 /* P must be of the set's family; ORIGIN below RANGESET_MAX_ORIGINS. */
 void rangeset_add(struct rangeset *s, const struct prefix *p, uint32_t origin);
+/* An IPv4 prefix as an IPv4 set holds it, before its origin is known: so
+ * that a list of a million, read into this form, goes into a set in one
+ * copy (rangeset_add_v4_keys()). */
+static inline uint64_t rangeset_v4_key(uint32_t addr, unsigned len)
+{
+	return (uint64_t)addr << 32 | (uint64_t)len << 26;
+}
+static inline struct prefix rangeset_v4_key_prefix(uint64_t key)
+{
+	struct prefix p = { .addr = (addr_t)(key >> 32), .len = (unsigned char)((key >> 26) & 0x3f),
+			    .family = FAMILY_V4 };
+	return p;
+}
+/* Adds KEYS[0..N), rangeset_v4_key()s, each with ORIGIN, to an IPv4 set:
+ * rangeset_add() of each, at the cost of a copy. */
+void rangeset_add_v4_keys(struct rangeset *s, const uint64_t *keys, size_t n, uint32_t origin);
 /* Sorts the prefixes (by address, length, origin: deterministic) and
  * computes the spans. */
 void rangeset_finish(struct rangeset *s);

@@ -1067,6 +1067,51 @@ static void test_sort_v4_shuffled(void **state)
 	free(list);
 }
 
+/* A list's keys added in one copy hold what rangeset_add() of each holds,
+ * beside prefixes added one by one, at the packing's extremes. */
+static void test_add_v4_keys(void **state)
+{
+	static const struct entry given[] = {
+		{ 0xffffffffu, 32, 0 }, { 0, 0, 0 }, { 0xc0000200u, 24, 0 },
+		{ 0x80000000u, 1, 0 }, { 0xc6336400u, 31, 0 }, { 0xc0000200u, 24, 0 },
+	};
+	const uint32_t origins[] = { 0, 1, ORIGIN_TOP };
+	uint64_t keys[ARRAY_SIZE(given)];
+	struct rangeset bulk, one;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(given); i++) {
+		keys[i] = rangeset_v4_key((uint32_t)given[i].addr, given[i].len);
+		struct prefix p = rangeset_v4_key_prefix(keys[i]);
+		assert_true(p.family == FAMILY_V4 && p.addr == given[i].addr && p.len == given[i].len);
+	}
+	for (size_t k = 0; k < ARRAY_SIZE(origins); k++) {
+		struct prefix before = { .addr = 0x0a000000u, .len = 8, .family = FAMILY_V4 };
+		rangeset_init(&bulk, FAMILY_V4);
+		rangeset_init(&one, FAMILY_V4);
+		rangeset_add(&bulk, &before, 5);
+		rangeset_add(&one, &before, 5);
+		rangeset_add_v4_keys(&bulk, keys, 0, origins[k]);
+		rangeset_add_v4_keys(&bulk, keys, ARRAY_SIZE(keys), origins[k]);
+		for (size_t i = 0; i < ARRAY_SIZE(given); i++) {
+			struct prefix p = { .addr = given[i].addr, .len = (unsigned char)given[i].len,
+					    .family = FAMILY_V4 };
+			rangeset_add(&one, &p, origins[k]);
+		}
+		assert_int_equal(bulk.nranges, one.nranges);
+		rangeset_finish(&bulk);
+		rangeset_finish(&one);
+		for (size_t i = 0; i < one.nranges; i++) {
+			struct range a = rangeset_range(&bulk, i), b = rangeset_range(&one, i);
+			assert_true(a.lo == b.lo && a.hi == b.hi);
+			assert_int_equal(a.origin, b.origin);
+		}
+		assert_int_equal(bulk.nspans, one.nspans);
+		rangeset_release(&bulk);
+		rangeset_release(&one);
+	}
+}
+
 /* The same for IPv6 (also a radix sort): random prefixes; prefixes of
  * addresses from a small pool, so that addresses tie and lengths and
  * origins decide; one address with every length; and most, not all, in one
@@ -1365,6 +1410,7 @@ int main(void)
 		cmocka_unit_test(test_v6_extremes),
 		cmocka_unit_test(test_sort_order),
 		cmocka_unit_test(test_sort_v4_shuffled),
+		cmocka_unit_test(test_add_v4_keys),
 		cmocka_unit_test(test_sort_v6_shuffled),
 		cmocka_unit_test(test_set_spans),
 		cmocka_unit_test(test_prefix_count),
