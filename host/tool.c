@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "host/tool.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -55,11 +56,15 @@ int tool_run(char *const argv[], const char *input, size_t len, char **output)
 	/* Small inputs and outputs: write all, then read all. A tool that
 	 * fails early (iptables-restore at a bad line) closes its end, and
 	 * the write fails, not hangs - and must not kill us with SIGPIPE
-	 * halfway through an operation that has yet to put things back. */
+	 * halfway through an operation that has yet to put things back.
+	 * A signal with a handler (the agent's SIGTERM) is no end: an input
+	 * cut short there is a shorter script the tool may run as a whole. */
 	struct sigaction ignore = { .sa_handler = SIG_IGN }, was;
 	sigaction(SIGPIPE, &ignore, &was);
 	for (size_t off = 0; off < len;) {
 		ssize_t w = write(in[1], input + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
 		if (w <= 0)
 			break;
 		off += (size_t)w;
@@ -73,6 +78,8 @@ int tool_run(char *const argv[], const char *input, size_t len, char **output)
 			/* Room for a read worth a system call, and the NUL. */
 			VEC_GROW(buf, n + 4096 + 1, cap);
 			ssize_t r = read(out[0], buf + n, cap - n - 1);
+			if (r < 0 && errno == EINTR)
+				continue;
 			if (r <= 0)
 				break;
 			n += (size_t)r;
@@ -81,7 +88,10 @@ int tool_run(char *const argv[], const char *input, size_t len, char **output)
 		buf[n] = '\0';
 		*output = buf;
 	}
-	if (waitpid(pid, &status, 0) < 0)
+	pid_t waited;
+	while ((waited = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+		;
+	if (waited < 0)
 		return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }

@@ -2,8 +2,9 @@
 /* Unit tests for host/tool.c: a tool's exit status and what it printed
  * come back; a tool that stops reading early fails the run instead of
  * killing the caller with SIGPIPE (apply has yet to put things back
- * then); a tool that is not there is an error; the tool holds no pipe
- * of ours but its own three. */
+ * then); a signal that interrupts the run cuts neither the tool's input
+ * nor its output nor its status short; a tool that is not there is an
+ * error; the tool holds no pipe of ours but its own three. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -46,6 +48,40 @@ static void test_early_exit_is_no_sigpipe(void **state)
 	struct sigaction now;
 	sigaction(SIGPIPE, NULL, &now);
 	assert_true(now.sa_handler == SIG_DFL);
+	free(big);
+}
+
+static void on_tick(int sig)
+{
+	(void)sig;
+}
+
+/* The agent's SIGTERM handler does not restart system calls, so a signal
+ * may interrupt a write to a tool that has not read all yet: 1 MiB into a
+ * tool that reads nothing for 300 ms, with a signal every 20 ms. A write
+ * cut short would hand the tool a script that ends early - one an ipset
+ * restore runs as far as it goes, and nft or iptables-restore may take as
+ * whole when it ends at a line - and a wait cut short would return before
+ * the tool's status. */
+static void test_signals_cut_nothing_short(void **state)
+{
+	char *argv[] = { "sh", "-c", "sleep 0.3; wc -c", NULL };
+	size_t len = 1u << 20;
+	char *big = malloc(len), *out;
+	struct sigaction tick = { .sa_handler = on_tick }, was;	/* no SA_RESTART */
+	struct itimerval every = { { 0, 20000 }, { 0, 20000 } }, off = { { 0, 0 }, { 0, 0 } };
+
+	(void)state;
+	assert_non_null(big);
+	memset(big, 'x', len);
+	sigaction(SIGALRM, &tick, &was);
+	setitimer(ITIMER_REAL, &every, NULL);
+	int rc = tool_run(argv, big, len, &out);
+	setitimer(ITIMER_REAL, &off, NULL);
+	sigaction(SIGALRM, &was, NULL);
+	assert_int_equal(rc, 0);
+	assert_int_equal(strtoul(out, NULL, 10), len);
+	free(out);
 	free(big);
 }
 
@@ -91,6 +127,7 @@ int main(void)
 		cmocka_unit_test(test_no_stray_pipes),
 		cmocka_unit_test(test_status_and_output),
 		cmocka_unit_test(test_early_exit_is_no_sigpipe),
+		cmocka_unit_test(test_signals_cut_nothing_short),
 		cmocka_unit_test(test_missing_tool),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
