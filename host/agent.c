@@ -2,14 +2,17 @@
 #include "host/agent.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -275,8 +278,9 @@ static void serve_client(const struct model *m, const struct agent_opts *o, int 
 	arena_release(&arena);
 }
 
-/* The agent's counters, for egressc stats. */
-static void write_state(const struct agent_opts *o, FILE *log)
+/* The agent's counters, for egressc stats; CGROUP_LOADS as the cgroup
+ * watch last said. */
+static void write_state(const struct agent_opts *o, uint64_t cgroup_loads, FILE *log)
 {
 	struct arena arena;
 	struct diags d;
@@ -285,7 +289,7 @@ static void write_state(const struct agent_opts *o, FILE *log)
 
 	arena_init(&arena);
 	diags_init(&d, &arena);
-	refresh_state_format(o->refresh, o->cgroups ? o->cgroups->rebinds : 0, &state, &len);
+	refresh_state_format(o->refresh, cgroup_loads, &state, &len);
 	if (wholefile_write(o->state_path ? o->state_path : REFRESH_STATE_PATH, state, len, &d) < 0)
 		diags_print(&d, log);
 	free(state);
@@ -295,7 +299,8 @@ static void write_state(const struct agent_opts *o, FILE *log)
 
 /* One refresh round; what went wrong goes to the journal, and the agent
  * carries on: the next round may succeed. */
-static void refresh_round(const struct agent_opts *o, time_t now, FILE *log)
+static void refresh_round(const struct agent_opts *o, uint64_t cgroup_loads, time_t now,
+			  FILE *log)
 {
 	struct arena arena;
 	struct diags d;
@@ -305,14 +310,48 @@ static void refresh_round(const struct agent_opts *o, time_t now, FILE *log)
 	if (refresh_run(o->refresh, now, log, &d) < 0)
 		diags_print(&d, log);
 	arena_release(&arena);
-	write_state(o, log);
+	write_state(o, cgroup_loads, log);
 }
 
-/* A look at the cgroups: what the watch reported, or the backstop's turn. */
-static void cgroup_round(const struct agent_opts *o, time_t now, FILE *log)
+/* The cgroup watch runs in a process of its own: a refresh round waits
+ * as long as DNS takes to answer or time out, minutes for a server that
+ * drops queries, and a dynamic request on its client; neither may hold
+ * up binding a deny to a cgroup made again. The watch sends the count of
+ * its loads down a pipe after each, for the state file, and dies with
+ * the agent. Returns its pid and the pipe's end to read in *FROM_WATCH,
+ * or -1. */
+static pid_t start_cgroup_watch(struct cgroup_bind *b, int lfd, int *from_watch, FILE *log)
 {
-	if (cgroup_bind_run(o->cgroups, now, log) > 0)
-		write_state(o, log);
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	fflush(log);	/* else the child writes what is buffered again */
+	pid_t parent = getpid(), pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		close(lfd);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+			_exit(1);
+		for (;;) {
+			struct pollfd w = { .fd = cgroup_bind_fd(b), .events = POLLIN };
+			time_t now = time(NULL), check = cgroup_bind_next(b);
+			poll(&w, 1, check <= now ? 0 : (int)(check - now) * 1000);
+			if (cgroup_bind_run(b, time(NULL), log) > 0 &&
+			    write(p[1], &b->rebinds, sizeof(b->rebinds)) != sizeof(b->rebinds))
+				_exit(1);	/* the agent is gone */
+		}
+	}
+	close(p[1]);
+	*from_watch = p[0];
+	return pid;
 }
 
 int agent_serve(const struct model *m, const struct agent_opts *o, FILE *log, struct diags *d)
@@ -327,43 +366,59 @@ int agent_serve(const struct model *m, const struct agent_opts *o, FILE *log, st
 	signal(SIGPIPE, SIG_IGN);
 	fprintf(log, "egressc agent: listening on %s\n", socket_path(o));
 	fflush(log);
+	int from_watch = -1, rc = 0;
+	uint64_t cgroup_loads = 0;
+	pid_t watch = o->cgroups ? start_cgroup_watch(o->cgroups, lfd, &from_watch, log) : 0;
+	if (watch < 0) {
+		diag_error(d, NULL, "cannot start the cgroup watch: %s", strerror(errno));
+		close(lfd);
+		unlink(socket_path(o));
+		return -1;
+	}
 	while (!stopping) {
 		struct pollfd p[2] = {
 			{ .fd = lfd, .events = POLLIN },
-			{ .fd = o->cgroups ? cgroup_bind_fd(o->cgroups) : -1, .events = POLLIN },
+			{ .fd = from_watch, .events = POLLIN },
 		};
 		time_t now = time(NULL), next = (time_t)-1;
 		if (o->refresh) {
 			next = refresh_next(o->refresh);
 			if (next != (time_t)-1 && next <= now) {
-				refresh_round(o, now, log);
+				refresh_round(o, cgroup_loads, now, log);
 				continue;
 			}
-		}
-		if (o->cgroups) {
-			time_t check = cgroup_bind_next(o->cgroups);
-			if (check <= now) {
-				cgroup_round(o, now, log);
-				continue;
-			}
-			if (next == (time_t)-1 || check < next)
-				next = check;
 		}
 		int wait_ms = next == (time_t)-1 ? -1 : (int)(next - now) * 1000;
 		if (poll(p, 2, wait_ms) <= 0)
-			continue;	/* a signal (look at stopping), or time to look */
-		if (p[1].revents)
-			cgroup_round(o, time(NULL), log);
+			continue;	/* a signal (look at stopping), or time to refresh */
+		if (p[1].revents) {
+			/* Without its watch, a deny for a cgroup made again
+			 * would not be bound: stop, for systemd to start the
+			 * agent again, which binds at its start. */
+			if (read(from_watch, &cgroup_loads, sizeof(cgroup_loads)) != sizeof(cgroup_loads)) {
+				fprintf(log, "egressc agent: the cgroup watch stopped; stopping\n");
+				rc = 1;
+				break;
+			}
+			write_state(o, cgroup_loads, log);
+		}
 		if (!(p[0].revents & POLLIN))
 			continue;
 		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd >= 0)
 			serve_client(m, o, fd, log);
 	}
+	if (watch > 0) {
+		kill(watch, SIGTERM);
+		waitpid(watch, NULL, 0);
+		close(from_watch);
+	}
 	close(lfd);
 	unlink(socket_path(o));
 	fprintf(log, "egressc agent: stopped\n");
-	return 0;
+	if (rc)
+		diag_error(d, NULL, "the cgroup watch stopped");
+	return rc ? -1 : 0;
 }
 
 int agent_ask(const char *path, const char *request, FILE *out, FILE *err, struct diags *d)

@@ -339,6 +339,56 @@ for backend in nft iptables; do
 		--dnsmasq-restart true >/dev/null 2>&1
 	expect "$backend: apply --remove takes the record away" [ ! -e "$record" ]
 done
+# A refresh round waiting on DNS does not hold up the binding: with the
+# names' server answering no query (a round then takes minutes), X made
+# again is bound within seconds all the same (nft).
+backend=nft
+cgroup2_remove "$top/remade" "$top/sibling"
+cgroup2_make "$top/remade" "$top/sibling"
+netns_fresh_client >/dev/null 2>&1
+cat "$tmp/remade.eg" >"$tmp/named.eg"
+for n in 1 2 3 4; do
+	echo "allow n$n.pkg.example port 443" >>"$tmp/named.eg"
+	echo "203.0.113.5$n n$n.pkg.example" >>"$tmp/named.hosts"
+done
+: >"$tmp/agent.log"
+if in_v2 "$EGRESSC" apply --backend nft --hosts-file "$tmp/named.hosts" --hosts-path "$tmp/hosts" \
+	--dnsmasq-path "$tmp/dnsmasq.conf" --dnsmasq-restart true "$tmp/named.eg" >"$tmp/log" 2>&1 &&
+   ip netns exec "$NS_CLIENT" ip link set lo up; then
+	# A server that takes every query and answers none (a drop in the
+	# output path would fail the send at once).
+	ip netns exec "$NS_CLIENT" /usr/bin/python3 -c 'import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 5353))
+time.sleep(600)' &
+	NETNS_PIDS+=("$!")
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	ip netns exec "$NS_CLIENT" unshare -m sh -c \
+		'mount -t cgroup2 none /sys/fs/cgroup && exec "$@"' sh "$EGRESSC" agent \
+		--backend nft --socket "$tmp/agent.sock" --state "$tmp/agent.state" \
+		--hosts-file "$tmp/named.hosts" --refresh --refresh-min 1s --refresh-max 1s \
+		--resolver 127.0.0.1:5353 "$tmp/named.eg" >>"$tmp/agent.log" 2>&1 &
+	agent_pid=$!
+	NETNS_PIDS+=("$agent_pid")
+	expect "DNS unanswered: the agent binds at its start" until_log 10 1 "'$top/remade' bound to cgroup"
+	sleep 2		# into the refresh round that waits on DNS
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	in_v2 sh -c 'rmdir "$1" && mkdir "$1"' sh "/sys/fs/cgroup/$top/remade"
+	expect "DNS unanswered: X made again is bound within seconds" \
+		until_log 15 2 "'$top/remade' bound to cgroup"
+	got=$(from "$top/remade" 7002)
+	expect "DNS unanswered: the new X is refused by its deny (got $got)" \
+		[ "$(verdict_of "$got")" = deny ]
+	kill "$agent_pid"
+	wait "$agent_pid" 2>/dev/null
+	[ "$fail" -eq 0 ] || indent <"$tmp/agent.log"
+else
+	bad "DNS unanswered: apply or the black hole failed"
+	indent <"$tmp/log"
+fi
+in_v2 "$EGRESSC" apply --remove --hosts-path "$tmp/hosts" --dnsmasq-path "$tmp/dnsmasq.conf" \
+	--dnsmasq-restart true >/dev/null 2>&1
+
 # Where /sys/fs/cgroup is no cgroup v2 (ip netns exec mounts a sysfs of its
 # own), the agent says it cannot see the cgroups, and serves on.
 : >"$tmp/agent.log"
