@@ -17,11 +17,14 @@
  * named counters and the rest of the table stay); iptables's
  * EGRESSC-LOCAL by one 'iptables-restore --noflush' per family (its
  * rules' counters read first and given back; the deny rules' and the
- * default's, in chains of their own, stay). The ids are read before the load: a cgroup
- * made again between the two is seen as changed at the next look, never
- * missed. A cgroup missing then fails nothing: the loaded rules stay, the
- * journal says so, and its mkdir brings the next try. The agent binds
- * once when it starts, since it cannot know what happened before.
+ * default's, in chains of their own, stay). The ids are read before the
+ * load: a cgroup made again between the two is seen as changed at the
+ * next look, never missed. A cgroup not there is a change too: its rules
+ * are left out of the load (ruleset_bind_cgroups(): they match no
+ * process), and its mkdir puts them back. The agent binds once when it
+ * starts, since it cannot know what happened before; the watch runs in a
+ * process of its own (host/agent.c), which nothing else the agent does
+ * holds up.
  *
  * Only the ruleset the agent's model compiled is touched: apply records,
  * per network namespace, the local chain it loaded (cgroup_bind_record()),

@@ -77,10 +77,11 @@ printf '# static names\n127.0.0.1\tlocalhost\n::1     localhost ip6-localhost ip
 
 
 # eapply ARGS...: egressc apply (with $backend) in the namespace, on the
-# scratch hosts file and fragment; $rc, $tmp/stdout and $tmp/stderr.
+# scratch hosts file and fragment, its tools looked up in $EAPPLY_PATH
+# (default $PATH); $rc, $tmp/stdout and $tmp/stderr.
 eapply() {
-	in_ns "$egressc" apply --backend "$backend" --hosts-path "$hosts" \
-		--dnsmasq-path "$frag" "$@" >"$tmp/stdout" 2>"$tmp/stderr"
+	in_ns env PATH="${EAPPLY_PATH:-$PATH}" "$egressc" apply --backend "$backend" \
+		--hosts-path "$hosts" --dnsmasq-path "$frag" "$@" >"$tmp/stdout" 2>"$tmp/stderr"
 	rc=$?
 }
 
@@ -352,9 +353,7 @@ backend_suite() {
 			exec $(command -v ip6tables-restore) "\$@" <<<"\$input"
 		EOF
 		chmod 755 "$tmp/fakebin/ip6tables-restore"
-		in_ns env PATH="$tmp/fakebin:$PATH" "$egressc" apply --backend "$backend" \
-			--hosts-path "$hosts" --dnsmasq-path "$frag" "$tmp/late" >"$tmp/stdout" 2>"$tmp/stderr"
-		rc=$?
+		EAPPLY_PATH="$tmp/fakebin:$PATH" eapply "$tmp/late"
 		exit_is "$backend: a load failing after the tests" 1
 		expect "$backend: a load failing after the tests: error on stderr" \
 			grep -q "refused by the test" "$tmp/stderr"
@@ -378,9 +377,7 @@ backend_suite() {
 			fi
 			{ printf '%s\n' "\$first"; cat; } | $(command -v ip6tables-restore) "\$@"
 		EOF
-		in_ns env PATH="$tmp/fakebin:$PATH" "$egressc" apply --backend "$backend" \
-			--hosts-path "$hosts" --dnsmasq-path "$frag" "$tmp/late2" >"$tmp/stdout" 2>"$tmp/stderr"
-		rc=$?
+		EAPPLY_PATH="$tmp/fakebin:$PATH" eapply "$tmp/late2"
 		exit_is "$backend: a load stopping early on a large file" 1
 		expect "$backend: a load stopping early: rules restored" \
 			grep -q "^iptables: the previous rules are back in place" "$tmp/stdout"

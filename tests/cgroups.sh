@@ -251,6 +251,18 @@ remake() {
 		bad "$backend: no journal line for binding '$top/remade' again"
 	fi
 }
+# start_agent [OPTION...] POLICY: the agent for $backend in the client,
+# with cgroup2 mounted, logging to $tmp/agent.log; its pid in $agent_pid.
+# Not through in_v2: $! is then the agent's own pid (each word execs).
+start_agent() {
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	ip netns exec "$NS_CLIENT" unshare -m sh -c \
+		'mount -t cgroup2 none /sys/fs/cgroup && exec "$@"' sh "$EGRESSC" agent \
+		--backend "$backend" --socket "$tmp/agent.sock" --state "$tmp/agent.state" \
+		"$@" >>"$tmp/agent.log" 2>&1 &
+	agent_pid=$!
+	NETNS_PIDS+=("$agent_pid")
+}
 rebinds() {
 	in_v2 "$EGRESSC" stats --backend "$backend" --agent-state "$tmp/agent.state" \
 		"$tmp/remade.eg" 2>&1 | awk '$1 == "egressc_cgroup_rebinds_total" { print $2 }'
@@ -281,14 +293,7 @@ for backend in nft iptables; do
 	got=$(from "$top/remade" 7002)
 	expect "$backend: without the agent, a new X gets past its deny (got $got)" \
 		[ "$(verdict_of "$got")" = allow ]
-	# Not through in_v2: $! is then the agent's own pid (each word execs).
-	# shellcheck disable=SC2016 # expanded by the inner shell
-	ip netns exec "$NS_CLIENT" unshare -m sh -c \
-		'mount -t cgroup2 none /sys/fs/cgroup && exec "$@"' sh "$EGRESSC" agent \
-		--backend "$backend" --socket "$tmp/agent.sock" --state "$tmp/agent.state" \
-		"$tmp/remade.eg" >>"$tmp/agent.log" 2>&1 &
-	agent_pid=$!
-	NETNS_PIDS+=("$agent_pid")
+	start_agent "$tmp/remade.eg"
 	expect "$backend: the agent binds the cgroups when it starts" \
 		until_log 10 1 "loaded again: '$top/remade' bound to cgroup [0-9]*$"
 	got=$(from "$top/remade" 7002)
@@ -362,14 +367,8 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("127.0.0.1", 5353))
 time.sleep(600)' &
 	NETNS_PIDS+=("$!")
-	# shellcheck disable=SC2016 # expanded by the inner shell
-	ip netns exec "$NS_CLIENT" unshare -m sh -c \
-		'mount -t cgroup2 none /sys/fs/cgroup && exec "$@"' sh "$EGRESSC" agent \
-		--backend nft --socket "$tmp/agent.sock" --state "$tmp/agent.state" \
-		--hosts-file "$tmp/named.hosts" --refresh --refresh-min 1s --refresh-max 1s \
-		--resolver 127.0.0.1:5353 "$tmp/named.eg" >>"$tmp/agent.log" 2>&1 &
-	agent_pid=$!
-	NETNS_PIDS+=("$agent_pid")
+	start_agent --hosts-file "$tmp/named.hosts" --refresh --refresh-min 1s --refresh-max 1s \
+		--resolver 127.0.0.1:5353 "$tmp/named.eg"
 	expect "DNS unanswered: the agent binds at its start" until_log 10 1 "'$top/remade' bound to cgroup"
 	sleep 2		# into the refresh round that waits on DNS
 	# shellcheck disable=SC2016 # expanded by the inner shell
